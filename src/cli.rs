@@ -1,0 +1,209 @@
+//! The command line: every subcommand, flag and help text, declared once with
+//! clap's derive API. Help snapshots, man pages and shell completions are all
+//! generated from [`Cli::command`].
+
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "flink-mesos",
+    version,
+    about = "Run Apache Flink on Apache Mesos",
+    long_about = "Run Apache Flink on Apache Mesos.\n\n\
+        One binary for the application master (Mesos scheduler + Flink JobManager), \
+        the TaskManager entry point that Mesos runs on each agent, and the operator \
+        tools around them.",
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x).
+    /// Defaults to $FLINK_CONF_DIR, then ./conf.
+    #[arg(long, global = true, value_name = "DIR", env = "FLINK_CONF_DIR", hide_env_values = true)]
+    pub conf_dir: Option<PathBuf>,
+
+    /// Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable).
+    #[arg(short = 'D', global = true, value_name = "KEY=VALUE", action = clap::ArgAction::Append)]
+    pub dynamic: Vec<String>,
+
+    /// More log output (-v: debug, -vv: trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Less output: errors only.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Format of the data a command prints.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    /// Format of log lines on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// When to colour human output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the application master: Mesos scheduler, worker supervision and the Flink JobManager.
+    Appmaster(AppmasterArgs),
+    /// Run a Flink TaskManager inside a Mesos task (what Mesos starts on each agent).
+    Taskmanager(TaskmanagerArgs),
+    /// Check the effective configuration and report every problem at once.
+    ValidateConf(ValidateConfArgs),
+    /// Inspect the effective configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Show the leading Mesos master resolved from `mesos.master`.
+    Master(MasterArgs),
+    /// Inspect and manage the persisted worker state.
+    #[command(subcommand)]
+    Workers(WorkersCommand),
+    /// Write a Marathon app definition that runs the appmaster.
+    MarathonJson(MarathonJsonArgs),
+    /// Bring a whole Flink-on-Mesos cluster up or down on this machine.
+    #[command(subcommand)]
+    Local(LocalCommand),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Write man pages for flink-mesos and every subcommand.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AppmasterArgs {
+    /// On SIGTERM, leave the framework and its workers running for a failover
+    /// within mesos.failover-timeout instead of tearing it down.
+    #[arg(long)]
+    pub keep_framework: bool,
+    /// Run the scheduler alone, for a JobManager that runs elsewhere.
+    #[arg(long)]
+    pub no_jobmanager: bool,
+    /// Port of the /status and /metrics endpoint (0: any free port).
+    #[arg(long, value_name = "PORT")]
+    pub status_port: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct TaskmanagerArgs {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    /// The configuration the appmaster starts with (needs mesos.master).
+    Appmaster,
+    /// The configuration a TaskManager receives.
+    Taskmanager,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateConfArgs {
+    /// Also warn about unknown keys outside `mesos.` and about deprecated keys.
+    #[arg(long)]
+    pub strict: bool,
+    /// What the configuration is meant for.
+    #[arg(long = "for", value_enum, default_value_t = Target::Appmaster, value_name = "TARGET")]
+    pub target: Target,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration with the source of every value (secrets masked).
+    Show(ConfigShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigShowArgs {
+    /// Also list declared options that nobody set and that have no default.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MasterArgs {}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkersCommand {
+    /// List the workers persisted in ZooKeeper.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct MarathonJsonArgs {
+    /// Marathon app id (default: derived from the framework name).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Number of appmaster instances.
+    #[arg(long, default_value_t = 1)]
+    pub instances: u32,
+    /// Run the appmaster in this Docker image.
+    #[arg(long, value_name = "IMAGE")]
+    pub docker_image: Option<String>,
+    /// Flink distribution path on the Marathon agents.
+    #[arg(long, value_name = "PATH")]
+    pub flink_home: Option<String>,
+    /// Pretty-print the JSON.
+    #[arg(long)]
+    pub pretty: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LocalCommand {
+    /// Start Mesos, ZooKeeper and the appmaster on this machine.
+    Up,
+    /// Stop what `local up` started.
+    Down,
+    /// Show what `local up` started.
+    Status,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write a completion script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Directory to write the pages into.
+    #[arg(long, value_name = "DIR", default_value = "man")]
+    pub out_dir: PathBuf,
+}
+
+/// The clap command tree, for generators (man pages, completions, help snapshots).
+pub fn command() -> clap::Command {
+    Cli::command()
+}

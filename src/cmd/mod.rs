@@ -1,0 +1,63 @@
+//! One module per subcommand. This is the only layer that prints, prompts or
+//! chooses how the process ends (through the `Result` it hands to `main`).
+
+use std::io::IsTerminal;
+
+use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, LogFormat};
+use crate::error::{Error, Result};
+
+pub mod completions;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let global = cli.global;
+    match cli.command {
+        Command::Appmaster(_) => Err(not_available("appmaster", "the Mesos scheduler arrives with the appmaster issue")),
+        Command::Taskmanager(_) => Err(not_available("taskmanager", "the TaskManager runtime arrives with the real-Flink issue")),
+        Command::ValidateConf(_) => Err(not_available("validate-conf", "coming")),
+        Command::Config(_) => Err(not_available("config show", "coming")),
+        Command::Master(_) => Err(not_available("master", "master detection arrives with the Mesos client")),
+        Command::Workers(_) => Err(not_available("workers", "worker state in ZooKeeper arrives with the HA issue")),
+        Command::MarathonJson(_) => Err(not_available("marathon-json", "arrives with the Marathon issue")),
+        Command::Local(_) => Err(not_available("local", "local clusters arrive with their own issue")),
+        Command::Completions(args) => completions::run(&global, &args),
+        Command::Man(args) => completions::man(&global, &args),
+    }
+}
+
+fn not_available(command: &'static str, what: &'static str) -> Error {
+    Error::NotAvailable { command, what }
+}
+
+/// Whether human output on this stream should be coloured.
+pub fn use_color(global: &GlobalArgs, stream_is_terminal: bool) -> bool {
+    match global.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => stream_is_terminal && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+/// Logs go to stderr: human on a terminal, JSON with `--log-format json`.
+/// `RUST_LOG` overrides the level chosen by `-v`/`-q`.
+pub fn init_logging(global: &GlobalArgs) {
+    use tracing_subscriber::EnvFilter;
+    let level = if global.quiet {
+        "error"
+    } else {
+        match global.verbose {
+            0 => "info",
+            1 => "debug",
+            _ => "trace",
+        }
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(use_color(global, std::io::stderr().is_terminal()));
+    let _ = match global.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}

@@ -1,0 +1,123 @@
+//! The one error type of the binary and its table from error kind to exit code.
+//!
+//! Modules inside the library keep their own typed errors; everything that
+//! reaches `main` is converted into [`Error`], and `main` maps it to an exit
+//! code with [`Error::exit_code`]. Nothing else in the program chooses an exit
+//! code.
+
+use std::io;
+
+/// How an error ends the command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The user's configuration, flags or files are wrong: exit 1.
+    User,
+    /// A peer (Mesos master, ZooKeeper, Flink) failed or refused: exit 1.
+    Peer,
+    /// The command line is wrong, or the command is not available yet: exit 2.
+    Usage,
+    /// A bug or an impossible state: exit 255.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The exit-code table. Keep it the only place that knows the numbers.
+    pub const fn exit_code(self) -> i32 {
+        match self {
+            ErrorKind::User | ErrorKind::Peer => 1,
+            ErrorKind::Usage => 2,
+            ErrorKind::Internal => 255,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A configuration or input problem; the message says what and where.
+    #[error("{0}")]
+    User(String),
+    /// The diagnostics were already printed (e.g. by `validate-conf`); exit 1
+    /// without another message.
+    #[error("{errors} error(s) in the configuration")]
+    Reported { errors: usize },
+    #[error("{0}")]
+    Usage(String),
+    /// A subcommand that a later release fills in.
+    #[error("`flink-mesos {command}` is not available yet: {what}")]
+    NotAvailable { command: &'static str, what: &'static str },
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{peer}: {message}")]
+    Peer { peer: String, message: String },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::User(_) | Error::Reported { .. } | Error::Io { .. } => ErrorKind::User,
+            Error::Usage(_) | Error::NotAvailable { .. } => ErrorKind::Usage,
+            Error::Peer { .. } => ErrorKind::Peer,
+            Error::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        self.kind().exit_code()
+    }
+
+    /// True when the error is a closed stdout (`flink-mesos … | head`): the
+    /// program then exits 0 without a message, like other Unix tools.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+    }
+
+    pub fn io(context: impl Into<String>, source: io::Error) -> Self {
+        Error::Io { context: context.into(), source }
+    }
+
+    pub fn read_file(path: &std::path::Path, source: io::Error) -> Self {
+        Error::io(format!("cannot read {}", path.display()), source)
+    }
+
+    pub fn write_file(path: &std::path::Path, source: io::Error) -> Self {
+        Error::io(format!("cannot write {}", path.display()), source)
+    }
+}
+
+/// Writing to stdout: broken pipes become [`Error::Io`] with `BrokenPipe`.
+impl From<io::Error> for Error {
+    fn from(source: io::Error) -> Self {
+        Error::io("cannot write output", source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_code_table() {
+        assert_eq!(Error::User("x".into()).exit_code(), 1);
+        assert_eq!(Error::Reported { errors: 3 }.exit_code(), 1);
+        assert_eq!(Error::Usage("x".into()).exit_code(), 2);
+        assert_eq!(Error::NotAvailable { command: "x", what: "y" }.exit_code(), 2);
+        assert_eq!(Error::Peer { peer: "p".into(), message: "m".into() }.exit_code(), 1);
+        assert_eq!(Error::Internal("x".into()).exit_code(), 255);
+    }
+
+    #[test]
+    fn broken_pipe_is_recognised() {
+        let e: Error = io::Error::new(io::ErrorKind::BrokenPipe, "pipe").into();
+        assert!(e.is_broken_pipe());
+        let e: Error = io::Error::new(io::ErrorKind::Other, "other").into();
+        assert!(!e.is_broken_pipe());
+    }
+}

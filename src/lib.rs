@@ -1,0 +1,6 @@
+//! flink-mesos: run Apache Flink on Apache Mesos. See ARCHITECTURE.md for the
+//! code map and the invariants every module keeps.
+
+pub mod cli;
+pub mod cmd;
+pub mod error;
