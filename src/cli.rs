@@ -29,7 +29,13 @@ pub struct Cli {
 pub struct GlobalArgs {
     /// Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x).
     /// Defaults to $FLINK_CONF_DIR, then ./conf.
-    #[arg(long, global = true, value_name = "DIR", env = "FLINK_CONF_DIR", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "FLINK_CONF_DIR",
+        hide_env_values = true
+    )]
     pub conf_dir: Option<PathBuf>,
 
     /// Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable).

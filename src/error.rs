@@ -44,7 +44,10 @@ pub enum Error {
     Usage(String),
     /// A subcommand that a later release fills in.
     #[error("`flink-mesos {command}` is not available yet: {what}")]
-    NotAvailable { command: &'static str, what: &'static str },
+    NotAvailable {
+        command: &'static str,
+        what: &'static str,
+    },
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -80,7 +83,10 @@ impl Error {
     }
 
     pub fn io(context: impl Into<String>, source: io::Error) -> Self {
-        Error::Io { context: context.into(), source }
+        Error::Io {
+            context: context.into(),
+            source,
+        }
     }
 
     pub fn read_file(path: &std::path::Path, source: io::Error) -> Self {
@@ -108,8 +114,22 @@ mod tests {
         assert_eq!(Error::User("x".into()).exit_code(), 1);
         assert_eq!(Error::Reported { errors: 3 }.exit_code(), 1);
         assert_eq!(Error::Usage("x".into()).exit_code(), 2);
-        assert_eq!(Error::NotAvailable { command: "x", what: "y" }.exit_code(), 2);
-        assert_eq!(Error::Peer { peer: "p".into(), message: "m".into() }.exit_code(), 1);
+        assert_eq!(
+            Error::NotAvailable {
+                command: "x",
+                what: "y"
+            }
+            .exit_code(),
+            2
+        );
+        assert_eq!(
+            Error::Peer {
+                peer: "p".into(),
+                message: "m".into()
+            }
+            .exit_code(),
+            1
+        );
         assert_eq!(Error::Internal("x".into()).exit_code(), 255);
     }
 

@@ -3,4 +3,5 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod error;

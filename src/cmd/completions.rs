@@ -3,7 +3,6 @@
 
 use std::io::Write;
 
-
 use crate::cli::{CompletionsArgs, GlobalArgs, ManArgs};
 use crate::error::{Error, Result};
 
@@ -42,7 +41,12 @@ pub fn man(global: &GlobalArgs, args: &ManArgs) -> Result<()> {
     }
     if !global.quiet {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "wrote {} man pages to {}", pages.len(), args.out_dir.display())?;
+        writeln!(
+            out,
+            "wrote {} man pages to {}",
+            pages.len(),
+            args.out_dir.display()
+        )?;
     }
     Ok(())
 }
@@ -72,4 +76,3 @@ fn collect(cmd: &clap::Command, name: &str, pages: &mut Vec<(String, Vec<u8>)>) 
     }
     Ok(())
 }
-

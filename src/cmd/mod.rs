@@ -12,14 +12,32 @@ pub mod completions;
 pub fn run(cli: Cli) -> Result<()> {
     let global = cli.global;
     match cli.command {
-        Command::Appmaster(_) => Err(not_available("appmaster", "the Mesos scheduler arrives with the appmaster issue")),
-        Command::Taskmanager(_) => Err(not_available("taskmanager", "the TaskManager runtime arrives with the real-Flink issue")),
+        Command::Appmaster(_) => Err(not_available(
+            "appmaster",
+            "the Mesos scheduler arrives with the appmaster issue",
+        )),
+        Command::Taskmanager(_) => Err(not_available(
+            "taskmanager",
+            "the TaskManager runtime arrives with the real-Flink issue",
+        )),
         Command::ValidateConf(_) => Err(not_available("validate-conf", "coming")),
         Command::Config(_) => Err(not_available("config show", "coming")),
-        Command::Master(_) => Err(not_available("master", "master detection arrives with the Mesos client")),
-        Command::Workers(_) => Err(not_available("workers", "worker state in ZooKeeper arrives with the HA issue")),
-        Command::MarathonJson(_) => Err(not_available("marathon-json", "arrives with the Marathon issue")),
-        Command::Local(_) => Err(not_available("local", "local clusters arrive with their own issue")),
+        Command::Master(_) => Err(not_available(
+            "master",
+            "master detection arrives with the Mesos client",
+        )),
+        Command::Workers(_) => Err(not_available(
+            "workers",
+            "worker state in ZooKeeper arrives with the HA issue",
+        )),
+        Command::MarathonJson(_) => Err(not_available(
+            "marathon-json",
+            "arrives with the Marathon issue",
+        )),
+        Command::Local(_) => Err(not_available(
+            "local",
+            "local clusters arrive with their own issue",
+        )),
         Command::Completions(args) => completions::run(&global, &args),
         Command::Man(args) => completions::man(&global, &args),
     }

@@ -1,0 +1,5 @@
+//! Flink configuration: files, environment overlays and `-D` properties, every
+//! key declared once in [`options`].
+
+pub mod master;
+pub mod secret;

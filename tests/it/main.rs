@@ -1,0 +1,2 @@
+//! The one integration-test binary. Each module covers one area; `support`
+//! starts real peers (Mesos, ZooKeeper, Flink) on free loopback ports.
