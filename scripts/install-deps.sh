@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh Debian 12 machine. Idempotent.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+
+# --- Mesos client conformance tests (tests/it/mesos*.rs) --------------------
+# A genuine Mesos 1.11 master + agent from ../shared/mesos-local, built into
+# ~/.cache/mesos-local/build (shared/ itself may be read-only).
+MESOS_LOCAL_DIR="${MESOS_LOCAL_DIR:-$ROOT/../shared/mesos-local}"
+mesos_pkgs=(build-essential python3 libsvn1 libsasl2-2 libapr1 libcurl4 zlib1g)
+missing=()
+for p in "${mesos_pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+fi
+MESOS_BUILD="${MESOS_LOCAL_BUILD_DIR:-$HOME/.cache/mesos-local/build}"
+if [ ! -x "$MESOS_BUILD/bin/mesos-local" ]; then
+  bash "$MESOS_LOCAL_DIR/build.sh"
+fi
