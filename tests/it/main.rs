@@ -2,4 +2,5 @@
 //! starts real peers (Mesos, ZooKeeper, Flink) on free loopback ports.
 
 mod mesos;
+mod mesos_faults;
 mod support;
