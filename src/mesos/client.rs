@@ -83,7 +83,7 @@ pub enum MesosError {
     Stream(String),
     #[error("the leading Mesos master changed")]
     LeaderChanged,
-    #[error("no leading Mesos master is known yet")]
+    #[error("the master detection ended without naming a leading Mesos master")]
     NoLeader,
     #[error("not subscribed to a Mesos master")]
     NotConnected,
@@ -103,9 +103,10 @@ impl MesosError {
     pub fn is_retryable(&self) -> bool {
         match self {
             MesosError::Rejected { status, .. } => matches!(status, 408 | 429) || *status >= 500,
-            MesosError::FrameworkRemoved { .. } | MesosError::Refused(_) | MesosError::Tls(_) => {
-                false
-            }
+            MesosError::FrameworkRemoved { .. }
+            | MesosError::Refused(_)
+            | MesosError::Tls(_)
+            | MesosError::NoLeader => false,
             _ => true,
         }
     }
@@ -719,15 +720,21 @@ impl Driver {
         &mut self,
         events: &mpsc::Sender<SessionEvent>,
     ) -> Result<DriverExit, MesosError> {
-        let leader = self.master.borrow_and_update().clone();
-        let Some(leader) = leader else {
-            // Wait for a leader (or stop); the backoff paces the retries.
+        // Wait for a leader without reporting a disconnect: not knowing one
+        // yet (ZooKeeper still answering) is not a lost connection.
+        let leader = loop {
+            if let Some(leader) = self.master.borrow_and_update().clone() {
+                break leader;
+            }
             tokio::select! {
-                _ = self.master.changed() => {}
-                _ = tokio::time::sleep(self.client.options.subscribe_timeout) => {}
+                changed = self.master.changed() => {
+                    if changed.is_err() {
+                        // The source is gone and never named a leader.
+                        return Err(MesosError::NoLeader);
+                    }
+                }
                 _ = self.stop.wait_for(|s| *s) => return Ok(DriverExit::Stopped),
             }
-            return Err(MesosError::NoLeader);
         };
         let mut subscription = tokio::select! {
             s = self.client.subscribe(&leader, self.framework_id.as_ref()) => s?,

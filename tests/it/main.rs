@@ -3,4 +3,5 @@
 
 mod mesos;
 mod mesos_faults;
+mod mesos_zk;
 mod support;
