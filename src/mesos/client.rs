@@ -83,6 +83,8 @@ pub enum MesosError {
     Stream(String),
     #[error("the leading Mesos master changed")]
     LeaderChanged,
+    #[error("the Mesos master at {url} is no longer the leader (it redirected {call})")]
+    NotLeader { url: String, call: &'static str },
     #[error("the master detection ended without naming a leading Mesos master")]
     NoLeader,
     #[error("not subscribed to a Mesos master")]
@@ -147,6 +149,41 @@ impl Default for ClientOptions {
     }
 }
 
+/// The HTTP(S) client every request to a master goes through: rustls, the
+/// configured CA, no automatic redirects (we follow 307 ourselves, because the
+/// leader's address is state we keep).
+pub(crate) fn http_client(options: &ClientOptions) -> Result<reqwest::Client, MesosError> {
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(options.connect_timeout)
+        .tcp_nodelay(true)
+        .http1_only();
+    if let Some(path) = &options.ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| MesosError::Tls(format!("cannot read CA file {}: {e}", path.display())))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            MesosError::Tls(format!(
+                "CA file {} holds no valid PEM certificate: {e}",
+                path.display()
+            ))
+        })?;
+        if certs.is_empty() {
+            return Err(MesosError::Tls(format!(
+                "CA file {} holds no certificate",
+                path.display()
+            )));
+        }
+        builder = builder.tls_built_in_root_certs(false);
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| MesosError::Tls(format!("cannot set up the HTTP client: {e}")))
+}
+
 /// The HTTP client of one framework: its identity and connection options.
 /// Cheap to clone.
 #[derive(Debug, Clone)]
@@ -158,39 +195,8 @@ pub struct Client {
 
 impl Client {
     pub fn new(settings: FrameworkSettings, options: ClientOptions) -> Result<Client, MesosError> {
-        let mut builder = reqwest::Client::builder()
-            .use_rustls_tls()
-            // 307 must be followed by us: the leader's address is state we keep.
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(options.connect_timeout)
-            .tcp_nodelay(true)
-            .http1_only();
-        if let Some(path) = &options.ca_file {
-            let pem = std::fs::read(path).map_err(|e| {
-                MesosError::Tls(format!("cannot read CA file {}: {e}", path.display()))
-            })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                MesosError::Tls(format!(
-                    "CA file {} holds no valid PEM certificate: {e}",
-                    path.display()
-                ))
-            })?;
-            if certs.is_empty() {
-                return Err(MesosError::Tls(format!(
-                    "CA file {} holds no certificate",
-                    path.display()
-                )));
-            }
-            builder = builder.tls_built_in_root_certs(false);
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        let http = builder
-            .build()
-            .map_err(|e| MesosError::Tls(format!("cannot set up the HTTP client: {e}")))?;
         Ok(Client {
-            http,
+            http: http_client(&options)?,
             settings,
             options,
         })
@@ -353,6 +359,9 @@ async fn post(
                 });
             }
         }
+    }
+    if max_redirects == 0 {
+        return Err(MesosError::NotLeader { url, call });
     }
     Err(MesosError::TooManyRedirects {
         url,

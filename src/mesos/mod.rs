@@ -8,11 +8,24 @@
 //!   stable period.
 //! * [`client`]: one subscription (SUBSCRIBE stream + calls) and the
 //!   reconnecting [`client::Driver`] the appmaster runs.
+//! * [`detector`]: `mesos.master` to the leading master, following the
+//!   ZooKeeper group for `zk://` masters.
+//! * [`operator`]: a summary of a master's `/master/state` for operators.
+//!
+//! How the appmaster drives it: build [`FrameworkSettings`] from the
+//! configuration, [`detector::spawn_detector`] for the `mesos.master` spec,
+//! [`client::Client::new`], then [`client::Driver::new`] with the stored
+//! framework id (or `None`) and spawn [`client::Driver::run`]. Events arrive as
+//! [`client::SessionEvent`]s (every re-subscription starts with
+//! `Event::Subscribed`: reconcile then); calls go through the
+//! [`client::DriverHandle`]. `Err(MesosError::FrameworkRemoved)` from `run`
+//! means: clear the stored framework id and register anew.
 
 pub mod backoff;
 pub mod client;
 mod convert;
 pub mod detector;
+pub mod operator;
 mod proto;
 pub mod recordio;
 pub mod types;

@@ -8,6 +8,7 @@ use flink_mesos::config::secret::Secret;
 use flink_mesos::mesos::client::{
     fixed_master, Client, ClientOptions, Driver, DriverExit, DriverHandle, MesosError, SessionEvent,
 };
+use flink_mesos::mesos::operator::fetch_summary;
 use flink_mesos::mesos::{
     Call, CommandInfo, Event, FrameworkId, FrameworkSettings, Offer, ReconcileTask, Resource,
     TaskId, TaskInfo, TaskState, TaskStatus, Value,
@@ -354,6 +355,23 @@ async fn failover_resubscribes_with_the_same_framework_id() {
     fw.handle.call(Call::Teardown).await.unwrap();
     fw.handle.stop();
     fw.task.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_summary_of_a_genuine_master() {
+    let mesos = MesosLocal::start(&[]);
+    let s = fetch_summary(&mesos.url, &ClientOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(s.version.as_deref(), Some("1.11.0"));
+    assert!(s.is_leader);
+    assert_eq!(
+        s.leader,
+        Some(mesos.url.trim_start_matches("http://").to_string())
+    );
+    assert_eq!(s.agents_active, 1);
+    assert_eq!(s.resources_total.cpus, 4.0);
+    assert_eq!(s.resources_total.mem_mb, 4096.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
