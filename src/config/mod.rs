@@ -11,6 +11,7 @@
 //! argument is an [`Error`].
 
 pub mod diagnostic;
+pub mod docs;
 mod flat;
 pub mod master;
 pub mod options;

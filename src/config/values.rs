@@ -139,7 +139,7 @@ pub fn parse_key_colon_values(s: &str) -> Result<Vec<(String, String)>, String> 
             Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => {
                 Ok((k.trim().to_string(), v.trim().to_string()))
             }
-            _ => Err(format!("entry `{item}` is not `key:value`")),
+            _ => Err(format!("has the entry `{item}`, which is not `key:value`")),
         })
         .collect()
 }
@@ -150,7 +150,7 @@ pub fn parse_key_equals_values(s: &str) -> Result<Vec<(String, String)>, String>
         .into_iter()
         .map(|item| match item.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-            _ => Err(format!("entry `{item}` is not `key=value`")),
+            _ => Err(format!("has the entry `{item}`, which is not `key=value`")),
         })
         .collect()
 }
