@@ -5,7 +5,6 @@ use std::io::Write;
 
 use crate::cli::{ConfigShowArgs, GlobalArgs, OutputFormat};
 use crate::config::options::{self, DefaultValue};
-use crate::config::secret::MASK;
 use crate::config::settings::{self, Purpose, ValidateOptions};
 use crate::config::{Config, LoadOptions, Origin};
 use crate::error::Result;
@@ -28,7 +27,12 @@ pub fn run(global: &GlobalArgs, args: &ConfigShowArgs) -> Result<()> {
         OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&rows).unwrap_or_default())?,
         OutputFormat::Text => {
             let width = rows.iter().map(|r| r.key.len()).max().unwrap_or(0);
-            let vwidth = rows.iter().map(|r| r.value.as_deref().map_or(1, |v| v.chars().count())).max().unwrap_or(0).min(48);
+            let vwidth = rows
+                .iter()
+                .map(|r| r.value.as_deref().map_or(1, |v| v.chars().count()))
+                .max()
+                .unwrap_or(0)
+                .min(48);
             for r in &rows {
                 let value = r.value.as_deref().unwrap_or("-");
                 writeln!(out, "{:width$}  {:vwidth$}  # {}", r.key, value, r.source)?;
@@ -43,7 +47,13 @@ pub fn run(global: &GlobalArgs, args: &ConfigShowArgs) -> Result<()> {
 /// (set, default or derived; with `all` also the unset ones), then every
 /// other key that was set. Derived values come from the typed settings.
 pub fn rows(config: &Config, all: bool) -> Vec<Row> {
-    let report = settings::resolve(config, ValidateOptions { purpose: Purpose::Appmaster, strict: false });
+    let report = settings::resolve(
+        config,
+        ValidateOptions {
+            purpose: Purpose::Appmaster,
+            strict: false,
+        },
+    );
     let derived = |key: &str| -> Option<String> {
         let s = report.settings.as_ref()?;
         match key {
@@ -55,16 +65,41 @@ pub fn rows(config: &Config, all: bool) -> Vec<Row> {
     };
     let mut rows = Vec::new();
     for def in options::OPTIONS {
-        let mask = |v: &str| if def.secret { MASK.to_string() } else { v.to_string() };
+        let mask = |v: &str| options::masked(def.key, v);
         let row = match config.get(def) {
-            Some(e) => Row { key: e.key.clone(), value: Some(mask(&e.value)), source: source(&e.origin), declared: true },
+            Some(e) => Row {
+                key: e.key.clone(),
+                value: Some(mask(&e.value)),
+                source: source(&e.origin),
+                declared: true,
+            },
             None => match (def.default, derived(def.key)) {
                 (DefaultValue::Value(v), Some(d)) if d != v && !(v.parse::<f64>().ok() == d.parse::<f64>().ok()) => {
-                    Row { key: def.key.into(), value: Some(d), source: "derived".into(), declared: true }
+                    Row {
+                        key: def.key.into(),
+                        value: Some(d),
+                        source: "derived".into(),
+                        declared: true,
+                    }
                 }
-                (DefaultValue::Derived(_), Some(d)) => Row { key: def.key.into(), value: Some(d), source: "derived".into(), declared: true },
-                (DefaultValue::Value(v), _) => Row { key: def.key.into(), value: Some(mask(v)), source: "default".into(), declared: true },
-                _ if all => Row { key: def.key.into(), value: None, source: "unset".into(), declared: true },
+                (DefaultValue::Derived(_), Some(d)) => Row {
+                    key: def.key.into(),
+                    value: Some(d),
+                    source: "derived".into(),
+                    declared: true,
+                },
+                (DefaultValue::Value(v), _) => Row {
+                    key: def.key.into(),
+                    value: Some(mask(v)),
+                    source: "default".into(),
+                    declared: true,
+                },
+                _ if all => Row {
+                    key: def.key.into(),
+                    value: None,
+                    source: "unset".into(),
+                    declared: true,
+                },
                 _ => continue,
             },
         };
@@ -74,8 +109,13 @@ pub fn rows(config: &Config, all: bool) -> Vec<Row> {
         if options::lookup(&e.key).is_some() {
             continue;
         }
-        let value = if Config::is_secret(&e.key) { MASK.to_string() } else { e.value.clone() };
-        rows.push(Row { key: e.key.clone(), value: Some(value), source: source(&e.origin), declared: false });
+        let value = options::masked(&e.key, &e.value);
+        rows.push(Row {
+            key: e.key.clone(),
+            value: Some(value),
+            source: source(&e.origin),
+            declared: false,
+        });
     }
     rows.sort_by(|a, b| a.key.cmp(&b.key));
     rows

@@ -14,7 +14,13 @@ pub fn run(global: &GlobalArgs, args: &ValidateConfArgs) -> Result<()> {
         Target::Appmaster => Purpose::Appmaster,
         Target::Taskmanager => Purpose::Taskmanager,
     };
-    let report = settings::resolve(&config, ValidateOptions { purpose, strict: args.strict });
+    let report = settings::resolve(
+        &config,
+        ValidateOptions {
+            purpose,
+            strict: args.strict,
+        },
+    );
     let stdout = std::io::stdout();
     let color = super::use_color(global, stdout.is_terminal());
     let mut out = stdout.lock();
@@ -27,8 +33,18 @@ pub fn run(global: &GlobalArgs, args: &ValidateConfArgs) -> Result<()> {
 }
 
 /// Writes the diagnostics and a summary line (text), or one JSON document.
-pub fn write_report(out: &mut dyn Write, config: &Config, report: &Report, format: OutputFormat, color: bool, quiet: bool) -> Result<()> {
-    let source = config.file.as_ref().map_or_else(|| "the configuration".to_string(), |f| f.display().to_string());
+pub fn write_report(
+    out: &mut dyn Write,
+    config: &Config,
+    report: &Report,
+    format: OutputFormat,
+    color: bool,
+    quiet: bool,
+) -> Result<()> {
+    let source = config
+        .file
+        .as_ref()
+        .map_or_else(|| "the configuration".to_string(), |f| f.display().to_string());
     match format {
         OutputFormat::Json => {
             let doc = serde_json::json!({

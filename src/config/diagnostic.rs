@@ -104,20 +104,15 @@ impl Diagnostic {
                 let pad = " ".repeat(number.len());
                 let _ = writeln!(out, "{pad} |");
                 let _ = writeln!(out, "{number} | {line}");
-                let caret_len = if self
-                    .mask
-                    .as_ref()
-                    .is_some_and(|m| m.line == span.line && m.col == span.col)
-                {
-                    MASK.len()
-                } else {
-                    span.len.max(1)
-                };
-                let marker = format!(
-                    "{}{}",
-                    " ".repeat(span.col.saturating_sub(1)),
-                    "^".repeat(caret_len)
-                );
+                // A masked part inside the pointed-at value changes its shown length.
+                let caret_len = match &self.mask {
+                    Some(m) if m.line == span.line && m.col >= span.col && m.col + m.len <= span.col + span.len => {
+                        span.len - m.len + MASK.len()
+                    }
+                    _ => span.len,
+                }
+                .max(1);
+                let marker = format!("{}{}", " ".repeat(span.col.saturating_sub(1)), "^".repeat(caret_len));
                 let _ = writeln!(out, "{pad} | {}", paint(style, &marker));
             }
         }

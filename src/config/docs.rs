@@ -3,7 +3,8 @@
 
 use super::options::{DefaultValue, Section, OPTIONS};
 
-pub const BEGIN: &str = "<!-- BEGIN GENERATED CONFIG REFERENCE (cargo test regenerates with FLINK_MESOS_UPDATE_GENERATED=1) -->";
+pub const BEGIN: &str =
+    "<!-- BEGIN GENERATED CONFIG REFERENCE (cargo test regenerates with FLINK_MESOS_UPDATE_GENERATED=1) -->";
 pub const END: &str = "<!-- END GENERATED CONFIG REFERENCE -->";
 
 /// Markdown: one table per section, one row per option.
@@ -33,7 +34,13 @@ pub fn reference_markdown() -> String {
             if o.secret {
                 description.push_str(" **Secret**: masked in all output.");
             }
-            out.push_str(&format!("| `{}` | {} | {} | {} |\n", o.key, default, o.ty.name(), description.replace('|', "\\|")));
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                o.key,
+                default,
+                o.ty.name(),
+                description.replace('|', "\\|")
+            ));
         }
     }
     out
@@ -43,5 +50,12 @@ pub fn reference_markdown() -> String {
 pub fn splice(readme: &str) -> Option<String> {
     let start = readme.find(BEGIN)? + BEGIN.len();
     let end = readme.find(END)?;
-    (start <= end).then(|| format!("{}\n{}\n{}", &readme[..start], reference_markdown().trim_end(), &readme[end..]))
+    (start <= end).then(|| {
+        format!(
+            "{}\n{}\n{}",
+            &readme[..start],
+            reference_markdown().trim_end(),
+            &readme[end..]
+        )
+    })
 }

@@ -149,9 +149,7 @@ impl Config {
                 )));
             };
             if key.trim().is_empty() {
-                return Err(Error::Usage(format!(
-                    "-D {arg}: the key is empty; expected key=value"
-                )));
+                return Err(Error::Usage(format!("-D {arg}: the key is empty; expected key=value")));
             }
             let text = Arc::new(Text {
                 name: "-D".into(),
@@ -189,8 +187,13 @@ impl Config {
         let (path, is_standard) = if standard.is_file() {
             if legacy.is_file() {
                 self.diagnostics.push(
-                    Diagnostic::warning(format!("both {STANDARD_YAML} and {LEGACY_YAML} exist in {}; {LEGACY_YAML} is ignored", dir.display()))
-                        .hint(format!("merge what you need into {STANDARD_YAML} and delete {LEGACY_YAML}")),
+                    Diagnostic::warning(format!(
+                        "both {STANDARD_YAML} and {LEGACY_YAML} exist in {}; {LEGACY_YAML} is ignored",
+                        dir.display()
+                    ))
+                    .hint(format!(
+                        "merge what you need into {STANDARD_YAML} and delete {LEGACY_YAML}"
+                    )),
                 );
             }
             (standard, true)
@@ -198,8 +201,11 @@ impl Config {
             (legacy, false)
         } else {
             self.diagnostics.push(
-                Diagnostic::warning(format!("{} has neither {STANDARD_YAML} nor {LEGACY_YAML}; only defaults, the environment and -D apply", dir.display()))
-                    .hint("create conf/config.yaml, or pass --conf-dir"),
+                Diagnostic::warning(format!(
+                    "{} has neither {STANDARD_YAML} nor {LEGACY_YAML}; only defaults, the environment and -D apply",
+                    dir.display()
+                ))
+                .hint("create conf/config.yaml, or pass --conf-dir"),
             );
             return Ok(());
         };
@@ -343,9 +349,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.raw("a").unwrap().value, "standard");
         assert_eq!(c.diagnostics.len(), 1);
-        assert!(c.diagnostics[0]
-            .message
-            .contains("flink-conf.yaml is ignored"));
+        assert!(c.diagnostics[0].message.contains("flink-conf.yaml is ignored"));
     }
 
     #[test]

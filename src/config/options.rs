@@ -308,9 +308,7 @@ pub static OPTIONS: &[OptionDef] = &[
 
 /// The declaration for a key, by its name or one of its fallback spellings.
 pub fn lookup(key: &str) -> Option<&'static OptionDef> {
-    OPTIONS
-        .iter()
-        .find(|o| o.key == key || o.fallback_keys.contains(&key))
+    OPTIONS.iter().find(|o| o.key == key || o.fallback_keys.contains(&key))
 }
 
 /// Whether a key that is not declared still looks like a secret (Flink's own
@@ -371,11 +369,7 @@ mod tests {
     #[test]
     fn secrets_look_secret_or_are_declared() {
         for o in OPTIONS.iter().filter(|o| o.secret) {
-            assert!(
-                looks_secret(o.key) || o.key.ends_with("secret"),
-                "{}",
-                o.key
-            );
+            assert!(looks_secret(o.key) || o.key.ends_with("secret"), "{}", o.key);
         }
     }
 
@@ -385,10 +379,7 @@ mod tests {
             did_you_mean("mesos.artifact-server.port"),
             Some("mesos.resourcemanager.artifactserver.port")
         );
-        assert_eq!(
-            did_you_mean("mesos.initial-task"),
-            Some("mesos.initial-tasks")
-        );
+        assert_eq!(did_you_mean("mesos.initial-task"), Some("mesos.initial-tasks"));
         assert_eq!(
             did_you_mean("mesos.resourcemanager.tasks.memory"),
             Some("mesos.resourcemanager.tasks.mem")
@@ -398,5 +389,55 @@ mod tests {
             Some("mesos.constraints.hard.hostattribute")
         );
         assert_eq!(did_you_mean("mesos.zzzzzz.qqqq"), None);
+    }
+}
+
+/// The part of a value that must never be shown, as a character range: the
+/// whole value of a secret option, or the password in a
+/// `zk://user:password@…` master URL.
+pub fn secret_part(key: &str, value: &str) -> Option<std::ops::Range<usize>> {
+    if lookup(key).is_some_and(|d| d.secret) || looks_secret(key) {
+        return Some(0..value.chars().count());
+    }
+    if lookup(key).is_some_and(|d| d.ty == Type::MasterUrl) {
+        let rest = value.strip_prefix("zk://")?;
+        let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+        let at = authority.rfind('@')?;
+        let colon = authority[..at].find(':')?;
+        let start = "zk://".len() + authority[..colon + 1].chars().count();
+        let end = "zk://".len() + authority[..at].chars().count();
+        return Some(start..end);
+    }
+    None
+}
+
+/// `value` with its [`secret_part`] replaced by the mask.
+pub fn masked(key: &str, value: &str) -> String {
+    match secret_part(key, value) {
+        Some(range) => {
+            let chars: Vec<char> = value.chars().collect();
+            let mut out: String = chars[..range.start].iter().collect();
+            out.push_str(super::secret::MASK);
+            out.extend(&chars[range.end..]);
+            out
+        }
+        None => value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::*;
+
+    #[test]
+    fn masks_secrets_and_zk_passwords() {
+        assert_eq!(masked("mesos.resourcemanager.framework.secret", "abc"), "******");
+        assert_eq!(masked("my.token.password", "abc"), "******");
+        assert_eq!(
+            masked("mesos.master", "zk://u:pw@zk1:2181/mesos"),
+            "zk://u:******@zk1:2181/mesos"
+        );
+        assert_eq!(masked("mesos.master", "zk://zk1:2181/mesos"), "zk://zk1:2181/mesos");
+        assert_eq!(masked("rest.port", "8081"), "8081");
     }
 }
