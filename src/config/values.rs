@@ -255,7 +255,10 @@ pub fn check(ty: Type, s: &str) -> Result<(), String> {
         Type::Duration => parse_duration(s).map(drop),
         Type::MemorySize => parse_memory(s).map(drop),
         Type::Megabytes => parse_megabytes(s).map(drop),
-        Type::MasterUrl => MasterSpec::parse(s).and_then(|m| m.resolve_file()).map(drop),
+        Type::MasterUrl => MasterSpec::parse(s)
+            .and_then(|m| m.resolve_file())
+            .map(drop)
+            .map_err(|e| format!("is not a valid master address: {e}")),
         Type::ZkPath => validate_zk_path(s),
         Type::ZkQuorum => parse_zk_quorum(s).map(drop),
         Type::KeyColonValueList => parse_key_colon_values(s).map(drop),
