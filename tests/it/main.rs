@@ -3,4 +3,7 @@
 
 mod cli;
 mod generated;
+mod mesos;
+mod mesos_faults;
+mod support;
 mod validate;
