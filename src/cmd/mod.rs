@@ -32,8 +32,14 @@ pub fn run(cli: Cli) -> Result<()> {
             "workers",
             "worker state in ZooKeeper arrives with the HA issue",
         )),
-        Command::MarathonJson(_) => Err(not_available("marathon-json", "arrives with the Marathon issue")),
-        Command::Local(_) => Err(not_available("local", "local clusters arrive with their own issue")),
+        Command::MarathonJson(_) => Err(not_available(
+            "marathon-json",
+            "arrives with the Marathon issue",
+        )),
+        Command::Local(_) => Err(not_available(
+            "local",
+            "local clusters arrive with their own issue",
+        )),
         Command::Completions(args) => completions::run(&global, &args),
         Command::Man(args) => completions::man(&global, &args),
     }

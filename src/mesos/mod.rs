@@ -12,6 +12,7 @@
 pub mod backoff;
 pub mod client;
 mod convert;
+pub mod detector;
 mod proto;
 pub mod recordio;
 pub mod types;

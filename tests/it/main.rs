@@ -5,5 +5,6 @@ mod cli;
 mod generated;
 mod mesos;
 mod mesos_faults;
+mod mesos_zk;
 mod support;
 mod validate;
