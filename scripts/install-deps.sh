@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian 12 machine. Idempotent.
+# Runs as part of scripts/test; safe to run on its own.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+
+# --- Flink's own shipped configuration files (tests/it/validate.rs) --------
+# From PyPI's apache-flink wheels, into ~/.cache/flink-mesos/flink-conf.
+"$ROOT/scripts/fetch-flink-conf.sh"
 
 # --- Mesos client conformance tests (tests/it/mesos*.rs) --------------------
 # A genuine Mesos 1.11 master + agent from ../shared/mesos-local, built into

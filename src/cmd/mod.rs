@@ -7,6 +7,8 @@ use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, LogFormat};
 use crate::error::{Error, Result};
 
 pub mod completions;
+pub mod config_show;
+pub mod validate_conf;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -20,8 +22,8 @@ pub fn run(cli: Cli) -> Result<()> {
             "taskmanager",
             "the TaskManager runtime arrives with the real-Flink issue",
         )),
-        Command::ValidateConf(_) => Err(not_available("validate-conf", "coming")),
-        Command::Config(_) => Err(not_available("config show", "coming")),
+        Command::ValidateConf(args) => validate_conf::run(&global, &args),
+        Command::Config(crate::cli::ConfigCommand::Show(args)) => config_show::run(&global, &args),
         Command::Master(_) => Err(not_available(
             "master",
             "master detection arrives with the Mesos client",

@@ -1,0 +1,86 @@
+//! `flink-mesos validate-conf`: load the effective configuration and report
+//! every problem at once. Exit 0 without errors (warnings allowed), 1 with.
+
+use std::io::{IsTerminal, Write};
+
+use crate::cli::{GlobalArgs, OutputFormat, Target, ValidateConfArgs};
+use crate::config::settings::{self, Purpose, Report, ValidateOptions};
+use crate::config::{Config, LoadOptions};
+use crate::error::{Error, Result};
+
+pub fn run(global: &GlobalArgs, args: &ValidateConfArgs) -> Result<()> {
+    let config = Config::load(&LoadOptions::from_global(global))?;
+    let purpose = match args.target {
+        Target::Appmaster => Purpose::Appmaster,
+        Target::Taskmanager => Purpose::Taskmanager,
+    };
+    let report = settings::resolve(
+        &config,
+        ValidateOptions {
+            purpose,
+            strict: args.strict,
+        },
+    );
+    let stdout = std::io::stdout();
+    let color = super::use_color(global, stdout.is_terminal());
+    let mut out = stdout.lock();
+    write_report(
+        &mut out,
+        &config,
+        &report,
+        global.output,
+        color,
+        global.quiet,
+    )?;
+    out.flush()?;
+    match report.errors() {
+        0 => Ok(()),
+        errors => Err(Error::Reported { errors }),
+    }
+}
+
+/// Writes the diagnostics and a summary line (text), or one JSON document.
+pub fn write_report(
+    out: &mut dyn Write,
+    config: &Config,
+    report: &Report,
+    format: OutputFormat,
+    color: bool,
+    quiet: bool,
+) -> Result<()> {
+    let source = config.file.as_ref().map_or_else(
+        || "the configuration".to_string(),
+        |f| f.display().to_string(),
+    );
+    match format {
+        OutputFormat::Json => {
+            let doc = serde_json::json!({
+                "file": config.file.as_ref().map(|f| f.display().to_string()),
+                "valid": report.errors() == 0,
+                "errors": report.errors(),
+                "warnings": report.warnings(),
+                "diagnostics": report.diagnostics.iter().map(|d| d.to_json()).collect::<Vec<_>>(),
+            });
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )?;
+        }
+        OutputFormat::Text => {
+            for d in &report.diagnostics {
+                if quiet && !d.is_error() {
+                    continue;
+                }
+                writeln!(out, "{}", d.render(color))?;
+            }
+            let (errors, warnings) = (report.errors(), report.warnings());
+            if errors > 0 {
+                writeln!(out, "{source}: {errors} error(s), {warnings} warning(s)")?;
+            } else if !quiet {
+                writeln!(out, "{source}: ok, {warnings} warning(s)")?;
+            }
+        }
+    }
+    Ok(())
+}

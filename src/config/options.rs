@@ -1,0 +1,458 @@
+//! Every configuration option flink-mesos reads, declared exactly once.
+//!
+//! Validation, `config show`, the README reference table and the typed
+//! settings all read this table; nothing else spells a default or a range.
+//! Keys not in this table are passed through to Flink untouched (Flink has
+//! hundreds); only unknown keys under `mesos.` are reported, with a
+//! did-you-mean.
+
+/// The type of a value, which also decides how it is validated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Type {
+    Bool,
+    Int {
+        min: i64,
+        max: i64,
+    },
+    Float {
+        min: f64,
+    },
+    /// A TCP port, 0–65535 (0: any free port).
+    Port,
+    /// Flink port spec: a port, a range `50100-50200`, or a comma-separated list of them.
+    PortRange,
+    Str,
+    /// One of the listed values, compared case-insensitively.
+    Enum(&'static [&'static str]),
+    /// Flink duration: a number with an optional unit (ms, s, min, h, d); milliseconds without one.
+    Duration,
+    /// Flink memory size: a number with an optional unit (b, k, m, g, t); bytes without one.
+    MemorySize,
+    /// Whole megabytes (the legacy `*.heap.mb` keys and Mesos task resources).
+    Megabytes,
+    /// `mesos.master` in one of its forms.
+    MasterUrl,
+    /// An absolute ZooKeeper node path.
+    ZkPath,
+    /// `host:port,host:port,...`
+    ZkQuorum,
+    /// Comma-separated `key:value` pairs.
+    KeyColonValueList,
+    /// Comma-separated `key=value` pairs; the value may contain `=`.
+    KeyEqualsValueList,
+    /// Comma-separated `[host_path:]container_path[:RO|RW]`.
+    VolumeList,
+    /// Comma-separated list of strings.
+    List,
+    /// A host name pattern in which `_TASK_` becomes the task id.
+    HostnamePattern,
+}
+
+impl Type {
+    /// Short name for docs and JSON.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Type::Bool => "boolean",
+            Type::Int { .. } => "integer",
+            Type::Float { .. } => "number",
+            Type::Port => "port",
+            Type::PortRange => "port range",
+            Type::Str => "string",
+            Type::Enum(_) => "enum",
+            Type::Duration => "duration",
+            Type::MemorySize => "memory size",
+            Type::Megabytes => "megabytes",
+            Type::MasterUrl => "master URL",
+            Type::ZkPath => "ZooKeeper path",
+            Type::ZkQuorum => "host:port list",
+            Type::KeyColonValueList => "key:value list",
+            Type::KeyEqualsValueList => "key=value list",
+            Type::VolumeList => "volume list",
+            Type::List => "list",
+            Type::HostnamePattern => "host name pattern",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DefaultValue {
+    /// No value unless the user sets one.
+    None,
+    /// A fixed default, written as a user would write it.
+    Value(&'static str),
+    /// Computed from other options; the text says how.
+    Derived(&'static str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Section {
+    Mesos,
+    MesosTasks,
+    HighAvailability,
+    Flink,
+    Security,
+}
+
+impl Section {
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Mesos => "Mesos scheduler",
+            Section::MesosTasks => "Mesos TaskManager tasks",
+            Section::HighAvailability => "High availability",
+            Section::Flink => "Flink",
+            Section::Security => "Security",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct OptionDef {
+    pub key: &'static str,
+    pub ty: Type,
+    pub default: DefaultValue,
+    pub description: &'static str,
+    /// Older spellings of the same option, read when the key itself is not
+    /// set at a higher or equal precedence (first listed wins among them).
+    pub fallback_keys: &'static [&'static str],
+    /// Never shown in output, logs or generated files.
+    pub secret: bool,
+    /// An environment variable that overlays the configuration file.
+    pub env: Option<&'static str>,
+    pub section: Section,
+}
+
+const fn opt(
+    key: &'static str,
+    ty: Type,
+    default: DefaultValue,
+    section: Section,
+    description: &'static str,
+) -> OptionDef {
+    OptionDef {
+        key,
+        ty,
+        default,
+        description,
+        fallback_keys: &[],
+        secret: false,
+        env: None,
+        section,
+    }
+}
+
+impl OptionDef {
+    const fn fallback(mut self, keys: &'static [&'static str]) -> Self {
+        self.fallback_keys = keys;
+        self
+    }
+    const fn secret(mut self) -> Self {
+        self.secret = true;
+        self
+    }
+    const fn env(mut self, var: &'static str) -> Self {
+        self.env = Some(var);
+        self
+    }
+}
+
+use DefaultValue::{Derived, None as NoDefault, Value};
+use Section::*;
+
+pub static OPTIONS: &[OptionDef] = &[
+    // --- Mesos scheduler -------------------------------------------------
+    opt("mesos.master", Type::MasterUrl, NoDefault, Mesos,
+        "The Mesos master: `host:port`, `zk://host1:port1,host2:port2,.../path`, `zk://username:password@host1:port1,.../path` or `file:///path/to/file`. Required by the appmaster.")
+        .env("FLINK_MESOS_MASTER"),
+    opt("mesos.initial-tasks", Type::Int { min: 0, max: 100_000 }, Value("1"), Mesos,
+        "The initial workers to bring up when the master starts (the number of workers specified at cluster start-up)."),
+    opt("mesos.maximum-failed-tasks", Type::Int { min: -1, max: i64::MAX }, Derived("mesos.initial-tasks"), Mesos,
+        "The maximum number of failed workers before the cluster fails. May be set to -1 to disable this feature. Defaults to the number of initial workers."),
+    opt("mesos.constraints.hard.hostattribute", Type::KeyColonValueList, NoDefault, Mesos,
+        "Constraints for task placement on Mesos based on agent attributes: a comma-separated list of `key:value` pairs, e.g. `az:eu-west-1a,series:t2`. Every pair must match."),
+    opt("mesos.failover-timeout", Type::Int { min: 0, max: i64::MAX }, Value("600"), Mesos,
+        "The failover timeout in seconds for the Mesos scheduler, after which running tasks are automatically shut down."),
+    opt("mesos.resourcemanager.artifactserver.port", Type::Port, Value("0"), Mesos,
+        "Port of the artifact server that serves files to the workers; 0 lets the OS choose a free port."),
+    opt("mesos.resourcemanager.artifactserver.ssl.enabled", Type::Bool, Value("true"), Mesos,
+        "Enables SSL for the artifact server. `security.ssl.enabled` must also be `true` for encryption to be used."),
+    opt("mesos.resourcemanager.framework.name", Type::Str, Value("Flink"), Mesos, "Mesos framework name."),
+    opt("mesos.resourcemanager.framework.role", Type::Str, Value("*"), Mesos, "Mesos framework role."),
+    opt("mesos.resourcemanager.framework.principal", Type::Str, NoDefault, Mesos,
+        "Mesos framework principal, used to authenticate with the master."),
+    opt("mesos.resourcemanager.framework.secret", Type::Str, NoDefault, Mesos,
+        "Mesos framework secret (HTTP Basic authentication towards the master). Never logged; prefer the environment variable.")
+        .secret()
+        .env("FLINK_MESOS_FRAMEWORK_SECRET"),
+    opt("mesos.resourcemanager.framework.user", Type::Str, Value(""), Mesos,
+        "Mesos framework user; empty means the user running the appmaster."),
+    opt("mesos.resourcemanager.framework.checkpoint", Type::Bool, Value("true"), Mesos,
+        "Ask agents to checkpoint the framework's tasks so that they survive an agent restart."),
+    opt("mesos.resourcemanager.declined-offer-refuse-duration", Type::Duration, Value("5 s"), Mesos,
+        "How long Mesos should not re-offer declined resources (Filters.refuse_seconds)."),
+    opt("mesos.resourcemanager.unused-offer-expiration", Type::Duration, Value("120 s"), Mesos,
+        "Offers held longer than this without being used are declined."),
+    // --- Mesos TaskManager tasks -----------------------------------------
+    opt("mesos.resourcemanager.tasks.mem", Type::Megabytes, Value("1024"), MesosTasks,
+        "Memory to assign to the Mesos workers in MB (the container size). When not set it follows the TaskManager's total process memory."),
+    opt("mesos.resourcemanager.tasks.cpus", Type::Float { min: 0.0 }, Value("0.0"), MesosTasks,
+        "CPUs to assign to the Mesos workers; 0 means one per task slot (`taskmanager.numberOfTaskSlots`)."),
+    opt("mesos.resourcemanager.tasks.gpus", Type::Int { min: 0, max: 1024 }, Value("0"), MesosTasks,
+        "GPUs to assign to the Mesos workers. When above 0 the framework declares the GPU_RESOURCES capability."),
+    opt("mesos.resourcemanager.tasks.disk", Type::Megabytes, Value("0"), MesosTasks, "Disk space to assign to the Mesos workers in MB."),
+    opt("mesos.resourcemanager.tasks.network.bandwidth", Type::Megabytes, Value("0"), MesosTasks,
+        "Network bandwidth to assign to the Mesos workers in MB per second."),
+    opt("mesos.resourcemanager.network.resource.name", Type::Str, Value("network"), MesosTasks,
+        "Name of the Mesos resource that carries network bandwidth."),
+    opt("mesos.resourcemanager.tasks.container.type", Type::Enum(&["mesos", "docker"]), Value("mesos"), MesosTasks,
+        "Type of the containerization used: `mesos` or `docker`."),
+    opt("mesos.resourcemanager.tasks.container.image.name", Type::Str, NoDefault, MesosTasks,
+        "Image name to use for the container. Required for the `docker` container type."),
+    opt("mesos.resourcemanager.tasks.container.volumes", Type::VolumeList, NoDefault, MesosTasks,
+        "A comma-separated list of `[host_path:]container_path[:RO|RW]` volumes to mount into the container."),
+    opt("mesos.resourcemanager.tasks.container.docker.parameters", Type::KeyEqualsValueList, NoDefault, MesosTasks,
+        "Custom parameters for `docker run` with the docker containerizer: comma-separated `key=value` pairs; the value may contain `=`."),
+    opt("mesos.resourcemanager.tasks.container.docker.force-pull-image", Type::Bool, Value("false"), MesosTasks,
+        "Always pull the Docker image, even when the agent has it cached."),
+    opt("mesos.resourcemanager.tasks.hostname", Type::HostnamePattern, NoDefault, MesosTasks,
+        "Optional TaskManager host name. `_TASK_` is replaced by the Mesos task id, e.g. `_TASK_.flink-service.mesos` for Mesos DNS."),
+    opt("mesos.resourcemanager.tasks.bootstrap-cmd", Type::Str, NoDefault, MesosTasks,
+        "A command which is executed before the TaskManager is started."),
+    opt("mesos.resourcemanager.tasks.taskmanager-cmd", Type::Str, Value("flink-mesos taskmanager"), MesosTasks,
+        "The command Mesos runs for each worker (Flink's own default was `$FLINK_HOME/bin/mesos-taskmanager.sh`, which `commands/mesos-taskmanager.sh` replaces)."),
+    opt("mesos.resourcemanager.tasks.uris", Type::List, NoDefault, MesosTasks,
+        "A comma-separated list of URIs of custom artifacts to be downloaded into the sandbox of Mesos workers."),
+    opt("mesos.resourcemanager.tasks.labels", Type::KeyColonValueList, NoDefault, MesosTasks,
+        "Labels to attach to the workers' Mesos tasks: comma-separated `key:value` pairs."),
+    opt("mesos.resourcemanager.tasks.user", Type::Str, NoDefault, MesosTasks,
+        "The user the TaskManager task runs as (CommandInfo.user); by default the framework user."),
+    opt("mesos.resourcemanager.tasks.port-assignments", Type::List, NoDefault, MesosTasks,
+        "Comma-separated configuration keys that get a port from the Mesos offer, in addition to `taskmanager.rpc.port` and `taskmanager.data.port`."),
+    // --- High availability -----------------------------------------------
+    opt("high-availability.type", Type::Str, Value("NONE"), HighAvailability,
+        "High-availability mode: `NONE`, `ZOOKEEPER`, or the class name of a factory.")
+        .fallback(&["high-availability", "recovery.mode"]),
+    opt("high-availability.zookeeper.quorum", Type::ZkQuorum, NoDefault, HighAvailability,
+        "The ZooKeeper quorum, `host:port,host:port`, required for ZooKeeper high availability.")
+        .fallback(&["recovery.zookeeper.quorum", "ha.zookeeper.quorum"]),
+    opt("high-availability.zookeeper.path.root", Type::ZkPath, Value("/flink"), HighAvailability,
+        "The root path under which Flink stores its entries in ZooKeeper.")
+        .fallback(&["recovery.zookeeper.path.root"]),
+    opt("high-availability.cluster-id", Type::Str, Value("/default"), HighAvailability,
+        "The ID of the Flink cluster, used to separate several clusters in ZooKeeper.")
+        .fallback(&["high-availability.zookeeper.path.namespace", "recovery.zookeeper.path.namespace"]),
+    opt("high-availability.storageDir", Type::Str, NoDefault, HighAvailability,
+        "File system path where Flink persists its recovery metadata in high-availability mode.")
+        .fallback(&["high-availability.zookeeper.storageDir", "recovery.zookeeper.storageDir"]),
+    opt("high-availability.zookeeper.path.mesos-workers", Type::ZkPath, Value("/mesos-workers"), HighAvailability,
+        "The ZooKeeper root path for persisting the Mesos worker information.")
+        .fallback(&["recovery.zookeeper.path.mesos-workers"]),
+    opt("high-availability.zookeeper.client.acl", Type::Enum(&["open", "creator"]), Value("open"), HighAvailability,
+        "ACL for the ZooKeeper nodes: `open`, or `creator` when ZooKeeper authentication is used."),
+    opt("high-availability.zookeeper.client.session-timeout", Type::Duration, Value("60 s"), HighAvailability,
+        "ZooKeeper session timeout."),
+    // --- Flink ------------------------------------------------------------
+    opt("jobmanager.rpc.address", Type::Str, NoDefault, Flink, "Address of the JobManager; the appmaster fills it in."),
+    opt("jobmanager.rpc.port", Type::Port, Value("6123"), Flink, "The JobManager's RPC port."),
+    opt("rest.port", Type::Port, Value("8081"), Flink, "Port of the Flink web interface and REST API.")
+        .fallback(&["jobmanager.web.port", "web.port"]),
+    opt("jobmanager.heap.mb", Type::Megabytes, NoDefault, Flink,
+        "Legacy (Flink < 1.10): JobManager JVM heap in MB. Newer Flink: `jobmanager.memory.process.size`."),
+    opt("jobmanager.heap.size", Type::MemorySize, NoDefault, Flink,
+        "Legacy (Flink 1.5–1.10): JobManager JVM heap size."),
+    opt("jobmanager.memory.process.size", Type::MemorySize, NoDefault, Flink,
+        "Total process memory of the JobManager (Flink 1.11+)."),
+    opt("jobmanager.memory.heap.size", Type::MemorySize, NoDefault, Flink, "JVM heap of the JobManager (Flink 1.11+)."),
+    opt("taskmanager.heap.mb", Type::Megabytes, NoDefault, Flink,
+        "Legacy (Flink < 1.10): TaskManager JVM heap in MB. Newer Flink: `taskmanager.memory.process.size`."),
+    opt("taskmanager.heap.size", Type::MemorySize, NoDefault, Flink,
+        "Legacy (Flink 1.5–1.9): TaskManager JVM heap size."),
+    opt("taskmanager.memory.process.size", Type::MemorySize, NoDefault, Flink,
+        "Total process memory of the TaskManager (Flink 1.10+); sizes the Mesos container when `mesos.resourcemanager.tasks.mem` is not set."),
+    opt("taskmanager.memory.flink.size", Type::MemorySize, NoDefault, Flink,
+        "Total Flink memory of the TaskManager, without JVM metaspace and overhead."),
+    opt("taskmanager.memory.jvm-metaspace.size", Type::MemorySize, Value("256m"), Flink, "JVM metaspace of the TaskManager."),
+    opt("taskmanager.memory.jvm-overhead.min", Type::MemorySize, Value("192m"), Flink, "Minimum JVM overhead of the TaskManager."),
+    opt("taskmanager.numberOfTaskSlots", Type::Int { min: 1, max: 100_000 }, Value("1"), Flink,
+        "The number of task slots each TaskManager offers."),
+    opt("parallelism.default", Type::Int { min: 1, max: 100_000 }, Value("1"), Flink, "Default parallelism of jobs."),
+    opt("taskmanager.rpc.port", Type::PortRange, Value("0"), Flink,
+        "The TaskManager's RPC port; the appmaster assigns one from the Mesos offer."),
+    opt("taskmanager.data.port", Type::Port, Value("0"), Flink,
+        "The TaskManager's data (shuffle) port; the appmaster assigns one from the Mesos offer."),
+    opt("taskmanager.host", Type::Str, NoDefault, Flink,
+        "The TaskManager's host name; set from `mesos.resourcemanager.tasks.hostname` when that is configured."),
+    opt("env.java.opts", Type::Str, NoDefault, Flink, "JVM options for all Flink processes (Flink 1.x)."),
+    opt("env.java.opts.all", Type::Str, NoDefault, Flink, "JVM options for all Flink processes (Flink 1.19+)."),
+    opt("env.java.opts.jobmanager", Type::Str, NoDefault, Flink, "JVM options for the JobManager."),
+    opt("env.java.opts.taskmanager", Type::Str, NoDefault, Flink, "JVM options for the TaskManagers."),
+    // --- Security -----------------------------------------------------------
+    opt("security.ssl.enabled", Type::Bool, Value("false"), Security,
+        "Turns on SSL for Flink's internal and external connections (and the artifact server with `mesos.resourcemanager.artifactserver.ssl.enabled`)."),
+    opt("security.ssl.keystore", Type::Str, NoDefault, Security, "Java keystore file with the SSL key and certificate.")
+        .fallback(&["security.ssl.internal.keystore"]),
+    opt("security.ssl.keystore-password", Type::Str, NoDefault, Security, "Password of the keystore.")
+        .fallback(&["security.ssl.internal.keystore-password"])
+        .secret()
+        .env("FLINK_SSL_KEYSTORE_PASSWORD"),
+    opt("security.ssl.key-password", Type::Str, NoDefault, Security, "Password of the SSL key in the keystore.")
+        .fallback(&["security.ssl.internal.key-password"])
+        .secret()
+        .env("FLINK_SSL_KEY_PASSWORD"),
+    opt("security.ssl.truststore", Type::Str, NoDefault, Security, "Java truststore file.")
+        .fallback(&["security.ssl.internal.truststore"]),
+    opt("security.ssl.truststore-password", Type::Str, NoDefault, Security, "Password of the truststore.")
+        .fallback(&["security.ssl.internal.truststore-password"])
+        .secret()
+        .env("FLINK_SSL_TRUSTSTORE_PASSWORD"),
+];
+
+/// The declaration for a key, by its name or one of its fallback spellings.
+pub fn lookup(key: &str) -> Option<&'static OptionDef> {
+    OPTIONS
+        .iter()
+        .find(|o| o.key == key || o.fallback_keys.contains(&key))
+}
+
+/// Whether a key that is not declared still looks like a secret (Flink's own
+/// rule: the key contains "password" or "secret"), so that it is masked too.
+pub fn looks_secret(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.contains("password") || k.contains("secret")
+}
+
+/// The declared key (or fallback spelling) closest to `key`, for did-you-mean.
+/// Compares both the whole key and its last segments, so that
+/// `mesos.artifact-server.port` finds `mesos.resourcemanager.artifactserver.port`.
+pub fn did_you_mean(key: &str) -> Option<&'static str> {
+    let norm = |s: &str| s.to_ascii_lowercase().replace(['-', '_'], "");
+    let wanted = norm(key);
+    let wanted_tail = norm(key.rsplit('.').next().unwrap_or(key));
+    let wanted_rest = norm(key.strip_prefix("mesos.").unwrap_or(key));
+    let mut best: Option<(f64, &'static str)> = None;
+    for o in OPTIONS.iter() {
+        let candidate = norm(o.key);
+        let mut score = strsim::jaro_winkler(&wanted, &candidate);
+        // Same last segment and same first segment: a mis-spelt middle part.
+        let tail = norm(o.key.rsplit('.').next().unwrap_or(o.key));
+        if tail == wanted_tail && o.key.split('.').next() == key.split('.').next() {
+            score += 0.1;
+        }
+        // Every word of the typo appears in the candidate, in order.
+        if is_subsequence(&wanted_rest, &candidate) {
+            score += 0.1;
+        }
+        if best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, o.key));
+        }
+    }
+    best.filter(|(s, _)| *s >= 0.85).map(|(_, k)| k)
+}
+
+fn is_subsequence(needle: &str, hay: &str) -> bool {
+    let mut it = hay.chars();
+    needle.chars().all(|c| it.any(|h| h == c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_fallbacks_unambiguous() {
+        let mut seen = std::collections::HashSet::new();
+        for o in OPTIONS {
+            assert!(seen.insert(o.key), "duplicate key {}", o.key);
+            for f in o.fallback_keys {
+                assert!(seen.insert(f), "fallback {f} of {} declared twice", o.key);
+            }
+        }
+    }
+
+    #[test]
+    fn secrets_look_secret_or_are_declared() {
+        for o in OPTIONS.iter().filter(|o| o.secret) {
+            assert!(
+                looks_secret(o.key) || o.key.ends_with("secret"),
+                "{}",
+                o.key
+            );
+        }
+    }
+
+    #[test]
+    fn did_you_mean_finds_the_intended_key() {
+        assert_eq!(
+            did_you_mean("mesos.artifact-server.port"),
+            Some("mesos.resourcemanager.artifactserver.port")
+        );
+        assert_eq!(
+            did_you_mean("mesos.initial-task"),
+            Some("mesos.initial-tasks")
+        );
+        assert_eq!(
+            did_you_mean("mesos.resourcemanager.tasks.memory"),
+            Some("mesos.resourcemanager.tasks.mem")
+        );
+        assert_eq!(
+            did_you_mean("mesos.constraints.hard.hostattributes"),
+            Some("mesos.constraints.hard.hostattribute")
+        );
+        assert_eq!(did_you_mean("mesos.zzzzzz.qqqq"), None);
+    }
+}
+
+/// The part of a value that must never be shown, as a character range: the
+/// whole value of a secret option, or the password in a
+/// `zk://user:password@…` master URL.
+pub fn secret_part(key: &str, value: &str) -> Option<std::ops::Range<usize>> {
+    if lookup(key).is_some_and(|d| d.secret) || looks_secret(key) {
+        return Some(0..value.chars().count());
+    }
+    if lookup(key).is_some_and(|d| d.ty == Type::MasterUrl) {
+        let rest = value.strip_prefix("zk://")?;
+        let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+        let at = authority.rfind('@')?;
+        let colon = authority[..at].find(':')?;
+        let start = "zk://".len() + authority[..colon + 1].chars().count();
+        let end = "zk://".len() + authority[..at].chars().count();
+        return Some(start..end);
+    }
+    None
+}
+
+/// `value` with its [`secret_part`] replaced by the mask.
+pub fn masked(key: &str, value: &str) -> String {
+    match secret_part(key, value) {
+        Some(range) => {
+            let chars: Vec<char> = value.chars().collect();
+            let mut out: String = chars[..range.start].iter().collect();
+            out.push_str(super::secret::MASK);
+            out.extend(&chars[range.end..]);
+            out
+        }
+        None => value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::*;
+
+    #[test]
+    fn masks_secrets_and_zk_passwords() {
+        assert_eq!(
+            masked("mesos.resourcemanager.framework.secret", "abc"),
+            "******"
+        );
+        assert_eq!(masked("my.token.password", "abc"), "******");
+        assert_eq!(
+            masked("mesos.master", "zk://u:pw@zk1:2181/mesos"),
+            "zk://u:******@zk1:2181/mesos"
+        );
+        assert_eq!(
+            masked("mesos.master", "zk://zk1:2181/mesos"),
+            "zk://zk1:2181/mesos"
+        );
+        assert_eq!(masked("rest.port", "8081"), "8081");
+    }
+}

@@ -1,0 +1,797 @@
+//! The typed settings of flink-mesos and the validation that produces them.
+//!
+//! [`resolve`] is the single place where configuration values become typed
+//! values: `validate-conf` prints its diagnostics, and every command that
+//! runs something (appmaster, taskmanager, marathon-json) refuses to start
+//! when it reports an error. Diagnostics point at the value that caused them.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use super::diagnostic::{Diagnostic, Severity};
+use super::master::MasterSpec;
+use super::options::{self, DefaultValue, OptionDef, Type};
+use super::secret::Secret;
+use super::values::{self, Volume};
+use super::{Config, Entry, Layer};
+
+/// What the configuration is for; the appmaster needs more than a worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Appmaster,
+    Taskmanager,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ValidateOptions {
+    pub purpose: Purpose,
+    /// Warn about unknown keys outside `mesos.` and deprecated spellings.
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Framework {
+    pub name: String,
+    pub role: String,
+    pub user: String,
+    pub principal: Option<String>,
+    pub secret: Option<Secret>,
+    pub checkpoint: bool,
+    pub failover_timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Container {
+    Mesos {
+        image: Option<String>,
+    },
+    Docker {
+        image: String,
+        force_pull: bool,
+        parameters: Vec<(String, String)>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tasks {
+    /// Container memory in MB, after following the TaskManager memory when unset.
+    pub mem_mb: u64,
+    /// CPUs per worker; `mesos.resourcemanager.tasks.cpus` or one per slot.
+    pub cpus: f64,
+    pub gpus: u32,
+    pub disk_mb: u64,
+    pub bandwidth_mb: u64,
+    pub network_resource_name: String,
+    pub container: Container,
+    pub volumes: Vec<Volume>,
+    pub hostname: Option<String>,
+    pub bootstrap_cmd: Option<String>,
+    pub taskmanager_cmd: String,
+    pub uris: Vec<String>,
+    pub labels: Vec<(String, String)>,
+    pub user: Option<String>,
+    pub port_assignments: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZooKeeperHa {
+    pub quorum: Vec<(String, u16)>,
+    pub root: String,
+    pub cluster_id: String,
+    pub storage_dir: Option<String>,
+    pub workers_path: String,
+    pub acl_creator: bool,
+    pub session_timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub master: Option<MasterSpec>,
+    pub initial_tasks: u32,
+    /// `None`: failures never stop the cluster (`-1`).
+    pub max_failed_tasks: Option<u32>,
+    pub constraints: Vec<(String, String)>,
+    pub framework: Framework,
+    pub artifact_server_port: u16,
+    /// Serve artifacts over TLS (both SSL switches on).
+    pub artifact_server_ssl: bool,
+    pub declined_offer_refuse: Duration,
+    pub unused_offer_expiration: Duration,
+    pub tasks: Tasks,
+    pub ha: Option<ZooKeeperHa>,
+    pub jobmanager_rpc_port: u16,
+    pub rest_port: u16,
+    pub task_slots: u32,
+}
+
+/// Diagnostics, and the settings when there was no error.
+#[derive(Debug)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub settings: Option<Settings>,
+}
+
+impl Report {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+}
+
+/// JVM metaspace + overhead Flink needs beside the heap, in MB, from the
+/// declared defaults of `taskmanager.memory.jvm-metaspace.size` and
+/// `taskmanager.memory.jvm-overhead.min` (or their configured values).
+fn jvm_overhead_mb(c: &mut Checker) -> u64 {
+    let metaspace = c
+        .typed(
+            "taskmanager.memory.jvm-metaspace.size",
+            values::parse_memory,
+        )
+        .unwrap_or(256 << 20);
+    let overhead = c
+        .typed("taskmanager.memory.jvm-overhead.min", values::parse_memory)
+        .unwrap_or(192 << 20);
+    (metaspace + overhead) >> 20
+}
+
+pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
+    let mut c = Checker {
+        config,
+        diags: config.diagnostics.clone(),
+        bad: HashSet::new(),
+    };
+    c.check_keys(opts.strict);
+
+    // --- Mesos scheduler ---------------------------------------------------
+    let master = c.typed("mesos.master", MasterSpec::parse);
+    if opts.purpose == Purpose::Appmaster && c.entry("mesos.master").is_none() {
+        c.push(
+            Diagnostic::error("is not set; the appmaster needs to know the Mesos master")
+                .key("mesos.master")
+                .hint("add `mesos.master: host:5050` to the configuration file or pass -Dmesos.master=host:5050"),
+        );
+    }
+    let initial_tasks = c.typed_int("mesos.initial-tasks").unwrap_or(1) as u32;
+    let max_failed_tasks = match c.entry("mesos.maximum-failed-tasks") {
+        Some(_) => match c.typed_int("mesos.maximum-failed-tasks") {
+            Some(-1) => None,
+            Some(n) => {
+                if n == 0 {
+                    c.warn_at(
+                        "mesos.maximum-failed-tasks",
+                        "is 0: the cluster fails at the first failed worker",
+                        "use -1 to never fail the cluster, or a small positive number",
+                    );
+                }
+                Some(n.max(0) as u32)
+            }
+            None => Some(initial_tasks),
+        },
+        None => Some(initial_tasks),
+    };
+    let constraints = c
+        .typed(
+            "mesos.constraints.hard.hostattribute",
+            values::parse_key_colon_values,
+        )
+        .unwrap_or_default();
+    let framework = Framework {
+        name: c
+            .string("mesos.resourcemanager.framework.name")
+            .unwrap_or_default(),
+        role: c
+            .string("mesos.resourcemanager.framework.role")
+            .unwrap_or_default(),
+        user: c
+            .string("mesos.resourcemanager.framework.user")
+            .unwrap_or_default(),
+        principal: c
+            .string("mesos.resourcemanager.framework.principal")
+            .filter(|s| !s.is_empty()),
+        secret: c
+            .string("mesos.resourcemanager.framework.secret")
+            .filter(|s| !s.is_empty())
+            .map(Secret::new),
+        checkpoint: c
+            .typed(
+                "mesos.resourcemanager.framework.checkpoint",
+                values::parse_bool,
+            )
+            .unwrap_or(true),
+        failover_timeout: Duration::from_secs(
+            c.typed_int("mesos.failover-timeout").unwrap_or(600).max(0) as u64,
+        ),
+    };
+    if framework.name.trim().is_empty() {
+        c.error_at(
+            "mesos.resourcemanager.framework.name",
+            "is empty",
+            "give the framework a name, e.g. Flink",
+        );
+    }
+    if framework.role.trim().is_empty() {
+        c.error_at(
+            "mesos.resourcemanager.framework.role",
+            "is empty",
+            "use `*` for the default role",
+        );
+    }
+    match (&framework.principal, &framework.secret) {
+        (Some(_), None) => c.warn_at(
+            "mesos.resourcemanager.framework.principal",
+            "is set without `mesos.resourcemanager.framework.secret`; the master must accept unauthenticated frameworks",
+            "set the secret through FLINK_MESOS_FRAMEWORK_SECRET or mesos.resourcemanager.framework.secret",
+        ),
+        (None, Some(_)) => c.warn_at(
+            "mesos.resourcemanager.framework.secret",
+            "is set without `mesos.resourcemanager.framework.principal` and is not used",
+            "set mesos.resourcemanager.framework.principal too",
+        ),
+        _ => {}
+    }
+    let declined_offer_refuse = c
+        .typed(
+            "mesos.resourcemanager.declined-offer-refuse-duration",
+            values::parse_duration,
+        )
+        .unwrap_or(Duration::from_secs(5));
+    let unused_offer_expiration = c
+        .typed(
+            "mesos.resourcemanager.unused-offer-expiration",
+            values::parse_duration,
+        )
+        .unwrap_or(Duration::from_secs(120));
+
+    // --- Security / artifact server --------------------------------------------
+    let ssl = c
+        .typed("security.ssl.enabled", values::parse_bool)
+        .unwrap_or(false);
+    let artifact_ssl = c
+        .typed(
+            "mesos.resourcemanager.artifactserver.ssl.enabled",
+            values::parse_bool,
+        )
+        .unwrap_or(true);
+    if artifact_ssl && ssl {
+        for key in [
+            "security.ssl.keystore",
+            "security.ssl.keystore-password",
+            "security.ssl.key-password",
+        ] {
+            if c.entry(key).is_none() {
+                c.push(
+                    Diagnostic::error("is required: the artifact server serves over TLS (security.ssl.enabled and mesos.resourcemanager.artifactserver.ssl.enabled are true)")
+                        .key(key)
+                        .hint("provide the key material, or set mesos.resourcemanager.artifactserver.ssl.enabled: false"),
+                );
+            }
+        }
+    } else if artifact_ssl && c.set_by_user("mesos.resourcemanager.artifactserver.ssl.enabled") {
+        c.warn_at(
+            "mesos.resourcemanager.artifactserver.ssl.enabled",
+            "is true but `security.ssl.enabled` is false, so the artifact server serves plain HTTP",
+            "set security.ssl.enabled: true (with keystore settings) to encrypt artifact downloads",
+        );
+    }
+    let artifact_server_port = c
+        .typed(
+            "mesos.resourcemanager.artifactserver.port",
+            values::parse_port,
+        )
+        .unwrap_or(0);
+
+    // --- TaskManager tasks -----------------------------------------------------
+    let task_slots = c.typed_int("taskmanager.numberOfTaskSlots").unwrap_or(1) as u32;
+    let mem_mb = task_memory(&mut c);
+    let cpus = match c.typed("mesos.resourcemanager.tasks.cpus", |s| {
+        values::parse_float(s, 0.0)
+    }) {
+        Some(v) if v > 0.0 => v,
+        _ => f64::from(task_slots.max(1)),
+    };
+    let gpus = c.typed_int("mesos.resourcemanager.tasks.gpus").unwrap_or(0) as u32;
+    let container_type = c
+        .string("mesos.resourcemanager.tasks.container.type")
+        .unwrap_or_else(|| "mesos".into())
+        .to_ascii_lowercase();
+    let image = c
+        .string("mesos.resourcemanager.tasks.container.image.name")
+        .filter(|s| !s.trim().is_empty());
+    let container = if container_type == "docker" {
+        if gpus > 0 {
+            c.warn_at(
+                "mesos.resourcemanager.tasks.gpus",
+                "GPUs are not supported by Mesos' Docker containerizer",
+                "use the `mesos` container type (with an image) for GPU workers",
+            );
+        }
+        let force_pull = c
+            .typed(
+                "mesos.resourcemanager.tasks.container.docker.force-pull-image",
+                values::parse_bool,
+            )
+            .unwrap_or(false);
+        let parameters = c
+            .typed(
+                "mesos.resourcemanager.tasks.container.docker.parameters",
+                values::parse_key_equals_values,
+            )
+            .unwrap_or_default();
+        match image {
+            Some(image) => Container::Docker {
+                image,
+                force_pull,
+                parameters,
+            },
+            None => {
+                c.error_at(
+                    "mesos.resourcemanager.tasks.container.type",
+                    "is `docker`, but `mesos.resourcemanager.tasks.container.image.name` is not set",
+                    "set mesos.resourcemanager.tasks.container.image.name to the Flink image, e.g. flink:1.20",
+                );
+                Container::Mesos { image: None }
+            }
+        }
+    } else {
+        Container::Mesos { image }
+    };
+    let hostname = c
+        .string("mesos.resourcemanager.tasks.hostname")
+        .filter(|s| !s.is_empty());
+    if let Some(h) = &hostname {
+        if !h.contains("_TASK_")
+            && initial_tasks > 1
+            && !c.bad.contains("mesos.resourcemanager.tasks.hostname")
+        {
+            c.warn_at(
+                "mesos.resourcemanager.tasks.hostname",
+                "has no `_TASK_`, so every TaskManager gets the same host name",
+                "include _TASK_, e.g. _TASK_.flink-service.mesos",
+            );
+        }
+    }
+    let tasks = Tasks {
+        mem_mb,
+        cpus,
+        gpus,
+        disk_mb: c
+            .typed("mesos.resourcemanager.tasks.disk", values::parse_megabytes)
+            .unwrap_or(0),
+        bandwidth_mb: c
+            .typed(
+                "mesos.resourcemanager.tasks.network.bandwidth",
+                values::parse_megabytes,
+            )
+            .unwrap_or(0),
+        network_resource_name: c
+            .string("mesos.resourcemanager.network.resource.name")
+            .unwrap_or_else(|| "network".into()),
+        container,
+        volumes: c
+            .typed(
+                "mesos.resourcemanager.tasks.container.volumes",
+                values::parse_volumes,
+            )
+            .unwrap_or_default(),
+        hostname,
+        bootstrap_cmd: c
+            .string("mesos.resourcemanager.tasks.bootstrap-cmd")
+            .filter(|s| !s.trim().is_empty()),
+        taskmanager_cmd: c
+            .string("mesos.resourcemanager.tasks.taskmanager-cmd")
+            .unwrap_or_default(),
+        uris: c
+            .string("mesos.resourcemanager.tasks.uris")
+            .map(|s| {
+                values::split_list(&s)
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        labels: c
+            .typed(
+                "mesos.resourcemanager.tasks.labels",
+                values::parse_key_colon_values,
+            )
+            .unwrap_or_default(),
+        user: c
+            .string("mesos.resourcemanager.tasks.user")
+            .filter(|s| !s.is_empty()),
+        port_assignments: c
+            .string("mesos.resourcemanager.tasks.port-assignments")
+            .map(|s| {
+                values::split_list(&s)
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    if tasks.taskmanager_cmd.trim().is_empty() {
+        c.error_at(
+            "mesos.resourcemanager.tasks.taskmanager-cmd",
+            "is empty",
+            "leave it unset to run `flink-mesos taskmanager`",
+        );
+    }
+
+    // --- High availability ------------------------------------------------------
+    let ha_type = c
+        .string("high-availability.type")
+        .unwrap_or_else(|| "NONE".into());
+    let ha = match ha_type.to_ascii_lowercase().as_str() {
+        "none" => None,
+        "zookeeper" => {
+            let quorum = c.typed(
+                "high-availability.zookeeper.quorum",
+                values::parse_zk_quorum,
+            );
+            if c.entry("high-availability.zookeeper.quorum").is_none() {
+                c.push(
+                    Diagnostic::error("is required when high-availability is ZOOKEEPER")
+                        .key("high-availability.zookeeper.quorum")
+                        .hint("list the ZooKeeper servers, e.g. zk1:2181,zk2:2181,zk3:2181"),
+                );
+            }
+            let storage_dir = c
+                .string("high-availability.storageDir")
+                .filter(|s| !s.is_empty());
+            if storage_dir.is_none() && opts.purpose == Purpose::Appmaster {
+                c.push(
+                    Diagnostic::error("is required when high-availability is ZOOKEEPER (the JobManager stores its recovery data there)")
+                        .key("high-availability.storageDir")
+                        .hint("point it at a shared file system, e.g. hdfs:///flink/recovery"),
+                );
+            }
+            let workers_path = c
+                .string("high-availability.zookeeper.path.mesos-workers")
+                .unwrap_or_default();
+            Some(ZooKeeperHa {
+                quorum: quorum.unwrap_or_default(),
+                root: c
+                    .string("high-availability.zookeeper.path.root")
+                    .unwrap_or_default(),
+                cluster_id: c.string("high-availability.cluster-id").unwrap_or_default(),
+                storage_dir,
+                workers_path,
+                acl_creator: c
+                    .string("high-availability.zookeeper.client.acl")
+                    .is_some_and(|s| s.eq_ignore_ascii_case("creator")),
+                session_timeout: c
+                    .typed(
+                        "high-availability.zookeeper.client.session-timeout",
+                        values::parse_duration,
+                    )
+                    .unwrap_or(Duration::from_secs(60)),
+            })
+        }
+        "kubernetes" => {
+            c.error_at(
+                "high-availability.type",
+                "is `kubernetes`, which does not work on Mesos",
+                "use ZOOKEEPER (or NONE)",
+            );
+            None
+        }
+        _ => {
+            c.warn_at(
+                "high-availability.type",
+                "names a custom factory; flink-mesos keeps its own worker state only with ZOOKEEPER",
+                "use ZOOKEEPER so that the appmaster can reconcile its workers after a failover",
+            );
+            None
+        }
+    };
+
+    let settings = Settings {
+        master,
+        initial_tasks,
+        max_failed_tasks,
+        constraints,
+        framework,
+        artifact_server_port,
+        artifact_server_ssl: artifact_ssl && ssl,
+        declined_offer_refuse,
+        unused_offer_expiration,
+        tasks,
+        ha,
+        jobmanager_rpc_port: c
+            .typed("jobmanager.rpc.port", values::parse_port)
+            .unwrap_or(6123),
+        rest_port: c.typed("rest.port", values::parse_port).unwrap_or(8081),
+        task_slots,
+    };
+    let mut diagnostics = c.diags;
+    // Errors first, then in source order, so that the worst is seen first.
+    diagnostics.sort_by_key(|d| {
+        (
+            d.severity,
+            d.span
+                .as_ref()
+                .map(|s| (s.text.name.clone(), s.line, s.col)),
+        )
+    });
+    let ok = !diagnostics.iter().any(|d| d.severity == Severity::Error);
+    Report {
+        diagnostics,
+        settings: ok.then_some(settings),
+    }
+}
+
+/// The container size in MB and the memory rules between it and the
+/// TaskManager's own memory settings.
+fn task_memory(c: &mut Checker) -> u64 {
+    const MEM: &str = "mesos.resourcemanager.tasks.mem";
+    let container = c
+        .set_by_user(MEM)
+        .then(|| c.typed(MEM, values::parse_megabytes))
+        .flatten();
+    let process_key = "taskmanager.memory.process.size";
+    let process = c.typed(process_key, values::parse_memory).map(|b| b >> 20);
+    let (heap_key, heap) = match c.typed("taskmanager.heap.mb", values::parse_megabytes) {
+        Some(h) => ("taskmanager.heap.mb", Some(h)),
+        None => (
+            "taskmanager.heap.size",
+            c.typed("taskmanager.heap.size", values::parse_memory)
+                .map(|b| b >> 20),
+        ),
+    };
+    let overhead = jvm_overhead_mb(c);
+    let Some(container) = container else {
+        // Not set: follow the TaskManager's process memory, as later Flink versions do.
+        return process
+            .or(heap.map(|h| h + overhead))
+            .unwrap_or_else(|| c.typed(MEM, values::parse_megabytes).unwrap_or(1024));
+    };
+    if let Some(p) = process {
+        if p > container {
+            c.error_at(
+                process_key,
+                &format!("is {p} MB, larger than the Mesos container (`{MEM}` = {container} MB)"),
+                &format!(
+                    "raise {MEM} to at least {p}, or remove it so that the container follows the TaskManager memory"
+                ),
+            );
+        }
+    }
+    if let Some(h) = heap {
+        if h > container {
+            c.error_at(
+                heap_key,
+                &format!("is {h} MB, larger than the Mesos container (`{MEM}` = {container} MB)"),
+                &format!(
+                    "raise {MEM} to at least {}, or lower the heap",
+                    h + overhead
+                ),
+            );
+        } else if container - h < overhead {
+            c.warn_at(
+                heap_key,
+                &format!(
+                    "leaves {} MB of the {container} MB container for JVM metaspace and overhead, which need about {overhead} MB; Mesos may kill the TaskManager for using too much memory",
+                    container - h
+                ),
+                &format!("lower the heap to at most {} MB or raise {MEM}", container.saturating_sub(overhead)),
+            );
+        }
+    }
+    container
+}
+
+struct Checker<'a> {
+    config: &'a Config,
+    diags: Vec<Diagnostic>,
+    /// Declared keys whose value failed its type check (already reported).
+    bad: HashSet<&'static str>,
+}
+
+impl Checker<'_> {
+    fn def(key: &str) -> &'static OptionDef {
+        // Keys passed here are literals from this file; the table test below
+        // checks that every one of them is declared.
+        options::lookup(key).unwrap_or(&options::OPTIONS[0])
+    }
+
+    fn entry(&self, key: &str) -> Option<&Entry> {
+        self.config.get(Self::def(key))
+    }
+
+    fn set_by_user(&self, key: &str) -> bool {
+        self.entry(key)
+            .is_some_and(|e| e.origin.layer() > Layer::Default)
+    }
+
+    fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// A diagnostic pointing at the value of `key` (masked when secret).
+    fn at_value(&self, severity: Severity, key: &str, message: &str, hint: &str) -> Diagnostic {
+        let entry = self.entry(key);
+        let span = entry.and_then(|e| e.origin.value_span());
+        let d = Diagnostic {
+            severity,
+            ..Diagnostic::error(message)
+        }
+        .key(entry.map_or(key, |e| e.key.as_str()))
+        .at(span)
+        .hint(hint);
+        let mask = entry.and_then(|e| secret_span(&e.key, &e.value, span));
+        d.masking(mask.as_ref())
+    }
+
+    fn error_at(&mut self, key: &str, message: &str, hint: &str) {
+        let d = self.at_value(Severity::Error, key, message, hint);
+        self.push(d);
+    }
+
+    fn warn_at(&mut self, key: &str, message: &str, hint: &str) {
+        let d = self.at_value(Severity::Warning, key, message, hint);
+        self.push(d);
+    }
+
+    /// The effective text of a declared option: the winning value, else its default.
+    fn raw_value(&self, key: &str) -> Option<String> {
+        let def = Self::def(key);
+        if let Some(e) = self.config.get(def) {
+            return Some(e.value.clone());
+        }
+        match def.default {
+            DefaultValue::Value(v) => Some(v.to_string()),
+            _ => None,
+        }
+    }
+
+    fn string(&self, key: &str) -> Option<String> {
+        self.raw_value(key)
+    }
+
+    /// Parses the effective value; a value that failed its type check gives `None`.
+    fn typed<T>(&mut self, key: &str, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+        let def = Self::def(key);
+        if self.bad.contains(def.key) {
+            return None;
+        }
+        let raw = self.raw_value(key)?;
+        parse(&raw).ok()
+    }
+
+    fn typed_int(&mut self, key: &str) -> Option<i64> {
+        let Type::Int { min, max } = Self::def(key).ty else {
+            return None;
+        };
+        self.typed(key, |s| values::parse_int(s, min, max))
+    }
+
+    /// Type checks of every declared option that has a value, unknown `mesos.`
+    /// keys with did-you-mean, and in strict mode unknown and deprecated keys.
+    fn check_keys(&mut self, strict: bool) {
+        for def in options::OPTIONS {
+            let Some(entry) = self.config.get(def) else {
+                continue;
+            };
+            if let Err(problem) = values::check(def.ty, &entry.value) {
+                let shown = options::masked(&entry.key, &entry.value);
+                let span = entry.origin.value_span();
+                let d = Diagnostic::error(format!("`{shown}` {problem}"))
+                    .key(entry.key.clone())
+                    .at(span)
+                    .hint(type_hint(def));
+                let d = d.masking(secret_span(&entry.key, &entry.value, span).as_ref());
+                self.diags.push(d);
+                self.bad.insert(def.key);
+            }
+            if strict && entry.key != def.key {
+                let d = Diagnostic::warning(format!("is a deprecated spelling of `{}`", def.key))
+                    .key(entry.key.clone())
+                    .at(entry.origin.key_span())
+                    .hint(format!("rename it to {}", def.key));
+                self.diags.push(d);
+            }
+        }
+        for entry in self.config.winners() {
+            if options::lookup(&entry.key).is_some() {
+                continue;
+            }
+            if entry.key.starts_with("mesos.") {
+                let mut d = Diagnostic::warning("is not a flink-mesos option and is ignored")
+                    .key(entry.key.clone())
+                    .at(entry.origin.key_span());
+                d = match options::did_you_mean(&entry.key) {
+                    Some(s) => d.hint(format!("did you mean `{s}`?")),
+                    None => d.hint("see the configuration reference in the README for the supported mesos.* keys"),
+                };
+                self.diags.push(d);
+            } else if strict {
+                let d = Diagnostic::warning(
+                    "is not an option flink-mesos knows; it is passed to Flink unchanged",
+                )
+                .key(entry.key.clone())
+                .at(entry.origin.key_span());
+                self.diags.push(d);
+            }
+        }
+    }
+}
+
+/// The span of the secret part of a value, for masking the quoted line.
+fn secret_span(
+    key: &str,
+    value: &str,
+    span: Option<&super::source::Span>,
+) -> Option<super::source::Span> {
+    let range = options::secret_part(key, value)?;
+    let span = span?;
+    Some(super::source::Span {
+        text: span.text.clone(),
+        line: span.line,
+        col: span.col + range.start,
+        len: range.len(),
+    })
+}
+
+fn type_hint(def: &OptionDef) -> String {
+    match def.ty {
+        Type::Bool => "use true or false".into(),
+        Type::Int { min, max } if max == i64::MAX => format!("use a whole number ≥ {min}"),
+        Type::Int { min, max } => format!("use a whole number from {min} to {max}"),
+        Type::Float { min } => format!("use a number ≥ {min}, e.g. 1.5"),
+        Type::Port => "use a port number from 0 to 65535 (0: any free port)".into(),
+        Type::PortRange => "use a port, a range such as 50100-50200, or a comma-separated list of them".into(),
+        Type::Enum(values) => format!("use one of: {}", values.join(", ")),
+        Type::Duration => "use a number with a unit, e.g. `5 s`, `500 ms` or `2 min`".into(),
+        Type::MemorySize => "use a size with a unit, e.g. `1728m` or `2g`".into(),
+        Type::Megabytes => "use a whole number of megabytes, e.g. 4096".into(),
+        Type::MasterUrl => "use host:port, zk://host1:port1,host2:port2/path, zk://user:password@host:port/path or file:///path/to/file".into(),
+        Type::ZkPath => "use an absolute path such as /flink/mesos-workers".into(),
+        Type::ZkQuorum => "use host:port,host:port".into(),
+        Type::KeyColonValueList => "use comma-separated key:value pairs, e.g. az:eu-west-1a,series:t2".into(),
+        Type::KeyEqualsValueList => "use comma-separated key=value pairs, e.g. env=A=B,label=team=flink".into(),
+        Type::VolumeList => "use comma-separated [host_path:]container_path[:RO|RW] entries".into(),
+        Type::HostnamePattern => "use a DNS name in which _TASK_ stands for the task id, e.g. _TASK_.flink-service.mesos".into(),
+        Type::Str | Type::List => format!("see `{}` in the configuration reference", def.key),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_used_here_is_declared() {
+        let source = include_str!("settings.rs");
+        let mut rest = source;
+        while let Some(i) = rest.find("(\"") {
+            rest = &rest[i + 2..];
+            let end = rest.find('"').unwrap_or(0);
+            let key = &rest[..end];
+            let looks_like_key = (key.starts_with("mesos.")
+                || key.starts_with("taskmanager.")
+                || key.starts_with("high-availability."))
+                && !key.contains(' ')
+                && !key.ends_with('.');
+            if looks_like_key {
+                assert!(
+                    options::lookup(key).is_some(),
+                    "{key} is used in settings.rs but not declared"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_default_passes_its_own_check() {
+        for def in options::OPTIONS {
+            if let DefaultValue::Value(v) = def.default {
+                if def.ty == Type::MasterUrl {
+                    continue;
+                }
+                values::check(def.ty, v)
+                    .unwrap_or_else(|e| panic!("default of {}: `{v}` {e}", def.key));
+            }
+        }
+    }
+}
