@@ -545,6 +545,65 @@ pub(crate) fn task_to_pb(t: &TaskInfo) -> pb::TaskInfo {
     }
 }
 
+fn value_type(v: &Value) -> pb::value::Type {
+    match v {
+        Value::Scalar(_) => pb::value::Type::Scalar,
+        Value::Ranges(_) => pb::value::Type::Ranges,
+        Value::Set(_) => pb::value::Type::Set,
+        Value::Text(_) => pb::value::Type::Text,
+    }
+}
+
+/// Offers as the master would send them (used by fakes and benchmarks).
+pub(crate) fn offers_event(offers: &[Offer]) -> sched::Event {
+    let offers = offers
+        .iter()
+        .map(|o| pb::Offer {
+            id: pb::OfferId {
+                value: o.id.0.clone(),
+            },
+            framework_id: pb::FrameworkId {
+                value: o.framework_id.0.clone(),
+            },
+            agent_id: pb::AgentId {
+                value: o.agent_id.0.clone(),
+            },
+            hostname: o.hostname.clone(),
+            resources: o.resources.iter().map(resource_to_pb).collect(),
+            attributes: o
+                .attributes
+                .iter()
+                .map(|a| {
+                    let r = resource_to_pb(&Resource::with_value(a.name.clone(), a.value.clone()));
+                    pb::Attribute {
+                        name: a.name.clone(),
+                        r#type: value_type(&a.value) as i32,
+                        scalar: r.scalar,
+                        ranges: r.ranges,
+                        set: r.set,
+                        text: match &a.value {
+                            Value::Text(t) => Some(pb::value::Text { value: t.clone() }),
+                            _ => None,
+                        },
+                    }
+                })
+                .collect(),
+            allocation_info: o
+                .allocation_role
+                .as_ref()
+                .map(|role| pb::resource::AllocationInfo {
+                    role: Some(role.clone()),
+                }),
+            ..Default::default()
+        })
+        .collect();
+    sched::Event {
+        r#type: Some(sched::event::Type::Offers as i32),
+        offers: Some(sched::event::Offers { offers }),
+        ..Default::default()
+    }
+}
+
 fn offer_ids(ids: &[OfferId]) -> Vec<pb::OfferId> {
     ids.iter()
         .map(|id| pb::OfferId {
@@ -778,6 +837,41 @@ mod tests {
         let caps: Vec<i32> = info.capabilities.iter().filter_map(|c| c.r#type).collect();
         assert!(caps.contains(&(pb::framework_info::capability::Type::GpuResources as i32)));
         assert!(caps.contains(&(pb::framework_info::capability::Type::MultiRole as i32)));
+    }
+
+    #[test]
+    fn offers_round_trip_through_the_wire_format() {
+        let mut cpus = Resource::scalar("cpus", 4.0);
+        cpus.allocation_role = Some("*".into());
+        let offer = Offer {
+            id: OfferId::from("o1"),
+            framework_id: FrameworkId::from("fw"),
+            agent_id: AgentId::from("a1"),
+            hostname: "agent1".into(),
+            resources: vec![
+                cpus,
+                Resource::ranges(
+                    "ports",
+                    vec![Range {
+                        begin: 31000,
+                        end: 32000,
+                    }],
+                ),
+            ],
+            attributes: vec![
+                Attribute {
+                    name: "rack".into(),
+                    value: Value::Text("r1".into()),
+                },
+                Attribute {
+                    name: "level".into(),
+                    value: Value::Scalar(2.0),
+                },
+            ],
+            allocation_role: Some("*".into()),
+        };
+        let bytes = offers_event(std::slice::from_ref(&offer)).encode_to_vec();
+        assert_eq!(decode_event(&bytes).unwrap(), Event::Offers(vec![offer]));
     }
 
     #[test]

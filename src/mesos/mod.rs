@@ -32,3 +32,20 @@ pub mod types;
 
 pub use convert::ProtocolError;
 pub use types::*;
+
+/// Wire-format helpers for fakes and benchmarks outside `src/mesos/`; they
+/// take and give bytes and domain types only, never generated types.
+#[doc(hidden)]
+pub mod testing {
+    use prost::Message;
+
+    /// An OFFERS event, protobuf-encoded as a master sends it (one record body).
+    pub fn encode_offers_event(offers: &[super::Offer]) -> Vec<u8> {
+        super::convert::offers_event(offers).encode_to_vec()
+    }
+
+    /// Decodes one record body into an event.
+    pub fn decode_event(bytes: &[u8]) -> Result<super::Event, super::ProtocolError> {
+        super::convert::decode_event(bytes)
+    }
+}
