@@ -47,7 +47,8 @@ Register-ArgumentCompleter -Native -CommandName 'flink-mesos' -ScriptBlock {
             break
         }
         'flink-mesos;appmaster' {
-            [CompletionResult]::new('--status-port', '--status-port', [CompletionResultType]::ParameterName, 'Port of the /status and /metrics endpoint (0: any free port)')
+            [CompletionResult]::new('--status-port', '--status-port', [CompletionResultType]::ParameterName, 'Port of the /status and /metrics endpoint (default and 0: any free port; the address is printed at start)')
+            [CompletionResult]::new('--status-bind', '--status-bind', [CompletionResultType]::ParameterName, 'Address the status endpoint listens on')
             [CompletionResult]::new('--conf-dir', '--conf-dir', [CompletionResultType]::ParameterName, 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf')
             [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of the data a command prints')

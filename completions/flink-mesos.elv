@@ -43,7 +43,8 @@ set edit:completion:arg-completer[flink-mesos] = {|@words|
             cand man 'Write man pages for flink-mesos and every subcommand'
         }
         &'flink-mesos;appmaster'= {
-            cand --status-port 'Port of the /status and /metrics endpoint (0: any free port)'
+            cand --status-port 'Port of the /status and /metrics endpoint (default and 0: any free port; the address is printed at start)'
+            cand --status-bind 'Address the status endpoint listens on'
             cand --conf-dir 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf'
             cand -D 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)'
             cand --output 'Format of the data a command prints'

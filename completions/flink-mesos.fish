@@ -47,7 +47,8 @@ complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "marathon-js
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "local" -d 'Bring a whole Flink-on-Mesos cluster up or down on this machine'
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "man" -d 'Write man pages for flink-mesos and every subcommand'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l status-port -d 'Port of the /status and /metrics endpoint (0: any free port)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l status-port -d 'Port of the /status and /metrics endpoint (default and 0: any free port; the address is printed at start)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l status-bind -d 'Address the status endpoint listens on' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l output -d 'Format of the data a command prints' -r -f -a "text\t''

@@ -118,9 +118,13 @@ pub struct AppmasterArgs {
     /// Run the scheduler alone, for a JobManager that runs elsewhere.
     #[arg(long)]
     pub no_jobmanager: bool,
-    /// Port of the /status and /metrics endpoint (0: any free port).
+    /// Port of the /status and /metrics endpoint (default and 0: any free
+    /// port; the address is printed at start).
     #[arg(long, value_name = "PORT")]
     pub status_port: Option<u16>,
+    /// Address the status endpoint listens on.
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0")]
+    pub status_bind: std::net::IpAddr,
 }
 
 #[derive(Debug, Args)]

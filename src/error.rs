@@ -56,6 +56,10 @@ pub enum Error {
     },
     #[error("{peer}: {message}")]
     Peer { peer: String, message: String },
+    /// The cluster failed or was stopped abnormally (too many failed
+    /// workers, a forced stop); the message says what happened: exit 1.
+    #[error("{0}")]
+    Failed(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -67,7 +71,7 @@ impl Error {
         match self {
             Error::User(_) | Error::Reported { .. } | Error::Io { .. } => ErrorKind::User,
             Error::Usage(_) | Error::NotAvailable { .. } => ErrorKind::Usage,
-            Error::Peer { .. } => ErrorKind::Peer,
+            Error::Peer { .. } | Error::Failed(_) => ErrorKind::Peer,
             Error::Internal(_) => ErrorKind::Internal,
         }
     }

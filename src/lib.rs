@@ -1,9 +1,11 @@
 //! flink-mesos: run Apache Flink on Apache Mesos. See ARCHITECTURE.md for the
 //! code map and the invariants every module keeps.
 
+pub mod appmaster;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod mesos;
 pub mod scheduler;
+pub mod store;

@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, LogFormat};
 use crate::error::{Error, Result};
 
+pub mod appmaster;
 pub mod completions;
 pub mod config_show;
 pub mod validate_conf;
@@ -14,10 +15,7 @@ pub mod validate_conf;
 pub fn run(cli: Cli) -> Result<()> {
     let global = cli.global;
     match cli.command {
-        Command::Appmaster(_) => Err(not_available(
-            "appmaster",
-            "the Mesos scheduler arrives with the appmaster issue",
-        )),
+        Command::Appmaster(args) => appmaster::run(&global, &args),
         Command::Taskmanager(_) => Err(not_available(
             "taskmanager",
             "the TaskManager runtime arrives with the real-Flink issue",

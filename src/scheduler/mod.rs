@@ -70,6 +70,9 @@ pub struct Worker {
     pub ports: Vec<(String, u16)>,
 }
 
+// Update(TaskStatus) is the common input; boxing it would cost an allocation
+// per status update to shrink the rare variants.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
     /// Workers read from the store at start-up (before the first Subscribed).

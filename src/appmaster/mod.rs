@@ -1,0 +1,422 @@
+//! The appmaster runtime: wires the Mesos client, the worker store, the
+//! scheduler core and the status endpoint together.
+//!
+//! One owner task ([`run`]) holds all mutable state — the [`Scheduler`], the
+//! store, the launch-latency recorder — and handles one input at a time:
+//! driver events, a tick every second, the shutdown request. Each input goes
+//! through [`Scheduler::step`] and the effects are executed **in order**:
+//! store writes complete before the calls that follow them (architecture
+//! invariant: a worker transition is persisted before it is acted on). A
+//! store write that fails stops the appmaster *before* the call it guards.
+//!
+//! Other rules kept here:
+//! * the framework id from SUBSCRIBED is stored before the subscription is
+//!   used; "Framework has been removed" clears it, forgets the workers of the
+//!   removed framework (the master killed them) and registers anew;
+//! * a call that fails because the subscription just ended is dropped: the
+//!   core reconciles on the next SUBSCRIBED, which repairs whatever it missed;
+//! * the status endpoint reads a [`StatusView`] published after every input,
+//!   never the scheduler itself;
+//! * nothing here prints or exits; `src/cmd/appmaster.rs` does.
+
+pub mod plan;
+pub mod status;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+
+use crate::config::master::MasterSpec;
+use crate::mesos::client::{
+    Client, ClientOptions, Driver, DriverHandle, MasterSource, MesosError, SessionEvent,
+};
+use crate::mesos::detector::{spawn_detector, DetectError};
+use crate::mesos::{Call, Event, FrameworkId, TaskState};
+use crate::scheduler::task::TaskTemplate;
+use crate::scheduler::{Effect, Input, Outcome, Policy, Scheduler, Worker, WorkerState};
+use crate::store::{StoreError, WorkerStore};
+use plan::Plan;
+use status::{LatencyRecorder, StatusServer, StatusView};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Mesos(#[from] MesosError),
+    #[error(transparent)]
+    Detect(#[from] DetectError),
+    #[error(
+        "could not tear down framework {framework_id}: {message}; its workers keep running until \
+         mesos.failover-timeout runs out (or tear it down with the master's operator API)"
+    )]
+    Teardown {
+        framework_id: String,
+        message: String,
+    },
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// How the appmaster runs, beyond the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// On shutdown, leave the framework and its workers running (failover).
+    pub keep_framework: bool,
+    pub client: ClientOptions,
+}
+
+/// The runtime's state, owned by the [`run`] task alone.
+struct Runtime<S> {
+    scheduler: Scheduler,
+    policy: Policy,
+    template: TaskTemplate,
+    store: S,
+    started: Instant,
+    framework_id: Option<String>,
+    next_task_number: u64,
+    master: MasterSource,
+    connected: bool,
+    phase: &'static str,
+    launched_at: HashMap<String, Instant>,
+    latency: LatencyRecorder,
+    view: watch::Sender<Arc<StatusView>>,
+    /// The outcome of the last TEARDOWN call, if one was sent.
+    teardown: Option<Result<(), String>>,
+}
+
+impl<S: WorkerStore> Runtime<S> {
+    fn now(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Steps the core and executes its effects in order.
+    async fn step(
+        &mut self,
+        input: Input,
+        handle: Option<&DriverHandle>,
+    ) -> Result<Option<Outcome>, RunError> {
+        let effects = self.scheduler.step(input, self.now());
+        let mut exit = None;
+        for effect in effects {
+            match effect {
+                Effect::Store(worker) => {
+                    self.store.put_worker(&worker).await?;
+                    self.observe(&worker);
+                }
+                Effect::Remove(task_id) => {
+                    self.store.remove_worker(&task_id).await?;
+                    self.launched_at.remove(&task_id);
+                }
+                Effect::StoreNextTaskNumber(n) => {
+                    self.store.set_next_task_number(n).await?;
+                    self.next_task_number = n;
+                }
+                Effect::Call(call) => self.call(handle, call).await,
+                Effect::Exit(outcome) => exit = Some(outcome),
+            }
+        }
+        self.publish();
+        Ok(exit)
+    }
+
+    /// Logs worker transitions and measures ACCEPT → TASK_RUNNING.
+    fn observe(&mut self, w: &Worker) {
+        match w.state {
+            WorkerState::New => tracing::debug!(task_id = %w.task_id, "worker wanted"),
+            WorkerState::Launched => {
+                self.launched_at.insert(w.task_id.clone(), Instant::now());
+                tracing::info!(
+                    task_id = %w.task_id,
+                    host = w.hostname.as_deref().unwrap_or(""),
+                    ports = ?w.ports,
+                    "launching worker"
+                );
+            }
+            WorkerState::Running => {
+                let latency = self.launched_at.remove(&w.task_id).map(|t| t.elapsed());
+                if let Some(latency) = latency {
+                    self.latency.observe(latency);
+                }
+                tracing::info!(
+                    task_id = %w.task_id,
+                    host = w.hostname.as_deref().unwrap_or(""),
+                    launch_latency = ?latency,
+                    "worker running"
+                );
+            }
+            WorkerState::Released => tracing::info!(task_id = %w.task_id, "releasing worker"),
+        }
+    }
+
+    async fn call(&mut self, handle: Option<&DriverHandle>, call: Call) {
+        let name = call.name();
+        let is_teardown = matches!(call, Call::Teardown);
+        let result = match handle {
+            Some(h) => h.call(call).await,
+            None => Err(MesosError::NotConnected),
+        };
+        match &result {
+            Ok(()) => tracing::debug!(call = name, "sent"),
+            // The next SUBSCRIBED reconciles; nothing is lost.
+            Err(MesosError::NotConnected) => {
+                tracing::debug!(call = name, "not subscribed; call dropped")
+            }
+            Err(e) => tracing::warn!(call = name, error = %e, "call failed"),
+        }
+        if is_teardown {
+            self.teardown = Some(result.map_err(|e| e.to_string()));
+        }
+    }
+
+    fn publish(&self) {
+        let mut view = status::view_of(&self.scheduler);
+        view.phase = self.phase;
+        view.framework_id = self.framework_id.clone();
+        view.master = self.master.borrow().clone();
+        view.connected = self.connected;
+        view.launch_latency = self.latency.summary();
+        self.view.send_replace(Arc::new(view));
+    }
+
+    async fn on_event(
+        &mut self,
+        event: Event,
+        handle: &DriverHandle,
+    ) -> Result<Option<Outcome>, RunError> {
+        let input = match event {
+            Event::Subscribed {
+                framework_id,
+                master,
+                ..
+            } => {
+                let id = framework_id.as_str().to_string();
+                if self.framework_id.as_deref() != Some(id.as_str()) {
+                    // Stored before anything is launched under it.
+                    self.store.set_framework_id(&id).await?;
+                    self.framework_id = Some(id.clone());
+                }
+                self.connected = true;
+                self.phase = "running";
+                tracing::info!(
+                    framework_id = %id,
+                    master = master.as_ref().map(|m| m.id.as_str()).unwrap_or(""),
+                    "subscribed to the Mesos master"
+                );
+                Input::Subscribed
+            }
+            Event::Offers(offers) => {
+                tracing::debug!(count = offers.len(), "offers");
+                Input::Offers(offers)
+            }
+            Event::Rescind(id) => Input::Rescind(id),
+            Event::Update(status) => {
+                let terminal = status.state.is_terminal()
+                    || matches!(status.state, TaskState::Unreachable | TaskState::Unknown);
+                if terminal {
+                    tracing::warn!(
+                        task_id = %status.task_id,
+                        state = %status.state,
+                        message = status.message.as_deref().unwrap_or(""),
+                        reason = status.reason.as_deref().unwrap_or(""),
+                        "task ended"
+                    );
+                } else {
+                    tracing::debug!(task_id = %status.task_id, state = %status.state, "task status");
+                }
+                Input::Update(status)
+            }
+            Event::Failure {
+                agent_id,
+                executor_id,
+                status,
+            } => {
+                tracing::warn!(agent_id = ?agent_id, executor_id = ?executor_id, status = ?status, "agent or executor failed");
+                return Ok(None);
+            }
+            Event::Error(message) => {
+                tracing::warn!(message = %message, "error from the Mesos master");
+                return Ok(None);
+            }
+            Event::Heartbeat | Event::Message { .. } | Event::Unhandled(_) => return Ok(None),
+        };
+        self.step(input, Some(handle)).await
+    }
+
+    /// "Framework has been removed": the master killed every task of the old
+    /// framework. Forget them (they are not failures of ours) and start a
+    /// fresh core that registers anew; task ids keep counting up.
+    async fn framework_removed(&mut self) -> Result<(), RunError> {
+        self.store.clear_framework_id().await?;
+        self.framework_id = None;
+        let gone: Vec<String> = self
+            .scheduler
+            .workers()
+            .map(|w| w.task_id.clone())
+            .collect();
+        for id in &gone {
+            self.store.remove_worker(id).await?;
+        }
+        self.launched_at.clear();
+        self.connected = false;
+        self.scheduler = Scheduler::new(self.policy.clone(), self.template.clone());
+        let recovered = Input::Recovered {
+            workers: Vec::new(),
+            next_task_number: self.next_task_number,
+        };
+        self.step(recovered, None).await?;
+        Ok(())
+    }
+}
+
+/// Runs the appmaster until it is shut down (`shutdown` reaches 1) or the
+/// cluster fails. Returns how it ended; `Outcome::TooManyFailures` means the
+/// framework was torn down because too many workers failed.
+pub async fn run<S: WorkerStore>(
+    plan: Plan,
+    master: &MasterSpec,
+    mut store: S,
+    status: Option<StatusServer>,
+    mut shutdown: watch::Receiver<u32>,
+    options: Options,
+) -> Result<Outcome, RunError> {
+    let (view_tx, view_rx) = watch::channel(Arc::new(StatusView {
+        phase: "starting",
+        ..StatusView::default()
+    }));
+    let server = status.map(|s| s.spawn(view_rx));
+    let _server_guard = AbortOnDrop(server);
+
+    let snapshot = store.load().await?;
+    let (master_source, detector) = spawn_detector(master)?;
+    let _detector_guard = AbortOnDrop(detector);
+    let client = Client::new(plan.framework.clone(), options.client.clone())?;
+    let mut rt = Runtime {
+        scheduler: Scheduler::new(plan.policy.clone(), plan.template.clone()),
+        policy: plan.policy,
+        template: plan.template,
+        store,
+        started: Instant::now(),
+        framework_id: snapshot.framework_id.clone(),
+        next_task_number: snapshot.next_task_number,
+        master: master_source.clone(),
+        connected: false,
+        phase: "starting",
+        launched_at: HashMap::new(),
+        latency: LatencyRecorder::default(),
+        view: view_tx,
+        teardown: None,
+    };
+    tracing::info!(
+        workers = snapshot.workers.len(),
+        framework_id = snapshot.framework_id.as_deref().unwrap_or(""),
+        master = %master,
+        "starting the appmaster"
+    );
+    rt.step(
+        Input::Recovered {
+            workers: snapshot.workers,
+            next_task_number: snapshot.next_task_number,
+        },
+        None,
+    )
+    .await?;
+
+    loop {
+        let (driver, handle) = Driver::new(
+            client.clone(),
+            master_source.clone(),
+            rt.framework_id.clone().map(FrameworkId::new),
+        );
+        let (tx, mut events) = mpsc::channel(1024);
+        let mut driver_task = tokio::spawn(driver.run(tx));
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        // `Some(outcome)`: done; `None`: register a new framework.
+        let outcome: Option<Outcome> = loop {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Some(SessionEvent::Event(event)) => {
+                        if let Some(outcome) = rt.on_event(event, &handle).await? {
+                            break Some(outcome);
+                        }
+                    }
+                    Some(SessionEvent::Disconnected { reason }) => {
+                        tracing::warn!(reason = %reason, "disconnected from the Mesos master");
+                        rt.connected = false;
+                        rt.step(Input::Disconnected, Some(&handle)).await?;
+                    }
+                    None => {
+                        // The driver ended on its own: only errors end it.
+                        match (&mut driver_task).await {
+                            Ok(Err(MesosError::FrameworkRemoved { framework_id })) => {
+                                tracing::warn!(
+                                    framework_id = %framework_id,
+                                    "the Mesos master removed the framework; registering anew"
+                                );
+                                rt.framework_removed().await?;
+                                break None;
+                            }
+                            Ok(Err(e)) => return Err(e.into()),
+                            Ok(Ok(exit)) => {
+                                return Err(RunError::Internal(format!("the Mesos driver ended: {exit:?}")))
+                            }
+                            Err(e) => return Err(RunError::Internal(format!("the Mesos driver failed: {e}"))),
+                        }
+                    }
+                },
+                _ = tick.tick() => {
+                    if let Some(outcome) = rt.step(Input::Tick, Some(&handle)).await? {
+                        break Some(outcome);
+                    }
+                }
+                _ = shutdown.wait_for(|n| *n >= 1) => {
+                    rt.phase = "stopping";
+                    let teardown = !options.keep_framework;
+                    tracing::info!(teardown, "shutting down");
+                    let outcome = rt.step(Input::Shutdown { teardown }, Some(&handle)).await?;
+                    break Some(outcome.unwrap_or(Outcome::Stopped));
+                }
+            }
+        };
+        // `None`: the framework was removed; a new driver registers anew.
+        let Some(outcome) = outcome else { continue };
+        handle.stop();
+        let _ = tokio::time::timeout(Duration::from_secs(5), &mut driver_task).await;
+        driver_task.abort();
+        if let Some(Err(message)) = rt.teardown.take() {
+            if let Some(framework_id) = rt.framework_id.clone() {
+                if matches!(outcome, Outcome::Stopped) {
+                    return Err(RunError::Teardown {
+                        framework_id,
+                        message,
+                    });
+                }
+            }
+        }
+        if matches!(outcome, Outcome::Stopped) {
+            match (&rt.framework_id, options.keep_framework) {
+                (Some(id), true) => tracing::info!(
+                    framework_id = %id,
+                    "left the framework and its workers running for a failover within mesos.failover-timeout"
+                ),
+                (Some(id), false) => tracing::info!(framework_id = %id, "framework torn down"),
+                (None, _) => tracing::info!("stopped before registering a framework"),
+            }
+        }
+        return Ok(outcome);
+    }
+}
+
+/// Aborts a spawned task when dropped (the status server, the detector).
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(h) = &self.0 {
+            h.abort();
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! From validated [`Settings`] to what the runtime needs: the scheduler
+//! [`Policy`], the worker [`TaskTemplate`] and the [`FrameworkSettings`].
+//! Pure (the host name and user are passed in), so it is unit-tested.
+//!
+//! The TaskManager configuration (`FLINK_PROPERTIES` of every worker) holds
+//! only what a TaskManager needs to find the JobManager and size itself:
+//! `jobmanager.rpc.address`/`port`, `taskmanager.numberOfTaskSlots`, the
+//! TaskManager memory keys and the (non-secret) high-availability keys. The
+//! ports from the offer are added per worker by the template. Secrets never go
+//! in (the template drops them again, as a second line of defence).
+
+use std::time::Duration;
+
+use crate::config::settings::{Container, Settings};
+use crate::config::values::VolumeMode;
+use crate::config::{Config, Origin};
+use crate::mesos::{FrameworkSettings, Volume};
+use crate::scheduler::matching::WorkerResources;
+use crate::scheduler::task::{TaskTemplate, TemplateContainer};
+use crate::scheduler::Policy;
+
+/// Ports every TaskManager gets from its offer.
+pub const TASKMANAGER_PORT_KEYS: [&str; 2] = ["taskmanager.rpc.port", "taskmanager.data.port"];
+/// A worker in Launched (no TASK_RUNNING yet) this long is reconciled.
+pub const STAGING_TIMEOUT: Duration = Duration::from_secs(60);
+/// First replacement delay after a failure (doubles per consecutive failure).
+pub const BACKOFF_BASE: Duration = Duration::from_secs(1);
+pub const BACKOFF_MAX: Duration = Duration::from_secs(60);
+
+/// Where this appmaster runs.
+#[derive(Debug, Clone)]
+pub struct Host {
+    /// This machine's host name (the JobManager address by default).
+    pub hostname: String,
+    /// The user running the appmaster (framework user when none is configured).
+    pub user: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub policy: Policy,
+    pub template: TaskTemplate,
+    pub framework: FrameworkSettings,
+}
+
+/// `jitter` in [0, 1) spreads the backoff of different appmasters (±20 %).
+pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> Plan {
+    let tasks = &settings.tasks;
+    let mut port_keys: Vec<String> = TASKMANAGER_PORT_KEYS
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+    for key in &tasks.port_assignments {
+        if !port_keys.contains(key) {
+            port_keys.push(key.clone());
+        }
+    }
+    let scale = 0.8 + 0.4 * jitter.clamp(0.0, 1.0);
+    let policy = Policy {
+        desired: settings.initial_tasks,
+        max_failed: settings.max_failed_tasks,
+        role: settings.framework.role.clone(),
+        constraints: settings.constraints.clone(),
+        refuse: settings.declined_offer_refuse,
+        staging_timeout: STAGING_TIMEOUT,
+        backoff_base: BACKOFF_BASE.mul_f64(scale),
+        backoff_max: BACKOFF_MAX.mul_f64(scale),
+        resources: WorkerResources {
+            cpus: tasks.cpus,
+            mem_mb: tasks.mem_mb as f64,
+            gpus: f64::from(tasks.gpus),
+            disk_mb: tasks.disk_mb as f64,
+            network_mb: tasks.bandwidth_mb as f64,
+            network_resource: tasks.network_resource_name.clone(),
+            port_keys,
+        },
+    };
+    let container = match &tasks.container {
+        Container::Mesos { image } => TemplateContainer::Mesos {
+            image: image.clone(),
+        },
+        Container::Docker {
+            image,
+            force_pull,
+            parameters,
+        } => TemplateContainer::Docker {
+            image: image.clone(),
+            force_pull: *force_pull,
+            parameters: parameters.clone(),
+        },
+    };
+    let template = TaskTemplate {
+        command: tasks.taskmanager_cmd.clone(),
+        bootstrap: tasks.bootstrap_cmd.clone(),
+        properties: taskmanager_properties(settings, config, host),
+        environment: Vec::new(),
+        uris: tasks.uris.clone(),
+        labels: tasks.labels.clone(),
+        user: tasks.user.clone(),
+        hostname_pattern: tasks.hostname.clone(),
+        container,
+        volumes: tasks
+            .volumes
+            .iter()
+            .map(|v| Volume {
+                container_path: v.container_path.clone(),
+                host_path: v.host_path.clone(),
+                read_only: v.mode == VolumeMode::ReadOnly,
+            })
+            .collect(),
+        kill_grace_period: None,
+    };
+    let f = &settings.framework;
+    let mut framework = FrameworkSettings::new(
+        f.name.clone(),
+        if f.user.is_empty() {
+            host.user.clone()
+        } else {
+            f.user.clone()
+        },
+    );
+    framework.role = f.role.clone();
+    framework.principal = f.principal.clone();
+    framework.secret = f.secret.clone();
+    framework.failover_timeout = f.failover_timeout;
+    framework.checkpoint = f.checkpoint;
+    framework.hostname = Some(host.hostname.clone());
+    framework.gpu_resources = tasks.gpus > 0;
+    Plan {
+        policy,
+        template,
+        framework,
+    }
+}
+
+/// Whether a key belongs in the TaskManager's configuration.
+fn for_taskmanager(key: &str) -> bool {
+    key.starts_with("taskmanager.memory.")
+        || key.starts_with("taskmanager.heap.")
+        || key.starts_with("high-availability")
+        || key == "taskmanager.numberOfTaskSlots"
+}
+
+fn taskmanager_properties(
+    settings: &Settings,
+    config: &Config,
+    host: &Host,
+) -> Vec<(String, String)> {
+    let address = config
+        .get_key("jobmanager.rpc.address")
+        .map(|e| e.value.clone())
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| host.hostname.clone());
+    let mut props = vec![
+        ("jobmanager.rpc.address".to_string(), address),
+        (
+            "jobmanager.rpc.port".to_string(),
+            settings.jobmanager_rpc_port.to_string(),
+        ),
+        (
+            "taskmanager.numberOfTaskSlots".to_string(),
+            settings.task_slots.to_string(),
+        ),
+    ];
+    for entry in config.winners() {
+        if matches!(entry.origin, Origin::Default)
+            || !for_taskmanager(&entry.key)
+            || Config::is_secret(&entry.key)
+            || props.iter().any(|(k, _)| k == &entry.key)
+        {
+            continue;
+        }
+        props.push((entry.key.clone(), entry.value.clone()));
+    }
+    // Without any TaskManager memory setting, the TaskManager sizes itself to
+    // the container (as Flink's Mesos mode did), never beyond it.
+    let sized = props.iter().any(|(k, _)| {
+        matches!(
+            k.as_str(),
+            "taskmanager.memory.process.size"
+                | "taskmanager.memory.flink.size"
+                | "taskmanager.heap.mb"
+                | "taskmanager.heap.size"
+        )
+    });
+    if !sized {
+        props.push((
+            "taskmanager.memory.process.size".into(),
+            format!("{}m", settings.tasks.mem_mb),
+        ));
+    }
+    props
+}
+
+/// This machine's host name (Linux), or `localhost`.
+pub fn local_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// The user running this process: `$USER`, `$LOGNAME`, or the name of the
+/// real uid in /etc/passwd; `root` when nothing says otherwise.
+pub fn current_user() -> String {
+    for var in ["USER", "LOGNAME"] {
+        if let Ok(u) = std::env::var(var) {
+            if !u.is_empty() {
+                return u;
+            }
+        }
+    }
+    let uid = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        });
+    if let (Some(uid), Ok(passwd)) = (uid, std::fs::read_to_string("/etc/passwd")) {
+        for line in passwd.lines() {
+            let fields: Vec<&str> = line.split(':').collect();
+            if fields.len() > 2 && fields[2] == uid {
+                return fields[0].to_string();
+            }
+        }
+    }
+    "root".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::settings::{resolve, Purpose, ValidateOptions};
+    use crate::config::LoadOptions;
+
+    fn load(dynamic: &[&str]) -> (Settings, Config) {
+        let config = Config::load(&LoadOptions {
+            conf_dir: None,
+            dynamic: dynamic.iter().map(|s| s.to_string()).collect(),
+            env: Vec::new(),
+        })
+        .unwrap();
+        let report = resolve(
+            &config,
+            ValidateOptions {
+                purpose: Purpose::Appmaster,
+                strict: false,
+            },
+        );
+        let settings = report
+            .settings
+            .unwrap_or_else(|| panic!("{:?}", report.diagnostics));
+        (settings, config)
+    }
+
+    fn host() -> Host {
+        Host {
+            hostname: "am.example".into(),
+            user: "flink".into(),
+        }
+    }
+
+    #[test]
+    fn seed_example_becomes_a_plan() {
+        let (s, c) = load(&[
+            "mesos.master=127.0.0.1:5050",
+            "jobmanager.rpc.port=6123",
+            "mesos.initial-tasks=10",
+            "mesos.resourcemanager.tasks.mem=4096",
+            "taskmanager.heap.mb=3500",
+            "taskmanager.numberOfTaskSlots=2",
+            "mesos.resourcemanager.tasks.port-assignments=metrics.port,taskmanager.rpc.port",
+            "mesos.resourcemanager.framework.secret=hunter2",
+            "mesos.resourcemanager.framework.principal=flink",
+            "mesos.constraints.hard.hostattribute=az:a",
+            "high-availability.zookeeper.quorum=zk:2181",
+        ]);
+        let p = plan(&s, &c, &host(), 0.5);
+        assert_eq!(p.policy.desired, 10);
+        assert_eq!(p.policy.max_failed, Some(10));
+        assert_eq!(p.policy.resources.mem_mb, 4096.0);
+        assert_eq!(p.policy.resources.cpus, 2.0);
+        assert_eq!(
+            p.policy.resources.port_keys,
+            [
+                "taskmanager.rpc.port",
+                "taskmanager.data.port",
+                "metrics.port"
+            ]
+        );
+        assert_eq!(p.policy.constraints, [("az".to_string(), "a".to_string())]);
+        assert_eq!(p.policy.backoff_base, BACKOFF_BASE);
+        assert_eq!(p.framework.user, "flink");
+        assert_eq!(p.framework.principal.as_deref(), Some("flink"));
+        let props = &p.template.properties;
+        let get = |k: &str| {
+            props
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(get("jobmanager.rpc.address"), Some("am.example"));
+        assert_eq!(get("jobmanager.rpc.port"), Some("6123"));
+        assert_eq!(get("taskmanager.numberOfTaskSlots"), Some("2"));
+        assert_eq!(get("taskmanager.heap.mb"), Some("3500"));
+        assert_eq!(get("high-availability.zookeeper.quorum"), Some("zk:2181"));
+        // Sized by the heap: no process size invented.
+        assert_eq!(get("taskmanager.memory.process.size"), None);
+        let all = format!("{props:?}");
+        assert!(!all.contains("hunter2") && !all.contains("mesos.master"));
+    }
+
+    #[test]
+    fn taskmanager_follows_the_container_when_unsized() {
+        let (s, c) = load(&[
+            "mesos.master=m:5050",
+            "mesos.resourcemanager.tasks.mem=700",
+            "mesos.resourcemanager.framework.user=svc",
+            "jobmanager.rpc.address=jm.example",
+            "mesos.resourcemanager.tasks.gpus=1",
+        ]);
+        let p = plan(&s, &c, &host(), 0.0);
+        let props = &p.template.properties;
+        assert!(props.contains(&("taskmanager.memory.process.size".into(), "700m".into())));
+        assert!(props.contains(&("jobmanager.rpc.address".into(), "jm.example".into())));
+        assert_eq!(p.framework.user, "svc");
+        assert!(p.framework.gpu_resources);
+        assert_eq!(p.policy.backoff_base, BACKOFF_BASE.mul_f64(0.8));
+    }
+}

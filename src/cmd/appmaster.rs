@@ -1,0 +1,169 @@
+//! `flink-mesos appmaster`: validate the configuration, bind the status
+//! endpoint, run the appmaster runtime (`src/appmaster/`) until a signal or a
+//! cluster failure, and turn how it ended into an exit code.
+//!
+//! Signals: the first SIGTERM/SIGINT asks the runtime to stop (tear the
+//! framework down, or leave it with `--keep-framework`); a second one ends
+//! the process at once, whatever the runtime is waiting for.
+
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::appmaster::plan::{self, Host};
+use crate::appmaster::status::StatusServer;
+use crate::appmaster::{self, Options, RunError};
+use crate::cli::{AppmasterArgs, GlobalArgs};
+use crate::config::settings::{self, Purpose, ValidateOptions};
+use crate::config::{Config, LoadOptions};
+use crate::error::{Error, Result};
+use crate::scheduler::Outcome;
+use crate::store::memory::MemoryStore;
+
+pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
+    if !args.no_jobmanager {
+        return Err(Error::NotAvailable {
+            command: "appmaster",
+            what: "the Flink JobManager process arrives with its own issue; run \
+                   `flink-mesos appmaster --no-jobmanager` for the Mesos scheduler alone, \
+                   with the JobManager running elsewhere (jobmanager.rpc.address)",
+        });
+    }
+    let config = Config::load(&LoadOptions::from_global(global))?;
+    let report = settings::resolve(
+        &config,
+        ValidateOptions {
+            purpose: Purpose::Appmaster,
+            strict: false,
+        },
+    );
+    if !report.diagnostics.is_empty() {
+        // The same report as `validate-conf`, on stderr (stdout is for data).
+        let stderr = std::io::stderr();
+        let color = super::use_color(global, stderr.is_terminal());
+        let mut err = stderr.lock();
+        super::validate_conf::write_report(
+            &mut err,
+            &config,
+            &report,
+            global.output,
+            color,
+            global.quiet,
+        )?;
+        err.flush()?;
+    }
+    let Some(settings) = report.settings else {
+        return Err(Error::Reported {
+            errors: report.errors(),
+        });
+    };
+    if settings.ha.is_some() {
+        return Err(Error::NotAvailable {
+            command: "appmaster",
+            what: "high-availability ZOOKEEPER needs the ZooKeeper worker store, which arrives \
+                   with its own issue; set high-availability.type: NONE for now",
+        });
+    }
+    let Some(master) = settings.master.clone() else {
+        return Err(Error::User(
+            "mesos.master is not set; the appmaster needs to know the Mesos master".into(),
+        ));
+    };
+    let host = Host {
+        hostname: plan::local_hostname(),
+        user: plan::current_user(),
+    };
+    let plan = plan::plan(&settings, &config, &host, fastrand::f64());
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the async runtime", e))?;
+    let result = runtime.block_on(async {
+        let addr = SocketAddr::new(args.status_bind, args.status_port.unwrap_or(0));
+        let server = StatusServer::bind(addr)
+            .await
+            .map_err(|e| Error::io(format!("cannot listen on {addr} for /status"), e))?;
+        let bound = server
+            .local_addr()
+            .map_err(|e| Error::io("status endpoint", e))?;
+        let shown = if bound.ip().is_unspecified() {
+            format!("{}:{}", host.hostname, bound.port())
+        } else {
+            bound.to_string()
+        };
+        tracing::info!(address = %bound, "status endpoint listening");
+        {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "status: http://{shown}/status  metrics: http://{shown}/metrics")?;
+            out.flush()?;
+        }
+        let signals = watch_signals()?;
+        let mut second = signals.clone();
+        let options = Options {
+            keep_framework: args.keep_framework,
+            ..Options::default()
+        };
+        let store = MemoryStore::new();
+        tokio::select! {
+            r = appmaster::run(plan, &master, store, Some(server), signals, options) => r.map_err(run_error),
+            _ = second.wait_for(|n| *n >= 2) => Err(Error::Failed(
+                "second signal: exiting at once; the framework and its workers are left as they are \
+                 (they end when mesos.failover-timeout runs out)".into(),
+            )),
+        }
+    });
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    match result? {
+        Outcome::Stopped => Ok(()),
+        Outcome::TooManyFailures {
+            failed,
+            limit,
+            last,
+        } => Err(Error::Failed(format!(
+            "stopping the Flink cluster: {failed} TaskManager(s) failed, more than \
+             mesos.maximum-failed-tasks = {limit}; the framework was torn down. Last failure: {last}"
+        ))),
+    }
+}
+
+/// Counts SIGTERM and SIGINT: 1 asks for a graceful stop, 2 forces it.
+fn watch_signals() -> Result<watch::Receiver<u32>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| Error::io("cannot watch SIGTERM", e))?;
+    let mut int =
+        signal(SignalKind::interrupt()).map_err(|e| Error::io("cannot watch SIGINT", e))?;
+    let (tx, rx) = watch::channel(0u32);
+    tokio::spawn(async move {
+        loop {
+            let name = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            };
+            let count = *tx.borrow() + 1;
+            tracing::warn!(signal = name, count, "signal received");
+            tx.send_replace(count);
+        }
+    });
+    Ok(rx)
+}
+
+fn run_error(e: RunError) -> Error {
+    match e {
+        RunError::Mesos(e) => Error::Peer {
+            peer: "Mesos".into(),
+            message: e.to_string(),
+        },
+        RunError::Detect(e) => Error::Peer {
+            peer: "Mesos master detection".into(),
+            message: e.to_string(),
+        },
+        RunError::Store(e) => Error::Failed(format!("stopping: {e}")),
+        RunError::Teardown { .. } => Error::Failed(e.to_string()),
+        RunError::Internal(m) => Error::Internal(m),
+    }
+}
