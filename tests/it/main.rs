@@ -1,6 +1,7 @@
 //! The one integration-test binary. Each module covers one area; `support`
 //! starts real peers (Mesos, ZooKeeper, Flink) on free loopback ports.
 
+mod appmaster;
 mod cli;
 mod generated;
 mod mesos;

@@ -1,0 +1,394 @@
+//! `flink-mesos appmaster` end to end against a genuine Mesos 1.11 master and
+//! agent (`support::mesos_local`), with `sleep` as the TaskManager command:
+//! workers reach TASK_RUNNING, a worker killed from outside is replaced, too
+//! many failures stop the cluster with a message, unsatisfiable constraints
+//! are explained in /status, SIGTERM tears the framework down and
+//! `--keep-framework` leaves it registered.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::mesos_local::MesosLocal;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+struct Appmaster {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    base: String,
+    stderr: PathBuf,
+    _dir: tempfile::TempDir,
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Appmaster {
+    /// Starts `flink-mesos appmaster --no-jobmanager` against `mesos` with tiny
+    /// workers running `cmd`; `extra` adds arguments.
+    fn start(mesos: &MesosLocal, cmd: &str, extra: &[&str]) -> Appmaster {
+        let dir = tempfile::tempdir().unwrap();
+        let stderr = dir.path().join("stderr");
+        let master = mesos.url.trim_start_matches("http://");
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"))
+            .current_dir(dir.path())
+            .env_remove("FLINK_CONF_DIR")
+            .env_remove("FLINK_PROPERTIES")
+            .env_remove("FLINK_MESOS_MASTER")
+            .env_remove("FLINK_MESOS_FRAMEWORK_SECRET")
+            .env("NO_COLOR", "1")
+            .args(["appmaster", "--no-jobmanager", "--status-bind", "127.0.0.1"])
+            .arg(format!("-Dmesos.master={master}"))
+            .arg(format!(
+                "-Dmesos.resourcemanager.tasks.taskmanager-cmd={cmd}"
+            ))
+            .args([
+                "-Dmesos.resourcemanager.tasks.mem=32",
+                "-Dmesos.resourcemanager.tasks.cpus=0.1",
+                "-Dmesos.failover-timeout=60",
+            ])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let base = line
+            .split_whitespace()
+            .find_map(|w| w.strip_suffix("/status"))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no status address on stdout: {line:?}; stderr: {}",
+                    std::fs::read_to_string(&stderr).unwrap_or_default()
+                )
+            })
+            .to_string();
+        Appmaster {
+            child,
+            base,
+            stderr,
+            _dir: dir,
+            _stdout: stdout,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    async fn status(&self) -> Value {
+        let body = reqwest::get(format!("{}/status", self.base))
+            .await
+            .and_then(|r| r.error_for_status())
+            .unwrap_or_else(|e| panic!("GET /status: {e}\n{}", self.stderr()))
+            .bytes()
+            .await
+            .unwrap();
+        serde_json::from_slice(&body).expect("/status is JSON")
+    }
+
+    /// Polls /status until `ok` holds.
+    async fn wait_status(&self, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let v = self.status().await;
+            if ok(&v) {
+                return v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; /status: {v:#}\nstderr:\n{}",
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let ok = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{name}");
+    }
+
+    async fn wait_exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the appmaster did not exit; stderr:\n{}",
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Appmaster {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn running_ids(status: &Value) -> Vec<String> {
+    status["workers"]["running"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["task_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Our frameworks in the master's view: `(active ids, completed ids)`.
+async fn frameworks(mesos: &MesosLocal) -> (Vec<String>, Vec<String>) {
+    let state = mesos.get_json("/master/state").await;
+    let ids = |key: &str| {
+        state[key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|f| f["id"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    (ids("frameworks"), ids("completed_frameworks"))
+}
+
+/// Kills (SIGKILL) the process of `task_id` whose command line is `cmdline`.
+fn kill_task_process(task_id: &str, cmdline: &[&str]) -> u32 {
+    let wanted_env = format!("FLINK_MESOS_TASK_ID={task_id}");
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let read = |f: &str| {
+            let mut buf = Vec::new();
+            std::fs::File::open(entry.path().join(f))
+                .and_then(|mut file| file.read_to_end(&mut buf))
+                .map(|_| buf)
+                .unwrap_or_default()
+        };
+        let args: Vec<String> = read("cmdline")
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if args != cmdline {
+            continue;
+        }
+        let env = read("environ");
+        if env.split(|b| *b == 0).any(|v| v == wanted_env.as_bytes()) {
+            let ok = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok);
+            return pid;
+        }
+    }
+    panic!("no process {cmdline:?} of {task_id} found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_workers_run_a_killed_one_is_replaced_and_sigterm_tears_down() {
+    let mesos = MesosLocal::start(&[]);
+    // A sleep length no other test uses, to find this test's processes.
+    let mut am = Appmaster::start(&mesos, "sleep 611", &["-Dmesos.initial-tasks=3"]);
+
+    let v = am
+        .wait_status("3 running workers", |v| running_ids(v).len() == 3)
+        .await;
+    let framework_id = v["framework_id"].as_str().unwrap().to_string();
+    assert_eq!(v["connected"], true);
+    assert_eq!(v["master"], mesos.url.as_str());
+    for w in v["workers"]["running"].as_array().unwrap() {
+        assert_eq!(w["host"], "127.0.0.1");
+        let ports = w["ports"].as_object().unwrap();
+        assert!(ports["taskmanager.rpc.port"].as_u64().unwrap() >= 31000);
+        assert!(ports["taskmanager.data.port"].as_u64().unwrap() >= 31000);
+    }
+    // The master agrees: three TASK_RUNNING tasks of our framework.
+    let state = mesos.get_json("/master/state").await;
+    let fw = state["frameworks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == framework_id.as_str())
+        .expect("our framework at the master");
+    let mut running: Vec<&str> = fw["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["state"] == "TASK_RUNNING")
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    running.sort();
+    assert_eq!(
+        running,
+        [
+            "taskmanager-00001",
+            "taskmanager-00002",
+            "taskmanager-00003"
+        ]
+    );
+
+    // The metrics say the same.
+    let metrics = reqwest::get(format!("{}/metrics", am.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("flink_mesos_workers{state=\"running\"} 3\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("flink_mesos_launch_latency_seconds_count 3\n"),
+        "{metrics}"
+    );
+
+    // Malformed and unknown requests are answered, not fatal.
+    let mut raw = std::net::TcpStream::connect(am.base.trim_start_matches("http://")).unwrap();
+    raw.write_all(b"NOT HTTP AT ALL\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    let _ = raw.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer:?}");
+    let r = reqwest::get(format!("{}/nope", am.base)).await.unwrap();
+    assert_eq!(r.status(), 404);
+
+    // A worker killed from outside is replaced under a new task id.
+    kill_task_process("taskmanager-00002", &["sleep", "611"]);
+    let v = am
+        .wait_status("the replacement running", |v| {
+            let ids = running_ids(v);
+            ids.len() == 3 && ids.contains(&"taskmanager-00004".to_string())
+        })
+        .await;
+    assert!(!running_ids(&v).contains(&"taskmanager-00002".to_string()));
+    assert_eq!(v["failures"]["count"], 1);
+    assert!(
+        v["failures"]["last"]
+            .as_str()
+            .unwrap()
+            .contains("taskmanager-00002 TASK_FAILED"),
+        "{v:#}"
+    );
+
+    // SIGTERM: the framework is torn down and the appmaster exits 0.
+    am.signal("TERM");
+    let status = am.wait_exit().await;
+    assert!(status.success(), "{status}; stderr:\n{}", am.stderr());
+    let (active, completed) = frameworks(&mesos).await;
+    assert!(!active.contains(&framework_id), "{active:?}");
+    assert!(completed.contains(&framework_id), "{completed:?}");
+    assert!(am.stderr().contains("framework torn down"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_failures_stop_the_cluster_with_a_message() {
+    let mesos = MesosLocal::start(&[]);
+    let mut am = Appmaster::start(
+        &mesos,
+        "exit 1",
+        &["-Dmesos.initial-tasks=1", "-Dmesos.maximum-failed-tasks=1"],
+    );
+    let status = am.wait_exit().await;
+    let stderr = am.stderr();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: stopping the Flink cluster: 2 TaskManager(s) failed, more than \
+             mesos.maximum-failed-tasks = 1"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Command exited with status 1"), "{stderr}");
+    let (active, _) = frameworks(&mesos).await;
+    assert!(active.is_empty(), "torn down: {active:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unmet_constraints_leave_workers_pending_and_keep_framework_leaves_it() {
+    let mesos = MesosLocal::start(&[("MESOS_ATTRIBUTES", "rack:r1")]);
+    let mut am = Appmaster::start(
+        &mesos,
+        "sleep 612",
+        &[
+            "-Dmesos.initial-tasks=2",
+            "-Dmesos.constraints.hard.hostattribute=rack:r9",
+            "--keep-framework",
+        ],
+    );
+    let v = am
+        .wait_status("the reason offers are not used", |v| {
+            v["unmatched_offers"]
+                .as_object()
+                .is_some_and(|m| !m.is_empty())
+        })
+        .await;
+    assert_eq!(v["workers"]["new"].as_array().unwrap().len(), 2, "{v:#}");
+    assert_eq!(v["workers"]["running"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        v["unmatched_offers"]["127.0.0.1"],
+        "attribute `rack` is `r1` (constraint rack:r9)"
+    );
+    let framework_id = v["framework_id"].as_str().unwrap().to_string();
+
+    // --keep-framework: SIGTERM leaves the framework registered for a failover.
+    am.signal("TERM");
+    let status = am.wait_exit().await;
+    assert!(status.success(), "{status}; stderr:\n{}", am.stderr());
+    let (active, completed) = frameworks(&mesos).await;
+    assert!(active.contains(&framework_id), "{active:?}");
+    assert!(!completed.contains(&framework_id));
+}
+
+#[test]
+fn configuration_errors_are_reported_like_validate_conf() {
+    let args = [
+        "-Dmesos.initial-tasks=many",
+        "-Dmesos.resourcemanager.tasks.cpus=-1",
+    ];
+    let run = |sub: &[&str]| {
+        Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("FLINK_CONF_DIR")
+            .env_remove("FLINK_MESOS_MASTER")
+            .env_remove("FLINK_PROPERTIES")
+            .env("NO_COLOR", "1")
+            .args(sub)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let am = run(&["appmaster", "--no-jobmanager"]);
+    let validate = run(&["validate-conf"]);
+    assert_eq!(am.status.code(), Some(1));
+    assert_eq!(validate.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&am.stderr);
+    assert!(
+        err.contains("is not set; the appmaster needs to know the Mesos master"),
+        "{err}"
+    );
+    assert_eq!(err, String::from_utf8_lossy(&validate.stdout));
+    assert!(am.stdout.is_empty());
+
+    // Without --no-jobmanager the appmaster says what is missing.
+    let am = run(&["appmaster"]);
+    assert_eq!(am.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&am.stderr);
+    assert!(err.contains("--no-jobmanager"), "{err}");
+}
