@@ -372,7 +372,7 @@ pub async fn run<S: WorkerStore>(
                         break Some(outcome);
                     }
                 }
-                _ = shutdown.wait_for(|n| *n >= 1) => {
+                _ = shutdown_requested(&mut shutdown) => {
                     rt.phase = "stopping";
                     let teardown = !options.keep_framework;
                     tracing::info!(teardown, "shutting down");
@@ -408,6 +408,12 @@ pub async fn run<S: WorkerStore>(
         }
         return Ok(outcome);
     }
+}
+
+/// Resolves once a shutdown is requested (or nobody can request one any
+/// more). Holds no borrow of the channel afterwards, so `run` stays `Send`.
+async fn shutdown_requested(shutdown: &mut watch::Receiver<u32>) {
+    let _ = shutdown.wait_for(|n| *n >= 1).await;
 }
 
 /// Aborts a spawned task when dropped (the status server, the detector).

@@ -29,17 +29,23 @@ impl Appmaster {
     /// Starts `flink-mesos appmaster --no-jobmanager` against `mesos` with tiny
     /// workers running `cmd`; `extra` adds arguments.
     fn start(mesos: &MesosLocal, cmd: &str, extra: &[&str]) -> Appmaster {
+        let mut command = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"));
+        command.arg("appmaster");
+        Appmaster::spawn(command, mesos, cmd, extra)
+    }
+
+    fn spawn(mut command: Command, mesos: &MesosLocal, cmd: &str, extra: &[&str]) -> Appmaster {
         let dir = tempfile::tempdir().unwrap();
         let stderr = dir.path().join("stderr");
         let master = mesos.url.trim_start_matches("http://");
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"))
+        let mut child = command
             .current_dir(dir.path())
             .env_remove("FLINK_CONF_DIR")
             .env_remove("FLINK_PROPERTIES")
             .env_remove("FLINK_MESOS_MASTER")
             .env_remove("FLINK_MESOS_FRAMEWORK_SECRET")
             .env("NO_COLOR", "1")
-            .args(["appmaster", "--no-jobmanager", "--status-bind", "127.0.0.1"])
+            .args(["--no-jobmanager", "--status-bind", "127.0.0.1"])
             .arg(format!("-Dmesos.master={master}"))
             .arg(format!(
                 "-Dmesos.resourcemanager.tasks.taskmanager-cmd={cmd}"
@@ -165,8 +171,8 @@ async fn frameworks(mesos: &MesosLocal) -> (Vec<String>, Vec<String>) {
     (ids("frameworks"), ids("completed_frameworks"))
 }
 
-/// Kills (SIGKILL) the process of `task_id` whose command line is `cmdline`.
-fn kill_task_process(task_id: &str, cmdline: &[&str]) -> u32 {
+/// The pid of the process of `task_id` whose command line is `cmdline`.
+fn task_process(task_id: &str, cmdline: &[&str]) -> u32 {
     let wanted_env = format!("FLINK_MESOS_TASK_ID={task_id}");
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
@@ -189,16 +195,26 @@ fn kill_task_process(task_id: &str, cmdline: &[&str]) -> u32 {
         }
         let env = read("environ");
         if env.split(|b| *b == 0).any(|v| v == wanted_env.as_bytes()) {
-            let ok = Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status()
-                .unwrap()
-                .success();
-            assert!(ok);
             return pid;
         }
     }
     panic!("no process {cmdline:?} of {task_id} found");
+}
+
+/// Kills (SIGKILL) the process of `task_id` whose command line is `cmdline`.
+fn kill_task_process(task_id: &str, cmdline: &[&str]) {
+    let pid = task_process(task_id, cmdline);
+    let ok = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+fn environment_of(pid: u32) -> String {
+    String::from_utf8_lossy(&std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default())
+        .replace('\0', "\n")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -356,6 +372,61 @@ async fn unmet_constraints_leave_workers_pending_and_keep_framework_leaves_it() 
     assert!(!completed.contains(&framework_id));
 }
 
+/// The seed's standalone example through the drop-in `mesos-appmaster.sh`
+/// (sized for one test agent): the workers come up with the TaskManager
+/// configuration they need, and the framework secret is nowhere on them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_standalone_example_comes_up_without_secrets_on_the_workers() {
+    let mesos = MesosLocal::start(&[]);
+    let mut command = Command::new(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("commands/mesos-appmaster.sh"),
+    );
+    command
+        .env(
+            "FLINK_MESOS_BIN",
+            assert_cmd::cargo::cargo_bin("flink-mesos"),
+        )
+        .env("FLINK_MESOS_FRAMEWORK_SECRET", "hunter2-secret");
+    let mut am = Appmaster::spawn(
+        command,
+        &mesos,
+        "sleep 613",
+        &[
+            "-Djobmanager.heap.mb=1024",
+            "-Djobmanager.rpc.port=6123",
+            "-Djobmanager.web.port=8081",
+            "-Dmesos.initial-tasks=2",
+            "-Dmesos.resourcemanager.tasks.mem=1024",
+            "-Dtaskmanager.heap.mb=512",
+            "-Dtaskmanager.numberOfTaskSlots=2",
+            "-Dparallelism.default=10",
+            "-Dmesos.resourcemanager.framework.principal=flink",
+        ],
+    );
+    let v = am
+        .wait_status("2 running workers", |v| running_ids(v).len() == 2)
+        .await;
+    let ports = &v["workers"]["running"][0]["ports"];
+    let pid = task_process("taskmanager-00001", &["sleep", "613"]);
+    let env = environment_of(pid);
+    for line in [
+        "jobmanager.rpc.port: 6123".to_string(),
+        "taskmanager.numberOfTaskSlots: 2".to_string(),
+        "taskmanager.heap.mb: 512".to_string(),
+        format!("taskmanager.rpc.port: {}", ports["taskmanager.rpc.port"]),
+        format!("taskmanager.data.port: {}", ports["taskmanager.data.port"]),
+    ] {
+        assert!(env.contains(&line), "{line} missing in\n{env}");
+    }
+    assert!(!env.contains("hunter2"), "{env}");
+    assert!(!env.contains("mesos.master"), "{env}");
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    assert!(!String::from_utf8_lossy(&cmdline).contains("hunter2"));
+    am.signal("INT");
+    assert!(am.wait_exit().await.success(), "{}", am.stderr());
+    assert!(!am.stderr().contains("hunter2"));
+}
+
 #[test]
 fn configuration_errors_are_reported_like_validate_conf() {
     let args = [
@@ -391,4 +462,255 @@ fn configuration_errors_are_reported_like_validate_conf() {
     assert_eq!(am.status.code(), Some(2));
     let err = String::from_utf8_lossy(&am.stderr);
     assert!(err.contains("--no-jobmanager"), "{err}");
+}
+
+// ---------------------------------------------- the runtime against a fake master
+
+mod runtime {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use flink_mesos::appmaster::plan::Plan;
+    use flink_mesos::appmaster::{self, Options};
+    use flink_mesos::config::master::MasterSpec;
+    use flink_mesos::mesos::testing::encode_offers_event;
+    use flink_mesos::mesos::{
+        AgentId, FrameworkId, FrameworkSettings, Offer, OfferId, Range, Resource,
+    };
+    use flink_mesos::scheduler::matching::WorkerResources;
+    use flink_mesos::scheduler::task::TaskTemplate;
+    use flink_mesos::scheduler::{Outcome, Policy, Worker, WorkerState};
+    use flink_mesos::store::memory::MemoryStore;
+    use flink_mesos::store::{Snapshot, StoreError, WorkerStore};
+    use tokio::sync::watch;
+
+    use crate::support::fake_master::{self, FakeMaster, Reply, Request};
+
+    const ACCEPT: u64 = 3;
+    const TEARDOWN: u64 = 2;
+
+    /// The `type` (field 2) of a protobuf-encoded scheduler Call.
+    fn call_type(body: &[u8]) -> Option<u64> {
+        let mut i = 0;
+        let varint = |i: &mut usize| -> Option<u64> {
+            let mut v = 0u64;
+            for shift in (0..64).step_by(7) {
+                let b = *body.get(*i)?;
+                *i += 1;
+                v |= u64::from(b & 0x7f) << shift;
+                if b < 0x80 {
+                    return Some(v);
+                }
+            }
+            None
+        };
+        while i < body.len() {
+            let tag = varint(&mut i)?;
+            match tag & 7 {
+                0 => {
+                    let v = varint(&mut i)?;
+                    if tag >> 3 == 2 {
+                        return Some(v);
+                    }
+                }
+                1 => i += 8,
+                2 => i += varint(&mut i)? as usize,
+                5 => i += 4,
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    fn count(calls: &Arc<Mutex<Vec<Request>>>, kind: u64) -> usize {
+        calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| call_type(&r.body) == Some(kind))
+            .count()
+    }
+
+    /// A memory store that logs every write with the number of ACCEPT calls
+    /// the master had received when the write completed.
+    #[derive(Clone)]
+    struct Recording {
+        inner: MemoryStore,
+        log: Arc<Mutex<Vec<String>>>,
+        calls: Arc<Mutex<Vec<Request>>>,
+    }
+
+    impl Recording {
+        fn note(&self, what: String) {
+            let accepts = count(&self.calls, ACCEPT);
+            self.log
+                .lock()
+                .unwrap()
+                .push(format!("{what} (ACCEPTs seen: {accepts})"));
+        }
+    }
+
+    impl WorkerStore for Recording {
+        async fn load(&mut self) -> Result<Snapshot, StoreError> {
+            self.inner.load().await
+        }
+        async fn put_worker(&mut self, w: &Worker) -> Result<(), StoreError> {
+            self.inner.put_worker(w).await?;
+            self.note(format!("put {} {:?}", w.task_id, w.state));
+            Ok(())
+        }
+        async fn remove_worker(&mut self, id: &str) -> Result<(), StoreError> {
+            self.inner.remove_worker(id).await?;
+            self.note(format!("remove {id}"));
+            Ok(())
+        }
+        async fn set_next_task_number(&mut self, n: u64) -> Result<(), StoreError> {
+            self.inner.set_next_task_number(n).await
+        }
+        async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
+            self.inner.set_framework_id(id).await?;
+            self.note(format!("framework {id}"));
+            Ok(())
+        }
+        async fn clear_framework_id(&mut self) -> Result<(), StoreError> {
+            self.inner.clear_framework_id().await?;
+            self.note("framework cleared".into());
+            Ok(())
+        }
+    }
+
+    fn plan() -> Plan {
+        Plan {
+            policy: Policy {
+                desired: 1,
+                max_failed: None,
+                role: "*".into(),
+                constraints: Vec::new(),
+                refuse: Duration::from_secs(5),
+                staging_timeout: Duration::from_secs(60),
+                backoff_base: Duration::from_secs(1),
+                backoff_max: Duration::from_secs(10),
+                resources: WorkerResources {
+                    cpus: 0.1,
+                    mem_mb: 32.0,
+                    gpus: 0.0,
+                    disk_mb: 0.0,
+                    network_mb: 0.0,
+                    network_resource: "network".into(),
+                    port_keys: vec!["taskmanager.rpc.port".into()],
+                },
+            },
+            template: TaskTemplate::command("sleep 1"),
+            framework: FrameworkSettings::new("flink-test", "root"),
+        }
+    }
+
+    fn offer(framework: &str) -> Vec<u8> {
+        fake_master::record(&encode_offers_event(&[Offer {
+            id: OfferId::new("offer-1"),
+            framework_id: FrameworkId::new(framework),
+            agent_id: AgentId::new("agent-1"),
+            hostname: "h1".into(),
+            resources: vec![
+                Resource::scalar("cpus", 1.0),
+                Resource::scalar("mem", 256.0),
+                Resource::ranges(
+                    "ports",
+                    vec![Range {
+                        begin: 31000,
+                        end: 31005,
+                    }],
+                ),
+            ],
+            attributes: Vec::new(),
+            allocation_role: Some("*".into()),
+        }]))
+    }
+
+    /// "Framework has been removed": the stored id is cleared, the old
+    /// framework's workers are forgotten, a new framework registers, and
+    /// every worker is stored as Launched before its ACCEPT is sent.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn framework_removed_registers_anew_and_stores_before_accepting() {
+        let hang = |chunks: Vec<Vec<u8>>| Reply::Stream {
+            stream_id: "s".into(),
+            chunks: chunks.into_iter().map(|c| (Duration::ZERO, c)).collect(),
+            then_hang: true,
+        };
+        let master = FakeMaster::start(vec![
+            hang(vec![fake_master::error("Framework has been removed")]),
+            hang(vec![
+                fake_master::subscribed("fw-new", 15.0),
+                offer("fw-new"),
+            ]),
+        ])
+        .await;
+        let mut inner = MemoryStore::new();
+        inner.load().await.unwrap();
+        inner.set_framework_id("fw-old").await.unwrap();
+        inner.set_next_task_number(8).await.unwrap();
+        inner
+            .put_worker(&Worker {
+                task_id: "taskmanager-00007".into(),
+                state: WorkerState::Running,
+                agent_id: Some("agent-0".into()),
+                hostname: Some("h0".into()),
+                ports: Vec::new(),
+            })
+            .await
+            .unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let store = Recording {
+            inner: inner.clone(),
+            log: log.clone(),
+            calls: master.calls.clone(),
+        };
+        let (stop, stop_rx) = watch::channel(0u32);
+        let spec = MasterSpec::parse(&master.url).unwrap();
+        let run = tokio::spawn(async move {
+            appmaster::run(plan(), &spec, store, None, stop_rx, Options::default()).await
+        });
+
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while count(&master.calls, ACCEPT) == 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no ACCEPT; log: {:?}",
+                log.lock().unwrap()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let subscribes = master.subscribes();
+        assert!(subscribes[0].body_contains(b"fw-old"));
+        assert!(!subscribes[1].body_contains(b"fw-old"));
+        let log_now = log.lock().unwrap().clone();
+        let expected = [
+            "framework cleared (ACCEPTs seen: 0)",
+            "remove taskmanager-00007 (ACCEPTs seen: 0)",
+            "framework fw-new (ACCEPTs seen: 0)",
+            // Stored as Launched while the master had seen no ACCEPT.
+            "put taskmanager-00008 Launched (ACCEPTs seen: 0)",
+        ];
+        let mut at = 0;
+        for line in &log_now {
+            if at < expected.len() && line == expected[at] {
+                at += 1;
+            }
+        }
+        assert_eq!(at, expected.len(), "{log_now:#?}");
+
+        // Shutdown tears the framework down and forgets the workers.
+        stop.send_replace(1);
+        let outcome = tokio::time::timeout(Duration::from_secs(10), run)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(outcome, Outcome::Stopped);
+        assert_eq!(count(&master.calls, TEARDOWN), 1);
+        let mut after = inner.clone();
+        let snapshot = after.load().await.unwrap();
+        assert!(snapshot.workers.is_empty(), "{snapshot:?}");
+        assert_eq!(snapshot.framework_id.as_deref(), Some("fw-new"));
+    }
 }
