@@ -22,7 +22,7 @@
 pub mod plan;
 pub mod status;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -82,6 +82,8 @@ struct Runtime<S> {
     phase: &'static str,
     launched_at: HashMap<String, Instant>,
     latency: LatencyRecorder,
+    /// Why offers were not used, as last logged.
+    unmatched: BTreeMap<String, String>,
     view: watch::Sender<Arc<StatusView>>,
     /// The outcome of the last TEARDOWN call, if one was sent.
     teardown: Option<Result<(), String>>,
@@ -118,8 +120,23 @@ impl<S: WorkerStore> Runtime<S> {
                 Effect::Exit(outcome) => exit = Some(outcome),
             }
         }
+        self.log_unmatched();
         self.publish();
         Ok(exit)
+    }
+
+    /// Logs why offers are not used, once per new reason and host.
+    fn log_unmatched(&mut self) {
+        let now = self.scheduler.unmatched();
+        if *now == self.unmatched {
+            return;
+        }
+        for (host, why) in now {
+            if self.unmatched.get(host) != Some(why) {
+                tracing::info!(host = %host, reason = %why, "offer not used");
+            }
+        }
+        self.unmatched = now.clone();
     }
 
     /// Logs worker transitions and measures ACCEPT → TASK_RUNNING.
@@ -306,6 +323,7 @@ pub async fn run<S: WorkerStore>(
         phase: "starting",
         launched_at: HashMap::new(),
         latency: LatencyRecorder::default(),
+        unmatched: BTreeMap::new(),
         view: view_tx,
         teardown: None,
     };

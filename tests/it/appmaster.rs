@@ -427,6 +427,100 @@ async fn seed_standalone_example_comes_up_without_secrets_on_the_workers() {
     assert!(!am.stderr().contains("hunter2"));
 }
 
+/// A master that subscribes the framework and then never answers a call: the
+/// first SIGTERM cannot finish (the teardown would hang), the second one ends
+/// the appmaster at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_signal_exits_at_once() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let server = tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                if text.contains("mesos-stream-id") {
+                    // A call: never answered.
+                    seen.fetch_add(1, Ordering::SeqCst);
+                } else {
+                    let event = crate::support::fake_master::subscribed("fw-hang", 15.0);
+                    let mut out = b"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\n\
+                        Mesos-Stream-Id: s\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        .to_vec();
+                    out.extend_from_slice(format!("{:x}\r\n", event.len()).as_bytes());
+                    out.extend_from_slice(&event);
+                    out.extend_from_slice(b"\r\n");
+                    let _ = socket.write_all(&out).await;
+                }
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            });
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = dir.path().join("stderr");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"))
+        .current_dir(dir.path())
+        .env_remove("FLINK_CONF_DIR")
+        .env_remove("FLINK_PROPERTIES")
+        .env_remove("FLINK_MESOS_MASTER")
+        .args(["appmaster", "--no-jobmanager", "--status-bind", "127.0.0.1"])
+        .arg(format!("-Dmesos.master=127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&stderr).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while calls.load(Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < deadline, "no call reached the master");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let kill = |pid: u32| {
+        Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap()
+    };
+    kill(child.id());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "stuck in a call, still running"
+    );
+    let sent = Instant::now();
+    kill(child.id());
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(5),
+            "no exit after the second signal"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let err = std::fs::read_to_string(&stderr).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error: second signal: exiting at once"),
+        "{err}"
+    );
+    server.abort();
+}
+
 #[test]
 fn configuration_errors_are_reported_like_validate_conf() {
     let args = [
