@@ -1,0 +1,309 @@
+//! Benchmarks of the appmaster runtime; they print numbers and assert nothing.
+//!
+//! 1. Start → 20 workers TASK_RUNNING against a genuine Mesos 1.11 with 4
+//!    agents (`../shared/mesos-local`, `MESOS_NUM_SLAVES=4`), next to the
+//!    reference minimal framework `launch_bench.py` doing the same launch in
+//!    the same run. Runs alternate, each on a fresh cluster; the clock starts
+//!    when the process is spawned and stops when the 20th worker runs (for
+//!    the appmaster: as seen on `/status`, polled every 5 ms).
+//! 2. Resident memory of the `flink-mesos appmaster` process with 1,000
+//!    workers tracked: the real binary against an in-process fake master
+//!    whose offers have room for 1,000 workers (they stay Launched: the fake
+//!    sends no status updates).
+//!
+//! Run: `cargo bench --bench appmaster`
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use flink_mesos::mesos::testing::encode_offers_event;
+use flink_mesos::mesos::{AgentId, FrameworkId, Offer, OfferId, Range, Resource};
+
+#[allow(dead_code)]
+#[path = "../tests/it/support/fake_master.rs"]
+mod fake_master;
+
+const BIN: &str = env!("CARGO_BIN_EXE_flink-mesos");
+
+fn harness_dir() -> PathBuf {
+    std::env::var_os("MESOS_LOCAL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/mesos-local"))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Cluster {
+    url: String,
+    work: PathBuf,
+}
+
+impl Cluster {
+    fn start(agents: u32) -> Option<Cluster> {
+        let port = free_port();
+        let work = std::env::temp_dir().join(format!("flink-mesos-bench-am-{port}"));
+        let out = Command::new("bash")
+            .arg(harness_dir().join("start.sh"))
+            .arg(port.to_string())
+            .arg(&work)
+            .env("MESOS_NUM_SLAVES", agents.to_string())
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            println!(
+                "mesos-local did not start: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return None;
+        }
+        Some(Cluster {
+            url: format!("http://127.0.0.1:{port}"),
+            work,
+        })
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(harness_dir().join("stop.sh"))
+            .arg(&self.work)
+            .output();
+        let _ = std::fs::remove_dir_all(&self.work);
+    }
+}
+
+/// Spawns the appmaster and returns it with its status base URL.
+fn spawn_appmaster(master: &str, args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .args(["appmaster", "--no-jobmanager", "--status-bind", "127.0.0.1"])
+        .arg(format!("-Dmesos.master={master}"))
+        .args(args)
+        .env_remove("FLINK_CONF_DIR")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .split_whitespace()
+        .find_map(|w| w.strip_suffix("/status"))
+        .expect("status address")
+        .to_string();
+    (child, base)
+}
+
+fn stop(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+async fn count_in(http: &reqwest::Client, base: &str, state: &str) -> usize {
+    let Ok(r) = http.get(format!("{base}/status")).send().await else {
+        return 0;
+    };
+    let body = r.bytes().await.unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    v["workers"][state].as_array().map_or(0, Vec::len)
+}
+
+async fn appmaster_launch(cluster: &Cluster, n: usize) -> Duration {
+    let t = Instant::now();
+    let master = cluster.url.trim_start_matches("http://");
+    let (child, base) = spawn_appmaster(
+        master,
+        &[
+            &format!("-Dmesos.initial-tasks={n}"),
+            "-Dmesos.resourcemanager.tasks.cpus=0.1",
+            "-Dmesos.resourcemanager.tasks.mem=32",
+            "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 600",
+        ],
+    );
+    let http = reqwest::Client::new();
+    while count_in(&http, &base, "running").await < n {
+        assert!(t.elapsed() < Duration::from_secs(120), "timed out");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let elapsed = t.elapsed();
+    stop(child);
+    elapsed
+}
+
+fn reference_launch(cluster: &Cluster, n: usize) -> Duration {
+    let t = Instant::now();
+    let out = Command::new("python3")
+        .arg(harness_dir().join("launch_bench.py"))
+        .arg(&cluster.url)
+        .arg(n.to_string())
+        .output()
+        .unwrap();
+    let elapsed = t.elapsed();
+    assert!(
+        out.status.success(),
+        "launch_bench.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    elapsed
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+async fn launch_bench() {
+    let built = std::env::var_os("MESOS_LOCAL_BUILD_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(&std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+                .join(".cache/mesos-local/build")
+        })
+        .join("bin/mesos-local");
+    if !built.exists() {
+        println!("launch: skipped (mesos-local not built; run scripts/install-deps.sh)");
+        return;
+    }
+    const N: usize = 20;
+    const ROUNDS: usize = 3;
+    let (mut ours, mut reference) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let Some(cluster) = Cluster::start(4) else {
+            return;
+        };
+        reference.push(reference_launch(&cluster, N));
+        drop(cluster);
+        let Some(cluster) = Cluster::start(4) else {
+            return;
+        };
+        ours.push(appmaster_launch(&cluster, N).await);
+    }
+    println!("launch of {N} workers to TASK_RUNNING, 4 agents, {ROUNDS} rounds (process start to last TASK_RUNNING):");
+    println!(
+        "  launch_bench.py (reference): {reference:.2?}, median {:.2?}",
+        median(reference.clone())
+    );
+    println!(
+        "  flink-mesos appmaster:       {ours:.2?}, median {:.2?}",
+        median(ours.clone())
+    );
+    println!(
+        "  ratio appmaster / reference (medians): {:.2}",
+        median(ours).as_secs_f64() / median(reference).as_secs_f64()
+    );
+}
+
+fn kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+async fn memory_bench() {
+    const WORKERS: usize = 1000;
+    const PER_OFFER: usize = 100;
+    let offers: Vec<Offer> = (0..WORKERS / PER_OFFER)
+        .map(|i| Offer {
+            id: OfferId(format!("offer-{i}")),
+            framework_id: FrameworkId::from("fw-mem"),
+            agent_id: AgentId(format!("agent-{i}")),
+            hostname: format!("agent-{i:04}.example.com"),
+            resources: vec![
+                Resource::scalar("cpus", PER_OFFER as f64 * 0.1 + 1.0),
+                Resource::scalar("mem", PER_OFFER as f64 * 32.0 + 100.0),
+                Resource::ranges(
+                    "ports",
+                    vec![Range {
+                        begin: 31000,
+                        end: 31000 + 2 * PER_OFFER as u64,
+                    }],
+                ),
+            ],
+            attributes: Vec::new(),
+            allocation_role: Some("*".into()),
+        })
+        .collect();
+    let master = fake_master::FakeMaster::start(vec![fake_master::Reply::Stream {
+        stream_id: "s".into(),
+        chunks: vec![
+            (Duration::ZERO, fake_master::subscribed("fw-mem", 15.0)),
+            (
+                Duration::ZERO,
+                fake_master::record(&encode_offers_event(&offers)),
+            ),
+        ],
+        then_hang: true,
+    }])
+    .await;
+    let t = Instant::now();
+    let (child, base) = spawn_appmaster(
+        master.url.trim_start_matches("http://"),
+        &[
+            &format!("-Dmesos.initial-tasks={WORKERS}"),
+            "-Dmesos.maximum-failed-tasks=-1",
+            "-Dmesos.resourcemanager.tasks.cpus=0.1",
+            "-Dmesos.resourcemanager.tasks.mem=32",
+        ],
+    );
+    let http = reqwest::Client::new();
+    while count_in(&http, &base, "launched").await < WORKERS {
+        assert!(t.elapsed() < Duration::from_secs(60), "timed out");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let launched = t.elapsed();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let q = Instant::now();
+    let body = http
+        .get(format!("{base}/status"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let status_time = q.elapsed();
+    let pid = child.id();
+    println!(
+        "appmaster with {WORKERS} workers tracked (fake master, {} offers): all launched after {launched:.2?}; \
+         VmRSS {} KiB, VmHWM (peak) {} KiB; /status {} KiB in {status_time:.2?}",
+        WORKERS / PER_OFFER,
+        kib(pid, "VmRSS:"),
+        kib(pid, "VmHWM:"),
+        body.len() / 1024
+    );
+    stop(child);
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(memory_bench());
+    rt.block_on(launch_bench());
+}
