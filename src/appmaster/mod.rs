@@ -304,11 +304,11 @@ pub async fn run<S: WorkerStore>(
         ..StatusView::default()
     }));
     let server = status.map(|s| s.spawn(view_rx));
-    let _server_guard = AbortOnDrop(server);
+    let _server_guard = AbortOnDrop(server.as_ref().map(|h| h.abort_handle()));
 
     let snapshot = store.load().await?;
     let (master_source, detector) = spawn_detector(master)?;
-    let _detector_guard = AbortOnDrop(detector);
+    let _detector_guard = AbortOnDrop(detector.as_ref().map(|h| h.abort_handle()));
     let client = Client::new(plan.framework.clone(), options.client.clone())?;
     let mut rt = Runtime {
         scheduler: Scheduler::new(plan.policy.clone(), plan.template.clone()),
@@ -350,6 +350,8 @@ pub async fn run<S: WorkerStore>(
         );
         let (tx, mut events) = mpsc::channel(1024);
         let mut driver_task = tokio::spawn(driver.run(tx));
+        // However `run` returns (an error included), the driver ends with it.
+        let _driver_guard = AbortOnDrop(Some(driver_task.abort_handle()));
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         // `Some(outcome)`: done; `None`: register a new framework.
@@ -404,15 +406,18 @@ pub async fn run<S: WorkerStore>(
         handle.stop();
         let _ = tokio::time::timeout(Duration::from_secs(5), &mut driver_task).await;
         driver_task.abort();
-        if let Some(Err(message)) = rt.teardown.take() {
-            if let Some(framework_id) = rt.framework_id.clone() {
-                if matches!(outcome, Outcome::Stopped) {
-                    return Err(RunError::Teardown {
-                        framework_id,
-                        message,
-                    });
-                }
+        if let (Some(Err(message)), Some(framework_id)) =
+            (rt.teardown.take(), rt.framework_id.clone())
+        {
+            let error = RunError::Teardown {
+                framework_id,
+                message,
+            };
+            if matches!(outcome, Outcome::Stopped) {
+                return Err(error);
             }
+            // Too many failures: that is the outcome to report; say this too.
+            tracing::error!(error = %error, "teardown failed");
         }
         if matches!(outcome, Outcome::Stopped) {
             match (&rt.framework_id, options.keep_framework) {
@@ -434,8 +439,9 @@ async fn shutdown_requested(shutdown: &mut watch::Receiver<u32>) {
     let _ = shutdown.wait_for(|n| *n >= 1).await;
 }
 
-/// Aborts a spawned task when dropped (the status server, the detector).
-struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+/// Aborts a spawned task when dropped (the status server, the detector, the
+/// driver), so that no task outlives [`run`].
+struct AbortOnDrop(Option<tokio::task::AbortHandle>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {

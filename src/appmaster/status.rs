@@ -73,7 +73,8 @@ pub struct StatusView {
     pub desired_workers: u32,
     pub workers: WorkersByState,
     pub failures: Failures,
-    /// Why offers could not be used, by agent host (the latest reason).
+    /// Why offers could not be used, by agent host (the latest reason),
+    /// while workers are pending.
     pub unmatched_offers: BTreeMap<String, String>,
     pub counters: Counters,
     /// From ACCEPT to TASK_RUNNING.
@@ -155,14 +156,20 @@ pub fn view_of(scheduler: &Scheduler) -> StatusView {
     StatusView {
         phase: "running",
         desired_workers: scheduler.policy().desired,
-        workers,
         failures: Failures {
             count: scheduler.failed(),
             limit: scheduler.policy().max_failed,
             last: scheduler.last_failure().map(str::to_string),
         },
-        unmatched_offers: scheduler.unmatched().clone(),
+        // The core keeps the latest reason per host; once nothing is
+        // pending, old reasons would only mislead.
+        unmatched_offers: if workers.new.is_empty() {
+            BTreeMap::new()
+        } else {
+            scheduler.unmatched().clone()
+        },
         counters: scheduler.counters().clone(),
+        workers,
         ..StatusView::default()
     }
 }

@@ -632,6 +632,8 @@ mod runtime {
         inner: MemoryStore,
         log: Arc<Mutex<Vec<String>>>,
         calls: Arc<Mutex<Vec<Request>>>,
+        /// Fail every write of a Launched worker (a store outage).
+        fail_launched: bool,
     }
 
     impl Recording {
@@ -649,6 +651,9 @@ mod runtime {
             self.inner.load().await
         }
         async fn put_worker(&mut self, w: &Worker) -> Result<(), StoreError> {
+            if self.fail_launched && w.state == WorkerState::Launched {
+                return Err(StoreError::Unavailable("injected".into()));
+            }
             self.inner.put_worker(w).await?;
             self.note(format!("put {} {:?}", w.task_id, w.state));
             Ok(())
@@ -758,6 +763,7 @@ mod runtime {
             inner: inner.clone(),
             log: log.clone(),
             calls: master.calls.clone(),
+            fail_launched: false,
         };
         let (stop, stop_rx) = watch::channel(0u32);
         let spec = MasterSpec::parse(&master.url).unwrap();
@@ -806,5 +812,41 @@ mod runtime {
         let snapshot = after.load().await.unwrap();
         assert!(snapshot.workers.is_empty(), "{snapshot:?}");
         assert_eq!(snapshot.framework_id.as_deref(), Some("fw-new"));
+    }
+
+    /// A store write that fails stops the appmaster before the call it
+    /// guards: no ACCEPT for a worker whose Launched state was not stored.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_store_write_stops_before_the_accept() {
+        let master = FakeMaster::start(vec![Reply::Stream {
+            stream_id: "s".into(),
+            chunks: vec![
+                (Duration::ZERO, fake_master::subscribed("fw-1", 15.0)),
+                (Duration::ZERO, offer("fw-1")),
+            ],
+            then_hang: true,
+        }])
+        .await;
+        let store = Recording {
+            inner: MemoryStore::new(),
+            log: Arc::new(Mutex::new(Vec::new())),
+            calls: master.calls.clone(),
+            fail_launched: true,
+        };
+        let (_stop, stop_rx) = watch::channel(0u32);
+        let spec = MasterSpec::parse(&master.url).unwrap();
+        let result = tokio::time::timeout(
+            Duration::from_secs(10),
+            appmaster::run(plan(), &spec, store, None, stop_rx, Options::default()),
+        )
+        .await
+        .unwrap();
+        match result {
+            Err(appmaster::RunError::Store(StoreError::Unavailable(_))) => {}
+            other => panic!("expected the store error, got {other:?}"),
+        }
+        // Give a stray call time to arrive: there must be none.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(count(&master.calls, ACCEPT), 0);
     }
 }
