@@ -145,10 +145,11 @@ impl<S: WorkerStore> Runtime<S> {
             WorkerState::New => tracing::debug!(task_id = %w.task_id, "worker wanted"),
             WorkerState::Launched => {
                 self.launched_at.insert(w.task_id.clone(), Instant::now());
+                let ports: Vec<String> = w.ports.iter().map(|(k, p)| format!("{k}={p}")).collect();
                 tracing::info!(
                     task_id = %w.task_id,
                     host = w.hostname.as_deref().unwrap_or(""),
-                    ports = ?w.ports,
+                    ports = %ports.join(","),
                     "launching worker"
                 );
             }
@@ -160,7 +161,7 @@ impl<S: WorkerStore> Runtime<S> {
                 tracing::info!(
                     task_id = %w.task_id,
                     host = w.hostname.as_deref().unwrap_or(""),
-                    launch_latency = ?latency,
+                    launch_latency_ms = latency.map(|l| l.as_millis() as u64),
                     "worker running"
                 );
             }

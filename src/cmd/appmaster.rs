@@ -75,7 +75,7 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         hostname: plan::local_hostname(),
         user: plan::current_user(),
     };
-    let plan = plan::plan(&settings, &config, &host, fastrand::f64());
+    let mut plan = plan::plan(&settings, &config, &host, fastrand::f64());
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -96,6 +96,8 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             bound.to_string()
         };
         tracing::info!(address = %bound, "status endpoint listening");
+        // The Mesos web UI links the framework to it.
+        plan.framework.webui_url = Some(format!("http://{shown}/status"));
         {
             let mut out = std::io::stdout().lock();
             writeln!(out, "status: http://{shown}/status  metrics: http://{shown}/metrics")?;
