@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 
 pub mod completions;
 pub mod config_show;
+pub mod marathon_json;
 pub mod validate_conf;
 
 /// Runs the parsed command line.
@@ -32,7 +33,7 @@ pub fn run(cli: Cli) -> Result<()> {
             "workers",
             "worker state in ZooKeeper arrives with the HA issue",
         )),
-        Command::MarathonJson(_) => Err(not_available("marathon-json", "arrives with the Marathon issue")),
+        Command::MarathonJson(args) => marathon_json::run(&global, &args),
         Command::Local(_) => Err(not_available("local", "local clusters arrive with their own issue")),
         Command::Completions(args) => completions::run(&global, &args),
         Command::Man(args) => completions::man(&global, &args),
