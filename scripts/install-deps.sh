@@ -1,9 +1,27 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs on a fresh machine (idempotent).
+# Installs what the test suite needs on a fresh Debian 12 machine. Idempotent.
 # Runs as part of scripts/test; safe to run on its own.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 
-# Flink's own shipped configuration files, from the PyPI wheels of
-# apache-flink, for the "Flink's default config validates" tests.
-scripts/fetch-flink-conf.sh
+# --- Flink's own shipped configuration files (tests/it/validate.rs) --------
+# From PyPI's apache-flink wheels, into ~/.cache/flink-mesos/flink-conf.
+"$ROOT/scripts/fetch-flink-conf.sh"
+
+# --- Mesos client conformance tests (tests/it/mesos*.rs) --------------------
+# A genuine Mesos 1.11 master + agent from ../shared/mesos-local, built into
+# ~/.cache/mesos-local/build (shared/ itself may be read-only).
+MESOS_LOCAL_DIR="${MESOS_LOCAL_DIR:-$ROOT/../shared/mesos-local}"
+mesos_pkgs=(build-essential python3 libsvn1 libsasl2-2 libapr1 libcurl4 zlib1g)
+missing=()
+for p in "${mesos_pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+fi
+MESOS_BUILD="${MESOS_LOCAL_BUILD_DIR:-$HOME/.cache/mesos-local/build}"
+if [ ! -x "$MESOS_BUILD/bin/mesos-local" ]; then
+  bash "$MESOS_LOCAL_DIR/build.sh"
+fi

@@ -99,7 +99,7 @@ pub enum Command {
     #[command(subcommand)]
     Workers(WorkersCommand),
     /// Write a Marathon app definition that runs the appmaster.
-    MarathonJson(MarathonJsonArgs),
+    MarathonJson(Box<MarathonJsonArgs>),
     /// Bring a whole Flink-on-Mesos cluster up or down on this machine.
     #[command(subcommand)]
     Local(LocalCommand),

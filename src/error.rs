@@ -134,7 +134,7 @@ mod tests {
     fn broken_pipe_is_recognised() {
         let e: Error = io::Error::new(io::ErrorKind::BrokenPipe, "pipe").into();
         assert!(e.is_broken_pipe());
-        let e: Error = io::Error::new(io::ErrorKind::Other, "other").into();
+        let e: Error = io::Error::other("other").into();
         assert!(!e.is_broken_pipe());
     }
 }

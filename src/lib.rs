@@ -6,3 +6,4 @@ pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod marathon;
+pub mod mesos;

@@ -660,7 +660,7 @@ fn parse_constraint(text: &str) -> Result<Vec<String>, MarathonError> {
     match (needs_value, value) {
         (Some(false), Some(_)) => Err(bad(&format!("{operator} takes no value"))),
         (Some(true), None) => Err(bad(&format!("{operator} needs a value: FIELD:{operator}:VALUE"))),
-        (_, Some(v)) if v.is_empty() => Err(bad("the value is empty")),
+        (_, Some("")) => Err(bad("the value is empty")),
         (_, Some(v)) => Ok(vec![field.into(), operator, v.into()]),
         (_, None) => Ok(vec![field.into(), operator]),
     }

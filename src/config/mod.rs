@@ -391,3 +391,53 @@ mod tests {
         assert_eq!(err.exit_code(), 1);
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! Whatever a user writes, loading and validating never panics and every
+    //! span points inside its text.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_config_text() -> impl Strategy<Value = String> {
+        let line = prop_oneof![
+            "[a-z.\\-]{1,30}: [ -~]{0,30}",
+            "[ -~]{0,40}",
+            "  [a-z]{1,8}:\\n    [a-z]{1,8}: [ -~]{0,10}",
+            "- [ -~]{0,10}",
+            "mesos\\.(master|initial-tasks|resourcemanager\\.tasks\\.mem|constraints\\.hard\\.hostattribute): [ -~]{0,30}",
+            "[\\PC]{0,20}",
+        ];
+        prop::collection::vec(line, 0..12).prop_map(|l| l.join("\n"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        #[test]
+        fn loading_and_validating_never_panics(text in any_config_text(), standard in any::<bool>(), dynamic in prop::collection::vec("[ -~]{0,30}=[ -~]{0,30}", 0..3)) {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join(if standard { STANDARD_YAML } else { LEGACY_YAML }), &text).unwrap();
+            let opts = LoadOptions { conf_dir: Some(dir.path().into()), dynamic, env: vec![] };
+            if let Ok(config) = Config::load(&opts) {
+                let report = settings::resolve(&config, settings::ValidateOptions { purpose: settings::Purpose::Appmaster, strict: true });
+                for d in &report.diagnostics {
+                    let _ = d.render(true);
+                    let _ = d.to_json();
+                    if let Some(span) = &d.span {
+                        prop_assert!(span.line >= 1 && span.col >= 1);
+                        prop_assert!(span.text.line(span.line).is_some() || span.text.content.is_empty() || span.line == span.text.content.lines().count() + 1);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn value_parsers_never_panic(s in "[\\PC]{0,40}") {
+            for def in options::OPTIONS {
+                let _ = values::check(def.ty, &s);
+            }
+            let _ = master::MasterSpec::parse(&s);
+            let _ = options::masked("mesos.master", &s);
+        }
+    }
+}

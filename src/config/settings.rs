@@ -156,7 +156,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
     c.check_keys(opts.strict);
 
     // --- Mesos scheduler ---------------------------------------------------
-    let master = c.typed("mesos.master", |s| MasterSpec::parse(s));
+    let master = c.typed("mesos.master", MasterSpec::parse);
     if opts.purpose == Purpose::Appmaster && c.entry("mesos.master").is_none() {
         c.push(
             Diagnostic::error("is not set; the appmaster needs to know the Mesos master")

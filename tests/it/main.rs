@@ -1,2 +1,9 @@
 //! The one integration-test binary. Each module covers one area; `support`
 //! starts real peers (Mesos, ZooKeeper, Flink) on free loopback ports.
+
+mod cli;
+mod generated;
+mod mesos;
+mod mesos_faults;
+mod support;
+mod validate;

@@ -1,0 +1,276 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_flink_mesos_global_optspecs
+    string join \n conf-dir= D= v/verbose q/quiet output= log-format= color= h/help V/version
+end
+
+function __fish_flink_mesos_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_flink_mesos_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_flink_mesos_using_subcommand
+    set -l cmd (__fish_flink_mesos_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "appmaster" -d 'Run the application master: Mesos scheduler, worker supervision and the Flink JobManager'
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "taskmanager" -d 'Run a Flink TaskManager inside a Mesos task (what Mesos starts on each agent)'
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "validate-conf" -d 'Check the effective configuration and report every problem at once'
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "config" -d 'Inspect the effective configuration'
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "master" -d 'Show the leading Mesos master resolved from `mesos.master`'
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "workers" -d 'Inspect and manage the persisted worker state'
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "marathon-json" -d 'Write a Marathon app definition that runs the appmaster'
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "local" -d 'Bring a whole Flink-on-Mesos cluster up or down on this machine'
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "man" -d 'Write man pages for flink-mesos and every subcommand'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l status-port -d 'Port of the /status and /metrics endpoint (0: any free port)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l keep-framework -d 'On SIGTERM, leave the framework and its workers running for a failover within mesos.failover-timeout instead of tearing it down'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l no-jobmanager -d 'Run the scheduler alone, for a JobManager that runs elsewhere'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -l for -d 'What the configuration is meant for' -r -f -a "appmaster\t'The configuration the appmaster starts with (needs mesos.master)'
+taskmanager\t'The configuration a TaskManager receives'"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -l strict -d 'Also warn about unknown keys outside `mesos.` and about deprecated keys'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -f -a "show" -d 'Print the effective configuration with the source of every value (secrets masked)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -l all -d 'Also list declared options that nobody set and that have no default'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -f -a "list" -d 'List the workers persisted in ZooKeeper'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l id -d 'Marathon app id (default: derived from the framework name)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l instances -d 'Number of appmaster instances: 1, or 0 to suspend the app (never more: one appmaster at a time)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l docker-image -d 'Run the appmaster in this Docker image (default: the TaskManagers\' container settings, if any)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l flink-home -d 'Flink distribution path on the Marathon agents (default: $FLINK_HOME there)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l entrypoint -d 'What the app runs: `<flink-home>/bin/mesos-appmaster.sh`, or `flink-mesos appmaster` from the PATH of the agent or image' -r -f -a "script\t'`<flink-home>/bin/mesos-appmaster.sh` (Flink\'s script or commands/mesos-appmaster.sh)'
+binary\t'`flink-mesos appmaster`'"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l cpus -d 'CPUs for the appmaster (the Mesos scheduler and the Flink JobManager)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l disk -d 'Disk space for the appmaster\'s sandbox in MB' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l constraint -d 'A Marathon placement constraint, e.g. `hostname:UNIQUE` or `rack:LIKE:r[12]` (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l env -d 'An environment variable for the appmaster (repeatable; never a secret: see --secret-store)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l label -d 'A Marathon label on the app (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l secret-store -d 'Reference secrets set through -D or the environment from Marathon\'s secret store under this path, instead of leaving them out' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l format -d 'Format of the app definition on stdout' -r -f -a "json\t''
+yaml\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy -d 'Send the app definition to this Marathon (`PUT /v2/apps/{id}`) and print Marathon\'s answer instead of the definition' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy-user -d 'User for HTTP basic authentication with Marathon; the password is read from $MARATHON_PASSWORD' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy-ca -d 'PEM file with the CA certificate(s) that signed Marathon\'s HTTPS certificate' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l pretty -d 'Pretty-print the JSON'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy-force -d 'Deploy even while another deployment of the app is in progress (`?force=true`)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -f -a "up" -d 'Start Mesos, ZooKeeper and the appmaster on this machine'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -f -a "down" -d 'Stop what `local up` started'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -f -a "status" -d 'Show what `local up` started'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -l out-dir -d 'Directory to write the pages into' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -s V -l version -d 'Print version'

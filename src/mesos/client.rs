@@ -1,0 +1,808 @@
+//! The v1 scheduler HTTP API client.
+//!
+//! Two layers:
+//! * [`Client::subscribe`] opens one SUBSCRIBE stream: it follows `307` to the
+//!   leading master, keeps the `Mesos-Stream-Id`, and yields a
+//!   [`Subscription`], whose [`Subscription::next_event`] decodes the RecordIO
+//!   stream incrementally and treats a missing heartbeat as a disconnect. After
+//!   SUBSCRIBED, [`Subscription::caller`] gives a [`Caller`] that sends calls on
+//!   separate connections with the stream id, as the API requires.
+//! * [`Driver`] keeps a framework subscribed: it re-subscribes with the
+//!   framework id after any disconnect (failover), with capped jittered
+//!   backoff, follows leader changes from a [`MasterSource`], and reports
+//!   "Framework has been removed" as the typed [`MesosError::FrameworkRemoved`].
+//!   The appmaster talks to it through a [`DriverHandle`] and a channel of
+//!   [`SessionEvent`]s.
+//!
+//! Invariants:
+//! * Nothing a peer sends can panic this module; every failure is a [`MesosError`].
+//! * The framework secret goes into the `Authorization` header only; it is
+//!   never logged and never part of an error message.
+//! * At most one subscription is live per [`Driver`]; the [`Caller`] of a
+//!   dropped subscription is withdrawn before the next one is opened, so a
+//!   call never goes out with a stale stream id.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use prost::Message;
+use tokio::sync::{mpsc, watch};
+
+use super::backoff::{Backoff, BackoffPolicy};
+use super::convert;
+use super::recordio::{Decoder, RecordIoError, DEFAULT_MAX_RECORD};
+use super::types::{Call, Event, FrameworkId, FrameworkSettings};
+use super::ProtocolError;
+
+/// Path of the scheduler API on a master. The master serves it under its
+/// process id (`/master/...`); the top-level alias is not available everywhere.
+pub const SCHEDULER_PATH: &str = "/master/api/v1/scheduler";
+const PROTOBUF: &str = "application/x-protobuf";
+const STREAM_ID: &str = "Mesos-Stream-Id";
+/// The message of the ERROR event a master sends when a framework whose
+/// failover timeout ran out (or that was torn down) subscribes again.
+const FRAMEWORK_REMOVED: &str = "Framework has been removed";
+
+#[derive(Debug, thiserror::Error)]
+pub enum MesosError {
+    #[error("cannot reach the Mesos master at {url}: {message}")]
+    Connect { url: String, message: String },
+    #[error("the Mesos master at {url} is not available ({status}): {message}")]
+    Unavailable { url: String, status: u16, message: String },
+    #[error("more than {max} redirects from {url}; is a leading master elected?")]
+    TooManyRedirects { url: String, max: usize },
+    #[error("the Mesos master at {url} answered {status} to {call}: {message}")]
+    Rejected {
+        url: String,
+        call: &'static str,
+        status: u16,
+        message: String,
+    },
+    #[error("the Mesos master at {url} redirected {call} to an unusable location `{location}`")]
+    BadRedirect {
+        url: String,
+        call: &'static str,
+        location: String,
+    },
+    #[error("the master's answer to SUBSCRIBE has no Mesos-Stream-Id header")]
+    NoStreamId,
+    #[error("no event from the Mesos master for {0:?} (heartbeat missed)")]
+    HeartbeatTimeout(Duration),
+    #[error(transparent)]
+    Framing(#[from] RecordIoError),
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    #[error("the Mesos master closed the event stream")]
+    StreamClosed,
+    #[error("the event stream from the Mesos master failed: {0}")]
+    Stream(String),
+    #[error("the leading Mesos master changed")]
+    LeaderChanged,
+    #[error("no leading Mesos master is known yet")]
+    NoLeader,
+    #[error("not subscribed to a Mesos master")]
+    NotConnected,
+    #[error(
+        "the Mesos master has removed framework {framework_id} (its failover timeout ran out or it \
+         was torn down); it must register as a new framework"
+    )]
+    FrameworkRemoved { framework_id: FrameworkId },
+    #[error("the Mesos master refused the subscription: {0}")]
+    Refused(String),
+    #[error("TLS setup: {0}")]
+    Tls(String),
+}
+
+impl MesosError {
+    /// Whether reconnecting (after a backoff) can help.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            MesosError::Rejected { status, .. } => matches!(status, 408 | 429) || *status >= 500,
+            MesosError::FrameworkRemoved { .. } | MesosError::Refused(_) | MesosError::Tls(_) => false,
+            _ => true,
+        }
+    }
+}
+
+/// Connection options (not framework identity: that is [`FrameworkSettings`]).
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// PEM file with the CA certificate(s) that `https://` masters must chain
+    /// to. When set, only these CAs are trusted; otherwise the bundled web PKI
+    /// roots are.
+    pub ca_file: Option<PathBuf>,
+    pub connect_timeout: Duration,
+    /// Deadline of one call (ACCEPT, KILL, ...).
+    pub call_timeout: Duration,
+    /// How long SUBSCRIBE may take to produce the SUBSCRIBED event.
+    pub subscribe_timeout: Duration,
+    /// The stream is considered dead after this many heartbeat intervals
+    /// without any event.
+    pub heartbeat_misses: u32,
+    pub max_record: usize,
+    pub max_redirects: usize,
+    pub backoff: BackoffPolicy,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            ca_file: None,
+            connect_timeout: Duration::from_secs(10),
+            call_timeout: Duration::from_secs(30),
+            subscribe_timeout: Duration::from_secs(30),
+            heartbeat_misses: 2,
+            max_record: DEFAULT_MAX_RECORD,
+            max_redirects: 5,
+            backoff: BackoffPolicy::default(),
+        }
+    }
+}
+
+/// The HTTP client of one framework: its identity and connection options.
+/// Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    settings: FrameworkSettings,
+    options: ClientOptions,
+}
+
+impl Client {
+    pub fn new(settings: FrameworkSettings, options: ClientOptions) -> Result<Client, MesosError> {
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            // 307 must be followed by us: the leader's address is state we keep.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(options.connect_timeout)
+            .tcp_nodelay(true)
+            .http1_only();
+        if let Some(path) = &options.ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| MesosError::Tls(format!("cannot read CA file {}: {e}", path.display())))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                MesosError::Tls(format!(
+                    "CA file {} holds no valid PEM certificate: {e}",
+                    path.display()
+                ))
+            })?;
+            if certs.is_empty() {
+                return Err(MesosError::Tls(format!(
+                    "CA file {} holds no certificate",
+                    path.display()
+                )));
+            }
+            builder = builder.tls_built_in_root_certs(false);
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder
+            .build()
+            .map_err(|e| MesosError::Tls(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(Client {
+            http,
+            settings,
+            options,
+        })
+    }
+
+    pub fn settings(&self) -> &FrameworkSettings {
+        &self.settings
+    }
+
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// Opens a SUBSCRIBE stream at `master` (a base URL such as
+    /// `http://host:5050`), following redirects to the leader. With
+    /// `framework_id`, this is a failover re-subscription of that framework.
+    pub async fn subscribe(
+        &self,
+        master: &str,
+        framework_id: Option<&FrameworkId>,
+    ) -> Result<Subscription, MesosError> {
+        let body = convert::subscribe_call(&self.settings, framework_id).encode_to_vec();
+        let (url, response) = self
+            .post(
+                &api_url(master),
+                "SUBSCRIBE",
+                Bytes::from(body),
+                None,
+                self.options.subscribe_timeout,
+            )
+            .await?;
+        let stream_id = response
+            .headers()
+            .get(STREAM_ID)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .ok_or(MesosError::NoStreamId)?;
+        tracing::info!(master = %url, framework_id = ?framework_id.map(|f| f.as_str()), "subscribed to the Mesos master's event stream");
+        Ok(Subscription {
+            response,
+            decoder: Decoder::new(self.options.max_record),
+            caller: Caller {
+                http: self.http.clone(),
+                url,
+                stream_id,
+                framework_id: framework_id.cloned(),
+                auth: self.auth(),
+                timeout: self.options.call_timeout,
+            },
+            subscribed: false,
+            idle_timeout: self.options.subscribe_timeout,
+            heartbeat_misses: self.options.heartbeat_misses.max(1),
+        })
+    }
+
+    fn auth(&self) -> Option<(String, crate::config::secret::Secret)> {
+        match (&self.settings.principal, &self.settings.secret) {
+            (Some(p), Some(s)) => Some((p.clone(), s.clone())),
+            _ => None,
+        }
+    }
+
+    /// POSTs a protobuf call, following 307 redirects; returns the URL that
+    /// answered 2xx and its response (body unread).
+    async fn post(
+        &self,
+        url: &str,
+        call: &'static str,
+        body: Bytes,
+        stream_id: Option<&str>,
+        timeout: Duration,
+    ) -> Result<(String, reqwest::Response), MesosError> {
+        post(
+            &self.http,
+            url,
+            call,
+            body,
+            stream_id,
+            self.auth().as_ref(),
+            timeout,
+            self.options.max_redirects,
+        )
+        .await
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    call: &'static str,
+    body: Bytes,
+    stream_id: Option<&str>,
+    auth: Option<&(String, crate::config::secret::Secret)>,
+    timeout: Duration,
+    max_redirects: usize,
+) -> Result<(String, reqwest::Response), MesosError> {
+    let mut url = url.to_string();
+    for _ in 0..=max_redirects {
+        let mut request = http
+            .post(&url)
+            .header(reqwest::header::CONTENT_TYPE, PROTOBUF)
+            .header(reqwest::header::ACCEPT, PROTOBUF)
+            .body(body.clone());
+        if let Some(id) = stream_id {
+            request = request.header(STREAM_ID, id);
+        }
+        if let Some((principal, secret)) = auth {
+            request = request.basic_auth(principal, Some(secret.expose()));
+        }
+        let response = match tokio::time::timeout(timeout, request.send()).await {
+            Err(_) => {
+                return Err(MesosError::Connect {
+                    url,
+                    message: format!("no answer to {call} within {timeout:?}"),
+                })
+            }
+            Ok(Err(e)) => {
+                return Err(MesosError::Connect {
+                    url,
+                    message: error_chain(&e),
+                })
+            }
+            Ok(Ok(r)) => r,
+        };
+        let status = response.status().as_u16();
+        match status {
+            200..=299 => return Ok((url, response)),
+            301 | 302 | 303 | 307 | 308 => {
+                let location = response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                let next = resolve_location(&url, &location).ok_or_else(|| MesosError::BadRedirect {
+                    url: url.clone(),
+                    call,
+                    location: location.clone(),
+                })?;
+                tracing::info!(from = %url, to = %next, "following the redirect to the leading Mesos master");
+                url = next;
+            }
+            503 => {
+                let message = body_text(response).await;
+                return Err(MesosError::Unavailable { url, status, message });
+            }
+            _ => {
+                let message = body_text(response).await;
+                return Err(MesosError::Rejected {
+                    url,
+                    call,
+                    status,
+                    message,
+                });
+            }
+        }
+    }
+    Err(MesosError::TooManyRedirects {
+        url,
+        max: max_redirects,
+    })
+}
+
+/// The error and its causes, e.g. "error sending request: connection refused".
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// At most 1 KiB of an error body, as text.
+async fn body_text(response: reqwest::Response) -> String {
+    let text = response
+        .bytes()
+        .await
+        .map(|b| String::from_utf8_lossy(&b[..b.len().min(1024)]).trim().to_string())
+        .unwrap_or_default();
+    if text.is_empty() {
+        "(no message)".into()
+    } else {
+        text
+    }
+}
+
+/// `http://h:p` or `http://h:p/` -> `http://h:p/master/api/v1/scheduler`; a
+/// URL that already names the API path is kept.
+pub fn api_url(master: &str) -> String {
+    let base = master.trim_end_matches('/');
+    if base.ends_with("/api/v1/scheduler") {
+        base.to_string()
+    } else {
+        format!("{base}{SCHEDULER_PATH}")
+    }
+}
+
+/// Resolves a redirect `Location` against the URL that answered. Mesos sends
+/// a scheme-relative `//leader:port/path`; absolute URLs and absolute paths
+/// are accepted too.
+pub fn resolve_location(current: &str, location: &str) -> Option<String> {
+    let location = location.trim();
+    let (scheme, rest) = current.split_once("://")?;
+    let resolved = if location.starts_with("http://") || location.starts_with("https://") {
+        location.to_string()
+    } else if let Some(loc) = location.strip_prefix("//") {
+        format!("{scheme}://{loc}")
+    } else if location.starts_with('/') {
+        let authority = rest.split('/').next()?;
+        format!("{scheme}://{authority}{location}")
+    } else {
+        return None;
+    };
+    // A redirect to the bare master address still means the scheduler API.
+    let after_scheme = resolved.split_once("://")?.1;
+    if after_scheme.is_empty() || after_scheme.starts_with('/') {
+        return None;
+    }
+    if after_scheme.contains('/') {
+        Some(resolved)
+    } else {
+        Some(api_url(&resolved))
+    }
+}
+
+/// Sends calls for one subscription: the stream id and framework id of the
+/// SUBSCRIBE stream it came from. Cheap to clone.
+#[derive(Clone)]
+pub struct Caller {
+    http: reqwest::Client,
+    url: String,
+    stream_id: String,
+    framework_id: Option<FrameworkId>,
+    auth: Option<(String, crate::config::secret::Secret)>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caller")
+            .field("url", &self.url)
+            .field("stream_id", &self.stream_id)
+            .field("framework_id", &self.framework_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Caller {
+    /// The scheduler API URL of the master this subscription is on.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn stream_id(&self) -> &str {
+        &self.stream_id
+    }
+
+    pub fn framework_id(&self) -> Option<&FrameworkId> {
+        self.framework_id.as_ref()
+    }
+
+    /// Sends one call; `Ok` when the master accepted it (202). Redirects are
+    /// not followed: a stream id belongs to one master, so a 307 here means
+    /// the subscription is stale (the stream will end, and the driver
+    /// re-subscribes at the new leader).
+    pub async fn call(&self, call: &Call) -> Result<(), MesosError> {
+        let framework_id = self.framework_id.as_ref().ok_or(MesosError::NotConnected)?;
+        let body = convert::call_to_pb(call, framework_id).encode_to_vec();
+        tracing::debug!(call = call.name(), "sending a call to the Mesos master");
+        let (_, response) = post(
+            &self.http,
+            &self.url,
+            call.name(),
+            Bytes::from(body),
+            Some(&self.stream_id),
+            self.auth.as_ref(),
+            self.timeout,
+            0,
+        )
+        .await?;
+        // Drain the (empty) body so the connection returns to the pool.
+        let _ = response.bytes().await;
+        Ok(())
+    }
+}
+
+/// One open SUBSCRIBE stream.
+pub struct Subscription {
+    response: reqwest::Response,
+    decoder: Decoder,
+    caller: Caller,
+    subscribed: bool,
+    /// Until SUBSCRIBED: the subscribe timeout; after: heartbeat interval x misses.
+    idle_timeout: Duration,
+    heartbeat_misses: u32,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription")
+            .field("caller", &self.caller)
+            .field("subscribed", &self.subscribed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Subscription {
+    pub fn stream_id(&self) -> &str {
+        &self.caller.stream_id
+    }
+
+    /// The URL of the master that holds the stream.
+    pub fn url(&self) -> &str {
+        &self.caller.url
+    }
+
+    /// The caller for this stream, once SUBSCRIBED told us the framework id.
+    pub fn caller(&self) -> Option<Caller> {
+        self.subscribed.then(|| self.caller.clone())
+    }
+
+    /// The next event. An error ends the subscription: the stream was cut,
+    /// a heartbeat was missed, or the master sent something undecodable.
+    pub async fn next_event(&mut self) -> Result<Event, MesosError> {
+        loop {
+            if let Some(record) = self.decoder.next_record()? {
+                let event = convert::decode_event(&record)?;
+                if let Event::Subscribed {
+                    framework_id,
+                    heartbeat_interval,
+                    ..
+                } = &event
+                {
+                    self.subscribed = true;
+                    self.caller.framework_id = Some(framework_id.clone());
+                    if let Some(interval) = heartbeat_interval {
+                        self.idle_timeout = interval.saturating_mul(self.heartbeat_misses);
+                    }
+                }
+                return Ok(event);
+            }
+            match tokio::time::timeout(self.idle_timeout, self.response.chunk()).await {
+                Err(_) => return Err(MesosError::HeartbeatTimeout(self.idle_timeout)),
+                Ok(Err(e)) => return Err(MesosError::Stream(error_chain(&e))),
+                Ok(Ok(Some(chunk))) => self.decoder.feed(&chunk),
+                Ok(Ok(None)) => {
+                    self.decoder.finish()?;
+                    return Err(MesosError::StreamClosed);
+                }
+            }
+        }
+    }
+}
+
+/// Where the leading master is: a watch of its base URL (`None` while no
+/// leader is known). A fixed address is a source that never changes; the
+/// ZooKeeper detector publishes leader changes into one.
+pub type MasterSource = watch::Receiver<Option<String>>;
+
+/// A source for one fixed master address (non-leaders redirect to the leader).
+pub fn fixed_master(url: impl Into<String>) -> MasterSource {
+    let (tx, rx) = watch::channel(Some(url.into()));
+    // Dropping the sender is fine: receivers keep reading the last value and
+    // `changed()` reports the closed channel, which the driver ignores.
+    drop(tx);
+    rx
+}
+
+/// What the driver reports to the appmaster, in order.
+// Events are the common case and are moved once through a channel; boxing
+// them would cost an allocation per event to shrink the rare variant.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionEvent {
+    /// An event of the current subscription. `Event::Subscribed` starts every
+    /// (re-)subscription: reconcile then.
+    Event(Event),
+    /// The subscription ended; calls fail with `NotConnected` until the next
+    /// `Event::Subscribed`.
+    Disconnected { reason: String },
+}
+
+/// Why [`Driver::run`] returned without an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DriverExit {
+    /// [`DriverHandle::stop`] was called.
+    Stopped,
+    /// The receiver of the session events was dropped.
+    EventsClosed,
+}
+
+/// The appmaster's side of a running [`Driver`]. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct DriverHandle {
+    caller: watch::Receiver<Option<Caller>>,
+    stop: watch::Sender<bool>,
+}
+
+impl DriverHandle {
+    /// Sends a call on the current subscription; `NotConnected` between
+    /// subscriptions (the caller decides whether to retry after the next
+    /// SUBSCRIBED, typically by reconciling instead).
+    pub async fn call(&self, call: Call) -> Result<(), MesosError> {
+        // Clone out of the watch: no borrow is held across the await.
+        let caller = self.caller.borrow().clone();
+        match caller {
+            Some(caller) => caller.call(&call).await,
+            None => Err(MesosError::NotConnected),
+        }
+    }
+
+    /// The framework id of the current subscription, if subscribed.
+    pub fn framework_id(&self) -> Option<FrameworkId> {
+        self.caller.borrow().as_ref().and_then(|c| c.framework_id.clone())
+    }
+
+    /// Ends [`Driver::run`] with [`DriverExit::Stopped`] (the framework stays
+    /// registered until its failover timeout; send TEARDOWN first to end it).
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Keeps one framework subscribed (see the module docs).
+pub struct Driver {
+    client: Client,
+    master: MasterSource,
+    framework_id: Option<FrameworkId>,
+    backoff: Backoff,
+    caller: watch::Sender<Option<Caller>>,
+    stop: watch::Receiver<bool>,
+}
+
+impl Driver {
+    /// A driver for `client`'s framework; `framework_id` is the stored id of a
+    /// previous run (failover) or `None` to register anew.
+    pub fn new(client: Client, master: MasterSource, framework_id: Option<FrameworkId>) -> (Driver, DriverHandle) {
+        let (caller_tx, caller_rx) = watch::channel(None);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let backoff = Backoff::new(client.options.backoff);
+        (
+            Driver {
+                client,
+                master,
+                framework_id,
+                backoff,
+                caller: caller_tx,
+                stop: stop_rx,
+            },
+            DriverHandle {
+                caller: caller_rx,
+                stop: stop_tx,
+            },
+        )
+    }
+
+    /// Runs until stopped, until `events` is closed, or until a failure that
+    /// reconnecting cannot fix ([`MesosError::FrameworkRemoved`], a refused
+    /// subscription, a 4xx answer to SUBSCRIBE).
+    pub async fn run(mut self, events: mpsc::Sender<SessionEvent>) -> Result<DriverExit, MesosError> {
+        let result = self.run_inner(&events).await;
+        self.caller.send_replace(None);
+        result
+    }
+
+    async fn run_inner(&mut self, events: &mpsc::Sender<SessionEvent>) -> Result<DriverExit, MesosError> {
+        loop {
+            if *self.stop.borrow() {
+                return Ok(DriverExit::Stopped);
+            }
+            let started = Instant::now();
+            let reason = match self.session(events).await {
+                Ok(exit) => return Ok(exit),
+                Err(e) if !e.is_retryable() => return Err(e),
+                Err(e) => e,
+            };
+            self.caller.send_replace(None);
+            let lasted = started.elapsed();
+            self.backoff.connection_lasted(lasted);
+            let delay = self.backoff.next_delay();
+            tracing::warn!(error = %reason, retry_in = ?delay, "lost the Mesos master; re-subscribing");
+            if events
+                .send(SessionEvent::Disconnected {
+                    reason: reason.to_string(),
+                })
+                .await
+                .is_err()
+            {
+                return Ok(DriverExit::EventsClosed);
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = self.stop.wait_for(|s| *s) => return Ok(DriverExit::Stopped),
+            }
+        }
+    }
+
+    /// One subscription from SUBSCRIBE to its end. `Ok(exit)` ends the
+    /// driver; `Err` is why the subscription ended.
+    async fn session(&mut self, events: &mpsc::Sender<SessionEvent>) -> Result<DriverExit, MesosError> {
+        let leader = self.master.borrow_and_update().clone();
+        let Some(leader) = leader else {
+            // Wait for a leader (or stop); the backoff paces the retries.
+            tokio::select! {
+                _ = self.master.changed() => {}
+                _ = tokio::time::sleep(self.client.options.subscribe_timeout) => {}
+                _ = self.stop.wait_for(|s| *s) => return Ok(DriverExit::Stopped),
+            }
+            return Err(MesosError::NoLeader);
+        };
+        let mut subscription = tokio::select! {
+            s = self.client.subscribe(&leader, self.framework_id.as_ref()) => s?,
+            _ = self.stop.wait_for(|s| *s) => return Ok(DriverExit::Stopped),
+        };
+        let mut source_open = true;
+        loop {
+            let event = tokio::select! {
+                e = subscription.next_event() => e?,
+                changed = self.master.changed(), if source_open => {
+                    if changed.is_err() {
+                        source_open = false;
+                        continue;
+                    }
+                    if self.master.borrow_and_update().as_deref() == Some(leader.as_str()) {
+                        continue;
+                    }
+                    return Err(MesosError::LeaderChanged);
+                }
+                _ = self.stop.wait_for(|s| *s) => return Ok(DriverExit::Stopped),
+            };
+            match &event {
+                Event::Subscribed { framework_id, .. } => {
+                    self.framework_id = Some(framework_id.clone());
+                    self.caller.send_replace(subscription.caller());
+                }
+                Event::Error(message) if message.contains(FRAMEWORK_REMOVED) => {
+                    return Err(MesosError::FrameworkRemoved {
+                        framework_id: self.framework_id.clone().unwrap_or_else(|| FrameworkId::from("")),
+                    });
+                }
+                Event::Error(message) => return Err(MesosError::Refused(message.clone())),
+                _ => {}
+            }
+            if events.send(SessionEvent::Event(event)).await.is_err() {
+                return Ok(DriverExit::EventsClosed);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_locations() {
+        let cur = "http://m1:5050/master/api/v1/scheduler";
+        assert_eq!(
+            resolve_location(cur, "//m2:5051/master/api/v1/scheduler").as_deref(),
+            Some("http://m2:5051/master/api/v1/scheduler")
+        );
+        assert_eq!(
+            resolve_location(cur, "//m2:5051").as_deref(),
+            Some("http://m2:5051/master/api/v1/scheduler")
+        );
+        assert_eq!(
+            resolve_location("https://m1:5050/x", "/master/api/v1/scheduler").as_deref(),
+            Some("https://m1:5050/master/api/v1/scheduler")
+        );
+        assert_eq!(
+            resolve_location(cur, "http://m3:1/master/api/v1/scheduler").as_deref(),
+            Some("http://m3:1/master/api/v1/scheduler")
+        );
+        assert_eq!(resolve_location(cur, ""), None);
+        assert_eq!(resolve_location(cur, "relative"), None);
+        assert_eq!(resolve_location(cur, "//"), None);
+    }
+
+    #[test]
+    fn api_url_forms() {
+        assert_eq!(api_url("http://h:1"), "http://h:1/master/api/v1/scheduler");
+        assert_eq!(api_url("http://h:1/"), "http://h:1/master/api/v1/scheduler");
+        assert_eq!(api_url("http://h:1/api/v1/scheduler"), "http://h:1/api/v1/scheduler");
+    }
+
+    #[test]
+    fn retryable_classification() {
+        assert!(MesosError::StreamClosed.is_retryable());
+        assert!(MesosError::HeartbeatTimeout(Duration::from_secs(1)).is_retryable());
+        assert!(!MesosError::Refused("x".into()).is_retryable());
+        let rejected = |status| MesosError::Rejected {
+            url: "u".into(),
+            call: "SUBSCRIBE",
+            status,
+            message: "m".into(),
+        };
+        assert!(!rejected(401).is_retryable());
+        assert!(!rejected(400).is_retryable());
+        assert!(rejected(500).is_retryable());
+    }
+
+    #[test]
+    fn debug_output_has_no_secret() {
+        let mut s = FrameworkSettings::new("f", "u");
+        s.principal = Some("p".into());
+        s.secret = Some(crate::config::secret::Secret::new("hunter2"));
+        let client = Client::new(s, ClientOptions::default()).unwrap();
+        assert!(!format!("{client:?}").contains("hunter2"));
+        let caller = Caller {
+            http: client.http.clone(),
+            url: "u".into(),
+            stream_id: "s".into(),
+            framework_id: None,
+            auth: client.auth(),
+            timeout: Duration::from_secs(1),
+        };
+        assert!(!format!("{caller:?}").contains("hunter2"));
+    }
+}

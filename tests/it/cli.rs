@@ -1,0 +1,208 @@
+//! The binary as a user runs it: exit codes, output formats, pipes, the
+//! drop-in scripts, and subcommands that are not available yet.
+
+use std::process::{Command, Stdio};
+
+use assert_cmd::cargo::CommandCargoExt;
+
+fn bin() -> Command {
+    let mut c = Command::cargo_bin("flink-mesos").unwrap();
+    c.env_remove("FLINK_CONF_DIR")
+        .env_remove("FLINK_MESOS_FRAMEWORK_SECRET")
+        .env_remove("FLINK_PROPERTIES");
+    c.env_remove("FLINK_MESOS_MASTER").env("NO_COLOR", "1");
+    c
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = bin()
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn example_configuration_validates() {
+    let (code, out, err) = run(&["validate-conf", "--conf-dir", "examples/conf"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("examples/conf/flink-conf.yaml: ok, 1 warning(s)"), "{out}");
+    let (code, out, err) = run(&[
+        "validate-conf",
+        "--conf-dir",
+        "examples/flink2-conf",
+        "-Dmesos.master=m:5050",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn errors_exit_1_with_locations_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("flink-conf.yaml"),
+        "mesos.master: m:5050\nmesos.initial-tasks: many\n",
+    )
+    .unwrap();
+    let conf = dir.path().to_str().unwrap();
+    let (code, out, _) = run(&["validate-conf", "--conf-dir", conf]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("flink-conf.yaml:2:22: error: `mesos.initial-tasks`: `many` is not a whole number"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 | mesos.initial-tasks: many\n  |                      ^^^^"),
+        "{out}"
+    );
+    let (code, out, _) = run(&["validate-conf", "--conf-dir", conf, "--output", "json"]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["valid"], false);
+    assert_eq!(doc["errors"], 1);
+    let d = &doc["diagnostics"][0];
+    assert_eq!(
+        (
+            d["severity"].as_str(),
+            d["key"].as_str(),
+            d["line"].as_u64(),
+            d["column"].as_u64()
+        ),
+        (Some("error"), Some("mesos.initial-tasks"), Some(2), Some(22))
+    );
+    assert!(d["file"].as_str().unwrap().ends_with("flink-conf.yaml"));
+    assert!(d["hint"].as_str().unwrap().contains("whole number"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let (code, _, err) = run(&["validate-conf", "--no-such-flag"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(&["validate-conf", "-D", "novalue"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("-D novalue: expected key=value"), "{err}");
+    let (code, _, err) = run(&["validate-conf", "--conf-dir", "/nonexistent/dir"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("configuration directory /nonexistent/dir does not exist"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unfinished_subcommands_say_so_and_exit_2() {
+    for args in [
+        &["appmaster", "-Dmesos.master=m:5050"][..],
+        &["taskmanager"],
+        &["workers", "list"],
+        &["local", "up"],
+    ] {
+        let (code, out, err) = run(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(err.contains("is not available yet"), "{args:?}: {err}");
+        assert!(out.is_empty());
+    }
+}
+
+#[test]
+fn config_show_lists_sources_and_masks_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("flink-conf.yaml"),
+        "mesos.master: zk://u:hunter2@zk:2181/mesos\nmesos.initial-tasks: 4\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["config", "show", "--output", "json", "-Drest.port=9999", "--conf-dir"])
+        .arg(dir.path())
+        .env("FLINK_MESOS_FRAMEWORK_SECRET", "s3cr3t-value")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("hunter2") && !text.contains("s3cr3t-value"), "{text}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let row = |k: &str| {
+        rows.iter()
+            .find(|r| r["key"] == k)
+            .unwrap_or_else(|| panic!("{k} missing"))
+            .clone()
+    };
+    assert_eq!(row("mesos.master")["value"], "zk://u:******@zk:2181/mesos");
+    assert!(row("mesos.master")["source"]
+        .as_str()
+        .unwrap()
+        .ends_with("flink-conf.yaml:1"));
+    assert_eq!(row("rest.port")["source"], "-D");
+    assert_eq!(row("mesos.resourcemanager.framework.secret")["value"], "******");
+    assert_eq!(
+        row("mesos.resourcemanager.framework.secret")["source"],
+        "env FLINK_MESOS_FRAMEWORK_SECRET"
+    );
+    assert_eq!(row("mesos.maximum-failed-tasks")["value"], "4");
+    assert_eq!(row("mesos.maximum-failed-tasks")["source"], "derived");
+    assert_eq!(row("mesos.failover-timeout")["source"], "default");
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let mut child = bin()
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away at once
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn drop_in_scripts_forward_every_argument() {
+    let bin_path = assert_cmd::cargo::cargo_bin("flink-mesos");
+    for (script, sub) in [
+        ("commands/mesos-appmaster.sh", "appmaster"),
+        ("commands/mesos-taskmanager.sh", "taskmanager"),
+    ] {
+        let out = Command::new(script)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("FLINK_MESOS_BIN", &bin_path)
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{script}");
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains(&format!("Usage: flink-mesos {sub}")), "{script}: {help}");
+    }
+    // The seed's example flags reach the subcommand unchanged.
+    let out = Command::new("commands/mesos-appmaster.sh")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("FLINK_MESOS_BIN", &bin_path)
+        .args([
+            "-Dmesos.master=master.foobar.org:5050",
+            "-Djobmanager.heap.mb=1024",
+            "-Dmesos.initial-tasks=10",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "appmaster is not available yet, but the flags parse"
+    );
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let (code, out, _) = run(&["completions", shell]);
+        assert_eq!(code, 0);
+        assert!(out.contains("validate-conf"), "{shell}");
+    }
+}

@@ -1,0 +1,358 @@
+//! Conformance of the Mesos client with a genuine Mesos 1.11 master and agent
+//! (`support::mesos_local`): everything we send must pass Mesos' own
+//! validation, and the outcomes are what the master really reports.
+
+use std::time::Duration;
+
+use flink_mesos::config::secret::Secret;
+use flink_mesos::mesos::client::{
+    fixed_master, Client, ClientOptions, Driver, DriverExit, DriverHandle, MesosError, SessionEvent,
+};
+use flink_mesos::mesos::{
+    Call, CommandInfo, Event, FrameworkId, FrameworkSettings, Offer, ReconcileTask, Resource, TaskId, TaskInfo,
+    TaskState, TaskStatus, Value,
+};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::support::mesos_local::MesosLocal;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn settings(name: &str) -> FrameworkSettings {
+    let mut s = FrameworkSettings::new(name, "root");
+    s.failover_timeout = Duration::from_secs(120);
+    s
+}
+
+struct Framework {
+    handle: DriverHandle,
+    events: mpsc::Receiver<SessionEvent>,
+    /// Every status update received so far (events arrive interleaved).
+    seen: Vec<TaskStatus>,
+    task: JoinHandle<Result<DriverExit, MesosError>>,
+}
+
+fn start_driver(url: &str, settings: FrameworkSettings, id: Option<FrameworkId>) -> Framework {
+    let client = Client::new(settings, ClientOptions::default()).unwrap();
+    let (driver, handle) = Driver::new(client, fixed_master(url), id);
+    let (tx, events) = mpsc::channel(256);
+    Framework {
+        handle,
+        events,
+        seen: Vec::new(),
+        task: tokio::spawn(driver.run(tx)),
+    }
+}
+
+impl Framework {
+    /// The next event matching `f`, acknowledging every status update on the way.
+    async fn next<T>(&mut self, what: &str, mut f: impl FnMut(&Event) -> Option<T>) -> T {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let ev = tokio::time::timeout_at(deadline, self.events.recv())
+                .await
+                .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+                .unwrap_or_else(|| panic!("driver ended while waiting for {what}"));
+            let SessionEvent::Event(ev) = ev else {
+                panic!("disconnected while waiting for {what}: {ev:?}");
+            };
+            if let Event::Update(status) = &ev {
+                if let Some(ack) = status.acknowledgement() {
+                    self.handle.call(ack).await.expect("ACKNOWLEDGE accepted");
+                }
+                self.seen.push(status.clone());
+            }
+            if let Some(t) = f(&ev) {
+                return t;
+            }
+        }
+    }
+
+    async fn subscribed(&mut self) -> FrameworkId {
+        self.next("SUBSCRIBED", |e| match e {
+            Event::Subscribed { framework_id, .. } => Some(framework_id.clone()),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn offers(&mut self) -> Vec<Offer> {
+        self.next("OFFERS", |e| match e {
+            Event::Offers(o) => Some(o.clone()),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn status(&mut self, task: &str, state: TaskState) -> TaskStatus {
+        let id = TaskId::from(task);
+        if let Some(s) = self.seen.iter().find(|s| s.task_id == id && s.state == state) {
+            return s.clone();
+        }
+        self.next(&format!("{task} {state}"), |e| match e {
+            Event::Update(s) if s.task_id == id && s.state == state => Some(s.clone()),
+            Event::Update(s) if s.task_id == id && s.state.is_terminal() => {
+                panic!("{task} ended in {} ({:?}), expected {state}", s.state, s.message)
+            }
+            _ => None,
+        })
+        .await
+    }
+
+    /// Asserts that no offer arrives for `quiet`, handling other events.
+    async fn no_offers_for(&mut self, quiet: Duration) {
+        let deadline = tokio::time::Instant::now() + quiet;
+        while let Ok(ev) = tokio::time::timeout_at(deadline, self.events.recv()).await {
+            match ev {
+                Some(SessionEvent::Event(Event::Offers(o))) => {
+                    panic!("unexpected offers while filtered/suppressed: {o:?}")
+                }
+                Some(SessionEvent::Event(_)) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+}
+
+/// Takes `cpus` and `mem` from the offer's own resources, so the allocation
+/// role and reservations are exactly the offered ones.
+fn take(offer: &Offer, name: &str, amount: f64) -> Resource {
+    let mut r = offer
+        .resources
+        .iter()
+        .find(|r| r.name == name)
+        .unwrap_or_else(|| panic!("offer has no {name}: {offer:?}"))
+        .clone();
+    assert!(r.as_scalar().unwrap() >= amount);
+    r.value = Value::Scalar(amount);
+    r
+}
+
+fn task(offer: &Offer, id: &str, command: &str) -> TaskInfo {
+    TaskInfo {
+        name: id.into(),
+        task_id: TaskId::from(id),
+        agent_id: offer.agent_id.clone(),
+        resources: vec![take(offer, "cpus", 0.1), take(offer, "mem", 32.0)],
+        command: CommandInfo::shell(command),
+        container: None,
+        labels: vec![],
+        kill_grace_period: Some(Duration::from_secs(2)),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launch_kill_reconcile_update_teardown() {
+    let mesos = MesosLocal::start(&[]);
+    let mut fw = start_driver(&mesos.url, settings("it-launch"), None);
+    let id = fw.subscribed().await;
+    assert!(!id.as_str().is_empty());
+
+    let offers = fw.offers().await;
+    let offer = &offers[0];
+    assert_eq!(offer.hostname, "127.0.0.1");
+    assert!(offer.resources.iter().any(|r| r.name == "ports"));
+    fw.handle
+        .call(Call::Launch {
+            offer_ids: vec![offer.id.clone()],
+            tasks: vec![
+                task(offer, "it-echo", "echo hello; sleep 0.5"),
+                task(offer, "it-sleep", "sleep 600"),
+            ],
+            refuse_seconds: Some(1.0),
+        })
+        .await
+        .expect("ACCEPT with LAUNCH accepted");
+
+    fw.status("it-echo", TaskState::Running).await;
+    let finished = fw.status("it-echo", TaskState::Finished).await;
+    assert_eq!(finished.message.as_deref(), Some("Command exited with status 0"));
+    let running = fw.status("it-sleep", TaskState::Running).await;
+    let agent = running.agent_id.clone().unwrap();
+
+    // Explicit reconciliation: the master answers with the task's latest
+    // state, marked as a reconciliation answer (no uuid, nothing to ack).
+    fw.handle
+        .call(Call::Reconcile {
+            tasks: vec![ReconcileTask {
+                task_id: TaskId::from("it-sleep"),
+                agent_id: Some(agent.clone()),
+            }],
+        })
+        .await
+        .unwrap();
+    let answer = fw
+        .next("explicit reconciliation", |e| match e {
+            Event::Update(s) if s.reason.as_deref() == Some("REASON_RECONCILIATION") => Some(s.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(answer.task_id.as_str(), "it-sleep");
+    assert_eq!(answer.state, TaskState::Running);
+    assert!(answer.acknowledgement().is_none());
+
+    // Implicit reconciliation: every non-terminal task of the framework.
+    fw.handle.call(Call::Reconcile { tasks: vec![] }).await.unwrap();
+    let answer = fw
+        .next("implicit reconciliation", |e| match e {
+            Event::Update(s) if s.reason.as_deref() == Some("REASON_RECONCILIATION") => Some(s.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        (answer.task_id.as_str(), answer.state),
+        ("it-sleep", TaskState::Running)
+    );
+
+    // UPDATE_FRAMEWORK: the master takes the new FrameworkInfo.
+    let mut updated = settings("it-launch");
+    updated.webui_url = Some("http://127.0.0.1:8081".into());
+    fw.handle
+        .call(Call::UpdateFramework {
+            settings: updated,
+            suppressed_roles: vec![],
+        })
+        .await
+        .expect("UPDATE_FRAMEWORK accepted");
+
+    fw.handle
+        .call(Call::Kill {
+            task_id: TaskId::from("it-sleep"),
+            agent_id: Some(agent),
+            grace_period: None,
+        })
+        .await
+        .unwrap();
+    let killed = fw.status("it-sleep", TaskState::Killed).await;
+    assert!(killed.message.unwrap_or_default().contains("Terminated"));
+
+    let state = mesos.get_json("/master/state").await;
+    let framework = state["frameworks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id.as_str())
+        .expect("framework in /master/state");
+    assert_eq!(framework["webui_url"], "http://127.0.0.1:8081");
+
+    // TEARDOWN ends the framework; subscribing again with its id is then the
+    // typed "framework removed" outcome.
+    fw.handle.call(Call::Teardown).await.expect("TEARDOWN accepted");
+    fw.handle.stop();
+    fw.task.await.unwrap().unwrap();
+    let again = start_driver(&mesos.url, settings("it-launch"), Some(id.clone()));
+    let result = tokio::time::timeout(WAIT, again.task).await.expect("driver ends");
+    match result.unwrap() {
+        Err(MesosError::FrameworkRemoved { framework_id }) => assert_eq!(framework_id, id),
+        other => panic!("expected FrameworkRemoved, got {other:?}"),
+    }
+    drop(again.events);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decline_filter_suppress_and_revive() {
+    let mesos = MesosLocal::start(&[]);
+    let mut fw = start_driver(&mesos.url, settings("it-decline"), None);
+    fw.subscribed().await;
+    let offers = fw.offers().await;
+    // Declined for an hour: the allocator (1 s interval) must not re-offer.
+    fw.handle
+        .call(Call::Decline {
+            offer_ids: offers.iter().map(|o| o.id.clone()).collect(),
+            refuse_seconds: Some(3600.0),
+        })
+        .await
+        .unwrap();
+    fw.no_offers_for(Duration::from_secs(3)).await;
+    // REVIVE clears the filter.
+    fw.handle.call(Call::Revive { roles: vec![] }).await.unwrap();
+    let offers = fw.offers().await;
+    // SUPPRESS, then decline without a filter: still no offers.
+    fw.handle.call(Call::Suppress { roles: vec![] }).await.unwrap();
+    fw.handle
+        .call(Call::Decline {
+            offer_ids: offers.iter().map(|o| o.id.clone()).collect(),
+            refuse_seconds: Some(0.0),
+        })
+        .await
+        .unwrap();
+    fw.no_offers_for(Duration::from_secs(3)).await;
+    fw.handle.call(Call::Revive { roles: vec![] }).await.unwrap();
+    fw.offers().await;
+    fw.handle.call(Call::Teardown).await.unwrap();
+    fw.handle.stop();
+    assert_eq!(fw.task.await.unwrap().unwrap(), DriverExit::Stopped);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failover_resubscribes_with_the_same_framework_id() {
+    let mesos = MesosLocal::start(&[]);
+    let mut fw = start_driver(&mesos.url, settings("it-failover"), None);
+    let id = fw.subscribed().await;
+    let offers = fw.offers().await;
+    fw.handle
+        .call(Call::Launch {
+            offer_ids: vec![offers[0].id.clone()],
+            tasks: vec![task(&offers[0], "it-survivor", "sleep 600")],
+            refuse_seconds: None,
+        })
+        .await
+        .unwrap();
+    fw.status("it-survivor", TaskState::Running).await;
+    // The scheduler goes away (connection closed) ...
+    fw.handle.stop();
+    fw.task.await.unwrap().unwrap();
+    drop(fw.events);
+
+    // ... and a new instance fails over with the stored framework id: same
+    // framework, and its task is still running.
+    let mut fw = start_driver(&mesos.url, settings("it-failover"), Some(id.clone()));
+    assert_eq!(fw.subscribed().await, id);
+    fw.handle.call(Call::Reconcile { tasks: vec![] }).await.unwrap();
+    let answer = fw
+        .next("reconciliation after failover", |e| match e {
+            Event::Update(s) if s.task_id.as_str() == "it-survivor" => Some(s.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(answer.state, TaskState::Running);
+    fw.handle.call(Call::Teardown).await.unwrap();
+    fw.handle.stop();
+    fw.task.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_basic_authentication() {
+    let creds = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        creds.path(),
+        r#"{"credentials":[{"principal":"flink","secret":"s3cret"}]}"#,
+    )
+    .unwrap();
+    let creds_path = creds.path().to_str().unwrap().to_string();
+    let mesos = MesosLocal::start(&[
+        ("MESOS_AUTHENTICATE_HTTP_FRAMEWORKS", "true"),
+        ("MESOS_HTTP_FRAMEWORK_AUTHENTICATORS", "basic"),
+        ("MESOS_CREDENTIALS", &creds_path),
+    ]);
+    // A wrong secret is refused (401), and that is not retried.
+    let mut wrong = settings("it-auth");
+    wrong.principal = Some("flink".into());
+    wrong.secret = Some(Secret::new("wrong"));
+    let fw = start_driver(&mesos.url, wrong, None);
+    match tokio::time::timeout(WAIT, fw.task).await.unwrap().unwrap() {
+        Err(e @ MesosError::Rejected { status: 401, .. }) => {
+            assert!(!e.to_string().contains("wrong"), "{e}");
+        }
+        other => panic!("expected 401, got {other:?}"),
+    }
+    let mut right = settings("it-auth");
+    right.principal = Some("flink".into());
+    right.secret = Some(Secret::new("s3cret"));
+    let mut fw = start_driver(&mesos.url, right, None);
+    fw.subscribed().await;
+    fw.handle.call(Call::Teardown).await.unwrap();
+    fw.handle.stop();
+    fw.task.await.unwrap().unwrap();
+}

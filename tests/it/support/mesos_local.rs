@@ -1,0 +1,100 @@
+//! A genuine Mesos 1.11 master + agent (`../shared/mesos-local`), started with
+//! its `start.sh` on a free loopback port and stopped with `stop.sh` on drop.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct MesosLocal {
+    pub url: String,
+    dir: PathBuf,
+    work: tempfile::TempDir,
+}
+
+/// `../shared/mesos-local` next to the repository (as in CI), or
+/// `$MESOS_LOCAL_DIR`.
+fn harness_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("MESOS_LOCAL_DIR") {
+        return PathBuf::from(dir);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/mesos-local")
+}
+
+fn build_dir() -> PathBuf {
+    match std::env::var_os("MESOS_LOCAL_BUILD_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cache/mesos-local/build")
+        }
+    }
+}
+
+impl MesosLocal {
+    /// Starts a cluster with one agent; `env` adds `MESOS_*` flags.
+    pub fn start(env: &[(&str, &str)]) -> MesosLocal {
+        let dir = harness_dir();
+        let start = dir.join("start.sh");
+        assert!(
+            start.exists(),
+            "the Mesos harness is missing at {}; it comes with shared/ (set MESOS_LOCAL_DIR)",
+            dir.display()
+        );
+        let binary = build_dir().join("bin/mesos-local");
+        assert!(
+            binary.exists(),
+            "mesos-local is not built ({} is missing): run scripts/install-deps.sh",
+            binary.display()
+        );
+        let work = tempfile::Builder::new()
+            .prefix("flink-mesos-it-mesos-")
+            .tempdir()
+            .expect("temp dir");
+        // A port can be taken between probing and binding; retry a few times.
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            let port = super::free_port();
+            let mut cmd = Command::new("bash");
+            cmd.arg(&start).arg(port.to_string()).arg(work.path());
+            cmd.env("MESOS_LOCAL_START_TIMEOUT", "30");
+            for (k, v) in env {
+                cmd.env(k, v);
+            }
+            let out = cmd.output().expect("cannot run start.sh");
+            if out.status.success() {
+                return MesosLocal {
+                    url: format!("http://127.0.0.1:{port}"),
+                    dir,
+                    work,
+                };
+            }
+            last_error = format!(
+                "start.sh failed ({}): {}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let _ = Command::new("bash").arg(dir.join("stop.sh")).arg(work.path()).output();
+        }
+        panic!("cannot start mesos-local: {last_error}\n(run scripts/install-deps.sh)");
+    }
+
+    /// GET a JSON endpoint of the master, e.g. `/master/state`.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let body = reqwest::get(format!("{}{}", self.url, path))
+            .await
+            .and_then(|r| r.error_for_status())
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+            .bytes()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        serde_json::from_slice(&body).expect("JSON")
+    }
+}
+
+impl Drop for MesosLocal {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(self.dir.join("stop.sh"))
+            .arg(self.work.path())
+            .output();
+    }
+}

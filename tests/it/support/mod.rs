@@ -1,0 +1,16 @@
+//! Starts real peers for the integration tests, each on a free loopback port,
+//! and stops them in `Drop` guards. A peer that cannot be started fails the
+//! test with a message that says how to install it; nothing is skipped.
+
+pub mod fake_master;
+pub mod mesos_local;
+
+use std::net::TcpListener;
+
+/// A port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("cannot bind a loopback port")
+}
