@@ -3,6 +3,7 @@
 
 mod cli;
 mod generated;
+mod marathon;
 mod mesos;
 mod mesos_faults;
 mod support;
