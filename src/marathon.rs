@@ -617,8 +617,7 @@ fn parse_env(items: &[String]) -> Result<Map<String, Value>, MarathonError> {
                 "is not a valid variable name (letters, digits and _, not starting with a digit)",
             ));
         }
-        let secret_var = options::OPTIONS.iter().any(|o| o.secret && o.env == Some(name));
-        if secret_var || options::looks_secret(name) {
+        if holds_secret(name, value) {
             return Err(bad_flag(
                 "--env",
                 name,
@@ -628,6 +627,25 @@ fn parse_env(items: &[String]) -> Result<Map<String, Value>, MarathonError> {
         out.insert(name.to_string(), json!(value));
     }
     Ok(out)
+}
+
+/// Whether `NAME=VALUE` in `env` would carry a secret: a secret option's
+/// variable, a secret-looking name, a secret part in an option's variable
+/// (the password of a `zk://` master), or a secret line in `FLINK_PROPERTIES`.
+fn holds_secret(name: &str, value: &str) -> bool {
+    if options::looks_secret(name) {
+        return true;
+    }
+    if let Some(def) = options::OPTIONS.iter().find(|o| o.env == Some(name)) {
+        return options::secret_part(def.key, value).is_some();
+    }
+    if name == crate::config::FLINK_PROPERTIES {
+        return value.lines().any(|line| {
+            line.split_once(':')
+                .is_some_and(|(k, v)| options::secret_part(k.trim(), v.trim()).is_some())
+        });
+    }
+    false
 }
 
 /// `FIELD:OPERATOR[:VALUE]` → Marathon's `[field, OPERATOR, value]`.
@@ -828,6 +846,10 @@ mod tests {
         assert!(!e.to_string().contains("hunter2"));
         assert!(e.to_string().contains("--secret-store"));
         assert!(parse_env(&["DB_PASSWORD=x".into()]).is_err());
+        assert!(parse_env(&["FLINK_MESOS_MASTER=zk://u:pw@zk:2181/mesos".into()]).is_err());
+        assert!(parse_env(&["FLINK_MESOS_MASTER=zk://zk:2181/mesos".into()]).is_ok());
+        assert!(parse_env(&["FLINK_PROPERTIES=a: 1\nsecurity.ssl.keystore-password: x".into()]).is_err());
+        assert!(parse_env(&["FLINK_PROPERTIES=a: 1\nrest.port: 2".into()]).is_ok());
         assert!(parse_env(&["1X=y".into()]).is_err());
     }
 

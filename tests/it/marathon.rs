@@ -935,6 +935,41 @@ struct Received {
     body: String,
 }
 
+/// Reads one HTTP/1.1 request from `stream`, answers it and returns what it received.
+fn serve_one(mut stream: impl Read + Write, status: &str, answer: &str) -> std::io::Result<Received> {
+    let (request_line, headers, body) = {
+        let mut reader = BufReader::new(&mut stream);
+        let mut request_line = String::new();
+        reader.read_line(&mut request_line)?;
+        let mut headers = BTreeMap::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line)?;
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            let (k, v) = line.split_once(':').unwrap_or((line, ""));
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+        let len: usize = headers.get("content-length").map_or(0, |l| l.parse().unwrap());
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body)?;
+        (request_line, headers, body)
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+        answer.len()
+    )?;
+    stream.flush()?;
+    Ok(Received {
+        request_line: request_line.trim_end().to_string(),
+        headers,
+        body: String::from_utf8(body).unwrap(),
+    })
+}
+
 /// Serves one request on a free loopback port with the given answer and
 /// hands back what it received.
 fn fake_marathon(status: &'static str, answer: &'static str) -> (String, std::thread::JoinHandle<Received>) {
@@ -942,36 +977,7 @@ fn fake_marathon(status: &'static str, answer: &'static str) -> (String, std::th
     let url = format!("http://{}", listener.local_addr().unwrap());
     let handle = std::thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut request_line = String::new();
-        reader.read_line(&mut request_line).unwrap();
-        let mut headers = BTreeMap::new();
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            let (k, v) = line.split_once(':').unwrap();
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-        }
-        let len: usize = headers.get("content-length").map_or(0, |l| l.parse().unwrap());
-        let mut body = vec![0; len];
-        reader.read_exact(&mut body).unwrap();
-        let mut stream = stream;
-        write!(
-            stream,
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
-            answer.len()
-        )
-        .unwrap();
-        stream.flush().unwrap();
-        Received {
-            request_line: request_line.trim_end().to_string(),
-            headers,
-            body: String::from_utf8(body).unwrap(),
-        }
+        serve_one(stream, status, answer).unwrap()
     });
     (url, handle)
 }
@@ -1069,6 +1075,75 @@ fn deploy_to_nothing_is_a_peer_error() {
         "{}",
         r.err
     );
+}
+
+/// A fake Marathon behind TLS with a certificate for 127.0.0.1 from a fresh
+/// CA; returns the URL, the CA's PEM and the server thread (which reports
+/// the failed handshake when the client does not trust the CA).
+fn fake_marathon_tls() -> (String, String, std::thread::JoinHandle<Result<Received, String>>) {
+    use std::sync::Arc;
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "flink-mesos test CA");
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap()).unwrap();
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let server_cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&server_key, &ca)
+        .unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![server_cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
+        )
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().map_err(|e| e.to_string())?;
+        let conn = rustls::ServerConnection::new(Arc::new(config)).map_err(|e| e.to_string())?;
+        serve_one(
+            rustls::StreamOwned::new(conn, tcp),
+            "200 OK",
+            r#"{"deploymentId":"tls"}"#,
+        )
+        .map_err(|e| e.to_string())
+    });
+    (url, ca.pem(), handle)
+}
+
+#[test]
+fn deploy_over_https_trusts_the_given_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, ca_pem, server) = fake_marathon_tls();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, ca_pem).unwrap();
+    let r = run(bin()
+        .args([
+            "marathon-json",
+            "--conf-dir",
+            "examples/conf",
+            "--deploy",
+            &url,
+            "--deploy-ca",
+        ])
+        .arg(&ca));
+    let got = server.join().unwrap().expect("TLS request");
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert_eq!(got.request_line, "PUT /v2/apps/flink HTTP/1.1");
+    assert!(r.out.contains(r#""deploymentId": "tls""#), "{}", r.out);
+
+    // Without the CA the certificate is not trusted: a peer error, nothing sent.
+    let (url, _, server) = fake_marathon_tls();
+    let r = run(bin().args(["marathon-json", "--conf-dir", "examples/conf", "--deploy", &url]));
+    assert!(server.join().unwrap().is_err(), "the handshake must fail");
+    assert_eq!(r.code, 1);
+    assert!(r.err.contains("error: Marathon at https://127.0.0.1:"), "{}", r.err);
 }
 
 #[test]
