@@ -203,6 +203,7 @@ Register-ArgumentCompleter -Native -CommandName 'flink-mesos' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of the data a command prints')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Format of log lines on stderr')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output')
+            [CompletionResult]::new('--inline-config', '--inline-config', [CompletionResultType]::ParameterName, 'Also put the values of the configuration file into `cmd`, for agents or images that do not have the file (secrets are still left out)')
             [CompletionResult]::new('--pretty', '--pretty', [CompletionResultType]::ParameterName, 'Pretty-print the JSON')
             [CompletionResult]::new('--deploy-force', '--deploy-force', [CompletionResultType]::ParameterName, 'Deploy even while another deployment of the app is in progress (`?force=true`)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (-v: debug, -vv: trace)')

@@ -191,6 +191,7 @@ set edit:completion:arg-completer[flink-mesos] = {|@words|
             cand --output 'Format of the data a command prints'
             cand --log-format 'Format of log lines on stderr'
             cand --color 'When to colour human output'
+            cand --inline-config 'Also put the values of the configuration file into `cmd`, for agents or images that do not have the file (secrets are still left out)'
             cand --pretty 'Pretty-print the JSON'
             cand --deploy-force 'Deploy even while another deployment of the app is in progress (`?force=true`)'
             cand -v 'More log output (-v: debug, -vv: trace)'

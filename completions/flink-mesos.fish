@@ -186,6 +186,7 @@ json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l color -d 'When to colour human output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l inline-config -d 'Also put the values of the configuration file into `cmd`, for agents or images that do not have the file (secrets are still left out)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l pretty -d 'Pretty-print the JSON'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy-force -d 'Deploy even while another deployment of the app is in progress (`?force=true`)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'

@@ -206,6 +206,10 @@ pub struct MarathonJsonArgs {
     /// secret store under this path, instead of leaving them out.
     #[arg(long, value_name = "PATH")]
     pub secret_store: Option<String>,
+    /// Also put the values of the configuration file into `cmd`, for agents
+    /// or images that do not have the file (secrets are still left out).
+    #[arg(long)]
+    pub inline_config: bool,
     /// Format of the app definition on stdout.
     #[arg(long, value_enum, default_value_t = DefinitionFormat::Json)]
     pub format: DefinitionFormat,

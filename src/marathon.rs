@@ -14,8 +14,10 @@
 //!   appmaster receives each `-Dkey=value` byte for byte; the shell expands
 //!   only `$FLINK_HOME` and the `$PORTn` that Marathon assigns.
 //! - `cmd` carries exactly the properties the appmaster's own configuration
-//!   file cannot know (those from `-D` and the environment), the
-//!   high-availability keys, and the ports from Marathon.
+//!   file cannot know (those from `-D` and the environment; with
+//!   `inline_config` the file's too), the high-availability keys, and the
+//!   ports from Marathon. Each option appears once, in the spelling that
+//!   wins, so the appmaster resolves the same effective value.
 //! - One appmaster at a time: at most one instance, and an upgrade strategy
 //!   that stops the old task before it starts the new one.
 
@@ -101,6 +103,9 @@ pub struct Request {
     pub labels: Vec<String>,
     /// Path prefix in Marathon's secret store for referenced secrets.
     pub secret_store: Option<String>,
+    /// Also put the configuration file's values into `cmd`, for agents or
+    /// images that do not have the file.
+    pub inline_config: bool,
 }
 
 impl Default for Request {
@@ -116,6 +121,7 @@ impl Default for Request {
             env: Vec::new(),
             labels: Vec::new(),
             secret_store: None,
+            inline_config: false,
         }
     }
 }
@@ -206,6 +212,13 @@ pub fn app_definition(config: &Config, settings: &Settings, req: &Request) -> Re
     );
     let secrets = secret_references(config, req, &mut notes);
     let mut env = parse_env(&req.env)?;
+    if !req.inline_config && !env.contains_key("FLINK_CONF_DIR") {
+        notes.push(
+            "on the agent the appmaster reads its configuration file from $FLINK_CONF_DIR (else ./conf in the task sandbox): \
+             set it there or in the image, pass --env FLINK_CONF_DIR=DIR, or pass --inline-config to put the file's values into cmd"
+                .into(),
+        );
+    }
     for (var, name) in &secrets {
         env.insert(var.clone(), json!({ "secret": name }));
     }
@@ -390,7 +403,7 @@ fn command(
     }
 
     let mut props: Vec<(String, PropValue)> = Vec::new();
-    for entry in overlay_entries(config) {
+    for entry in cmd_entries(config, req) {
         if let Some((name, index)) = port_of(&entry.key) {
             notes.push(format!(
                 "`{}` from {} is replaced by the port Marathon assigns (`$PORT{index}`, port `{name}`)",
@@ -409,7 +422,7 @@ fn command(
             let Some(def) = options::lookup(key) else { continue };
             match config.get(def) {
                 // Already in `props` under the spelling the user chose.
-                Some(e) if e.origin.layer() >= Layer::Env => {}
+                Some(e) if e.origin.layer() >= first_layer(req) => {}
                 Some(e) => props.push((def.key.to_string(), PropValue::Literal(e.value.clone()))),
                 None if HA_KEYS.contains(key) => {
                     if let DefaultValue::Value(v) = def.default {
@@ -436,13 +449,23 @@ fn command(
     Ok(words.join(" "))
 }
 
-/// Entries the appmaster's configuration file does not hold: the winning
-/// values from the environment and `-D`, one per option (an option's losing
-/// spellings are skipped, so that the appmaster resolves the same value).
-fn overlay_entries(config: &Config) -> Vec<&Entry> {
+/// The lowest layer whose values go into `cmd`: the environment and `-D`
+/// (the appmaster reads the file itself), or the file too with `inline_config`.
+fn first_layer(req: &Request) -> Layer {
+    if req.inline_config {
+        Layer::File
+    } else {
+        Layer::Env
+    }
+}
+
+/// Entries for `cmd`: the winning values from [`first_layer`] up, one per
+/// option (an option's losing spellings are skipped, so that the appmaster
+/// resolves the same value).
+fn cmd_entries<'a>(config: &'a Config, req: &Request) -> Vec<&'a Entry> {
     config
         .winners()
-        .filter(|e| e.origin.layer() >= Layer::Env)
+        .filter(|e| e.origin.layer() >= first_layer(req))
         .filter(|e| match options::lookup(&e.key) {
             Some(def) => config.get(def).is_some_and(|w| w.key == e.key),
             None => true,
@@ -481,7 +504,7 @@ pub fn shell_quote(word: &str) -> String {
 /// telling how to provide each one; nothing here holds a secret value.
 fn secret_references(config: &Config, req: &Request, notes: &mut Vec<String>) -> BTreeMap<String, String> {
     let mut refs = BTreeMap::new();
-    for entry in overlay_entries(config) {
+    for entry in cmd_entries(config, req) {
         if options::secret_part(&entry.key, &entry.value).is_none() {
             continue;
         }

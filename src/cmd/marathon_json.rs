@@ -103,6 +103,7 @@ fn request(args: &MarathonJsonArgs) -> Result<Request> {
         env: args.env.clone(),
         labels: args.labels.clone(),
         secret_store: args.secret_store.clone(),
+        inline_config: args.inline_config,
     })
 }
 

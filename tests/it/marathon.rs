@@ -1175,3 +1175,46 @@ fn deploy_ca_must_hold_a_certificate() {
     assert_eq!(r.code, 1);
     assert!(r.err.contains("cannot read /nonexistent/ca.pem"), "{}", r.err);
 }
+
+/// `--inline-config`: the file's values go into cmd too, secrets still do not.
+#[test]
+fn inline_config_puts_the_file_into_cmd() {
+    let conf = conf_dir(
+        "mesos.master: m:5050\nmesos.initial-tasks: 3\njobmanager.web.port: 8081\n\
+         security.ssl.keystore-password: hunter2\nmy.opts: a b\n",
+    );
+    let (app, r) = generate(
+        &[
+            "--conf-dir",
+            conf.path().to_str().unwrap(),
+            "--inline-config",
+            "-Dmesos.initial-tasks=4",
+        ],
+        &[],
+    );
+    assert_marathon_valid(&app);
+    assert!(!app.to_string().contains("hunter2") && !r.err.contains("hunter2"));
+    assert!(r.err.contains("`security.ssl.keystore-password` (from "), "{}", r.err);
+    assert!(r.err.contains("$FLINK_SSL_KEYSTORE_PASSWORD"), "{}", r.err);
+    assert!(!r.err.contains("FLINK_CONF_DIR"), "{}", r.err);
+    let tmp = tempfile::tempdir().unwrap();
+    let home = fake_flink_home(tmp.path(), "flink");
+    let got = appmaster_args(cmd_of(&app), &[("FLINK_HOME", home.to_str().unwrap())]);
+    let mut expected = vec!["-Dmesos.initial-tasks=4", "-Dmesos.master=m:5050", "-Dmy.opts=a b"];
+    expected.extend(PORT_ARGS);
+    assert_eq!(got, expected);
+
+    // Without it the appmaster is told where its file must be.
+    let (_, r) = generate(&["--conf-dir", conf.path().to_str().unwrap()], &[]);
+    assert!(r.err.contains("--env FLINK_CONF_DIR=DIR"), "{}", r.err);
+    let (_, r) = generate(
+        &[
+            "--conf-dir",
+            conf.path().to_str().unwrap(),
+            "--env",
+            "FLINK_CONF_DIR=/etc/flink",
+        ],
+        &[],
+    );
+    assert!(!r.err.contains("--env FLINK_CONF_DIR=DIR"), "{}", r.err);
+}
