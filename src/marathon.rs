@@ -710,8 +710,9 @@ fn parse_constraint(text: &str) -> Result<Vec<String>, MarathonError> {
 // --- YAML -------------------------------------------------------------------------
 
 /// Renders a JSON value as block-style YAML. Strings that a YAML parser
-/// could read as anything but the same string are written in double quotes
-/// with JSON escapes, which YAML's double-quoted style shares.
+/// could read as anything but the same string are double-quoted, with every
+/// character that YAML does not allow raw (or that YAML 1.1 takes for a line
+/// break) escaped.
 pub fn to_yaml(value: &Value) -> String {
     let mut out = String::new();
     match value {
@@ -792,10 +793,30 @@ fn yaml_string(s: &str) -> String {
         "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null"
     );
     if plain_chars && first_ok && !reserved {
-        s.to_string()
-    } else {
-        serde_json::to_string(s).unwrap_or_default()
+        return s.to_string();
     }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            // Not printable in YAML, or a line break to YAML 1.1 readers
+            // (NEL, LS, PS), or a byte order mark: escaped.
+            c if (c as u32) < 0x20
+                || ('\u{7f}'..='\u{9f}').contains(&c)
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}') =>
+            {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -874,6 +895,14 @@ mod tests {
         assert!(parse_env(&["FLINK_PROPERTIES=a: 1\nsecurity.ssl.keystore-password: x".into()]).is_err());
         assert!(parse_env(&["FLINK_PROPERTIES=a: 1\nrest.port: 2".into()]).is_ok());
         assert!(parse_env(&["1X=y".into()]).is_err());
+    }
+
+    #[test]
+    fn yaml_escapes_what_yaml_does_not_allow_raw() {
+        assert_eq!(
+            to_yaml(&json!("a\u{85}b\u{1}\u{2028}\"\\\tü✓")),
+            "\"a\\u0085b\\u0001\\u2028\\\"\\\\\\tü✓\"\n"
+        );
     }
 
     #[test]

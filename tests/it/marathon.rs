@@ -1218,3 +1218,45 @@ fn inline_config_puts_the_file_into_cmd() {
     );
     assert!(!r.err.contains("--env FLINK_CONF_DIR=DIR"), "{}", r.err);
 }
+
+// --- properties -----------------------------------------------------------------------
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text with everything a shell or a YAML reader might trip over.
+    fn awkward_text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                any::<char>().prop_filter("no NUL", |c| *c != '\0'),
+                proptest::sample::select(vec![
+                    '\'', '"', '\\', '$', '`', '!', '*', '?', '[', '~', '#', ';', '&', '|', '<', '>', '(', ')', '{',
+                    '}', ' ', '\t', '\n', '\r', '=', ':', '-', '%', '@',
+                ]),
+            ],
+            0..24,
+        )
+        .prop_map(|cs| cs.into_iter().collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Any word, quoted, reaches a program through `/bin/sh -c` unchanged.
+        #[test]
+        fn shell_quote_survives_sh(words in proptest::collection::vec(awkward_text(), 1..4)) {
+            let quoted: Vec<String> = words.iter().map(|w| flink_mesos::marathon::shell_quote(w)).collect();
+            let cmd = format!("printf '%s\\0' {}", quoted.join(" "));
+            prop_assert_eq!(appmaster_args(&cmd, &[]), words);
+        }
+
+        /// YAML output reads back as the same value, with YAML 1.1 typing.
+        #[test]
+        fn yaml_reads_back(key in awkward_text(), value in awkward_text(), n in any::<i32>()) {
+            let doc = json!({"k": value, "list": [value, n, {"inner": value}], "m": {key.clone(): value}});
+            let yaml = flink_mesos::marathon::to_yaml(&doc);
+            prop_assert_eq!(yaml_to_json(&yaml), doc, "{}", yaml);
+        }
+    }
+}
