@@ -513,6 +513,24 @@ fn appmaster_args(cmd: &str, env: &[(&str, &str)]) -> Vec<String> {
     args
 }
 
+/// The arguments `cmd` delivers are a valid `flink-mesos appmaster` command
+/// line (what the drop-in script runs), with every property intact.
+fn assert_appmaster_accepts(args: &[String]) {
+    use clap::Parser;
+    let argv = ["flink-mesos", "appmaster"]
+        .into_iter()
+        .map(String::from)
+        .chain(args.iter().cloned());
+    let cli = flink_mesos::cli::Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    assert!(matches!(cli.command, flink_mesos::cli::Command::Appmaster(_)));
+    let props: Vec<String> = args
+        .iter()
+        .filter_map(|a| a.strip_prefix("-D"))
+        .map(String::from)
+        .collect();
+    assert_eq!(cli.global.dynamic, props);
+}
+
 fn cmd_of(app: &Value) -> &str {
     app["cmd"].as_str().expect("cmd is a string")
 }
@@ -564,6 +582,7 @@ fn seed_example() {
     expected.sort();
     expected.extend(PORT_ARGS);
     assert_eq!(got, expected);
+    assert_appmaster_accepts(&got);
 }
 
 /// Flink 2.x `config.yaml` with Docker containers: the appmaster runs in the same image.
@@ -665,6 +684,7 @@ fn ha_configuration() {
     expected.extend(PORT_ARGS);
     expected.push("-Dhigh-availability.jobmanager.port=31001");
     assert_eq!(got, expected);
+    assert_appmaster_accepts(&got);
 
     // Without a secret store the secret is left out and the operator is told how to provide it.
     let (app, r) = generate(
@@ -712,6 +732,7 @@ fn awkward_values_arrive_intact() {
     let mut expected: Vec<String> = expected.into_keys().collect();
     expected.extend(PORT_ARGS.iter().map(|s| s.to_string()));
     assert_eq!(got, expected);
+    assert_appmaster_accepts(&got);
 
     // --flink-home with the same awkward path, quoted into cmd.
     let mut args2 = arg_refs.clone();
