@@ -3,7 +3,10 @@
 //! (no system `protoc`).
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let files = ["proto/mesos/v1/mesos.proto", "proto/mesos/v1/scheduler/scheduler.proto"];
+    let files = [
+        "proto/mesos/v1/mesos.proto",
+        "proto/mesos/v1/scheduler/scheduler.proto",
+    ];
     for f in files {
         println!("cargo:rerun-if-changed={f}");
     }

@@ -25,3 +25,10 @@ MESOS_BUILD="${MESOS_LOCAL_BUILD_DIR:-$HOME/.cache/mesos-local/build}"
 if [ ! -x "$MESOS_BUILD/bin/mesos-local" ]; then
   bash "$MESOS_LOCAL_DIR/build.sh"
 fi
+
+# --- zk:// master detection tests (tests/it/mesos_zk.rs) --------------------
+# ZooKeeper 3.8 from Debian, started standalone by the tests themselves.
+if [ ! -f /usr/share/java/zookeeper.jar ] || ! command -v java >/dev/null; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y zookeeper
+fi

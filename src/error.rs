@@ -44,7 +44,10 @@ pub enum Error {
     Usage(String),
     /// A subcommand that a later release fills in.
     #[error("`flink-mesos {command}` is not available yet: {what}")]
-    NotAvailable { command: &'static str, what: &'static str },
+    NotAvailable {
+        command: &'static str,
+        what: &'static str,
+    },
     #[error("{context}: {source}")]
     Io {
         context: String,

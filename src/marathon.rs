@@ -75,7 +75,10 @@ const HA_KEYS: [&str; 4] = [
     "high-availability.zookeeper.path.mesos-workers",
 ];
 /// Written too when they are set anywhere (their defaults are Flink's).
-const HA_KEYS_IF_SET: [&str; 2] = ["high-availability.zookeeper.path.root", "high-availability.cluster-id"];
+const HA_KEYS_IF_SET: [&str; 2] = [
+    "high-availability.zookeeper.path.root",
+    "high-availability.cluster-id",
+];
 
 /// How the app starts the appmaster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,11 +159,18 @@ impl From<MarathonError> for Error {
 }
 
 /// Builds the app definition.
-pub fn app_definition(config: &Config, settings: &Settings, req: &Request) -> Result<AppDefinition, MarathonError> {
+pub fn app_definition(
+    config: &Config,
+    settings: &Settings,
+    req: &Request,
+) -> Result<AppDefinition, MarathonError> {
     let mut notes = Vec::new();
     let id = match &req.id {
         Some(id) => {
-            validate_id(id).map_err(|rule| MarathonError::InvalidId { id: id.clone(), rule })?;
+            validate_id(id).map_err(|rule| MarathonError::InvalidId {
+                id: id.clone(),
+                rule,
+            })?;
             id.clone()
         }
         None => default_id(&settings.framework.name),
@@ -191,7 +201,10 @@ pub fn app_definition(config: &Config, settings: &Settings, req: &Request) -> Re
 
     let mut app = Map::new();
     app.insert("id".into(), json!(id));
-    app.insert("cmd".into(), json!(command(config, settings, req, &mut notes)?));
+    app.insert(
+        "cmd".into(),
+        json!(command(config, settings, req, &mut notes)?),
+    );
     app.insert("instances".into(), json!(req.instances));
     app.insert("cpus".into(), json!(req.cpus));
     app.insert("mem".into(), json!(memory_mb(settings, &mut notes)));
@@ -273,7 +286,10 @@ pub fn app_definition(config: &Config, settings: &Settings, req: &Request) -> Re
         "upgradeStrategy".into(),
         json!({"minimumHealthCapacity": 0, "maximumOverCapacity": 0}),
     );
-    app.insert("taskKillGracePeriodSeconds".into(), json!(TASK_KILL_GRACE_PERIOD_S));
+    app.insert(
+        "taskKillGracePeriodSeconds".into(),
+        json!(TASK_KILL_GRACE_PERIOD_S),
+    );
     if settings.ha.is_none() {
         notes.push(
             "high availability is not configured: Marathon restarts a failed appmaster, but the new one registers \
@@ -289,7 +305,11 @@ pub fn app_definition(config: &Config, settings: &Settings, req: &Request) -> Re
     })
 }
 
-fn bad_flag(flag: &'static str, value: impl Into<String>, message: impl Into<String>) -> MarathonError {
+fn bad_flag(
+    flag: &'static str,
+    value: impl Into<String>,
+    message: impl Into<String>,
+) -> MarathonError {
     MarathonError::BadFlag {
         flag,
         value: value.into(),
@@ -379,7 +399,9 @@ fn command(
             // Fails with "FLINK_HOME: not set" instead of running /bin/… when unset.
             words.push("\"${FLINK_HOME:?not set}\"/bin/mesos-appmaster.sh".into());
         }
-        Entrypoint::Script { flink_home: Some(home) } => {
+        Entrypoint::Script {
+            flink_home: Some(home),
+        } => {
             if home.trim().is_empty() {
                 return Err(bad_flag(
                     "--flink-home",
@@ -419,7 +441,9 @@ fn command(
     }
     if settings.ha.is_some() {
         for key in HA_KEYS.iter().chain(HA_KEYS_IF_SET.iter()) {
-            let Some(def) = options::lookup(key) else { continue };
+            let Some(def) = options::lookup(key) else {
+                continue;
+            };
             match config.get(def) {
                 // Already in `props` under the spelling the user chose.
                 Some(e) if e.origin.layer() >= first_layer(req) => {}
@@ -502,7 +526,11 @@ pub fn shell_quote(word: &str) -> String {
 /// For every secret set through `-D` or the environment: the variable the
 /// appmaster reads it from → the name of its Marathon secret. Adds a note
 /// telling how to provide each one; nothing here holds a secret value.
-fn secret_references(config: &Config, req: &Request, notes: &mut Vec<String>) -> BTreeMap<String, String> {
+fn secret_references(
+    config: &Config,
+    req: &Request,
+    notes: &mut Vec<String>,
+) -> BTreeMap<String, String> {
     let mut refs = BTreeMap::new();
     for entry in cmd_entries(config, req) {
         if options::secret_part(&entry.key, &entry.value).is_none() {
@@ -557,14 +585,24 @@ fn memory_mb(settings: &Settings, notes: &mut Vec<String>) -> u64 {
 /// The appmaster runs in the TaskManagers' container (same Flink
 /// distribution), unless `--docker-image` names another image.
 fn container(settings: &Settings, req: &Request, notes: &mut Vec<String>) -> Option<Value> {
-    let (kind, image, force_pull, parameters) = match (&req.docker_image, &settings.tasks.container) {
+    let (kind, image, force_pull, parameters) = match (&req.docker_image, &settings.tasks.container)
+    {
         (
             Some(image),
             Container::Docker {
-                force_pull, parameters, ..
+                force_pull,
+                parameters,
+                ..
             },
-        ) => ("DOCKER", Some(image.clone()), *force_pull, parameters.clone()),
-        (Some(image), Container::Mesos { .. }) => ("DOCKER", Some(image.clone()), false, Vec::new()),
+        ) => (
+            "DOCKER",
+            Some(image.clone()),
+            *force_pull,
+            parameters.clone(),
+        ),
+        (Some(image), Container::Mesos { .. }) => {
+            ("DOCKER", Some(image.clone()), false, Vec::new())
+        }
         (
             None,
             Container::Docker {
@@ -572,7 +610,12 @@ fn container(settings: &Settings, req: &Request, notes: &mut Vec<String>) -> Opt
                 force_pull,
                 parameters,
             },
-        ) => ("DOCKER", Some(image.clone()), *force_pull, parameters.clone()),
+        ) => (
+            "DOCKER",
+            Some(image.clone()),
+            *force_pull,
+            parameters.clone(),
+        ),
         (None, Container::Mesos { image }) => ("MESOS", image.clone(), false, Vec::new()),
     };
     let mut volumes = Vec::new();
@@ -600,7 +643,10 @@ fn container(settings: &Settings, req: &Request, notes: &mut Vec<String>) -> Opt
         docker.insert("image".into(), json!(image));
         docker.insert("forcePullImage".into(), json!(force_pull));
         if !parameters.is_empty() {
-            let params: Vec<Value> = parameters.iter().map(|(k, v)| json!({"key": k, "value": v})).collect();
+            let params: Vec<Value> = parameters
+                .iter()
+                .map(|(k, v)| json!({"key": k, "value": v}))
+                .collect();
             docker.insert("parameters".into(), Value::Array(params));
         }
         c.insert("docker".into(), Value::Object(docker));
@@ -611,7 +657,10 @@ fn container(settings: &Settings, req: &Request, notes: &mut Vec<String>) -> Opt
     Some(Value::Object(c))
 }
 
-fn parse_pairs(flag: &'static str, items: &[String]) -> Result<BTreeMap<String, String>, MarathonError> {
+fn parse_pairs(
+    flag: &'static str,
+    items: &[String],
+) -> Result<BTreeMap<String, String>, MarathonError> {
     let mut out = BTreeMap::new();
     for item in items {
         match item.split_once('=') {
@@ -631,7 +680,10 @@ fn parse_env(items: &[String]) -> Result<Map<String, Value>, MarathonError> {
         let Some((name, value)) = item.split_once('=') else {
             return Err(bad_flag("--env", item.clone(), "expected NAME=VALUE"));
         };
-        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             return Err(bad_flag(
@@ -700,7 +752,9 @@ fn parse_constraint(text: &str) -> Result<Vec<String>, MarathonError> {
     };
     match (needs_value, value) {
         (Some(false), Some(_)) => Err(bad(&format!("{operator} takes no value"))),
-        (Some(true), None) => Err(bad(&format!("{operator} needs a value: FIELD:{operator}:VALUE"))),
+        (Some(true), None) => Err(bad(&format!(
+            "{operator} needs a value: FIELD:{operator}:VALUE"
+        ))),
         (_, Some("")) => Err(bad("the value is empty")),
         (_, Some(v)) => Ok(vec![field.into(), operator, v.into()]),
         (_, None) => Ok(vec![field.into(), operator]),
@@ -785,7 +839,9 @@ fn yaml_scalar(v: &Value) -> String {
 }
 
 fn yaml_string(s: &str) -> String {
-    let plain_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c));
+    let plain_chars = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c));
     let first_ok = s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '_');
     // YAML 1.1 readers take these as booleans or null.
     let reserved = matches!(
@@ -808,7 +864,10 @@ fn yaml_string(s: &str) -> String {
             // (NEL, LS, PS), or a byte order mark: escaped.
             c if (c as u32) < 0x20
                 || ('\u{7f}'..='\u{9f}').contains(&c)
-                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}') =>
+                || matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                ) =>
             {
                 out.push_str(&format!("\\u{:04x}", c as u32));
             }
@@ -862,12 +921,18 @@ mod tests {
 
     #[test]
     fn constraints() {
-        assert_eq!(parse_constraint("hostname:unique").unwrap(), ["hostname", "UNIQUE"]);
+        assert_eq!(
+            parse_constraint("hostname:unique").unwrap(),
+            ["hostname", "UNIQUE"]
+        );
         assert_eq!(
             parse_constraint("rack:LIKE:r[12]:x").unwrap(),
             ["rack", "LIKE", "r[12]:x"]
         );
-        assert_eq!(parse_constraint("rack:GROUP_BY").unwrap(), ["rack", "GROUP_BY"]);
+        assert_eq!(
+            parse_constraint("rack:GROUP_BY").unwrap(),
+            ["rack", "GROUP_BY"]
+        );
         assert!(parse_constraint("rack:LIKE")
             .unwrap_err()
             .to_string()
@@ -892,7 +957,10 @@ mod tests {
         assert!(parse_env(&["DB_PASSWORD=x".into()]).is_err());
         assert!(parse_env(&["FLINK_MESOS_MASTER=zk://u:pw@zk:2181/mesos".into()]).is_err());
         assert!(parse_env(&["FLINK_MESOS_MASTER=zk://zk:2181/mesos".into()]).is_ok());
-        assert!(parse_env(&["FLINK_PROPERTIES=a: 1\nsecurity.ssl.keystore-password: x".into()]).is_err());
+        assert!(
+            parse_env(&["FLINK_PROPERTIES=a: 1\nsecurity.ssl.keystore-password: x".into()])
+                .is_err()
+        );
         assert!(parse_env(&["FLINK_PROPERTIES=a: 1\nrest.port: 2".into()]).is_ok());
         assert!(parse_env(&["1X=y".into()]).is_err());
     }

@@ -41,7 +41,12 @@ pub fn man(global: &GlobalArgs, args: &ManArgs) -> Result<()> {
     }
     if !global.quiet {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "wrote {} man pages to {}", pages.len(), args.out_dir.display())?;
+        writeln!(
+            out,
+            "wrote {} man pages to {}",
+            pages.len(),
+            args.out_dir.display()
+        )?;
     }
     Ok(())
 }

@@ -24,7 +24,11 @@ pub fn run(global: &GlobalArgs, args: &ConfigShowArgs) -> Result<()> {
     let rows = rows(&config, args.all);
     let mut out = std::io::stdout().lock();
     match global.output {
-        OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&rows).unwrap_or_default())?,
+        OutputFormat::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&rows).unwrap_or_default()
+        )?,
         OutputFormat::Text => {
             let width = rows.iter().map(|r| r.key.len()).max().unwrap_or(0);
             let vwidth = rows
@@ -57,7 +61,10 @@ pub fn rows(config: &Config, all: bool) -> Vec<Row> {
     let derived = |key: &str| -> Option<String> {
         let s = report.settings.as_ref()?;
         match key {
-            "mesos.maximum-failed-tasks" => Some(s.max_failed_tasks.map_or("-1".to_string(), |n| n.to_string())),
+            "mesos.maximum-failed-tasks" => Some(
+                s.max_failed_tasks
+                    .map_or("-1".to_string(), |n| n.to_string()),
+            ),
             "mesos.resourcemanager.tasks.mem" => Some(s.tasks.mem_mb.to_string()),
             "mesos.resourcemanager.tasks.cpus" => Some(s.tasks.cpus.to_string()),
             _ => None,
@@ -74,7 +81,9 @@ pub fn rows(config: &Config, all: bool) -> Vec<Row> {
                 declared: true,
             },
             None => match (def.default, derived(def.key)) {
-                (DefaultValue::Value(v), Some(d)) if d != v && !(v.parse::<f64>().ok() == d.parse::<f64>().ok()) => {
+                (DefaultValue::Value(v), Some(d))
+                    if d != v && !(v.parse::<f64>().ok() == d.parse::<f64>().ok()) =>
+                {
                     Row {
                         key: def.key.into(),
                         value: Some(d),

@@ -10,7 +10,9 @@
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use crate::cli::{DefinitionFormat, Entrypoint as EntrypointArg, GlobalArgs, MarathonJsonArgs, OutputFormat};
+use crate::cli::{
+    DefinitionFormat, Entrypoint as EntrypointArg, GlobalArgs, MarathonJsonArgs, OutputFormat,
+};
 use crate::config::settings::{self, Purpose, ValidateOptions};
 use crate::config::{Config, LoadOptions};
 use crate::error::{Error, Result};
@@ -33,7 +35,14 @@ pub fn run(global: &GlobalArgs, args: &MarathonJsonArgs) -> Result<()> {
     let color = super::use_color(global, stderr.is_terminal());
     if report.errors() > 0 || (!report.diagnostics.is_empty() && !global.quiet) {
         let mut err = stderr.lock();
-        super::validate_conf::write_report(&mut err, &config, &report, OutputFormat::Text, color, global.quiet)?;
+        super::validate_conf::write_report(
+            &mut err,
+            &config,
+            &report,
+            OutputFormat::Text,
+            color,
+            global.quiet,
+        )?;
     }
     let Some(settings) = report.settings else {
         return Err(Error::Reported {
@@ -86,11 +95,10 @@ fn request(args: &MarathonJsonArgs) -> Result<Request> {
             flink_home: home.clone(),
         },
         (EntrypointArg::Binary, None) => Entrypoint::Binary,
-        (EntrypointArg::Binary, Some(_)) => {
-            return Err(Error::Usage(
-                "--flink-home is for --entrypoint script; `flink-mesos appmaster` is found on the PATH".into(),
-            ))
-        }
+        (EntrypointArg::Binary, Some(_)) => return Err(Error::Usage(
+            "--flink-home is for --entrypoint script; `flink-mesos appmaster` is found on the PATH"
+                .into(),
+        )),
     };
     Ok(Request {
         id: args.id.clone(),
@@ -117,7 +125,10 @@ struct Answer {
 /// error that carries Marathon's message.
 fn deploy(url: &str, id: &str, app: &serde_json::Value, args: &MarathonJsonArgs) -> Result<Answer> {
     let base = url.trim_end_matches('/');
-    let Some((_, rest)) = base.split_once("://").filter(|(s, _)| *s == "http" || *s == "https") else {
+    let Some((_, rest)) = base
+        .split_once("://")
+        .filter(|(s, _)| *s == "http" || *s == "https")
+    else {
         return Err(Error::Usage(format!(
             "--deploy `{url}`: use Marathon's address, http://host:8080 or https://host:8443"
         )));
@@ -190,7 +201,11 @@ fn deploy(url: &str, id: &str, app: &serde_json::Value, args: &MarathonJsonArgs)
     let status = response.status();
     let body = response.body_mut().read_to_string().unwrap_or_default();
     let parsed: Option<serde_json::Value> = serde_json::from_str(&body).ok();
-    let status_text = format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or_default());
+    let status_text = format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or_default()
+    );
     if status.is_success() {
         return Ok(Answer {
             status: status_text,
@@ -214,7 +229,10 @@ fn deploy(url: &str, id: &str, app: &serde_json::Value, args: &MarathonJsonArgs)
         .unwrap_or_else(|| body.trim().chars().take(500).collect());
     let hint = match status.as_u16() {
         401 | 403 => format!("; check --deploy-user and ${PASSWORD_VAR}"),
-        409 => "; another deployment of the app is in progress: wait for it, or pass --deploy-force".into(),
+        409 => {
+            "; another deployment of the app is in progress: wait for it, or pass --deploy-force"
+                .into()
+        }
         422 => "; Marathon rejected the definition".into(),
         _ => String::new(),
     };
@@ -233,7 +251,11 @@ fn base64(input: &str) -> String {
     let bytes = input.as_bytes();
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

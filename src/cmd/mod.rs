@@ -34,7 +34,10 @@ pub fn run(cli: Cli) -> Result<()> {
             "worker state in ZooKeeper arrives with the HA issue",
         )),
         Command::MarathonJson(args) => marathon_json::run(&global, &args),
-        Command::Local(_) => Err(not_available("local", "local clusters arrive with their own issue")),
+        Command::Local(_) => Err(not_available(
+            "local",
+            "local clusters arrive with their own issue",
+        )),
         Command::Completions(args) => completions::run(&global, &args),
         Command::Man(args) => completions::man(&global, &args),
     }

@@ -24,7 +24,14 @@ pub fn run(global: &GlobalArgs, args: &ValidateConfArgs) -> Result<()> {
     let stdout = std::io::stdout();
     let color = super::use_color(global, stdout.is_terminal());
     let mut out = stdout.lock();
-    write_report(&mut out, &config, &report, global.output, color, global.quiet)?;
+    write_report(
+        &mut out,
+        &config,
+        &report,
+        global.output,
+        color,
+        global.quiet,
+    )?;
     out.flush()?;
     match report.errors() {
         0 => Ok(()),
@@ -41,10 +48,10 @@ pub fn write_report(
     color: bool,
     quiet: bool,
 ) -> Result<()> {
-    let source = config
-        .file
-        .as_ref()
-        .map_or_else(|| "the configuration".to_string(), |f| f.display().to_string());
+    let source = config.file.as_ref().map_or_else(
+        || "the configuration".to_string(),
+        |f| f.display().to_string(),
+    );
     match format {
         OutputFormat::Json => {
             let doc = serde_json::json!({
@@ -54,7 +61,11 @@ pub fn write_report(
                 "warnings": report.warnings(),
                 "diagnostics": report.diagnostics.iter().map(|d| d.to_json()).collect::<Vec<_>>(),
             });
-            writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )?;
         }
         OutputFormat::Text => {
             for d in &report.diagnostics {

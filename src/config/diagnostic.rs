@@ -106,13 +106,21 @@ impl Diagnostic {
                 let _ = writeln!(out, "{number} | {line}");
                 // A masked part inside the pointed-at value changes its shown length.
                 let caret_len = match &self.mask {
-                    Some(m) if m.line == span.line && m.col >= span.col && m.col + m.len <= span.col + span.len => {
+                    Some(m)
+                        if m.line == span.line
+                            && m.col >= span.col
+                            && m.col + m.len <= span.col + span.len =>
+                    {
                         span.len - m.len + MASK.len()
                     }
                     _ => span.len,
                 }
                 .max(1);
-                let marker = format!("{}{}", " ".repeat(span.col.saturating_sub(1)), "^".repeat(caret_len));
+                let marker = format!(
+                    "{}{}",
+                    " ".repeat(span.col.saturating_sub(1)),
+                    "^".repeat(caret_len)
+                );
                 let _ = writeln!(out, "{pad} | {}", paint(style, &marker));
             }
         }

@@ -54,7 +54,8 @@ pub fn parse(text: &Arc<Text>) -> (Vec<Pair>, Vec<Diagnostic>) {
             continue;
         }
         let key_byte = start + (raw_key.len() - raw_key.trim_start().len());
-        let value_byte = start + raw_key.len() + 2 + (raw_value.len() - raw_value.trim_start().len());
+        let value_byte =
+            start + raw_key.len() + 2 + (raw_value.len() - raw_value.trim_start().len());
         pairs.push(Pair {
             key: key.to_string(),
             value: value.to_string(),
@@ -81,10 +82,17 @@ mod tests {
     fn pairs_with_spans_comments_and_warnings() {
         let t = text("# comment\n  mesos.master: zk://a:1/m # trailing\nbad line\nx:y\n: v\n  k : v: w\nport: 8081");
         let (pairs, diags) = parse(&t);
-        let keys: Vec<_> = pairs.iter().map(|p| (p.key.as_str(), p.value.as_str())).collect();
+        let keys: Vec<_> = pairs
+            .iter()
+            .map(|p| (p.key.as_str(), p.value.as_str()))
+            .collect();
         assert_eq!(
             keys,
-            vec![("mesos.master", "zk://a:1/m"), ("k", "v: w"), ("port", "8081")]
+            vec![
+                ("mesos.master", "zk://a:1/m"),
+                ("k", "v: w"),
+                ("port", "8081")
+            ]
         );
         assert_eq!((pairs[0].key_span.line, pairs[0].key_span.col), (2, 3));
         assert_eq!(
@@ -96,7 +104,10 @@ mod tests {
             (2, 17, 10)
         );
         assert_eq!((pairs[1].value_span.line, pairs[1].value_span.col), (6, 7));
-        let lines: Vec<_> = diags.iter().map(|d| d.span.as_ref().unwrap().line).collect();
+        let lines: Vec<_> = diags
+            .iter()
+            .map(|d| d.span.as_ref().unwrap().line)
+            .collect();
         assert_eq!(lines, vec![3, 4, 5]);
         assert!(diags[1].message.contains("not a `key: value` pair"));
         assert!(diags[2].message.contains("empty"));

@@ -28,7 +28,11 @@ pub struct ZkAuth {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MasterSpec {
     /// A master (or any master of a cluster; non-leaders redirect) at a fixed address.
-    Direct { scheme: Scheme, host: String, port: u16 },
+    Direct {
+        scheme: Scheme,
+        host: String,
+        port: u16,
+    },
     /// Detect the leading master from the ZooKeeper group at `path`.
     ZooKeeper {
         auth: Option<ZkAuth>,
@@ -55,7 +59,9 @@ impl MasterSpec {
         }
         if let Some(rest) = text.strip_prefix("file://") {
             if !rest.starts_with('/') {
-                return Err(format!("`file://{rest}` needs an absolute path: file:///path/to/file"));
+                return Err(format!(
+                    "`file://{rest}` needs an absolute path: file:///path/to/file"
+                ));
             }
             return Ok(MasterSpec::File(PathBuf::from(rest)));
         }
@@ -72,7 +78,9 @@ impl MasterSpec {
         };
         let rest = rest.trim_end_matches('/');
         if rest.contains('/') {
-            return Err(format!("`{text}` has a path; a master address is host:port"));
+            return Err(format!(
+                "`{text}` has a path; a master address is host:port"
+            ));
         }
         let (host, port) = parse_host_port(rest, Some(DEFAULT_MASTER_PORT))?;
         Ok(MasterSpec::Direct { scheme, host, port })
@@ -86,8 +94,12 @@ impl MasterSpec {
         };
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the master file {}: {e}", path.display()))?;
-        let spec = MasterSpec::parse(text.trim())
-            .map_err(|e| format!("the master file {} holds an invalid address: {e}", path.display()))?;
+        let spec = MasterSpec::parse(text.trim()).map_err(|e| {
+            format!(
+                "the master file {} holds an invalid address: {e}",
+                path.display()
+            )
+        })?;
         if matches!(spec, MasterSpec::File(_)) {
             return Err(format!(
                 "the master file {} points at another file; put the address itself in it",
@@ -126,7 +138,9 @@ fn parse_zk(rest: &str) -> Result<MasterSpec, String> {
     }
     let mut servers = Vec::new();
     for server in hosts.split(',') {
-        servers.push(parse_host_port(server.trim(), None).map_err(|e| format!("ZooKeeper server: {e}"))?);
+        servers.push(
+            parse_host_port(server.trim(), None).map_err(|e| format!("ZooKeeper server: {e}"))?,
+        );
     }
     validate_zk_path(path)?;
     Ok(MasterSpec::ZooKeeper {
@@ -149,10 +163,14 @@ pub fn validate_zk_path(path: &str) -> Result<(), String> {
     }
     for segment in path[1..].split('/') {
         if segment.is_empty() || segment == "." || segment == ".." {
-            return Err(format!("ZooKeeper path `{path}` has an empty, `.` or `..` segment"));
+            return Err(format!(
+                "ZooKeeper path `{path}` has an empty, `.` or `..` segment"
+            ));
         }
         if segment.chars().any(|c| c.is_control()) {
-            return Err(format!("ZooKeeper path `{path}` contains control characters"));
+            return Err(format!(
+                "ZooKeeper path `{path}` contains control characters"
+            ));
         }
     }
     Ok(())
@@ -210,7 +228,11 @@ impl fmt::Display for MasterSpec {
                     write!(f, "{s}://{host}:{port}")
                 }
             }
-            MasterSpec::ZooKeeper { auth, servers, path } => {
+            MasterSpec::ZooKeeper {
+                auth,
+                servers,
+                path,
+            } => {
                 f.write_str("zk://")?;
                 if let Some(auth) = auth {
                     write!(f, "{}:{}@", auth.user, auth.password)?;
@@ -255,11 +277,19 @@ mod tests {
     #[test]
     fn zk_forms_and_masking() {
         let spec = MasterSpec::parse("zk://u:s3cret@zk1:2181,zk2:2182/mesos").unwrap();
-        let MasterSpec::ZooKeeper { auth, servers, path } = &spec else {
+        let MasterSpec::ZooKeeper {
+            auth,
+            servers,
+            path,
+        } = &spec
+        else {
             panic!("not zk")
         };
         assert_eq!(auth.as_ref().unwrap().password.expose(), "s3cret");
-        assert_eq!(servers, &vec![("zk1".to_string(), 2181), ("zk2".to_string(), 2182)]);
+        assert_eq!(
+            servers,
+            &vec![("zk1".to_string(), 2181), ("zk2".to_string(), 2182)]
+        );
         assert_eq!(path, "/mesos");
         assert_eq!(spec.to_string(), "zk://u:******@zk1:2181,zk2:2182/mesos");
         assert!(!format!("{spec:?}").contains("s3cret"));
@@ -290,7 +320,10 @@ mod tests {
         let path = dir.path().join("master");
         std::fs::write(&path, "zk://zk1:2181/mesos\n").unwrap();
         let spec = MasterSpec::parse(&format!("file://{}", path.display())).unwrap();
-        assert!(matches!(spec.resolve_file().unwrap(), MasterSpec::ZooKeeper { .. }));
+        assert!(matches!(
+            spec.resolve_file().unwrap(),
+            MasterSpec::ZooKeeper { .. }
+        ));
         std::fs::write(&path, "file:///etc/x").unwrap();
         assert!(spec.resolve_file().unwrap_err().contains("another file"));
         std::fs::write(&path, "zk://nopath").unwrap();

@@ -149,7 +149,9 @@ impl Config {
                 )));
             };
             if key.trim().is_empty() {
-                return Err(Error::Usage(format!("-D {arg}: the key is empty; expected key=value")));
+                return Err(Error::Usage(format!(
+                    "-D {arg}: the key is empty; expected key=value"
+                )));
             }
             let text = Arc::new(Text {
                 name: "-D".into(),
@@ -349,7 +351,9 @@ mod tests {
         .unwrap();
         assert_eq!(c.raw("a").unwrap().value, "standard");
         assert_eq!(c.diagnostics.len(), 1);
-        assert!(c.diagnostics[0].message.contains("flink-conf.yaml is ignored"));
+        assert!(c.diagnostics[0]
+            .message
+            .contains("flink-conf.yaml is ignored"));
     }
 
     #[test]

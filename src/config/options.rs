@@ -308,7 +308,9 @@ pub static OPTIONS: &[OptionDef] = &[
 
 /// The declaration for a key, by its name or one of its fallback spellings.
 pub fn lookup(key: &str) -> Option<&'static OptionDef> {
-    OPTIONS.iter().find(|o| o.key == key || o.fallback_keys.contains(&key))
+    OPTIONS
+        .iter()
+        .find(|o| o.key == key || o.fallback_keys.contains(&key))
 }
 
 /// Whether a key that is not declared still looks like a secret (Flink's own
@@ -369,7 +371,11 @@ mod tests {
     #[test]
     fn secrets_look_secret_or_are_declared() {
         for o in OPTIONS.iter().filter(|o| o.secret) {
-            assert!(looks_secret(o.key) || o.key.ends_with("secret"), "{}", o.key);
+            assert!(
+                looks_secret(o.key) || o.key.ends_with("secret"),
+                "{}",
+                o.key
+            );
         }
     }
 
@@ -379,7 +385,10 @@ mod tests {
             did_you_mean("mesos.artifact-server.port"),
             Some("mesos.resourcemanager.artifactserver.port")
         );
-        assert_eq!(did_you_mean("mesos.initial-task"), Some("mesos.initial-tasks"));
+        assert_eq!(
+            did_you_mean("mesos.initial-task"),
+            Some("mesos.initial-tasks")
+        );
         assert_eq!(
             did_you_mean("mesos.resourcemanager.tasks.memory"),
             Some("mesos.resourcemanager.tasks.mem")
@@ -431,13 +440,19 @@ mod mask_tests {
 
     #[test]
     fn masks_secrets_and_zk_passwords() {
-        assert_eq!(masked("mesos.resourcemanager.framework.secret", "abc"), "******");
+        assert_eq!(
+            masked("mesos.resourcemanager.framework.secret", "abc"),
+            "******"
+        );
         assert_eq!(masked("my.token.password", "abc"), "******");
         assert_eq!(
             masked("mesos.master", "zk://u:pw@zk1:2181/mesos"),
             "zk://u:******@zk1:2181/mesos"
         );
-        assert_eq!(masked("mesos.master", "zk://zk1:2181/mesos"), "zk://zk1:2181/mesos");
+        assert_eq!(
+            masked("mesos.master", "zk://zk1:2181/mesos"),
+            "zk://zk1:2181/mesos"
+        );
         assert_eq!(masked("rest.port", "8081"), "8081");
     }
 }

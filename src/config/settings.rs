@@ -139,7 +139,10 @@ impl Report {
 /// `taskmanager.memory.jvm-overhead.min` (or their configured values).
 fn jvm_overhead_mb(c: &mut Checker) -> u64 {
     let metaspace = c
-        .typed("taskmanager.memory.jvm-metaspace.size", values::parse_memory)
+        .typed(
+            "taskmanager.memory.jvm-metaspace.size",
+            values::parse_memory,
+        )
         .unwrap_or(256 << 20);
     let overhead = c
         .typed("taskmanager.memory.jvm-overhead.min", values::parse_memory)
@@ -183,12 +186,21 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         None => Some(initial_tasks),
     };
     let constraints = c
-        .typed("mesos.constraints.hard.hostattribute", values::parse_key_colon_values)
+        .typed(
+            "mesos.constraints.hard.hostattribute",
+            values::parse_key_colon_values,
+        )
         .unwrap_or_default();
     let framework = Framework {
-        name: c.string("mesos.resourcemanager.framework.name").unwrap_or_default(),
-        role: c.string("mesos.resourcemanager.framework.role").unwrap_or_default(),
-        user: c.string("mesos.resourcemanager.framework.user").unwrap_or_default(),
+        name: c
+            .string("mesos.resourcemanager.framework.name")
+            .unwrap_or_default(),
+        role: c
+            .string("mesos.resourcemanager.framework.role")
+            .unwrap_or_default(),
+        user: c
+            .string("mesos.resourcemanager.framework.user")
+            .unwrap_or_default(),
         principal: c
             .string("mesos.resourcemanager.framework.principal")
             .filter(|s| !s.is_empty()),
@@ -197,9 +209,14 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
             .filter(|s| !s.is_empty())
             .map(Secret::new),
         checkpoint: c
-            .typed("mesos.resourcemanager.framework.checkpoint", values::parse_bool)
+            .typed(
+                "mesos.resourcemanager.framework.checkpoint",
+                values::parse_bool,
+            )
             .unwrap_or(true),
-        failover_timeout: Duration::from_secs(c.typed_int("mesos.failover-timeout").unwrap_or(600).max(0) as u64),
+        failover_timeout: Duration::from_secs(
+            c.typed_int("mesos.failover-timeout").unwrap_or(600).max(0) as u64,
+        ),
     };
     if framework.name.trim().is_empty() {
         c.error_at(
@@ -235,13 +252,21 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         )
         .unwrap_or(Duration::from_secs(5));
     let unused_offer_expiration = c
-        .typed("mesos.resourcemanager.unused-offer-expiration", values::parse_duration)
+        .typed(
+            "mesos.resourcemanager.unused-offer-expiration",
+            values::parse_duration,
+        )
         .unwrap_or(Duration::from_secs(120));
 
     // --- Security / artifact server --------------------------------------------
-    let ssl = c.typed("security.ssl.enabled", values::parse_bool).unwrap_or(false);
+    let ssl = c
+        .typed("security.ssl.enabled", values::parse_bool)
+        .unwrap_or(false);
     let artifact_ssl = c
-        .typed("mesos.resourcemanager.artifactserver.ssl.enabled", values::parse_bool)
+        .typed(
+            "mesos.resourcemanager.artifactserver.ssl.enabled",
+            values::parse_bool,
+        )
         .unwrap_or(true);
     if artifact_ssl && ssl {
         for key in [
@@ -265,13 +290,18 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         );
     }
     let artifact_server_port = c
-        .typed("mesos.resourcemanager.artifactserver.port", values::parse_port)
+        .typed(
+            "mesos.resourcemanager.artifactserver.port",
+            values::parse_port,
+        )
         .unwrap_or(0);
 
     // --- TaskManager tasks -----------------------------------------------------
     let task_slots = c.typed_int("taskmanager.numberOfTaskSlots").unwrap_or(1) as u32;
     let mem_mb = task_memory(&mut c);
-    let cpus = match c.typed("mesos.resourcemanager.tasks.cpus", |s| values::parse_float(s, 0.0)) {
+    let cpus = match c.typed("mesos.resourcemanager.tasks.cpus", |s| {
+        values::parse_float(s, 0.0)
+    }) {
         Some(v) if v > 0.0 => v,
         _ => f64::from(task_slots.max(1)),
     };
@@ -325,7 +355,10 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         .string("mesos.resourcemanager.tasks.hostname")
         .filter(|s| !s.is_empty());
     if let Some(h) = &hostname {
-        if !h.contains("_TASK_") && initial_tasks > 1 && !c.bad.contains("mesos.resourcemanager.tasks.hostname") {
+        if !h.contains("_TASK_")
+            && initial_tasks > 1
+            && !c.bad.contains("mesos.resourcemanager.tasks.hostname")
+        {
             c.warn_at(
                 "mesos.resourcemanager.tasks.hostname",
                 "has no `_TASK_`, so every TaskManager gets the same host name",
@@ -341,14 +374,20 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
             .typed("mesos.resourcemanager.tasks.disk", values::parse_megabytes)
             .unwrap_or(0),
         bandwidth_mb: c
-            .typed("mesos.resourcemanager.tasks.network.bandwidth", values::parse_megabytes)
+            .typed(
+                "mesos.resourcemanager.tasks.network.bandwidth",
+                values::parse_megabytes,
+            )
             .unwrap_or(0),
         network_resource_name: c
             .string("mesos.resourcemanager.network.resource.name")
             .unwrap_or_else(|| "network".into()),
         container,
         volumes: c
-            .typed("mesos.resourcemanager.tasks.container.volumes", values::parse_volumes)
+            .typed(
+                "mesos.resourcemanager.tasks.container.volumes",
+                values::parse_volumes,
+            )
             .unwrap_or_default(),
         hostname,
         bootstrap_cmd: c
@@ -359,15 +398,30 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
             .unwrap_or_default(),
         uris: c
             .string("mesos.resourcemanager.tasks.uris")
-            .map(|s| values::split_list(&s).into_iter().map(String::from).collect())
+            .map(|s| {
+                values::split_list(&s)
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            })
             .unwrap_or_default(),
         labels: c
-            .typed("mesos.resourcemanager.tasks.labels", values::parse_key_colon_values)
+            .typed(
+                "mesos.resourcemanager.tasks.labels",
+                values::parse_key_colon_values,
+            )
             .unwrap_or_default(),
-        user: c.string("mesos.resourcemanager.tasks.user").filter(|s| !s.is_empty()),
+        user: c
+            .string("mesos.resourcemanager.tasks.user")
+            .filter(|s| !s.is_empty()),
         port_assignments: c
             .string("mesos.resourcemanager.tasks.port-assignments")
-            .map(|s| values::split_list(&s).into_iter().map(String::from).collect())
+            .map(|s| {
+                values::split_list(&s)
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            })
             .unwrap_or_default(),
     };
     if tasks.taskmanager_cmd.trim().is_empty() {
@@ -379,11 +433,16 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
     }
 
     // --- High availability ------------------------------------------------------
-    let ha_type = c.string("high-availability.type").unwrap_or_else(|| "NONE".into());
+    let ha_type = c
+        .string("high-availability.type")
+        .unwrap_or_else(|| "NONE".into());
     let ha = match ha_type.to_ascii_lowercase().as_str() {
         "none" => None,
         "zookeeper" => {
-            let quorum = c.typed("high-availability.zookeeper.quorum", values::parse_zk_quorum);
+            let quorum = c.typed(
+                "high-availability.zookeeper.quorum",
+                values::parse_zk_quorum,
+            );
             if c.entry("high-availability.zookeeper.quorum").is_none() {
                 c.push(
                     Diagnostic::error("is required when high-availability is ZOOKEEPER")
@@ -391,7 +450,9 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                         .hint("list the ZooKeeper servers, e.g. zk1:2181,zk2:2181,zk3:2181"),
                 );
             }
-            let storage_dir = c.string("high-availability.storageDir").filter(|s| !s.is_empty());
+            let storage_dir = c
+                .string("high-availability.storageDir")
+                .filter(|s| !s.is_empty());
             if storage_dir.is_none() && opts.purpose == Purpose::Appmaster {
                 c.push(
                     Diagnostic::error("is required when high-availability is ZOOKEEPER (the JobManager stores its recovery data there)")
@@ -404,7 +465,9 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                 .unwrap_or_default();
             Some(ZooKeeperHa {
                 quorum: quorum.unwrap_or_default(),
-                root: c.string("high-availability.zookeeper.path.root").unwrap_or_default(),
+                root: c
+                    .string("high-availability.zookeeper.path.root")
+                    .unwrap_or_default(),
                 cluster_id: c.string("high-availability.cluster-id").unwrap_or_default(),
                 storage_dir,
                 workers_path,
@@ -449,7 +512,9 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         unused_offer_expiration,
         tasks,
         ha,
-        jobmanager_rpc_port: c.typed("jobmanager.rpc.port", values::parse_port).unwrap_or(6123),
+        jobmanager_rpc_port: c
+            .typed("jobmanager.rpc.port", values::parse_port)
+            .unwrap_or(6123),
         rest_port: c.typed("rest.port", values::parse_port).unwrap_or(8081),
         task_slots,
         jobmanager_memory: jobmanager_memory(&mut c),
@@ -459,7 +524,9 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
     diagnostics.sort_by_key(|d| {
         (
             d.severity,
-            d.span.as_ref().map(|s| (s.text.name.clone(), s.line, s.col)),
+            d.span
+                .as_ref()
+                .map(|s| (s.text.name.clone(), s.line, s.col)),
         )
     });
     let ok = !diagnostics.iter().any(|d| d.severity == Severity::Error);
@@ -501,7 +568,8 @@ fn task_memory(c: &mut Checker) -> u64 {
         Some(h) => ("taskmanager.heap.mb", Some(h)),
         None => (
             "taskmanager.heap.size",
-            c.typed("taskmanager.heap.size", values::parse_memory).map(|b| b >> 20),
+            c.typed("taskmanager.heap.size", values::parse_memory)
+                .map(|b| b >> 20),
         ),
     };
     let overhead = jvm_overhead_mb(c);
@@ -527,7 +595,10 @@ fn task_memory(c: &mut Checker) -> u64 {
             c.error_at(
                 heap_key,
                 &format!("is {h} MB, larger than the Mesos container (`{MEM}` = {container} MB)"),
-                &format!("raise {MEM} to at least {}, or lower the heap", h + overhead),
+                &format!(
+                    "raise {MEM} to at least {}, or lower the heap",
+                    h + overhead
+                ),
             );
         } else if container - h < overhead {
             c.warn_at(
@@ -562,7 +633,8 @@ impl Checker<'_> {
     }
 
     fn set_by_user(&self, key: &str) -> bool {
-        self.entry(key).is_some_and(|e| e.origin.layer() > Layer::Default)
+        self.entry(key)
+            .is_some_and(|e| e.origin.layer() > Layer::Default)
     }
 
     fn push(&mut self, d: Diagnostic) {
@@ -667,9 +739,11 @@ impl Checker<'_> {
                 };
                 self.diags.push(d);
             } else if strict {
-                let d = Diagnostic::warning("is not an option flink-mesos knows; it is passed to Flink unchanged")
-                    .key(entry.key.clone())
-                    .at(entry.origin.key_span());
+                let d = Diagnostic::warning(
+                    "is not an option flink-mesos knows; it is passed to Flink unchanged",
+                )
+                .key(entry.key.clone())
+                .at(entry.origin.key_span());
                 self.diags.push(d);
             }
         }
@@ -677,7 +751,11 @@ impl Checker<'_> {
 }
 
 /// The span of the secret part of a value, for masking the quoted line.
-fn secret_span(key: &str, value: &str, span: Option<&super::source::Span>) -> Option<super::source::Span> {
+fn secret_span(
+    key: &str,
+    value: &str,
+    span: Option<&super::source::Span>,
+) -> Option<super::source::Span> {
     let range = options::secret_part(key, value)?;
     let span = span?;
     Some(super::source::Span {
@@ -723,10 +801,11 @@ mod tests {
             rest = &rest[i + 2..];
             let end = rest.find('"').unwrap_or(0);
             let key = &rest[..end];
-            let looks_like_key =
-                (key.starts_with("mesos.") || key.starts_with("taskmanager.") || key.starts_with("high-availability."))
-                    && !key.contains(' ')
-                    && !key.ends_with('.');
+            let looks_like_key = (key.starts_with("mesos.")
+                || key.starts_with("taskmanager.")
+                || key.starts_with("high-availability."))
+                && !key.contains(' ')
+                && !key.ends_with('.');
             if looks_like_key {
                 assert!(
                     options::lookup(key).is_some(),
@@ -768,7 +847,10 @@ mod tests {
             }
         );
         assert_eq!(
-            memory(&["jobmanager.memory.heap.size=2g", "jobmanager.memory.process.size=1600m"]),
+            memory(&[
+                "jobmanager.memory.heap.size=2g",
+                "jobmanager.memory.process.size=1600m"
+            ]),
             JobManagerMemory::Process { mb: 1600 }
         );
     }
@@ -780,7 +862,8 @@ mod tests {
                 if def.ty == Type::MasterUrl {
                     continue;
                 }
-                values::check(def.ty, v).unwrap_or_else(|e| panic!("default of {}: `{v}` {e}", def.key));
+                values::check(def.ty, v)
+                    .unwrap_or_else(|e| panic!("default of {}: `{v}` {e}", def.key));
             }
         }
     }

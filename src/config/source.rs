@@ -49,9 +49,16 @@ pub enum Origin {
     /// A configuration file; `key` and `value` are where each starts.
     File { key: Span, value: Span },
     /// An environment variable; for `FLINK_PROPERTIES` the spans point into it.
-    Env { var: String, spans: Option<(Span, Span)> },
+    Env {
+        var: String,
+        spans: Option<(Span, Span)>,
+    },
     /// The `index`-th `-D` argument (0-based); `arg` is the whole `key=value`.
-    Dynamic { index: usize, key: Span, value: Span },
+    Dynamic {
+        index: usize,
+        key: Span,
+        value: Span,
+    },
 }
 
 impl Origin {
@@ -76,7 +83,8 @@ impl Origin {
         match self {
             Origin::File { key, .. } | Origin::Dynamic { key, .. } => Some(key),
             Origin::Env {
-                spans: Some((key, _)), ..
+                spans: Some((key, _)),
+                ..
             } => Some(key),
             _ => None,
         }

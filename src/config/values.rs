@@ -67,7 +67,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (number, unit) = s.split_at(split);
     let n: u64 = number.parse().map_err(|_| {
-        "is not a duration; write a whole number with a unit, e.g. `5 s`, `500 ms`, `2 min`".to_string()
+        "is not a duration; write a whole number with a unit, e.g. `5 s`, `500 ms`, `2 min`"
+            .to_string()
     })?;
     let unit = unit.trim().to_ascii_lowercase();
     let ms_per = match unit.as_str() {
@@ -76,7 +77,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "m" | "min" | "mins" | "minute" | "minutes" => 60_000,
         "h" | "hour" | "hours" => 3_600_000,
         "d" | "day" | "days" => 86_400_000,
-        other => return Err(format!("has an unknown time unit `{other}`; use ms, s, min, h or d")),
+        other => {
+            return Err(format!(
+                "has an unknown time unit `{other}`; use ms, s, min, h or d"
+            ))
+        }
     };
     n.checked_mul(ms_per)
         .map(Duration::from_millis)
@@ -88,18 +93,23 @@ pub fn parse_memory(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (number, unit) = s.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| "is not a memory size; write a number with a unit, e.g. `1728m` or `2g`".to_string())?;
+    let n: u64 = number.parse().map_err(|_| {
+        "is not a memory size; write a number with a unit, e.g. `1728m` or `2g`".to_string()
+    })?;
     let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" | "bytes" => 1,
         "k" | "kb" | "kibibytes" => 1 << 10,
         "m" | "mb" | "mebibytes" => 1 << 20,
         "g" | "gb" | "gibibytes" => 1 << 30,
         "t" | "tb" | "tebibytes" => 1 << 40,
-        other => return Err(format!("has an unknown memory unit `{other}`; use b, k, m, g or t")),
+        other => {
+            return Err(format!(
+                "has an unknown memory unit `{other}`; use b, k, m, g or t"
+            ))
+        }
     };
-    n.checked_mul(factor).ok_or_else(|| "is too large".to_string())
+    n.checked_mul(factor)
+        .ok_or_else(|| "is too large".to_string())
 }
 
 pub fn parse_megabytes(s: &str) -> Result<u64, String> {
@@ -114,7 +124,10 @@ pub fn parse_megabytes(s: &str) -> Result<u64, String> {
 
 /// Splits a comma-separated list, trimming items and skipping empty ones.
 pub fn split_list(s: &str) -> Vec<&str> {
-    s.split(',').map(str::trim).filter(|x| !x.is_empty()).collect()
+    s.split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .collect()
 }
 
 /// `key:value,key:value` (host attribute constraints, labels). Every entry
@@ -190,7 +203,8 @@ pub fn parse_volumes(s: &str) -> Result<Vec<Volume>, String> {
             [h, c, m] => Volume {
                 host_path: Some(h.to_string()),
                 container_path: c.to_string(),
-                mode: volume_mode(m).ok_or_else(|| format!("volume `{item}`: mode `{m}` must be RO or RW"))?,
+                mode: volume_mode(m)
+                    .ok_or_else(|| format!("volume `{item}`: mode `{m}` must be RO or RW"))?,
             },
             _ => return Err(bad()),
         };
@@ -208,7 +222,10 @@ pub fn parse_zk_quorum(s: &str) -> Result<Vec<(String, u16)>, String> {
     if items.is_empty() {
         return Err("is empty; expected host:port,host:port".into());
     }
-    items.into_iter().map(|i| parse_host_port(i, Some(2181))).collect()
+    items
+        .into_iter()
+        .map(|i| parse_host_port(i, Some(2181)))
+        .collect()
 }
 
 /// The task id used to check host name patterns.
@@ -315,9 +332,14 @@ mod tests {
     fn key_value_lists() {
         assert_eq!(
             parse_key_colon_values("az:eu-west-1a, series:t2").unwrap(),
-            vec![("az".into(), "eu-west-1a".into()), ("series".into(), "t2".into())]
+            vec![
+                ("az".into(), "eu-west-1a".into()),
+                ("series".into(), "t2".into())
+            ]
         );
-        assert!(parse_key_colon_values("az:eu,rack").unwrap_err().contains("`rack`"));
+        assert!(parse_key_colon_values("az:eu,rack")
+            .unwrap_err()
+            .contains("`rack`"));
         assert_eq!(
             parse_key_equals_values("env=A=B,label=x").unwrap()[0],
             ("env".into(), "A=B".into())

@@ -54,10 +54,12 @@ pub fn parse(text: &Arc<Text>) -> (Vec<Pair>, Vec<Diagnostic>) {
         if let Some(&first) = seen.get(&key) {
             let first_line = pairs[first].key_span.line;
             diags.push(
-                Diagnostic::error(format!("duplicate key (first defined on line {first_line})"))
-                    .key(&key)
-                    .at(Some(&key_span))
-                    .hint("keep one definition; nested and dotted spellings of a key are the same key"),
+                Diagnostic::error(format!(
+                    "duplicate key (first defined on line {first_line})"
+                ))
+                .key(&key)
+                .at(Some(&key_span))
+                .hint("keep one definition; nested and dotted spellings of a key are the same key"),
             );
             return;
         }
@@ -110,7 +112,10 @@ pub fn parse(text: &Arc<Text>) -> (Vec<Pair>, Vec<Diagnostic>) {
                 Some(Frame::Map { prefix, pending }) => match pending.take() {
                     Some((key, _)) => {
                         let prefix = join(prefix, &key);
-                        stack.push(Frame::Map { prefix, pending: None });
+                        stack.push(Frame::Map {
+                            prefix,
+                            pending: None,
+                        });
                     }
                     None => {
                         diags.push(Diagnostic::error("a mapping cannot be a key").at(Some(&span)));
@@ -156,8 +161,10 @@ pub fn parse(text: &Arc<Text>) -> (Vec<Pair>, Vec<Diagnostic>) {
                 }
                 None => {
                     diags.push(
-                        Diagnostic::error("config.yaml must be a mapping of keys to values, not a list")
-                            .at(Some(&span)),
+                        Diagnostic::error(
+                            "config.yaml must be a mapping of keys to values, not a list",
+                        )
+                        .at(Some(&span)),
                     );
                     return (pairs, diags);
                 }
@@ -171,7 +178,14 @@ pub fn parse(text: &Arc<Text>) -> (Vec<Pair>, Vec<Diagnostic>) {
                 }) = stack.pop()
                 {
                     let value_span = first.unwrap_or_else(|| key_span.clone());
-                    push(&mut pairs, &mut diags, key, key_span, items.join(","), value_span);
+                    push(
+                        &mut pairs,
+                        &mut diags,
+                        key,
+                        key_span,
+                        items.join(","),
+                        value_span,
+                    );
                 }
             }
             Event::Scalar(value, style, _, _) => match stack.last_mut() {
@@ -189,7 +203,14 @@ pub fn parse(text: &Arc<Text>) -> (Vec<Pair>, Vec<Diagnostic>) {
                                     .hint("give it a value or remove it"),
                             );
                         } else {
-                            push(&mut pairs, &mut diags, key, key_span, value.to_string(), span);
+                            push(
+                                &mut pairs,
+                                &mut diags,
+                                key,
+                                key_span,
+                                value.to_string(),
+                                span,
+                            );
                         }
                     }
                 },
@@ -201,8 +222,10 @@ pub fn parse(text: &Arc<Text>) -> (Vec<Pair>, Vec<Diagnostic>) {
                 }
                 None => {
                     if !value.is_empty() {
-                        diags
-                            .push(Diagnostic::error("config.yaml must be a mapping of keys to values").at(Some(&span)));
+                        diags.push(
+                            Diagnostic::error("config.yaml must be a mapping of keys to values")
+                                .at(Some(&span)),
+                        );
                         return (pairs, diags);
                     }
                 }
@@ -247,7 +270,14 @@ mod tests {
         assert!(diags.is_empty(), "{diags:?}");
         let got: Vec<_> = pairs
             .iter()
-            .map(|p| (p.key.as_str(), p.value.as_str(), p.value_span.line, p.value_span.col))
+            .map(|p| {
+                (
+                    p.key.as_str(),
+                    p.value.as_str(),
+                    p.value_span.line,
+                    p.value_span.col,
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -276,7 +306,11 @@ mod tests {
     fn syntax_errors_have_a_position() {
         let (_, diags) = parse_str("a: b\n  c: [1, 2\n");
         assert!(diags[0].is_error());
-        assert!(diags[0].message.starts_with("invalid YAML"), "{}", diags[0].message);
+        assert!(
+            diags[0].message.starts_with("invalid YAML"),
+            "{}",
+            diags[0].message
+        );
         assert!(diags[0].span.is_some());
     }
 

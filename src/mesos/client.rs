@@ -49,7 +49,11 @@ pub enum MesosError {
     #[error("cannot reach the Mesos master at {url}: {message}")]
     Connect { url: String, message: String },
     #[error("the Mesos master at {url} is not available ({status}): {message}")]
-    Unavailable { url: String, status: u16, message: String },
+    Unavailable {
+        url: String,
+        status: u16,
+        message: String,
+    },
     #[error("more than {max} redirects from {url}; is a leading master elected?")]
     TooManyRedirects { url: String, max: usize },
     #[error("the Mesos master at {url} answered {status} to {call}: {message}")]
@@ -79,7 +83,9 @@ pub enum MesosError {
     Stream(String),
     #[error("the leading Mesos master changed")]
     LeaderChanged,
-    #[error("no leading Mesos master is known yet")]
+    #[error("the Mesos master at {url} is no longer the leader (it redirected {call})")]
+    NotLeader { url: String, call: &'static str },
+    #[error("the master detection ended without naming a leading Mesos master")]
     NoLeader,
     #[error("not subscribed to a Mesos master")]
     NotConnected,
@@ -99,7 +105,10 @@ impl MesosError {
     pub fn is_retryable(&self) -> bool {
         match self {
             MesosError::Rejected { status, .. } => matches!(status, 408 | 429) || *status >= 500,
-            MesosError::FrameworkRemoved { .. } | MesosError::Refused(_) | MesosError::Tls(_) => false,
+            MesosError::FrameworkRemoved { .. }
+            | MesosError::Refused(_)
+            | MesosError::Tls(_)
+            | MesosError::NoLeader => false,
             _ => true,
         }
     }
@@ -140,6 +149,41 @@ impl Default for ClientOptions {
     }
 }
 
+/// The HTTP(S) client every request to a master goes through: rustls, the
+/// configured CA, no automatic redirects (we follow 307 ourselves, because the
+/// leader's address is state we keep).
+pub(crate) fn http_client(options: &ClientOptions) -> Result<reqwest::Client, MesosError> {
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(options.connect_timeout)
+        .tcp_nodelay(true)
+        .http1_only();
+    if let Some(path) = &options.ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| MesosError::Tls(format!("cannot read CA file {}: {e}", path.display())))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            MesosError::Tls(format!(
+                "CA file {} holds no valid PEM certificate: {e}",
+                path.display()
+            ))
+        })?;
+        if certs.is_empty() {
+            return Err(MesosError::Tls(format!(
+                "CA file {} holds no certificate",
+                path.display()
+            )));
+        }
+        builder = builder.tls_built_in_root_certs(false);
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| MesosError::Tls(format!("cannot set up the HTTP client: {e}")))
+}
+
 /// The HTTP client of one framework: its identity and connection options.
 /// Cheap to clone.
 #[derive(Debug, Clone)]
@@ -151,38 +195,8 @@ pub struct Client {
 
 impl Client {
     pub fn new(settings: FrameworkSettings, options: ClientOptions) -> Result<Client, MesosError> {
-        let mut builder = reqwest::Client::builder()
-            .use_rustls_tls()
-            // 307 must be followed by us: the leader's address is state we keep.
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(options.connect_timeout)
-            .tcp_nodelay(true)
-            .http1_only();
-        if let Some(path) = &options.ca_file {
-            let pem = std::fs::read(path)
-                .map_err(|e| MesosError::Tls(format!("cannot read CA file {}: {e}", path.display())))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                MesosError::Tls(format!(
-                    "CA file {} holds no valid PEM certificate: {e}",
-                    path.display()
-                ))
-            })?;
-            if certs.is_empty() {
-                return Err(MesosError::Tls(format!(
-                    "CA file {} holds no certificate",
-                    path.display()
-                )));
-            }
-            builder = builder.tls_built_in_root_certs(false);
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        let http = builder
-            .build()
-            .map_err(|e| MesosError::Tls(format!("cannot set up the HTTP client: {e}")))?;
         Ok(Client {
-            http,
+            http: http_client(&options)?,
             settings,
             options,
         })
@@ -318,17 +332,22 @@ async fn post(
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("")
                     .to_string();
-                let next = resolve_location(&url, &location).ok_or_else(|| MesosError::BadRedirect {
-                    url: url.clone(),
-                    call,
-                    location: location.clone(),
-                })?;
+                let next =
+                    resolve_location(&url, &location).ok_or_else(|| MesosError::BadRedirect {
+                        url: url.clone(),
+                        call,
+                        location: location.clone(),
+                    })?;
                 tracing::info!(from = %url, to = %next, "following the redirect to the leading Mesos master");
                 url = next;
             }
             503 => {
                 let message = body_text(response).await;
-                return Err(MesosError::Unavailable { url, status, message });
+                return Err(MesosError::Unavailable {
+                    url,
+                    status,
+                    message,
+                });
             }
             _ => {
                 let message = body_text(response).await;
@@ -340,6 +359,9 @@ async fn post(
                 });
             }
         }
+    }
+    if max_redirects == 0 {
+        return Err(MesosError::NotLeader { url, call });
     }
     Err(MesosError::TooManyRedirects {
         url,
@@ -364,7 +386,11 @@ async fn body_text(response: reqwest::Response) -> String {
     let text = response
         .bytes()
         .await
-        .map(|b| String::from_utf8_lossy(&b[..b.len().min(1024)]).trim().to_string())
+        .map(|b| {
+            String::from_utf8_lossy(&b[..b.len().min(1024)])
+                .trim()
+                .to_string()
+        })
         .unwrap_or_default();
     if text.is_empty() {
         "(no message)".into()
@@ -600,7 +626,10 @@ impl DriverHandle {
 
     /// The framework id of the current subscription, if subscribed.
     pub fn framework_id(&self) -> Option<FrameworkId> {
-        self.caller.borrow().as_ref().and_then(|c| c.framework_id.clone())
+        self.caller
+            .borrow()
+            .as_ref()
+            .and_then(|c| c.framework_id.clone())
     }
 
     /// Ends [`Driver::run`] with [`DriverExit::Stopped`] (the framework stays
@@ -623,7 +652,11 @@ pub struct Driver {
 impl Driver {
     /// A driver for `client`'s framework; `framework_id` is the stored id of a
     /// previous run (failover) or `None` to register anew.
-    pub fn new(client: Client, master: MasterSource, framework_id: Option<FrameworkId>) -> (Driver, DriverHandle) {
+    pub fn new(
+        client: Client,
+        master: MasterSource,
+        framework_id: Option<FrameworkId>,
+    ) -> (Driver, DriverHandle) {
         let (caller_tx, caller_rx) = watch::channel(None);
         let (stop_tx, stop_rx) = watch::channel(false);
         let backoff = Backoff::new(client.options.backoff);
@@ -646,13 +679,19 @@ impl Driver {
     /// Runs until stopped, until `events` is closed, or until a failure that
     /// reconnecting cannot fix ([`MesosError::FrameworkRemoved`], a refused
     /// subscription, a 4xx answer to SUBSCRIBE).
-    pub async fn run(mut self, events: mpsc::Sender<SessionEvent>) -> Result<DriverExit, MesosError> {
+    pub async fn run(
+        mut self,
+        events: mpsc::Sender<SessionEvent>,
+    ) -> Result<DriverExit, MesosError> {
         let result = self.run_inner(&events).await;
         self.caller.send_replace(None);
         result
     }
 
-    async fn run_inner(&mut self, events: &mpsc::Sender<SessionEvent>) -> Result<DriverExit, MesosError> {
+    async fn run_inner(
+        &mut self,
+        events: &mpsc::Sender<SessionEvent>,
+    ) -> Result<DriverExit, MesosError> {
         loop {
             if *self.stop.borrow() {
                 return Ok(DriverExit::Stopped);
@@ -686,16 +725,25 @@ impl Driver {
 
     /// One subscription from SUBSCRIBE to its end. `Ok(exit)` ends the
     /// driver; `Err` is why the subscription ended.
-    async fn session(&mut self, events: &mpsc::Sender<SessionEvent>) -> Result<DriverExit, MesosError> {
-        let leader = self.master.borrow_and_update().clone();
-        let Some(leader) = leader else {
-            // Wait for a leader (or stop); the backoff paces the retries.
+    async fn session(
+        &mut self,
+        events: &mpsc::Sender<SessionEvent>,
+    ) -> Result<DriverExit, MesosError> {
+        // Wait for a leader without reporting a disconnect: not knowing one
+        // yet (ZooKeeper still answering) is not a lost connection.
+        let leader = loop {
+            if let Some(leader) = self.master.borrow_and_update().clone() {
+                break leader;
+            }
             tokio::select! {
-                _ = self.master.changed() => {}
-                _ = tokio::time::sleep(self.client.options.subscribe_timeout) => {}
+                changed = self.master.changed() => {
+                    if changed.is_err() {
+                        // The source is gone and never named a leader.
+                        return Err(MesosError::NoLeader);
+                    }
+                }
                 _ = self.stop.wait_for(|s| *s) => return Ok(DriverExit::Stopped),
             }
-            return Err(MesosError::NoLeader);
         };
         let mut subscription = tokio::select! {
             s = self.client.subscribe(&leader, self.framework_id.as_ref()) => s?,
@@ -724,7 +772,10 @@ impl Driver {
                 }
                 Event::Error(message) if message.contains(FRAMEWORK_REMOVED) => {
                     return Err(MesosError::FrameworkRemoved {
-                        framework_id: self.framework_id.clone().unwrap_or_else(|| FrameworkId::from("")),
+                        framework_id: self
+                            .framework_id
+                            .clone()
+                            .unwrap_or_else(|| FrameworkId::from("")),
                     });
                 }
                 Event::Error(message) => return Err(MesosError::Refused(message.clone())),
@@ -769,7 +820,10 @@ mod tests {
     fn api_url_forms() {
         assert_eq!(api_url("http://h:1"), "http://h:1/master/api/v1/scheduler");
         assert_eq!(api_url("http://h:1/"), "http://h:1/master/api/v1/scheduler");
-        assert_eq!(api_url("http://h:1/api/v1/scheduler"), "http://h:1/api/v1/scheduler");
+        assert_eq!(
+            api_url("http://h:1/api/v1/scheduler"),
+            "http://h:1/api/v1/scheduler"
+        );
     }
 
     #[test]

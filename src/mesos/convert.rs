@@ -42,9 +42,14 @@ pub(crate) fn event_from_pb(event: sched::Event) -> Result<Event, ProtocolError>
     };
     Ok(match kind {
         Type::Subscribed => {
-            let s = event.subscribed.ok_or_else(|| missing("SUBSCRIBED.subscribed"))?;
+            let s = event
+                .subscribed
+                .ok_or_else(|| missing("SUBSCRIBED.subscribed"))?;
             Event::Subscribed {
-                framework_id: FrameworkId(required(s.framework_id.value, "SUBSCRIBED.framework_id")?),
+                framework_id: FrameworkId(required(
+                    s.framework_id.value,
+                    "SUBSCRIBED.framework_id",
+                )?),
                 heartbeat_interval: s
                     .heartbeat_interval_seconds
                     .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
@@ -62,7 +67,11 @@ pub(crate) fn event_from_pb(event: sched::Event) -> Result<Event, ProtocolError>
                 .collect::<Result<_, _>>()?,
         ),
         Type::Rescind => Event::Rescind(OfferId(required(
-            event.rescind.ok_or_else(|| missing("RESCIND.rescind"))?.offer_id.value,
+            event
+                .rescind
+                .ok_or_else(|| missing("RESCIND.rescind"))?
+                .offer_id
+                .value,
             "RESCIND.offer_id",
         )?)),
         Type::Update => Event::Update(status_from_pb(
@@ -118,7 +127,9 @@ fn value_from_parts(
     use pb::value::Type;
     match Type::try_from(kind) {
         Ok(Type::Scalar) => Ok(Value::Scalar(
-            scalar.ok_or_else(|| missing(&format!("{what}.scalar")))?.value,
+            scalar
+                .ok_or_else(|| missing(&format!("{what}.scalar")))?
+                .value,
         )),
         Ok(Type::Ranges) => Ok(Value::Ranges(
             ranges
@@ -131,9 +142,15 @@ fn value_from_parts(
                 })
                 .collect(),
         )),
-        Ok(Type::Set) => Ok(Value::Set(set.ok_or_else(|| missing(&format!("{what}.set")))?.item)),
-        Ok(Type::Text) => Ok(Value::Text(text.ok_or_else(|| missing(&format!("{what}.text")))?.value)),
-        Err(_) => Err(ProtocolError(format!("{what} has unknown value type {kind}"))),
+        Ok(Type::Set) => Ok(Value::Set(
+            set.ok_or_else(|| missing(&format!("{what}.set")))?.item,
+        )),
+        Ok(Type::Text) => Ok(Value::Text(
+            text.ok_or_else(|| missing(&format!("{what}.text")))?.value,
+        )),
+        Err(_) => Err(ProtocolError(format!(
+            "{what} has unknown value type {kind}"
+        ))),
     }
 }
 
@@ -151,7 +168,10 @@ fn labels_from_pb(labels: Option<pb::Labels>) -> Vec<Label> {
         .unwrap_or_default()
 }
 
-fn reservation_from_pb(r: pb::resource::ReservationInfo, fallback_role: Option<String>) -> Reservation {
+fn reservation_from_pb(
+    r: pb::resource::ReservationInfo,
+    fallback_role: Option<String>,
+) -> Reservation {
     use pb::resource::reservation_info::Type;
     Reservation {
         kind: match r.r#type.and_then(|t| Type::try_from(t).ok()) {
@@ -260,10 +280,12 @@ pub(crate) fn status_from_pb(s: pb::TaskStatus) -> Result<TaskStatus, ProtocolEr
             .source
             .and_then(|v| pb::task_status::Source::try_from(v).ok())
             .map(|v| v.as_str_name().to_string()),
-        reason: s.reason.map(|v| match pb::task_status::Reason::try_from(v) {
-            Ok(r) => r.as_str_name().to_string(),
-            Err(_) => format!("REASON_{v}"),
-        }),
+        reason: s
+            .reason
+            .map(|v| match pb::task_status::Reason::try_from(v) {
+                Ok(r) => r.as_str_name().to_string(),
+                Err(_) => format!("REASON_{v}"),
+            }),
         agent_id: s.agent_id.map(|a| AgentId(a.value)),
         executor_id: s.executor_id.map(|e| ExecutorId(e.value)),
         timestamp: s.timestamp,
@@ -290,16 +312,25 @@ fn labels_to_pb(labels: &[Label]) -> Option<pb::Labels> {
 
 // `role` is deprecated in favour of `roles` (MULTI_ROLE); we leave it unset.
 #[allow(deprecated)]
-pub(crate) fn framework_info_to_pb(s: &FrameworkSettings, id: Option<&FrameworkId>) -> pb::FrameworkInfo {
+pub(crate) fn framework_info_to_pb(
+    s: &FrameworkSettings,
+    id: Option<&FrameworkId>,
+) -> pb::FrameworkInfo {
     use pb::framework_info::capability::Type as Cap;
-    let mut caps = vec![Cap::MultiRole, Cap::ReservationRefinement, Cap::TaskKillingState];
+    let mut caps = vec![
+        Cap::MultiRole,
+        Cap::ReservationRefinement,
+        Cap::TaskKillingState,
+    ];
     if s.gpu_resources {
         caps.push(Cap::GpuResources);
     }
     pb::FrameworkInfo {
         user: s.user.clone(),
         name: s.name.clone(),
-        id: id.map(|id| pb::FrameworkId { value: id.0.clone() }),
+        id: id.map(|id| pb::FrameworkId {
+            value: id.0.clone(),
+        }),
         failover_timeout: Some(s.failover_timeout.as_secs_f64()),
         checkpoint: Some(s.checkpoint),
         role: None,
@@ -309,7 +340,9 @@ pub(crate) fn framework_info_to_pb(s: &FrameworkSettings, id: Option<&FrameworkI
         webui_url: s.webui_url.clone(),
         capabilities: caps
             .into_iter()
-            .map(|c| pb::framework_info::Capability { r#type: Some(c as i32) })
+            .map(|c| pb::framework_info::Capability {
+                r#type: Some(c as i32),
+            })
             .collect(),
         labels: labels_to_pb(&s.labels),
     }
@@ -319,16 +352,23 @@ pub(crate) fn resource_to_pb(r: &Resource) -> pb::Resource {
     use pb::value::Type;
     let mut out = pb::Resource {
         name: r.name.clone(),
-        allocation_info: r.allocation_role.as_ref().map(|role| pb::resource::AllocationInfo {
-            role: Some(role.clone()),
-        }),
+        allocation_info: r
+            .allocation_role
+            .as_ref()
+            .map(|role| pb::resource::AllocationInfo {
+                role: Some(role.clone()),
+            }),
         reservations: r
             .reservations
             .iter()
             .map(|x| pb::resource::ReservationInfo {
                 r#type: match x.kind {
-                    ReservationKind::Static => Some(pb::resource::reservation_info::Type::Static as i32),
-                    ReservationKind::Dynamic => Some(pb::resource::reservation_info::Type::Dynamic as i32),
+                    ReservationKind::Static => {
+                        Some(pb::resource::reservation_info::Type::Static as i32)
+                    }
+                    ReservationKind::Dynamic => {
+                        Some(pb::resource::reservation_info::Type::Dynamic as i32)
+                    }
                     ReservationKind::Unknown => None,
                 },
                 role: x.role.clone(),
@@ -363,7 +403,9 @@ pub(crate) fn resource_to_pb(r: &Resource) -> pb::Resource {
         }
         Value::Set(items) => {
             out.r#type = Type::Set as i32;
-            out.set = Some(pb::value::Set { item: items.clone() });
+            out.set = Some(pb::value::Set {
+                item: items.clone(),
+            });
         }
         // Resources are never text; Mesos' validation will say so.
         Value::Text(_) => out.r#type = Type::Text as i32,
@@ -380,7 +422,9 @@ fn duration_to_pb(d: Duration) -> pb::DurationInfo {
 fn image_to_pb(name: &str) -> pb::Image {
     pb::Image {
         r#type: pb::image::Type::Docker as i32,
-        docker: Some(pb::image::Docker { name: name.to_string() }),
+        docker: Some(pb::image::Docker {
+            name: name.to_string(),
+        }),
         cached: None,
     }
 }
@@ -501,8 +545,71 @@ pub(crate) fn task_to_pb(t: &TaskInfo) -> pb::TaskInfo {
     }
 }
 
+fn value_type(v: &Value) -> pb::value::Type {
+    match v {
+        Value::Scalar(_) => pb::value::Type::Scalar,
+        Value::Ranges(_) => pb::value::Type::Ranges,
+        Value::Set(_) => pb::value::Type::Set,
+        Value::Text(_) => pb::value::Type::Text,
+    }
+}
+
+/// Offers as the master would send them (used by fakes and benchmarks).
+pub(crate) fn offers_event(offers: &[Offer]) -> sched::Event {
+    let offers = offers
+        .iter()
+        .map(|o| pb::Offer {
+            id: pb::OfferId {
+                value: o.id.0.clone(),
+            },
+            framework_id: pb::FrameworkId {
+                value: o.framework_id.0.clone(),
+            },
+            agent_id: pb::AgentId {
+                value: o.agent_id.0.clone(),
+            },
+            hostname: o.hostname.clone(),
+            resources: o.resources.iter().map(resource_to_pb).collect(),
+            attributes: o
+                .attributes
+                .iter()
+                .map(|a| {
+                    let r = resource_to_pb(&Resource::with_value(a.name.clone(), a.value.clone()));
+                    pb::Attribute {
+                        name: a.name.clone(),
+                        r#type: value_type(&a.value) as i32,
+                        scalar: r.scalar,
+                        ranges: r.ranges,
+                        set: r.set,
+                        text: match &a.value {
+                            Value::Text(t) => Some(pb::value::Text { value: t.clone() }),
+                            _ => None,
+                        },
+                    }
+                })
+                .collect(),
+            allocation_info: o
+                .allocation_role
+                .as_ref()
+                .map(|role| pb::resource::AllocationInfo {
+                    role: Some(role.clone()),
+                }),
+            ..Default::default()
+        })
+        .collect();
+    sched::Event {
+        r#type: Some(sched::event::Type::Offers as i32),
+        offers: Some(sched::event::Offers { offers }),
+        ..Default::default()
+    }
+}
+
 fn offer_ids(ids: &[OfferId]) -> Vec<pb::OfferId> {
-    ids.iter().map(|id| pb::OfferId { value: id.0.clone() }).collect()
+    ids.iter()
+        .map(|id| pb::OfferId {
+            value: id.0.clone(),
+        })
+        .collect()
 }
 
 fn filters(refuse_seconds: Option<f64>) -> Option<pb::Filters> {
@@ -511,9 +618,14 @@ fn filters(refuse_seconds: Option<f64>) -> Option<pb::Filters> {
     })
 }
 
-pub(crate) fn subscribe_call(settings: &FrameworkSettings, framework_id: Option<&FrameworkId>) -> sched::Call {
+pub(crate) fn subscribe_call(
+    settings: &FrameworkSettings,
+    framework_id: Option<&FrameworkId>,
+) -> sched::Call {
     sched::Call {
-        framework_id: framework_id.map(|id| pb::FrameworkId { value: id.0.clone() }),
+        framework_id: framework_id.map(|id| pb::FrameworkId {
+            value: id.0.clone(),
+        }),
         r#type: Some(sched::call::Type::Subscribe as i32),
         subscribe: Some(sched::call::Subscribe {
             framework_info: framework_info_to_pb(settings, framework_id),
@@ -565,11 +677,15 @@ pub(crate) fn call_to_pb(call: &Call, framework_id: &FrameworkId) -> sched::Call
             Type::Decline
         }
         Call::Revive { roles } => {
-            out.revive = Some(call::Revive { roles: roles.clone() });
+            out.revive = Some(call::Revive {
+                roles: roles.clone(),
+            });
             Type::Revive
         }
         Call::Suppress { roles } => {
-            out.suppress = Some(call::Suppress { roles: roles.clone() });
+            out.suppress = Some(call::Suppress {
+                roles: roles.clone(),
+            });
             Type::Suppress
         }
         Call::Kill {
@@ -581,7 +697,9 @@ pub(crate) fn call_to_pb(call: &Call, framework_id: &FrameworkId) -> sched::Call
                 task_id: pb::TaskId {
                     value: task_id.0.clone(),
                 },
-                agent_id: agent_id.as_ref().map(|a| pb::AgentId { value: a.0.clone() }),
+                agent_id: agent_id
+                    .as_ref()
+                    .map(|a| pb::AgentId { value: a.0.clone() }),
                 kill_policy: grace_period.map(|d| pb::KillPolicy {
                     grace_period: Some(duration_to_pb(d)),
                 }),
@@ -596,7 +714,10 @@ pub(crate) fn call_to_pb(call: &Call, framework_id: &FrameworkId) -> sched::Call
                         task_id: pb::TaskId {
                             value: t.task_id.0.clone(),
                         },
-                        agent_id: t.agent_id.as_ref().map(|a| pb::AgentId { value: a.0.clone() }),
+                        agent_id: t
+                            .agent_id
+                            .as_ref()
+                            .map(|a| pb::AgentId { value: a.0.clone() }),
                     })
                     .collect(),
             });
@@ -719,6 +840,41 @@ mod tests {
     }
 
     #[test]
+    fn offers_round_trip_through_the_wire_format() {
+        let mut cpus = Resource::scalar("cpus", 4.0);
+        cpus.allocation_role = Some("*".into());
+        let offer = Offer {
+            id: OfferId::from("o1"),
+            framework_id: FrameworkId::from("fw"),
+            agent_id: AgentId::from("a1"),
+            hostname: "agent1".into(),
+            resources: vec![
+                cpus,
+                Resource::ranges(
+                    "ports",
+                    vec![Range {
+                        begin: 31000,
+                        end: 32000,
+                    }],
+                ),
+            ],
+            attributes: vec![
+                Attribute {
+                    name: "rack".into(),
+                    value: Value::Text("r1".into()),
+                },
+                Attribute {
+                    name: "level".into(),
+                    value: Value::Scalar(2.0),
+                },
+            ],
+            allocation_role: Some("*".into()),
+        };
+        let bytes = offers_event(std::slice::from_ref(&offer)).encode_to_vec();
+        assert_eq!(decode_event(&bytes).unwrap(), Event::Offers(vec![offer]));
+    }
+
+    #[test]
     fn legacy_master_ip_is_decoded() {
         let m = master_from_pb(pb::MasterInfo {
             id: "m".into(),
@@ -742,7 +898,10 @@ mod tests {
         );
         assert_eq!(c.r#type, Some(sched::call::Type::Decline as i32));
         assert_eq!(c.framework_id.unwrap().value, "fw");
-        assert_eq!(c.decline.unwrap().filters.unwrap().refuse_seconds, Some(30.0));
+        assert_eq!(
+            c.decline.unwrap().filters.unwrap().refuse_seconds,
+            Some(30.0)
+        );
         let c = call_to_pb(&Call::Reconcile { tasks: vec![] }, &fw);
         assert!(c.reconcile.unwrap().tasks.is_empty());
     }

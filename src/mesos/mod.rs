@@ -8,13 +8,44 @@
 //!   stable period.
 //! * [`client`]: one subscription (SUBSCRIBE stream + calls) and the
 //!   reconnecting [`client::Driver`] the appmaster runs.
+//! * [`detector`]: `mesos.master` to the leading master, following the
+//!   ZooKeeper group for `zk://` masters.
+//! * [`operator`]: a summary of a master's `/master/state` for operators.
+//!
+//! How the appmaster drives it: build [`FrameworkSettings`] from the
+//! configuration, [`detector::spawn_detector`] for the `mesos.master` spec,
+//! [`client::Client::new`], then [`client::Driver::new`] with the stored
+//! framework id (or `None`) and spawn [`client::Driver::run`]. Events arrive as
+//! [`client::SessionEvent`]s (every re-subscription starts with
+//! `Event::Subscribed`: reconcile then); calls go through the
+//! [`client::DriverHandle`]. `Err(MesosError::FrameworkRemoved)` from `run`
+//! means: clear the stored framework id and register anew.
 
 pub mod backoff;
 pub mod client;
 mod convert;
+pub mod detector;
+pub mod operator;
 mod proto;
 pub mod recordio;
 pub mod types;
 
 pub use convert::ProtocolError;
 pub use types::*;
+
+/// Wire-format helpers for fakes and benchmarks outside `src/mesos/`; they
+/// take and give bytes and domain types only, never generated types.
+#[doc(hidden)]
+pub mod testing {
+    use prost::Message;
+
+    /// An OFFERS event, protobuf-encoded as a master sends it (one record body).
+    pub fn encode_offers_event(offers: &[super::Offer]) -> Vec<u8> {
+        super::convert::offers_event(offers).encode_to_vec()
+    }
+
+    /// Decodes one record body into an event.
+    pub fn decode_event(bytes: &[u8]) -> Result<super::Event, super::ProtocolError> {
+        super::convert::decode_event(bytes)
+    }
+}

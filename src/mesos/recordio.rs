@@ -66,7 +66,10 @@ impl Decoder {
     /// A decoder that refuses records longer than `max_record` bytes.
     pub fn new(max_record: usize) -> Self {
         Decoder {
-            state: State::Header { value: 0, digits: 0 },
+            state: State::Header {
+                value: 0,
+                digits: 0,
+            },
             buf: BytesMut::new(),
             max: max_record,
         }
@@ -85,7 +88,10 @@ impl Decoder {
         loop {
             match self.state.clone() {
                 State::Failed(e) => return Err(e),
-                State::Header { mut value, mut digits } => {
+                State::Header {
+                    mut value,
+                    mut digits,
+                } => {
                     while self.buf.has_remaining() {
                         let byte = self.buf.get_u8();
                         match byte {
@@ -96,7 +102,12 @@ impl Decoder {
                                     .and_then(|v| v.checked_add(u64::from(byte - b'0')))
                                 {
                                     Some(v) if v <= self.max as u64 => v,
-                                    Some(v) => return self.fail(RecordIoError::TooLarge { len: v, max: self.max }),
+                                    Some(v) => {
+                                        return self.fail(RecordIoError::TooLarge {
+                                            len: v,
+                                            max: self.max,
+                                        })
+                                    }
                                     None => {
                                         return self.fail(RecordIoError::TooLarge {
                                             len: u64::MAX,
@@ -133,7 +144,10 @@ impl Decoder {
                         return Ok(None);
                     }
                     let record = self.buf.split_to(len).freeze();
-                    self.state = State::Header { value: 0, digits: 0 };
+                    self.state = State::Header {
+                        value: 0,
+                        digits: 0,
+                    };
                     return Ok(Some(record));
                 }
             }
@@ -250,11 +264,17 @@ mod tests {
         // Without the newline yet: the digits alone already exceed it.
         let mut d = Decoder::new(100);
         d.feed(b"1000");
-        assert!(matches!(d.next_record(), Err(RecordIoError::TooLarge { .. })));
+        assert!(matches!(
+            d.next_record(),
+            Err(RecordIoError::TooLarge { .. })
+        ));
         // u64 overflow is also just "too large".
         let mut d = Decoder::new(usize::MAX);
         d.feed(b"99999999999999999999999\n");
-        assert!(matches!(d.next_record(), Err(RecordIoError::TooLarge { .. })));
+        assert!(matches!(
+            d.next_record(),
+            Err(RecordIoError::TooLarge { .. })
+        ));
         // Endless leading zeros.
         let mut d = Decoder::new(100);
         d.feed(&[b'0'; 64]);
@@ -267,7 +287,10 @@ mod tests {
         d.feed(b"10\nabc");
         assert_eq!(d.next_record().unwrap(), None);
         assert!(d.is_mid_record());
-        assert_eq!(d.finish().unwrap_err(), RecordIoError::Truncated { missing: 7 });
+        assert_eq!(
+            d.finish().unwrap_err(),
+            RecordIoError::Truncated { missing: 7 }
+        );
         let mut d = Decoder::default();
         d.feed(b"12");
         assert_eq!(d.next_record().unwrap(), None);

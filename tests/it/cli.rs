@@ -31,7 +31,10 @@ fn run(args: &[&str]) -> (i32, String, String) {
 fn example_configuration_validates() {
     let (code, out, err) = run(&["validate-conf", "--conf-dir", "examples/conf"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("examples/conf/flink-conf.yaml: ok, 1 warning(s)"), "{out}");
+    assert!(
+        out.contains("examples/conf/flink-conf.yaml: ok, 1 warning(s)"),
+        "{out}"
+    );
     let (code, out, err) = run(&[
         "validate-conf",
         "--conf-dir",
@@ -53,7 +56,9 @@ fn errors_exit_1_with_locations_and_json() {
     let (code, out, _) = run(&["validate-conf", "--conf-dir", conf]);
     assert_eq!(code, 1);
     assert!(
-        out.contains("flink-conf.yaml:2:22: error: `mesos.initial-tasks`: `many` is not a whole number"),
+        out.contains(
+            "flink-conf.yaml:2:22: error: `mesos.initial-tasks`: `many` is not a whole number"
+        ),
         "{out}"
     );
     assert!(
@@ -73,7 +78,12 @@ fn errors_exit_1_with_locations_and_json() {
             d["line"].as_u64(),
             d["column"].as_u64()
         ),
-        (Some("error"), Some("mesos.initial-tasks"), Some(2), Some(22))
+        (
+            Some("error"),
+            Some("mesos.initial-tasks"),
+            Some(2),
+            Some(22)
+        )
     );
     assert!(d["file"].as_str().unwrap().ends_with("flink-conf.yaml"));
     assert!(d["hint"].as_str().unwrap().contains("whole number"));
@@ -118,14 +128,24 @@ fn config_show_lists_sources_and_masks_secrets() {
     )
     .unwrap();
     let out = bin()
-        .args(["config", "show", "--output", "json", "-Drest.port=9999", "--conf-dir"])
+        .args([
+            "config",
+            "show",
+            "--output",
+            "json",
+            "-Drest.port=9999",
+            "--conf-dir",
+        ])
         .arg(dir.path())
         .env("FLINK_MESOS_FRAMEWORK_SECRET", "s3cr3t-value")
         .output()
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(!text.contains("hunter2") && !text.contains("s3cr3t-value"), "{text}");
+    assert!(
+        !text.contains("hunter2") && !text.contains("s3cr3t-value"),
+        "{text}"
+    );
     let rows: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
     let row = |k: &str| {
         rows.iter()
@@ -139,7 +159,10 @@ fn config_show_lists_sources_and_masks_secrets() {
         .unwrap()
         .ends_with("flink-conf.yaml:1"));
     assert_eq!(row("rest.port")["source"], "-D");
-    assert_eq!(row("mesos.resourcemanager.framework.secret")["value"], "******");
+    assert_eq!(
+        row("mesos.resourcemanager.framework.secret")["value"],
+        "******"
+    );
     assert_eq!(
         row("mesos.resourcemanager.framework.secret")["source"],
         "env FLINK_MESOS_FRAMEWORK_SECRET"
@@ -160,7 +183,11 @@ fn a_closed_pipe_is_not_an_error() {
     drop(child.stdout.take()); // the reader goes away at once
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -178,7 +205,10 @@ fn drop_in_scripts_forward_every_argument() {
             .unwrap();
         assert!(out.status.success(), "{script}");
         let help = String::from_utf8_lossy(&out.stdout);
-        assert!(help.contains(&format!("Usage: flink-mesos {sub}")), "{script}: {help}");
+        assert!(
+            help.contains(&format!("Usage: flink-mesos {sub}")),
+            "{script}: {help}"
+        );
     }
     // The seed's example flags reach the subcommand unchanged.
     let out = Command::new("commands/mesos-appmaster.sh")

@@ -45,7 +45,12 @@ fn completions_are_current() {
         let mut buf = Vec::new();
         write_completions(*shell, &mut buf).unwrap();
         assert!(buf.len() > 200, "{shell} completion is suspiciously small");
-        if let Err(e) = check(&root().join("completions").join(completion_file_name(*shell)), &buf) {
+        if let Err(e) = check(
+            &root()
+                .join("completions")
+                .join(completion_file_name(*shell)),
+            &buf,
+        ) {
             problems.push(e);
         }
     }
@@ -62,7 +67,10 @@ fn man_pages_are_current_and_cover_every_subcommand() {
         "flink-mesos-validate-conf.1",
         "flink-mesos-config-show.1",
     ] {
-        assert!(names.contains(&expected), "no man page {expected} in {names:?}");
+        assert!(
+            names.contains(&expected),
+            "no man page {expected} in {names:?}"
+        );
     }
     let mut problems = Vec::new();
     for (name, page) in &pages {
@@ -85,7 +93,10 @@ fn help_reference() -> String {
     fn walk(cmd: &mut clap::Command, path: &str, out: &mut String) {
         let mut cmd = cmd.clone().term_width(100);
         let help = cmd.render_long_help().to_string();
-        out.push_str(&format!("## `{path} --help`\n\n```text\n{}\n```\n\n", help.trim_end()));
+        out.push_str(&format!(
+            "## `{path} --help`\n\n```text\n{}\n```\n\n",
+            help.trim_end()
+        ));
         let subs: Vec<clap::Command> = cmd.get_subcommands().cloned().collect();
         for mut sub in subs {
             let name = format!("{path} {}", sub.get_name());
@@ -138,5 +149,10 @@ fn readme_configuration_reference_is_current() {
             def.key
         );
     }
-    report(check(&path, expected.as_bytes()).err().into_iter().collect());
+    report(
+        check(&path, expected.as_bytes())
+            .err()
+            .into_iter()
+            .collect(),
+    );
 }

@@ -6,5 +6,6 @@ mod generated;
 mod marathon;
 mod mesos;
 mod mesos_faults;
+mod mesos_zk;
 mod support;
 mod validate;

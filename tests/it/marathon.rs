@@ -63,9 +63,13 @@ fn conf_dir(content: &str) -> tempfile::TempDir {
 
 /// Runs marathon-json and returns the parsed definition (asserting success).
 fn generate(args: &[&str], env: &[(&str, &str)]) -> (Value, Run) {
-    let r = run(bin().arg("marathon-json").args(args).envs(env.iter().copied()));
+    let r = run(bin()
+        .arg("marathon-json")
+        .args(args)
+        .envs(env.iter().copied()));
     assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.out, r.err);
-    let app: Value = serde_json::from_str(&r.out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", r.out));
+    let app: Value =
+        serde_json::from_str(&r.out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", r.out));
     (app, r)
 }
 
@@ -75,15 +79,21 @@ fn updating() -> bool {
 
 /// Compares the pretty JSON with the committed snapshot (or writes it).
 fn snapshot(name: &str, app: &Value) {
-    let path = root().join("tests/it/snapshots/marathon").join(format!("{name}.json"));
+    let path = root()
+        .join("tests/it/snapshots/marathon")
+        .join(format!("{name}.json"));
     let text = format!("{}\n", serde_json::to_string_pretty(app).unwrap());
     if updating() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &text).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("{} is missing; run with FLINK_MESOS_UPDATE_GENERATED=1", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing; run with FLINK_MESOS_UPDATE_GENERATED=1",
+            path.display()
+        )
+    });
     assert_eq!(
         text,
         expected,
@@ -144,10 +154,14 @@ fn marathon_violations(app: &Value) -> Vec<String> {
         "unreachableStrategy",
     ];
     unknown_keys(&mut v, "", obj, &known);
-    let path_id = regex::Regex::new(r"^(\/?((\.{2})|([a-z0-9][a-z0-9\-.]*[a-z0-9]+)|([a-z0-9]*))($|\/))+$").unwrap();
+    let path_id =
+        regex::Regex::new(r"^(\/?((\.{2})|([a-z0-9][a-z0-9\-.]*[a-z0-9]+)|([a-z0-9]*))($|\/))+$")
+            .unwrap();
     match obj.get("id").and_then(Value::as_str) {
         None => v.push("`id` is required and must be a string".into()),
-        Some(id) if id.is_empty() || !path_id.is_match(id) => v.push(format!("`id` `{id}` does not match PathId")),
+        Some(id) if id.is_empty() || !path_id.is_match(id) => {
+            v.push(format!("`id` `{id}` does not match PathId"))
+        }
         _ => {}
     }
     if obj.contains_key("cmd") && obj.contains_key("args") {
@@ -234,10 +248,16 @@ fn marathon_violations(app: &Value) -> Vec<String> {
         }
     }
     if let Some(cmd) = obj.get("cmd").and_then(Value::as_str) {
-        for m in regex::Regex::new(r"\$PORT(\d+)").unwrap().captures_iter(cmd) {
+        for m in regex::Regex::new(r"\$PORT(\d+)")
+            .unwrap()
+            .captures_iter(cmd)
+        {
             let n: usize = m[1].parse().unwrap();
             if n >= ports.len() {
-                v.push(format!("cmd uses $PORT{n} but only {} ports are declared", ports.len()));
+                v.push(format!(
+                    "cmd uses $PORT{n} but only {} ports are declared",
+                    ports.len()
+                ));
             }
         }
     }
@@ -263,7 +283,12 @@ fn marathon_violations(app: &Value) -> Vec<String> {
             "timeoutSeconds",
             "delaySeconds",
         ];
-        unknown_keys(&mut v, &at, hc.as_object().unwrap_or(&Default::default()), &keys);
+        unknown_keys(
+            &mut v,
+            &at,
+            hc.as_object().unwrap_or(&Default::default()),
+            &keys,
+        );
         let protocols = [
             "HTTP",
             "HTTPS",
@@ -288,7 +313,13 @@ fn marathon_violations(app: &Value) -> Vec<String> {
         ] {
             integer(&mut v, app, &format!("{at}/{k}"), 0, i64::MAX);
         }
-        integer(&mut v, app, &format!("{at}/portIndex"), 0, ports.len() as i64 - 1);
+        integer(
+            &mut v,
+            app,
+            &format!("{at}/portIndex"),
+            0,
+            ports.len() as i64 - 1,
+        );
     }
     match obj.get("upgradeStrategy") {
         Some(u) => {
@@ -305,9 +336,21 @@ fn marathon_violations(app: &Value) -> Vec<String> {
         }
         None => v.push("upgradeStrategy is required for an appmaster (never two at once)".into()),
     }
-    let operators = ["UNIQUE", "CLUSTER", "GROUP_BY", "LIKE", "UNLIKE", "MAX_PER", "IS"];
-    for c in obj.get("constraints").and_then(Value::as_array).into_iter().flatten() {
-        let parts: Vec<&str> = c.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let operators = [
+        "UNIQUE", "CLUSTER", "GROUP_BY", "LIKE", "UNLIKE", "MAX_PER", "IS",
+    ];
+    for c in obj
+        .get("constraints")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let parts: Vec<&str> = c
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
         let ok = c.as_array().is_some_and(|a| a.len() == parts.len())
             && (2..=3).contains(&parts.len())
             && operators.contains(&parts[1]);
@@ -323,7 +366,10 @@ fn marathon_violations(app: &Value) -> Vec<String> {
             c.as_object().unwrap_or(&Default::default()),
             &keys,
         );
-        if !matches!(c.get("type").and_then(Value::as_str), Some("MESOS" | "DOCKER")) {
+        if !matches!(
+            c.get("type").and_then(Value::as_str),
+            Some("MESOS" | "DOCKER")
+        ) {
             v.push("/container/type must be MESOS or DOCKER".into());
         }
         if let Some(d) = c.get("docker") {
@@ -342,16 +388,26 @@ fn marathon_violations(app: &Value) -> Vec<String> {
                 d.as_object().unwrap_or(&Default::default()),
                 &keys,
             );
-            if d.get("image").and_then(Value::as_str).is_none_or(str::is_empty) {
+            if d.get("image")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
                 v.push("/container/docker/image must be a non-empty string".into());
             }
             if !d.get("forcePullImage").is_none_or(Value::is_boolean) {
                 v.push("/container/docker/forcePullImage must be a boolean".into());
             }
-            for p in d.get("parameters").and_then(Value::as_array).into_iter().flatten() {
+            for p in d
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let ok = p.as_object().is_some_and(|o| {
                     o.len() == 2
-                        && o.get("key").and_then(Value::as_str).is_some_and(|k| !k.is_empty())
+                        && o.get("key")
+                            .and_then(Value::as_str)
+                            .is_some_and(|k| !k.is_empty())
                         && o.get("value").is_some_and(Value::is_string)
                 });
                 if !ok {
@@ -359,13 +415,20 @@ fn marathon_violations(app: &Value) -> Vec<String> {
                 }
             }
         }
-        for vol in c.get("volumes").and_then(Value::as_array).into_iter().flatten() {
+        for vol in c
+            .get("volumes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let ok = vol.as_object().is_some_and(|o| {
                 o.len() == 3
                     && o.get("containerPath")
                         .and_then(Value::as_str)
                         .is_some_and(|p| !p.is_empty())
-                    && o.get("hostPath").and_then(Value::as_str).is_some_and(|p| !p.is_empty())
+                    && o.get("hostPath")
+                        .and_then(Value::as_str)
+                        .is_some_and(|p| !p.is_empty())
                     && matches!(o.get("mode").and_then(Value::as_str), Some("RO" | "RW"))
             });
             if !ok {
@@ -376,7 +439,12 @@ fn marathon_violations(app: &Value) -> Vec<String> {
     v
 }
 
-fn unknown_keys(v: &mut Vec<String>, at: &str, obj: &serde_json::Map<String, Value>, known: &[&str]) {
+fn unknown_keys(
+    v: &mut Vec<String>,
+    at: &str,
+    obj: &serde_json::Map<String, Value>,
+    known: &[&str],
+) {
     for k in obj.keys() {
         if !known.contains(&k.as_str()) {
             v.push(format!("{at}/{k} is not a known property"));
@@ -404,7 +472,9 @@ fn integer(v: &mut Vec<String>, app: &Value, at: &str, min: i64, max: i64) {
 
 fn string_map(v: &mut Vec<String>, app: &Value, at: &str) {
     if let Some(x) = app.pointer(at) {
-        let ok = x.as_object().is_some_and(|o| o.values().all(Value::is_string));
+        let ok = x
+            .as_object()
+            .is_some_and(|o| o.values().all(Value::is_string));
         if !ok {
             v.push(format!("{at} must map strings to strings"));
         }
@@ -509,7 +579,11 @@ fn appmaster_args(cmd: &str, env: &[(&str, &str)]) -> Vec<String> {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     let mut args: Vec<String> = text.split('\0').map(String::from).collect();
-    assert_eq!(args.pop().as_deref(), Some(""), "output not NUL-terminated: {text:?}");
+    assert_eq!(
+        args.pop().as_deref(),
+        Some(""),
+        "output not NUL-terminated: {text:?}"
+    );
     args
 }
 
@@ -521,8 +595,12 @@ fn assert_appmaster_accepts(args: &[String]) {
         .into_iter()
         .map(String::from)
         .chain(args.iter().cloned());
-    let cli = flink_mesos::cli::Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{args:?}: {e}"));
-    assert!(matches!(cli.command, flink_mesos::cli::Command::Appmaster(_)));
+    let cli =
+        flink_mesos::cli::Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    assert!(matches!(
+        cli.command,
+        flink_mesos::cli::Command::Appmaster(_)
+    ));
     let props: Vec<String> = args
         .iter()
         .filter_map(|a| a.strip_prefix("-D"))
@@ -567,18 +645,31 @@ fn seed_example() {
     assert_eq!(app["id"], "flink");
     // The fixed ports become Marathon's; the operator is told.
     assert!(
-        r.err
-            .contains("`jobmanager.rpc.port` from -D is replaced by the port Marathon assigns (`$PORT1`"),
+        r.err.contains(
+            "`jobmanager.rpc.port` from -D is replaced by the port Marathon assigns (`$PORT1`"
+        ),
         "{}",
         r.err
     );
-    assert!(r.err.contains("`jobmanager.web.port` from -D is replaced"), "{}", r.err);
-    assert!(r.err.contains("note: high availability is not configured"), "{}", r.err);
+    assert!(
+        r.err.contains("`jobmanager.web.port` from -D is replaced"),
+        "{}",
+        r.err
+    );
+    assert!(
+        r.err.contains("note: high availability is not configured"),
+        "{}",
+        r.err
+    );
 
     let tmp = tempfile::tempdir().unwrap();
     let home = fake_flink_home(tmp.path(), "flink home");
     let got = appmaster_args(cmd_of(&app), &[("FLINK_HOME", home.to_str().unwrap())]);
-    let mut expected: Vec<&str> = seed_props.iter().copied().filter(|p| !p.contains(".port=")).collect();
+    let mut expected: Vec<&str> = seed_props
+        .iter()
+        .copied()
+        .filter(|p| !p.contains(".port="))
+        .collect();
     expected.sort();
     expected.extend(PORT_ARGS);
     assert_eq!(got, expected);
@@ -609,7 +700,10 @@ fn docker_configuration() {
     let tmp = tempfile::tempdir().unwrap();
     let got = appmaster_args(
         cmd_of(&app),
-        &[("FLINK_HOME", fake_flink_home(tmp.path(), "f").to_str().unwrap())],
+        &[(
+            "FLINK_HOME",
+            fake_flink_home(tmp.path(), "f").to_str().unwrap(),
+        )],
     );
     let mut expected = vec!["-Dmesos.master=zk://zk1:2181/mesos"];
     expected.extend(PORT_ARGS);
@@ -704,7 +798,9 @@ fn ha_configuration() {
 /// newlines and non-ASCII reach the appmaster byte for byte.
 #[test]
 fn awkward_values_arrive_intact() {
-    let conf = conf_dir("mesos.master: m:5050\nmesos.resourcemanager.framework.name: Team's \"Flink\" $1\n");
+    let conf = conf_dir(
+        "mesos.master: m:5050\nmesos.resourcemanager.framework.name: Team's \"Flink\" $1\n",
+    );
     let awkward = [
         "env.java.opts=-Dlog.file=\"/var/log/a b.log\" -Dx='y'",
         "mesos.resourcemanager.tasks.bootstrap-cmd=echo $HOME `id` $(id) && ls *; exit 0",
@@ -716,7 +812,10 @@ fn awkward_values_arrive_intact() {
         "my.tilde=~root",
         "my.quote='",
     ];
-    let mut args = vec!["--conf-dir".to_string(), conf.path().to_str().unwrap().to_string()];
+    let mut args = vec![
+        "--conf-dir".to_string(),
+        conf.path().to_str().unwrap().to_string(),
+    ];
     args.extend(awkward.iter().map(|a| format!("-D{a}")));
     let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let (app, _) = generate(&arg_refs, &[("FLINK_PROPERTIES", "my.from-env: x y $z")]);
@@ -727,7 +826,8 @@ fn awkward_values_arrive_intact() {
     let tmp = tempfile::tempdir().unwrap();
     let home = fake_flink_home(tmp.path(), "it's a $HOME");
     let got = appmaster_args(cmd_of(&app), &[("FLINK_HOME", home.to_str().unwrap())]);
-    let mut expected: BTreeMap<String, ()> = awkward.iter().map(|a| (format!("-D{a}"), ())).collect();
+    let mut expected: BTreeMap<String, ()> =
+        awkward.iter().map(|a| (format!("-D{a}"), ())).collect();
     expected.insert("-Dmy.from-env=x y $z".into(), ());
     let mut expected: Vec<String> = expected.into_keys().collect();
     expected.extend(PORT_ARGS.iter().map(|s| s.to_string()));
@@ -744,7 +844,11 @@ fn awkward_values_arrive_intact() {
     // The binary entrypoint: `flink-mesos appmaster` from the PATH.
     let bin_dir = tmp.path().join("bin dir");
     std::fs::create_dir_all(&bin_dir).unwrap();
-    std::fs::copy(home.join("bin/mesos-appmaster.sh"), bin_dir.join("flink-mesos")).unwrap();
+    std::fs::copy(
+        home.join("bin/mesos-appmaster.sh"),
+        bin_dir.join("flink-mesos"),
+    )
+    .unwrap();
     let mut args3 = arg_refs.clone();
     args3.extend(["--entrypoint", "binary"]);
     let (app3, _) = generate(&args3, &[("FLINK_PROPERTIES", "my.from-env: x y $z")]);
@@ -812,11 +916,15 @@ fn yaml_to_json(text: &str) -> Value {
             Event::MappingStart(..) => stack.push(Frame::Map(Default::default(), None)),
             Event::SequenceStart(..) => stack.push(Frame::Seq(Vec::new())),
             Event::MappingEnd => {
-                let Some(Frame::Map(m, _)) = stack.pop() else { panic!() };
+                let Some(Frame::Map(m, _)) = stack.pop() else {
+                    panic!()
+                };
                 push(&mut stack, Value::Object(m), &mut result);
             }
             Event::SequenceEnd => {
-                let Some(Frame::Seq(s)) = stack.pop() else { panic!() };
+                let Some(Frame::Seq(s)) = stack.pop() else {
+                    panic!()
+                };
                 push(&mut stack, Value::Array(s), &mut result);
             }
             Event::Scalar(s, style, ..) => {
@@ -867,7 +975,10 @@ fn yaml_output_is_the_same_definition() {
         let (json_app, _) = generate(&args, &env);
         let mut yaml_args = args.clone();
         yaml_args.extend(["--format", "yaml"]);
-        let r = run(bin().arg("marathon-json").args(&yaml_args).envs(env.iter().copied()));
+        let r = run(bin()
+            .arg("marathon-json")
+            .args(&yaml_args)
+            .envs(env.iter().copied()));
         assert_eq!(r.code, 0, "{}", r.err);
         assert_eq!(yaml_to_json(&r.out), json_app, "YAML:\n{}", r.out);
     }
@@ -886,24 +997,31 @@ fn pretty_and_compact_json_agree() {
 
 #[test]
 fn configuration_errors_block_generation() {
-    let conf = conf_dir("mesos.master: m:5050\nmesos.initial-tasks: many\nhigh-availability: zookeeper\n");
+    let conf =
+        conf_dir("mesos.master: m:5050\nmesos.initial-tasks: many\nhigh-availability: zookeeper\n");
     let r = run(bin().args(["marathon-json", "--conf-dir", conf.path().to_str().unwrap()]));
     assert_eq!(r.code, 1);
     assert!(r.out.is_empty(), "{}", r.out);
     assert!(
-        r.err
-            .contains("flink-conf.yaml:2:22: error: `mesos.initial-tasks`: `many` is not a whole number"),
+        r.err.contains(
+            "flink-conf.yaml:2:22: error: `mesos.initial-tasks`: `many` is not a whole number"
+        ),
         "{}",
         r.err
     );
     assert!(
-        r.err.contains("`high-availability.zookeeper.quorum`: is required"),
+        r.err
+            .contains("`high-availability.zookeeper.quorum`: is required"),
         "{}",
         r.err
     );
     // The master is required as for the appmaster itself.
     let empty = conf_dir("");
-    let r = run(bin().args(["marathon-json", "--conf-dir", empty.path().to_str().unwrap()]));
+    let r = run(bin().args([
+        "marathon-json",
+        "--conf-dir",
+        empty.path().to_str().unwrap(),
+    ]));
     assert_eq!(r.code, 1);
     assert!(r.err.contains("`mesos.master`: is not set"), "{}", r.err);
 }
@@ -918,21 +1036,36 @@ fn bad_flags_exit_2_naming_the_rule() {
             "--id `Flink` is not a valid Marathon app id: the name `Flink` contains `F`",
         ),
         (vec!["--id", "/a//b"], "it has an empty name"),
-        (vec!["--id", "flink-"], "begins or ends with a dash or a dot"),
-        (vec!["--instances", "2"], "only one appmaster may run at a time"),
-        (vec!["--cpus", "0"], "--cpus `0`: must be a number of at least 0.001"),
+        (
+            vec!["--id", "flink-"],
+            "begins or ends with a dash or a dot",
+        ),
+        (
+            vec!["--instances", "2"],
+            "only one appmaster may run at a time",
+        ),
+        (
+            vec!["--cpus", "0"],
+            "--cpus `0`: must be a number of at least 0.001",
+        ),
         (vec!["--constraint", "hostname:NEAR"], "unknown operator"),
         (
             vec!["--env", "FLINK_MESOS_FRAMEWORK_SECRET=hunter2"],
             "would write a secret into the app definition",
         ),
-        (vec!["--label", "novalue"], "--label `novalue`: expected KEY=VALUE"),
+        (
+            vec!["--label", "novalue"],
+            "--label `novalue`: expected KEY=VALUE",
+        ),
         (
             vec!["--entrypoint", "binary", "--flink-home", "/opt/flink"],
             "--flink-home is for --entrypoint script",
         ),
         (vec!["--deploy", "ftp://m"], "use Marathon's address"),
-        (vec!["--deploy", "http://u:p@m:8080"], "put no credentials in the URL"),
+        (
+            vec!["--deploy", "http://u:p@m:8080"],
+            "put no credentials in the URL",
+        ),
         (
             vec!["--deploy", "http://m:8080", "--deploy-user", "u"],
             "set $MARATHON_PASSWORD",
@@ -957,7 +1090,11 @@ struct Received {
 }
 
 /// Reads one HTTP/1.1 request from `stream`, answers it and returns what it received.
-fn serve_one(mut stream: impl Read + Write, status: &str, answer: &str) -> std::io::Result<Received> {
+fn serve_one(
+    mut stream: impl Read + Write,
+    status: &str,
+    answer: &str,
+) -> std::io::Result<Received> {
     let (request_line, headers, body) = {
         let mut reader = BufReader::new(&mut stream);
         let mut request_line = String::new();
@@ -973,7 +1110,9 @@ fn serve_one(mut stream: impl Read + Write, status: &str, answer: &str) -> std::
             let (k, v) = line.split_once(':').unwrap_or((line, ""));
             headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
         }
-        let len: usize = headers.get("content-length").map_or(0, |l| l.parse().unwrap());
+        let len: usize = headers
+            .get("content-length")
+            .map_or(0, |l| l.parse().unwrap());
         let mut body = vec![0; len];
         reader.read_exact(&mut body)?;
         (request_line, headers, body)
@@ -993,7 +1132,10 @@ fn serve_one(mut stream: impl Read + Write, status: &str, answer: &str) -> std::
 
 /// Serves one request on a free loopback port with the given answer and
 /// hands back what it received.
-fn fake_marathon(status: &'static str, answer: &'static str) -> (String, std::thread::JoinHandle<Received>) {
+fn fake_marathon(
+    status: &'static str,
+    answer: &'static str,
+) -> (String, std::thread::JoinHandle<Received>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let handle = std::thread::spawn(move || {
@@ -1019,11 +1161,20 @@ fn deploy_puts_the_definition_with_basic_auth() {
     );
     let r = run(bin()
         .args(args)
-        .args(["--deploy", &format!("{url}/"), "--deploy-user", "ops", "--deploy-force"])
+        .args([
+            "--deploy",
+            &format!("{url}/"),
+            "--deploy-user",
+            "ops",
+            "--deploy-force",
+        ])
         .env("MARATHON_PASSWORD", "pa:ss wörd"));
     let got = server.join().unwrap();
     assert_eq!(r.code, 0, "{}", r.err);
-    assert_eq!(got.request_line, "PUT /v2/apps/analytics/flink?force=true HTTP/1.1");
+    assert_eq!(
+        got.request_line,
+        "PUT /v2/apps/analytics/flink?force=true HTTP/1.1"
+    );
     // "ops:pa:ss wörd" in base64 (RFC 7617, UTF-8).
     assert_eq!(got.headers["authorization"], "Basic b3BzOnBhOnNzIHfDtnJk");
     assert_eq!(got.headers["content-type"], "application/json");
@@ -1032,9 +1183,13 @@ fn deploy_puts_the_definition_with_basic_auth() {
     assert!(!r.err.contains("pa:ss") && !r.out.contains("pa:ss"));
     // Marathon's answer on stdout, a summary on stderr.
     let answer: Value = serde_json::from_str(&r.out).unwrap();
-    assert_eq!(answer["deploymentId"], "5ed4c0c5-9ff8-4a6f-a0cd-f57f59a34b43");
+    assert_eq!(
+        answer["deploymentId"],
+        "5ed4c0c5-9ff8-4a6f-a0cd-f57f59a34b43"
+    );
     assert!(
-        r.err.contains("deployed `/analytics/flink` to http://127.0.0.1:"),
+        r.err
+            .contains("deployed `/analytics/flink` to http://127.0.0.1:"),
         "{}",
         r.err
     );
@@ -1047,7 +1202,13 @@ fn deploy_shows_marathons_refusal() {
         "422 Unprocessable Entity",
         r#"{"message":"Object is not valid","details":[{"path":"/cpus","errors":["error.min"]}]}"#,
     );
-    let r = run(bin().args(["marathon-json", "--conf-dir", "examples/conf", "--deploy", &url]));
+    let r = run(bin().args([
+        "marathon-json",
+        "--conf-dir",
+        "examples/conf",
+        "--deploy",
+        &url,
+    ]));
     let got = server.join().unwrap();
     assert_eq!(got.request_line, "PUT /v2/apps/flink HTTP/1.1");
     assert!(!got.headers.contains_key("authorization"));
@@ -1055,8 +1216,9 @@ fn deploy_shows_marathons_refusal() {
     assert!(r.out.is_empty());
     assert!(
         r.err.contains("error: Marathon at http://127.0.0.1:")
-            && r.err
-                .contains("PUT /v2/apps/flink answered 422 Unprocessable Entity: Object is not valid")
+            && r.err.contains(
+                "PUT /v2/apps/flink answered 422 Unprocessable Entity: Object is not valid"
+            )
             && r.err.contains("error.min")
             && r.err.contains("Marathon rejected the definition"),
         "{}",
@@ -1067,7 +1229,13 @@ fn deploy_shows_marathons_refusal() {
         "409 Conflict",
         r#"{"message":"App is locked by one or more deployments."}"#,
     );
-    let r = run(bin().args(["marathon-json", "--conf-dir", "examples/conf", "--deploy", &url]));
+    let r = run(bin().args([
+        "marathon-json",
+        "--conf-dir",
+        "examples/conf",
+        "--deploy",
+        &url,
+    ]));
     server.join().unwrap();
     assert_eq!(r.code, 1);
     assert!(
@@ -1080,7 +1248,11 @@ fn deploy_shows_marathons_refusal() {
 #[test]
 fn deploy_to_nothing_is_a_peer_error() {
     // A port that was free a moment ago: nothing listens there.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let r = run(bin().args([
         "marathon-json",
         "--conf-dir",
@@ -1101,28 +1273,35 @@ fn deploy_to_nothing_is_a_peer_error() {
 /// A fake Marathon behind TLS with a certificate for 127.0.0.1 from a fresh
 /// CA; returns the URL, the CA's PEM and the server thread (which reports
 /// the failed handshake when the client does not trust the CA).
-fn fake_marathon_tls() -> (String, String, std::thread::JoinHandle<Result<Received, String>>) {
+fn fake_marathon_tls() -> (
+    String,
+    String,
+    std::thread::JoinHandle<Result<Received, String>>,
+) {
     use std::sync::Arc;
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     ca_params
         .distinguished_name
         .push(rcgen::DnType::CommonName, "flink-mesos test CA");
-    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap()).unwrap();
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap())
+        .unwrap();
     let server_key = rcgen::KeyPair::generate().unwrap();
     let server_cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
         .unwrap()
         .signed_by(&server_key, &ca)
         .unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![server_cert.der().clone()],
-            rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
-        )
-        .unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![server_cert.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
+    )
+    .unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("https://{}", listener.local_addr().unwrap());
     let handle = std::thread::spawn(move || {
@@ -1161,10 +1340,20 @@ fn deploy_over_https_trusts_the_given_ca() {
 
     // Without the CA the certificate is not trusted: a peer error, nothing sent.
     let (url, _, server) = fake_marathon_tls();
-    let r = run(bin().args(["marathon-json", "--conf-dir", "examples/conf", "--deploy", &url]));
+    let r = run(bin().args([
+        "marathon-json",
+        "--conf-dir",
+        "examples/conf",
+        "--deploy",
+        &url,
+    ]));
     assert!(server.join().unwrap().is_err(), "the handshake must fail");
     assert_eq!(r.code, 1);
-    assert!(r.err.contains("error: Marathon at https://127.0.0.1:"), "{}", r.err);
+    assert!(
+        r.err.contains("error: Marathon at https://127.0.0.1:"),
+        "{}",
+        r.err
+    );
 }
 
 #[test]
@@ -1194,7 +1383,11 @@ fn deploy_ca_must_hold_a_certificate() {
         "/nonexistent/ca.pem",
     ]));
     assert_eq!(r.code, 1);
-    assert!(r.err.contains("cannot read /nonexistent/ca.pem"), "{}", r.err);
+    assert!(
+        r.err.contains("cannot read /nonexistent/ca.pem"),
+        "{}",
+        r.err
+    );
 }
 
 /// `--inline-config`: the file's values go into cmd too, secrets still do not.
@@ -1215,13 +1408,21 @@ fn inline_config_puts_the_file_into_cmd() {
     );
     assert_marathon_valid(&app);
     assert!(!app.to_string().contains("hunter2") && !r.err.contains("hunter2"));
-    assert!(r.err.contains("`security.ssl.keystore-password` (from "), "{}", r.err);
+    assert!(
+        r.err.contains("`security.ssl.keystore-password` (from "),
+        "{}",
+        r.err
+    );
     assert!(r.err.contains("$FLINK_SSL_KEYSTORE_PASSWORD"), "{}", r.err);
     assert!(!r.err.contains("FLINK_CONF_DIR"), "{}", r.err);
     let tmp = tempfile::tempdir().unwrap();
     let home = fake_flink_home(tmp.path(), "flink");
     let got = appmaster_args(cmd_of(&app), &[("FLINK_HOME", home.to_str().unwrap())]);
-    let mut expected = vec!["-Dmesos.initial-tasks=4", "-Dmesos.master=m:5050", "-Dmy.opts=a b"];
+    let mut expected = vec![
+        "-Dmesos.initial-tasks=4",
+        "-Dmesos.master=m:5050",
+        "-Dmy.opts=a b",
+    ];
     expected.extend(PORT_ARGS);
     assert_eq!(got, expected);
 
@@ -1252,8 +1453,8 @@ mod properties {
             prop_oneof![
                 any::<char>().prop_filter("no NUL", |c| *c != '\0'),
                 proptest::sample::select(vec![
-                    '\'', '"', '\\', '$', '`', '!', '*', '?', '[', '~', '#', ';', '&', '|', '<', '>', '(', ')', '{',
-                    '}', ' ', '\t', '\n', '\r', '=', ':', '-', '%', '@',
+                    '\'', '"', '\\', '$', '`', '!', '*', '?', '[', '~', '#', ';', '&', '|', '<',
+                    '>', '(', ')', '{', '}', ' ', '\t', '\n', '\r', '=', ':', '-', '%', '@',
                 ]),
             ],
             0..24,

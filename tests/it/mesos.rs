@@ -8,9 +8,10 @@ use flink_mesos::config::secret::Secret;
 use flink_mesos::mesos::client::{
     fixed_master, Client, ClientOptions, Driver, DriverExit, DriverHandle, MesosError, SessionEvent,
 };
+use flink_mesos::mesos::operator::fetch_summary;
 use flink_mesos::mesos::{
-    Call, CommandInfo, Event, FrameworkId, FrameworkSettings, Offer, ReconcileTask, Resource, TaskId, TaskInfo,
-    TaskState, TaskStatus, Value,
+    Call, CommandInfo, Event, FrameworkId, FrameworkSettings, Offer, ReconcileTask, Resource,
+    TaskId, TaskInfo, TaskState, TaskStatus, Value,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -87,13 +88,20 @@ impl Framework {
 
     async fn status(&mut self, task: &str, state: TaskState) -> TaskStatus {
         let id = TaskId::from(task);
-        if let Some(s) = self.seen.iter().find(|s| s.task_id == id && s.state == state) {
+        if let Some(s) = self
+            .seen
+            .iter()
+            .find(|s| s.task_id == id && s.state == state)
+        {
             return s.clone();
         }
         self.next(&format!("{task} {state}"), |e| match e {
             Event::Update(s) if s.task_id == id && s.state == state => Some(s.clone()),
             Event::Update(s) if s.task_id == id && s.state.is_terminal() => {
-                panic!("{task} ended in {} ({:?}), expected {state}", s.state, s.message)
+                panic!(
+                    "{task} ended in {} ({:?}), expected {state}",
+                    s.state, s.message
+                )
             }
             _ => None,
         })
@@ -167,7 +175,10 @@ async fn launch_kill_reconcile_update_teardown() {
 
     fw.status("it-echo", TaskState::Running).await;
     let finished = fw.status("it-echo", TaskState::Finished).await;
-    assert_eq!(finished.message.as_deref(), Some("Command exited with status 0"));
+    assert_eq!(
+        finished.message.as_deref(),
+        Some("Command exited with status 0")
+    );
     let running = fw.status("it-sleep", TaskState::Running).await;
     let agent = running.agent_id.clone().unwrap();
 
@@ -184,7 +195,9 @@ async fn launch_kill_reconcile_update_teardown() {
         .unwrap();
     let answer = fw
         .next("explicit reconciliation", |e| match e {
-            Event::Update(s) if s.reason.as_deref() == Some("REASON_RECONCILIATION") => Some(s.clone()),
+            Event::Update(s) if s.reason.as_deref() == Some("REASON_RECONCILIATION") => {
+                Some(s.clone())
+            }
             _ => None,
         })
         .await;
@@ -193,10 +206,15 @@ async fn launch_kill_reconcile_update_teardown() {
     assert!(answer.acknowledgement().is_none());
 
     // Implicit reconciliation: every non-terminal task of the framework.
-    fw.handle.call(Call::Reconcile { tasks: vec![] }).await.unwrap();
+    fw.handle
+        .call(Call::Reconcile { tasks: vec![] })
+        .await
+        .unwrap();
     let answer = fw
         .next("implicit reconciliation", |e| match e {
-            Event::Update(s) if s.reason.as_deref() == Some("REASON_RECONCILIATION") => Some(s.clone()),
+            Event::Update(s) if s.reason.as_deref() == Some("REASON_RECONCILIATION") => {
+                Some(s.clone())
+            }
             _ => None,
         })
         .await;
@@ -238,11 +256,16 @@ async fn launch_kill_reconcile_update_teardown() {
 
     // TEARDOWN ends the framework; subscribing again with its id is then the
     // typed "framework removed" outcome.
-    fw.handle.call(Call::Teardown).await.expect("TEARDOWN accepted");
+    fw.handle
+        .call(Call::Teardown)
+        .await
+        .expect("TEARDOWN accepted");
     fw.handle.stop();
     fw.task.await.unwrap().unwrap();
     let again = start_driver(&mesos.url, settings("it-launch"), Some(id.clone()));
-    let result = tokio::time::timeout(WAIT, again.task).await.expect("driver ends");
+    let result = tokio::time::timeout(WAIT, again.task)
+        .await
+        .expect("driver ends");
     match result.unwrap() {
         Err(MesosError::FrameworkRemoved { framework_id }) => assert_eq!(framework_id, id),
         other => panic!("expected FrameworkRemoved, got {other:?}"),
@@ -266,10 +289,16 @@ async fn decline_filter_suppress_and_revive() {
         .unwrap();
     fw.no_offers_for(Duration::from_secs(3)).await;
     // REVIVE clears the filter.
-    fw.handle.call(Call::Revive { roles: vec![] }).await.unwrap();
+    fw.handle
+        .call(Call::Revive { roles: vec![] })
+        .await
+        .unwrap();
     let offers = fw.offers().await;
     // SUPPRESS, then decline without a filter: still no offers.
-    fw.handle.call(Call::Suppress { roles: vec![] }).await.unwrap();
+    fw.handle
+        .call(Call::Suppress { roles: vec![] })
+        .await
+        .unwrap();
     fw.handle
         .call(Call::Decline {
             offer_ids: offers.iter().map(|o| o.id.clone()).collect(),
@@ -278,7 +307,10 @@ async fn decline_filter_suppress_and_revive() {
         .await
         .unwrap();
     fw.no_offers_for(Duration::from_secs(3)).await;
-    fw.handle.call(Call::Revive { roles: vec![] }).await.unwrap();
+    fw.handle
+        .call(Call::Revive { roles: vec![] })
+        .await
+        .unwrap();
     fw.offers().await;
     fw.handle.call(Call::Teardown).await.unwrap();
     fw.handle.stop();
@@ -309,7 +341,10 @@ async fn failover_resubscribes_with_the_same_framework_id() {
     // framework, and its task is still running.
     let mut fw = start_driver(&mesos.url, settings("it-failover"), Some(id.clone()));
     assert_eq!(fw.subscribed().await, id);
-    fw.handle.call(Call::Reconcile { tasks: vec![] }).await.unwrap();
+    fw.handle
+        .call(Call::Reconcile { tasks: vec![] })
+        .await
+        .unwrap();
     let answer = fw
         .next("reconciliation after failover", |e| match e {
             Event::Update(s) if s.task_id.as_str() == "it-survivor" => Some(s.clone()),
@@ -320,6 +355,23 @@ async fn failover_resubscribes_with_the_same_framework_id() {
     fw.handle.call(Call::Teardown).await.unwrap();
     fw.handle.stop();
     fw.task.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_summary_of_a_genuine_master() {
+    let mesos = MesosLocal::start(&[]);
+    let s = fetch_summary(&mesos.url, &ClientOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(s.version.as_deref(), Some("1.11.0"));
+    assert!(s.is_leader);
+    assert_eq!(
+        s.leader,
+        Some(mesos.url.trim_start_matches("http://").to_string())
+    );
+    assert_eq!(s.agents_active, 1);
+    assert_eq!(s.resources_total.cpus, 4.0);
+    assert_eq!(s.resources_total.mem_mb, 4096.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -65,7 +65,10 @@ impl Run {
     async fn expect_disconnected(&mut self, needle: &str) -> String {
         match self.next().await {
             SessionEvent::Disconnected { reason } => {
-                assert!(reason.contains(needle), "reason `{reason}` lacks `{needle}`");
+                assert!(
+                    reason.contains(needle),
+                    "reason `{reason}` lacks `{needle}`"
+                );
                 reason
             }
             other => panic!("expected a disconnect ({needle}), got {other:?}"),
@@ -90,7 +93,10 @@ fn stream(chunks: Vec<Vec<u8>>, then_hang: bool) -> Reply {
 async fn stream_cut_mid_record_resubscribes_with_the_framework_id() {
     let offers_prefix = b"120\n\x08\x02\x1a".to_vec(); // a record that never completes
     let master = FakeMaster::start(vec![
-        stream(vec![fake_master::subscribed("fw-cut", 15.0), offers_prefix], false),
+        stream(
+            vec![fake_master::subscribed("fw-cut", 15.0), offers_prefix],
+            false,
+        ),
         stream(vec![fake_master::subscribed("fw-cut", 15.0)], true),
     ])
     .await;
@@ -104,7 +110,10 @@ async fn stream_cut_mid_record_resubscribes_with_the_framework_id() {
     // The failover re-subscription names the framework id.
     assert!(subs[1].body_contains(b"fw-cut"));
     assert_eq!(subs[1].path, "/master/api/v1/scheduler");
-    assert_eq!(subs[1].header("Content-Type"), Some("application/x-protobuf"));
+    assert_eq!(
+        subs[1].header("Content-Type"),
+        Some("application/x-protobuf")
+    );
     run.stop().await;
 }
 
@@ -112,7 +121,10 @@ async fn stream_cut_mid_record_resubscribes_with_the_framework_id() {
 async fn missing_heartbeats_are_a_disconnect() {
     let master = FakeMaster::start(vec![
         stream(
-            vec![fake_master::subscribed("fw-hb", 0.2), fake_master::heartbeat()],
+            vec![
+                fake_master::subscribed("fw-hb", 0.2),
+                fake_master::heartbeat(),
+            ],
             true,
         ),
         stream(vec![fake_master::subscribed("fw-hb", 15.0)], true),
@@ -131,7 +143,11 @@ async fn missing_heartbeats_are_a_disconnect() {
 
 #[tokio::test]
 async fn redirect_307_leads_to_the_leader_and_calls_go_there() {
-    let leader = FakeMaster::start(vec![stream(vec![fake_master::subscribed("fw-307", 15.0)], true)]).await;
+    let leader = FakeMaster::start(vec![stream(
+        vec![fake_master::subscribed("fw-307", 15.0)],
+        true,
+    )])
+    .await;
     let follower = FakeMaster::start(vec![Reply::Status {
         code: 307,
         headers: vec![(
@@ -143,7 +159,10 @@ async fn redirect_307_leads_to_the_leader_and_calls_go_there() {
     .await;
     let mut run = run(&follower.url, None);
     run.expect_subscribed("fw-307").await;
-    run.handle.call(Call::Revive { roles: vec![] }).await.unwrap();
+    run.handle
+        .call(Call::Revive { roles: vec![] })
+        .await
+        .unwrap();
     let calls = leader.calls();
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].header("Mesos-Stream-Id"), Some("stream-1"));
@@ -178,10 +197,16 @@ async fn malformed_records_end_the_subscription_cleanly() {
     let bad_protobuf = fake_master::record(b"\xff\xff\xff\xff");
     let master = FakeMaster::start(vec![
         stream(
-            vec![fake_master::subscribed("fw-bad", 15.0), b"{\"type\":1}".to_vec()],
+            vec![
+                fake_master::subscribed("fw-bad", 15.0),
+                b"{\"type\":1}".to_vec(),
+            ],
             true,
         ),
-        stream(vec![fake_master::subscribed("fw-bad", 15.0), bad_protobuf], true),
+        stream(
+            vec![fake_master::subscribed("fw-bad", 15.0), bad_protobuf],
+            true,
+        ),
         stream(vec![fake_master::subscribed("fw-bad", 15.0)], true),
     ])
     .await;
@@ -192,7 +217,10 @@ async fn malformed_records_end_the_subscription_cleanly() {
     run.expect_disconnected("malformed event").await;
     run.expect_subscribed("fw-bad").await;
     // Calls are withdrawn between subscriptions and work again after.
-    run.handle.call(Call::Suppress { roles: vec![] }).await.unwrap();
+    run.handle
+        .call(Call::Suppress { roles: vec![] })
+        .await
+        .unwrap();
     run.stop().await;
 }
 
@@ -220,7 +248,10 @@ async fn framework_removed_is_a_typed_outcome() {
 async fn calls_before_subscribed_are_not_connected() {
     let master = FakeMaster::start(vec![Reply::Stream {
         stream_id: "s".into(),
-        chunks: vec![(Duration::from_millis(300), fake_master::subscribed("fw-late", 15.0))],
+        chunks: vec![(
+            Duration::from_millis(300),
+            fake_master::subscribed("fw-late", 15.0),
+        )],
         then_hang: true,
     }])
     .await;

@@ -38,7 +38,11 @@ fn validate_with(
             } else {
                 "warning"
             };
-            format!("{at}: {sev}: {}: {}", d.key.as_deref().unwrap_or("-"), d.message)
+            format!(
+                "{at}: {sev}: {}: {}",
+                d.key.as_deref().unwrap_or("-"),
+                d.message
+            )
         })
         .collect();
     (report, lines)
@@ -132,12 +136,24 @@ fn master_forms() {
 
 #[test]
 fn missing_master_is_an_error_only_for_the_appmaster() {
-    let (_, d) = validate_with("flink-conf.yaml", "rest.port: 8081\n", &[], Purpose::Appmaster, false);
+    let (_, d) = validate_with(
+        "flink-conf.yaml",
+        "rest.port: 8081\n",
+        &[],
+        Purpose::Appmaster,
+        false,
+    );
     assert_has(
         &d,
         "-: error: mesos.master: is not set; the appmaster needs to know the Mesos master",
     );
-    let (report, _) = validate_with("flink-conf.yaml", "rest.port: 8081\n", &[], Purpose::Taskmanager, false);
+    let (report, _) = validate_with(
+        "flink-conf.yaml",
+        "rest.port: 8081\n",
+        &[],
+        Purpose::Taskmanager,
+        false,
+    );
     assert_eq!(report.errors(), 0);
 }
 
@@ -279,7 +295,10 @@ fn file_format_problems_have_locations() {
         Purpose::Appmaster,
         false,
     );
-    assert_has(&d, "3:1: error: mesos.master: duplicate key (first defined on line 2)");
+    assert_has(
+        &d,
+        "3:1: error: mesos.master: duplicate key (first defined on line 2)",
+    );
     assert_eq!(report.errors(), 1);
     let (_, d) = validate_with(
         "flink-conf.yaml",
@@ -288,7 +307,10 @@ fn file_format_problems_have_locations() {
         Purpose::Appmaster,
         false,
     );
-    assert_has(&d, "2:1: warning: -: line is not a `key: value` pair and is ignored");
+    assert_has(
+        &d,
+        "2:1: warning: -: line is not a `key: value` pair and is ignored",
+    );
 }
 
 #[test]
@@ -300,7 +322,10 @@ fn dynamic_properties_point_into_the_argument() {
         Purpose::Appmaster,
         false,
     );
-    assert_has(&d, "1:24: error: mesos.failover-timeout: `soon` is not a whole number");
+    assert_has(
+        &d,
+        "1:24: error: mesos.failover-timeout: `soon` is not a whole number",
+    );
 }
 
 #[test]
@@ -318,7 +343,10 @@ fn secrets_never_appear_in_diagnostics() {
         assert!(!text.contains("TopSecret"), "secret leaked: {text}");
     }
     let rendered: String = report.diagnostics.iter().map(|d| d.render(false)).collect();
-    assert!(rendered.contains("zk://flink:******@zk1:99999/mesos"), "{rendered}");
+    assert!(
+        rendered.contains("zk://flink:******@zk1:99999/mesos"),
+        "{rendered}"
+    );
 }
 
 #[test]
@@ -339,7 +367,12 @@ fn the_seeds_examples_validate_without_errors() {
     assert!(d.is_empty(), "{d:?}");
     let s = report.settings.unwrap();
     assert_eq!(
-        (s.initial_tasks, s.max_failed_tasks, s.tasks.mem_mb, s.rest_port),
+        (
+            s.initial_tasks,
+            s.max_failed_tasks,
+            s.tasks.mem_mb,
+            s.rest_port
+        ),
         (10, Some(10), 4096, 8081)
     );
     assert_eq!(s.tasks.cpus, 2.0, "0 cpus means one per slot");
@@ -365,7 +398,9 @@ fn the_seeds_examples_validate_without_errors() {
 fn flink_conf_fixtures() -> PathBuf {
     let cache = std::env::var_os("FLINK_MESOS_CACHE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/flink-mesos"));
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/flink-mesos")
+        });
     cache.join("flink-conf")
 }
 
@@ -392,12 +427,23 @@ fn flinks_own_configuration_files_validate() {
         let name = file.file_name().to_string_lossy().to_string();
         formats.insert(name.clone());
         let content = std::fs::read_to_string(file.path()).unwrap();
-        let (report, d) = validate_with(&name, &content, &["mesos.master=m:5050"], Purpose::Appmaster, false);
+        let (report, d) = validate_with(
+            &name,
+            &content,
+            &["mesos.master=m:5050"],
+            Purpose::Appmaster,
+            false,
+        );
         assert_eq!(report.errors(), 0, "{}: {d:?}", dir.display());
         assert!(d.is_empty(), "{}: {d:?}", dir.display());
         // The values Flink ships are read, nested YAML included.
         let s = report.settings.unwrap();
-        assert_eq!((s.jobmanager_rpc_port, s.task_slots), (6123, 1), "{}", dir.display());
+        assert_eq!(
+            (s.jobmanager_rpc_port, s.task_slots),
+            (6123, 1),
+            "{}",
+            dir.display()
+        );
         assert_eq!(
             s.tasks.mem_mb,
             1728,

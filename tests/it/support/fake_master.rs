@@ -129,7 +129,11 @@ async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Reque
     }
     let body = buf[head_end..head_end + len].to_vec();
     buf.drain(..head_end + len);
-    Some(Request { path, headers, body })
+    Some(Request {
+        path,
+        headers,
+        body,
+    })
 }
 
 async fn serve(
@@ -155,8 +159,15 @@ async fn serve(
                     .write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 11\r\n\r\nno script\n")
                     .await;
             }
-            Some(Reply::Status { code, headers, body }) => {
-                let mut head = format!("HTTP/1.1 {code} Whatever\r\nContent-Length: {}\r\n", body.len());
+            Some(Reply::Status {
+                code,
+                headers,
+                body,
+            }) => {
+                let mut head = format!(
+                    "HTTP/1.1 {code} Whatever\r\nContent-Length: {}\r\n",
+                    body.len()
+                );
                 for (k, v) in headers {
                     head.push_str(&format!("{k}: {v}\r\n"));
                 }

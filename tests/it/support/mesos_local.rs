@@ -22,9 +22,8 @@ fn harness_dir() -> PathBuf {
 fn build_dir() -> PathBuf {
     match std::env::var_os("MESOS_LOCAL_BUILD_DIR") {
         Some(dir) => PathBuf::from(dir),
-        None => {
-            PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cache/mesos-local/build")
-        }
+        None => PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+            .join(".cache/mesos-local/build"),
     }
 }
 
@@ -72,7 +71,10 @@ impl MesosLocal {
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr)
             );
-            let _ = Command::new("bash").arg(dir.join("stop.sh")).arg(work.path()).output();
+            let _ = Command::new("bash")
+                .arg(dir.join("stop.sh"))
+                .arg(work.path())
+                .output();
         }
         panic!("cannot start mesos-local: {last_error}\n(run scripts/install-deps.sh)");
     }

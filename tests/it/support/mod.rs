@@ -4,6 +4,7 @@
 
 pub mod fake_master;
 pub mod mesos_local;
+pub mod zookeeper;
 
 use std::net::TcpListener;
 
