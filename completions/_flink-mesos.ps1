@@ -194,7 +194,7 @@ Register-ArgumentCompleter -Native -CommandName 'flink-mesos' -ScriptBlock {
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'An environment variable for the appmaster (repeatable; never a secret: see --secret-store)')
             [CompletionResult]::new('--label', '--label', [CompletionResultType]::ParameterName, 'A Marathon label on the app (repeatable)')
             [CompletionResult]::new('--secret-store', '--secret-store', [CompletionResultType]::ParameterName, 'Reference secrets set through -D or the environment from Marathon''s secret store under this path, instead of leaving them out')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Format of the app definition on stdout')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Format of the app definition on stdout (--deploy always sends JSON)')
             [CompletionResult]::new('--deploy', '--deploy', [CompletionResultType]::ParameterName, 'Send the app definition to this Marathon (`PUT /v2/apps/{id}`) and print Marathon''s answer instead of the definition')
             [CompletionResult]::new('--deploy-user', '--deploy-user', [CompletionResultType]::ParameterName, 'User for HTTP basic authentication with Marathon; the password is read from $MARATHON_PASSWORD')
             [CompletionResult]::new('--deploy-ca', '--deploy-ca', [CompletionResultType]::ParameterName, 'PEM file with the CA certificate(s) that signed Marathon''s HTTPS certificate')

@@ -182,7 +182,7 @@ set edit:completion:arg-completer[flink-mesos] = {|@words|
             cand --env 'An environment variable for the appmaster (repeatable; never a secret: see --secret-store)'
             cand --label 'A Marathon label on the app (repeatable)'
             cand --secret-store 'Reference secrets set through -D or the environment from Marathon''s secret store under this path, instead of leaving them out'
-            cand --format 'Format of the app definition on stdout'
+            cand --format 'Format of the app definition on stdout (--deploy always sends JSON)'
             cand --deploy 'Send the app definition to this Marathon (`PUT /v2/apps/{id}`) and print Marathon''s answer instead of the definition'
             cand --deploy-user 'User for HTTP basic authentication with Marathon; the password is read from $MARATHON_PASSWORD'
             cand --deploy-ca 'PEM file with the CA certificate(s) that signed Marathon''s HTTPS certificate'

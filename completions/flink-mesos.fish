@@ -172,7 +172,7 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l env -d 'An environment variable for the appmaster (repeatable; never a secret: see --secret-store)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l label -d 'A Marathon label on the app (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l secret-store -d 'Reference secrets set through -D or the environment from Marathon\'s secret store under this path, instead of leaving them out' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l format -d 'Format of the app definition on stdout' -r -f -a "json\t''
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l format -d 'Format of the app definition on stdout (--deploy always sends JSON)' -r -f -a "json\t''
 yaml\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy -d 'Send the app definition to this Marathon (`PUT /v2/apps/{id}`) and print Marathon\'s answer instead of the definition' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy-user -d 'User for HTTP basic authentication with Marathon; the password is read from $MARATHON_PASSWORD' -r

@@ -210,11 +210,11 @@ pub struct MarathonJsonArgs {
     /// or images that do not have the file (secrets are still left out).
     #[arg(long)]
     pub inline_config: bool,
-    /// Format of the app definition on stdout.
-    #[arg(long, value_enum, default_value_t = DefinitionFormat::Json)]
+    /// Format of the app definition on stdout (--deploy always sends JSON).
+    #[arg(long, value_enum, default_value_t = DefinitionFormat::Json, conflicts_with = "deploy")]
     pub format: DefinitionFormat,
     /// Pretty-print the JSON.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "deploy")]
     pub pretty: bool,
     /// Send the app definition to this Marathon (`PUT /v2/apps/{id}`) and
     /// print Marathon's answer instead of the definition.

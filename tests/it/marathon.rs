@@ -1063,6 +1063,10 @@ fn bad_flags_exit_2_naming_the_rule() {
         ),
         (vec!["--deploy", "ftp://m"], "use Marathon's address"),
         (
+            vec!["--deploy", "http://m:8080", "--format", "yaml"],
+            "'--deploy <URL>' cannot be used with '--format <FORMAT>'",
+        ),
+        (
             vec!["--deploy", "http://u:p@m:8080"],
             "put no credentials in the URL",
         ),
