@@ -6,5 +6,6 @@ mod generated;
 mod mesos;
 mod mesos_faults;
 mod mesos_zk;
+mod scheduler;
 mod support;
 mod validate;
