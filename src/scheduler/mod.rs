@@ -70,6 +70,8 @@ pub struct Worker {
     pub ports: Vec<(String, u16)>,
 }
 
+// Inputs are moved once into `step`; boxing the large variant buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
     /// Workers read from the store at start-up (before the first Subscribed).
