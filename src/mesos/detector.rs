@@ -41,7 +41,7 @@ pub enum DetectError {
 }
 
 /// The leading master as found in its ZooKeeper group (or given directly).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct MasterAddress {
     /// Base URL, e.g. `http://10.0.0.1:5050`.
     pub url: String,

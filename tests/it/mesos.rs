@@ -408,3 +408,52 @@ async fn http_basic_authentication() {
     fw.handle.stop();
     fw.task.await.unwrap().unwrap();
 }
+
+pub(crate) fn flink_mesos(args: &[&str]) -> std::process::Output {
+    use assert_cmd::cargo::CommandCargoExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::process::Command::cargo_bin("flink-mesos")
+        .unwrap()
+        .env_remove("FLINK_CONF_DIR")
+        .env_remove("FLINK_PROPERTIES")
+        .env_remove("FLINK_MESOS_MASTER")
+        .env("NO_COLOR", "1")
+        .current_dir(dir.path())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn master_command_shows_the_leader_of_a_genuine_master() {
+    let mesos = MesosLocal::start(&[]);
+    let spec = format!("-Dmesos.master={}", mesos.url);
+    let out = flink_mesos(&["master", &spec]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!("leader      {} (leading)", mesos.url)),
+        "{text}"
+    );
+    assert!(text.contains("version     1.11.0"), "{text}");
+    assert!(text.contains("agents      1 active, 0 inactive"), "{text}");
+    assert!(text.contains("cpus 0/4,"), "{text}");
+
+    let out = flink_mesos(&["master", "--output", "json", &spec]);
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["leader"]["url"], mesos.url.as_str());
+    assert_eq!(json["state"]["version"], "1.11.0");
+    assert_eq!(json["state"]["resources_total"]["mem_mb"], 4096.0);
+
+    // Nobody listens there: a peer error, exit 1, a message and no output.
+    let port = crate::support::free_port();
+    let out = flink_mesos(&["master", &format!("-Dmesos.master=127.0.0.1:{port}")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Mesos master"));
+}
