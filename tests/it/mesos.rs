@@ -10,8 +10,8 @@ use flink_mesos::mesos::client::{
 };
 use flink_mesos::mesos::operator::fetch_summary;
 use flink_mesos::mesos::{
-    Call, CommandInfo, Event, FrameworkId, FrameworkSettings, Offer, ReconcileTask, Resource,
-    TaskId, TaskInfo, TaskState, TaskStatus, Value,
+    Call, CommandInfo, ContainerInfo, ContainerRuntime, Event, FrameworkId, FrameworkSettings,
+    Label, Offer, ReconcileTask, Resource, TaskId, TaskInfo, TaskState, TaskStatus, Uri, Value,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -150,6 +150,36 @@ fn task(offer: &Offer, id: &str, command: &str) -> TaskInfo {
     }
 }
 
+/// A task using every TaskInfo part the appmaster sends: the shell is
+/// `sh -c` given as argv (shell = false), so a failing check fails the task.
+fn rich_task(offer: &Offer, fetched: &tempfile::NamedTempFile) -> TaskInfo {
+    let mut t = task(offer, "it-rich", "");
+    t.command = CommandInfo {
+        value: "/bin/sh".into(),
+        shell: false,
+        arguments: vec![
+            "sh".into(),
+            "-c".into(),
+            r#"test "$FLINK_MESOS_TEST" = "value with spaces" && grep -q fetched-by-mesos conf.txt"#
+                .into(),
+        ],
+        uris: vec![Uri {
+            output_file: Some("conf.txt".into()),
+            extract: false,
+            ..Uri::new(format!("file://{}", fetched.path().display()))
+        }],
+        environment: vec![("FLINK_MESOS_TEST".into(), "value with spaces".into())],
+        user: None,
+    };
+    t.container = Some(ContainerInfo {
+        runtime: ContainerRuntime::Mesos { image: None },
+        volumes: vec![],
+        hostname: None,
+    });
+    t.labels = vec![Label::new("flink-mesos", "it")];
+    t
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn launch_kill_reconcile_update_teardown() {
     let mesos = MesosLocal::start(&[]);
@@ -160,6 +190,8 @@ async fn launch_kill_reconcile_update_teardown() {
     let offers = fw.offers().await;
     let offer = &offers[0];
     assert_eq!(offer.hostname, "127.0.0.1");
+    let fetched = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(fetched.path(), "fetched-by-mesos\n").unwrap();
     assert!(offer.resources.iter().any(|r| r.name == "ports"));
     fw.handle
         .call(Call::Launch {
@@ -167,6 +199,7 @@ async fn launch_kill_reconcile_update_teardown() {
             tasks: vec![
                 task(offer, "it-echo", "echo hello; sleep 0.5"),
                 task(offer, "it-sleep", "sleep 600"),
+                rich_task(offer, &fetched),
             ],
             refuse_seconds: Some(1.0),
         })
@@ -179,6 +212,9 @@ async fn launch_kill_reconcile_update_teardown() {
         finished.message.as_deref(),
         Some("Command exited with status 0")
     );
+    // Environment, URI fetch with output_file, argv, labels and a Mesos
+    // container all passed validation and reached the task.
+    fw.status("it-rich", TaskState::Finished).await;
     let running = fw.status("it-sleep", TaskState::Running).await;
     let agent = running.agent_id.clone().unwrap();
 
@@ -276,7 +312,10 @@ async fn launch_kill_reconcile_update_teardown() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn decline_filter_suppress_and_revive() {
     let mesos = MesosLocal::start(&[]);
-    let mut fw = start_driver(&mesos.url, settings("it-decline"), None);
+    // Declaring GPU_RESOURCES passes the master's validation too.
+    let mut gpu = settings("it-decline");
+    gpu.gpu_resources = true;
+    let mut fw = start_driver(&mesos.url, gpu, None);
     fw.subscribed().await;
     let offers = fw.offers().await;
     // Declined for an hour: the allocator (1 s interval) must not re-offer.
