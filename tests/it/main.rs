@@ -5,6 +5,7 @@ mod cli;
 mod generated;
 mod mesos;
 mod mesos_faults;
+mod mesos_tls;
 mod mesos_zk;
 mod scheduler;
 mod support;

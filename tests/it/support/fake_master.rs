@@ -11,8 +11,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 pub enum Reply {
     /// A plain answer, e.g. 503 or a 307 with a `Location`.
@@ -60,19 +61,44 @@ pub struct FakeMaster {
 
 impl FakeMaster {
     pub async fn start(script: Vec<Reply>) -> FakeMaster {
+        FakeMaster::start_with(script, None).await
+    }
+
+    /// The same over TLS (`https://`), with the given server certificate.
+    pub async fn start_tls(script: Vec<Reply>, acceptor: TlsAcceptor) -> FakeMaster {
+        FakeMaster::start_with(script, Some(acceptor)).await
+    }
+
+    async fn start_with(script: Vec<Reply>, tls: Option<TlsAcceptor>) -> FakeMaster {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let script = Arc::new(Mutex::new(VecDeque::from(script)));
         let subscribes = Arc::new(Mutex::new(Vec::new()));
         let calls = Arc::new(Mutex::new(Vec::new()));
         let (s, c) = (subscribes.clone(), calls.clone());
+        let tls_scheme = tls.is_some();
         let task = tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(serve(socket, script.clone(), s.clone(), c.clone()));
+                let (script, s, c) = (script.clone(), s.clone(), c.clone());
+                match tls.clone() {
+                    None => {
+                        tokio::spawn(serve(socket, script, s, c));
+                    }
+                    Some(acceptor) => {
+                        tokio::spawn(async move {
+                            // A failed handshake (a client that does not
+                            // trust us) just ends this connection.
+                            if let Ok(stream) = acceptor.accept(socket).await {
+                                serve(stream, script, s, c).await;
+                            }
+                        });
+                    }
+                }
             }
         });
+        let scheme = if tls_scheme { "https" } else { "http" };
         FakeMaster {
-            url: format!("http://127.0.0.1:{port}"),
+            url: format!("{scheme}://127.0.0.1:{port}"),
             port,
             subscribes,
             calls,
@@ -95,7 +121,7 @@ impl Drop for FakeMaster {
     }
 }
 
-async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Request> {
+async fn read_request<S: AsyncRead + Unpin>(socket: &mut S, buf: &mut Vec<u8>) -> Option<Request> {
     let head_end = loop {
         if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break p + 4;
@@ -136,8 +162,8 @@ async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Reque
     })
 }
 
-async fn serve(
-    mut socket: TcpStream,
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    mut socket: S,
     script: Arc<Mutex<VecDeque<Reply>>>,
     subscribes: Arc<Mutex<Vec<Request>>>,
     calls: Arc<Mutex<Vec<Request>>>,
@@ -196,6 +222,7 @@ async fn serve(
                         return;
                     }
                 }
+                let _ = socket.flush().await;
                 if then_hang {
                     tokio::time::sleep(Duration::from_secs(3600)).await;
                 }
