@@ -874,6 +874,24 @@ mod tests {
         assert_eq!(decode_event(&bytes).unwrap(), Event::Offers(vec![offer]));
     }
 
+    proptest::proptest! {
+        /// Any bytes a peer sends as a record decode to an event or an error.
+        #[test]
+        fn arbitrary_records_never_panic(bytes in proptest::collection::vec(proptest::arbitrary::any::<u8>(), 0..512)) {
+            let _ = decode_event(&bytes);
+        }
+
+        /// Valid protobuf of the right type with random sub-fields: no panic.
+        #[test]
+        fn arbitrary_typed_events_never_panic(ty in 0i32..16, body in proptest::collection::vec(proptest::arbitrary::any::<u8>(), 0..256), field in 2u32..12) {
+            let mut bytes = vec![0x08, ty as u8];
+            bytes.push(((field << 3) | 2) as u8);
+            bytes.push(body.len().min(127) as u8);
+            bytes.extend_from_slice(&body[..body.len().min(127)]);
+            let _ = decode_event(&bytes);
+        }
+    }
+
     #[test]
     fn legacy_master_ip_is_decoded() {
         let m = master_from_pb(pb::MasterInfo {
