@@ -496,3 +496,32 @@ fn master_command_shows_the_leader_of_a_genuine_master() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Mesos master"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_subscription_is_a_typed_error() {
+    // The master only admits the roles it lists; another role is refused
+    // with an ERROR event, which must not be retried.
+    let mesos = MesosLocal::start(&[("MESOS_ROLES", "flink")]);
+    let mut s = settings("it-refused");
+    s.role = "not-listed".into();
+    let fw = start_driver(&mesos.url, s, None);
+    match tokio::time::timeout(WAIT, fw.task).await.unwrap().unwrap() {
+        Err(MesosError::Refused(message)) => {
+            assert!(message.contains("not-listed"), "{message}");
+        }
+        other => panic!("expected a refused subscription, got {other:?}"),
+    }
+    // The listed role is fine.
+    let mut s = settings("it-admitted");
+    s.role = "flink".into();
+    let mut fw = start_driver(&mesos.url, s, None);
+    fw.subscribed().await;
+    let offers = fw.offers().await;
+    assert!(offers[0]
+        .resources
+        .iter()
+        .all(|r| r.allocation_role.as_deref() == Some("flink")));
+    fw.handle.call(Call::Teardown).await.unwrap();
+    fw.handle.stop();
+    fw.task.await.unwrap().unwrap();
+}

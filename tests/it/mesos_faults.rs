@@ -264,3 +264,17 @@ async fn calls_before_subscribed_are_not_connected() {
     assert_eq!(run.handle.framework_id().unwrap().as_str(), "fw-late");
     run.stop().await;
 }
+
+#[tokio::test]
+async fn a_redirect_loop_is_cut_and_retried() {
+    // A master that keeps naming itself as the leader (an election in flux),
+    // then settles.
+    let mut script: Vec<Reply> = (0..6).map(|_| Reply::RedirectToSelf).collect();
+    script.push(stream(vec![fake_master::subscribed("fw-loop", 15.0)], true));
+    let master = FakeMaster::start(script).await;
+    let mut run = run(&master.url, None);
+    run.expect_disconnected("more than 5 redirects").await;
+    run.expect_subscribed("fw-loop").await;
+    assert_eq!(master.subscribes().len(), 7);
+    run.stop().await;
+}

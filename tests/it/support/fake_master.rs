@@ -22,6 +22,8 @@ pub enum Reply {
         headers: Vec<(String, String)>,
         body: Vec<u8>,
     },
+    /// 307 to this same master (a redirect loop).
+    RedirectToSelf,
     /// 200 with a chunked RecordIO stream: each chunk after its delay, then
     /// either close the socket (cutting the stream) or hang.
     Stream {
@@ -82,14 +84,14 @@ impl FakeMaster {
                 let (script, s, c) = (script.clone(), s.clone(), c.clone());
                 match tls.clone() {
                     None => {
-                        tokio::spawn(serve(socket, script, s, c));
+                        tokio::spawn(serve(socket, port, script, s, c));
                     }
                     Some(acceptor) => {
                         tokio::spawn(async move {
                             // A failed handshake (a client that does not
                             // trust us) just ends this connection.
                             if let Ok(stream) = acceptor.accept(socket).await {
-                                serve(stream, script, s, c).await;
+                                serve(stream, port, script, s, c).await;
                             }
                         });
                     }
@@ -164,6 +166,7 @@ async fn read_request<S: AsyncRead + Unpin>(socket: &mut S, buf: &mut Vec<u8>) -
 
 async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     mut socket: S,
+    port: u16,
     script: Arc<Mutex<VecDeque<Reply>>>,
     subscribes: Arc<Mutex<Vec<Request>>>,
     calls: Arc<Mutex<Vec<Request>>>,
@@ -184,6 +187,12 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                 let _ = socket
                     .write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 11\r\n\r\nno script\n")
                     .await;
+            }
+            Some(Reply::RedirectToSelf) => {
+                let head = format!(
+                    "HTTP/1.1 307 Temporary Redirect\r\nLocation: //127.0.0.1:{port}/master/api/v1/scheduler\r\nContent-Length: 0\r\n\r\n"
+                );
+                let _ = socket.write_all(head.as_bytes()).await;
             }
             Some(Reply::Status {
                 code,
