@@ -94,6 +94,9 @@ pub enum MesosError {
          was torn down); it must register as a new framework"
     )]
     FrameworkRemoved { framework_id: FrameworkId },
+    /// The master ended the subscription with an ERROR event: a validation
+    /// failure, or "Framework failed over" when another scheduler instance
+    /// subscribed with our framework id (which must not be fought over).
     #[error("the Mesos master refused the subscription: {0}")]
     Refused(String),
     #[error("TLS setup: {0}")]
@@ -630,6 +633,16 @@ impl DriverHandle {
             .borrow()
             .as_ref()
             .and_then(|c| c.framework_id.clone())
+    }
+
+    /// The scheduler API URL of the master of the current subscription.
+    pub fn master_url(&self) -> Option<String> {
+        self.caller.borrow().as_ref().map(|c| c.url.clone())
+    }
+
+    /// Whether a subscription is live (SUBSCRIBED received, not yet lost).
+    pub fn is_connected(&self) -> bool {
+        self.caller.borrow().is_some()
     }
 
     /// Ends [`Driver::run`] with [`DriverExit::Stopped`] (the framework stays

@@ -10,8 +10,9 @@ use flink_mesos::mesos::client::{
 };
 use flink_mesos::mesos::operator::fetch_summary;
 use flink_mesos::mesos::{
-    Call, CommandInfo, ContainerInfo, ContainerRuntime, Event, FrameworkId, FrameworkSettings,
-    Label, Offer, ReconcileTask, Resource, TaskId, TaskInfo, TaskState, TaskStatus, Uri, Value,
+    Call, CommandInfo, ContainerInfo, ContainerRuntime, DockerNetwork, Event, FrameworkId,
+    FrameworkSettings, Label, Offer, ReconcileTask, Resource, TaskId, TaskInfo, TaskState,
+    TaskStatus, Uri, Value, Volume,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -521,6 +522,57 @@ async fn a_refused_subscription_is_a_typed_error() {
         .resources
         .iter()
         .all(|r| r.allocation_role.as_deref() == Some("flink")));
+    fw.handle.call(Call::Teardown).await.unwrap();
+    fw.handle.stop();
+    fw.task.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docker_container_info_passes_master_validation() {
+    // mesos-local has no Docker containerizer, so the agent cannot run the
+    // task; what matters is that the master's validation accepted our
+    // DockerInfo (a rejected TaskInfo is TASK_ERROR from SOURCE_MASTER).
+    let mesos = MesosLocal::start(&[]);
+    let mut fw = start_driver(&mesos.url, settings("it-docker"), None);
+    fw.subscribed().await;
+    let offers = fw.offers().await;
+    let mut t = task(&offers[0], "it-docker", "true");
+    t.container = Some(ContainerInfo {
+        runtime: ContainerRuntime::Docker {
+            image: "flink:2.3".into(),
+            network: DockerNetwork::Host,
+            privileged: false,
+            force_pull_image: false,
+            parameters: vec![("env".into(), "A=1".into())],
+            port_mappings: vec![],
+        },
+        volumes: vec![Volume {
+            container_path: "/data".into(),
+            host_path: Some("/tmp".into()),
+            read_only: true,
+        }],
+        hostname: None,
+    });
+    fw.handle
+        .call(Call::Launch {
+            offer_ids: vec![offers[0].id.clone()],
+            tasks: vec![t],
+            refuse_seconds: None,
+        })
+        .await
+        .unwrap();
+    let end = fw
+        .next("a terminal update of it-docker", |e| match e {
+            Event::Update(s) if s.state.is_terminal() => Some(s.clone()),
+            _ => None,
+        })
+        .await;
+    // The agent, not the master, ended it ("unknown container").
+    assert_eq!(
+        end.source.as_deref(),
+        Some("SOURCE_AGENT"),
+        "the master rejected the TaskInfo: {end:?}"
+    );
     fw.handle.call(Call::Teardown).await.unwrap();
     fw.handle.stop();
     fw.task.await.unwrap().unwrap();

@@ -260,8 +260,14 @@ async fn calls_before_subscribed_are_not_connected() {
         run.handle.call(Call::Revive { roles: vec![] }).await,
         Err(MesosError::NotConnected)
     ));
+    assert!(!run.handle.is_connected());
     run.expect_subscribed("fw-late").await;
     assert_eq!(run.handle.framework_id().unwrap().as_str(), "fw-late");
+    assert!(run.handle.is_connected());
+    assert_eq!(
+        run.handle.master_url(),
+        Some(format!("{}/master/api/v1/scheduler", master.url))
+    );
     run.stop().await;
 }
 
