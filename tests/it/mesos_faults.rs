@@ -284,3 +284,53 @@ async fn a_redirect_loop_is_cut_and_retried() {
     assert_eq!(master.subscribes().len(), 7);
     run.stop().await;
 }
+
+#[tokio::test]
+async fn retries_back_off_exponentially() {
+    let no_leader = || Reply::Status {
+        code: 503,
+        headers: vec![],
+        body: b"No leader elected".to_vec(),
+    };
+    let mut script: Vec<Reply> = (0..5).map(|_| no_leader()).collect();
+    script.push(stream(
+        vec![fake_master::subscribed("fw-backoff", 15.0)],
+        true,
+    ));
+    let master = FakeMaster::start(script).await;
+    let client = Client::new(
+        FrameworkSettings::new("fault", "nobody"),
+        ClientOptions {
+            backoff: BackoffPolicy {
+                initial: Duration::from_millis(40),
+                max: Duration::from_millis(160),
+                reset_after: Duration::from_secs(60),
+            },
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
+    let (driver, handle) = Driver::new(client, fixed_master(&master.url), None);
+    let (tx, events) = mpsc::channel(64);
+    let task = tokio::spawn(driver.run(tx));
+    let mut run = Run {
+        handle,
+        events,
+        task,
+    };
+    for _ in 0..5 {
+        run.expect_disconnected("503").await;
+    }
+    run.expect_subscribed("fw-backoff").await;
+    let at: Vec<_> = master.subscribes().iter().map(|r| r.at).collect();
+    let gaps: Vec<Duration> = at.windows(2).map(|w| w[1] - w[0]).collect();
+    // Equal jitter never waits less than half the nominal delay: 40, 80, 160
+    // (capped), 160, 160 ms.
+    for (gap, nominal) in gaps.iter().zip([40u64, 80, 160, 160, 160]) {
+        assert!(
+            *gap >= Duration::from_millis(nominal / 2),
+            "gaps {gaps:?} shorter than the backoff"
+        );
+    }
+    run.stop().await;
+}

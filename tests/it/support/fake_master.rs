@@ -35,6 +35,8 @@ pub enum Reply {
 
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// When the request arrived.
+    pub at: std::time::Instant,
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
@@ -158,6 +160,7 @@ async fn read_request<S: AsyncRead + Unpin>(socket: &mut S, buf: &mut Vec<u8>) -
     let body = buf[head_end..head_end + len].to_vec();
     buf.drain(..head_end + len);
     Some(Request {
+        at: std::time::Instant::now(),
         path,
         headers,
         body,
