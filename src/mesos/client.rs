@@ -612,6 +612,8 @@ pub enum DriverExit {
 pub struct DriverHandle {
     caller: watch::Receiver<Option<Caller>>,
     stop: watch::Sender<bool>,
+    /// FrameworkInfo changed by UPDATE_FRAMEWORK, for the next SUBSCRIBE.
+    settings: watch::Sender<Option<FrameworkSettings>>,
 }
 
 impl DriverHandle {
@@ -621,10 +623,15 @@ impl DriverHandle {
     pub async fn call(&self, call: Call) -> Result<(), MesosError> {
         // Clone out of the watch: no borrow is held across the await.
         let caller = self.caller.borrow().clone();
-        match caller {
-            Some(caller) => caller.call(&call).await,
-            None => Err(MesosError::NotConnected),
+        let Some(caller) = caller else {
+            return Err(MesosError::NotConnected);
+        };
+        caller.call(&call).await?;
+        // Re-subscribing with the old FrameworkInfo would undo the update.
+        if let Call::UpdateFramework { settings, .. } = call {
+            self.settings.send_replace(Some(settings));
         }
+        Ok(())
     }
 
     /// The framework id of the current subscription, if subscribed.
@@ -660,6 +667,7 @@ pub struct Driver {
     backoff: Backoff,
     caller: watch::Sender<Option<Caller>>,
     stop: watch::Receiver<bool>,
+    settings: watch::Receiver<Option<FrameworkSettings>>,
 }
 
 impl Driver {
@@ -672,6 +680,7 @@ impl Driver {
     ) -> (Driver, DriverHandle) {
         let (caller_tx, caller_rx) = watch::channel(None);
         let (stop_tx, stop_rx) = watch::channel(false);
+        let (settings_tx, settings_rx) = watch::channel(None);
         let backoff = Backoff::new(client.options.backoff);
         (
             Driver {
@@ -681,10 +690,12 @@ impl Driver {
                 backoff,
                 caller: caller_tx,
                 stop: stop_rx,
+                settings: settings_rx,
             },
             DriverHandle {
                 caller: caller_rx,
                 stop: stop_tx,
+                settings: settings_tx,
             },
         )
     }
@@ -758,6 +769,9 @@ impl Driver {
                 _ = self.stop.wait_for(|s| *s) => return Ok(DriverExit::Stopped),
             }
         };
+        if let Some(updated) = self.settings.borrow_and_update().clone() {
+            self.client.settings = updated;
+        }
         let mut subscription = tokio::select! {
             s = self.client.subscribe(&leader, self.framework_id.as_ref()) => s?,
             _ = self.stop.wait_for(|s| *s) => return Ok(DriverExit::Stopped),

@@ -334,3 +334,34 @@ async fn retries_back_off_exponentially() {
     }
     run.stop().await;
 }
+
+#[tokio::test]
+async fn update_framework_survives_a_resubscription() {
+    let master = FakeMaster::start(vec![
+        // Cut the stream once the update below has been sent.
+        Reply::StreamUntilCalls {
+            stream_id: "s1".into(),
+            chunks: vec![fake_master::subscribed("fw-upd", 15.0)],
+            calls: 1,
+        },
+        stream(vec![fake_master::subscribed("fw-upd", 15.0)], true),
+    ])
+    .await;
+    let mut run = run(&master.url, None);
+    run.expect_subscribed("fw-upd").await;
+    let mut updated = FrameworkSettings::new("fault", "nobody");
+    updated.webui_url = Some("http://jobmanager.example:8081".into());
+    run.handle
+        .call(Call::UpdateFramework {
+            settings: updated,
+            suppressed_roles: vec![],
+        })
+        .await
+        .unwrap();
+    run.expect_disconnected("").await;
+    run.expect_subscribed("fw-upd").await;
+    let subs = master.subscribes();
+    assert!(!subs[0].body_contains(b"jobmanager.example"));
+    assert!(subs[1].body_contains(b"http://jobmanager.example:8081"));
+    run.stop().await;
+}

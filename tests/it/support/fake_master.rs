@@ -24,6 +24,13 @@ pub enum Reply {
     },
     /// 307 to this same master (a redirect loop).
     RedirectToSelf,
+    /// A stream that is cut once `calls` calls have arrived in total: lets a
+    /// test cut the stream right after something it did, without timing.
+    StreamUntilCalls {
+        stream_id: String,
+        chunks: Vec<Vec<u8>>,
+        calls: usize,
+    },
     /// 200 with a chunked RecordIO stream: each chunk after its delay, then
     /// either close the socket (cutting the stream) or hang.
     Stream {
@@ -190,6 +197,29 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                 let _ = socket
                     .write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 11\r\n\r\nno script\n")
                     .await;
+            }
+            Some(Reply::StreamUntilCalls {
+                stream_id,
+                chunks,
+                calls: wanted,
+            }) => {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\n\
+                     Mesos-Stream-Id: {stream_id}\r\nTransfer-Encoding: chunked\r\n\r\n"
+                );
+                let mut out = head.into_bytes();
+                for data in chunks {
+                    out.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+                    out.extend_from_slice(&data);
+                    out.extend_from_slice(b"\r\n");
+                }
+                if socket.write_all(&out).await.is_err() || socket.flush().await.is_err() {
+                    return;
+                }
+                while calls.lock().unwrap().len() < wanted {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                return;
             }
             Some(Reply::RedirectToSelf) => {
                 let head = format!(
