@@ -221,7 +221,19 @@ impl Client {
         master: &str,
         framework_id: Option<&FrameworkId>,
     ) -> Result<Subscription, MesosError> {
-        let body = convert::subscribe_call(&self.settings, framework_id).encode_to_vec();
+        self.subscribe_suppressed(master, framework_id, false).await
+    }
+
+    /// [`Client::subscribe`], with the framework's role suppressed from the
+    /// start when `suppressed` (no offers until REVIVE).
+    pub async fn subscribe_suppressed(
+        &self,
+        master: &str,
+        framework_id: Option<&FrameworkId>,
+        suppressed: bool,
+    ) -> Result<Subscription, MesosError> {
+        let body =
+            convert::subscribe_call(&self.settings, framework_id, suppressed).encode_to_vec();
         let (url, response) = self
             .post(
                 &api_url(master),
@@ -614,6 +626,9 @@ pub struct DriverHandle {
     stop: watch::Sender<bool>,
     /// FrameworkInfo changed by UPDATE_FRAMEWORK, for the next SUBSCRIBE.
     settings: watch::Sender<Option<FrameworkSettings>>,
+    /// Whether the last SUPPRESS was not followed by a REVIVE: a
+    /// re-subscription keeps offers suppressed instead of flooding us.
+    suppressed: watch::Sender<bool>,
 }
 
 impl DriverHandle {
@@ -627,9 +642,19 @@ impl DriverHandle {
             return Err(MesosError::NotConnected);
         };
         caller.call(&call).await?;
-        // Re-subscribing with the old FrameworkInfo would undo the update.
-        if let Call::UpdateFramework { settings, .. } = call {
-            self.settings.send_replace(Some(settings));
+        match call {
+            // Re-subscribing with the old FrameworkInfo would undo the update.
+            Call::UpdateFramework { settings, .. } => {
+                self.settings.send_replace(Some(settings));
+            }
+            // The framework has one role, so any SUPPRESS/REVIVE concerns it.
+            Call::Suppress { .. } => {
+                self.suppressed.send_replace(true);
+            }
+            Call::Revive { .. } => {
+                self.suppressed.send_replace(false);
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -668,6 +693,7 @@ pub struct Driver {
     caller: watch::Sender<Option<Caller>>,
     stop: watch::Receiver<bool>,
     settings: watch::Receiver<Option<FrameworkSettings>>,
+    suppressed: watch::Receiver<bool>,
 }
 
 impl Driver {
@@ -681,6 +707,7 @@ impl Driver {
         let (caller_tx, caller_rx) = watch::channel(None);
         let (stop_tx, stop_rx) = watch::channel(false);
         let (settings_tx, settings_rx) = watch::channel(None);
+        let (suppressed_tx, suppressed_rx) = watch::channel(false);
         let backoff = Backoff::new(client.options.backoff);
         (
             Driver {
@@ -691,11 +718,13 @@ impl Driver {
                 caller: caller_tx,
                 stop: stop_rx,
                 settings: settings_rx,
+                suppressed: suppressed_rx,
             },
             DriverHandle {
                 caller: caller_rx,
                 stop: stop_tx,
                 settings: settings_tx,
+                suppressed: suppressed_tx,
             },
         )
     }
@@ -773,7 +802,11 @@ impl Driver {
             self.client.settings = updated;
         }
         let mut subscription = tokio::select! {
-            s = self.client.subscribe(&leader, self.framework_id.as_ref()) => s?,
+            s = self.client.subscribe_suppressed(
+                &leader,
+                self.framework_id.as_ref(),
+                *self.suppressed.borrow(),
+            ) => s?,
             _ = self.stop.wait_for(|s| *s) => return Ok(DriverExit::Stopped),
         };
         let mut source_open = true;

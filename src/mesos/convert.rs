@@ -621,6 +621,7 @@ fn filters(refuse_seconds: Option<f64>) -> Option<pb::Filters> {
 pub(crate) fn subscribe_call(
     settings: &FrameworkSettings,
     framework_id: Option<&FrameworkId>,
+    suppressed: bool,
 ) -> sched::Call {
     sched::Call {
         framework_id: framework_id.map(|id| pb::FrameworkId {
@@ -629,7 +630,11 @@ pub(crate) fn subscribe_call(
         r#type: Some(sched::call::Type::Subscribe as i32),
         subscribe: Some(sched::call::Subscribe {
             framework_info: framework_info_to_pb(settings, framework_id),
-            suppressed_roles: Vec::new(),
+            suppressed_roles: if suppressed {
+                vec![settings.role.clone()]
+            } else {
+                Vec::new()
+            },
         }),
         ..Default::default()
     }

@@ -314,9 +314,7 @@ async fn launch_kill_reconcile_update_teardown() {
 async fn decline_filter_suppress_and_revive() {
     let mesos = MesosLocal::start(&[]);
     // Declaring GPU_RESOURCES passes the master's validation too.
-    let mut gpu = settings("it-decline");
-    gpu.gpu_resources = true;
-    let mut fw = start_driver(&mesos.url, gpu, None);
+    let mut fw = start_driver(&mesos.url, gpu_settings(), None);
     fw.subscribed().await;
     let offers = fw.offers().await;
     // Declined for an hour: the allocator (1 s interval) must not re-offer.
@@ -352,9 +350,45 @@ async fn decline_filter_suppress_and_revive() {
         .await
         .unwrap();
     fw.offers().await;
-    fw.handle.call(Call::Teardown).await.unwrap();
+    let id = fw.handle.framework_id().unwrap();
     fw.handle.stop();
     assert_eq!(fw.task.await.unwrap().unwrap(), DriverExit::Stopped);
+
+    // A failover subscription that starts suppressed (SUBSCRIBE with
+    // suppressed_roles): no offers until REVIVE.
+    let client = Client::new(gpu_settings(), ClientOptions::default()).unwrap();
+    let mut sub = client
+        .subscribe_suppressed(&mesos.url, Some(&id), true)
+        .await
+        .unwrap();
+    let quiet_until = tokio::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        match tokio::time::timeout_at(quiet_until, sub.next_event()).await {
+            Err(_) => break,
+            Ok(Ok(Event::Offers(o))) => panic!("offers while subscribed suppressed: {o:?}"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => panic!("{e}"),
+        }
+    }
+    let caller = sub.caller().expect("subscribed");
+    caller.call(&Call::Revive { roles: vec![] }).await.unwrap();
+    let offers = tokio::time::timeout(WAIT, async {
+        loop {
+            if let Event::Offers(o) = sub.next_event().await.unwrap() {
+                return o;
+            }
+        }
+    })
+    .await
+    .expect("offers after REVIVE");
+    assert!(!offers.is_empty());
+    caller.call(&Call::Teardown).await.unwrap();
+}
+
+fn gpu_settings() -> FrameworkSettings {
+    let mut s = settings("it-decline");
+    s.gpu_resources = true;
+    s
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -336,19 +336,24 @@ async fn retries_back_off_exponentially() {
 }
 
 #[tokio::test]
-async fn update_framework_survives_a_resubscription() {
+async fn update_framework_and_suppression_survive_a_resubscription() {
     let master = FakeMaster::start(vec![
-        // Cut the stream once the update below has been sent.
+        // Cut the stream once SUPPRESS and the update below have been sent.
         Reply::StreamUntilCalls {
             stream_id: "s1".into(),
             chunks: vec![fake_master::subscribed("fw-upd", 15.0)],
-            calls: 1,
+            calls: 2,
         },
         stream(vec![fake_master::subscribed("fw-upd", 15.0)], true),
     ])
     .await;
     let mut run = run(&master.url, None);
     run.expect_subscribed("fw-upd").await;
+    // Offers were suppressed: the re-subscription keeps them suppressed.
+    run.handle
+        .call(Call::Suppress { roles: vec![] })
+        .await
+        .unwrap();
     let mut updated = FrameworkSettings::new("fault", "nobody");
     updated.webui_url = Some("http://jobmanager.example:8081".into());
     run.handle
@@ -363,5 +368,8 @@ async fn update_framework_survives_a_resubscription() {
     let subs = master.subscribes();
     assert!(!subs[0].body_contains(b"jobmanager.example"));
     assert!(subs[1].body_contains(b"http://jobmanager.example:8081"));
+    // Subscribe.suppressed_roles (field 2) = ["*"]; absent the first time.
+    assert!(!subs[0].body_contains(b"\x12\x01*"));
+    assert!(subs[1].body_contains(b"\x12\x01*"));
     run.stop().await;
 }
