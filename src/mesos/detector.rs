@@ -307,6 +307,31 @@ mod tests {
         assert_eq!(leading_member(&[]), None);
     }
 
+    #[tokio::test]
+    async fn direct_and_file_forms() {
+        let spec = MasterSpec::parse("https://m1.example:5443").unwrap();
+        assert_eq!(
+            detect_once(&spec).await.unwrap().url,
+            "https://m1.example:5443"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("master");
+        std::fs::write(&file, "10.0.0.7:5050\n").unwrap();
+        let spec = MasterSpec::parse(&format!("file://{}", file.display())).unwrap();
+        assert_eq!(
+            detect_once(&spec).await.unwrap().url,
+            "http://10.0.0.7:5050"
+        );
+        let (source, task) = spawn_detector(&spec).unwrap();
+        assert!(task.is_none());
+        assert_eq!(source.borrow().as_deref(), Some("http://10.0.0.7:5050"));
+        std::fs::remove_file(&file).unwrap();
+        assert!(matches!(
+            detect_once(&spec).await,
+            Err(DetectError::Spec(_))
+        ));
+    }
+
     #[test]
     fn master_info_json() {
         let data = br#"{"address":{"hostname":"m1.example","ip":"10.0.0.1","port":5050},"hostname":"m1.example","id":"abc","ip":16777343,"pid":"master@10.0.0.1:5050","port":5050,"version":"1.11.0"}"#;

@@ -524,6 +524,17 @@ fn master_command_shows_the_leader_of_a_genuine_master() {
     assert_eq!(json["state"]["version"], "1.11.0");
     assert_eq!(json["state"]["resources_total"]["mem_mb"], 4096.0);
 
+    // file:// holding the address, as Mesos agents accept it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("master");
+    std::fs::write(&file, format!("{}\n", mesos.url)).unwrap();
+    let out = flink_mesos(&[
+        "master",
+        &format!("-Dmesos.master=file://{}", file.display()),
+    ]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("version     1.11.0"));
+
     // Nobody listens there: a peer error, exit 1, a message and no output.
     let port = crate::support::free_port();
     let out = flink_mesos(&["master", &format!("-Dmesos.master=127.0.0.1:{port}")]);
