@@ -7,3 +7,4 @@ pub mod config;
 pub mod error;
 pub mod marathon;
 pub mod mesos;
+pub mod scheduler;

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 pub mod completions;
 pub mod config_show;
 pub mod marathon_json;
+pub mod master;
 pub mod validate_conf;
 
 /// Runs the parsed command line.
@@ -25,10 +26,7 @@ pub fn run(cli: Cli) -> Result<()> {
         )),
         Command::ValidateConf(args) => validate_conf::run(&global, &args),
         Command::Config(crate::cli::ConfigCommand::Show(args)) => config_show::run(&global, &args),
-        Command::Master(_) => Err(not_available(
-            "master",
-            "master detection arrives with the Mesos client",
-        )),
+        Command::Master(args) => master::run(&global, &args),
         Command::Workers(_) => Err(not_available(
             "workers",
             "worker state in ZooKeeper arrives with the HA issue",

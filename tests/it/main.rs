@@ -6,6 +6,8 @@ mod generated;
 mod marathon;
 mod mesos;
 mod mesos_faults;
+mod mesos_tls;
 mod mesos_zk;
+mod scheduler;
 mod support;
 mod validate;

@@ -1,0 +1,147 @@
+//! From a matched worker to the TaskInfo Mesos launches. Pure.
+//!
+//! The TaskManager gets its configuration through the `FLINK_PROPERTIES`
+//! environment variable (`key: value` lines, which `flink-mesos taskmanager`
+//! reads as an overlay), never on its command line, and never secrets: the
+//! template refuses to carry a secret key.
+
+use std::time::Duration;
+
+use crate::config::options;
+use crate::mesos::{
+    AgentId, CommandInfo, ContainerInfo, ContainerRuntime, DockerNetwork, Label, TaskId, TaskInfo,
+    Uri, Volume,
+};
+
+use super::matching::Allocation;
+
+/// Everything per-cluster that goes into every worker's TaskInfo.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskTemplate {
+    /// `mesos.resourcemanager.tasks.taskmanager-cmd`.
+    pub command: String,
+    /// `mesos.resourcemanager.tasks.bootstrap-cmd`, run first.
+    pub bootstrap: Option<String>,
+    /// Configuration handed to every TaskManager (no secrets).
+    pub properties: Vec<(String, String)>,
+    /// Extra environment variables.
+    pub environment: Vec<(String, String)>,
+    pub uris: Vec<String>,
+    pub labels: Vec<(String, String)>,
+    pub user: Option<String>,
+    /// `mesos.resourcemanager.tasks.hostname` with `_TASK_`.
+    pub hostname_pattern: Option<String>,
+    pub container: TemplateContainer,
+    pub volumes: Vec<Volume>,
+    pub kill_grace_period: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplateContainer {
+    Mesos {
+        image: Option<String>,
+    },
+    Docker {
+        image: String,
+        force_pull: bool,
+        parameters: Vec<(String, String)>,
+    },
+}
+
+impl TaskTemplate {
+    /// A template that runs `command` with nothing else.
+    pub fn command(command: impl Into<String>) -> TaskTemplate {
+        TaskTemplate {
+            command: command.into(),
+            bootstrap: None,
+            properties: Vec::new(),
+            environment: Vec::new(),
+            uris: Vec::new(),
+            labels: Vec::new(),
+            user: None,
+            hostname_pattern: None,
+            container: TemplateContainer::Mesos { image: None },
+            volumes: Vec::new(),
+            kill_grace_period: None,
+        }
+    }
+
+    /// The TaskInfo for `task_id` on `agent_id` with its allocation.
+    pub fn build(&self, task_id: &TaskId, agent_id: &AgentId, allocation: &Allocation) -> TaskInfo {
+        let hostname = self
+            .hostname_pattern
+            .as_ref()
+            .map(|p| p.replace("_TASK_", task_id.as_str()));
+        let mut properties: Vec<(String, String)> = self
+            .properties
+            .iter()
+            .filter(|(k, v)| options::secret_part(k, v).is_none())
+            .cloned()
+            .collect();
+        for (key, port) in &allocation.ports {
+            properties.retain(|(k, _)| k != key);
+            properties.push((key.clone(), port.to_string()));
+        }
+        if let Some(h) = &hostname {
+            properties.retain(|(k, _)| k != "taskmanager.host");
+            properties.push(("taskmanager.host".into(), h.clone()));
+        }
+        let flink_properties: String = properties
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\n"))
+            .collect();
+        let mut environment = self.environment.clone();
+        environment.push(("FLINK_PROPERTIES".into(), flink_properties));
+        environment.push(("FLINK_MESOS_TASK_ID".into(), task_id.as_str().to_string()));
+        let value = match &self.bootstrap {
+            Some(b) => format!("{b} && exec {}", self.command),
+            None => format!("exec {}", self.command),
+        };
+        let command = CommandInfo {
+            value,
+            shell: true,
+            arguments: Vec::new(),
+            uris: self.uris.iter().map(Uri::new).collect(),
+            environment,
+            user: self.user.clone(),
+        };
+        let container = match &self.container {
+            TemplateContainer::Mesos { image: None } if self.volumes.is_empty() => None,
+            TemplateContainer::Mesos { image } => Some(ContainerInfo {
+                runtime: ContainerRuntime::Mesos {
+                    image: image.clone(),
+                },
+                volumes: self.volumes.clone(),
+                hostname: None,
+            }),
+            TemplateContainer::Docker {
+                image,
+                force_pull,
+                parameters,
+            } => Some(ContainerInfo {
+                runtime: ContainerRuntime::Docker {
+                    image: image.clone(),
+                    network: DockerNetwork::Host,
+                    privileged: false,
+                    force_pull_image: *force_pull,
+                    parameters: parameters.clone(),
+                    port_mappings: Vec::new(),
+                },
+                volumes: self.volumes.clone(),
+                hostname: None,
+            }),
+        };
+        let mut labels: Vec<Label> = self.labels.iter().map(|(k, v)| Label::new(k, v)).collect();
+        labels.push(Label::new("flink-mesos/worker", task_id.as_str()));
+        TaskInfo {
+            name: task_id.as_str().to_string(),
+            task_id: task_id.clone(),
+            agent_id: agent_id.clone(),
+            resources: allocation.resources.clone(),
+            command,
+            container,
+            labels,
+            kill_grace_period: self.kill_grace_period,
+        }
+    }
+}
