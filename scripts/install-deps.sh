@@ -32,3 +32,10 @@ if [ ! -f /usr/share/java/zookeeper.jar ] || ! command -v java >/dev/null; then
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y zookeeper
 fi
+
+# --- https:// master tests (tests/it/mesos_tls.rs) --------------------------
+# The openssl CLI makes a throw-away CA and server certificate per run.
+if ! command -v openssl >/dev/null; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y openssl
+fi

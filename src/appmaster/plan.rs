@@ -110,22 +110,12 @@ pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> P
             .collect(),
         kill_grace_period: None,
     };
-    let f = &settings.framework;
-    let mut framework = FrameworkSettings::new(
-        f.name.clone(),
-        if f.user.is_empty() {
-            host.user.clone()
-        } else {
-            f.user.clone()
-        },
-    );
-    framework.role = f.role.clone();
-    framework.principal = f.principal.clone();
-    framework.secret = f.secret.clone();
-    framework.failover_timeout = f.failover_timeout;
-    framework.checkpoint = f.checkpoint;
+    let mut framework = FrameworkSettings::from_settings(settings);
+    if framework.user.is_empty() {
+        // Empty means the user running the appmaster; Mesos needs a name.
+        framework.user = host.user.clone();
+    }
     framework.hostname = Some(host.hostname.clone());
-    framework.gpu_resources = tasks.gpus > 0;
     Plan {
         policy,
         template,

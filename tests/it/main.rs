@@ -4,8 +4,11 @@
 mod appmaster;
 mod cli;
 mod generated;
+mod marathon;
 mod mesos;
 mod mesos_faults;
+mod mesos_tls;
 mod mesos_zk;
+mod scheduler;
 mod support;
 mod validate;

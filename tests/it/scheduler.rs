@@ -1,0 +1,784 @@
+//! The scheduler core, deterministically: specific behaviours first, then a
+//! seeded simulation that feeds thousands of random sequences of offers,
+//! rescinds, status updates, disconnects and restarts to the core and checks
+//! its invariants after every step.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
+
+use flink_mesos::mesos::{
+    AgentId, Attribute, Call, FrameworkId, Offer, OfferId, Range, Reservation, ReservationKind,
+    Resource, TaskId, TaskInfo, TaskState, TaskStatus, Value,
+};
+use flink_mesos::scheduler::matching::WorkerResources;
+use flink_mesos::scheduler::task::TaskTemplate;
+use flink_mesos::scheduler::{Effect, Input, Outcome, Policy, Scheduler, Worker, WorkerState};
+
+fn policy(desired: u32, max_failed: Option<u32>) -> Policy {
+    Policy {
+        desired,
+        max_failed,
+        role: "flink".into(),
+        constraints: Vec::new(),
+        refuse: Duration::from_secs(5),
+        staging_timeout: Duration::from_secs(60),
+        backoff_base: Duration::from_secs(1),
+        backoff_max: Duration::from_secs(30),
+        resources: WorkerResources {
+            cpus: 1.0,
+            mem_mb: 1024.0,
+            gpus: 0.0,
+            disk_mb: 0.0,
+            network_mb: 0.0,
+            network_resource: "network".into(),
+            port_keys: vec![
+                "taskmanager.rpc.port".into(),
+                "taskmanager.data.port".into(),
+            ],
+        },
+    }
+}
+
+fn offer(id: &str, agent: &str, cpus: f64, mem: f64, ports: (u64, u64)) -> Offer {
+    Offer {
+        id: OfferId::new(id),
+        framework_id: FrameworkId::new("fw"),
+        agent_id: AgentId::new(agent),
+        hostname: format!("{agent}.example"),
+        resources: vec![
+            Resource::scalar("cpus", cpus),
+            Resource::scalar("mem", mem),
+            Resource::ranges(
+                "ports",
+                vec![Range {
+                    begin: ports.0,
+                    end: ports.1,
+                }],
+            ),
+        ],
+        attributes: Vec::new(),
+        allocation_role: Some("flink".into()),
+    }
+}
+
+fn status(task: &str, state: TaskState, uuid: bool) -> TaskStatus {
+    TaskStatus {
+        task_id: TaskId::new(task),
+        state,
+        message: Some(format!("test {state}")),
+        source: None,
+        reason: None,
+        agent_id: Some(AgentId::new("a1")),
+        executor_id: None,
+        timestamp: None,
+        uuid: uuid.then(|| vec![1, 2, 3]),
+        healthy: None,
+        data: None,
+        labels: Vec::new(),
+    }
+}
+
+fn calls(fx: &[Effect]) -> Vec<&Call> {
+    fx.iter()
+        .filter_map(|e| {
+            if let Effect::Call(c) = e {
+                Some(c)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+fn launched(fx: &[Effect]) -> Vec<TaskInfo> {
+    calls(fx)
+        .into_iter()
+        .flat_map(|c| {
+            if let Call::Launch { tasks, .. } = c {
+                tasks.clone()
+            } else {
+                vec![]
+            }
+        })
+        .collect()
+}
+
+fn started(desired: u32, max_failed: Option<u32>) -> Scheduler {
+    let mut s = Scheduler::new(
+        policy(desired, max_failed),
+        TaskTemplate::command("sleep 600"),
+    );
+    s.step(
+        Input::Recovered {
+            workers: vec![],
+            next_task_number: 1,
+        },
+        Duration::ZERO,
+    );
+    s.step(Input::Subscribed, Duration::ZERO);
+    s
+}
+
+#[test]
+fn several_workers_fit_one_offer_with_their_own_ports() {
+    let mut s = started(3, None);
+    let fx = s.step(
+        Input::Offers(vec![offer("o1", "a1", 2.5, 4096.0, (31000, 31010))]),
+        Duration::from_secs(1),
+    );
+    let tasks = launched(&fx);
+    assert_eq!(tasks.len(), 2, "2.5 cpus fit two 1-cpu workers");
+    let ids: Vec<&str> = tasks.iter().map(|t| t.task_id.as_str()).collect();
+    assert_eq!(ids, ["taskmanager-00001", "taskmanager-00002"]);
+    let env: Vec<String> = tasks
+        .iter()
+        .map(|t| {
+            t.command
+                .environment
+                .iter()
+                .find(|(k, _)| k == "FLINK_PROPERTIES")
+                .unwrap()
+                .1
+                .clone()
+        })
+        .collect();
+    assert_eq!(
+        env[0],
+        "taskmanager.rpc.port: 31000\ntaskmanager.data.port: 31001\n"
+    );
+    assert_eq!(
+        env[1],
+        "taskmanager.rpc.port: 31002\ntaskmanager.data.port: 31003\n"
+    );
+    // The store learns of each launch before the ACCEPT.
+    let store_pos = fx
+        .iter()
+        .position(|e| matches!(e, Effect::Store(w) if w.state == WorkerState::Launched))
+        .unwrap();
+    let accept_pos = fx
+        .iter()
+        .position(|e| matches!(e, Effect::Call(Call::Launch { .. })))
+        .unwrap();
+    assert!(store_pos < accept_pos);
+    // One worker is still pending: offers stay on.
+    assert!(!calls(&fx)
+        .iter()
+        .any(|c| matches!(c, Call::Suppress { .. })));
+    let fx = s.step(
+        Input::Offers(vec![offer("o2", "a2", 1.0, 1024.0, (31000, 31001))]),
+        Duration::from_secs(2),
+    );
+    assert_eq!(launched(&fx).len(), 1);
+    assert!(
+        calls(&fx)
+            .iter()
+            .any(|c| matches!(c, Call::Suppress { .. })),
+        "nothing pending: suppress"
+    );
+    let fx = s.step(
+        Input::Offers(vec![offer("o3", "a3", 8.0, 8192.0, (1, 100))]),
+        Duration::from_secs(3),
+    );
+    assert!(matches!(calls(&fx)[..], [Call::Decline { refuse_seconds: Some(r), .. }] if *r == 5.0));
+}
+
+#[test]
+fn reserved_resources_for_the_role_are_used_first_and_kept_reserved() {
+    let mut s = started(1, None);
+    let mut o = offer("o1", "a1", 1.0, 512.0, (31000, 31005));
+    let mut reserved = Resource::scalar("mem", 600.0);
+    reserved.reservations = vec![Reservation {
+        kind: ReservationKind::Static,
+        role: Some("flink".into()),
+        principal: None,
+        labels: vec![],
+    }];
+    let mut other = Resource::scalar("cpus", 8.0);
+    other.reservations = vec![Reservation {
+        kind: ReservationKind::Static,
+        role: Some("spark".into()),
+        principal: None,
+        labels: vec![],
+    }];
+    o.resources.push(reserved);
+    o.resources.push(other);
+    let fx = s.step(Input::Offers(vec![o]), Duration::from_secs(1));
+    let tasks = launched(&fx);
+    assert_eq!(tasks.len(), 1);
+    let mem: Vec<(f64, bool)> = tasks[0]
+        .resources
+        .iter()
+        .filter(|r| r.name == "mem")
+        .map(|r| (r.as_scalar().unwrap(), r.reservations.is_empty()))
+        .collect();
+    assert_eq!(
+        mem,
+        vec![(600.0, false), (424.0, true)],
+        "reserved 600 first, then 424 unreserved"
+    );
+    assert!(
+        tasks[0]
+            .resources
+            .iter()
+            .all(|r| r.reserved_role() != Some("spark")),
+        "never another role's resources"
+    );
+}
+
+#[test]
+fn constraints_leave_workers_pending_and_say_why() {
+    let mut p = policy(1, None);
+    p.constraints = vec![("rack".into(), "r1".into())];
+    let mut s = Scheduler::new(p, TaskTemplate::command("sleep 600"));
+    s.step(Input::Subscribed, Duration::ZERO);
+    let mut o = offer("o1", "a1", 4.0, 4096.0, (31000, 31005));
+    o.attributes = vec![Attribute {
+        name: "rack".into(),
+        value: Value::Text("r2".into()),
+    }];
+    let fx = s.step(Input::Offers(vec![o.clone()]), Duration::from_secs(1));
+    assert!(launched(&fx).is_empty());
+    assert_eq!(
+        s.unmatched().get("a1.example").map(String::as_str),
+        Some("attribute `rack` is `r2` (constraint rack:r1)")
+    );
+    o.id = OfferId::new("o2");
+    o.attributes = vec![Attribute {
+        name: "rack".into(),
+        value: Value::Text("r1".into()),
+    }];
+    assert_eq!(
+        launched(&s.step(Input::Offers(vec![o]), Duration::from_secs(2))).len(),
+        1
+    );
+    assert!(s.unmatched().is_empty());
+}
+
+#[test]
+fn small_offers_say_what_is_missing() {
+    let mut s = started(1, None);
+    s.step(
+        Input::Offers(vec![offer("o1", "a1", 0.5, 4096.0, (31000, 31005))]),
+        Duration::from_secs(1),
+    );
+    assert_eq!(
+        s.unmatched()["a1.example"],
+        "not enough cpus: need 1, offered 0.5"
+    );
+    s.step(
+        Input::Offers(vec![offer("o2", "a1", 4.0, 4096.0, (31000, 31000))]),
+        Duration::from_secs(1),
+    );
+    assert_eq!(
+        s.unmatched()["a1.example"],
+        "not enough ports: need 2, offered 1"
+    );
+}
+
+#[test]
+fn failures_are_replaced_with_backoff_and_counted_until_the_limit() {
+    let mut s = started(1, Some(1));
+    let fx = s.step(
+        Input::Offers(vec![offer("o1", "a1", 1.0, 1024.0, (31000, 31005))]),
+        Duration::from_secs(1),
+    );
+    assert_eq!(launched(&fx)[0].task_id.as_str(), "taskmanager-00001");
+    s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Running, true)),
+        Duration::from_secs(2),
+    );
+    let fx = s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Failed, true)),
+        Duration::from_secs(3),
+    );
+    assert_eq!(s.failed(), 1);
+    assert!(fx.contains(&Effect::Remove("taskmanager-00001".into())));
+    assert!(
+        calls(&fx)
+            .iter()
+            .any(|c| matches!(c, Call::Acknowledge { .. })),
+        "every update with a uuid is acknowledged"
+    );
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Store(w) if w.state == WorkerState::New)),
+        "backing off: no replacement yet"
+    );
+    let fx = s.step(Input::Tick, Duration::from_millis(4500));
+    let new: Vec<&Worker> = fx
+        .iter()
+        .filter_map(|e| {
+            if let Effect::Store(w) = e {
+                Some(w)
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(new.len(), 1);
+    assert_eq!(
+        new[0].task_id, "taskmanager-00002",
+        "a task id is never reused"
+    );
+    assert!(
+        calls(&fx).iter().any(|c| matches!(c, Call::Revive { .. })),
+        "pending again: revive"
+    );
+    s.step(
+        Input::Offers(vec![offer("o2", "a1", 1.0, 1024.0, (31000, 31005))]),
+        Duration::from_secs(5),
+    );
+    let fx = s.step(
+        Input::Update(status("taskmanager-00002", TaskState::Failed, false)),
+        Duration::from_secs(6),
+    );
+    assert_eq!(s.failed(), 2);
+    let exit = fx.iter().find_map(|e| {
+        if let Effect::Exit(o) = e {
+            Some(o.clone())
+        } else {
+            None
+        }
+    });
+    assert_eq!(
+        exit,
+        Some(Outcome::TooManyFailures {
+            failed: 2,
+            limit: 1,
+            last: "worker taskmanager-00002 TASK_FAILED: test TASK_FAILED".into()
+        })
+    );
+    assert!(calls(&fx).contains(&&Call::Teardown));
+}
+
+#[test]
+fn unknown_tasks_are_killed_and_stuck_launches_reconciled() {
+    let mut s = started(1, None);
+    let fx = s.step(
+        Input::Update(status("someone-else", TaskState::Running, true)),
+        Duration::from_secs(1),
+    );
+    assert!(
+        matches!(calls(&fx)[..], [Call::Kill { task_id, .. }, Call::Acknowledge { .. }] if task_id.as_str() == "someone-else")
+    );
+    s.step(
+        Input::Offers(vec![offer("o1", "a1", 1.0, 1024.0, (31000, 31005))]),
+        Duration::from_secs(1),
+    );
+    assert!(calls(&s.step(Input::Tick, Duration::from_secs(30))).is_empty());
+    let fx = s.step(Input::Tick, Duration::from_secs(61));
+    assert!(
+        matches!(calls(&fx)[..], [Call::Reconcile { tasks }] if tasks.len() == 1 && tasks[0].task_id.as_str() == "taskmanager-00001")
+    );
+}
+
+#[test]
+fn recovery_drops_new_reconciles_launched_and_kills_released() {
+    let stored = vec![
+        Worker {
+            task_id: "taskmanager-00001".into(),
+            state: WorkerState::Running,
+            agent_id: Some("a1".into()),
+            hostname: None,
+            ports: vec![],
+        },
+        Worker {
+            task_id: "taskmanager-00002".into(),
+            state: WorkerState::New,
+            agent_id: None,
+            hostname: None,
+            ports: vec![],
+        },
+        Worker {
+            task_id: "taskmanager-00007".into(),
+            state: WorkerState::Released,
+            agent_id: Some("a2".into()),
+            hostname: None,
+            ports: vec![],
+        },
+    ];
+    let mut s = Scheduler::new(policy(2, None), TaskTemplate::command("sleep 600"));
+    let fx = s.step(
+        Input::Recovered {
+            workers: stored,
+            next_task_number: 3,
+        },
+        Duration::ZERO,
+    );
+    assert!(fx.contains(&Effect::Remove("taskmanager-00002".into())));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Store(w) if w.task_id == "taskmanager-00008")),
+        "numbering continues after the highest stored id"
+    );
+    let fx = s.step(Input::Subscribed, Duration::ZERO);
+    let c = calls(&fx);
+    assert!(
+        matches!(c[0], Call::Reconcile { tasks } if tasks.len() == 1 && tasks[0].task_id.as_str() == "taskmanager-00001")
+    );
+    assert!(
+        matches!(c[1], Call::Reconcile { tasks } if tasks.is_empty()),
+        "implicit reconciliation finds orphans"
+    );
+    assert!(c.iter().any(
+        |c| matches!(c, Call::Kill { task_id, .. } if task_id.as_str() == "taskmanager-00007")
+    ));
+}
+
+#[test]
+fn shutdown_tears_down_or_keeps_the_framework() {
+    let mut s = started(1, None);
+    let fx = s.step(Input::Shutdown { teardown: true }, Duration::from_secs(1));
+    assert!(calls(&fx).contains(&&Call::Teardown));
+    assert_eq!(fx.last(), Some(&Effect::Exit(Outcome::Stopped)));
+    let mut s = started(1, None);
+    let fx = s.step(Input::Shutdown { teardown: false }, Duration::from_secs(1));
+    assert_eq!(fx, vec![Effect::Exit(Outcome::Stopped)]);
+    let fx = s.step(
+        Input::Offers(vec![offer("o1", "a1", 1.0, 1024.0, (31000, 31005))]),
+        Duration::from_secs(2),
+    );
+    assert!(
+        launched(&fx).is_empty(),
+        "nothing is launched after shutdown"
+    );
+}
+
+#[test]
+fn secrets_never_reach_the_task() {
+    let mut template = TaskTemplate::command("flink-mesos taskmanager");
+    template.properties = vec![
+        ("jobmanager.rpc.address".into(), "jm.example".into()),
+        (
+            "mesos.resourcemanager.framework.secret".into(),
+            "TopSecret".into(),
+        ),
+        ("security.ssl.keystore-password".into(), "TopSecret".into()),
+    ];
+    template.bootstrap = Some("./prepare.sh".into());
+    template.hostname_pattern = Some("_TASK_.flink.mesos".into());
+    let mut s = Scheduler::new(policy(1, None), template);
+    s.step(Input::Subscribed, Duration::ZERO);
+    let tasks = launched(&s.step(
+        Input::Offers(vec![offer("o1", "a1", 1.0, 1024.0, (31000, 31005))]),
+        Duration::ZERO,
+    ));
+    let t = &tasks[0];
+    let rendered = format!("{t:?}");
+    assert!(!rendered.contains("TopSecret"), "{rendered}");
+    assert_eq!(
+        t.command.value,
+        "./prepare.sh && exec flink-mesos taskmanager"
+    );
+    let props = &t
+        .command
+        .environment
+        .iter()
+        .find(|(k, _)| k == "FLINK_PROPERTIES")
+        .unwrap()
+        .1;
+    assert!(props.contains("jobmanager.rpc.address: jm.example\n"));
+    assert!(props.contains("taskmanager.host: taskmanager-00001.flink.mesos\n"));
+}
+
+// --- Simulation -------------------------------------------------------------
+
+/// xorshift64*: tiny, deterministic, no dependency.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// The world around the scheduler: agents, running tasks, the store.
+struct World {
+    rng: Rng,
+    now: Duration,
+    sched: Scheduler,
+    desired: u32,
+    max_failed: Option<u32>,
+    store: BTreeMap<String, Worker>,
+    next_task_number: u64,
+    /// Tasks running on the cluster: id → agent.
+    running: HashMap<String, String>,
+    ever_launched: BTreeSet<String>,
+    /// Failures the scheduler must have counted.
+    expected_failures: u32,
+    next_offer: u64,
+    exited: bool,
+}
+
+impl World {
+    fn new(seed: u64) -> World {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let desired = 1 + rng.below(5) as u32;
+        let max_failed = match rng.below(3) {
+            0 => None,
+            _ => Some(rng.below(20) as u32),
+        };
+        let mut world = World {
+            rng,
+            now: Duration::ZERO,
+            sched: Scheduler::new(
+                policy(desired, max_failed),
+                TaskTemplate::command("sleep 600"),
+            ),
+            desired,
+            max_failed,
+            store: BTreeMap::new(),
+            next_task_number: 1,
+            running: HashMap::new(),
+            ever_launched: BTreeSet::new(),
+            expected_failures: 0,
+            next_offer: 0,
+            exited: false,
+        };
+        world.feed(
+            Input::Recovered {
+                workers: vec![],
+                next_task_number: 1,
+            },
+            &[],
+        );
+        world.feed(Input::Subscribed, &[]);
+        world
+    }
+
+    fn random_offer(&mut self) -> Offer {
+        self.next_offer += 1;
+        let agent = format!("a{}", self.rng.below(4));
+        let cpus = self.rng.below(5) as f64 * 0.5;
+        let mem = self.rng.below(5) as f64 * 512.0;
+        let base = 31000 + self.rng.below(100) * 10;
+        offer(
+            &format!("o{}", self.next_offer),
+            &agent,
+            cpus,
+            mem,
+            (base, base + self.rng.below(8)),
+        )
+    }
+
+    /// Steps the scheduler and checks every invariant on the effects.
+    fn feed(&mut self, input: Input, offered: &[OfferId]) {
+        let fx = self.sched.step(input, self.now);
+        let mut answered: HashMap<String, usize> = HashMap::new();
+        let mut stored_launched: BTreeSet<String> = BTreeSet::new();
+        for e in &fx {
+            match e {
+                Effect::Store(w) => {
+                    if w.state == WorkerState::Launched {
+                        stored_launched.insert(w.task_id.clone());
+                    }
+                    self.store.insert(w.task_id.clone(), w.clone());
+                }
+                Effect::Remove(id) => {
+                    self.store.remove(id);
+                }
+                Effect::StoreNextTaskNumber(n) => self.next_task_number = *n,
+                Effect::Call(Call::Launch {
+                    offer_ids, tasks, ..
+                }) => {
+                    for o in offer_ids {
+                        *answered.entry(o.as_str().to_string()).or_default() += 1;
+                    }
+                    for t in tasks {
+                        let id = t.task_id.as_str().to_string();
+                        assert!(
+                            stored_launched.contains(&id),
+                            "{id} launched before it was stored as Launched"
+                        );
+                        assert!(self.ever_launched.insert(id.clone()), "{id} launched twice");
+                        self.running.insert(id, t.agent_id.as_str().to_string());
+                    }
+                }
+                Effect::Call(Call::Decline { offer_ids, .. }) => {
+                    for o in offer_ids {
+                        *answered.entry(o.as_str().to_string()).or_default() += 1;
+                    }
+                }
+                Effect::Call(Call::Kill { task_id, .. }) => {
+                    self.running.remove(task_id.as_str());
+                }
+                Effect::Call(Call::Teardown) => self.running.clear(),
+                Effect::Exit(Outcome::TooManyFailures { failed, limit, .. }) => {
+                    assert_eq!(Some(*limit), self.max_failed);
+                    assert!(*failed > *limit);
+                    self.exited = true;
+                }
+                Effect::Exit(Outcome::Stopped) => self.exited = true,
+                Effect::Call(_) => {}
+            }
+        }
+        for o in offered {
+            assert_eq!(
+                answered.get(o.as_str()),
+                Some(&1),
+                "offer {} must be answered exactly once",
+                o.as_str()
+            );
+        }
+        assert_eq!(
+            answered.len(),
+            offered.len(),
+            "answers for offers that were not offered"
+        );
+        if self.exited {
+            return;
+        }
+        let workers: Vec<&Worker> = self.sched.workers().collect();
+        let alive = workers
+            .iter()
+            .filter(|w| w.state != WorkerState::Released)
+            .count();
+        assert!(
+            alive <= self.desired as usize,
+            "{alive} workers alive, {} desired",
+            self.desired
+        );
+        assert_eq!(
+            self.sched.failed(),
+            self.expected_failures,
+            "failures counted exactly"
+        );
+        // The store mirrors the scheduler.
+        let in_store: BTreeMap<&str, WorkerState> = self
+            .store
+            .values()
+            .map(|w| (w.task_id.as_str(), w.state))
+            .collect();
+        let in_sched: BTreeMap<&str, WorkerState> = workers
+            .iter()
+            .map(|w| (w.task_id.as_str(), w.state))
+            .collect();
+        assert_eq!(in_store, in_sched, "store and scheduler disagree");
+    }
+
+    fn step(&mut self) {
+        self.now += Duration::from_millis(self.rng.below(3000));
+        match self.rng.below(10) {
+            0..=2 => {
+                let offers: Vec<Offer> = (0..1 + self.rng.below(3))
+                    .map(|_| self.random_offer())
+                    .collect();
+                let ids: Vec<OfferId> = offers.iter().map(|o| o.id.clone()).collect();
+                self.feed(Input::Offers(offers), &ids);
+            }
+            3 => {
+                let id = OfferId::new(format!("o{}", self.rng.below(self.next_offer + 1)));
+                self.feed(Input::Rescind(id), &[]);
+            }
+            4 | 5 => {
+                // A task we launched reports RUNNING (possibly twice).
+                if let Some(id) = self.pick_running() {
+                    self.feed(Input::Update(status(&id, TaskState::Running, true)), &[]);
+                }
+            }
+            6 => {
+                // A running task dies on its own.
+                if let Some(id) = self.pick_running() {
+                    self.running.remove(&id);
+                    let ours = self
+                        .sched
+                        .workers()
+                        .any(|w| w.task_id == id && w.state != WorkerState::Released);
+                    let state = [
+                        TaskState::Failed,
+                        TaskState::Lost,
+                        TaskState::Killed,
+                        TaskState::Finished,
+                        TaskState::Gone,
+                    ][self.rng.below(5) as usize];
+                    if ours {
+                        self.expected_failures += 1;
+                    }
+                    let with_uuid = self.rng.below(2) == 0;
+                    self.feed(Input::Update(status(&id, state, with_uuid)), &[]);
+                    // A duplicate terminal update is not a second failure.
+                    if self.rng.below(4) == 0 && !self.exited {
+                        self.feed(Input::Update(status(&id, state, true)), &[]);
+                    }
+                }
+            }
+            7 => {
+                let id = format!("stranger-{}", self.rng.below(100));
+                self.feed(Input::Update(status(&id, TaskState::Running, true)), &[]);
+            }
+            8 => {
+                self.feed(Input::Disconnected, &[]);
+                self.feed(Input::Subscribed, &[]);
+            }
+            _ => {
+                if self.rng.below(3) == 0 {
+                    self.restart();
+                } else {
+                    self.feed(Input::Tick, &[]);
+                }
+            }
+        }
+    }
+
+    fn pick_running(&mut self) -> Option<String> {
+        let mut ids: Vec<String> = self.running.keys().cloned().collect();
+        ids.sort();
+        if ids.is_empty() {
+            return None;
+        }
+        let i = self.rng.below(ids.len() as u64) as usize;
+        Some(ids[i].clone())
+    }
+
+    /// The appmaster dies and a new one recovers from the store.
+    fn restart(&mut self) {
+        self.sched = Scheduler::new(
+            policy(self.desired, self.max_failed),
+            TaskTemplate::command("sleep 600"),
+        );
+        // Failures are not persisted: the new appmaster counts from zero.
+        self.expected_failures = 0;
+        let workers: Vec<Worker> = self.store.values().cloned().collect();
+        let n = self.next_task_number;
+        self.feed(
+            Input::Recovered {
+                workers,
+                next_task_number: n,
+            },
+            &[],
+        );
+        self.feed(Input::Subscribed, &[]);
+    }
+}
+
+#[test]
+fn simulation_keeps_the_invariants() {
+    let seeds: u64 = std::env::var("SIM_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3000);
+    let mut launched_total = 0;
+    let mut exits = 0;
+    for seed in 0..seeds {
+        let mut world = World::new(seed);
+        for _ in 0..150 {
+            world.step();
+            if world.exited {
+                exits += 1;
+                break;
+            }
+        }
+        launched_total += world.ever_launched.len();
+    }
+    // The simulation must exercise launches and the failure limit, or it proves nothing.
+    assert!(
+        launched_total > seeds as usize,
+        "only {launched_total} launches in {seeds} runs"
+    );
+    assert!(exits > 0, "no run reached mesos.maximum-failed-tasks");
+}
