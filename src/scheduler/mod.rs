@@ -235,8 +235,12 @@ impl Scheduler {
                 {
                     fx.push(Effect::Call(kill(&l.worker)));
                 }
-                // A new subscription starts unsuppressed at the master.
-                self.suppressed = false;
+                // Whether the master suppresses our offers after a
+                // (re-)subscription is not ours to know: the driver
+                // re-subscribes suppressed after a SUPPRESS. Assume the
+                // opposite of what is needed, so that `adjust_offer_flow`
+                // sends one explicit REVIVE (pending) or SUPPRESS (idle).
+                self.suppressed = self.count(WorkerState::New) > 0;
             }
             Input::Disconnected => self.connected = false,
             Input::Offers(offers) => self.offers(offers, now, &mut fx),

@@ -850,3 +850,112 @@ mod runtime {
         assert_eq!(count(&master.calls, ACCEPT), 0);
     }
 }
+
+/// The driver re-subscribes with offers suppressed after a SUPPRESS; the core
+/// must then REVIVE as soon as a worker is pending, or no offer ever comes.
+#[test]
+fn a_resubscription_revives_offers_for_pending_workers() {
+    use flink_mesos::mesos::{
+        AgentId, FrameworkId, Offer, OfferId, Range, Resource, TaskId, TaskState, TaskStatus,
+    };
+    use flink_mesos::scheduler::matching::WorkerResources;
+    use flink_mesos::scheduler::task::TaskTemplate;
+    use flink_mesos::scheduler::{Effect, Input, Policy, Scheduler};
+
+    let policy = Policy {
+        desired: 1,
+        max_failed: None,
+        role: "*".into(),
+        constraints: Vec::new(),
+        refuse: Duration::from_secs(5),
+        staging_timeout: Duration::from_secs(60),
+        backoff_base: Duration::from_secs(1),
+        backoff_max: Duration::from_secs(1),
+        resources: WorkerResources {
+            cpus: 0.1,
+            mem_mb: 32.0,
+            gpus: 0.0,
+            disk_mb: 0.0,
+            network_mb: 0.0,
+            network_resource: "network".into(),
+            port_keys: Vec::new(),
+        },
+    };
+    let calls = |fx: &[Effect]| -> Vec<&'static str> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Call(c) => Some(c.name()),
+                _ => None,
+            })
+            .collect()
+    };
+    let secs = Duration::from_secs;
+    let mut s = Scheduler::new(policy, TaskTemplate::command("sleep 1"));
+    s.step(
+        Input::Recovered {
+            workers: Vec::new(),
+            next_task_number: 1,
+        },
+        secs(0),
+    );
+    s.step(Input::Subscribed, secs(0));
+    let fx = s.step(
+        Input::Offers(vec![Offer {
+            id: OfferId::new("o1"),
+            framework_id: FrameworkId::new("f"),
+            agent_id: AgentId::new("a1"),
+            hostname: "h1".into(),
+            resources: vec![
+                Resource::scalar("cpus", 1.0),
+                Resource::scalar("mem", 128.0),
+                Resource::ranges(
+                    "ports",
+                    vec![Range {
+                        begin: 31000,
+                        end: 31001,
+                    }],
+                ),
+            ],
+            attributes: Vec::new(),
+            allocation_role: None,
+        }]),
+        secs(1),
+    );
+    assert!(calls(&fx).contains(&"SUPPRESS"), "{fx:?}");
+    s.step(Input::Disconnected, secs(2));
+    let status = TaskStatus {
+        task_id: TaskId::new("taskmanager-00001"),
+        state: TaskState::Failed,
+        message: None,
+        source: None,
+        reason: None,
+        agent_id: Some(AgentId::new("a1")),
+        executor_id: None,
+        timestamp: None,
+        uuid: None,
+        healthy: None,
+        data: None,
+        labels: Vec::new(),
+    };
+    s.step(Input::Update(status), secs(2));
+    s.step(Input::Tick, secs(5));
+    // Re-subscribed (suppressed, as the driver does) with a worker pending.
+    let fx = s.step(Input::Subscribed, secs(6));
+    assert!(calls(&fx).contains(&"REVIVE"), "{:?}", calls(&fx));
+    // And with nothing pending, one SUPPRESS keeps the offers off.
+    let mut idle = Scheduler::new(
+        Policy {
+            desired: 0,
+            ..s.policy().clone()
+        },
+        TaskTemplate::command("sleep 1"),
+    );
+    let fx = idle.step(Input::Subscribed, secs(0));
+    assert_eq!(
+        calls(&fx)
+            .iter()
+            .filter(|c| **c == "SUPPRESS" || **c == "REVIVE")
+            .collect::<Vec<_>>(),
+        [&"SUPPRESS"]
+    );
+}
