@@ -31,6 +31,7 @@ use tokio::sync::{mpsc, watch};
 use crate::config::master::MasterSpec;
 use crate::mesos::client::{
     Client, ClientOptions, Driver, DriverHandle, MasterSource, MesosError, SessionEvent,
+    SCHEDULER_PATH,
 };
 use crate::mesos::detector::{spawn_detector, DetectError};
 use crate::mesos::{Call, Event, FrameworkId, TaskState};
@@ -78,6 +79,8 @@ struct Runtime<S> {
     framework_id: Option<String>,
     next_task_number: u64,
     master: MasterSource,
+    /// The leader's base URL as of the last SUBSCRIBED (after redirects).
+    leader: Option<String>,
     connected: bool,
     phase: &'static str,
     launched_at: HashMap<String, Instant>,
@@ -193,7 +196,7 @@ impl<S: WorkerStore> Runtime<S> {
         let mut view = status::view_of(&self.scheduler);
         view.phase = self.phase;
         view.framework_id = self.framework_id.clone();
-        view.master = self.master.borrow().clone();
+        view.master = self.leader.clone().or_else(|| self.master.borrow().clone());
         view.connected = self.connected;
         view.launch_latency = self.latency.summary();
         self.view.send_replace(Arc::new(view));
@@ -218,6 +221,11 @@ impl<S: WorkerStore> Runtime<S> {
                 }
                 self.connected = true;
                 self.phase = "running";
+                self.leader = handle.master_url().map(|u| {
+                    u.strip_suffix(SCHEDULER_PATH)
+                        .map(str::to_string)
+                        .unwrap_or(u)
+                });
                 tracing::info!(
                     framework_id = %id,
                     master = master.as_ref().map(|m| m.id.as_str()).unwrap_or(""),
@@ -320,6 +328,7 @@ pub async fn run<S: WorkerStore>(
         framework_id: snapshot.framework_id.clone(),
         next_task_number: snapshot.next_task_number,
         master: master_source.clone(),
+        leader: None,
         connected: false,
         phase: "starting",
         launched_at: HashMap::new(),
