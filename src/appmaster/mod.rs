@@ -374,7 +374,12 @@ pub async fn run<S: WorkerStore>(
                         }
                     }
                     Some(SessionEvent::Disconnected { reason }) => {
-                        tracing::warn!(reason = %reason, "disconnected from the Mesos master");
+                        // The driver logs every failed attempt; say it once here.
+                        if rt.connected {
+                            tracing::warn!(reason = %reason, "disconnected from the Mesos master");
+                        } else {
+                            tracing::debug!(reason = %reason, "still not connected");
+                        }
                         rt.connected = false;
                         rt.step(Input::Disconnected, Some(&handle)).await?;
                     }

@@ -109,6 +109,13 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             keep_framework: args.keep_framework,
             ..Options::default()
         };
+        if args.keep_framework {
+            tracing::warn!(
+                "--keep-framework: without the ZooKeeper worker store the framework id lives in \
+                 this process only, so a new appmaster registers a new framework; kept workers \
+                 end when mesos.failover-timeout runs out"
+            );
+        }
         let store = MemoryStore::new();
         tokio::select! {
             r = appmaster::run(plan, &master, store, Some(server), signals, options) => r.map_err(run_error),
