@@ -418,6 +418,16 @@ pub async fn run<S: WorkerStore>(
         };
         // `None`: the framework was removed; a new driver registers anew.
         let Some(outcome) = outcome else { continue };
+        if matches!(rt.teardown, Some(Err(_))) && rt.framework_id.is_some() {
+            // Typically stopped between two subscriptions while the driver
+            // re-subscribes: give it a moment and try once more rather than
+            // leave the framework behind.
+            tracing::info!(
+                wait = ?TEARDOWN_RECONNECT,
+                "not subscribed; waiting for the master to tear the framework down"
+            );
+            rt.teardown = Some(teardown_after_reconnect(&handle, &mut events).await);
+        }
         handle.stop();
         let _ = tokio::time::timeout(Duration::from_secs(5), &mut driver_task).await;
         driver_task.abort();
@@ -445,6 +455,32 @@ pub async fn run<S: WorkerStore>(
             }
         }
         return Ok(outcome);
+    }
+}
+
+/// How long a teardown waits for a lost subscription to come back.
+const TEARDOWN_RECONNECT: Duration = Duration::from_secs(10);
+
+/// Sends TEARDOWN once the driver has re-subscribed (other events are
+/// dropped: the cluster is stopping), or fails after [`TEARDOWN_RECONNECT`].
+async fn teardown_after_reconnect(
+    handle: &DriverHandle,
+    events: &mut mpsc::Receiver<SessionEvent>,
+) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + TEARDOWN_RECONNECT;
+    loop {
+        if handle.is_connected() {
+            return handle.call(Call::Teardown).await.map_err(|e| e.to_string());
+        }
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return Err("the connection to the Mesos master ended".into()),
+            Err(_) => {
+                return Err(format!(
+                    "not subscribed to a Mesos master within {TEARDOWN_RECONNECT:?}"
+                ))
+            }
+        }
     }
 }
 

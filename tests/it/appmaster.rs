@@ -584,7 +584,7 @@ mod runtime {
     const TEARDOWN: u64 = 2;
 
     /// The `type` (field 2) of a protobuf-encoded scheduler Call.
-    fn call_type(body: &[u8]) -> Option<u64> {
+    pub(super) fn call_type(body: &[u8]) -> Option<u64> {
         let mut i = 0;
         let varint = |i: &mut usize| -> Option<u64> {
             let mut v = 0u64;
@@ -957,5 +957,102 @@ fn a_resubscription_revives_offers_for_pending_workers() {
             .filter(|c| **c == "SUPPRESS" || **c == "REVIVE")
             .collect::<Vec<_>>(),
         [&"SUPPRESS"]
+    );
+}
+
+/// Stopped while the driver re-subscribes: the teardown waits for the new
+/// subscription instead of leaving the framework behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teardown_between_subscriptions_waits_for_the_next_one() {
+    use flink_mesos::appmaster::plan::Plan;
+    use flink_mesos::appmaster::{self, Options};
+    use flink_mesos::config::master::MasterSpec;
+    use flink_mesos::mesos::FrameworkSettings;
+    use flink_mesos::scheduler::matching::WorkerResources;
+    use flink_mesos::scheduler::task::TaskTemplate;
+    use flink_mesos::scheduler::{Outcome, Policy};
+    use flink_mesos::store::memory::MemoryStore;
+
+    use crate::support::fake_master::{self, FakeMaster, Reply};
+
+    let master = FakeMaster::start(vec![
+        // Subscribed, then the stream is cut after 300 ms.
+        Reply::Stream {
+            stream_id: "s1".into(),
+            chunks: vec![
+                (Duration::ZERO, fake_master::subscribed("fw-t", 15.0)),
+                (Duration::from_millis(300), fake_master::heartbeat()),
+            ],
+            then_hang: false,
+        },
+        // The next SUBSCRIBED comes only after 1.5 s.
+        Reply::Stream {
+            stream_id: "s2".into(),
+            chunks: vec![(
+                Duration::from_millis(1500),
+                fake_master::subscribed("fw-t", 15.0),
+            )],
+            then_hang: true,
+        },
+    ])
+    .await;
+    let plan = Plan {
+        policy: Policy {
+            desired: 0,
+            max_failed: None,
+            role: "*".into(),
+            constraints: Vec::new(),
+            refuse: Duration::from_secs(5),
+            staging_timeout: Duration::from_secs(60),
+            backoff_base: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(1),
+            resources: WorkerResources {
+                cpus: 0.1,
+                mem_mb: 32.0,
+                gpus: 0.0,
+                disk_mb: 0.0,
+                network_mb: 0.0,
+                network_resource: "network".into(),
+                port_keys: Vec::new(),
+            },
+        },
+        template: TaskTemplate::command("sleep 1"),
+        framework: FrameworkSettings::new("flink-test", "root"),
+    };
+    let (stop, stop_rx) = tokio::sync::watch::channel(0u32);
+    let spec = MasterSpec::parse(&master.url).unwrap();
+    let run = tokio::spawn(async move {
+        appmaster::run(
+            plan,
+            &spec,
+            MemoryStore::new(),
+            None,
+            stop_rx,
+            Options::default(),
+        )
+        .await
+    });
+    // Wait for the second SUBSCRIBE (the first stream was cut).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while master.subscribes().len() < 2 {
+        assert!(Instant::now() < deadline, "no re-subscription");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop.send_replace(1);
+    let outcome = tokio::time::timeout(Duration::from_secs(15), run)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(outcome.unwrap(), Outcome::Stopped);
+    let teardowns: Vec<_> = master
+        .calls()
+        .iter()
+        .filter(|c| runtime::call_type(&c.body) == Some(2))
+        .map(|c| c.header("Mesos-Stream-Id").map(str::to_string))
+        .collect();
+    assert_eq!(
+        teardowns,
+        [Some("s2".to_string())],
+        "one TEARDOWN, on the new subscription"
     );
 }
