@@ -90,6 +90,8 @@ struct Runtime<S> {
     view: watch::Sender<Arc<StatusView>>,
     /// The outcome of the last TEARDOWN call, if one was sent.
     teardown: Option<Result<(), String>>,
+    /// Counts stop requests (signals).
+    shutdown: watch::Receiver<u32>,
 }
 
 impl<S: WorkerStore> Runtime<S> {
@@ -176,7 +178,20 @@ impl<S: WorkerStore> Runtime<S> {
         let name = call.name();
         let is_teardown = matches!(call, Call::Teardown);
         let result = match handle {
-            Some(h) => h.call(call).await,
+            Some(h) if is_teardown => h.call(call).await,
+            Some(h) => {
+                // A slow master must not delay a requested stop: the call is
+                // abandoned (safe: whatever it did, the teardown or the next
+                // appmaster's reconciliation settles it).
+                let mut stop = self.shutdown.clone();
+                tokio::select! {
+                    r = h.call(call) => r,
+                    _ = shutdown_requested(&mut stop) => {
+                        tracing::debug!(call = name, "stopping: call abandoned");
+                        return;
+                    }
+                }
+            }
             None => Err(MesosError::NotConnected),
         };
         match &result {
@@ -336,6 +351,7 @@ pub async fn run<S: WorkerStore>(
         unmatched: BTreeMap::new(),
         view: view_tx,
         teardown: None,
+        shutdown: shutdown.clone(),
     };
     tracing::info!(
         workers = snapshot.workers.len(),

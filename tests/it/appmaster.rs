@@ -428,8 +428,8 @@ async fn seed_standalone_example_comes_up_without_secrets_on_the_workers() {
 }
 
 /// A master that subscribes the framework and then never answers a call: the
-/// first SIGTERM cannot finish (the teardown would hang), the second one ends
-/// the appmaster at once.
+/// first SIGTERM abandons the hung call and waits for the TEARDOWN (which
+/// hangs as well), the second one ends the appmaster at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_signal_exits_at_once() {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -495,10 +495,20 @@ async fn a_second_signal_exits_at_once() {
             .unwrap()
     };
     kill(child.id());
+    // The first signal abandons the hung call; the stop goes on (more calls
+    // reach the master, the TEARDOWN last), and the TEARDOWN hangs too.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while calls.load(Ordering::SeqCst) < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the first signal did not get past the hung call"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(
         child.try_wait().unwrap().is_none(),
-        "stuck in a call, still running"
+        "waiting for the TEARDOWN"
     );
     let sent = Instant::now();
     kill(child.id());
