@@ -15,6 +15,9 @@
 //!   removed framework (the master killed them) and registers anew;
 //! * a call that fails because the subscription just ended is dropped: the
 //!   core reconciles on the next SUBSCRIBED, which repairs whatever it missed;
+//! * a stop request is honoured even while a call to a slow master is in
+//!   flight: that call is abandoned (never the TEARDOWN); a TEARDOWN that
+//!   finds no subscription waits briefly for the driver to re-subscribe;
 //! * the status endpoint reads a [`StatusView`] published after every input,
 //!   never the scheduler itself;
 //! * nothing here prints or exits; `src/cmd/appmaster.rs` does.
