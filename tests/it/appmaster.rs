@@ -30,7 +30,9 @@ impl Appmaster {
     /// workers running `cmd`; `extra` adds arguments.
     fn start(mesos: &MesosLocal, cmd: &str, extra: &[&str]) -> Appmaster {
         let mut command = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"));
-        command.arg("appmaster");
+        command
+            .arg("appmaster")
+            .env_remove("FLINK_MESOS_FRAMEWORK_SECRET");
         Appmaster::spawn(command, mesos, cmd, extra)
     }
 
@@ -43,7 +45,6 @@ impl Appmaster {
             .env_remove("FLINK_CONF_DIR")
             .env_remove("FLINK_PROPERTIES")
             .env_remove("FLINK_MESOS_MASTER")
-            .env_remove("FLINK_MESOS_FRAMEWORK_SECRET")
             .env("NO_COLOR", "1")
             .args(["--no-jobmanager", "--status-bind", "127.0.0.1"])
             .arg(format!("-Dmesos.master={master}"))
@@ -401,6 +402,10 @@ async fn seed_standalone_example_comes_up_without_secrets_on_the_workers() {
             "-Dtaskmanager.numberOfTaskSlots=2",
             "-Dparallelism.default=10",
             "-Dmesos.resourcemanager.framework.principal=flink",
+            // Debug logs as JSON: more output in which no secret may appear.
+            "-v",
+            "--log-format",
+            "json",
         ],
     );
     let v = am
@@ -424,7 +429,14 @@ async fn seed_standalone_example_comes_up_without_secrets_on_the_workers() {
     assert!(!String::from_utf8_lossy(&cmdline).contains("hunter2"));
     am.signal("INT");
     assert!(am.wait_exit().await.success(), "{}", am.stderr());
-    assert!(!am.stderr().contains("hunter2"));
+    let logs = am.stderr();
+    assert!(!logs.contains("hunter2"), "{logs}");
+    assert!(!logs.contains("warning:"), "no diagnostics: {logs}");
+    for line in logs.lines() {
+        let entry: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(entry["fields"]["message"].is_string(), "{line}");
+    }
+    assert!(logs.contains("\"worker running\""), "{logs}");
 }
 
 /// A master that subscribes the framework and then never answers a call: the
