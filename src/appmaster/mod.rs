@@ -18,8 +18,8 @@
 //! * a stop request is honoured even while a call to a slow master is in
 //!   flight: that call is abandoned (never the TEARDOWN); a TEARDOWN that
 //!   finds no subscription waits briefly for the driver to re-subscribe;
-//! * the status endpoint reads a [`StatusView`] published after every input,
-//!   never the scheduler itself;
+//! * the status endpoint reads a [`StatusView`] published after inputs (at
+//!   most every 100 ms, and on every tick), never the scheduler itself;
 //! * nothing here prints or exits; `src/cmd/appmaster.rs` does.
 
 pub mod plan;
@@ -95,7 +95,12 @@ struct Runtime<S> {
     teardown: Option<Result<(), String>>,
     /// Counts stop requests (signals).
     shutdown: watch::Receiver<u32>,
+    /// When the status view was last published.
+    published: Instant,
 }
+
+/// Minimum time between two status views, except on ticks.
+const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 
 impl<S: WorkerStore> Runtime<S> {
     fn now(&self) -> Duration {
@@ -108,6 +113,10 @@ impl<S: WorkerStore> Runtime<S> {
         input: Input,
         handle: Option<&DriverHandle>,
     ) -> Result<Option<Outcome>, RunError> {
+        // Ticks always publish (at most a second stale); other inputs at most
+        // every PUBLISH_EVERY, so a burst of updates does not rebuild the
+        // view for each one.
+        let tick = matches!(input, Input::Tick);
         let effects = self.scheduler.step(input, self.now());
         let mut exit = None;
         for effect in effects {
@@ -129,7 +138,9 @@ impl<S: WorkerStore> Runtime<S> {
             }
         }
         self.log_unmatched();
-        self.publish();
+        if tick || exit.is_some() || self.published.elapsed() >= PUBLISH_EVERY {
+            self.publish();
+        }
         Ok(exit)
     }
 
@@ -210,7 +221,8 @@ impl<S: WorkerStore> Runtime<S> {
         }
     }
 
-    fn publish(&self) {
+    fn publish(&mut self) {
+        self.published = Instant::now();
         let mut view = status::view_of(&self.scheduler);
         view.phase = self.phase;
         view.framework_id = self.framework_id.clone();
@@ -355,6 +367,7 @@ pub async fn run<S: WorkerStore>(
         view: view_tx,
         teardown: None,
         shutdown: shutdown.clone(),
+        published: Instant::now(),
     };
     tracing::info!(
         workers = snapshot.workers.len(),

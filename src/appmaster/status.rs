@@ -1,8 +1,9 @@
 //! The status endpoint: `GET /status` (JSON), `GET /metrics` (Prometheus
 //! text format 0.0.4) and `GET /health`.
 //!
-//! The owner loop publishes a [`StatusView`] through a `watch` channel after
-//! every input it handles; the server only reads the latest view, so a slow
+//! The owner loop publishes a [`StatusView`] through a `watch` channel (at
+//! most every 100 ms, and every second); the server only reads the latest
+//! view, so a slow
 //! or hung master never makes the endpoint hang, and requests never touch
 //! the scheduler itself. Malformed requests are answered by hyper (400);
 //! unknown paths get 404 and other methods 405. Nothing a client sends can
