@@ -5,5 +5,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod error;
+pub mod flink;
 pub mod mesos;
 pub mod scheduler;
+pub mod taskmanager;

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 
 pub mod completions;
 pub mod config_show;
+pub mod taskmanager;
 pub mod validate_conf;
 
 /// Runs the parsed command line.
@@ -18,10 +19,7 @@ pub fn run(cli: Cli) -> Result<()> {
             "appmaster",
             "the Mesos scheduler arrives with the appmaster issue",
         )),
-        Command::Taskmanager(_) => Err(not_available(
-            "taskmanager",
-            "the TaskManager runtime arrives with the real-Flink issue",
-        )),
+        Command::Taskmanager(args) => taskmanager::run(&global, &args),
         Command::ValidateConf(args) => validate_conf::run(&global, &args),
         Command::Config(crate::cli::ConfigCommand::Show(args)) => config_show::run(&global, &args),
         Command::Master(_) => Err(not_available(
