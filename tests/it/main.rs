@@ -2,6 +2,7 @@
 //! starts real peers (Mesos, ZooKeeper, Flink) on free loopback ports.
 
 mod cli;
+mod flink;
 mod generated;
 mod mesos;
 mod mesos_faults;

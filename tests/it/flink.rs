@@ -1,0 +1,238 @@
+//! Real Flink 2.3 (from PyPI, `scripts/fetch-flink.sh`): a JobManager
+//! started through the library's `FlinkProcess`, and `flink-mesos
+//! taskmanager` run the way Mesos runs it (configuration in
+//! `FLINK_PROPERTIES`, task id in `FLINK_MESOS_TASK_ID`, a sandbox). The
+//! TaskManager must register with the JobManager, keep secrets off its
+//! command line, and stop cleanly on SIGTERM. The error paths must give
+//! their distinct exit codes.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::flink::{
+    children, cmdline, flink_home, http_get, java, rss_mb, tail, wait_for, JobManager,
+    SMALL_TASKMANAGER,
+};
+use crate::support::free_port;
+
+const STARTUP: Duration = Duration::from_secs(60);
+
+/// `flink-mesos taskmanager` as the Mesos agent would start it.
+fn taskmanager_command(home: &Path, sandbox: &Path, properties: &str) -> Command {
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"));
+    c.arg("taskmanager")
+        .arg("--flink-home")
+        .arg(home)
+        .current_dir(sandbox)
+        .env("MESOS_SANDBOX", sandbox)
+        .env("FLINK_PROPERTIES", properties)
+        .env("FLINK_MESOS_TASK_ID", "taskmanager-00001")
+        .env_remove("FLINK_CONF_DIR")
+        .env_remove("FLINK_HOME")
+        .stdin(Stdio::null());
+    c
+}
+
+fn wait_exit(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
+    wait_for(timeout, || child.try_wait().ok().flatten())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn taskmanager_registers_with_a_real_jobmanager_and_stops_on_sigterm() {
+    let home = flink_home();
+    let java = java();
+    let started = Instant::now();
+    let mut jm = JobManager::start(&home, &java);
+    let rest = jm.rest_port;
+    let rest_up = wait_for(STARTUP, || {
+        http_get(rest, "/overview").filter(|(status, _)| *status == 200)
+    });
+    assert!(
+        rest_up.is_some(),
+        "the JobManager's REST API did not come up\n{}",
+        jm.log()
+    );
+    let jm_rest_up = started.elapsed();
+
+    // What the appmaster puts into FLINK_PROPERTIES, plus small memory and
+    // a secret that must stay off the command line.
+    let sandbox = tempfile::Builder::new()
+        .prefix("flink-mesos-it-tm-")
+        .tempdir()
+        .unwrap();
+    let mut props = format!(
+        "jobmanager.rpc.address: 127.0.0.1\njobmanager.rpc.port: {}\ntaskmanager.rpc.port: {}\ntaskmanager.data.port: {}\ntaskmanager.host: 127.0.0.1\ntaskmanager.bind-host: 127.0.0.1\nmesos.resourcemanager.tasks.mem: 512\nsecurity.ssl.keystore-password: hunter2-not-on-the-command-line\n",
+        jm.rpc_port,
+        free_port(),
+        free_port()
+    );
+    for (k, v) in SMALL_TASKMANAGER {
+        props.push_str(&format!("{k}: {v}\n"));
+    }
+    let tm_started = Instant::now();
+    let mut tm = taskmanager_command(&home.root, sandbox.path(), &props)
+        .arg("--output-files")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(sandbox.path().join("flink-mesos.stderr")).unwrap())
+        .spawn()
+        .unwrap();
+    let tm_log = || {
+        let read = |n: &str| std::fs::read_to_string(sandbox.path().join(n)).unwrap_or_default();
+        format!(
+            "--- flink-mesos stderr\n{}\n--- taskmanager.log (tail)\n{}\n--- taskmanager.err\n{}",
+            read("flink-mesos.stderr"),
+            tail(&read("taskmanager.log"), 40),
+            read("taskmanager.err")
+        )
+    };
+    let registered = wait_for(STARTUP, || {
+        let (_, body) = http_get(rest, "/taskmanagers")?;
+        let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+        v["taskmanagers"]
+            .as_array()?
+            .iter()
+            .find(|t| t["id"] == "taskmanager-00001" && t["slotsNumber"] == 1)
+            .cloned()
+    });
+    let Some(registered) = registered else {
+        let _ = tm.kill();
+        panic!(
+            "the TaskManager did not register\n{}\n{}",
+            tm_log(),
+            jm.log()
+        );
+    };
+    let tm_registration = tm_started.elapsed();
+    assert_eq!(
+        registered["memoryConfiguration"]["totalProcessMemory"],
+        512u64 << 20,
+        "{registered}"
+    );
+
+    // The JVM is the wrapper's child; secrets stay in the 0600 file.
+    let jvms = children(tm.id());
+    assert_eq!(
+        jvms.len(),
+        1,
+        "one TaskManager JVM under flink-mesos: {jvms:?}"
+    );
+    let tm_jvm = jvms[0];
+    let line = cmdline(tm_jvm);
+    assert!(
+        line.contains("org.apache.flink.runtime.taskexecutor.TaskManagerRunner"),
+        "{line}"
+    );
+    assert!(
+        line.contains("--add-opens=java.base/java.lang=ALL-UNNAMED"),
+        "{line}"
+    );
+    assert!(
+        line.contains("-Xmx167772160"),
+        "BashJavaUtils' heap for 512m: {line}"
+    );
+    assert!(
+        !line.contains("hunter2"),
+        "a secret on the command line: {line}"
+    );
+    let conf_file = sandbox.path().join("flink-conf/config.yaml");
+    let written = std::fs::read_to_string(&conf_file).unwrap();
+    assert!(written.contains("hunter2-not-on-the-command-line"));
+    assert!(written.contains("taskmanager.resource-id: 'taskmanager-00001'"));
+    assert!(!written.contains("mesos.resourcemanager"), "{written}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&conf_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(sandbox.path().join("taskmanager.log").exists());
+
+    let jm_rss = rss_mb(jm.process.pid()).unwrap_or(0);
+    let tm_rss = rss_mb(tm_jvm).unwrap_or(0);
+    let wrapper_rss = rss_mb(tm.id()).unwrap_or(0);
+    eprintln!(
+        "flink-it: JobManager REST up in {:.1} s, TaskManager registered {:.1} s after `flink-mesos taskmanager` started; RSS JobManager {jm_rss} MB, TaskManager JVM {tm_rss} MB, flink-mesos taskmanager {wrapper_rss} MB",
+        jm_rest_up.as_secs_f64(),
+        tm_registration.as_secs_f64()
+    );
+
+    // Mesos stops a task with SIGTERM: passed on, a clean exit with 0.
+    let stop = Instant::now();
+    // SAFETY: signalling a child this test started and has not reaped.
+    unsafe { libc::kill(tm.id() as libc::pid_t, libc::SIGTERM) };
+    let status = wait_exit(&mut tm, Duration::from_secs(30));
+    let Some(status) = status else {
+        let _ = tm.kill();
+        panic!(
+            "flink-mesos taskmanager did not exit after SIGTERM\n{}",
+            tm_log()
+        );
+    };
+    assert_eq!(status.code(), Some(0), "{}", tm_log());
+    assert!(
+        !Path::new(&format!("/proc/{tm_jvm}")).exists()
+            || std::fs::read_to_string(format!("/proc/{tm_jvm}/stat"))
+                .is_ok_and(|s| s.contains(") Z")),
+        "the TaskManager JVM outlived its wrapper"
+    );
+    eprintln!(
+        "flink-it: TaskManager stopped {:.1} s after SIGTERM",
+        stop.elapsed().as_secs_f64()
+    );
+
+    jm.process.terminate().unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(30), jm.process.wait())
+        .await
+        .expect("the JobManager did not stop on SIGTERM")
+        .unwrap();
+    assert!(status.stopped_by(libc::SIGTERM), "JobManager: {status}");
+}
+
+/// A run of `flink-mesos taskmanager` that must fail before a JVM starts.
+fn failing_run(home: &Path, extra_env: &[(&str, &str)], props: &str) -> (i32, String) {
+    let sandbox = tempfile::tempdir().unwrap();
+    let mut c = taskmanager_command(home, sandbox.path(), props);
+    for (k, v) in extra_env {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn taskmanager_errors_have_distinct_exit_codes() {
+    let home = flink_home();
+    // FLINK_HOME unusable: 3.
+    let (code, err) = failing_run(Path::new("/nonexistent/flink"), &[], "");
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("unusable Flink distribution: /nonexistent/flink"),
+        "{err}"
+    );
+    assert!(err.contains("scripts/fetch-flink.sh"), "{err}");
+    // No java: 4.
+    let (code, err) = failing_run(
+        &home.root,
+        &[("PATH", "/nonexistent"), ("JAVA_HOME", "")],
+        "",
+    );
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("cannot find java"), "{err}");
+    // Memory that cannot fit (Flink's own check): 5, with Flink's reason.
+    let (code, err) = failing_run(&home.root, &[], "taskmanager.memory.process.size: 300m\n");
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("the TaskManager memory does not fit"), "{err}");
+    assert!(
+        err.contains("exceed configured Total Process Memory"),
+        "{err}"
+    );
+    // A failing bootstrap command stops the worker before the JVM.
+    let (code, err) = failing_run(
+        &home.root,
+        &[],
+        "mesos.resourcemanager.tasks.bootstrap-cmd: exit 3\n",
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("the bootstrap command"), "{err}");
+}

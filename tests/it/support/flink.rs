@@ -1,0 +1,189 @@
+//! Real Flink for the integration tests: the distribution that
+//! `scripts/fetch-flink.sh` assembles (or `$FLINK_HOME`), a JobManager
+//! started through the library's own [`FlinkProcess`] on free loopback
+//! ports, and small helpers to ask its REST API and measure JVMs.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use flink_mesos::flink::conf::FlinkConf;
+use flink_mesos::flink::launch::{self, LaunchRequest, Role};
+use flink_mesos::flink::{FlinkHome, FlinkProcess, Java, Output};
+
+/// `$FLINK_HOME`, else `~/.cache/flink-mesos/flink-2.3.0`; fails the test
+/// with the command that installs it.
+pub fn flink_home() -> FlinkHome {
+    let path = std::env::var_os("FLINK_HOME")
+        .map(PathBuf::from)
+        .or_else(|| flink_mesos::flink::cached_home("2.3.0"))
+        .expect("HOME is not set");
+    FlinkHome::open(&path).unwrap_or_else(|e| {
+        panic!("Flink is not installed ({e}): run scripts/install-deps.sh (it runs scripts/fetch-flink.sh)")
+    })
+}
+
+pub fn java() -> Java {
+    Java::locate(None).unwrap_or_else(|e| panic!("{e}: run scripts/install-deps.sh"))
+}
+
+/// The small memory settings that work with Flink 2.x (DESIGN.md §5).
+pub const SMALL_TASKMANAGER: &[(&str, &str)] = &[
+    ("taskmanager.memory.process.size", "512m"),
+    ("taskmanager.memory.jvm-metaspace.size", "128m"),
+    ("taskmanager.memory.jvm-overhead.min", "64m"),
+    ("taskmanager.memory.framework.heap.size", "64m"),
+    ("taskmanager.memory.framework.off-heap.size", "64m"),
+    ("taskmanager.memory.network.min", "32m"),
+    ("taskmanager.memory.network.max", "32m"),
+    ("taskmanager.memory.managed.size", "64m"),
+];
+
+pub struct JobManager {
+    pub process: FlinkProcess,
+    pub rpc_port: u16,
+    pub rest_port: u16,
+    pub _dir: tempfile::TempDir,
+}
+
+impl JobManager {
+    /// Prepares and starts a session JobManager (512 MB) on loopback.
+    pub fn start(home: &FlinkHome, java: &Java) -> JobManager {
+        let dir = tempfile::Builder::new()
+            .prefix("flink-mesos-it-jm-")
+            .tempdir()
+            .unwrap();
+        let rpc_port = super::free_port();
+        let rest_port = super::free_port();
+        let mut conf = FlinkConf::new();
+        for (k, v) in [
+            ("jobmanager.rpc.address", "127.0.0.1".to_string()),
+            ("jobmanager.bind-host", "127.0.0.1".into()),
+            ("jobmanager.rpc.port", rpc_port.to_string()),
+            ("rest.address", "127.0.0.1".into()),
+            ("rest.bind-address", "127.0.0.1".into()),
+            ("rest.port", rest_port.to_string()),
+            ("jobmanager.memory.process.size", "512m".into()),
+            ("jobmanager.memory.jvm-metaspace.size", "128m".into()),
+            ("jobmanager.memory.jvm-overhead.min", "64m".into()),
+        ] {
+            conf.insert(k.into(), v);
+        }
+        launch::fill_memory(Role::JobManager, home.version, &mut conf, None);
+        let command = launch::prepare(&LaunchRequest {
+            role: Role::JobManager,
+            home,
+            java,
+            conf,
+            work_dir: dir.path().into(),
+            log_dir: dir.path().join("log"),
+            log_config: None,
+            container_mb: None,
+        })
+        .expect("prepare the JobManager");
+        let process = FlinkProcess::spawn(&command, Output::Files, Some(dir.path()))
+            .expect("start the JobManager");
+        JobManager {
+            process,
+            rpc_port,
+            rest_port,
+            _dir: dir,
+        }
+    }
+
+    pub fn log(&self) -> String {
+        let log = std::fs::read_to_string(&self.process.command.log_file).unwrap_or_default();
+        let err = std::fs::read_to_string(self.process.command.log_dir.join("jobmanager.err"))
+            .unwrap_or_default();
+        format!(
+            "--- jobmanager.log (tail)\n{}\n--- jobmanager.err\n{err}",
+            tail(&log, 40)
+        )
+    }
+}
+
+pub fn tail(s: &str, lines: usize) -> String {
+    let v: Vec<&str> = s.lines().collect();
+    v[v.len().saturating_sub(lines)..].join("\n")
+}
+
+/// GET http://127.0.0.1:port/path → (status, body), or None when nothing answers.
+pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    s.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    // Flink answers with chunked encoding for some resources; JSON bodies
+    // here are small enough that one chunk holds them.
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body.split_once("\r\n")
+            .map_or("", |(_, rest)| rest)
+            .rsplit_once("\r\n0\r\n")
+            .map_or(body, |(b, _)| b)
+            .to_string()
+    } else {
+        body.to_string()
+    };
+    Some((status, body))
+}
+
+/// Polls `check` every 100 ms until it returns Some or `timeout` passes.
+pub fn wait_for<T>(timeout: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if let Some(v) = check() {
+            return Some(v);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    None
+}
+
+/// Resident memory of a process in MB (VmRSS).
+pub fn rss_mb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: u64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024)
+}
+
+/// The direct children of `pid` (from each process' `stat`).
+pub fn children(pid: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/stat"))
+                .ok()
+                .and_then(|s| {
+                    // pid (comm) state ppid …; comm may hold spaces.
+                    let rest = &s[s.rfind(')')? + 1..];
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(pid)
+        })
+        .collect()
+}
+
+pub fn cmdline(pid: u32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+        .unwrap_or_default()
+}
