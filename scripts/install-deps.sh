@@ -32,3 +32,7 @@ if [ ! -f /usr/share/java/zookeeper.jar ] || ! command -v java >/dev/null; then
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y zookeeper
 fi
+
+# --- Real Flink (tests/it/flink.rs, flink-mesos taskmanager) ---------------
+# Flink 2.3 assembled from PyPI's wheels into ~/.cache/flink-mesos/flink-2.3.0.
+"$ROOT/scripts/fetch-flink.sh" >/dev/null
