@@ -55,7 +55,8 @@ trap 'rm -rf "$work"' EXIT
 
 # pip checks each file against the sha256 that PyPI publishes for it.
 log "downloading apache-flink-libraries==$VERSION (about 330 MB)"
-"$PIP" download -q --no-deps --only-binary :all: "apache-flink-libraries==$VERSION" -d "$work/dl" >&2 \
+# (a wheel for 2.x; older releases publish an sdist, whose deps/ holds the same)
+"$PIP" download -q --no-deps --only-binary :all: "apache-flink-libraries==$VERSION" -d "$work/dl" >/dev/null 2>&1 \
   || "$PIP" download -q --no-deps "apache-flink-libraries==$VERSION" -d "$work/dl" >&2
 # apache-flink has per-Python, per-platform wheels; bin/ and conf/ are the same in all.
 log "downloading apache-flink==$VERSION"
@@ -74,7 +75,7 @@ for py in "" 3.12 3.11 3.10 3.9; do
 done
 [ -n "$got" ] || { log "could not download apache-flink==$VERSION from PyPI"; exit 1; }
 
-libs="$(ls "$work"/dl/apache_flink_libraries-* 2>/dev/null | head -1 || true)"
+libs="$(ls "$work"/dl/apache[-_]flink[-_]libraries-* 2>/dev/null | head -1 || true)"
 main="$(ls "$work"/dl/apache_flink-"$VERSION"-*.whl 2>/dev/null | head -1 || true)"
 [ -n "$libs" ] && [ -n "$main" ] || { log "downloads incomplete: $(ls "$work/dl")"; exit 1; }
 

@@ -87,6 +87,9 @@ pub struct JvmCommand {
     pub log_dir: PathBuf,
     pub log_file: PathBuf,
     pub memory: ResourceParams,
+    /// Environment for the JVM: the `FLINK_*_DIR` variables Flink's scripts
+    /// export (Flink finds its plugins through `FLINK_PLUGINS_DIR`).
+    pub env: Vec<(String, String)>,
 }
 
 impl JvmCommand {
@@ -227,6 +230,7 @@ pub fn prepare(req: &LaunchRequest<'_>) -> Result<JvmCommand, FlinkError> {
         classpath: &home.classpath(),
         conf_dir: &conf_dir,
     });
+    let env = flink_env(home, &conf_dir);
     Ok(JvmCommand {
         role: req.role,
         program: req.java.path.clone(),
@@ -235,6 +239,7 @@ pub fn prepare(req: &LaunchRequest<'_>) -> Result<JvmCommand, FlinkError> {
         log_dir: req.log_dir.clone(),
         log_file,
         memory,
+        env,
     })
 }
 
@@ -277,6 +282,19 @@ pub fn build_args(s: &ArgsSpec<'_>) -> Vec<String> {
         args.push(format!("{k}={v}"));
     }
     args
+}
+
+/// What `config.sh` exports for Flink's processes.
+pub fn flink_env(home: &FlinkHome, conf_dir: &Path) -> Vec<(String, String)> {
+    let dir = |d: &str| home.root.join(d).display().to_string();
+    vec![
+        ("FLINK_HOME".into(), home.root.display().to_string()),
+        ("FLINK_CONF_DIR".into(), conf_dir.display().to_string()),
+        ("FLINK_BIN_DIR".into(), dir("bin")),
+        ("FLINK_LIB_DIR".into(), dir("lib")),
+        ("FLINK_OPT_DIR".into(), dir("opt")),
+        ("FLINK_PLUGINS_DIR".into(), dir("plugins")),
+    ]
 }
 
 /// `env.java.opts.all` of the distribution's `conf/config.yaml`.
@@ -436,6 +454,7 @@ mod tests {
             log_dir: "/sb".into(),
             log_file: "/sb/taskmanager.log".into(),
             memory,
+            env: Vec::new(),
         };
         assert!(
             cmd.display()

@@ -72,6 +72,7 @@ impl FlinkProcess {
     ) -> Result<FlinkProcess, FlinkError> {
         let mut cmd = Command::new(&command.program);
         cmd.args(&command.args)
+            .envs(command.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .kill_on_drop(true);
         if let Some(dir) = cwd {
