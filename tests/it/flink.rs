@@ -135,10 +135,17 @@ async fn taskmanager_registers_with_a_real_jobmanager_and_stops_on_sigterm() {
         !line.contains("hunter2"),
         "a secret on the command line: {line}"
     );
-    let conf_file = sandbox.path().join("flink-conf/config.yaml");
+    let conf_file = sandbox
+        .path()
+        .join("flink-conf")
+        .join(flink_mesos::flink::conf::file_name(home.version));
     let written = std::fs::read_to_string(&conf_file).unwrap();
     assert!(written.contains("hunter2-not-on-the-command-line"));
-    assert!(written.contains("taskmanager.resource-id: 'taskmanager-00001'"));
+    assert!(
+        written.contains("taskmanager.resource-id: 'taskmanager-00001'")
+            || written.contains("taskmanager.resource-id: taskmanager-00001"),
+        "{written}"
+    );
     assert!(!written.contains("mesos.resourcemanager"), "{written}");
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&conf_file).unwrap().permissions().mode() & 0o777;
