@@ -15,6 +15,7 @@
 pub mod conf;
 pub mod home;
 pub mod java;
+pub mod jobmanager;
 pub mod jvm;
 pub mod launch;
 pub mod memory;

@@ -43,7 +43,7 @@ async fn taskmanager_registers_with_a_real_jobmanager_and_stops_on_sigterm() {
     let home = flink_home();
     let java = java();
     let started = Instant::now();
-    let mut jm = JobManager::start(&home, &java);
+    let mut jm = JobManager::start(&home, &java).await;
     let rest = jm.rest_port;
     let rest_up = wait_for(STARTUP, || {
         http_get(rest, "/overview").filter(|(status, _)| *status == 200)

@@ -8,9 +8,9 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use flink_mesos::flink::conf::FlinkConf;
-use flink_mesos::flink::launch::{self, LaunchRequest, Role};
-use flink_mesos::flink::{FlinkHome, FlinkProcess, Java, Output};
+use flink_mesos::config::settings::{resolve, Purpose, ValidateOptions};
+use flink_mesos::config::{Config, LoadOptions};
+use flink_mesos::flink::{jobmanager, FlinkHome, FlinkProcess, Java};
 
 /// `$FLINK_HOME`, else `~/.cache/flink-mesos/flink-2.3.0`; fails the test
 /// with the command that installs it.
@@ -48,42 +48,53 @@ pub struct JobManager {
 }
 
 impl JobManager {
-    /// Prepares and starts a session JobManager (512 MB) on loopback.
-    pub fn start(home: &FlinkHome, java: &Java) -> JobManager {
+    /// Prepares and starts a session JobManager (512 MB) on loopback with
+    /// the library's `flink::jobmanager`, as the appmaster does.
+    pub async fn start(home: &FlinkHome, java: &Java) -> JobManager {
         let dir = tempfile::Builder::new()
             .prefix("flink-mesos-it-jm-")
             .tempdir()
             .unwrap();
         let rpc_port = super::free_port();
         let rest_port = super::free_port();
-        let mut conf = FlinkConf::new();
-        for (k, v) in [
-            ("jobmanager.rpc.address", "127.0.0.1".to_string()),
-            ("jobmanager.bind-host", "127.0.0.1".into()),
-            ("jobmanager.rpc.port", rpc_port.to_string()),
-            ("rest.address", "127.0.0.1".into()),
-            ("rest.bind-address", "127.0.0.1".into()),
-            ("rest.port", rest_port.to_string()),
-            ("jobmanager.memory.process.size", "512m".into()),
-            ("jobmanager.memory.jvm-metaspace.size", "128m".into()),
-            ("jobmanager.memory.jvm-overhead.min", "64m".into()),
-        ] {
-            conf.insert(k.into(), v);
-        }
-        launch::fill_memory(Role::JobManager, home.version, &mut conf, None);
-        let command = launch::prepare(&LaunchRequest {
-            role: Role::JobManager,
-            home,
-            java,
-            conf,
-            work_dir: dir.path().into(),
-            log_dir: dir.path().join("log"),
-            log_config: None,
-            container_mb: None,
+        let dynamic = [
+            "mesos.master=127.0.0.1:5050".to_string(),
+            format!("jobmanager.rpc.port={rpc_port}"),
+            format!("rest.port={rest_port}"),
+            "jobmanager.bind-host=127.0.0.1".into(),
+            "rest.bind-address=127.0.0.1".into(),
+            "jobmanager.memory.process.size=512m".into(),
+            "jobmanager.memory.jvm-metaspace.size=128m".into(),
+            "jobmanager.memory.jvm-overhead.min=64m".into(),
+        ];
+        let config = Config::load(&LoadOptions {
+            dynamic: dynamic.to_vec(),
+            ..Default::default()
         })
-        .expect("prepare the JobManager");
-        let process = FlinkProcess::spawn(&command, Output::Files, Some(dir.path()))
-            .expect("start the JobManager");
+        .unwrap();
+        let settings = resolve(
+            &config,
+            ValidateOptions {
+                purpose: Purpose::Appmaster,
+                strict: false,
+            },
+        )
+        .settings
+        .expect("valid JobManager settings");
+        let (conf, _) = jobmanager::jobmanager_conf(&config, &settings, home.version, "127.0.0.1");
+        assert_eq!(
+            jobmanager::web_ui_url(&conf).unwrap(),
+            format!("http://127.0.0.1:{rest_port}")
+        );
+        let process = jobmanager::start(
+            home.clone(),
+            java.clone(),
+            conf,
+            dir.path().into(),
+            dir.path().join("log"),
+        )
+        .await
+        .expect("start the JobManager");
         JobManager {
             process,
             rpc_port,
