@@ -126,8 +126,9 @@ pub struct AppmasterArgs {
 #[derive(Debug, Args)]
 pub struct TaskmanagerArgs {
     /// The Flink distribution to run (lib/flink-dist*.jar, conf/, bin/).
-    /// Defaults to what scripts/fetch-flink.sh assembled in
-    /// ~/.cache/flink-mesos/flink-2.3.0.
+    /// Defaults to a distribution unpacked in the sandbox (e.g. fetched with
+    /// mesos.resourcemanager.tasks.uris), then to what scripts/fetch-flink.sh
+    /// assembled in ~/.cache/flink-mesos/flink-2.3.0.
     #[arg(long, value_name = "DIR", env = "FLINK_HOME", hide_env_values = true)]
     pub flink_home: Option<PathBuf>,
     /// Directory for the generated configuration, logs and temporary files.

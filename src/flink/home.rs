@@ -130,16 +130,22 @@ impl FlinkHome {
         })
     }
 
-    /// `explicit` (`--flink-home`/`FLINK_HOME`), else the distribution that
-    /// `scripts/fetch-flink.sh` assembles when it is there.
-    pub fn locate(explicit: Option<&Path>) -> Result<FlinkHome, FlinkError> {
+    /// `explicit` (`--flink-home`/`FLINK_HOME`); else a distribution the
+    /// Mesos fetcher unpacked into one of `search` (a directory directly
+    /// below it that holds `lib/flink-dist*.jar`, e.g. `flink-2.3.0/` from
+    /// `mesos.resourcemanager.tasks.uris`); else the one that
+    /// `scripts/fetch-flink.sh` assembles, when it is there.
+    pub fn locate(explicit: Option<&Path>, search: &[PathBuf]) -> Result<FlinkHome, FlinkError> {
         if let Some(p) = explicit {
             return FlinkHome::open(p);
+        }
+        if let Some(found) = search.iter().find_map(|dir| find_below(dir)) {
+            return FlinkHome::open(&found);
         }
         match super::cached_home("2.3.0").filter(|p| p.is_dir()) {
             Some(p) => FlinkHome::open(&p),
             None => Err(FlinkError::FlinkHome(
-                "FLINK_HOME is not set; pass --flink-home DIR or set FLINK_HOME (scripts/fetch-flink.sh assembles Flink 2.3 and prints its path)".into(),
+                "FLINK_HOME is not set and no Flink distribution was found in the sandbox; pass --flink-home DIR or set FLINK_HOME (scripts/fetch-flink.sh assembles Flink 2.3 and prints its path)".into(),
             )),
         }
     }
@@ -166,6 +172,28 @@ impl FlinkHome {
         let p = self.conf_dir().join(name);
         p.is_file().then_some(p)
     }
+}
+
+/// The first directory directly below `dir` (by name) that looks like a
+/// Flink distribution.
+fn find_below(dir: &Path) -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs.into_iter().find(|d| {
+        std::fs::read_dir(d.join("lib")).is_ok_and(|mut entries| {
+            entries.any(|e| {
+                e.is_ok_and(|e| {
+                    let name = e.file_name();
+                    let name = name.to_string_lossy();
+                    name.starts_with("flink-dist") && name.ends_with(".jar")
+                })
+            })
+        })
+    })
 }
 
 /// `config.sh`'s `constructFlinkClassPath`: sorted jar names with flink-dist
@@ -268,5 +296,20 @@ mod tests {
                 dir.path().display()
             )
         );
+    }
+
+    #[test]
+    fn a_distribution_unpacked_in_the_sandbox_is_found() {
+        let sandbox = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(sandbox.path().join("other/lib")).unwrap();
+        let flink = sandbox.path().join("flink-2.3.0");
+        std::fs::create_dir_all(flink.join("lib")).unwrap();
+        std::fs::create_dir_all(flink.join("conf")).unwrap();
+        std::fs::write(flink.join("lib/flink-dist-2.3.0.jar"), b"x").unwrap();
+        let home = FlinkHome::locate(None, &[sandbox.path().into()]).unwrap();
+        assert_eq!(home.root, flink);
+        let err =
+            FlinkHome::locate(Some(Path::new("/nope")), &[sandbox.path().into()]).unwrap_err();
+        assert!(err.to_string().contains("/nope"), "{err}");
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::conf::{self, FlinkConf};
 use super::launch::{self, LaunchRequest, Role};
-use super::{FlinkError, FlinkHome, FlinkProcess, Java, Output};
+use super::{FlinkError, FlinkHome, FlinkProcess, Java, Output, SpawnOptions};
 use crate::config::settings::Settings;
 use crate::config::Config;
 
@@ -55,12 +55,15 @@ pub fn web_ui_url(conf: &FlinkConf) -> Option<String> {
 /// Writes `<work_dir>/flink-conf/`, works out the memory flags (on a
 /// blocking thread: BashJavaUtils takes about half a second) and starts the
 /// JobManager with its log in `log_dir` (`jobmanager.log`, `.out`, `.err`).
+/// `die_with_parent`: see [`SpawnOptions::die_with_parent`] (call from a
+/// runtime worker or the main thread then).
 pub async fn start(
     home: FlinkHome,
     java: Java,
     conf: FlinkConf,
     work_dir: PathBuf,
     log_dir: PathBuf,
+    die_with_parent: bool,
 ) -> Result<FlinkProcess, FlinkError> {
     let dir = work_dir.clone();
     let command = tokio::task::spawn_blocking(move || {
@@ -77,7 +80,14 @@ pub async fn start(
     })
     .await
     .map_err(|e| FlinkError::io("preparing the JobManager", std::io::Error::other(e)))??;
-    FlinkProcess::spawn(&command, Output::Files, Some(&work_dir))
+    FlinkProcess::spawn(
+        &command,
+        &SpawnOptions {
+            output: Output::Files,
+            cwd: Some(work_dir),
+            die_with_parent,
+        },
+    )
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use std::path::PathBuf;
 pub use home::{FlinkHome, FlinkVersion};
 pub use java::Java;
 pub use launch::{prepare, JvmCommand, LaunchRequest, Role};
-pub use process::{ExitReport, FlinkProcess, Output};
+pub use process::{ExitReport, FlinkProcess, Output, SpawnOptions};
 
 /// What can go wrong before a Flink JVM runs. Each kind has its own exit
 /// code (see `crate::error`), so that operators can tell them apart from

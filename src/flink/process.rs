@@ -10,12 +10,27 @@ use tokio::process::{Child, Command};
 use super::{FlinkError, JvmCommand};
 
 /// Where the JVM's stdout and stderr go.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Output {
     /// Our own stdout/stderr (a Mesos task's sandbox `stdout`/`stderr`).
+    #[default]
     Inherit,
     /// `<log_dir>/<role>.out` and `.err`, appended to.
     Files,
+}
+
+/// How to start a JVM.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SpawnOptions {
+    pub output: Output,
+    /// Working directory (default: ours).
+    pub cwd: Option<PathBuf>,
+    /// Linux: the JVM gets SIGTERM when the *thread* that started it ends
+    /// (`PR_SET_PDEATHSIG`), so that a SIGKILLed parent leaves no JVM
+    /// holding its ports. Only use it from a thread that lives as long as
+    /// the process (the main thread, a runtime worker), never from
+    /// `spawn_blocking`, whose threads end when idle.
+    pub die_with_parent: bool,
 }
 
 /// How a JVM ended.
@@ -64,21 +79,30 @@ pub struct FlinkProcess {
 }
 
 impl FlinkProcess {
-    /// Starts the JVM in `cwd` (default: inherited) with `output`.
-    pub fn spawn(
-        command: &JvmCommand,
-        output: Output,
-        cwd: Option<&std::path::Path>,
-    ) -> Result<FlinkProcess, FlinkError> {
+    /// Starts the JVM.
+    pub fn spawn(command: &JvmCommand, opts: &SpawnOptions) -> Result<FlinkProcess, FlinkError> {
         let mut cmd = Command::new(&command.program);
         cmd.args(&command.args)
             .envs(command.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .kill_on_drop(true);
-        if let Some(dir) = cwd {
+        if let Some(dir) = &opts.cwd {
             cmd.current_dir(dir);
         }
-        if output == Output::Files {
+        #[cfg(target_os = "linux")]
+        if opts.die_with_parent {
+            // SAFETY: prctl is async-signal-safe; nothing else runs between
+            // fork and exec here.
+            unsafe {
+                cmd.pre_exec(|| {
+                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        if opts.output == Output::Files {
             let open = |ext: &str| -> Result<std::fs::File, FlinkError> {
                 let p: PathBuf = command
                     .log_dir

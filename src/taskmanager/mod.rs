@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::flink::conf::{self, FlinkConf};
 use crate::flink::launch::{self, LaunchRequest, Role};
-use crate::flink::{FlinkHome, FlinkProcess, FlinkVersion, Java, Output};
+use crate::flink::{FlinkHome, FlinkProcess, FlinkVersion, Java, Output, SpawnOptions};
 
 /// Environment variable the appmaster sets to the Mesos task id.
 pub const TASK_ID_ENV: &str = "FLINK_MESOS_TASK_ID";
@@ -23,7 +23,8 @@ pub const TASK_ID_ENV: &str = "FLINK_MESOS_TASK_ID";
 /// How to run one TaskManager.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// `--flink-home` / `FLINK_HOME`.
+    /// `--flink-home` / `FLINK_HOME`; else a distribution unpacked in the
+    /// sandbox, else the one `scripts/fetch-flink.sh` assembles.
     pub flink_home: Option<PathBuf>,
     /// `$MESOS_SANDBOX`, else the working directory: gets `flink-conf/`,
     /// `taskmanager.log` and `tmp/`.
@@ -104,7 +105,10 @@ pub fn run_bootstrap(command: &str, sandbox: &Path) -> Result<()> {
 pub fn start(config: &Config, settings: &Settings, opts: &Options) -> Result<FlinkProcess> {
     std::fs::create_dir_all(&opts.sandbox)
         .map_err(|e| Error::io(format!("cannot create {}", opts.sandbox.display()), e))?;
-    let home = FlinkHome::locate(opts.flink_home.as_deref())?;
+    let home = FlinkHome::locate(
+        opts.flink_home.as_deref(),
+        std::slice::from_ref(&opts.sandbox),
+    )?;
     tracing::info!(flink_home = %home.root.display(), version = %home.version, "Flink distribution");
     let java_home = config.get_key("env.java.home").map(|e| e.value.clone());
     let java = Java::locate(java_home.as_deref())?;
@@ -143,10 +147,15 @@ pub fn start(config: &Config, settings: &Settings, opts: &Options) -> Result<Fli
         "starting the TaskManager"
     );
     tracing::debug!("{}", command.display());
+    // Started from the main thread (`cmd::taskmanager` runs a current-thread
+    // runtime), so the JVM may follow us if we are killed.
     Ok(FlinkProcess::spawn(
         &command,
-        opts.output.clone(),
-        Some(&opts.sandbox),
+        &SpawnOptions {
+            output: opts.output.clone(),
+            cwd: Some(opts.sandbox.clone()),
+            die_with_parent: true,
+        },
     )?)
 }
 

@@ -86,6 +86,13 @@ async fn taskmanager_registers_with_a_real_jobmanager_and_stops_on_sigterm() {
             read("taskmanager.err")
         )
     };
+    // The wrapper's own work before the JVM: java, BashJavaUtils, config.
+    let jvm_started = wait_for(STARTUP, || {
+        children(tm.id())
+            .into_iter()
+            .find(|p| cmdline(*p).contains("TaskManagerRunner"))
+    })
+    .map(|_| tm_started.elapsed());
     let registered = wait_for(STARTUP, || {
         let (_, body) = http_get(rest, "/taskmanagers")?;
         let v: serde_json::Value = serde_json::from_str(&body).ok()?;
@@ -156,8 +163,9 @@ async fn taskmanager_registers_with_a_real_jobmanager_and_stops_on_sigterm() {
     let tm_rss = rss_mb(tm_jvm).unwrap_or(0);
     let wrapper_rss = rss_mb(tm.id()).unwrap_or(0);
     eprintln!(
-        "flink-it: JobManager REST up in {:.1} s, TaskManager registered {:.1} s after `flink-mesos taskmanager` started; RSS JobManager {jm_rss} MB, TaskManager JVM {tm_rss} MB, flink-mesos taskmanager {wrapper_rss} MB",
+        "flink-it: JobManager REST up in {:.1} s; `flink-mesos taskmanager` started the JVM after {:.1} s, registered after {:.1} s; RSS JobManager {jm_rss} MB, TaskManager JVM {tm_rss} MB, flink-mesos taskmanager {wrapper_rss} MB",
         jm_rest_up.as_secs_f64(),
+        jvm_started.map_or(f64::NAN, |d| d.as_secs_f64()),
         tm_registration.as_secs_f64()
     );
 
@@ -184,6 +192,27 @@ async fn taskmanager_registers_with_a_real_jobmanager_and_stops_on_sigterm() {
         "flink-it: TaskManager stopped {:.1} s after SIGTERM",
         stop.elapsed().as_secs_f64()
     );
+
+    // A wrapper killed outright (SIGKILL) takes its JVM with it.
+    let mut tm = taskmanager_command(&home.root, sandbox.path(), &props)
+        .arg("--output-files")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let jvm = wait_for(STARTUP, || {
+        children(tm.id())
+            .into_iter()
+            .find(|p| cmdline(*p).contains("TaskManagerRunner"))
+    })
+    .expect("the second TaskManager JVM did not start");
+    tm.kill().unwrap();
+    tm.wait().unwrap();
+    let gone = wait_for(Duration::from_secs(30), || {
+        let stat = std::fs::read_to_string(format!("/proc/{jvm}/stat")).unwrap_or_default();
+        (stat.is_empty() || stat.contains(") Z")).then_some(())
+    });
+    assert!(gone.is_some(), "the JVM outlived its SIGKILLed wrapper");
 
     jm.process.terminate().unwrap();
     let status = tokio::time::timeout(Duration::from_secs(30), jm.process.wait())

@@ -92,6 +92,7 @@ impl JobManager {
             conf,
             dir.path().into(),
             dir.path().join("log"),
+            true,
         )
         .await
         .expect("start the JobManager");
