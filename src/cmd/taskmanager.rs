@@ -32,6 +32,13 @@ pub fn run(global: &GlobalArgs, args: &TaskmanagerArgs) -> Result<()> {
         }
     }
     let Some(settings) = report.settings else {
+        if let Some(message) = taskmanager::memory_cannot_fit(&report) {
+            return Err(crate::flink::FlinkError::Memory {
+                role: "TaskManager",
+                message,
+            }
+            .into());
+        }
         return Err(Error::Reported {
             errors: report.errors(),
         });

@@ -20,6 +20,15 @@ impl Java {
         let path = find_java(env_java_home, java_home.as_deref(), &path_var, |p| {
             is_executable(p)
         })?;
+        // `<java home>/release` says the version without starting a JVM.
+        let release = std::fs::canonicalize(&path)
+            .ok()
+            .and_then(|real| Some(real.parent()?.parent()?.join("release")))
+            .and_then(|r| std::fs::read_to_string(r).ok())
+            .and_then(|text| release_version(&text));
+        if let Some(feature) = release {
+            return Ok(Java { path, feature });
+        }
         let out = std::process::Command::new(&path)
             .args(["-XshowSettings:properties", "-version"])
             .output()
@@ -85,6 +94,16 @@ pub fn spec_version(settings: &str) -> Option<u32> {
     major.split('.').next()?.parse().ok()
 }
 
+/// `JAVA_VERSION="17.0.15"` (or `"1.8.0_292"`) from a JDK's `release` file.
+pub fn release_version(release: &str) -> Option<u32> {
+    let line = release
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("JAVA_VERSION="))?;
+    let value = line.trim().trim_matches('"');
+    let major = value.strip_prefix("1.").unwrap_or(value);
+    major.split(['.', '_', '+', '-']).next()?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +138,10 @@ mod tests {
         assert_eq!(spec_version("java.specification.version = 1.8"), Some(8));
         assert_eq!(spec_version("java.specification.version = 21"), Some(21));
         assert_eq!(spec_version("nothing"), None);
+        let release = "IMPLEMENTOR=\"Debian\"\nJAVA_RUNTIME_VERSION=\"17.0.15+6\"\nJAVA_VERSION=\"17.0.15\"\n";
+        assert_eq!(release_version(release), Some(17));
+        assert_eq!(release_version("JAVA_VERSION=\"1.8.0_292\""), Some(8));
+        assert_eq!(release_version("JAVA_VERSION=\"21\""), Some(21));
+        assert_eq!(release_version("OTHER=1"), None);
     }
 }

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::settings::Settings;
+use crate::config::settings::{Report, Settings};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::flink::conf::{self, FlinkConf};
@@ -79,6 +79,25 @@ pub fn taskmanager_conf(
         Some(settings.tasks.mem_mb),
     ));
     (conf, notes)
+}
+
+/// When the only errors of a validation are memory settings larger than the
+/// Mesos container, a one-line summary for exit code 5 ("memory cannot
+/// fit") instead of the general configuration error.
+pub fn memory_cannot_fit(report: &Report) -> Option<String> {
+    let errors: Vec<_> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+    let fits = |d: &&crate::config::Diagnostic| {
+        d.key.as_deref().is_some_and(|k| {
+            k.starts_with("taskmanager.memory.") || k.starts_with("taskmanager.heap.")
+        }) && d.message.contains("larger than the Mesos container")
+    };
+    (!errors.is_empty() && errors.iter().all(fits)).then(|| {
+        errors
+            .iter()
+            .map(|d| format!("{} {}", d.key.as_deref().unwrap_or_default(), d.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
 }
 
 /// Runs the bootstrap command with `sh -c` in the sandbox; its output goes
@@ -268,6 +287,43 @@ mod tests {
         assert!(!conf.contains_key("taskmanager.host"));
         assert!(!conf.contains_key("taskmanager.resource-id"));
         assert!(notes[0].contains("FLINK_MESOS_TASK_ID"), "{notes:?}");
+    }
+
+    #[test]
+    fn memory_larger_than_the_container_is_told_apart() {
+        let check = |props: &str| {
+            let config = Config::load(&LoadOptions {
+                env: vec![("FLINK_PROPERTIES".into(), props.into())],
+                ..Default::default()
+            })
+            .unwrap();
+            memory_cannot_fit(&resolve(
+                &config,
+                ValidateOptions {
+                    purpose: Purpose::Taskmanager,
+                    strict: false,
+                },
+            ))
+        };
+        let m = check(
+            "mesos.resourcemanager.tasks.mem: 1024\ntaskmanager.memory.process.size: 1728m\n",
+        )
+        .expect("memory error");
+        assert!(
+            m.starts_with(
+                "taskmanager.memory.process.size is 1728 MB, larger than the Mesos container"
+            ),
+            "{m}"
+        );
+        assert_eq!(
+            check("mesos.resourcemanager.tasks.mem: 1024\ntaskmanager.memory.process.size: 1g\n"),
+            None
+        );
+        // Other errors are configuration errors (exit 1).
+        assert_eq!(
+            check("mesos.resourcemanager.tasks.mem: 1024\ntaskmanager.memory.process.size: 1728m\ntaskmanager.numberOfTaskSlots: x\n"),
+            None
+        );
     }
 
     #[test]

@@ -263,6 +263,14 @@ fn taskmanager_errors_have_distinct_exit_codes() {
         err.contains("exceed configured Total Process Memory"),
         "{err}"
     );
+    // ... or flink-mesos' own check against the Mesos container: also 5.
+    let (code, err) = failing_run(
+        &home.root,
+        &[],
+        "mesos.resourcemanager.tasks.mem: 1024\ntaskmanager.memory.process.size: 1728m\n",
+    );
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("larger than the Mesos container"), "{err}");
     // A failing bootstrap command stops the worker before the JVM.
     let (code, err) = failing_run(
         &home.root,
