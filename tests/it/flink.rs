@@ -11,16 +11,28 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::flink::{
-    children, cmdline, flink_home, http_get, java, rss_mb, tail, wait_for, JobManager,
-    SMALL_TASKMANAGER,
+    build_small_job, children, cmdline, flink_home, http_get, java, rss_mb, submit_jar, tail,
+    wait_for, wait_job_terminal, JobManager, SMALL_TASKMANAGER,
 };
 use crate::support::free_port;
 
 const STARTUP: Duration = Duration::from_secs(60);
 
+/// A private hard link to the `flink-mesos` binary in `sandbox`: the target
+/// directory may be shared with other checkouts whose builds replace the
+/// binary while a test runs; the link keeps this build's file.
+fn pinned_binary(sandbox: &Path) -> std::path::PathBuf {
+    let bin = assert_cmd::cargo::cargo_bin("flink-mesos");
+    let pinned = sandbox.join("flink-mesos");
+    if !pinned.exists() && std::fs::hard_link(&bin, &pinned).is_err() {
+        std::fs::copy(&bin, &pinned).unwrap();
+    }
+    pinned
+}
+
 /// `flink-mesos taskmanager` as the Mesos agent would start it.
 fn taskmanager_command(home: &Path, sandbox: &Path, properties: &str) -> Command {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"));
+    let mut c = Command::new(pinned_binary(sandbox));
     c.arg("taskmanager")
         .arg("--flink-home")
         .arg(home)
@@ -39,7 +51,7 @@ fn wait_exit(child: &mut Child, timeout: Duration) -> Option<std::process::ExitS
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn taskmanager_registers_with_a_real_jobmanager_and_stops_on_sigterm() {
+async fn taskmanager_registers_runs_a_job_and_stops_on_sigterm() {
     let home = flink_home();
     let java = java();
     let started = Instant::now();
@@ -159,14 +171,32 @@ async fn taskmanager_registers_with_a_real_jobmanager_and_stops_on_sigterm() {
     assert_eq!(mode, 0o600);
     assert!(sandbox.path().join("taskmanager.log").exists());
 
+    let idle_rss = (rss_mb(jm.process.pid()), rss_mb(tm_jvm));
+
+    // The TaskManager does real work: a small streaming job runs to FINISHED.
+    let job_dir = tempfile::tempdir().unwrap();
+    let jar = build_small_job(&home, job_dir.path());
+    let job_started = Instant::now();
+    let job = submit_jar(rest, &jar, "SmallJob").await;
+    let state = wait_job_terminal(rest, &job, STARTUP).await;
+    assert_eq!(state, "FINISHED", "job {job}\n{}\n{}", tm_log(), jm.log());
+    let job_time = job_started.elapsed();
+    let out = std::fs::read_to_string(sandbox.path().join("taskmanager.out")).unwrap_or_default();
+    assert!(
+        out.contains("20000"),
+        "the job's output in taskmanager.out: {out}"
+    );
+
     let jm_rss = rss_mb(jm.process.pid()).unwrap_or(0);
     let tm_rss = rss_mb(tm_jvm).unwrap_or(0);
     let wrapper_rss = rss_mb(tm.id()).unwrap_or(0);
     eprintln!(
-        "flink-it: JobManager REST up in {:.1} s; `flink-mesos taskmanager` started the JVM after {:.1} s, registered after {:.1} s; RSS JobManager {jm_rss} MB, TaskManager JVM {tm_rss} MB, flink-mesos taskmanager {wrapper_rss} MB",
+        "flink-it: JobManager REST up in {:.1} s; `flink-mesos taskmanager` started the JVM after {:.1} s, registered after {:.1} s; RSS at registration: JobManager {} MB, TaskManager JVM {} MB; after the job: JobManager {jm_rss} MB, TaskManager JVM {tm_rss} MB; flink-mesos taskmanager {wrapper_rss} MB",
         jm_rest_up.as_secs_f64(),
         jvm_started.map_or(f64::NAN, |d| d.as_secs_f64()),
-        tm_registration.as_secs_f64()
+        tm_registration.as_secs_f64(),
+        idle_rss.0.unwrap_or(0),
+        idle_rss.1.unwrap_or(0),
     );
 
     // Mesos stops a task with SIGTERM: passed on, a clean exit with 0.
@@ -189,6 +219,10 @@ async fn taskmanager_registers_with_a_real_jobmanager_and_stops_on_sigterm() {
         "the TaskManager JVM outlived its wrapper"
     );
     eprintln!(
+        "flink-it: small job submitted and FINISHED in {:.1} s",
+        job_time.as_secs_f64()
+    );
+    eprintln!(
         "flink-it: TaskManager stopped {:.1} s after SIGTERM",
         stop.elapsed().as_secs_f64()
     );
@@ -201,6 +235,9 @@ async fn taskmanager_registers_with_a_real_jobmanager_and_stops_on_sigterm() {
         .spawn()
         .unwrap();
     let jvm = wait_for(STARTUP, || {
+        if let Ok(Some(status)) = tm.try_wait() {
+            panic!("the second flink-mesos taskmanager exited early: {status}");
+        }
         children(tm.id())
             .into_iter()
             .find(|p| cmdline(*p).contains("TaskManagerRunner"))

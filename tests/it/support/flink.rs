@@ -199,3 +199,129 @@ pub fn cmdline(pid: u32) -> String {
         .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
         .unwrap_or_default()
 }
+
+/// A small streaming job (sequence → map → filter → print), compiled by the
+/// test against the distribution's jars (the PyPI wheels ship no examples).
+const SMALL_JOB: &str = r#"
+import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+public class SmallJob {
+    public static void main(String[] args) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.fromSequence(1, 10000)
+            .map(new MapFunction<Long, Long>() {
+                public Long map(Long x) { return x * 2; }
+            })
+            .filter(new FilterFunction<Long>() {
+                public boolean filter(Long x) { return x % 1000 == 0; }
+            })
+            .print();
+        env.execute("flink-mesos small job");
+    }
+}
+"#;
+
+/// Compiles [`SMALL_JOB`] with `javac -cp "lib/*"` into `<dir>/small-job.jar`.
+pub fn build_small_job(home: &FlinkHome, dir: &std::path::Path) -> PathBuf {
+    let src = dir.join("src");
+    let classes = dir.join("classes");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::create_dir_all(&classes).unwrap();
+    std::fs::write(src.join("SmallJob.java"), SMALL_JOB).unwrap();
+    let run = |cmd: &mut std::process::Command| {
+        let out = cmd.output().unwrap_or_else(|e| {
+            panic!("{cmd:?}: {e} (a JDK is needed: run scripts/install-deps.sh)")
+        });
+        assert!(
+            out.status.success(),
+            "{cmd:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(std::process::Command::new("javac")
+        .arg("-cp")
+        .arg(home.root.join("lib").join("*"))
+        .arg("-d")
+        .arg(&classes)
+        .arg(src.join("SmallJob.java")));
+    let jar = dir.join("small-job.jar");
+    run(std::process::Command::new("jar")
+        .arg("cf")
+        .arg(&jar)
+        .arg("-C")
+        .arg(&classes)
+        .arg("."));
+    jar
+}
+
+/// Uploads `jar` through the JobManager's REST API and runs `entry_class`;
+/// returns the job id.
+pub async fn submit_jar(rest_port: u16, jar: &std::path::Path, entry_class: &str) -> String {
+    let base = format!("http://127.0.0.1:{rest_port}");
+    let client = reqwest::Client::new();
+    let boundary = "flink-mesos-it-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\"small-job.jar\"\r\nContent-Type: application/x-java-archive\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(std::fs::read(jar).unwrap());
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let uploaded: serde_json::Value = client
+        .post(format!("{base}/jars/upload"))
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .map(|t| serde_json::from_str(&t).unwrap_or_default())
+        .unwrap();
+    let filename = uploaded["filename"]
+        .as_str()
+        .unwrap_or_else(|| panic!("upload failed: {uploaded}"));
+    let id = filename.rsplit('/').next().unwrap();
+    let ran: serde_json::Value = client
+        .post(format!("{base}/jars/{id}/run?entry-class={entry_class}"))
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .map(|t| serde_json::from_str(&t).unwrap_or_default())
+        .unwrap();
+    ran["jobid"]
+        .as_str()
+        .unwrap_or_else(|| panic!("run failed: {ran}"))
+        .to_string()
+}
+
+/// Polls the job's state until it is terminal or `timeout` passes.
+pub async fn wait_job_terminal(rest_port: u16, job: &str, timeout: Duration) -> String {
+    let url = format!("http://127.0.0.1:{rest_port}/jobs/{job}");
+    let start = Instant::now();
+    let mut state = String::new();
+    while start.elapsed() < timeout {
+        if let Ok(r) = reqwest::get(&url).await {
+            if let Ok(v) = r
+                .text()
+                .await
+                .map(|t| serde_json::from_str::<serde_json::Value>(&t).unwrap_or_default())
+            {
+                state = v["state"].as_str().unwrap_or_default().to_string();
+                if ["FINISHED", "FAILED", "CANCELED"].contains(&state.as_str()) {
+                    return state;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    state
+}
