@@ -416,7 +416,7 @@ _flink__mesos() {
             return 0
             ;;
         flink__subcmd__mesos__subcmd__marathon__subcmd__json)
-            opts="-D -v -q -h -V --id --instances --docker-image --flink-home --pretty --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            opts="-D -v -q -h -V --id --instances --docker-image --flink-home --entrypoint --cpus --disk --constraint --env --label --secret-store --inline-config --format --pretty --deploy --deploy-user --deploy-ca --deploy-force --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -435,6 +435,50 @@ _flink__mesos() {
                     return 0
                     ;;
                 --flink-home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --entrypoint)
+                    COMPREPLY=($(compgen -W "script binary" -- "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --disk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --constraint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --deploy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deploy-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deploy-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -165,9 +165,22 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __f
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l id -d 'Marathon app id (default: derived from the framework name)' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l instances -d 'Number of appmaster instances' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l docker-image -d 'Run the appmaster in this Docker image' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l flink-home -d 'Flink distribution path on the Marathon agents' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l instances -d 'Number of appmaster instances: 1, or 0 to suspend the app (never more: one appmaster at a time)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l docker-image -d 'Run the appmaster in this Docker image (default: the TaskManagers\' container settings, if any)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l flink-home -d 'Flink distribution path on the Marathon agents (default: $FLINK_HOME there)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l entrypoint -d 'What the app runs: `<flink-home>/bin/mesos-appmaster.sh`, or `flink-mesos appmaster` from the PATH of the agent or image' -r -f -a "script\t'`<flink-home>/bin/mesos-appmaster.sh` (Flink\'s script or commands/mesos-appmaster.sh)'
+binary\t'`flink-mesos appmaster`'"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l cpus -d 'CPUs for the appmaster (the Mesos scheduler and the Flink JobManager)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l disk -d 'Disk space for the appmaster\'s sandbox in MB' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l constraint -d 'A Marathon placement constraint, e.g. `hostname:UNIQUE` or `rack:LIKE:r[12]` (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l env -d 'An environment variable for the appmaster (repeatable; never a secret: see --secret-store)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l label -d 'A Marathon label on the app (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l secret-store -d 'Reference secrets set through -D or the environment from Marathon\'s secret store under this path, instead of leaving them out' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l format -d 'Format of the app definition on stdout (--deploy always sends JSON)' -r -f -a "json\t''
+yaml\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy -d 'Send the app definition to this Marathon (`PUT /v2/apps/{id}`) and print Marathon\'s answer instead of the definition' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy-user -d 'User for HTTP basic authentication with Marathon; the password is read from $MARATHON_PASSWORD' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy-ca -d 'PEM file with the CA certificate(s) that signed Marathon\'s HTTPS certificate' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
@@ -177,10 +190,12 @@ json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l color -d 'When to colour human output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l inline-config -d 'Also put the values of the configuration file into `cmd`, for agents or images that do not have the file (secrets are still left out)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l pretty -d 'Pretty-print the JSON'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy-force -d 'Deploy even while another deployment of the app is in progress (`?force=true`)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r

@@ -99,7 +99,7 @@ pub enum Command {
     #[command(subcommand)]
     Workers(WorkersCommand),
     /// Write a Marathon app definition that runs the appmaster.
-    MarathonJson(MarathonJsonArgs),
+    MarathonJson(Box<MarathonJsonArgs>),
     /// Bring a whole Flink-on-Mesos cluster up or down on this machine.
     #[command(subcommand)]
     Local(LocalCommand),
@@ -194,18 +194,79 @@ pub struct MarathonJsonArgs {
     /// Marathon app id (default: derived from the framework name).
     #[arg(long)]
     pub id: Option<String>,
-    /// Number of appmaster instances.
+    /// Number of appmaster instances: 1, or 0 to suspend the app (never more:
+    /// one appmaster at a time).
     #[arg(long, default_value_t = 1)]
     pub instances: u32,
-    /// Run the appmaster in this Docker image.
+    /// Run the appmaster in this Docker image (default: the TaskManagers'
+    /// container settings, if any).
     #[arg(long, value_name = "IMAGE")]
     pub docker_image: Option<String>,
-    /// Flink distribution path on the Marathon agents.
+    /// Flink distribution path on the Marathon agents (default: $FLINK_HOME there).
     #[arg(long, value_name = "PATH")]
     pub flink_home: Option<String>,
-    /// Pretty-print the JSON.
+    /// What the app runs: `<flink-home>/bin/mesos-appmaster.sh`, or `flink-mesos
+    /// appmaster` from the PATH of the agent or image.
+    #[arg(long, value_enum, default_value_t = Entrypoint::Script)]
+    pub entrypoint: Entrypoint,
+    /// CPUs for the appmaster (the Mesos scheduler and the Flink JobManager).
+    #[arg(long, default_value_t = 1.0)]
+    pub cpus: f64,
+    /// Disk space for the appmaster's sandbox in MB.
+    #[arg(long, value_name = "MB")]
+    pub disk: Option<f64>,
+    /// A Marathon placement constraint, e.g. `hostname:UNIQUE` or `rack:LIKE:r[12]` (repeatable).
+    #[arg(long = "constraint", value_name = "FIELD:OPERATOR[:VALUE]")]
+    pub constraints: Vec<String>,
+    /// An environment variable for the appmaster (repeatable; never a secret:
+    /// see --secret-store).
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
+    /// A Marathon label on the app (repeatable).
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// Reference secrets set through -D or the environment from Marathon's
+    /// secret store under this path, instead of leaving them out.
+    #[arg(long, value_name = "PATH")]
+    pub secret_store: Option<String>,
+    /// Also put the values of the configuration file into `cmd`, for agents
+    /// or images that do not have the file (secrets are still left out).
     #[arg(long)]
+    pub inline_config: bool,
+    /// Format of the app definition on stdout (--deploy always sends JSON).
+    #[arg(long, value_enum, default_value_t = DefinitionFormat::Json, conflicts_with = "deploy")]
+    pub format: DefinitionFormat,
+    /// Pretty-print the JSON.
+    #[arg(long, conflicts_with = "deploy")]
     pub pretty: bool,
+    /// Send the app definition to this Marathon (`PUT /v2/apps/{id}`) and
+    /// print Marathon's answer instead of the definition.
+    #[arg(long, value_name = "URL")]
+    pub deploy: Option<String>,
+    /// User for HTTP basic authentication with Marathon; the password is
+    /// read from $MARATHON_PASSWORD.
+    #[arg(long, value_name = "USER", requires = "deploy")]
+    pub deploy_user: Option<String>,
+    /// PEM file with the CA certificate(s) that signed Marathon's HTTPS certificate.
+    #[arg(long, value_name = "FILE", requires = "deploy")]
+    pub deploy_ca: Option<PathBuf>,
+    /// Deploy even while another deployment of the app is in progress (`?force=true`).
+    #[arg(long, requires = "deploy")]
+    pub deploy_force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Entrypoint {
+    /// `<flink-home>/bin/mesos-appmaster.sh` (Flink's script or commands/mesos-appmaster.sh).
+    Script,
+    /// `flink-mesos appmaster`.
+    Binary,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DefinitionFormat {
+    Json,
+    Yaml,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod flink;
+pub mod marathon;
 pub mod mesos;
 pub mod scheduler;
 pub mod taskmanager;

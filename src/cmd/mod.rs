@@ -8,6 +8,8 @@ use crate::error::{Error, Result};
 
 pub mod completions;
 pub mod config_show;
+pub mod marathon_json;
+pub mod master;
 pub mod taskmanager;
 pub mod validate_conf;
 
@@ -22,18 +24,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Taskmanager(args) => taskmanager::run(&global, &args),
         Command::ValidateConf(args) => validate_conf::run(&global, &args),
         Command::Config(crate::cli::ConfigCommand::Show(args)) => config_show::run(&global, &args),
-        Command::Master(_) => Err(not_available(
-            "master",
-            "master detection arrives with the Mesos client",
-        )),
+        Command::Master(args) => master::run(&global, &args),
         Command::Workers(_) => Err(not_available(
             "workers",
             "worker state in ZooKeeper arrives with the HA issue",
         )),
-        Command::MarathonJson(_) => Err(not_available(
-            "marathon-json",
-            "arrives with the Marathon issue",
-        )),
+        Command::MarathonJson(args) => marathon_json::run(&global, &args),
         Command::Local(_) => Err(not_available(
             "local",
             "local clusters arrive with their own issue",

@@ -84,6 +84,19 @@ pub struct ZooKeeperHa {
     pub session_timeout: Duration,
 }
 
+/// The JobManager memory as configured, by the key that decides it: the
+/// Flink 1.11+ keys first, then the legacy heap keys. Used to size the
+/// container the JobManager runs in (`marathon-json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobManagerMemory {
+    /// `jobmanager.memory.process.size`: the whole JVM process, in MB.
+    Process { mb: u64 },
+    /// A heap size in MB from `key`; the JVM needs more than this.
+    Heap { key: &'static str, mb: u64 },
+    /// Nothing configured.
+    Unset,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub master: Option<MasterSpec>,
@@ -102,6 +115,7 @@ pub struct Settings {
     pub jobmanager_rpc_port: u16,
     pub rest_port: u16,
     pub task_slots: u32,
+    pub jobmanager_memory: JobManagerMemory,
 }
 
 /// Diagnostics, and the settings when there was no error.
@@ -503,6 +517,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
             .unwrap_or(6123),
         rest_port: c.typed("rest.port", values::parse_port).unwrap_or(8081),
         task_slots,
+        jobmanager_memory: jobmanager_memory(&mut c),
     };
     let mut diagnostics = c.diags;
     // Errors first, then in source order, so that the worst is seen first.
@@ -518,6 +533,24 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
     Report {
         diagnostics,
         settings: ok.then_some(settings),
+    }
+}
+
+fn jobmanager_memory(c: &mut Checker) -> JobManagerMemory {
+    if let Some(b) = c.typed("jobmanager.memory.process.size", values::parse_memory) {
+        return JobManagerMemory::Process { mb: b >> 20 };
+    }
+    for key in ["jobmanager.memory.heap.size", "jobmanager.heap.size"] {
+        if let Some(b) = c.typed(key, values::parse_memory) {
+            return JobManagerMemory::Heap { key, mb: b >> 20 };
+        }
+    }
+    match c.typed("jobmanager.heap.mb", values::parse_megabytes) {
+        Some(mb) => JobManagerMemory::Heap {
+            key: "jobmanager.heap.mb",
+            mb,
+        },
+        None => JobManagerMemory::Unset,
     }
 }
 
@@ -780,6 +813,46 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn jobmanager_memory_prefers_the_process_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let memory = |dynamic: &[&str]| {
+            let config = Config::load(&super::super::LoadOptions {
+                conf_dir: Some(dir.path().into()),
+                dynamic: dynamic.iter().map(|s| s.to_string()).collect(),
+                env: Vec::new(),
+            })
+            .unwrap();
+            let opts = ValidateOptions {
+                purpose: Purpose::Taskmanager,
+                strict: false,
+            };
+            resolve(&config, opts).settings.unwrap().jobmanager_memory
+        };
+        assert_eq!(memory(&[]), JobManagerMemory::Unset);
+        assert_eq!(
+            memory(&["jobmanager.heap.mb=1024"]),
+            JobManagerMemory::Heap {
+                key: "jobmanager.heap.mb",
+                mb: 1024
+            }
+        );
+        assert_eq!(
+            memory(&["jobmanager.heap.mb=1024", "jobmanager.memory.heap.size=2g"]),
+            JobManagerMemory::Heap {
+                key: "jobmanager.memory.heap.size",
+                mb: 2048
+            }
+        );
+        assert_eq!(
+            memory(&[
+                "jobmanager.memory.heap.size=2g",
+                "jobmanager.memory.process.size=1600m"
+            ]),
+            JobManagerMemory::Process { mb: 1600 }
+        );
     }
 
     #[test]

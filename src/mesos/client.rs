@@ -94,6 +94,9 @@ pub enum MesosError {
          was torn down); it must register as a new framework"
     )]
     FrameworkRemoved { framework_id: FrameworkId },
+    /// The master ended the subscription with an ERROR event: a validation
+    /// failure, or "Framework failed over" when another scheduler instance
+    /// subscribed with our framework id (which must not be fought over).
     #[error("the Mesos master refused the subscription: {0}")]
     Refused(String),
     #[error("TLS setup: {0}")]
@@ -218,7 +221,19 @@ impl Client {
         master: &str,
         framework_id: Option<&FrameworkId>,
     ) -> Result<Subscription, MesosError> {
-        let body = convert::subscribe_call(&self.settings, framework_id).encode_to_vec();
+        self.subscribe_suppressed(master, framework_id, false).await
+    }
+
+    /// [`Client::subscribe`], with the framework's role suppressed from the
+    /// start when `suppressed` (no offers until REVIVE).
+    pub async fn subscribe_suppressed(
+        &self,
+        master: &str,
+        framework_id: Option<&FrameworkId>,
+        suppressed: bool,
+    ) -> Result<Subscription, MesosError> {
+        let body =
+            convert::subscribe_call(&self.settings, framework_id, suppressed).encode_to_vec();
         let (url, response) = self
             .post(
                 &api_url(master),
@@ -609,6 +624,11 @@ pub enum DriverExit {
 pub struct DriverHandle {
     caller: watch::Receiver<Option<Caller>>,
     stop: watch::Sender<bool>,
+    /// FrameworkInfo changed by UPDATE_FRAMEWORK, for the next SUBSCRIBE.
+    settings: watch::Sender<Option<FrameworkSettings>>,
+    /// Whether the last SUPPRESS was not followed by a REVIVE: a
+    /// re-subscription keeps offers suppressed instead of flooding us.
+    suppressed: watch::Sender<bool>,
 }
 
 impl DriverHandle {
@@ -618,10 +638,25 @@ impl DriverHandle {
     pub async fn call(&self, call: Call) -> Result<(), MesosError> {
         // Clone out of the watch: no borrow is held across the await.
         let caller = self.caller.borrow().clone();
-        match caller {
-            Some(caller) => caller.call(&call).await,
-            None => Err(MesosError::NotConnected),
+        let Some(caller) = caller else {
+            return Err(MesosError::NotConnected);
+        };
+        caller.call(&call).await?;
+        match call {
+            // Re-subscribing with the old FrameworkInfo would undo the update.
+            Call::UpdateFramework { settings, .. } => {
+                self.settings.send_replace(Some(settings));
+            }
+            // The framework has one role, so any SUPPRESS/REVIVE concerns it.
+            Call::Suppress { .. } => {
+                self.suppressed.send_replace(true);
+            }
+            Call::Revive { .. } => {
+                self.suppressed.send_replace(false);
+            }
+            _ => {}
         }
+        Ok(())
     }
 
     /// The framework id of the current subscription, if subscribed.
@@ -630,6 +665,16 @@ impl DriverHandle {
             .borrow()
             .as_ref()
             .and_then(|c| c.framework_id.clone())
+    }
+
+    /// The scheduler API URL of the master of the current subscription.
+    pub fn master_url(&self) -> Option<String> {
+        self.caller.borrow().as_ref().map(|c| c.url.clone())
+    }
+
+    /// Whether a subscription is live (SUBSCRIBED received, not yet lost).
+    pub fn is_connected(&self) -> bool {
+        self.caller.borrow().is_some()
     }
 
     /// Ends [`Driver::run`] with [`DriverExit::Stopped`] (the framework stays
@@ -647,6 +692,8 @@ pub struct Driver {
     backoff: Backoff,
     caller: watch::Sender<Option<Caller>>,
     stop: watch::Receiver<bool>,
+    settings: watch::Receiver<Option<FrameworkSettings>>,
+    suppressed: watch::Receiver<bool>,
 }
 
 impl Driver {
@@ -659,6 +706,8 @@ impl Driver {
     ) -> (Driver, DriverHandle) {
         let (caller_tx, caller_rx) = watch::channel(None);
         let (stop_tx, stop_rx) = watch::channel(false);
+        let (settings_tx, settings_rx) = watch::channel(None);
+        let (suppressed_tx, suppressed_rx) = watch::channel(false);
         let backoff = Backoff::new(client.options.backoff);
         (
             Driver {
@@ -668,10 +717,14 @@ impl Driver {
                 backoff,
                 caller: caller_tx,
                 stop: stop_rx,
+                settings: settings_rx,
+                suppressed: suppressed_rx,
             },
             DriverHandle {
                 caller: caller_rx,
                 stop: stop_tx,
+                settings: settings_tx,
+                suppressed: suppressed_tx,
             },
         )
     }
@@ -745,8 +798,15 @@ impl Driver {
                 _ = self.stop.wait_for(|s| *s) => return Ok(DriverExit::Stopped),
             }
         };
+        if let Some(updated) = self.settings.borrow_and_update().clone() {
+            self.client.settings = updated;
+        }
         let mut subscription = tokio::select! {
-            s = self.client.subscribe(&leader, self.framework_id.as_ref()) => s?,
+            s = self.client.subscribe_suppressed(
+                &leader,
+                self.framework_id.as_ref(),
+                *self.suppressed.borrow(),
+            ) => s?,
             _ = self.stop.wait_for(|s| *s) => return Ok(DriverExit::Stopped),
         };
         let mut source_open = true;

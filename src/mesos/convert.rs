@@ -621,6 +621,7 @@ fn filters(refuse_seconds: Option<f64>) -> Option<pb::Filters> {
 pub(crate) fn subscribe_call(
     settings: &FrameworkSettings,
     framework_id: Option<&FrameworkId>,
+    suppressed: bool,
 ) -> sched::Call {
     sched::Call {
         framework_id: framework_id.map(|id| pb::FrameworkId {
@@ -629,7 +630,11 @@ pub(crate) fn subscribe_call(
         r#type: Some(sched::call::Type::Subscribe as i32),
         subscribe: Some(sched::call::Subscribe {
             framework_info: framework_info_to_pb(settings, framework_id),
-            suppressed_roles: Vec::new(),
+            suppressed_roles: if suppressed {
+                vec![settings.role.clone()]
+            } else {
+                Vec::new()
+            },
         }),
         ..Default::default()
     }
@@ -872,6 +877,24 @@ mod tests {
         };
         let bytes = offers_event(std::slice::from_ref(&offer)).encode_to_vec();
         assert_eq!(decode_event(&bytes).unwrap(), Event::Offers(vec![offer]));
+    }
+
+    proptest::proptest! {
+        /// Any bytes a peer sends as a record decode to an event or an error.
+        #[test]
+        fn arbitrary_records_never_panic(bytes in proptest::collection::vec(proptest::arbitrary::any::<u8>(), 0..512)) {
+            let _ = decode_event(&bytes);
+        }
+
+        /// Valid protobuf of the right type with random sub-fields: no panic.
+        #[test]
+        fn arbitrary_typed_events_never_panic(ty in 0i32..16, body in proptest::collection::vec(proptest::arbitrary::any::<u8>(), 0..256), field in 2u32..12) {
+            let mut bytes = vec![0x08, ty as u8];
+            bytes.push(((field << 3) | 2) as u8);
+            bytes.push(body.len().min(127) as u8);
+            bytes.extend_from_slice(&body[..body.len().min(127)]);
+            let _ = decode_event(&bytes);
+        }
     }
 
     #[test]

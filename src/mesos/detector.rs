@@ -41,7 +41,7 @@ pub enum DetectError {
 }
 
 /// The leading master as found in its ZooKeeper group (or given directly).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct MasterAddress {
     /// Base URL, e.g. `http://10.0.0.1:5050`.
     pub url: String,
@@ -305,6 +305,31 @@ mod tests {
         .collect();
         assert_eq!(leading_member(&children), Some("json.info_0000000003"));
         assert_eq!(leading_member(&[]), None);
+    }
+
+    #[tokio::test]
+    async fn direct_and_file_forms() {
+        let spec = MasterSpec::parse("https://m1.example:5443").unwrap();
+        assert_eq!(
+            detect_once(&spec).await.unwrap().url,
+            "https://m1.example:5443"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("master");
+        std::fs::write(&file, "10.0.0.7:5050\n").unwrap();
+        let spec = MasterSpec::parse(&format!("file://{}", file.display())).unwrap();
+        assert_eq!(
+            detect_once(&spec).await.unwrap().url,
+            "http://10.0.0.7:5050"
+        );
+        let (source, task) = spawn_detector(&spec).unwrap();
+        assert!(task.is_none());
+        assert_eq!(source.borrow().as_deref(), Some("http://10.0.0.7:5050"));
+        std::fs::remove_file(&file).unwrap();
+        assert!(matches!(
+            detect_once(&spec).await,
+            Err(DetectError::Spec(_))
+        ));
     }
 
     #[test]

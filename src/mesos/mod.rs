@@ -18,7 +18,10 @@
 //! framework id (or `None`) and spawn [`client::Driver::run`]. Events arrive as
 //! [`client::SessionEvent`]s (every re-subscription starts with
 //! `Event::Subscribed`: reconcile then); calls go through the
-//! [`client::DriverHandle`]. `Err(MesosError::FrameworkRemoved)` from `run`
+//! [`client::DriverHandle`]. Status updates are not acknowledged by the
+//! driver: the appmaster sends [`TaskStatus::acknowledgement`] after it has
+//! recorded the update, so an update is never lost across a crash (Mesos
+//! re-sends unacknowledged updates). `Err(MesosError::FrameworkRemoved)` from `run`
 //! means: clear the stored framework id and register anew.
 
 pub mod backoff;

@@ -75,6 +75,26 @@ pub struct FrameworkSettings {
 }
 
 impl FrameworkSettings {
+    /// The framework as the validated configuration describes it. `webui_url`
+    /// and `hostname` are left for the appmaster, which knows where the
+    /// JobManager's web UI listens.
+    pub fn from_settings(settings: &crate::config::settings::Settings) -> Self {
+        let f = &settings.framework;
+        FrameworkSettings {
+            name: f.name.clone(),
+            role: f.role.clone(),
+            user: f.user.clone(),
+            principal: f.principal.clone(),
+            secret: f.secret.clone(),
+            failover_timeout: f.failover_timeout,
+            checkpoint: f.checkpoint,
+            webui_url: None,
+            hostname: None,
+            gpu_resources: settings.tasks.gpus > 0,
+            labels: Vec::new(),
+        }
+    }
+
     /// Minimal settings; everything else takes Flink's defaults.
     pub fn new(name: impl Into<String>, user: impl Into<String>) -> Self {
         FrameworkSettings {
@@ -517,4 +537,47 @@ pub enum Event {
     /// An event type we do not handle (inverse offers, operation updates),
     /// by its Mesos name.
     Unhandled(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::settings::{resolve, Purpose, ValidateOptions};
+    use crate::config::{Config, LoadOptions};
+
+    #[test]
+    fn framework_settings_from_the_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::load(&LoadOptions {
+            conf_dir: Some(dir.path().to_path_buf()),
+            dynamic: [
+                "mesos.master=m:5050",
+                "mesos.resourcemanager.tasks.gpus=1",
+                "mesos.resourcemanager.framework.principal=flink",
+                "mesos.resourcemanager.framework.secret=s3cret",
+                "mesos.resourcemanager.framework.role=analytics",
+                "mesos.failover-timeout=600",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            env: vec![],
+        })
+        .unwrap();
+        let report = resolve(
+            &config,
+            ValidateOptions {
+                purpose: Purpose::Appmaster,
+                strict: false,
+            },
+        );
+        let settings = report.settings.expect("valid configuration");
+        let f = FrameworkSettings::from_settings(&settings);
+        assert!(f.gpu_resources);
+        assert_eq!(f.role, "analytics");
+        assert_eq!(f.principal.as_deref(), Some("flink"));
+        assert_eq!(f.secret.as_ref().map(|s| s.expose()), Some("s3cret"));
+        assert_eq!(f.failover_timeout, Duration::from_secs(600));
+        assert!(!format!("{f:?}").contains("s3cret"));
+    }
 }

@@ -4,8 +4,10 @@
 mod cli;
 mod flink;
 mod generated;
+mod marathon;
 mod mesos;
 mod mesos_faults;
+mod mesos_tls;
 mod mesos_zk;
 mod scheduler;
 mod support;

@@ -10,8 +10,9 @@ use flink_mesos::mesos::client::{
 };
 use flink_mesos::mesos::operator::fetch_summary;
 use flink_mesos::mesos::{
-    Call, CommandInfo, Event, FrameworkId, FrameworkSettings, Offer, ReconcileTask, Resource,
-    TaskId, TaskInfo, TaskState, TaskStatus, Value,
+    Call, CommandInfo, ContainerInfo, ContainerRuntime, DockerNetwork, Event, FrameworkId,
+    FrameworkSettings, Label, Offer, ReconcileTask, Resource, TaskId, TaskInfo, TaskState,
+    TaskStatus, Uri, Value, Volume,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -150,6 +151,36 @@ fn task(offer: &Offer, id: &str, command: &str) -> TaskInfo {
     }
 }
 
+/// A task using every TaskInfo part the appmaster sends: the shell is
+/// `sh -c` given as argv (shell = false), so a failing check fails the task.
+fn rich_task(offer: &Offer, fetched: &tempfile::NamedTempFile) -> TaskInfo {
+    let mut t = task(offer, "it-rich", "");
+    t.command = CommandInfo {
+        value: "/bin/sh".into(),
+        shell: false,
+        arguments: vec![
+            "sh".into(),
+            "-c".into(),
+            r#"test "$FLINK_MESOS_TEST" = "value with spaces" && grep -q fetched-by-mesos conf.txt"#
+                .into(),
+        ],
+        uris: vec![Uri {
+            output_file: Some("conf.txt".into()),
+            extract: false,
+            ..Uri::new(format!("file://{}", fetched.path().display()))
+        }],
+        environment: vec![("FLINK_MESOS_TEST".into(), "value with spaces".into())],
+        user: None,
+    };
+    t.container = Some(ContainerInfo {
+        runtime: ContainerRuntime::Mesos { image: None },
+        volumes: vec![],
+        hostname: None,
+    });
+    t.labels = vec![Label::new("flink-mesos", "it")];
+    t
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn launch_kill_reconcile_update_teardown() {
     let mesos = MesosLocal::start(&[]);
@@ -160,6 +191,8 @@ async fn launch_kill_reconcile_update_teardown() {
     let offers = fw.offers().await;
     let offer = &offers[0];
     assert_eq!(offer.hostname, "127.0.0.1");
+    let fetched = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(fetched.path(), "fetched-by-mesos\n").unwrap();
     assert!(offer.resources.iter().any(|r| r.name == "ports"));
     fw.handle
         .call(Call::Launch {
@@ -167,6 +200,7 @@ async fn launch_kill_reconcile_update_teardown() {
             tasks: vec![
                 task(offer, "it-echo", "echo hello; sleep 0.5"),
                 task(offer, "it-sleep", "sleep 600"),
+                rich_task(offer, &fetched),
             ],
             refuse_seconds: Some(1.0),
         })
@@ -179,6 +213,9 @@ async fn launch_kill_reconcile_update_teardown() {
         finished.message.as_deref(),
         Some("Command exited with status 0")
     );
+    // Environment, URI fetch with output_file, argv, labels and a Mesos
+    // container all passed validation and reached the task.
+    fw.status("it-rich", TaskState::Finished).await;
     let running = fw.status("it-sleep", TaskState::Running).await;
     let agent = running.agent_id.clone().unwrap();
 
@@ -276,7 +313,8 @@ async fn launch_kill_reconcile_update_teardown() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn decline_filter_suppress_and_revive() {
     let mesos = MesosLocal::start(&[]);
-    let mut fw = start_driver(&mesos.url, settings("it-decline"), None);
+    // Declaring GPU_RESOURCES passes the master's validation too.
+    let mut fw = start_driver(&mesos.url, gpu_settings(), None);
     fw.subscribed().await;
     let offers = fw.offers().await;
     // Declined for an hour: the allocator (1 s interval) must not re-offer.
@@ -312,9 +350,45 @@ async fn decline_filter_suppress_and_revive() {
         .await
         .unwrap();
     fw.offers().await;
-    fw.handle.call(Call::Teardown).await.unwrap();
+    let id = fw.handle.framework_id().unwrap();
     fw.handle.stop();
     assert_eq!(fw.task.await.unwrap().unwrap(), DriverExit::Stopped);
+
+    // A failover subscription that starts suppressed (SUBSCRIBE with
+    // suppressed_roles): no offers until REVIVE.
+    let client = Client::new(gpu_settings(), ClientOptions::default()).unwrap();
+    let mut sub = client
+        .subscribe_suppressed(&mesos.url, Some(&id), true)
+        .await
+        .unwrap();
+    let quiet_until = tokio::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        match tokio::time::timeout_at(quiet_until, sub.next_event()).await {
+            Err(_) => break,
+            Ok(Ok(Event::Offers(o))) => panic!("offers while subscribed suppressed: {o:?}"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => panic!("{e}"),
+        }
+    }
+    let caller = sub.caller().expect("subscribed");
+    caller.call(&Call::Revive { roles: vec![] }).await.unwrap();
+    let offers = tokio::time::timeout(WAIT, async {
+        loop {
+            if let Event::Offers(o) = sub.next_event().await.unwrap() {
+                return o;
+            }
+        }
+    })
+    .await
+    .expect("offers after REVIVE");
+    assert!(!offers.is_empty());
+    caller.call(&Call::Teardown).await.unwrap();
+}
+
+fn gpu_settings() -> FrameworkSettings {
+    let mut s = settings("it-decline");
+    s.gpu_resources = true;
+    s
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -404,6 +478,146 @@ async fn http_basic_authentication() {
     right.secret = Some(Secret::new("s3cret"));
     let mut fw = start_driver(&mesos.url, right, None);
     fw.subscribed().await;
+    fw.handle.call(Call::Teardown).await.unwrap();
+    fw.handle.stop();
+    fw.task.await.unwrap().unwrap();
+}
+
+pub(crate) fn flink_mesos(args: &[&str]) -> std::process::Output {
+    use assert_cmd::cargo::CommandCargoExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::process::Command::cargo_bin("flink-mesos")
+        .unwrap()
+        .env_remove("FLINK_CONF_DIR")
+        .env_remove("FLINK_PROPERTIES")
+        .env_remove("FLINK_MESOS_MASTER")
+        .env("NO_COLOR", "1")
+        .current_dir(dir.path())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn master_command_shows_the_leader_of_a_genuine_master() {
+    let mesos = MesosLocal::start(&[]);
+    let spec = format!("-Dmesos.master={}", mesos.url);
+    let out = flink_mesos(&["master", &spec]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!("leader      {} (leading)", mesos.url)),
+        "{text}"
+    );
+    assert!(text.contains("version     1.11.0"), "{text}");
+    assert!(text.contains("agents      1 active, 0 inactive"), "{text}");
+    assert!(text.contains("cpus 0/4,"), "{text}");
+
+    let out = flink_mesos(&["master", "--output", "json", &spec]);
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["leader"]["url"], mesos.url.as_str());
+    assert_eq!(json["state"]["version"], "1.11.0");
+    assert_eq!(json["state"]["resources_total"]["mem_mb"], 4096.0);
+
+    // file:// holding the address, as Mesos agents accept it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("master");
+    std::fs::write(&file, format!("{}\n", mesos.url)).unwrap();
+    let out = flink_mesos(&[
+        "master",
+        &format!("-Dmesos.master=file://{}", file.display()),
+    ]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("version     1.11.0"));
+
+    // Nobody listens there: a peer error, exit 1, a message and no output.
+    let port = crate::support::free_port();
+    let out = flink_mesos(&["master", &format!("-Dmesos.master=127.0.0.1:{port}")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Mesos master"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_subscription_is_a_typed_error() {
+    // The master only admits the roles it lists; another role is refused
+    // with an ERROR event, which must not be retried.
+    let mesos = MesosLocal::start(&[("MESOS_ROLES", "flink")]);
+    let mut s = settings("it-refused");
+    s.role = "not-listed".into();
+    let fw = start_driver(&mesos.url, s, None);
+    match tokio::time::timeout(WAIT, fw.task).await.unwrap().unwrap() {
+        Err(MesosError::Refused(message)) => {
+            assert!(message.contains("not-listed"), "{message}");
+        }
+        other => panic!("expected a refused subscription, got {other:?}"),
+    }
+    // The listed role is fine.
+    let mut s = settings("it-admitted");
+    s.role = "flink".into();
+    let mut fw = start_driver(&mesos.url, s, None);
+    fw.subscribed().await;
+    let offers = fw.offers().await;
+    assert!(offers[0]
+        .resources
+        .iter()
+        .all(|r| r.allocation_role.as_deref() == Some("flink")));
+    fw.handle.call(Call::Teardown).await.unwrap();
+    fw.handle.stop();
+    fw.task.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docker_container_info_passes_master_validation() {
+    // mesos-local has no Docker containerizer, so the agent cannot run the
+    // task; what matters is that the master's validation accepted our
+    // DockerInfo (a rejected TaskInfo is TASK_ERROR from SOURCE_MASTER).
+    let mesos = MesosLocal::start(&[]);
+    let mut fw = start_driver(&mesos.url, settings("it-docker"), None);
+    fw.subscribed().await;
+    let offers = fw.offers().await;
+    let mut t = task(&offers[0], "it-docker", "true");
+    t.container = Some(ContainerInfo {
+        runtime: ContainerRuntime::Docker {
+            image: "flink:2.3".into(),
+            network: DockerNetwork::Host,
+            privileged: false,
+            force_pull_image: false,
+            parameters: vec![("env".into(), "A=1".into())],
+            port_mappings: vec![],
+        },
+        volumes: vec![Volume {
+            container_path: "/data".into(),
+            host_path: Some("/tmp".into()),
+            read_only: true,
+        }],
+        hostname: None,
+    });
+    fw.handle
+        .call(Call::Launch {
+            offer_ids: vec![offers[0].id.clone()],
+            tasks: vec![t],
+            refuse_seconds: None,
+        })
+        .await
+        .unwrap();
+    let end = fw
+        .next("a terminal update of it-docker", |e| match e {
+            Event::Update(s) if s.state.is_terminal() => Some(s.clone()),
+            _ => None,
+        })
+        .await;
+    // The agent, not the master, ended it ("unknown container").
+    assert_eq!(
+        end.source.as_deref(),
+        Some("SOURCE_AGENT"),
+        "the master rejected the TaskInfo: {end:?}"
+    );
     fw.handle.call(Call::Teardown).await.unwrap();
     fw.handle.stop();
     fw.task.await.unwrap().unwrap();

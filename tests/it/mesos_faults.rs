@@ -260,7 +260,116 @@ async fn calls_before_subscribed_are_not_connected() {
         run.handle.call(Call::Revive { roles: vec![] }).await,
         Err(MesosError::NotConnected)
     ));
+    assert!(!run.handle.is_connected());
     run.expect_subscribed("fw-late").await;
     assert_eq!(run.handle.framework_id().unwrap().as_str(), "fw-late");
+    assert!(run.handle.is_connected());
+    assert_eq!(
+        run.handle.master_url(),
+        Some(format!("{}/master/api/v1/scheduler", master.url))
+    );
+    run.stop().await;
+}
+
+#[tokio::test]
+async fn a_redirect_loop_is_cut_and_retried() {
+    // A master that keeps naming itself as the leader (an election in flux),
+    // then settles.
+    let mut script: Vec<Reply> = (0..6).map(|_| Reply::RedirectToSelf).collect();
+    script.push(stream(vec![fake_master::subscribed("fw-loop", 15.0)], true));
+    let master = FakeMaster::start(script).await;
+    let mut run = run(&master.url, None);
+    run.expect_disconnected("more than 5 redirects").await;
+    run.expect_subscribed("fw-loop").await;
+    assert_eq!(master.subscribes().len(), 7);
+    run.stop().await;
+}
+
+#[tokio::test]
+async fn retries_back_off_exponentially() {
+    let no_leader = || Reply::Status {
+        code: 503,
+        headers: vec![],
+        body: b"No leader elected".to_vec(),
+    };
+    let mut script: Vec<Reply> = (0..5).map(|_| no_leader()).collect();
+    script.push(stream(
+        vec![fake_master::subscribed("fw-backoff", 15.0)],
+        true,
+    ));
+    let master = FakeMaster::start(script).await;
+    let client = Client::new(
+        FrameworkSettings::new("fault", "nobody"),
+        ClientOptions {
+            backoff: BackoffPolicy {
+                initial: Duration::from_millis(40),
+                max: Duration::from_millis(160),
+                reset_after: Duration::from_secs(60),
+            },
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
+    let (driver, handle) = Driver::new(client, fixed_master(&master.url), None);
+    let (tx, events) = mpsc::channel(64);
+    let task = tokio::spawn(driver.run(tx));
+    let mut run = Run {
+        handle,
+        events,
+        task,
+    };
+    for _ in 0..5 {
+        run.expect_disconnected("503").await;
+    }
+    run.expect_subscribed("fw-backoff").await;
+    let at: Vec<_> = master.subscribes().iter().map(|r| r.at).collect();
+    let gaps: Vec<Duration> = at.windows(2).map(|w| w[1] - w[0]).collect();
+    // Equal jitter never waits less than half the nominal delay: 40, 80, 160
+    // (capped), 160, 160 ms.
+    for (gap, nominal) in gaps.iter().zip([40u64, 80, 160, 160, 160]) {
+        assert!(
+            *gap >= Duration::from_millis(nominal / 2),
+            "gaps {gaps:?} shorter than the backoff"
+        );
+    }
+    run.stop().await;
+}
+
+#[tokio::test]
+async fn update_framework_and_suppression_survive_a_resubscription() {
+    let master = FakeMaster::start(vec![
+        // Cut the stream once SUPPRESS and the update below have been sent.
+        Reply::StreamUntilCalls {
+            stream_id: "s1".into(),
+            chunks: vec![fake_master::subscribed("fw-upd", 15.0)],
+            calls: 2,
+        },
+        stream(vec![fake_master::subscribed("fw-upd", 15.0)], true),
+    ])
+    .await;
+    let mut run = run(&master.url, None);
+    run.expect_subscribed("fw-upd").await;
+    // Offers were suppressed: the re-subscription keeps them suppressed.
+    run.handle
+        .call(Call::Suppress { roles: vec![] })
+        .await
+        .unwrap();
+    let mut updated = FrameworkSettings::new("fault", "nobody");
+    updated.webui_url = Some("http://jobmanager.example:8081".into());
+    run.handle
+        .call(Call::UpdateFramework {
+            settings: updated,
+            suppressed_roles: vec![],
+        })
+        .await
+        .unwrap();
+    run.expect_disconnected("").await;
+    run.expect_subscribed("fw-upd").await;
+    let subs = master.subscribes();
+    assert!(!subs[0].body_contains(b"jobmanager.example"));
+    assert!(subs[1].body_contains(b"http://jobmanager.example:8081"));
+    // Subscribe.suppressed_roles (field 2) = ["*"]; absent the first time.
+    assert!(!subs[0].body_contains(b"\x12\x01*"));
+    assert!(subs[1].body_contains(b"\x12\x01*"));
     run.stop().await;
 }

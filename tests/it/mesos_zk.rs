@@ -152,6 +152,28 @@ async fn zk_digest_authentication_and_a_genuine_master() {
     let leader = detect_once(&spec).await.unwrap();
     assert_eq!(leader.url, mesos.url);
 
+    // `flink-mesos master` finds it the same way and never shows the password.
+    let arg = format!(
+        "-Dmesos.master=zk://flink:zk-s3cret@{}/secured",
+        zk.connect_string()
+    );
+    let out = tokio::task::spawn_blocking(move || crate::mesos::flink_mesos(&["master", &arg]))
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("zk://flink:******@"), "{text}");
+    assert!(!text.contains("zk-s3cret"), "{text}");
+    assert!(
+        text.contains(&format!("leader      {} (leading)", mesos.url)),
+        "{text}"
+    );
+    assert!(text.contains("found as    json.info_0000000000"), "{text}");
+
     // And the genuine master found through ZooKeeper accepts the framework.
     let (source, detector) = spawn_detector(&spec).unwrap();
     let client = Client::new(

@@ -11,8 +11,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 pub enum Reply {
     /// A plain answer, e.g. 503 or a 307 with a `Location`.
@@ -20,6 +21,15 @@ pub enum Reply {
         code: u16,
         headers: Vec<(String, String)>,
         body: Vec<u8>,
+    },
+    /// 307 to this same master (a redirect loop).
+    RedirectToSelf,
+    /// A stream that is cut once `calls` calls have arrived in total: lets a
+    /// test cut the stream right after something it did, without timing.
+    StreamUntilCalls {
+        stream_id: String,
+        chunks: Vec<Vec<u8>>,
+        calls: usize,
     },
     /// 200 with a chunked RecordIO stream: each chunk after its delay, then
     /// either close the socket (cutting the stream) or hang.
@@ -32,6 +42,8 @@ pub enum Reply {
 
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// When the request arrived.
+    pub at: std::time::Instant,
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
@@ -60,19 +72,44 @@ pub struct FakeMaster {
 
 impl FakeMaster {
     pub async fn start(script: Vec<Reply>) -> FakeMaster {
+        FakeMaster::start_with(script, None).await
+    }
+
+    /// The same over TLS (`https://`), with the given server certificate.
+    pub async fn start_tls(script: Vec<Reply>, acceptor: TlsAcceptor) -> FakeMaster {
+        FakeMaster::start_with(script, Some(acceptor)).await
+    }
+
+    async fn start_with(script: Vec<Reply>, tls: Option<TlsAcceptor>) -> FakeMaster {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let script = Arc::new(Mutex::new(VecDeque::from(script)));
         let subscribes = Arc::new(Mutex::new(Vec::new()));
         let calls = Arc::new(Mutex::new(Vec::new()));
         let (s, c) = (subscribes.clone(), calls.clone());
+        let tls_scheme = tls.is_some();
         let task = tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(serve(socket, script.clone(), s.clone(), c.clone()));
+                let (script, s, c) = (script.clone(), s.clone(), c.clone());
+                match tls.clone() {
+                    None => {
+                        tokio::spawn(serve(socket, port, script, s, c));
+                    }
+                    Some(acceptor) => {
+                        tokio::spawn(async move {
+                            // A failed handshake (a client that does not
+                            // trust us) just ends this connection.
+                            if let Ok(stream) = acceptor.accept(socket).await {
+                                serve(stream, port, script, s, c).await;
+                            }
+                        });
+                    }
+                }
             }
         });
+        let scheme = if tls_scheme { "https" } else { "http" };
         FakeMaster {
-            url: format!("http://127.0.0.1:{port}"),
+            url: format!("{scheme}://127.0.0.1:{port}"),
             port,
             subscribes,
             calls,
@@ -95,7 +132,7 @@ impl Drop for FakeMaster {
     }
 }
 
-async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Request> {
+async fn read_request<S: AsyncRead + Unpin>(socket: &mut S, buf: &mut Vec<u8>) -> Option<Request> {
     let head_end = loop {
         if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break p + 4;
@@ -130,14 +167,16 @@ async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Reque
     let body = buf[head_end..head_end + len].to_vec();
     buf.drain(..head_end + len);
     Some(Request {
+        at: std::time::Instant::now(),
         path,
         headers,
         body,
     })
 }
 
-async fn serve(
-    mut socket: TcpStream,
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    mut socket: S,
+    port: u16,
     script: Arc<Mutex<VecDeque<Reply>>>,
     subscribes: Arc<Mutex<Vec<Request>>>,
     calls: Arc<Mutex<Vec<Request>>>,
@@ -158,6 +197,35 @@ async fn serve(
                 let _ = socket
                     .write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 11\r\n\r\nno script\n")
                     .await;
+            }
+            Some(Reply::StreamUntilCalls {
+                stream_id,
+                chunks,
+                calls: wanted,
+            }) => {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\n\
+                     Mesos-Stream-Id: {stream_id}\r\nTransfer-Encoding: chunked\r\n\r\n"
+                );
+                let mut out = head.into_bytes();
+                for data in chunks {
+                    out.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+                    out.extend_from_slice(&data);
+                    out.extend_from_slice(b"\r\n");
+                }
+                if socket.write_all(&out).await.is_err() || socket.flush().await.is_err() {
+                    return;
+                }
+                while calls.lock().unwrap().len() < wanted {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                return;
+            }
+            Some(Reply::RedirectToSelf) => {
+                let head = format!(
+                    "HTTP/1.1 307 Temporary Redirect\r\nLocation: //127.0.0.1:{port}/master/api/v1/scheduler\r\nContent-Length: 0\r\n\r\n"
+                );
+                let _ = socket.write_all(head.as_bytes()).await;
             }
             Some(Reply::Status {
                 code,
@@ -196,6 +264,7 @@ async fn serve(
                         return;
                     }
                 }
+                let _ = socket.flush().await;
                 if then_hang {
                     tokio::time::sleep(Duration::from_secs(3600)).await;
                 }

@@ -1,0 +1,136 @@
+//! `flink-mesos master`: resolves `mesos.master` from the configuration (every
+//! form: `host:port`, `http(s)://`, `zk://[user:password@]…/path`, `file://`),
+//! finds the leading master and prints its address, version and a state
+//! summary, as text or (`--output json`) as one JSON document.
+//!
+//! The ZooKeeper password never appears in the output: the spec is shown
+//! through `MasterSpec`'s masking `Display`.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::cli::{GlobalArgs, MasterArgs, OutputFormat};
+use crate::config::master::MasterSpec;
+use crate::config::{Config, LoadOptions};
+use crate::error::{Error, Result};
+use crate::mesos::client::{ClientOptions, MesosError};
+use crate::mesos::detector::{detect_once, DetectError, MasterAddress};
+use crate::mesos::operator::{fetch_summary, MasterSummary};
+
+#[derive(Debug, Serialize)]
+struct Output {
+    /// `mesos.master` as configured (password masked).
+    master: String,
+    /// The leading master as detected.
+    leader: MasterAddress,
+    state: MasterSummary,
+}
+
+pub fn run(global: &GlobalArgs, _args: &MasterArgs) -> Result<()> {
+    let config = Config::load(&LoadOptions::from_global(global))?;
+    let entry = config.get_key("mesos.master").ok_or_else(|| {
+        Error::User(
+            "mesos.master is not set; add `mesos.master: host:5050` to the configuration \
+             or pass -Dmesos.master=host:5050"
+                .into(),
+        )
+    })?;
+    let spec = MasterSpec::parse(&entry.value)
+        .map_err(|e| Error::User(format!("mesos.master ({}): {e}", entry.origin)))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
+    let (leader, state) = runtime.block_on(resolve(&spec))?;
+    let output = Output {
+        master: spec.to_string(),
+        leader,
+        state,
+    };
+    let mut out = std::io::stdout().lock();
+    match global.output {
+        OutputFormat::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&output).unwrap_or_default()
+        )?,
+        OutputFormat::Text => write_text(&mut out, &output)?,
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The leader and its state. A fixed address may name a non-leading master:
+/// its state names the leader, whose own state is then shown.
+async fn resolve(spec: &MasterSpec) -> Result<(MasterAddress, MasterSummary)> {
+    let options = ClientOptions::default();
+    let mut leader = detect_once(spec).await.map_err(detect_error)?;
+    let mut state = fetch_summary(&leader.url, &options)
+        .await
+        .map_err(mesos_error)?;
+    if !state.is_leader {
+        if let Some(address) = state.leader.clone() {
+            let url = format!("http://{address}");
+            state = fetch_summary(&url, &options).await.map_err(mesos_error)?;
+            leader.url = url;
+        }
+    }
+    if leader.version.is_none() {
+        leader.version = state.version.clone();
+    }
+    Ok((leader, state))
+}
+
+fn detect_error(e: DetectError) -> Error {
+    match e {
+        DetectError::Spec(message) => Error::User(message),
+        other => Error::Peer {
+            peer: "ZooKeeper".into(),
+            message: other.to_string(),
+        },
+    }
+}
+
+fn mesos_error(e: MesosError) -> Error {
+    Error::Peer {
+        peer: "Mesos master".into(),
+        message: e.to_string(),
+    }
+}
+
+fn write_text(out: &mut impl Write, o: &Output) -> std::io::Result<()> {
+    let s = &o.state;
+    let leading = if s.is_leader {
+        "leading"
+    } else {
+        "not leading (no leader elected?)"
+    };
+    writeln!(out, "master      {}", o.master)?;
+    writeln!(out, "leader      {} ({leading})", o.leader.url)?;
+    if let Some(member) = &o.leader.member {
+        writeln!(out, "found as    {member}")?;
+    }
+    writeln!(
+        out,
+        "version     {}",
+        s.version.as_deref().unwrap_or("unknown")
+    )?;
+    writeln!(out, "id          {}", s.id.as_deref().unwrap_or("unknown"))?;
+    writeln!(
+        out,
+        "agents      {} active, {} inactive, {} unreachable",
+        s.agents_active, s.agents_inactive, s.agents_unreachable
+    )?;
+    writeln!(
+        out,
+        "frameworks  {} active, {} completed",
+        s.frameworks_active, s.frameworks_completed
+    )?;
+    let (u, t) = (&s.resources_used, &s.resources_total);
+    writeln!(
+        out,
+        "resources   cpus {}/{}, mem {}/{} MB, disk {}/{} MB, gpus {}/{} (used/total)",
+        u.cpus, t.cpus, u.mem_mb, t.mem_mb, u.disk_mb, t.disk_mb, u.gpus, t.gpus
+    )
+}
