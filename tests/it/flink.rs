@@ -99,12 +99,25 @@ async fn taskmanager_registers_runs_a_job_and_stops_on_sigterm() {
         )
     };
     // The wrapper's own work before the JVM: java, BashJavaUtils, config.
+    let mut exited_early = None;
     let jvm_started = wait_for(STARTUP, || {
+        if let Ok(Some(status)) = tm.try_wait() {
+            exited_early = Some(status);
+            return Some(None);
+        }
         children(tm.id())
             .into_iter()
             .find(|p| cmdline(*p).contains("TaskManagerRunner"))
+            .map(Some)
     })
+    .flatten()
     .map(|_| tm_started.elapsed());
+    if let Some(status) = exited_early {
+        panic!(
+            "flink-mesos taskmanager exited before starting the JVM ({status})\n{}",
+            tm_log()
+        );
+    }
     let registered = wait_for(STARTUP, || {
         let (_, body) = http_get(rest, "/taskmanagers")?;
         let v: serde_json::Value = serde_json::from_str(&body).ok()?;
