@@ -124,6 +124,10 @@ pub fn run_bootstrap(command: &str, sandbox: &Path) -> Result<()> {
 pub fn start(config: &Config, settings: &Settings, opts: &Options) -> Result<FlinkProcess> {
     std::fs::create_dir_all(&opts.sandbox)
         .map_err(|e| Error::io(format!("cannot create {}", opts.sandbox.display()), e))?;
+    // First, as Flink's own script did: it may be what installs Flink or Java.
+    if let (Some(cmd), false) = (&settings.tasks.bootstrap_cmd, opts.skip_bootstrap) {
+        run_bootstrap(cmd, &opts.sandbox)?;
+    }
     let home = FlinkHome::locate(
         opts.flink_home.as_deref(),
         std::slice::from_ref(&opts.sandbox),
@@ -132,9 +136,6 @@ pub fn start(config: &Config, settings: &Settings, opts: &Options) -> Result<Fli
     let java_home = config.get_key("env.java.home").map(|e| e.value.clone());
     let java = Java::locate(java_home.as_deref())?;
     tracing::debug!(java = %java.path.display(), feature = java.feature, "java");
-    if let (Some(cmd), false) = (&settings.tasks.bootstrap_cmd, opts.skip_bootstrap) {
-        run_bootstrap(cmd, &opts.sandbox)?;
-    }
     let (conf, notes) = taskmanager_conf(
         config,
         settings,

@@ -18,25 +18,41 @@ use crate::support::free_port;
 
 const STARTUP: Duration = Duration::from_secs(60);
 
-/// A private hard link to the `flink-mesos` binary in `sandbox`: the target
-/// directory may be shared with other checkouts whose builds replace the
-/// binary while a test runs; the link keeps this build's file.
-fn pinned_binary(sandbox: &Path) -> std::path::PathBuf {
+/// A private hard link to this build's `flink-mesos` binary, made once at
+/// the start of a test: the target directory may be shared with other
+/// checkouts whose builds replace the binary while a test runs; the link
+/// keeps this build's file until the test ends.
+struct PinnedBinary {
+    path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn pin_binary() -> PinnedBinary {
     let bin = assert_cmd::cargo::cargo_bin("flink-mesos");
-    let pinned = sandbox.join("flink-mesos");
-    if !pinned.exists() && std::fs::hard_link(&bin, &pinned).is_err() {
-        std::fs::copy(&bin, &pinned).unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("flink-mesos-it-bin-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let path = dir.path().join("flink-mesos");
+    if std::fs::hard_link(&bin, &path).is_err() {
+        std::fs::copy(&bin, &path).unwrap();
     }
-    pinned
+    PinnedBinary { path, _dir: dir }
 }
 
 /// `flink-mesos taskmanager` as the Mesos agent would start it.
-fn taskmanager_command(home: &Path, sandbox: &Path, properties: &str) -> Command {
-    let mut c = Command::new(pinned_binary(sandbox));
-    c.arg("taskmanager")
-        .arg("--flink-home")
-        .arg(home)
-        .current_dir(sandbox)
+fn taskmanager_command(
+    bin: &PinnedBinary,
+    home: &Path,
+    sandbox: &Path,
+    properties: &str,
+) -> Command {
+    let mut c = Command::new(&bin.path);
+    c.arg("taskmanager");
+    if !home.as_os_str().is_empty() {
+        c.arg("--flink-home").arg(home);
+    }
+    c.current_dir(sandbox)
         .env("MESOS_SANDBOX", sandbox)
         .env("FLINK_PROPERTIES", properties)
         .env("FLINK_MESOS_TASK_ID", "taskmanager-00001")
@@ -52,6 +68,7 @@ fn wait_exit(child: &mut Child, timeout: Duration) -> Option<std::process::ExitS
 
 #[tokio::test(flavor = "multi_thread")]
 async fn taskmanager_registers_runs_a_job_and_stops_on_sigterm() {
+    let bin = pin_binary();
     let home = flink_home();
     let java = java();
     let started = Instant::now();
@@ -83,7 +100,7 @@ async fn taskmanager_registers_runs_a_job_and_stops_on_sigterm() {
         props.push_str(&format!("{k}: {v}\n"));
     }
     let tm_started = Instant::now();
-    let mut tm = taskmanager_command(&home.root, sandbox.path(), &props)
+    let mut tm = taskmanager_command(&bin, &home.root, sandbox.path(), &props)
         .arg("--output-files")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(sandbox.path().join("flink-mesos.stderr")).unwrap())
@@ -241,7 +258,7 @@ async fn taskmanager_registers_runs_a_job_and_stops_on_sigterm() {
     );
 
     // A wrapper killed outright (SIGKILL) takes its JVM with it.
-    let mut tm = taskmanager_command(&home.root, sandbox.path(), &props)
+    let mut tm = taskmanager_command(&bin, &home.root, sandbox.path(), &props)
         .arg("--output-files")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -273,9 +290,14 @@ async fn taskmanager_registers_runs_a_job_and_stops_on_sigterm() {
 }
 
 /// A run of `flink-mesos taskmanager` that must fail before a JVM starts.
-fn failing_run(home: &Path, extra_env: &[(&str, &str)], props: &str) -> (i32, String) {
+fn failing_run(
+    bin: &PinnedBinary,
+    home: &Path,
+    extra_env: &[(&str, &str)],
+    props: &str,
+) -> (i32, String) {
     let sandbox = tempfile::tempdir().unwrap();
-    let mut c = taskmanager_command(home, sandbox.path(), props);
+    let mut c = taskmanager_command(bin, home, sandbox.path(), props);
     for (k, v) in extra_env {
         c.env(k, v);
     }
@@ -288,9 +310,10 @@ fn failing_run(home: &Path, extra_env: &[(&str, &str)], props: &str) -> (i32, St
 
 #[test]
 fn taskmanager_errors_have_distinct_exit_codes() {
+    let bin = pin_binary();
     let home = flink_home();
     // FLINK_HOME unusable: 3.
-    let (code, err) = failing_run(Path::new("/nonexistent/flink"), &[], "");
+    let (code, err) = failing_run(&bin, Path::new("/nonexistent/flink"), &[], "");
     assert_eq!(code, 3, "{err}");
     assert!(
         err.contains("unusable Flink distribution: /nonexistent/flink"),
@@ -299,6 +322,7 @@ fn taskmanager_errors_have_distinct_exit_codes() {
     assert!(err.contains("scripts/fetch-flink.sh"), "{err}");
     // No java: 4.
     let (code, err) = failing_run(
+        &bin,
         &home.root,
         &[("PATH", "/nonexistent"), ("JAVA_HOME", "")],
         "",
@@ -306,7 +330,12 @@ fn taskmanager_errors_have_distinct_exit_codes() {
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("cannot find java"), "{err}");
     // Memory that cannot fit (Flink's own check): 5, with Flink's reason.
-    let (code, err) = failing_run(&home.root, &[], "taskmanager.memory.process.size: 300m\n");
+    let (code, err) = failing_run(
+        &bin,
+        &home.root,
+        &[],
+        "taskmanager.memory.process.size: 300m\n",
+    );
     assert_eq!(code, 5, "{err}");
     assert!(err.contains("the TaskManager memory does not fit"), "{err}");
     assert!(
@@ -315,6 +344,7 @@ fn taskmanager_errors_have_distinct_exit_codes() {
     );
     // ... or flink-mesos' own check against the Mesos container: also 5.
     let (code, err) = failing_run(
+        &bin,
         &home.root,
         &[],
         "mesos.resourcemanager.tasks.mem: 1024\ntaskmanager.memory.process.size: 1728m\n",
@@ -323,10 +353,36 @@ fn taskmanager_errors_have_distinct_exit_codes() {
     assert!(err.contains("larger than the Mesos container"), "{err}");
     // A failing bootstrap command stops the worker before the JVM.
     let (code, err) = failing_run(
+        &bin,
         &home.root,
         &[],
         "mesos.resourcemanager.tasks.bootstrap-cmd: exit 3\n",
     );
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("the bootstrap command"), "{err}");
+    // The bootstrap command runs first and may install Flink into the
+    // sandbox, where it is found (then Flink's memory check fails: 5, not 3).
+    let (code, err) = failing_run(
+        &bin,
+        Path::new(""),
+        &[("HOME", "/nonexistent"), ("FLINK_MESOS_CACHE", "/nonexistent")],
+        &format!(
+            "mesos.resourcemanager.tasks.bootstrap-cmd: ln -s {} flink\ntaskmanager.memory.process.size: 300m\n",
+            home.root.display()
+        ),
+    );
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("the TaskManager memory does not fit"), "{err}");
+    // Without it, nothing is found: 3.
+    let (code, err) = failing_run(
+        &bin,
+        Path::new(""),
+        &[
+            ("HOME", "/nonexistent"),
+            ("FLINK_MESOS_CACHE", "/nonexistent"),
+        ],
+        "",
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("FLINK_HOME is not set"), "{err}");
 }
