@@ -67,11 +67,15 @@ Register-ArgumentCompleter -Native -CommandName 'flink-mesos' -ScriptBlock {
             break
         }
         'flink-mesos;taskmanager' {
+            [CompletionResult]::new('--flink-home', '--flink-home', [CompletionResultType]::ParameterName, 'The Flink distribution to run (lib/flink-dist*.jar, conf/, bin/). Defaults to a distribution unpacked in the sandbox (e.g. fetched with mesos.resourcemanager.tasks.uris), then to what scripts/fetch-flink.sh assembled in ~/.cache/flink-mesos/flink-2.3.0')
+            [CompletionResult]::new('--sandbox', '--sandbox', [CompletionResultType]::ParameterName, 'Directory for the generated configuration, logs and temporary files. Defaults to the Mesos sandbox, else the working directory')
             [CompletionResult]::new('--conf-dir', '--conf-dir', [CompletionResultType]::ParameterName, 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf')
             [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of the data a command prints')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Format of log lines on stderr')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output')
+            [CompletionResult]::new('--skip-bootstrap', '--skip-bootstrap', [CompletionResultType]::ParameterName, 'Do not run mesos.resourcemanager.tasks.bootstrap-cmd (it already ran)')
+            [CompletionResult]::new('--output-files', '--output-files', [CompletionResultType]::ParameterName, 'Write the JVM''s stdout/stderr to taskmanager.out/.err in the sandbox instead of passing them through')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (-v: debug, -vv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (-v: debug, -vv: trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output: errors only')

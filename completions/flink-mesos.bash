@@ -548,12 +548,20 @@ _flink__mesos() {
             return 0
             ;;
         flink__subcmd__mesos__subcmd__taskmanager)
-            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            opts="-D -v -q -h -V --flink-home --sandbox --skip-bootstrap --output-files --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --flink-home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sandbox)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --conf-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -62,11 +62,15 @@ set edit:completion:arg-completer[flink-mesos] = {|@words|
             cand --version 'Print version'
         }
         &'flink-mesos;taskmanager'= {
+            cand --flink-home 'The Flink distribution to run (lib/flink-dist*.jar, conf/, bin/). Defaults to a distribution unpacked in the sandbox (e.g. fetched with mesos.resourcemanager.tasks.uris), then to what scripts/fetch-flink.sh assembled in ~/.cache/flink-mesos/flink-2.3.0'
+            cand --sandbox 'Directory for the generated configuration, logs and temporary files. Defaults to the Mesos sandbox, else the working directory'
             cand --conf-dir 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf'
             cand -D 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)'
             cand --output 'Format of the data a command prints'
             cand --log-format 'Format of log lines on stderr'
             cand --color 'When to colour human output'
+            cand --skip-bootstrap 'Do not run mesos.resourcemanager.tasks.bootstrap-cmd (it already ran)'
+            cand --output-files 'Write the JVM''s stdout/stderr to taskmanager.out/.err in the sandbox instead of passing them through'
             cand -v 'More log output (-v: debug, -vv: trace)'
             cand --verbose 'More log output (-v: debug, -vv: trace)'
             cand -q 'Less output: errors only'

@@ -64,6 +64,8 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s v 
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s h -l help -d 'Print help'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l flink-home -d 'The Flink distribution to run (lib/flink-dist*.jar, conf/, bin/). Defaults to a distribution unpacked in the sandbox (e.g. fetched with mesos.resourcemanager.tasks.uris), then to what scripts/fetch-flink.sh assembled in ~/.cache/flink-mesos/flink-2.3.0' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l sandbox -d 'Directory for the generated configuration, logs and temporary files. Defaults to the Mesos sandbox, else the working directory' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
@@ -73,6 +75,8 @@ json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l color -d 'When to colour human output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l skip-bootstrap -d 'Do not run mesos.resourcemanager.tasks.bootstrap-cmd (it already ran)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l output-files -d 'Write the JVM\'s stdout/stderr to taskmanager.out/.err in the sandbox instead of passing them through'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s h -l help -d 'Print help'

@@ -39,3 +39,12 @@ if ! command -v openssl >/dev/null; then
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y openssl
 fi
+
+# --- Real Flink (tests/it/flink.rs, flink-mesos taskmanager) ---------------
+# Flink 2.3 assembled from PyPI's wheels into ~/.cache/flink-mesos/flink-2.3.0;
+# javac builds the test's small job against it.
+if ! command -v javac >/dev/null; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y openjdk-17-jdk-headless
+fi
+"$ROOT/scripts/fetch-flink.sh" >/dev/null

@@ -128,7 +128,30 @@ pub struct AppmasterArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct TaskmanagerArgs {}
+pub struct TaskmanagerArgs {
+    /// The Flink distribution to run (lib/flink-dist*.jar, conf/, bin/).
+    /// Defaults to a distribution unpacked in the sandbox (e.g. fetched with
+    /// mesos.resourcemanager.tasks.uris), then to what scripts/fetch-flink.sh
+    /// assembled in ~/.cache/flink-mesos/flink-2.3.0.
+    #[arg(long, value_name = "DIR", env = "FLINK_HOME", hide_env_values = true)]
+    pub flink_home: Option<PathBuf>,
+    /// Directory for the generated configuration, logs and temporary files.
+    /// Defaults to the Mesos sandbox, else the working directory.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "MESOS_SANDBOX",
+        hide_env_values = true
+    )]
+    pub sandbox: Option<PathBuf>,
+    /// Do not run mesos.resourcemanager.tasks.bootstrap-cmd (it already ran).
+    #[arg(long)]
+    pub skip_bootstrap: bool,
+    /// Write the JVM's stdout/stderr to taskmanager.out/.err in the sandbox
+    /// instead of passing them through.
+    #[arg(long)]
+    pub output_files: bool,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Target {

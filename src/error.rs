@@ -18,6 +18,15 @@ pub enum ErrorKind {
     Usage,
     /// A bug or an impossible state: exit 255.
     Internal,
+    /// No usable Flink distribution (`FLINK_HOME`): exit 3.
+    FlinkHome,
+    /// No `java` to run Flink with: exit 4.
+    JavaMissing,
+    /// The Flink process' memory settings cannot fit: exit 5.
+    MemoryDoesNotFit,
+    /// A supervised Flink JVM ended unsuccessfully: its own exit code
+    /// (128 + signal when a signal ended it), passed through.
+    Child(i32),
 }
 
 impl ErrorKind {
@@ -27,6 +36,10 @@ impl ErrorKind {
             ErrorKind::User | ErrorKind::Peer => 1,
             ErrorKind::Usage => 2,
             ErrorKind::Internal => 255,
+            ErrorKind::FlinkHome => 3,
+            ErrorKind::JavaMissing => 4,
+            ErrorKind::MemoryDoesNotFit => 5,
+            ErrorKind::Child(code) => code,
         }
     }
 }
@@ -62,6 +75,16 @@ pub enum Error {
     Failed(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// Finding, configuring or starting a Flink JVM failed.
+    #[error(transparent)]
+    Flink(#[from] crate::flink::FlinkError),
+    /// A supervised Flink JVM exited unsuccessfully.
+    #[error("the {process} JVM ended with {status}; its log is {log}")]
+    Child {
+        process: &'static str,
+        status: crate::flink::ExitReport,
+        log: String,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -73,6 +96,17 @@ impl Error {
             Error::Usage(_) | Error::NotAvailable { .. } => ErrorKind::Usage,
             Error::Peer { .. } | Error::Failed(_) => ErrorKind::Peer,
             Error::Internal(_) => ErrorKind::Internal,
+            Error::Flink(e) => {
+                use crate::flink::FlinkError as F;
+                match e {
+                    F::FlinkHome(_) => ErrorKind::FlinkHome,
+                    F::JavaMissing(_) => ErrorKind::JavaMissing,
+                    F::Memory { .. } => ErrorKind::MemoryDoesNotFit,
+                    F::BashJavaUtils { .. } => ErrorKind::Peer,
+                    F::Io { .. } => ErrorKind::User,
+                }
+            }
+            Error::Child { status, .. } => ErrorKind::Child(status.exit_code().clamp(1, 255)),
         }
     }
 
@@ -135,6 +169,27 @@ mod tests {
             1
         );
         assert_eq!(Error::Internal("x".into()).exit_code(), 255);
+        use crate::flink::{ExitReport, FlinkError};
+        assert_eq!(
+            Error::from(FlinkError::FlinkHome("x".into())).exit_code(),
+            3
+        );
+        assert_eq!(
+            Error::from(FlinkError::JavaMissing("x".into())).exit_code(),
+            4
+        );
+        let memory = FlinkError::Memory {
+            role: "TaskManager",
+            message: "m".into(),
+        };
+        assert_eq!(Error::from(memory).exit_code(), 5);
+        let child = |code, signal| Error::Child {
+            process: "TaskManager",
+            status: ExitReport { code, signal },
+            log: "l".into(),
+        };
+        assert_eq!(child(Some(2), None).exit_code(), 2);
+        assert_eq!(child(None, Some(9)).exit_code(), 137);
     }
 
     #[test]

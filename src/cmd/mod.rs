@@ -11,6 +11,7 @@ pub mod completions;
 pub mod config_show;
 pub mod marathon_json;
 pub mod master;
+pub mod taskmanager;
 pub mod validate_conf;
 
 /// Runs the parsed command line.
@@ -18,10 +19,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let global = cli.global;
     match cli.command {
         Command::Appmaster(args) => appmaster::run(&global, &args),
-        Command::Taskmanager(_) => Err(not_available(
-            "taskmanager",
-            "the TaskManager runtime arrives with the real-Flink issue",
-        )),
+        Command::Taskmanager(args) => taskmanager::run(&global, &args),
         Command::ValidateConf(args) => validate_conf::run(&global, &args),
         Command::Config(crate::cli::ConfigCommand::Show(args)) => config_show::run(&global, &args),
         Command::Master(args) => master::run(&global, &args),

@@ -108,7 +108,6 @@ fn usage_errors_exit_2() {
 fn unfinished_subcommands_say_so_and_exit_2() {
     for args in [
         &["appmaster", "-Dmesos.master=m:5050"][..],
-        &["taskmanager"],
         &["workers", "list"],
         &["local", "up"],
     ] {

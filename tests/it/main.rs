@@ -3,6 +3,7 @@
 
 mod appmaster;
 mod cli;
+mod flink;
 mod generated;
 mod marathon;
 mod mesos;

@@ -3,6 +3,7 @@
 //! test with a message that says how to install it; nothing is skipped.
 
 pub mod fake_master;
+pub mod flink;
 pub mod mesos_local;
 pub mod zookeeper;
 

@@ -1,0 +1,179 @@
+//! The configuration file a Flink JVM reads (`--configDir`): which entries
+//! go into it, how they are written for the Flink version at hand, and
+//! writing it privately (it may hold secrets such as keystore passwords).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::{FlinkError, FlinkVersion};
+use crate::config::{options, Config};
+
+/// An ordered set of Flink configuration entries (key → value).
+pub type FlinkConf = BTreeMap<String, String>;
+
+/// The entries of `config` that a Flink JVM should see: everything except
+/// flink-mesos' own `mesos.*` keys (including the framework secret and the
+/// master URL, which may carry a ZooKeeper password). A declared option that
+/// has older spellings is written under its key and under every spelling
+/// the user used, all with the value that wins in flink-mesos, so that any
+/// Flink version reads the same value we validated.
+pub fn flink_entries(config: &Config) -> FlinkConf {
+    let mut out = FlinkConf::new();
+    for entry in config.winners() {
+        if entry.key.starts_with("mesos.") {
+            continue;
+        }
+        let value = match options::lookup(&entry.key) {
+            Some(def) => config
+                .get(def)
+                .map_or_else(|| entry.value.clone(), |e| e.value.clone()),
+            None => entry.value.clone(),
+        };
+        out.insert(entry.key.clone(), value.clone());
+        // `options::lookup` resolves fallback spellings to their option.
+        if let Some(def) = options::lookup(&entry.key) {
+            if !def.fallback_keys.is_empty() && !def.key.starts_with("mesos.") {
+                out.insert(def.key.to_string(), value);
+            }
+        }
+    }
+    out
+}
+
+/// The file name Flink `version` reads from its configuration directory.
+pub fn file_name(version: FlinkVersion) -> &'static str {
+    if version.reads_config_yaml() {
+        crate::config::STANDARD_YAML
+    } else {
+        crate::config::LEGACY_YAML
+    }
+}
+
+/// Renders `conf` for `version`: standard YAML (`key: 'value'`, every value
+/// a single-quoted string, which Flink converts to the option's type) for
+/// Flink 1.19+, Flink's legacy `key: value` lines before.
+pub fn render(conf: &FlinkConf, version: FlinkVersion) -> Result<String, String> {
+    let mut out = String::from(
+        "# Written by flink-mesos: the effective configuration of this Flink process.\n",
+    );
+    for (key, value) in conf {
+        if key.contains(['\n', '#', ':']) || key.trim() != key || key.is_empty() {
+            return Err(format!(
+                "cannot write the key {key:?} into a Flink configuration file"
+            ));
+        }
+        if value.contains(['\n', '\r']) {
+            return Err(format!(
+                "{key}: a value with a line break cannot be written for Flink"
+            ));
+        }
+        if version.reads_config_yaml() {
+            out.push_str(&format!("{key}: '{}'\n", value.replace('\'', "''")));
+        } else {
+            // Flink 1.x cuts each line at the first `#`.
+            if value.contains('#') {
+                return Err(format!(
+                    "{key}: Flink {version} cannot read a value containing `#` from flink-conf.yaml"
+                ));
+            }
+            out.push_str(&format!("{key}: {value}\n"));
+        }
+    }
+    Ok(out)
+}
+
+/// Creates `dir` (mode 0700) and writes `name` into it with mode 0600.
+pub fn write_private(dir: &Path, name: &str, content: &str) -> Result<PathBuf, FlinkError> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| FlinkError::io(format!("cannot create {}", dir.display()), e))?;
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    let path = dir.join(name);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| FlinkError::io(format!("cannot write {}", path.display()), e))?;
+    // An existing file keeps its old mode through open(): tighten it.
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .and_then(|_| f.write_all(content.as_bytes()))
+        .map_err(|e| FlinkError::io(format!("cannot write {}", path.display()), e))?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LoadOptions;
+
+    #[test]
+    fn entries_drop_mesos_keys_and_agree_on_fallbacks() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("flink-conf.yaml"),
+            "mesos.master: zk://u:pw@zk:2181/mesos\nmesos.resourcemanager.framework.secret: s\nrest.port: 1\nsecurity.ssl.keystore-password: kp\nx.y: z\n",
+        )
+        .unwrap();
+        let c = Config::load(&LoadOptions {
+            conf_dir: Some(dir.path().into()),
+            dynamic: vec!["jobmanager.web.port=9".into()],
+            env: vec![],
+        })
+        .unwrap();
+        let e = flink_entries(&c);
+        assert_eq!(
+            e.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>(),
+            [
+                "jobmanager.web.port=9",
+                "rest.port=9",
+                "security.ssl.keystore-password=kp",
+                "x.y=z"
+            ]
+        );
+    }
+
+    #[test]
+    fn rendering_per_version() {
+        let mut c = FlinkConf::new();
+        c.insert("env.java.opts.all".into(), "--add-opens=a=b -Dq='x'".into());
+        c.insert("rest.port".into(), "8081".into());
+        let yaml = render(&c, FlinkVersion::new(2, 3, 0)).unwrap();
+        assert!(
+            yaml.ends_with("env.java.opts.all: '--add-opens=a=b -Dq=''x'''\nrest.port: '8081'\n"),
+            "{yaml}"
+        );
+        let legacy = render(&c, FlinkVersion::new(1, 13, 6)).unwrap();
+        assert!(legacy.ends_with("env.java.opts.all: --add-opens=a=b -Dq='x'\nrest.port: 8081\n"));
+        c.insert("a".into(), "x#y".into());
+        assert!(render(&c, FlinkVersion::new(2, 3, 0)).is_ok());
+        assert!(render(&c, FlinkVersion::new(1, 13, 6))
+            .unwrap_err()
+            .contains('#'));
+        c.insert("b".into(), "x\ny".into());
+        assert!(render(&c, FlinkVersion::new(2, 3, 0)).is_err());
+    }
+
+    #[test]
+    fn written_privately() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("conf");
+        let p = write_private(&conf, "config.yaml", "a: 'b'\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "a: 'b'\n");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&p), 0o600);
+        assert_eq!(mode(&conf), 0o700);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_private(&conf, "config.yaml", "c: 'd'\n").unwrap();
+        assert_eq!(mode(&p), 0o600);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "c: 'd'\n");
+    }
+}

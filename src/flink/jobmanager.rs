@@ -1,0 +1,138 @@
+//! Pieces for running Flink's JobManager (a session cluster with its web
+//! interface) beside the appmaster: its configuration, and starting it as
+//! a supervised child. The appmaster decides when to start and restart it.
+
+use std::path::PathBuf;
+
+use super::conf::{self, FlinkConf};
+use super::launch::{self, LaunchRequest, Role};
+use super::{FlinkError, FlinkHome, FlinkProcess, Java, Output, SpawnOptions};
+use crate::config::settings::Settings;
+use crate::config::Config;
+
+/// The JobManager's Flink configuration: the user's entries
+/// ([`conf::flink_entries`]) with the RPC and REST ports flink-mesos
+/// validated (`jobmanager.rpc.port`, `rest.port` — also spelled
+/// `jobmanager.web.port`), `address` as `jobmanager.rpc.address` and
+/// `rest.address` unless given, and the memory rules of
+/// [`launch::fill_memory`] (`jobmanager.heap.mb` → `jobmanager.memory.heap.size`).
+/// The same `jobmanager.rpc.address`/`port` must go to every TaskManager.
+pub fn jobmanager_conf(
+    config: &Config,
+    settings: &Settings,
+    version: super::FlinkVersion,
+    address: &str,
+) -> (FlinkConf, Vec<String>) {
+    let mut conf = conf::flink_entries(config);
+    conf.entry("jobmanager.rpc.address".into())
+        .or_insert_with(|| address.to_string());
+    conf.insert(
+        "jobmanager.rpc.port".into(),
+        settings.jobmanager_rpc_port.to_string(),
+    );
+    conf.insert("rest.port".into(), settings.rest_port.to_string());
+    conf.entry("rest.address".into())
+        .or_insert_with(|| address.to_string());
+    let notes = launch::fill_memory(Role::JobManager, version, &mut conf, None);
+    (conf, notes)
+}
+
+/// The web interface's URL for the framework's `webui_url`.
+pub fn web_ui_url(conf: &FlinkConf) -> Option<String> {
+    let host = conf
+        .get("rest.address")
+        .or_else(|| conf.get("jobmanager.rpc.address"))?;
+    let port = conf.get("rest.port").map_or("8081", |p| p.as_str());
+    let ssl = conf
+        .get("security.ssl.rest.enabled")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    Some(format!(
+        "{}://{host}:{port}",
+        if ssl { "https" } else { "http" }
+    ))
+}
+
+/// Writes `<work_dir>/flink-conf/`, works out the memory flags (on a
+/// blocking thread: BashJavaUtils takes about half a second) and starts the
+/// JobManager with its log in `log_dir` (`jobmanager.log`, `.out`, `.err`).
+/// `die_with_parent`: see [`SpawnOptions::die_with_parent`] (call from a
+/// runtime worker or the main thread then).
+pub async fn start(
+    home: FlinkHome,
+    java: Java,
+    conf: FlinkConf,
+    work_dir: PathBuf,
+    log_dir: PathBuf,
+    die_with_parent: bool,
+) -> Result<FlinkProcess, FlinkError> {
+    let dir = work_dir.clone();
+    let command = tokio::task::spawn_blocking(move || {
+        launch::prepare(&LaunchRequest {
+            role: Role::JobManager,
+            home: &home,
+            java: &java,
+            conf,
+            work_dir: dir,
+            log_dir,
+            log_config: None,
+            container_mb: None,
+        })
+    })
+    .await
+    .map_err(|e| FlinkError::io("preparing the JobManager", std::io::Error::other(e)))??;
+    FlinkProcess::spawn(
+        &command,
+        &SpawnOptions {
+            output: Output::Files,
+            cwd: Some(work_dir),
+            die_with_parent,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::settings::{resolve, Purpose, ValidateOptions};
+    use crate::config::LoadOptions;
+    use crate::flink::FlinkVersion;
+
+    #[test]
+    fn ports_address_and_memory() {
+        let config = Config::load(&LoadOptions {
+            dynamic: vec![
+                "mesos.master=m:5050".into(),
+                "jobmanager.web.port=18081".into(),
+                "jobmanager.rpc.port=16123".into(),
+                "jobmanager.heap.mb=768".into(),
+            ],
+            ..Default::default()
+        })
+        .unwrap();
+        let settings = resolve(
+            &config,
+            ValidateOptions {
+                purpose: Purpose::Appmaster,
+                strict: false,
+            },
+        )
+        .settings
+        .unwrap();
+        let (conf, notes) =
+            jobmanager_conf(&config, &settings, FlinkVersion::new(2, 3, 0), "am.example");
+        let got: Vec<String> = conf.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(
+            got,
+            [
+                "jobmanager.memory.heap.size=768m",
+                "jobmanager.rpc.address=am.example",
+                "jobmanager.rpc.port=16123",
+                "jobmanager.web.port=18081",
+                "rest.address=am.example",
+                "rest.port=18081",
+            ]
+        );
+        assert_eq!(notes.len(), 1);
+        assert_eq!(web_ui_url(&conf).unwrap(), "http://am.example:18081");
+    }
+}

@@ -1,0 +1,521 @@
+//! From an effective configuration to the exact `java …` command of a Flink
+//! entry point: writes the configuration directory, works out memory flags
+//! (BashJavaUtils or the legacy rules) and `env.java.*` options, and puts
+//! the command line together the way `flink-console.sh` does.
+//!
+//! [`prepare`] blocks (it runs BashJavaUtils, about 0.6 s); async callers
+//! should run it with `spawn_blocking`.
+
+use std::path::{Path, PathBuf};
+
+use super::conf::{self, FlinkConf};
+use super::jvm::{self, OptsRole};
+use super::memory::{self, BashJavaUtilsFailure, LegacyTaskManagerMemory, ResourceParams};
+use super::{FlinkError, FlinkHome, Java};
+use crate::config::{options, values, Config, LoadOptions};
+
+/// Which Flink process to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    TaskManager,
+    /// A session cluster's JobManager (with the web interface and REST API).
+    JobManager,
+}
+
+impl Role {
+    pub fn entry_class(self) -> &'static str {
+        match self {
+            Role::TaskManager => "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+            Role::JobManager => {
+                "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint"
+            }
+        }
+    }
+    fn bash_java_utils_command(self) -> &'static str {
+        match self {
+            Role::TaskManager => "GET_TM_RESOURCE_PARAMS",
+            Role::JobManager => "GET_JM_RESOURCE_PARAMS",
+        }
+    }
+    fn opts_role(self) -> OptsRole {
+        match self {
+            Role::TaskManager => OptsRole::TaskManager,
+            Role::JobManager => OptsRole::JobManager,
+        }
+    }
+    /// Name of the log file (`<name>.log`) and of the process in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::TaskManager => "taskmanager",
+            Role::JobManager => "jobmanager",
+        }
+    }
+    fn display(self) -> &'static str {
+        match self {
+            Role::TaskManager => "TaskManager",
+            Role::JobManager => "JobManager",
+        }
+    }
+}
+
+/// Everything needed to put a Flink JVM's command together.
+#[derive(Debug, Clone)]
+pub struct LaunchRequest<'a> {
+    pub role: Role,
+    pub home: &'a FlinkHome,
+    pub java: &'a Java,
+    /// The effective Flink configuration (see [`conf::flink_entries`] and
+    /// [`fill_memory`]); written to `<work_dir>/flink-conf/`.
+    pub conf: FlinkConf,
+    /// Gets `flink-conf/` (mode 0700).
+    pub work_dir: PathBuf,
+    /// Gets `<role>.log` (and `.out`/`.err` with [`super::Output::Files`]).
+    pub log_dir: PathBuf,
+    /// A log4j configuration; `None`: the distribution's `conf/log4j.properties`.
+    pub log_config: Option<PathBuf>,
+    /// The Mesos container size in MB, for the legacy (Flink < 1.10) rules.
+    pub container_mb: Option<u64>,
+}
+
+/// A ready-to-run Flink JVM. Its command line holds no secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JvmCommand {
+    pub role: Role,
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub conf_dir: PathBuf,
+    pub log_dir: PathBuf,
+    pub log_file: PathBuf,
+    pub memory: ResourceParams,
+    /// Environment for the JVM: the `FLINK_*_DIR` variables Flink's scripts
+    /// export (Flink finds its plugins through `FLINK_PLUGINS_DIR`).
+    pub env: Vec<(String, String)>,
+}
+
+impl JvmCommand {
+    /// The command line for logs (the classpath shortened).
+    pub fn display(&self) -> String {
+        let mut out = self.program.display().to_string();
+        let mut args = self.args.iter().peekable();
+        while let Some(a) = args.next() {
+            out.push(' ');
+            if a == "-classpath" {
+                out.push_str("-classpath <");
+                out.push_str(
+                    &args
+                        .next()
+                        .map_or(0, |cp| cp.split(':').count())
+                        .to_string(),
+                );
+                out.push_str(" jars>");
+                continue;
+            }
+            out.push_str(a);
+        }
+        out
+    }
+}
+
+/// Adds memory settings a Flink version needs when the user gave none, and
+/// drops legacy keys that newer Flink would misread. Returns notes to log.
+///
+/// TaskManager, Flink 1.10+: without `taskmanager.memory.process.size`,
+/// `.flink.size` or both `.task.heap.size` and `.managed.size`, the process
+/// gets the whole container (`container_mb`). JobManager, Flink 1.10+:
+/// `jobmanager.heap.mb`/`.heap.size` become `jobmanager.memory.heap.size`;
+/// with nothing set, `jobmanager.memory.process.size` is Flink's own
+/// default of 1600m.
+pub fn fill_memory(
+    role: Role,
+    version: super::FlinkVersion,
+    conf: &mut FlinkConf,
+    container_mb: Option<u64>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !version.has_memory_model() {
+        return notes;
+    }
+    let has = |c: &FlinkConf, k: &str| c.get(k).is_some_and(|v| !v.trim().is_empty());
+    match role {
+        Role::TaskManager => {
+            for legacy in ["taskmanager.heap.mb", "taskmanager.heap.size"] {
+                if let Some(v) = conf.remove(legacy) {
+                    notes.push(format!("{legacy} ({v}) is a setting of Flink before 1.10 and is not passed to Flink {version}; the TaskManager is sized by taskmanager.memory.process.size"));
+                }
+            }
+            let sized = has(conf, "taskmanager.memory.process.size")
+                || has(conf, "taskmanager.memory.flink.size")
+                || (has(conf, "taskmanager.memory.task.heap.size")
+                    && has(conf, "taskmanager.memory.managed.size"));
+            if let (false, Some(mb)) = (sized, container_mb) {
+                conf.insert("taskmanager.memory.process.size".into(), format!("{mb}m"));
+                notes.push(format!("taskmanager.memory.process.size is not set: using the container's {mb} MB (mesos.resourcemanager.tasks.mem)"));
+            }
+        }
+        Role::JobManager => {
+            let legacy = ["jobmanager.heap.mb", "jobmanager.heap.size"]
+                .iter()
+                .find_map(|k| conf.remove(*k).map(|v| (*k, v)));
+            let sized = ["process.size", "flink.size", "heap.size"]
+                .iter()
+                .any(|k| has(conf, &format!("jobmanager.memory.{k}")));
+            match legacy {
+                Some((key, v)) if !sized => {
+                    let v = if key == "jobmanager.heap.mb" {
+                        format!("{}m", v.trim())
+                    } else {
+                        v
+                    };
+                    notes.push(format!("{key} is a setting of Flink before 1.10: passing it as jobmanager.memory.heap.size={v}"));
+                    conf.insert("jobmanager.memory.heap.size".into(), v);
+                }
+                Some((key, _)) => notes.push(format!(
+                    "{key} is ignored: jobmanager.memory.* settings are given"
+                )),
+                None if !sized => {
+                    conf.insert("jobmanager.memory.process.size".into(), "1600m".into());
+                    notes.push("no JobManager memory is configured: using jobmanager.memory.process.size 1600m".into());
+                }
+                None => {}
+            }
+        }
+    }
+    notes
+}
+
+/// Writes the configuration directory, derives memory flags and builds the
+/// command. Fails with [`FlinkError::Memory`] when the memory cannot fit.
+pub fn prepare(req: &LaunchRequest<'_>) -> Result<JvmCommand, FlinkError> {
+    let home = req.home;
+    // Java 17 needs the `--add-opens` list of the distribution's own
+    // configuration when the user's configuration has none.
+    let mut conf = req.conf.clone();
+    if !conf.contains_key("env.java.opts.all") && !conf.contains_key("env.java.opts") {
+        if let Some(opts) = shipped_java_opts(home) {
+            conf.insert("env.java.opts.all".into(), opts);
+        }
+    }
+    let conf_dir = req.work_dir.join("flink-conf");
+    let text = conf::render(&conf, home.version).map_err(|m| {
+        FlinkError::io(
+            "cannot write the Flink configuration",
+            std::io::Error::other(m),
+        )
+    })?;
+    conf::write_private(&conf_dir, conf::file_name(home.version), &text)?;
+
+    let memory = if home.version.has_memory_model() {
+        run_bash_java_utils(req.role, home, req.java, &conf_dir)?
+    } else {
+        legacy_memory(req.role, &conf, req.container_mb)?
+    };
+
+    let log_file = req.log_dir.join(format!("{}.log", req.role.name()));
+    std::fs::create_dir_all(&req.log_dir)
+        .map_err(|e| FlinkError::io(format!("cannot create {}", req.log_dir.display()), e))?;
+    let log_config = req
+        .log_config
+        .clone()
+        .or_else(|| home.log_config("log4j.properties"));
+    let opts = jvm::java_opts(req.role.opts_role(), req.java.feature, |k| {
+        conf.get(k).cloned()
+    });
+    let args = build_args(&ArgsSpec {
+        role: req.role,
+        memory: &memory,
+        java_opts: &opts,
+        log_file: &log_file,
+        log_config: log_config.as_deref(),
+        logback_config: home.log_config("logback.xml").as_deref(),
+        classpath: &home.classpath(),
+        conf_dir: &conf_dir,
+    });
+    let env = flink_env(home, &conf_dir);
+    Ok(JvmCommand {
+        role: req.role,
+        program: req.java.path.clone(),
+        args,
+        conf_dir,
+        log_dir: req.log_dir.clone(),
+        log_file,
+        memory,
+        env,
+    })
+}
+
+/// The parts of a Flink JVM command line.
+pub struct ArgsSpec<'a> {
+    pub role: Role,
+    pub memory: &'a ResourceParams,
+    pub java_opts: &'a [String],
+    pub log_file: &'a Path,
+    pub log_config: Option<&'a Path>,
+    pub logback_config: Option<&'a Path>,
+    pub classpath: &'a str,
+    pub conf_dir: &'a Path,
+}
+
+/// `flink-console.sh`'s order: memory flags, `env.java.*` options, log
+/// settings, classpath, entry class, `--configDir`, then the derived memory
+/// settings as `-D key=value`. Secret-looking keys never get onto it.
+pub fn build_args(s: &ArgsSpec<'_>) -> Vec<String> {
+    let mut args: Vec<String> = s.memory.jvm_args.clone();
+    args.extend(s.java_opts.iter().cloned());
+    args.push(format!("-Dlog.file={}", s.log_file.display()));
+    if let Some(l) = s.log_config {
+        args.push(format!("-Dlog4j.configuration=file:{}", l.display()));
+        args.push(format!("-Dlog4j.configurationFile=file:{}", l.display()));
+    }
+    if let Some(l) = s.logback_config {
+        args.push(format!("-Dlogback.configurationFile=file:{}", l.display()));
+    }
+    args.push("-classpath".into());
+    args.push(s.classpath.to_string());
+    args.push(s.role.entry_class().into());
+    args.push("--configDir".into());
+    args.push(s.conf_dir.display().to_string());
+    for (k, v) in &s.memory.dynamic {
+        if options::secret_part(k, v).is_some() {
+            continue;
+        }
+        args.push("-D".into());
+        args.push(format!("{k}={v}"));
+    }
+    args
+}
+
+/// What `config.sh` exports for Flink's processes.
+pub fn flink_env(home: &FlinkHome, conf_dir: &Path) -> Vec<(String, String)> {
+    let dir = |d: &str| home.root.join(d).display().to_string();
+    vec![
+        ("FLINK_HOME".into(), home.root.display().to_string()),
+        ("FLINK_CONF_DIR".into(), conf_dir.display().to_string()),
+        ("FLINK_BIN_DIR".into(), dir("bin")),
+        ("FLINK_LIB_DIR".into(), dir("lib")),
+        ("FLINK_OPT_DIR".into(), dir("opt")),
+        ("FLINK_PLUGINS_DIR".into(), dir("plugins")),
+    ]
+}
+
+/// `env.java.opts.all` of the distribution's `conf/config.yaml`.
+fn shipped_java_opts(home: &FlinkHome) -> Option<String> {
+    let config = Config::load(&LoadOptions {
+        conf_dir: Some(home.conf_dir()),
+        ..Default::default()
+    })
+    .ok()?;
+    config
+        .raw("env.java.opts.all")
+        .or_else(|| config.raw("env.java.opts"))
+        .map(|e| e.value.clone())
+        .filter(|v| !v.trim().is_empty())
+}
+
+fn run_bash_java_utils(
+    role: Role,
+    home: &FlinkHome,
+    java: &Java,
+    conf_dir: &Path,
+) -> Result<ResourceParams, FlinkError> {
+    let command = role.bash_java_utils_command();
+    let out = std::process::Command::new(&java.path)
+        .arg("-classpath")
+        .arg(home.bash_java_utils_classpath())
+        .arg("org.apache.flink.runtime.util.bash.BashJavaUtils")
+        .arg(command)
+        .arg("--configDir")
+        .arg(conf_dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| FlinkError::io(format!("cannot run {}", java.path.display()), e))?;
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    let parsed = if out.status.success() {
+        memory::parse_resource_params(&text)
+    } else {
+        Err(memory::failure(&text))
+    };
+    parsed.map_err(|f| match f {
+        BashJavaUtilsFailure::DoesNotFit(message) => FlinkError::Memory {
+            role: role.display(),
+            message,
+        },
+        BashJavaUtilsFailure::Other(message) => FlinkError::BashJavaUtils { command, message },
+    })
+}
+
+fn legacy_memory(
+    role: Role,
+    conf: &FlinkConf,
+    container_mb: Option<u64>,
+) -> Result<ResourceParams, FlinkError> {
+    let mb =
+        |key: &str, parse: fn(&str) -> Result<u64, String>| -> Result<Option<u64>, FlinkError> {
+            conf.get(key)
+                .map(|v| {
+                    parse(v).map_err(|m| FlinkError::Memory {
+                        role: role.display(),
+                        message: format!("{key}: {m}"),
+                    })
+                })
+                .transpose()
+        };
+    let heap_mb = |mb_key: &str, size_key: &str| -> Result<Option<u64>, FlinkError> {
+        Ok(match mb(mb_key, values::parse_megabytes)? {
+            Some(h) => Some(h),
+            None => mb(size_key, values::parse_memory)?.map(|b| b >> 20),
+        })
+    };
+    match role {
+        Role::JobManager => Ok(memory::legacy_jobmanager(heap_mb(
+            "jobmanager.heap.mb",
+            "jobmanager.heap.size",
+        )?)),
+        Role::TaskManager => {
+            let heap = heap_mb("taskmanager.heap.mb", "taskmanager.heap.size")?;
+            let container = container_mb.unwrap_or(1024);
+            let mut rules = LegacyTaskManagerMemory::new(container, heap);
+            let float = |k: &str| conf.get(k).and_then(|v| v.trim().parse::<f64>().ok());
+            if let Some(r) = float("containerized.heap-cutoff-ratio") {
+                rules.cutoff_ratio = r;
+            }
+            if let Some(m) = float("containerized.heap-cutoff-min") {
+                rules.cutoff_min_mb = m as u64;
+            }
+            rules.derive().map_err(|message| FlinkError::Memory {
+                role: role.display(),
+                message,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flink::FlinkVersion;
+
+    fn conf(pairs: &[(&str, &str)]) -> FlinkConf {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn taskmanager_command_line() {
+        let memory = memory::parse_resource_params(
+            "BASH_JAVA_UTILS_EXEC_RESULT:-Xmx167772160 -Xms167772160 -XX:MaxDirectMemorySize=100663296 -XX:MaxMetaspaceSize=134217728\n\
+             BASH_JAVA_UTILS_EXEC_RESULT:-D taskmanager.memory.network.min=33554432b -D taskmanager.cpu.cores=1.0 -D some.password=x\n",
+        )
+        .unwrap();
+        let opts = vec![
+            "-XX:+IgnoreUnrecognizedVMOptions".to_string(),
+            "--add-opens=java.base/java.lang=ALL-UNNAMED".into(),
+        ];
+        let args = build_args(&ArgsSpec {
+            role: Role::TaskManager,
+            memory: &memory,
+            java_opts: &opts,
+            log_file: Path::new("/sb/taskmanager.log"),
+            log_config: Some(Path::new("/fh/conf/log4j.properties")),
+            logback_config: None,
+            classpath: "/fh/lib/a.jar:/fh/lib/flink-dist-2.3.0.jar",
+            conf_dir: Path::new("/sb/flink-conf"),
+        });
+        assert_eq!(
+            args,
+            [
+                "-Xmx167772160",
+                "-Xms167772160",
+                "-XX:MaxDirectMemorySize=100663296",
+                "-XX:MaxMetaspaceSize=134217728",
+                "-XX:+IgnoreUnrecognizedVMOptions",
+                "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                "-Dlog.file=/sb/taskmanager.log",
+                "-Dlog4j.configuration=file:/fh/conf/log4j.properties",
+                "-Dlog4j.configurationFile=file:/fh/conf/log4j.properties",
+                "-classpath",
+                "/fh/lib/a.jar:/fh/lib/flink-dist-2.3.0.jar",
+                "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+                "--configDir",
+                "/sb/flink-conf",
+                "-D",
+                "taskmanager.memory.network.min=33554432b",
+                "-D",
+                "taskmanager.cpu.cores=1.0",
+            ]
+        );
+        let cmd = JvmCommand {
+            role: Role::TaskManager,
+            program: "/usr/bin/java".into(),
+            args,
+            conf_dir: "/sb/flink-conf".into(),
+            log_dir: "/sb".into(),
+            log_file: "/sb/taskmanager.log".into(),
+            memory,
+            env: Vec::new(),
+        };
+        assert!(
+            cmd.display()
+                .contains(" -classpath <2 jars> org.apache.flink"),
+            "{}",
+            cmd.display()
+        );
+    }
+
+    #[test]
+    fn taskmanager_memory_follows_the_container() {
+        let v2 = FlinkVersion::new(2, 3, 0);
+        let mut c = conf(&[("taskmanager.heap.mb", "3500")]);
+        let notes = fill_memory(Role::TaskManager, v2, &mut c, Some(4096));
+        assert_eq!(c, conf(&[("taskmanager.memory.process.size", "4096m")]));
+        assert_eq!(notes.len(), 2);
+        let mut c = conf(&[("taskmanager.memory.process.size", "512m")]);
+        assert!(fill_memory(Role::TaskManager, v2, &mut c, Some(4096)).is_empty());
+        assert_eq!(c["taskmanager.memory.process.size"], "512m");
+        let mut c = conf(&[
+            ("taskmanager.memory.task.heap.size", "100m"),
+            ("taskmanager.memory.managed.size", "100m"),
+        ]);
+        fill_memory(Role::TaskManager, v2, &mut c, Some(4096));
+        assert!(!c.contains_key("taskmanager.memory.process.size"));
+        // Legacy Flink keeps its keys for the legacy rules.
+        let mut c = conf(&[("taskmanager.heap.mb", "3500")]);
+        assert!(fill_memory(
+            Role::TaskManager,
+            FlinkVersion::new(1, 9, 3),
+            &mut c,
+            Some(4096)
+        )
+        .is_empty());
+        let p = legacy_memory(Role::TaskManager, &c, Some(4096)).unwrap();
+        assert_eq!(p.jvm_args[1], "-Xmx3500m");
+        let e = legacy_memory(Role::TaskManager, &c, Some(2048)).unwrap_err();
+        assert!(matches!(e, FlinkError::Memory { .. }), "{e}");
+    }
+
+    #[test]
+    fn jobmanager_memory_defaults_and_legacy_heap() {
+        let v2 = FlinkVersion::new(2, 3, 0);
+        let mut c = conf(&[("jobmanager.heap.mb", "1024")]);
+        fill_memory(Role::JobManager, v2, &mut c, None);
+        assert_eq!(c, conf(&[("jobmanager.memory.heap.size", "1024m")]));
+        let mut c = conf(&[]);
+        fill_memory(Role::JobManager, v2, &mut c, None);
+        assert_eq!(c, conf(&[("jobmanager.memory.process.size", "1600m")]));
+        let mut c = conf(&[
+            ("jobmanager.memory.process.size", "512m"),
+            ("jobmanager.heap.mb", "1"),
+        ]);
+        fill_memory(Role::JobManager, v2, &mut c, None);
+        assert_eq!(c, conf(&[("jobmanager.memory.process.size", "512m")]));
+        let p = legacy_memory(
+            Role::JobManager,
+            &conf(&[("jobmanager.heap.size", "768m")]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(p.jvm_args, ["-Xms768m", "-Xmx768m"]);
+    }
+}

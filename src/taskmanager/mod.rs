@@ -1,0 +1,339 @@
+//! The worker runtime: what `flink-mesos taskmanager` does inside a Mesos
+//! task. It turns the configuration the appmaster handed over (conf dir,
+//! `FLINK_PROPERTIES` with ports, host and JobManager address, `-D`) into
+//! the TaskManager's own configuration file in the sandbox, runs the
+//! bootstrap command when it was left to the worker, and runs and
+//! supervises the TaskManager JVM until it exits.
+//!
+//! [`taskmanager_conf`] is pure; [`run`] does the I/O. Nothing here prints
+//! or exits: the outcome goes back to `cmd::taskmanager`.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::settings::{Report, Settings};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::flink::conf::{self, FlinkConf};
+use crate::flink::launch::{self, LaunchRequest, Role};
+use crate::flink::{FlinkHome, FlinkProcess, FlinkVersion, Java, Output, SpawnOptions};
+
+/// Environment variable the appmaster sets to the Mesos task id.
+pub const TASK_ID_ENV: &str = "FLINK_MESOS_TASK_ID";
+
+/// How to run one TaskManager.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `--flink-home` / `FLINK_HOME`; else a distribution unpacked in the
+    /// sandbox, else the one `scripts/fetch-flink.sh` assembles.
+    pub flink_home: Option<PathBuf>,
+    /// `$MESOS_SANDBOX`, else the working directory: gets `flink-conf/`,
+    /// `taskmanager.log` and `tmp/`.
+    pub sandbox: PathBuf,
+    /// Do not run `mesos.resourcemanager.tasks.bootstrap-cmd` (the appmaster
+    /// already ran it in the task's shell command).
+    pub skip_bootstrap: bool,
+    /// The Mesos task id (`FLINK_MESOS_TASK_ID`).
+    pub task_id: Option<String>,
+    pub output: Output,
+}
+
+/// The TaskManager's Flink configuration: the user's and the appmaster's
+/// entries ([`conf::flink_entries`]), plus what a Mesos worker needs when
+/// it is not given: `taskmanager.resource-id` = the task id (so that the
+/// JobManager's view and Mesos' agree), `taskmanager.host` from
+/// `mesos.resourcemanager.tasks.hostname` with `_TASK_` replaced,
+/// `io.tmp.dirs` inside the sandbox (Mesos cleans it up), and the memory
+/// rules of [`launch::fill_memory`]. Returns notes to log.
+pub fn taskmanager_conf(
+    config: &Config,
+    settings: &Settings,
+    version: FlinkVersion,
+    task_id: Option<&str>,
+    sandbox: &Path,
+) -> (FlinkConf, Vec<String>) {
+    let mut conf = conf::flink_entries(config);
+    let mut notes = Vec::new();
+    if let Some(id) = task_id {
+        conf.entry("taskmanager.resource-id".into())
+            .or_insert_with(|| id.to_string());
+    }
+    if !conf.contains_key("taskmanager.host") {
+        if let Some(pattern) = &settings.tasks.hostname {
+            match (pattern.contains("_TASK_"), task_id) {
+                (true, None) => notes.push(format!(
+                    "mesos.resourcemanager.tasks.hostname ({pattern}) needs the task id, but {TASK_ID_ENV} is not set; Flink picks the host name"
+                )),
+                (_, id) => {
+                    let host = pattern.replace("_TASK_", id.unwrap_or_default());
+                    conf.insert("taskmanager.host".into(), host);
+                }
+            }
+        }
+    }
+    conf.entry("io.tmp.dirs".into())
+        .or_insert_with(|| sandbox.join("tmp").display().to_string());
+    notes.extend(launch::fill_memory(
+        Role::TaskManager,
+        version,
+        &mut conf,
+        Some(settings.tasks.mem_mb),
+    ));
+    (conf, notes)
+}
+
+/// When the only errors of a validation are memory settings larger than the
+/// Mesos container, a one-line summary for exit code 5 ("memory cannot
+/// fit") instead of the general configuration error.
+pub fn memory_cannot_fit(report: &Report) -> Option<String> {
+    let errors: Vec<_> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+    let fits = |d: &&crate::config::Diagnostic| {
+        d.key.as_deref().is_some_and(|k| {
+            k.starts_with("taskmanager.memory.") || k.starts_with("taskmanager.heap.")
+        }) && d.message.contains("larger than the Mesos container")
+    };
+    (!errors.is_empty() && errors.iter().all(fits)).then(|| {
+        errors
+            .iter()
+            .map(|d| format!("{} {}", d.key.as_deref().unwrap_or_default(), d.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
+/// Runs the bootstrap command with `sh -c` in the sandbox; its output goes
+/// to ours (the task's sandbox files).
+pub fn run_bootstrap(command: &str, sandbox: &Path) -> Result<()> {
+    tracing::info!("running the bootstrap command (mesos.resourcemanager.tasks.bootstrap-cmd)");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(sandbox)
+        .stdin(std::process::Stdio::null())
+        .status()
+        .map_err(|e| Error::io("cannot run the bootstrap command with sh", e))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::User(format!(
+            "the bootstrap command (mesos.resourcemanager.tasks.bootstrap-cmd) failed with {status}; the TaskManager was not started"
+        )))
+    }
+}
+
+/// Prepares and starts the TaskManager JVM (not waiting for it).
+pub fn start(config: &Config, settings: &Settings, opts: &Options) -> Result<FlinkProcess> {
+    std::fs::create_dir_all(&opts.sandbox)
+        .map_err(|e| Error::io(format!("cannot create {}", opts.sandbox.display()), e))?;
+    // First, as Flink's own script did: it may be what installs Flink or Java.
+    if let (Some(cmd), false) = (&settings.tasks.bootstrap_cmd, opts.skip_bootstrap) {
+        run_bootstrap(cmd, &opts.sandbox)?;
+    }
+    let home = FlinkHome::locate(
+        opts.flink_home.as_deref(),
+        std::slice::from_ref(&opts.sandbox),
+    )?;
+    tracing::info!(flink_home = %home.root.display(), version = %home.version, "Flink distribution");
+    let java_home = config.get_key("env.java.home").map(|e| e.value.clone());
+    let java = Java::locate(java_home.as_deref())?;
+    tracing::debug!(java = %java.path.display(), feature = java.feature, "java");
+    let (conf, notes) = taskmanager_conf(
+        config,
+        settings,
+        home.version,
+        opts.task_id.as_deref(),
+        &opts.sandbox,
+    );
+    for n in notes {
+        tracing::info!("{n}");
+    }
+    if let Some(tmp) = conf.get("io.tmp.dirs") {
+        for dir in tmp.split([',', ':']).filter(|d| !d.is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+    }
+    let command = launch::prepare(&LaunchRequest {
+        role: Role::TaskManager,
+        home: &home,
+        java: &java,
+        conf,
+        work_dir: opts.sandbox.clone(),
+        log_dir: opts.sandbox.clone(),
+        log_config: None,
+        container_mb: Some(settings.tasks.mem_mb),
+    })?;
+    tracing::info!(
+        memory = %command.memory.jvm_args.join(" "),
+        log = %command.log_file.display(),
+        "starting the TaskManager"
+    );
+    tracing::debug!("{}", command.display());
+    // Started from the main thread (`cmd::taskmanager` runs a current-thread
+    // runtime), so the JVM may follow us if we are killed.
+    Ok(FlinkProcess::spawn(
+        &command,
+        &SpawnOptions {
+            output: opts.output.clone(),
+            cwd: Some(opts.sandbox.clone()),
+            die_with_parent: true,
+        },
+    )?)
+}
+
+/// Starts the TaskManager and supervises it until it exits. `Ok` when it
+/// exited with 0, or ended as asked after SIGTERM/SIGINT.
+pub async fn run(config: &Config, settings: &Settings, opts: &Options) -> Result<()> {
+    let mut process = start(config, settings, opts)?;
+    tracing::info!(pid = process.pid(), "TaskManager JVM started");
+    let (status, forwarded) = process.wait_forwarding_signals().await?;
+    let log = process.command.log_file.display().to_string();
+    match forwarded {
+        Some(sig) if status.stopped_by(sig) => {
+            tracing::info!("the TaskManager stopped ({status})");
+            Ok(())
+        }
+        _ if status.success() => {
+            tracing::info!("the TaskManager exited");
+            Ok(())
+        }
+        _ => Err(Error::Child {
+            process: "TaskManager",
+            status,
+            log,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::settings::{resolve, Purpose, ValidateOptions};
+    use crate::config::LoadOptions;
+
+    fn load(props: &str, dynamic: &[&str]) -> (Config, Settings) {
+        let config = Config::load(&LoadOptions {
+            conf_dir: None,
+            dynamic: dynamic.iter().map(|s| s.to_string()).collect(),
+            env: vec![("FLINK_PROPERTIES".into(), props.into())],
+        })
+        .unwrap();
+        let report = resolve(
+            &config,
+            ValidateOptions {
+                purpose: Purpose::Taskmanager,
+                strict: false,
+            },
+        );
+        let settings = report.settings.expect("valid");
+        (config, settings)
+    }
+
+    #[test]
+    fn appmaster_properties_become_the_taskmanager_configuration() {
+        let (config, settings) = load(
+            "jobmanager.rpc.address: am.example\njobmanager.rpc.port: 6123\ntaskmanager.rpc.port: 31001\ntaskmanager.data.port: 31002\nmesos.resourcemanager.tasks.mem: 768\nmesos.resourcemanager.tasks.hostname: _TASK_.flink.mesos\nmesos.master: zk://u:pw@zk:2181/mesos\n",
+            &["taskmanager.numberOfTaskSlots=2"],
+        );
+        let (conf, notes) = taskmanager_conf(
+            &config,
+            &settings,
+            FlinkVersion::new(2, 3, 0),
+            Some("taskmanager-00003"),
+            Path::new("/sandbox"),
+        );
+        let got: Vec<String> = conf.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(
+            got,
+            [
+                "io.tmp.dirs=/sandbox/tmp",
+                "jobmanager.rpc.address=am.example",
+                "jobmanager.rpc.port=6123",
+                "taskmanager.data.port=31002",
+                "taskmanager.host=taskmanager-00003.flink.mesos",
+                "taskmanager.memory.process.size=768m",
+                "taskmanager.numberOfTaskSlots=2",
+                "taskmanager.resource-id=taskmanager-00003",
+                "taskmanager.rpc.port=31001",
+            ]
+        );
+        assert_eq!(notes.len(), 1, "{notes:?}");
+    }
+
+    #[test]
+    fn given_values_win_over_derived_ones() {
+        let (config, settings) = load(
+            "taskmanager.host: given\ntaskmanager.resource-id: rid\nio.tmp.dirs: /data\ntaskmanager.memory.process.size: 512m\nmesos.resourcemanager.tasks.hostname: _TASK_.x\n",
+            &[],
+        );
+        let (conf, notes) = taskmanager_conf(
+            &config,
+            &settings,
+            FlinkVersion::new(2, 3, 0),
+            Some("t1"),
+            Path::new("/sb"),
+        );
+        assert_eq!(conf["taskmanager.host"], "given");
+        assert_eq!(conf["taskmanager.resource-id"], "rid");
+        assert_eq!(conf["io.tmp.dirs"], "/data");
+        assert_eq!(conf["taskmanager.memory.process.size"], "512m");
+        assert!(notes.is_empty(), "{notes:?}");
+        // Without a task id, a _TASK_ pattern cannot be filled in.
+        let (config, settings) = load("mesos.resourcemanager.tasks.hostname: _TASK_.x\n", &[]);
+        let (conf, notes) = taskmanager_conf(
+            &config,
+            &settings,
+            FlinkVersion::new(2, 3, 0),
+            None,
+            Path::new("/sb"),
+        );
+        assert!(!conf.contains_key("taskmanager.host"));
+        assert!(!conf.contains_key("taskmanager.resource-id"));
+        assert!(notes[0].contains("FLINK_MESOS_TASK_ID"), "{notes:?}");
+    }
+
+    #[test]
+    fn memory_larger_than_the_container_is_told_apart() {
+        let check = |props: &str| {
+            let config = Config::load(&LoadOptions {
+                env: vec![("FLINK_PROPERTIES".into(), props.into())],
+                ..Default::default()
+            })
+            .unwrap();
+            memory_cannot_fit(&resolve(
+                &config,
+                ValidateOptions {
+                    purpose: Purpose::Taskmanager,
+                    strict: false,
+                },
+            ))
+        };
+        let m = check(
+            "mesos.resourcemanager.tasks.mem: 1024\ntaskmanager.memory.process.size: 1728m\n",
+        )
+        .expect("memory error");
+        assert!(
+            m.starts_with(
+                "taskmanager.memory.process.size is 1728 MB, larger than the Mesos container"
+            ),
+            "{m}"
+        );
+        assert_eq!(
+            check("mesos.resourcemanager.tasks.mem: 1024\ntaskmanager.memory.process.size: 1g\n"),
+            None
+        );
+        // Other errors are configuration errors (exit 1).
+        assert_eq!(
+            check("mesos.resourcemanager.tasks.mem: 1024\ntaskmanager.memory.process.size: 1728m\ntaskmanager.numberOfTaskSlots: x\n"),
+            None
+        );
+    }
+
+    #[test]
+    fn bootstrap_failures_stop_the_worker() {
+        let dir = tempfile::tempdir().unwrap();
+        run_bootstrap("touch bootstrapped", dir.path()).unwrap();
+        assert!(dir.path().join("bootstrapped").exists());
+        let e = run_bootstrap("exit 7", dir.path()).unwrap_err();
+        assert!(e.to_string().contains("exit status: 7"), "{e}");
+        assert_eq!(e.exit_code(), 1);
+    }
+}
