@@ -76,6 +76,7 @@ Register-ArgumentCompleter -Native -CommandName 'flink-mesos' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output')
             [CompletionResult]::new('--skip-bootstrap', '--skip-bootstrap', [CompletionResultType]::ParameterName, 'Do not run mesos.resourcemanager.tasks.bootstrap-cmd (it already ran)')
             [CompletionResult]::new('--output-files', '--output-files', [CompletionResultType]::ParameterName, 'Write the JVM''s stdout/stderr to taskmanager.out/.err in the sandbox instead of passing them through')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Prepare everything (configuration file, memory flags) and print the TaskManager''s command line instead of running it. Skips the bootstrap command')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (-v: debug, -vv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (-v: debug, -vv: trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output: errors only')

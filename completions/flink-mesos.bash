@@ -548,7 +548,7 @@ _flink__mesos() {
             return 0
             ;;
         flink__subcmd__mesos__subcmd__taskmanager)
-            opts="-D -v -q -h -V --flink-home --sandbox --skip-bootstrap --output-files --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            opts="-D -v -q -h -V --flink-home --sandbox --skip-bootstrap --output-files --dry-run --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

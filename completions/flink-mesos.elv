@@ -71,6 +71,7 @@ set edit:completion:arg-completer[flink-mesos] = {|@words|
             cand --color 'When to colour human output'
             cand --skip-bootstrap 'Do not run mesos.resourcemanager.tasks.bootstrap-cmd (it already ran)'
             cand --output-files 'Write the JVM''s stdout/stderr to taskmanager.out/.err in the sandbox instead of passing them through'
+            cand --dry-run 'Prepare everything (configuration file, memory flags) and print the TaskManager''s command line instead of running it. Skips the bootstrap command'
             cand -v 'More log output (-v: debug, -vv: trace)'
             cand --verbose 'More log output (-v: debug, -vv: trace)'
             cand -q 'Less output: errors only'

@@ -77,6 +77,7 @@ always\t''
 never\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l skip-bootstrap -d 'Do not run mesos.resourcemanager.tasks.bootstrap-cmd (it already ran)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l output-files -d 'Write the JVM\'s stdout/stderr to taskmanager.out/.err in the sandbox instead of passing them through'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l dry-run -d 'Prepare everything (configuration file, memory flags) and print the TaskManager\'s command line instead of running it. Skips the bootstrap command'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s h -l help -d 'Print help'

@@ -151,6 +151,11 @@ pub struct TaskmanagerArgs {
     /// instead of passing them through.
     #[arg(long)]
     pub output_files: bool,
+    /// Prepare everything (configuration file, memory flags) and print the
+    /// TaskManager's command line instead of running it. Skips the bootstrap
+    /// command.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,7 +4,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::cli::{GlobalArgs, TaskmanagerArgs};
+use crate::cli::{GlobalArgs, OutputFormat, TaskmanagerArgs};
 use crate::config::settings::{self, Purpose, ValidateOptions};
 use crate::config::{Config, LoadOptions};
 use crate::error::{Error, Result};
@@ -51,7 +51,7 @@ pub fn run(global: &GlobalArgs, args: &TaskmanagerArgs) -> Result<()> {
     let opts = Options {
         flink_home: args.flink_home.clone(),
         sandbox,
-        skip_bootstrap: args.skip_bootstrap,
+        skip_bootstrap: args.skip_bootstrap || args.dry_run,
         task_id: std::env::var(TASK_ID_ENV).ok().filter(|s| !s.is_empty()),
         output: if args.output_files {
             Output::Files
@@ -59,9 +59,81 @@ pub fn run(global: &GlobalArgs, args: &TaskmanagerArgs) -> Result<()> {
             Output::Inherit
         },
     };
+    if args.dry_run {
+        let (command, version) = taskmanager::prepare(&config, &settings, &opts)?;
+        return print_command(global, &command, version);
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(taskmanager::run(&config, &settings, &opts))
+}
+
+/// `--dry-run`: the command, shell-quoted (text) or as JSON. It holds no
+/// secrets; they are in the configuration file.
+fn print_command(
+    global: &GlobalArgs,
+    command: &crate::flink::JvmCommand,
+    version: crate::flink::FlinkVersion,
+) -> Result<()> {
+    let conf_file = command
+        .conf_dir
+        .join(crate::flink::conf::file_name(version));
+    let mut out = std::io::stdout().lock();
+    match global.output {
+        OutputFormat::Json => {
+            let doc = serde_json::json!({
+                "flink_version": version.to_string(),
+                "program": command.program,
+                "args": command.args,
+                "env": command.env.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+                "conf_file": conf_file,
+                "log_file": command.log_file,
+            });
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )?;
+        }
+        OutputFormat::Text => {
+            writeln!(
+                out,
+                "# Flink {version} TaskManager; configuration {} (mode 0600), log {}",
+                conf_file.display(),
+                command.log_file.display()
+            )?;
+            let words: Vec<String> = std::iter::once(command.program.display().to_string())
+                .chain(command.args.iter().cloned())
+                .map(|w| shell_quote(&w))
+                .collect();
+            writeln!(out, "{}", words.join(" "))?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_=./:,+@%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(super::shell_quote("-Xmx1"), "-Xmx1");
+        assert_eq!(super::shell_quote("a b"), "'a b'");
+        assert_eq!(super::shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(super::shell_quote(""), "''");
+    }
 }

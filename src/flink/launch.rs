@@ -153,9 +153,13 @@ pub fn fill_memory(
             }
         }
         Role::JobManager => {
-            let legacy = ["jobmanager.heap.mb", "jobmanager.heap.size"]
-                .iter()
-                .find_map(|k| conf.remove(*k).map(|v| (*k, v)));
+            // Both legacy keys leave the file; `.heap.size` wins over `.heap.mb`
+            // as in `settings::JobManagerMemory` (which sizes marathon-json).
+            let size = conf.remove("jobmanager.heap.size");
+            let mb = conf.remove("jobmanager.heap.mb");
+            let legacy = size
+                .map(|v| ("jobmanager.heap.size", v))
+                .or(mb.map(|v| ("jobmanager.heap.mb", v)));
             let sized = ["process.size", "flink.size", "heap.size"]
                 .iter()
                 .any(|k| has(conf, &format!("jobmanager.memory.{k}")));

@@ -4,9 +4,14 @@
 //!
 //! Pure parts (version and classpath rules, BashJavaUtils output parsing,
 //! legacy memory rules, JVM option splitting, command-line building, config
-//! file rendering) live in their own modules and are unit-tested; only
-//! [`home`] (file checks), [`java`] (locating `java`), [`launch`] (writing the
-//! conf dir, running BashJavaUtils) and [`process`] touch the system.
+//! file rendering, the JobManager's configuration) live in their own modules
+//! and are unit-tested; only [`home`] (file checks), [`java`] (locating
+//! `java`), [`launch`] (writing the conf dir, running BashJavaUtils) and
+//! [`process`] touch the system.
+//!
+//! Users: `crate::taskmanager` (the worker runtime) and, for the JobManager
+//! beside the appmaster, [`jobmanager::jobmanager_conf`] +
+//! [`jobmanager::start`] → a [`FlinkProcess`] to supervise.
 //!
 //! Invariant: secrets reach a Flink JVM only through the generated
 //! configuration file (mode 0600 in a 0700 directory), never through its

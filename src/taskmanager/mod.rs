@@ -14,7 +14,7 @@ use crate::config::settings::{Report, Settings};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::flink::conf::{self, FlinkConf};
-use crate::flink::launch::{self, LaunchRequest, Role};
+use crate::flink::launch::{self, JvmCommand, LaunchRequest, Role};
 use crate::flink::{FlinkHome, FlinkProcess, FlinkVersion, Java, Output, SpawnOptions};
 
 /// Environment variable the appmaster sets to the Mesos task id.
@@ -120,8 +120,14 @@ pub fn run_bootstrap(command: &str, sandbox: &Path) -> Result<()> {
     }
 }
 
-/// Prepares and starts the TaskManager JVM (not waiting for it).
-pub fn start(config: &Config, settings: &Settings, opts: &Options) -> Result<FlinkProcess> {
+/// Everything up to the JVM: the bootstrap command (unless skipped),
+/// finding Flink and Java, the configuration file, the memory flags.
+/// Returns the command and the distribution's version.
+pub fn prepare(
+    config: &Config,
+    settings: &Settings,
+    opts: &Options,
+) -> Result<(JvmCommand, FlinkVersion)> {
     std::fs::create_dir_all(&opts.sandbox)
         .map_err(|e| Error::io(format!("cannot create {}", opts.sandbox.display()), e))?;
     // First, as Flink's own script did: it may be what installs Flink or Java.
@@ -161,6 +167,12 @@ pub fn start(config: &Config, settings: &Settings, opts: &Options) -> Result<Fli
         log_config: None,
         container_mb: Some(settings.tasks.mem_mb),
     })?;
+    Ok((command, home.version))
+}
+
+/// Prepares and starts the TaskManager JVM (not waiting for it).
+pub fn start(config: &Config, settings: &Settings, opts: &Options) -> Result<FlinkProcess> {
+    let (command, _) = prepare(config, settings, opts)?;
     tracing::info!(
         memory = %command.memory.jvm_args.join(" "),
         log = %command.log_file.display(),

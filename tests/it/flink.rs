@@ -386,3 +386,41 @@ fn taskmanager_errors_have_distinct_exit_codes() {
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("FLINK_HOME is not set"), "{err}");
 }
+
+#[test]
+fn taskmanager_dry_run_prints_the_command_without_secrets() {
+    let bin = pin_binary();
+    let home = flink_home();
+    let sandbox = tempfile::tempdir().unwrap();
+    let out = taskmanager_command(
+        &bin,
+        &home.root,
+        sandbox.path(),
+        "taskmanager.memory.process.size: 1g\nsecurity.ssl.keystore-password: hunter2\nmesos.resourcemanager.tasks.bootstrap-cmd: touch bootstrapped\n",
+    )
+    .args(["--dry-run", "-q"])
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut lines = stdout.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("# Flink 2.3.0 TaskManager; configuration "),
+        "{header}"
+    );
+    let command = lines.next().unwrap();
+    assert!(
+        command.contains(" org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "),
+        "{command}"
+    );
+    assert!(!stdout.contains("hunter2"), "{stdout}");
+    let written = std::fs::read_to_string(sandbox.path().join("flink-conf/config.yaml")).unwrap();
+    assert!(written.contains("security.ssl.keystore-password: 'hunter2'"));
+    // A dry run has no side effects beyond the sandbox's configuration.
+    assert!(!sandbox.path().join("bootstrapped").exists());
+}
