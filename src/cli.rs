@@ -115,9 +115,18 @@ pub struct AppmasterArgs {
     /// within mesos.failover-timeout instead of tearing it down.
     #[arg(long)]
     pub keep_framework: bool,
-    /// Run the scheduler alone, for a JobManager that runs elsewhere.
+    /// Run the scheduler alone, for a JobManager that runs elsewhere
+    /// (set jobmanager.rpc.address to it).
     #[arg(long)]
     pub no_jobmanager: bool,
+    /// The Flink distribution the JobManager runs from. Defaults to
+    /// $FLINK_HOME, then to what scripts/fetch-flink.sh assembled.
+    #[arg(long, value_name = "DIR", env = "FLINK_HOME", hide_env_values = true)]
+    pub flink_home: Option<std::path::PathBuf>,
+    /// Directory for the JobManager's configuration and logs (default: the
+    /// Mesos sandbox when run by Marathon, else ./flink-mesos-appmaster).
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<std::path::PathBuf>,
     /// Port of the /status and /metrics endpoint (default and 0: any free
     /// port; the address is printed at start).
     #[arg(long, value_name = "PORT")]

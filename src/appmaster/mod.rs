@@ -22,6 +22,7 @@
 //!   most every 100 ms, and on every tick), never the scheduler itself;
 //! * nothing here prints or exits; `src/cmd/appmaster.rs` does.
 
+pub mod jobmanager;
 pub mod plan;
 pub mod status;
 

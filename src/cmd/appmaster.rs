@@ -8,10 +8,13 @@
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::appmaster::jobmanager;
 use crate::appmaster::plan::{self, Host};
 use crate::appmaster::status::StatusServer;
 use crate::appmaster::{self, Options, RunError};
@@ -23,14 +26,6 @@ use crate::scheduler::Outcome;
 use crate::store::memory::MemoryStore;
 
 pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
-    if !args.no_jobmanager {
-        return Err(Error::NotAvailable {
-            command: "appmaster",
-            what: "the Flink JobManager process arrives with its own issue; run \
-                   `flink-mesos appmaster --no-jobmanager` for the Mesos scheduler alone, \
-                   with the JobManager running elsewhere (jobmanager.rpc.address)",
-        });
-    }
     let config = Config::load(&LoadOptions::from_global(global))?;
     let report = settings::resolve(
         &config,
@@ -76,6 +71,32 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         user: plan::current_user(),
     };
     let mut plan = plan::plan(&settings, &config, &host, fastrand::f64());
+    let jobmanager = if args.no_jobmanager {
+        None
+    } else {
+        let work_dir = args
+            .work_dir
+            .clone()
+            .or_else(|| std::env::var_os("MESOS_SANDBOX").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("flink-mesos-appmaster"));
+        std::fs::create_dir_all(&work_dir).map_err(|e| Error::write_file(&work_dir, e))?;
+        // The TaskManagers get this address from the plan; the JobManager
+        // must listen on the same one.
+        let address = plan
+            .template
+            .properties
+            .iter()
+            .find(|(k, _)| k == "jobmanager.rpc.address")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| host.hostname.clone());
+        Some(jobmanager::prepare(
+            &config,
+            &settings,
+            args.flink_home.as_deref(),
+            &address,
+            &work_dir,
+        )?)
+    };
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -96,8 +117,12 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             bound.to_string()
         };
         tracing::info!(address = %bound, "status endpoint listening");
-        // The Mesos web UI links the framework to it.
-        plan.framework.webui_url = Some(format!("http://{shown}/status"));
+        // The Mesos web UI links the framework to Flink's web interface, or
+        // to our status page when the JobManager runs elsewhere.
+        plan.framework.webui_url = match jobmanager.as_ref().and_then(|j| j.web_ui_url.clone()) {
+            Some(url) => Some(url),
+            None => Some(format!("http://{shown}/status")),
+        };
         {
             let mut out = std::io::stdout().lock();
             writeln!(out, "status: http://{shown}/status  metrics: http://{shown}/metrics")?;
@@ -117,12 +142,48 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             );
         }
         let store = MemoryStore::new();
-        tokio::select! {
-            r = appmaster::run(plan, &master, store, Some(server), signals, options) => r.map_err(run_error),
+        // The runtime stops when a signal arrives or the JobManager is beyond
+        // saving; `stop` carries both.
+        let (stop_tx, stop_rx) = watch::channel(0u32);
+        let stop_tx = Arc::new(stop_tx);
+        {
+            let stop_tx = stop_tx.clone();
+            let mut signals = signals.clone();
+            tokio::spawn(async move {
+                while signals.changed().await.is_ok() {
+                    let n = *signals.borrow();
+                    stop_tx.send_modify(|v| *v = (*v).max(n));
+                }
+            });
+        }
+        let (jm_stop_tx, jm_stop_rx) = watch::channel(false);
+        let jm_failure: Arc<Mutex<Option<String>>> = Arc::default();
+        let jm_task = jobmanager.map(|prepared| {
+            let (stop_tx, failure) = (stop_tx.clone(), jm_failure.clone());
+            tokio::spawn(async move {
+                let policy = jobmanager::RestartPolicy::default();
+                if let Err(message) = jobmanager::supervise(prepared, policy, jm_stop_rx, Duration::from_secs(15)).await {
+                    tracing::error!("{message}");
+                    *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(message);
+                    stop_tx.send_modify(|v| *v = (*v).max(1));
+                }
+            })
+        });
+        let result = tokio::select! {
+            r = appmaster::run(plan, &master, store, Some(server), stop_rx, options) => r.map_err(run_error),
             _ = second.wait_for(|n| *n >= 2) => Err(Error::Failed(
                 "second signal: exiting at once; the framework and its workers are left as they are \
                  (they end when mesos.failover-timeout runs out)".into(),
             )),
+        };
+        jm_stop_tx.send_replace(true);
+        if let Some(task) = jm_task {
+            let _ = tokio::time::timeout(Duration::from_secs(20), task).await;
+        }
+        let failure = jm_failure.lock().unwrap_or_else(|p| p.into_inner()).take();
+        match (result, failure) {
+            (Ok(Outcome::Stopped), Some(message)) => Err(Error::Failed(format!("stopping the Flink cluster: {message}"))),
+            (result, _) => result,
         }
     });
     runtime.shutdown_timeout(Duration::from_secs(1));

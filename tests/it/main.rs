@@ -4,6 +4,7 @@
 mod appmaster;
 mod cli;
 mod flink;
+mod flink_on_mesos;
 mod generated;
 mod marathon;
 mod mesos;

@@ -1,0 +1,143 @@
+//! The Flink JobManager beside the appmaster (the seed's "Flink's JobManager
+//! and Web Interface"): configured from the same configuration, started
+//! before the scheduler, restarted when it dies (a bounded number of times
+//! within a window), and stopped when the appmaster stops.
+//!
+//! Invariants: the JobManager and every TaskManager get the same
+//! `jobmanager.rpc.address`/`port` (both come from [`crate::appmaster::plan`]'s
+//! rule: the configured address, else this host's name); the framework's
+//! `webui_url` is the JobManager's web interface; secrets reach the JVM only
+//! through its private configuration file (see `crate::flink::conf`).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use crate::config::settings::Settings;
+use crate::config::Config;
+use crate::flink::conf::FlinkConf;
+use crate::flink::{jobmanager, FlinkError, FlinkHome, Java};
+
+/// Everything needed to (re)start the JobManager.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub home: FlinkHome,
+    pub java: Java,
+    pub conf: FlinkConf,
+    pub work_dir: PathBuf,
+    pub log_dir: PathBuf,
+    /// The Flink web interface, for the framework's `webui_url`.
+    pub web_ui_url: Option<String>,
+}
+
+/// Finds Flink and Java and works out the JobManager's configuration.
+/// `work_dir` receives `jobmanager/` (configuration) and `log/`.
+pub fn prepare(
+    config: &Config,
+    settings: &Settings,
+    flink_home: Option<&Path>,
+    address: &str,
+    work_dir: &Path,
+) -> Result<Prepared, FlinkError> {
+    let home = FlinkHome::locate(flink_home, &[work_dir.to_path_buf()])?;
+    let java_home = config.get_key("env.java.home").map(|e| e.value.clone());
+    let java = Java::locate(java_home.as_deref())?;
+    let (conf, notes) = jobmanager::jobmanager_conf(config, settings, home.version, address);
+    for note in notes {
+        tracing::info!("JobManager: {note}");
+    }
+    let web_ui_url = jobmanager::web_ui_url(&conf);
+    Ok(Prepared {
+        home,
+        java,
+        conf,
+        work_dir: work_dir.join("jobmanager"),
+        log_dir: work_dir.join("log"),
+        web_ui_url,
+    })
+}
+
+/// How often the JobManager may die before the appmaster gives up.
+#[derive(Debug, Clone, Copy)]
+pub struct RestartPolicy {
+    pub max_restarts: u32,
+    /// Deaths older than this are forgotten.
+    pub window: Duration,
+    pub delay: Duration,
+}
+
+impl Default for RestartPolicy {
+    fn default() -> Self {
+        RestartPolicy {
+            max_restarts: 3,
+            window: Duration::from_secs(600),
+            delay: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Runs the JobManager until `stop` turns true (then stops it: SIGTERM, and
+/// SIGKILL after `grace`), restarting it when it dies. Returns `Err` with a
+/// message when it died more often than the policy allows.
+pub async fn supervise(
+    prepared: Prepared,
+    policy: RestartPolicy,
+    mut stop: watch::Receiver<bool>,
+    grace: Duration,
+) -> Result<(), String> {
+    let mut deaths: Vec<Instant> = Vec::new();
+    loop {
+        std::fs::create_dir_all(&prepared.log_dir)
+            .map_err(|e| format!("cannot create {}: {e}", prepared.log_dir.display()))?;
+        let started = Instant::now();
+        let mut process = jobmanager::start(
+            prepared.home.clone(),
+            prepared.java.clone(),
+            prepared.conf.clone(),
+            prepared.work_dir.clone(),
+            prepared.log_dir.clone(),
+            true,
+        )
+        .await
+        .map_err(|e| format!("cannot start the JobManager: {e}"))?;
+        tracing::info!(pid = process.pid(), log = %prepared.log_dir.display(), "JobManager started");
+        let ended = tokio::select! {
+            status = process.wait() => Some(status),
+            _ = stop.wait_for(|s| *s) => None,
+        };
+        let Some(status) = ended else {
+            let _ = process.terminate();
+            match tokio::time::timeout(grace, process.wait()).await {
+                Ok(_) => tracing::info!("JobManager stopped"),
+                Err(_) => {
+                    tracing::warn!(
+                        "the JobManager did not stop within {} s; killing it",
+                        grace.as_secs()
+                    );
+                    let _ = process.kill().await;
+                }
+            }
+            return Ok(());
+        };
+        let status = status.map_err(|e| format!("cannot wait for the JobManager: {e}"))?;
+        if *stop.borrow() {
+            return Ok(());
+        }
+        let now = Instant::now();
+        deaths.retain(|t| now.duration_since(*t) < policy.window);
+        deaths.push(now);
+        let log = prepared.log_dir.join("jobmanager.log");
+        if deaths.len() as u32 > policy.max_restarts {
+            return Err(format!(
+                "the Flink JobManager ended ({status}) {} times within {} s (the last time after running {} s); see {}",
+                deaths.len(),
+                policy.window.as_secs(),
+                started.elapsed().as_secs(),
+                log.display()
+            ));
+        }
+        tracing::warn!(%status, restarts_left = policy.max_restarts + 1 - deaths.len() as u32, log = %log.display(), "the JobManager ended; restarting it");
+        tokio::time::sleep(policy.delay).await;
+    }
+}

@@ -1,0 +1,245 @@
+//! The whole product end to end: `flink-mesos appmaster` with its Flink
+//! JobManager, a genuine Mesos 1.11 master and agent, and two real Flink
+//! TaskManagers launched as Mesos tasks running `flink-mesos taskmanager`.
+//! Both register with the JobManager, a small streaming job runs to
+//! FINISHED, a TaskManager killed through Mesos is replaced by one that
+//! registers again, and the job runs again. Prints the start-up time and the
+//! resident memory of the appmaster next to the JobManager JVM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::flink::{
+    self, build_small_job, children, cmdline, http_get, rss_mb, submit_jar, wait_job_terminal,
+};
+use crate::support::free_port;
+use crate::support::mesos_local::MesosLocal;
+
+const REGISTER: Duration = Duration::from_secs(150);
+
+/// TaskManager ids (resource ids = Mesos task ids) registered with the JobManager.
+fn registered(rest_port: u16) -> Vec<String> {
+    let Some((200, body)) = http_get(rest_port, "/taskmanagers") else {
+        return Vec::new();
+    };
+    let v: Value = serde_json::from_str(&body).unwrap_or_default();
+    let mut ids: Vec<String> = v["taskmanagers"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t["id"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    ids.sort();
+    ids
+}
+
+async fn wait_registered(
+    rest_port: u16,
+    what: &str,
+    ok: impl Fn(&[String]) -> bool,
+    stderr: &std::path::Path,
+) -> Vec<String> {
+    let deadline = Instant::now() + REGISTER;
+    loop {
+        let ids = registered(rest_port);
+        if ok(&ids) {
+            return ids;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; registered: {ids:?}\nappmaster stderr:\n{}",
+            flink::tail(&std::fs::read_to_string(stderr).unwrap_or_default(), 40)
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The `flink-mesos taskmanager` process of a Mesos task (its environment
+/// holds `FLINK_MESOS_TASK_ID`).
+fn task_process(task_id: &str) -> Option<u32> {
+    let wanted = format!("FLINK_MESOS_TASK_ID={task_id}");
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+        let has_id = environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes());
+        (has_id && cmdline(pid).contains(" taskmanager ")).then_some(pid)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
+    let home = flink::flink_home();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let job = build_small_job(&home, dir.path());
+    let (rpc_port, rest_port) = (free_port(), free_port());
+    let bin = assert_cmd::cargo::cargo_bin("flink-mesos");
+    // A private copy: other builds may replace target/debug/flink-mesos while
+    // the agent still starts TaskManagers from it.
+    let tm_bin = dir.path().join("flink-mesos");
+    std::fs::copy(&bin, &tm_bin).unwrap();
+    let stderr_path = dir.path().join("appmaster.stderr");
+    let master = mesos.url.trim_start_matches("http://").to_string();
+    let mut args = vec![
+        "appmaster".to_string(),
+        "--status-bind".into(),
+        "127.0.0.1".into(),
+        "--flink-home".into(),
+        home.root.display().to_string(),
+        "--work-dir".into(),
+        dir.path().join("am").display().to_string(),
+        format!("-Dmesos.master={master}"),
+        "-Dmesos.initial-tasks=2".into(),
+        "-Dmesos.failover-timeout=60".into(),
+        "-Dmesos.resourcemanager.tasks.cpus=0.2".into(),
+        "-Dmesos.resourcemanager.tasks.mem=600".into(),
+        format!(
+            "-Dmesos.resourcemanager.tasks.taskmanager-cmd={} taskmanager --flink-home {}",
+            tm_bin.display(),
+            home.root.display()
+        ),
+        "-Djobmanager.rpc.address=127.0.0.1".into(),
+        format!("-Djobmanager.rpc.port={rpc_port}"),
+        format!("-Drest.port={rest_port}"),
+        "-Djobmanager.bind-host=127.0.0.1".into(),
+        "-Drest.bind-address=127.0.0.1".into(),
+        "-Djobmanager.memory.process.size=512m".into(),
+        "-Djobmanager.memory.jvm-metaspace.size=128m".into(),
+        "-Djobmanager.memory.jvm-overhead.min=64m".into(),
+    ];
+    for (k, v) in flink::SMALL_TASKMANAGER {
+        args.push(format!("-D{k}={v}"));
+    }
+    let started = Instant::now();
+    let mut child = Command::new(&bin)
+        .args(&args)
+        .current_dir(dir.path())
+        .env_remove("FLINK_CONF_DIR")
+        .env_remove("FLINK_PROPERTIES")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let status_base = line
+        .split_whitespace()
+        .find_map(|w| w.strip_suffix("/status"))
+        .map(String::from);
+    assert!(
+        status_base.is_some(),
+        "no status address: {line:?}\n{}",
+        std::fs::read_to_string(&stderr_path).unwrap_or_default()
+    );
+
+    // Both TaskManagers register; their resource ids are the Mesos task ids.
+    let ids = wait_registered(
+        rest_port,
+        "2 TaskManagers",
+        |ids| ids.len() == 2,
+        &stderr_path,
+    )
+    .await;
+    let all_registered = started.elapsed();
+    assert_eq!(ids, ["taskmanager-00001", "taskmanager-00002"]);
+
+    // The framework's web UI link is Flink's web interface.
+    let state = mesos.get_json("/master/state").await;
+    let framework = state["frameworks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "Flink")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        framework["webui_url"],
+        format!("http://127.0.0.1:{rest_port}")
+    );
+
+    let appmaster_rss = rss_mb(child.id()).unwrap_or(0);
+    let jm_pid = children(child.id())
+        .into_iter()
+        .find(|p| cmdline(*p).contains("StandaloneSessionClusterEntrypoint"))
+        .expect("the JobManager runs as the appmaster's child");
+    let jm_rss = rss_mb(jm_pid).unwrap_or(0);
+
+    let job_id = submit_jar(rest_port, &job, "SmallJob").await;
+    assert_eq!(
+        wait_job_terminal(rest_port, &job_id, Duration::from_secs(120)).await,
+        "FINISHED"
+    );
+
+    // Kill one TaskManager's process (as a crash or the OOM killer would):
+    // the appmaster did not ask for it, so it launches a replacement that
+    // registers again.
+    let victim = task_process("taskmanager-00001").expect("the process of taskmanager-00001");
+    assert!(Command::new("kill")
+        .args(["-KILL", &victim.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let ids = wait_registered(
+        rest_port,
+        "the replacement TaskManager",
+        |ids| {
+            ids.contains(&"taskmanager-00003".to_string())
+                && !ids.contains(&"taskmanager-00001".to_string())
+        },
+        &stderr_path,
+    )
+    .await;
+    assert_eq!(ids, ["taskmanager-00002", "taskmanager-00003"]);
+    let job_id = submit_jar(rest_port, &job, "SmallJob").await;
+    assert_eq!(
+        wait_job_terminal(rest_port, &job_id, Duration::from_secs(120)).await,
+        "FINISHED"
+    );
+
+    eprintln!(
+        "numbers: appmaster start -> 2 TaskManagers registered: {:.1} s; RSS: flink-mesos appmaster {} MB, JobManager JVM {} MB",
+        all_registered.as_secs_f64(),
+        appmaster_rss,
+        jm_rss
+    );
+
+    // SIGTERM: the framework is torn down and the JobManager stopped.
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "the appmaster did not stop");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        status.success(),
+        "exit {status:?}\n{}",
+        std::fs::read_to_string(&stderr_path).unwrap_or_default()
+    );
+    assert!(
+        cmdline(jm_pid).is_empty(),
+        "the JobManager outlived the appmaster"
+    );
+    let state = mesos.get_json("/master/state").await;
+    assert!(
+        !state["frameworks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "Flink"),
+        "the framework is still registered"
+    );
+}
