@@ -47,6 +47,8 @@ Register-ArgumentCompleter -Native -CommandName 'flink-mesos' -ScriptBlock {
             break
         }
         'flink-mesos;appmaster' {
+            [CompletionResult]::new('--flink-home', '--flink-home', [CompletionResultType]::ParameterName, 'The Flink distribution the JobManager runs from. Defaults to $FLINK_HOME, then to what scripts/fetch-flink.sh assembled')
+            [CompletionResult]::new('--work-dir', '--work-dir', [CompletionResultType]::ParameterName, 'Directory for the JobManager''s configuration and logs (default: the Mesos sandbox when run by Marathon, else ./flink-mesos-appmaster)')
             [CompletionResult]::new('--status-port', '--status-port', [CompletionResultType]::ParameterName, 'Port of the /status and /metrics endpoint (default and 0: any free port; the address is printed at start)')
             [CompletionResult]::new('--status-bind', '--status-bind', [CompletionResultType]::ParameterName, 'Address the status endpoint listens on')
             [CompletionResult]::new('--conf-dir', '--conf-dir', [CompletionResultType]::ParameterName, 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf')
@@ -55,7 +57,7 @@ Register-ArgumentCompleter -Native -CommandName 'flink-mesos' -ScriptBlock {
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Format of log lines on stderr')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output')
             [CompletionResult]::new('--keep-framework', '--keep-framework', [CompletionResultType]::ParameterName, 'On SIGTERM, leave the framework and its workers running for a failover within mesos.failover-timeout instead of tearing it down')
-            [CompletionResult]::new('--no-jobmanager', '--no-jobmanager', [CompletionResultType]::ParameterName, 'Run the scheduler alone, for a JobManager that runs elsewhere')
+            [CompletionResult]::new('--no-jobmanager', '--no-jobmanager', [CompletionResultType]::ParameterName, 'Run the scheduler alone, for a JobManager that runs elsewhere (set jobmanager.rpc.address to it)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (-v: debug, -vv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (-v: debug, -vv: trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output: errors only')

@@ -43,6 +43,8 @@ set edit:completion:arg-completer[flink-mesos] = {|@words|
             cand man 'Write man pages for flink-mesos and every subcommand'
         }
         &'flink-mesos;appmaster'= {
+            cand --flink-home 'The Flink distribution the JobManager runs from. Defaults to $FLINK_HOME, then to what scripts/fetch-flink.sh assembled'
+            cand --work-dir 'Directory for the JobManager''s configuration and logs (default: the Mesos sandbox when run by Marathon, else ./flink-mesos-appmaster)'
             cand --status-port 'Port of the /status and /metrics endpoint (default and 0: any free port; the address is printed at start)'
             cand --status-bind 'Address the status endpoint listens on'
             cand --conf-dir 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf'
@@ -51,7 +53,7 @@ set edit:completion:arg-completer[flink-mesos] = {|@words|
             cand --log-format 'Format of log lines on stderr'
             cand --color 'When to colour human output'
             cand --keep-framework 'On SIGTERM, leave the framework and its workers running for a failover within mesos.failover-timeout instead of tearing it down'
-            cand --no-jobmanager 'Run the scheduler alone, for a JobManager that runs elsewhere'
+            cand --no-jobmanager 'Run the scheduler alone, for a JobManager that runs elsewhere (set jobmanager.rpc.address to it)'
             cand -v 'More log output (-v: debug, -vv: trace)'
             cand --verbose 'More log output (-v: debug, -vv: trace)'
             cand -q 'Less output: errors only'

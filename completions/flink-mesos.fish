@@ -47,6 +47,8 @@ complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "marathon-js
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "local" -d 'Bring a whole Flink-on-Mesos cluster up or down on this machine'
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "man" -d 'Write man pages for flink-mesos and every subcommand'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l flink-home -d 'The Flink distribution the JobManager runs from. Defaults to $FLINK_HOME, then to what scripts/fetch-flink.sh assembled' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l work-dir -d 'Directory for the JobManager\'s configuration and logs (default: the Mesos sandbox when run by Marathon, else ./flink-mesos-appmaster)' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l status-port -d 'Port of the /status and /metrics endpoint (default and 0: any free port; the address is printed at start)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l status-bind -d 'Address the status endpoint listens on' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
@@ -59,7 +61,7 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l co
 always\t''
 never\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l keep-framework -d 'On SIGTERM, leave the framework and its workers running for a failover within mesos.failover-timeout instead of tearing it down'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l no-jobmanager -d 'Run the scheduler alone, for a JobManager that runs elsewhere'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l no-jobmanager -d 'Run the scheduler alone, for a JobManager that runs elsewhere (set jobmanager.rpc.address to it)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s h -l help -d 'Print help'
