@@ -186,7 +186,7 @@ async fn launch_bench() {
         return;
     }
     const N: usize = 20;
-    const ROUNDS: usize = 3;
+    const ROUNDS: usize = 5;
     let (mut ours, mut reference) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         let Some(cluster) = Cluster::start(4) else {

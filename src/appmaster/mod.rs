@@ -19,7 +19,7 @@
 //!   flight: that call is abandoned (never the TEARDOWN); a TEARDOWN that
 //!   finds no subscription waits briefly for the driver to re-subscribe;
 //! * the status endpoint reads a [`StatusView`] published after inputs (at
-//!   most every 100 ms, and on every tick), never the scheduler itself;
+//!   most every 100 ms, at most 100 ms stale), never the scheduler itself;
 //! * nothing here prints or exits; `src/cmd/appmaster.rs` does.
 
 pub mod jobmanager;
@@ -98,9 +98,11 @@ struct Runtime<S> {
     shutdown: watch::Receiver<u32>,
     /// When the status view was last published.
     published: Instant,
+    /// The state changed since.
+    dirty: bool,
 }
 
-/// Minimum time between two status views, except on ticks.
+/// Minimum time between two status views (and their maximum staleness).
 const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 
 impl<S: WorkerStore> Runtime<S> {
@@ -114,10 +116,6 @@ impl<S: WorkerStore> Runtime<S> {
         input: Input,
         handle: Option<&DriverHandle>,
     ) -> Result<Option<Outcome>, RunError> {
-        // Ticks always publish (at most a second stale); other inputs at most
-        // every PUBLISH_EVERY, so a burst of updates does not rebuild the
-        // view for each one.
-        let tick = matches!(input, Input::Tick);
         let effects = self.scheduler.step(input, self.now());
         let mut exit = None;
         for effect in effects {
@@ -139,7 +137,10 @@ impl<S: WorkerStore> Runtime<S> {
             }
         }
         self.log_unmatched();
-        if tick || exit.is_some() || self.published.elapsed() >= PUBLISH_EVERY {
+        // At most one view per PUBLISH_EVERY, so that a burst of updates does
+        // not rebuild it for each one; `run` publishes what is left over.
+        self.dirty = true;
+        if exit.is_some() || self.published.elapsed() >= PUBLISH_EVERY {
             self.publish();
         }
         Ok(exit)
@@ -224,6 +225,7 @@ impl<S: WorkerStore> Runtime<S> {
 
     fn publish(&mut self) {
         self.published = Instant::now();
+        self.dirty = false;
         let mut view = status::view_of(&self.scheduler);
         view.phase = self.phase;
         view.framework_id = self.framework_id.clone();
@@ -369,6 +371,7 @@ pub async fn run<S: WorkerStore>(
         teardown: None,
         shutdown: shutdown.clone(),
         published: Instant::now(),
+        dirty: true,
     };
     tracing::info!(
         workers = snapshot.workers.len(),
@@ -435,6 +438,9 @@ pub async fn run<S: WorkerStore>(
                         }
                     }
                 },
+                _ = tokio::time::sleep_until((rt.published + PUBLISH_EVERY).into()), if rt.dirty => {
+                    rt.publish();
+                }
                 _ = tick.tick() => {
                     if let Some(outcome) = rt.step(Input::Tick, Some(&handle)).await? {
                         break Some(outcome);

@@ -2,7 +2,7 @@
 //! text format 0.0.4) and `GET /health`.
 //!
 //! The owner loop publishes a [`StatusView`] through a `watch` channel (at
-//! most every 100 ms, and every second); the server only reads the latest
+//! most every 100 ms, at most 100 ms stale); the server only reads the latest
 //! view, so a slow
 //! or hung master never makes the endpoint hang, and requests never touch
 //! the scheduler itself. Malformed requests are answered by hyper (400);
