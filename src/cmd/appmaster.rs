@@ -79,7 +79,6 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             .clone()
             .or_else(|| std::env::var_os("MESOS_SANDBOX").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("flink-mesos-appmaster"));
-        std::fs::create_dir_all(&work_dir).map_err(|e| Error::write_file(&work_dir, e))?;
         // The TaskManagers get this address from the plan; the JobManager
         // must listen on the same one.
         let address = plan

@@ -573,11 +573,32 @@ fn configuration_errors_are_reported_like_validate_conf() {
     assert_eq!(err, String::from_utf8_lossy(&validate.stdout));
     assert!(am.stdout.is_empty());
 
-    // Without --no-jobmanager the appmaster says what is missing.
+    // With the JobManager too, configuration errors come first.
     let am = run(&["appmaster"]);
-    assert_eq!(am.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&am.stderr);
-    assert!(err.contains("--no-jobmanager"), "{err}");
+    assert_eq!(am.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&am.stderr),
+        String::from_utf8_lossy(&validate.stdout)
+    );
+
+    // A valid configuration but no usable Flink distribution: exit 3, naming it,
+    // before anything is registered with Mesos.
+    let out = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("FLINK_CONF_DIR")
+        .env_remove("FLINK_PROPERTIES")
+        .env("NO_COLOR", "1")
+        .args([
+            "appmaster",
+            "--flink-home",
+            "/nonexistent/flink",
+            "-Dmesos.master=127.0.0.1:1",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("/nonexistent/flink"), "{err}");
 }
 
 // ---------------------------------------------- the runtime against a fake master
