@@ -6,7 +6,7 @@
 //! framework down, or leave it with `--keep-framework`); a second one ends
 //! the process at once, whatever the runtime is waiting for.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -19,36 +19,13 @@ use crate::appmaster::plan::{self, Host};
 use crate::appmaster::status::StatusServer;
 use crate::appmaster::{self, Options, RunError};
 use crate::cli::{AppmasterArgs, GlobalArgs};
-use crate::config::settings::{self, Purpose, ValidateOptions};
-use crate::config::{Config, LoadOptions};
+use crate::config::settings::Purpose;
 use crate::error::{Error, Result};
 use crate::scheduler::Outcome;
 use crate::store::memory::MemoryStore;
 
 pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
-    let config = Config::load(&LoadOptions::from_global(global))?;
-    let report = settings::resolve(
-        &config,
-        ValidateOptions {
-            purpose: Purpose::Appmaster,
-            strict: false,
-        },
-    );
-    if !report.diagnostics.is_empty() {
-        // The same report as `validate-conf`, on stderr (stdout is for data).
-        let stderr = std::io::stderr();
-        let color = super::use_color(global, stderr.is_terminal());
-        let mut err = stderr.lock();
-        super::validate_conf::write_report(
-            &mut err,
-            &config,
-            &report,
-            global.output,
-            color,
-            global.quiet,
-        )?;
-        err.flush()?;
-    }
+    let (config, report) = super::load_checked(global, Purpose::Appmaster)?;
     let Some(settings) = report.settings else {
         return Err(Error::Reported {
             errors: report.errors(),

@@ -7,14 +7,11 @@
 //! `validate-conf` prints them and the command exits 1. Notes (secrets to
 //! provide, values replaced) go to stderr, so stdout stays a clean document.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::Duration;
 
-use crate::cli::{
-    DefinitionFormat, Entrypoint as EntrypointArg, GlobalArgs, MarathonJsonArgs, OutputFormat,
-};
-use crate::config::settings::{self, Purpose, ValidateOptions};
-use crate::config::{Config, LoadOptions};
+use crate::cli::{DefinitionFormat, Entrypoint as EntrypointArg, GlobalArgs, MarathonJsonArgs};
+use crate::config::settings::Purpose;
 use crate::error::{Error, Result};
 use crate::marathon::{self, Entrypoint, Request};
 
@@ -23,27 +20,8 @@ use crate::marathon::{self, Entrypoint, Request};
 pub const PASSWORD_VAR: &str = "MARATHON_PASSWORD";
 
 pub fn run(global: &GlobalArgs, args: &MarathonJsonArgs) -> Result<()> {
-    let config = Config::load(&LoadOptions::from_global(global))?;
-    let report = settings::resolve(
-        &config,
-        ValidateOptions {
-            purpose: Purpose::Appmaster,
-            strict: false,
-        },
-    );
+    let (config, report) = super::load_checked(global, Purpose::Appmaster)?;
     let stderr = std::io::stderr();
-    let color = super::use_color(global, stderr.is_terminal());
-    if report.errors() > 0 || (!report.diagnostics.is_empty() && !global.quiet) {
-        let mut err = stderr.lock();
-        super::validate_conf::write_report(
-            &mut err,
-            &config,
-            &report,
-            OutputFormat::Text,
-            color,
-            global.quiet,
-        )?;
-    }
     let Some(settings) = report.settings else {
         return Err(Error::Reported {
             errors: report.errors(),

@@ -1,9 +1,11 @@
 //! One module per subcommand. This is the only layer that prints, prompts or
 //! chooses how the process ends (through the `Result` it hands to `main`).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, LogFormat};
+use crate::config::settings::{self, Purpose, Report, ValidateOptions};
+use crate::config::{Config, LoadOptions};
 use crate::error::{Error, Result};
 
 pub mod appmaster;
@@ -39,6 +41,35 @@ pub fn run(cli: Cli) -> Result<()> {
 
 fn not_available(command: &'static str, what: &'static str) -> Error {
     Error::NotAvailable { command, what }
+}
+
+/// Loads the configuration and checks it for `purpose`, printing the
+/// diagnostics on stderr exactly as `validate-conf` prints them (stdout stays
+/// for data). The report's settings are there only when nothing is wrong.
+pub fn load_checked(global: &GlobalArgs, purpose: Purpose) -> Result<(Config, Report)> {
+    let config = Config::load(&LoadOptions::from_global(global))?;
+    let report = settings::resolve(
+        &config,
+        ValidateOptions {
+            purpose,
+            strict: false,
+        },
+    );
+    if !report.diagnostics.is_empty() {
+        let stderr = std::io::stderr();
+        let color = use_color(global, stderr.is_terminal());
+        let mut err = stderr.lock();
+        validate_conf::write_report(
+            &mut err,
+            &config,
+            &report,
+            global.output,
+            color,
+            global.quiet,
+        )?;
+        err.flush()?;
+    }
+    Ok((config, report))
 }
 
 /// Whether human output on this stream should be coloured.

@@ -2,35 +2,16 @@
 //! Validates the configuration it was handed, then lets
 //! [`crate::taskmanager`] run the TaskManager JVM; exits with the JVM's code.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use crate::cli::{GlobalArgs, OutputFormat, TaskmanagerArgs};
-use crate::config::settings::{self, Purpose, ValidateOptions};
-use crate::config::{Config, LoadOptions};
+use crate::config::settings::Purpose;
 use crate::error::{Error, Result};
 use crate::flink::Output;
 use crate::taskmanager::{self, Options, TASK_ID_ENV};
 
 pub fn run(global: &GlobalArgs, args: &TaskmanagerArgs) -> Result<()> {
-    let config = Config::load(&LoadOptions::from_global(global))?;
-    let report = settings::resolve(
-        &config,
-        ValidateOptions {
-            purpose: Purpose::Taskmanager,
-            strict: false,
-        },
-    );
-    {
-        let stderr = std::io::stderr();
-        let color = super::use_color(global, stderr.is_terminal());
-        let mut err = stderr.lock();
-        for d in &report.diagnostics {
-            if global.quiet && !d.is_error() {
-                continue;
-            }
-            writeln!(err, "{}", d.render(color))?;
-        }
-    }
+    let (config, report) = super::load_checked(global, Purpose::Taskmanager)?;
     let Some(settings) = report.settings else {
         if let Some(message) = taskmanager::memory_cannot_fit(&report) {
             return Err(crate::flink::FlinkError::Memory {
