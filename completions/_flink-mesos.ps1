@@ -48,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'flink-mesos' -ScriptBlock {
         }
         'flink-mesos;appmaster' {
             [CompletionResult]::new('--flink-home', '--flink-home', [CompletionResultType]::ParameterName, 'The Flink distribution the JobManager runs from. Defaults to $FLINK_HOME, then to what scripts/fetch-flink.sh assembled')
+            [CompletionResult]::new('--jobmanager-restarts', '--jobmanager-restarts', [CompletionResultType]::ParameterName, 'How often the JobManager is restarted when it dies (within 10 minutes) before the appmaster stops the cluster and exits 1; 0 exits at the first death, e.g. to let Marathon restart the whole appmaster')
             [CompletionResult]::new('--work-dir', '--work-dir', [CompletionResultType]::ParameterName, 'Directory for the JobManager''s configuration and logs (default: the Mesos sandbox when run by Marathon, else ./flink-mesos-appmaster)')
             [CompletionResult]::new('--status-port', '--status-port', [CompletionResultType]::ParameterName, 'Port of the /status and /metrics endpoint (default and 0: any free port; the address is printed at start)')
             [CompletionResult]::new('--status-bind', '--status-bind', [CompletionResultType]::ParameterName, 'Address the status endpoint listens on')

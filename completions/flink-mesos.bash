@@ -102,13 +102,17 @@ _flink__mesos() {
             return 0
             ;;
         flink__subcmd__mesos__subcmd__appmaster)
-            opts="-D -v -q -h -V --keep-framework --no-jobmanager --flink-home --work-dir --status-port --status-bind --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            opts="-D -v -q -h -V --keep-framework --no-jobmanager --flink-home --jobmanager-restarts --work-dir --status-port --status-bind --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --flink-home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobmanager-restarts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

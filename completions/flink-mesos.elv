@@ -44,6 +44,7 @@ set edit:completion:arg-completer[flink-mesos] = {|@words|
         }
         &'flink-mesos;appmaster'= {
             cand --flink-home 'The Flink distribution the JobManager runs from. Defaults to $FLINK_HOME, then to what scripts/fetch-flink.sh assembled'
+            cand --jobmanager-restarts 'How often the JobManager is restarted when it dies (within 10 minutes) before the appmaster stops the cluster and exits 1; 0 exits at the first death, e.g. to let Marathon restart the whole appmaster'
             cand --work-dir 'Directory for the JobManager''s configuration and logs (default: the Mesos sandbox when run by Marathon, else ./flink-mesos-appmaster)'
             cand --status-port 'Port of the /status and /metrics endpoint (default and 0: any free port; the address is printed at start)'
             cand --status-bind 'Address the status endpoint listens on'

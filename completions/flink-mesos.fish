@@ -48,6 +48,7 @@ complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "local" -d '
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "man" -d 'Write man pages for flink-mesos and every subcommand'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l flink-home -d 'The Flink distribution the JobManager runs from. Defaults to $FLINK_HOME, then to what scripts/fetch-flink.sh assembled' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l jobmanager-restarts -d 'How often the JobManager is restarted when it dies (within 10 minutes) before the appmaster stops the cluster and exits 1; 0 exits at the first death, e.g. to let Marathon restart the whole appmaster' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l work-dir -d 'Directory for the JobManager\'s configuration and logs (default: the Mesos sandbox when run by Marathon, else ./flink-mesos-appmaster)' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l status-port -d 'Port of the /status and /metrics endpoint (default and 0: any free port; the address is printed at start)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l status-bind -d 'Address the status endpoint listens on' -r

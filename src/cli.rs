@@ -123,6 +123,11 @@ pub struct AppmasterArgs {
     /// $FLINK_HOME, then to what scripts/fetch-flink.sh assembled.
     #[arg(long, value_name = "DIR", env = "FLINK_HOME", hide_env_values = true)]
     pub flink_home: Option<std::path::PathBuf>,
+    /// How often the JobManager is restarted when it dies (within 10
+    /// minutes) before the appmaster stops the cluster and exits 1; 0 exits
+    /// at the first death, e.g. to let Marathon restart the whole appmaster.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub jobmanager_restarts: u32,
     /// Directory for the JobManager's configuration and logs (default: the
     /// Mesos sandbox when run by Marathon, else ./flink-mesos-appmaster).
     #[arg(long, value_name = "DIR")]

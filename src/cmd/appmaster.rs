@@ -134,10 +134,14 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         }
         let (jm_stop_tx, jm_stop_rx) = watch::channel(false);
         let jm_failure: Arc<Mutex<Option<String>>> = Arc::default();
+        let max_restarts = args.jobmanager_restarts;
         let jm_task = jobmanager.map(|prepared| {
             let (stop_tx, failure) = (stop_tx.clone(), jm_failure.clone());
             tokio::spawn(async move {
-                let policy = jobmanager::RestartPolicy::default();
+                let policy = jobmanager::RestartPolicy {
+                    max_restarts,
+                    ..jobmanager::RestartPolicy::default()
+                };
                 if let Err(message) = jobmanager::supervise(prepared, policy, jm_stop_rx, Duration::from_secs(15)).await {
                     tracing::error!("{message}");
                     *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(message);

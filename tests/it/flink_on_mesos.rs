@@ -3,7 +3,8 @@
 //! TaskManagers launched as Mesos tasks running `flink-mesos taskmanager`.
 //! Both register with the JobManager, a small streaming job runs to
 //! FINISHED, a TaskManager killed through Mesos is replaced by one that
-//! registers again, and the job runs again. Prints the start-up time and the
+//! registers again, and the job runs again (and a JobManager that keeps dying
+//! stops the cluster). Prints the start-up time and the
 //! resident memory of the appmaster next to the JobManager JVM.
 
 use std::io::{BufRead, BufReader};
@@ -241,5 +242,104 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
             .iter()
             .any(|f| f["name"] == "Flink"),
         "the framework is still registered"
+    );
+}
+
+/// The JobManager JVM that `appmaster_pid` supervises.
+fn jobmanager_pid(appmaster_pid: u32) -> Option<u32> {
+    children(appmaster_pid)
+        .into_iter()
+        .find(|p| cmdline(*p).contains("StandaloneSessionClusterEntrypoint"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_jobmanager_is_restarted_then_the_cluster_stops() {
+    let home = flink::flink_home();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (rpc_port, rest_port) = (free_port(), free_port());
+    let stderr_path = dir.path().join("appmaster.stderr");
+    let master = mesos.url.trim_start_matches("http://").to_string();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"))
+        .args([
+            "appmaster",
+            "--status-bind",
+            "127.0.0.1",
+            "--jobmanager-restarts",
+            "1",
+            "--flink-home",
+        ])
+        .arg(&home.root)
+        .arg("--work-dir")
+        .arg(dir.path().join("am"))
+        .args([
+            format!("-Dmesos.master={master}"),
+            "-Dmesos.initial-tasks=0".into(),
+            "-Djobmanager.rpc.address=127.0.0.1".into(),
+            format!("-Djobmanager.rpc.port={rpc_port}"),
+            format!("-Drest.port={rest_port}"),
+            "-Djobmanager.bind-host=127.0.0.1".into(),
+            "-Drest.bind-address=127.0.0.1".into(),
+            "-Djobmanager.memory.process.size=512m".into(),
+            "-Djobmanager.memory.jvm-metaspace.size=128m".into(),
+            "-Djobmanager.memory.jvm-overhead.min=64m".into(),
+        ])
+        .current_dir(dir.path())
+        .env_remove("FLINK_CONF_DIR")
+        .env_remove("FLINK_PROPERTIES")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let stderr = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
+    let wait_pid = |not: Option<u32>| {
+        flink::wait_for(Duration::from_secs(60), || {
+            jobmanager_pid(child.id()).filter(|p| Some(*p) != not)
+        })
+        .unwrap_or_else(|| panic!("no JobManager JVM; stderr:\n{}", stderr()))
+    };
+    let first = wait_pid(None);
+    // Killed once: restarted (one restart allowed).
+    assert!(Command::new("kill")
+        .args(["-KILL", &first.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let second = wait_pid(Some(first));
+    assert_ne!(first, second);
+    // Killed again: beyond the policy, the appmaster stops the cluster.
+    assert!(Command::new("kill")
+        .args(["-KILL", &second.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the appmaster did not stop; stderr:\n{}",
+            stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(status.code(), Some(1), "{}", stderr());
+    let err = stderr();
+    assert!(
+        err.contains("stopping the Flink cluster: the Flink JobManager ended"),
+        "{err}"
+    );
+    assert!(err.contains("jobmanager.log"), "{err}");
+    let state = mesos.get_json("/master/state").await;
+    assert!(
+        !state["frameworks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "Flink"),
+        "the framework was not torn down"
     );
 }
