@@ -21,6 +21,17 @@ use crate::support::mesos_local::MesosLocal;
 
 const REGISTER: Duration = Duration::from_secs(150);
 
+/// The appmaster process; killed when the test ends, also when it fails (its
+/// JobManager follows it: the JVM dies with its parent).
+struct Guard(std::process::Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// TaskManager ids (resource ids = Mesos task ids) registered with the JobManager.
 fn registered(rest_port: u16) -> Vec<String> {
     let Some((200, body)) = http_get(rest_port, "/taskmanagers") else {
@@ -117,16 +128,19 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
         args.push(format!("-D{k}={v}"));
     }
     let started = Instant::now();
-    let mut child = Command::new(&bin)
-        .args(&args)
-        .current_dir(dir.path())
-        .env_remove("FLINK_CONF_DIR")
-        .env_remove("FLINK_PROPERTIES")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .unwrap();
+    let mut guard = Guard(
+        Command::new(&bin)
+            .args(&args)
+            .current_dir(dir.path())
+            .env_remove("FLINK_CONF_DIR")
+            .env_remove("FLINK_PROPERTIES")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr_path).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let child = &mut guard.0;
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
@@ -260,38 +274,41 @@ async fn a_dead_jobmanager_is_restarted_then_the_cluster_stops() {
     let (rpc_port, rest_port) = (free_port(), free_port());
     let stderr_path = dir.path().join("appmaster.stderr");
     let master = mesos.url.trim_start_matches("http://").to_string();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"))
-        .args([
-            "appmaster",
-            "--status-bind",
-            "127.0.0.1",
-            "--jobmanager-restarts",
-            "1",
-            "--flink-home",
-        ])
-        .arg(&home.root)
-        .arg("--work-dir")
-        .arg(dir.path().join("am"))
-        .args([
-            format!("-Dmesos.master={master}"),
-            "-Dmesos.initial-tasks=0".into(),
-            "-Djobmanager.rpc.address=127.0.0.1".into(),
-            format!("-Djobmanager.rpc.port={rpc_port}"),
-            format!("-Drest.port={rest_port}"),
-            "-Djobmanager.bind-host=127.0.0.1".into(),
-            "-Drest.bind-address=127.0.0.1".into(),
-            "-Djobmanager.memory.process.size=512m".into(),
-            "-Djobmanager.memory.jvm-metaspace.size=128m".into(),
-            "-Djobmanager.memory.jvm-overhead.min=64m".into(),
-        ])
-        .current_dir(dir.path())
-        .env_remove("FLINK_CONF_DIR")
-        .env_remove("FLINK_PROPERTIES")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .unwrap();
+    let mut guard = Guard(
+        Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"))
+            .args([
+                "appmaster",
+                "--status-bind",
+                "127.0.0.1",
+                "--jobmanager-restarts",
+                "1",
+                "--flink-home",
+            ])
+            .arg(&home.root)
+            .arg("--work-dir")
+            .arg(dir.path().join("am"))
+            .args([
+                format!("-Dmesos.master={master}"),
+                "-Dmesos.initial-tasks=0".into(),
+                "-Djobmanager.rpc.address=127.0.0.1".into(),
+                format!("-Djobmanager.rpc.port={rpc_port}"),
+                format!("-Drest.port={rest_port}"),
+                "-Djobmanager.bind-host=127.0.0.1".into(),
+                "-Drest.bind-address=127.0.0.1".into(),
+                "-Djobmanager.memory.process.size=512m".into(),
+                "-Djobmanager.memory.jvm-metaspace.size=128m".into(),
+                "-Djobmanager.memory.jvm-overhead.min=64m".into(),
+            ])
+            .current_dir(dir.path())
+            .env_remove("FLINK_CONF_DIR")
+            .env_remove("FLINK_PROPERTIES")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&stderr_path).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let child = &mut guard.0;
     let stderr = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
     let wait_pid = |not: Option<u32>| {
         flink::wait_for(Duration::from_secs(60), || {
