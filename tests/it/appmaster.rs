@@ -147,6 +147,33 @@ impl Drop for Appmaster {
     }
 }
 
+/// A policy for tiny workers (0.1 cpus, 32 MB) that the fake-master tests share.
+fn small_policy(
+    desired: u32,
+    backoff_max_secs: u64,
+    port_keys: &[&str],
+) -> flink_mesos::scheduler::Policy {
+    flink_mesos::scheduler::Policy {
+        desired,
+        max_failed: None,
+        role: "*".into(),
+        constraints: Vec::new(),
+        refuse: Duration::from_secs(5),
+        staging_timeout: Duration::from_secs(60),
+        backoff_base: Duration::from_secs(1),
+        backoff_max: Duration::from_secs(backoff_max_secs),
+        resources: flink_mesos::scheduler::matching::WorkerResources {
+            cpus: 0.1,
+            mem_mb: 32.0,
+            gpus: 0.0,
+            disk_mb: 0.0,
+            network_mb: 0.0,
+            network_resource: "network".into(),
+            port_keys: port_keys.iter().map(|k| k.to_string()).collect(),
+        },
+    }
+}
+
 fn running_ids(status: &Value) -> Vec<String> {
     status["workers"]["running"]
         .as_array()
@@ -614,9 +641,8 @@ mod runtime {
     use flink_mesos::mesos::{
         AgentId, FrameworkId, FrameworkSettings, Offer, OfferId, Range, Resource,
     };
-    use flink_mesos::scheduler::matching::WorkerResources;
     use flink_mesos::scheduler::task::TaskTemplate;
-    use flink_mesos::scheduler::{Outcome, Policy, Worker, WorkerState};
+    use flink_mesos::scheduler::{Outcome, Worker, WorkerState};
     use flink_mesos::store::memory::MemoryStore;
     use flink_mesos::store::{Snapshot, StoreError, WorkerStore};
     use tokio::sync::watch;
@@ -723,25 +749,7 @@ mod runtime {
 
     fn plan() -> Plan {
         Plan {
-            policy: Policy {
-                desired: 1,
-                max_failed: None,
-                role: "*".into(),
-                constraints: Vec::new(),
-                refuse: Duration::from_secs(5),
-                staging_timeout: Duration::from_secs(60),
-                backoff_base: Duration::from_secs(1),
-                backoff_max: Duration::from_secs(10),
-                resources: WorkerResources {
-                    cpus: 0.1,
-                    mem_mb: 32.0,
-                    gpus: 0.0,
-                    disk_mb: 0.0,
-                    network_mb: 0.0,
-                    network_resource: "network".into(),
-                    port_keys: vec!["taskmanager.rpc.port".into()],
-                },
-            },
+            policy: super::small_policy(1, 10, &["taskmanager.rpc.port"]),
             template: TaskTemplate::command("sleep 1"),
             framework: FrameworkSettings::new("flink-test", "root"),
         }
@@ -901,29 +909,10 @@ fn a_resubscription_revives_offers_for_pending_workers() {
     use flink_mesos::mesos::{
         AgentId, FrameworkId, Offer, OfferId, Range, Resource, TaskId, TaskState, TaskStatus,
     };
-    use flink_mesos::scheduler::matching::WorkerResources;
     use flink_mesos::scheduler::task::TaskTemplate;
     use flink_mesos::scheduler::{Effect, Input, Policy, Scheduler};
 
-    let policy = Policy {
-        desired: 1,
-        max_failed: None,
-        role: "*".into(),
-        constraints: Vec::new(),
-        refuse: Duration::from_secs(5),
-        staging_timeout: Duration::from_secs(60),
-        backoff_base: Duration::from_secs(1),
-        backoff_max: Duration::from_secs(1),
-        resources: WorkerResources {
-            cpus: 0.1,
-            mem_mb: 32.0,
-            gpus: 0.0,
-            disk_mb: 0.0,
-            network_mb: 0.0,
-            network_resource: "network".into(),
-            port_keys: Vec::new(),
-        },
-    };
+    let policy = small_policy(1, 1, &[]);
     let calls = |fx: &[Effect]| -> Vec<&'static str> {
         fx.iter()
             .filter_map(|e| match e {
@@ -1011,9 +1000,8 @@ async fn a_teardown_between_subscriptions_waits_for_the_next_one() {
     use flink_mesos::appmaster::{self, Options};
     use flink_mesos::config::master::MasterSpec;
     use flink_mesos::mesos::FrameworkSettings;
-    use flink_mesos::scheduler::matching::WorkerResources;
     use flink_mesos::scheduler::task::TaskTemplate;
-    use flink_mesos::scheduler::{Outcome, Policy};
+    use flink_mesos::scheduler::Outcome;
     use flink_mesos::store::memory::MemoryStore;
 
     use crate::support::fake_master::{self, FakeMaster, Reply};
@@ -1040,25 +1028,7 @@ async fn a_teardown_between_subscriptions_waits_for_the_next_one() {
     ])
     .await;
     let plan = Plan {
-        policy: Policy {
-            desired: 0,
-            max_failed: None,
-            role: "*".into(),
-            constraints: Vec::new(),
-            refuse: Duration::from_secs(5),
-            staging_timeout: Duration::from_secs(60),
-            backoff_base: Duration::from_secs(1),
-            backoff_max: Duration::from_secs(1),
-            resources: WorkerResources {
-                cpus: 0.1,
-                mem_mb: 32.0,
-                gpus: 0.0,
-                disk_mb: 0.0,
-                network_mb: 0.0,
-                network_resource: "network".into(),
-                port_keys: Vec::new(),
-            },
-        },
+        policy: small_policy(0, 1, &[]),
         template: TaskTemplate::command("sleep 1"),
         framework: FrameworkSettings::new("flink-test", "root"),
     };
