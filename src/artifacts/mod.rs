@@ -8,8 +8,8 @@
 //! Invariants:
 //! * only registered files are served. A request path is looked up as an
 //!   exact string among the registered names, never joined onto a directory,
-//!   so `..`, percent-encoded separators, absolute paths and symlinks can
-//!   never reach anything else;
+//!   so `..`, percent-encoded forms (refused: no registered name needs
+//!   encoding), absolute paths and symlinks can never reach anything else;
 //! * every URL carries a random id chosen at start (`/<id>/<name>`), so URLs
 //!   of an earlier appmaster (or guessed ones) find nothing;
 //! * files stream from disk (tower-http's `ServeFile`: Range, HEAD,
@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use axum::body::Body;
-use axum::extract::{Path as UrlPath, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -238,15 +238,19 @@ fn router(shared: Shared) -> Router {
         .with_state(shared)
 }
 
-async fn serve(
-    State(shared): State<Shared>,
-    UrlPath((id, name)): UrlPath<(String, String)>,
-    request: Request,
-) -> Response {
-    if id != shared.prefix {
+async fn serve(State(shared): State<Shared>, request: Request) -> Response {
+    // The raw (undecoded) path: registered names never need
+    // percent-encoding, so an encoded byte means "not one of ours" — an
+    // encoded separator is not a separator.
+    let raw = request.uri().path();
+    let Some(name) = raw
+        .strip_prefix('/')
+        .and_then(|p| p.strip_prefix(shared.prefix.as_str()))
+        .and_then(|p| p.strip_prefix('/'))
+    else {
         return StatusCode::NOT_FOUND.into_response();
-    }
-    let Some(path) = shared.registry.get(&name) else {
+    };
+    let Some(path) = shared.registry.get(name) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let etag = match tokio::fs::metadata(path).await {
