@@ -50,6 +50,8 @@ use tower_http::services::ServeFile;
 pub const MAX_CONNECTIONS: usize = 512;
 /// Time a client has to send its request headers (and finish TLS).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Bytes read from disk per body chunk.
+const CHUNK: usize = 512 << 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ArtifactError {
@@ -280,7 +282,13 @@ async fn serve(State(shared): State<Shared>, request: Request) -> Response {
             return r;
         }
     }
-    match ServeFile::new(path).oneshot(request).await {
+    // 512 KiB reads: fewer trips through tokio's blocking pool per byte served
+    // (the default 64 KiB halves throughput against nginx; benches/artifacts.rs).
+    match ServeFile::new(path)
+        .with_buf_chunk_size(CHUNK)
+        .oneshot(request)
+        .await
+    {
         Ok(response) => {
             let mut response = response.map(Body::new);
             if let Some(tag) = etag_value {
@@ -352,6 +360,7 @@ where
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
         .max_buf_size(64 * 1024)
+        .writev(true)
         .serve_connection(TokioIo::new(io), service)
         .await;
     if let Err(e) = result {
