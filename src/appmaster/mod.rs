@@ -116,24 +116,35 @@ impl<S: WorkerStore> Runtime<S> {
         input: Input,
         handle: Option<&DriverHandle>,
     ) -> Result<Option<Outcome>, RunError> {
-        let effects = self.scheduler.step(input, self.now());
         let mut exit = None;
-        for effect in effects {
-            match effect {
-                Effect::Store(worker) => {
-                    self.store.put_worker(&worker).await?;
-                    self.observe(&worker);
+        // Calls the master did not take go back to the core, which decides
+        // what to do about them (it rate-limits retries, so this ends).
+        let mut inputs = std::collections::VecDeque::from([input]);
+        while let Some(input) = inputs.pop_front() {
+            let effects = self.scheduler.step(input, self.now());
+            for effect in effects {
+                match effect {
+                    Effect::Store(worker) => {
+                        self.store.put_worker(&worker).await?;
+                        self.observe(&worker);
+                    }
+                    Effect::Remove(task_id) => {
+                        self.store.remove_worker(&task_id).await?;
+                        self.launched_at.remove(&task_id);
+                    }
+                    Effect::StoreNextTaskNumber(n) => {
+                        self.store.set_next_task_number(n).await?;
+                        self.next_task_number = self.next_task_number.max(n);
+                    }
+                    Effect::Call(call) => {
+                        if let Some(failed) = self.call(handle, call).await {
+                            if exit.is_none() {
+                                inputs.push_back(Input::CallFailed(failed));
+                            }
+                        }
+                    }
+                    Effect::Exit(outcome) => exit = Some(outcome),
                 }
-                Effect::Remove(task_id) => {
-                    self.store.remove_worker(&task_id).await?;
-                    self.launched_at.remove(&task_id);
-                }
-                Effect::StoreNextTaskNumber(n) => {
-                    self.store.set_next_task_number(n).await?;
-                    self.next_task_number = n;
-                }
-                Effect::Call(call) => self.call(handle, call).await,
-                Effect::Exit(outcome) => exit = Some(outcome),
             }
         }
         self.log_unmatched();
@@ -190,21 +201,24 @@ impl<S: WorkerStore> Runtime<S> {
         }
     }
 
-    async fn call(&mut self, handle: Option<&DriverHandle>, call: Call) {
+    /// Sends one call; returns it when the master did not take it, for the
+    /// core to handle as [`Input::CallFailed`] (never a TEARDOWN, whose
+    /// outcome is kept for `run`, nor a call abandoned because of a stop).
+    async fn call(&mut self, handle: Option<&DriverHandle>, call: Call) -> Option<Call> {
         let name = call.name();
         let is_teardown = matches!(call, Call::Teardown);
         let result = match handle {
-            Some(h) if is_teardown => h.call(call).await,
+            Some(h) if is_teardown => h.call(call.clone()).await,
             Some(h) => {
                 // A slow master must not delay a requested stop: the call is
                 // abandoned (safe: whatever it did, the teardown or the next
                 // appmaster's reconciliation settles it).
                 let mut stop = self.shutdown.clone();
                 tokio::select! {
-                    r = h.call(call) => r,
+                    r = h.call(call.clone()) => r,
                     _ = shutdown_requested(&mut stop) => {
                         tracing::debug!(call = name, "stopping: call abandoned");
-                        return;
+                        return None;
                     }
                 }
             }
@@ -212,15 +226,17 @@ impl<S: WorkerStore> Runtime<S> {
         };
         match &result {
             Ok(()) => tracing::debug!(call = name, "sent"),
-            // The next SUBSCRIBED reconciles; nothing is lost.
+            // The core repeats what matters; the next SUBSCRIBED reconciles.
             Err(MesosError::NotConnected) => {
-                tracing::debug!(call = name, "not subscribed; call dropped")
+                tracing::debug!(call = name, "not subscribed; call not sent")
             }
             Err(e) => tracing::warn!(call = name, error = %e, "call failed"),
         }
         if is_teardown {
             self.teardown = Some(result.map_err(|e| e.to_string()));
+            return None;
         }
+        result.err().map(|_| call)
     }
 
     fn publish(&mut self) {
@@ -320,10 +336,15 @@ impl<S: WorkerStore> Runtime<S> {
         }
         self.launched_at.clear();
         self.connected = false;
+        // Task ids keep counting from the highest the old core knew, which
+        // includes recovery's bumps past stored ids the counter missed.
+        let next_task_number = self
+            .next_task_number
+            .max(self.scheduler.next_task_number());
         self.scheduler = Scheduler::new(self.policy.clone(), self.template.clone());
         let recovered = Input::Recovered {
             workers: Vec::new(),
-            next_task_number: self.next_task_number,
+            next_task_number,
         };
         self.step(recovered, None).await?;
         Ok(())

@@ -171,6 +171,7 @@ fn small_policy(
             network_resource: "network".into(),
             port_keys: port_keys.iter().map(|k| k.to_string()).collect(),
         },
+        timers: flink_mesos::scheduler::Timers::default(),
     }
 }
 
