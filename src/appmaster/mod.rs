@@ -338,9 +338,7 @@ impl<S: WorkerStore> Runtime<S> {
         self.connected = false;
         // Task ids keep counting from the highest the old core knew, which
         // includes recovery's bumps past stored ids the counter missed.
-        let next_task_number = self
-            .next_task_number
-            .max(self.scheduler.next_task_number());
+        let next_task_number = self.next_task_number.max(self.scheduler.next_task_number());
         self.scheduler = Scheduler::new(self.policy.clone(), self.template.clone());
         let recovered = Input::Recovered {
             workers: Vec::new(),

@@ -458,8 +458,7 @@ impl Scheduler {
                 // New workers were never launched: drop them, top_up re-creates.
                 WorkerState::New => fx.push(Effect::Remove(w.task_id.clone())),
                 _ => {
-                    self.workers
-                        .insert(w.task_id.clone(), Live::new(w, now));
+                    self.workers.insert(w.task_id.clone(), Live::new(w, now));
                 }
             }
         }
@@ -922,10 +921,14 @@ impl Scheduler {
                 (WorkerState::Launched | WorkerState::Running, Some(since))
                     if now.saturating_sub(since) >= timers.unreachable_timeout =>
                 {
-                    timed_out.push((id, true, format!(
-                        "worker {} unreachable for {:?}",
-                        l.worker.task_id, timers.unreachable_timeout
-                    )));
+                    timed_out.push((
+                        id,
+                        true,
+                        format!(
+                            "worker {} unreachable for {:?}",
+                            l.worker.task_id, timers.unreachable_timeout
+                        ),
+                    ));
                 }
                 (WorkerState::Launched, None)
                     if now.saturating_sub(l.since) >= timers.launch_timeout =>
@@ -933,16 +936,24 @@ impl Scheduler {
                     // Only a launch the master confirmed is the worker's
                     // failure; one it never reported may be an ACCEPT it
                     // never got.
-                    timed_out.push((id, l.confirmed, format!(
-                        "worker {} not running within the launch timeout ({:?})",
-                        l.worker.task_id, timers.launch_timeout
-                    )));
+                    timed_out.push((
+                        id,
+                        l.confirmed,
+                        format!(
+                            "worker {} not running within the launch timeout ({:?})",
+                            l.worker.task_id, timers.launch_timeout
+                        ),
+                    ));
                 }
                 _ => {}
             }
         }
         for (id, counted, why) in timed_out {
-            if self.workers.get(&id).is_some_and(|l| l.worker.state == WorkerState::Launched) {
+            if self
+                .workers
+                .get(&id)
+                .is_some_and(|l| l.worker.state == WorkerState::Launched)
+            {
                 self.counters.launch_timeouts += 1;
             }
             tracing::warn!(reason = %why, counted, "giving a worker up");
