@@ -971,9 +971,15 @@ fn a_resubscription_revives_offers_for_pending_workers() {
         labels: Vec::new(),
     };
     s.step(Input::Update(status), secs(2));
-    s.step(Input::Tick, secs(5));
-    // Re-subscribed (suppressed, as the driver does) with a worker pending.
+    // Re-subscribed (suppressed, as the driver does) just as the backoff
+    // ends: the replacement is created in this very step, and offers must be
+    // revived for it, with no tick in between.
     let fx = s.step(Input::Subscribed, secs(6));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Store(w) if w.task_id == "taskmanager-00002")),
+        "{fx:?}"
+    );
     assert!(calls(&fx).contains(&"REVIVE"), "{:?}", calls(&fx));
     // And with nothing pending, one SUPPRESS keeps the offers off.
     let mut idle = Scheduler::new(

@@ -493,6 +493,465 @@ fn secrets_never_reach_the_task() {
     assert!(props.contains("taskmanager.host: taskmanager-00001.flink.mesos\n"));
 }
 
+// --- The core's promises under real Mesos behaviour (issue 10) --------------
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+fn names(fx: &[Effect]) -> Vec<&'static str> {
+    calls(fx).iter().map(|c| c.name()).collect()
+}
+
+fn stored(fx: &[Effect], state: WorkerState) -> Vec<String> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Store(w) if w.state == state => Some(w.task_id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn reasoned_status(task: &str, state: TaskState, reason: &str) -> TaskStatus {
+    let mut s = status(task, state, false);
+    s.reason = Some(reason.into());
+    s
+}
+
+fn exit_of(fx: &[Effect]) -> Option<Outcome> {
+    fx.iter().find_map(|e| match e {
+        Effect::Exit(o) => Some(o.clone()),
+        _ => None,
+    })
+}
+
+/// One worker launched at t=1 and (optionally) running at t=2.
+fn one_launched(max_failed: Option<u32>, running: bool) -> Scheduler {
+    let mut s = started(1, max_failed);
+    let fx = s.step(
+        Input::Offers(vec![offer("o1", "a1", 1.0, 1024.0, (31000, 31005))]),
+        secs(1),
+    );
+    assert_eq!(launched(&fx).len(), 1);
+    if running {
+        s.step(
+            Input::Update(status("taskmanager-00001", TaskState::Running, true)),
+            secs(2),
+        );
+    }
+    s
+}
+
+#[test]
+fn a_failed_revive_is_sent_again_and_revive_repeats_while_no_offer_comes() {
+    let mut s = Scheduler::new(policy(1, None), TaskTemplate::command("sleep 600"));
+    let fx = s.step(Input::Subscribed, secs(0));
+    assert!(names(&fx).contains(&"REVIVE"), "{:?}", names(&fx));
+    // The REVIVE failed (5xx, timeout): not at once (no spinning), but on
+    // the next tick after the retry delay.
+    let fx = s.step(
+        Input::CallFailed(Call::Revive { roles: vec![] }),
+        Duration::from_millis(100),
+    );
+    assert!(!names(&fx).contains(&"REVIVE"));
+    let fx = s.step(Input::Tick, Duration::from_millis(1200));
+    assert_eq!(names(&fx), ["REVIVE"]);
+    // Then REVIVE again every revive interval while no offer arrives.
+    assert!(names(&s.step(Input::Tick, secs(20))).is_empty());
+    assert_eq!(names(&s.step(Input::Tick, secs(32))), ["REVIVE"]);
+    // An offer that does not fit is declined; offers do come, so no REVIVE
+    // before another interval without offers has passed.
+    s.step(
+        Input::Offers(vec![offer("o1", "a1", 0.5, 1024.0, (31000, 31005))]),
+        secs(40),
+    );
+    assert!(!names(&s.step(Input::Tick, secs(60))).contains(&"REVIVE"));
+    assert_eq!(names(&s.step(Input::Tick, secs(71))), ["REVIVE"]);
+    assert!(s.counters().revives >= 4);
+}
+
+#[test]
+fn a_failed_suppress_is_sent_again() {
+    let mut s = Scheduler::new(policy(0, None), TaskTemplate::command("sleep 600"));
+    assert_eq!(
+        names(&s.step(Input::Subscribed, secs(0))),
+        ["RECONCILE", "SUPPRESS"]
+    );
+    s.step(Input::CallFailed(Call::Suppress { roles: vec![] }), secs(0));
+    assert_eq!(names(&s.step(Input::Tick, secs(2))), ["SUPPRESS"]);
+    assert!(names(&s.step(Input::Tick, secs(3))).is_empty());
+}
+
+#[test]
+fn a_launch_that_hangs_is_killed_and_replaced() {
+    let mut s = one_launched(Some(5), false);
+    // The agent reports the task (so it is the worker's failure), and then
+    // nothing more: a fetch or image pull that never ends.
+    s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Staging, true)),
+        secs(3),
+    );
+    assert!(stored(&s.step(Input::Tick, secs(100)), WorkerState::Released).is_empty());
+    let fx = s.step(Input::Tick, secs(121));
+    assert_eq!(stored(&fx, WorkerState::Released), ["taskmanager-00001"]);
+    let released = fx
+        .iter()
+        .position(|e| matches!(e, Effect::Store(w) if w.state == WorkerState::Released))
+        .unwrap();
+    let kill = fx
+        .iter()
+        .position(|e| matches!(e, Effect::Call(Call::Kill { task_id, .. }) if task_id.as_str() == "taskmanager-00001"))
+        .expect("KILL");
+    assert!(released < kill, "Released is stored before the KILL");
+    assert_eq!(s.failed(), 1);
+    assert_eq!(s.counters().launch_timeouts, 1);
+    // The replacement comes after the backoff and gets offers.
+    let fx = s.step(Input::Tick, secs(123));
+    assert_eq!(stored(&fx, WorkerState::New), ["taskmanager-00002"]);
+    assert!(names(&fx).contains(&"REVIVE"));
+    // The KILL lands: the released worker goes, and that is no failure.
+    let fx = s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Killed, true)),
+        secs(124),
+    );
+    assert!(fx.contains(&Effect::Remove("taskmanager-00001".into())));
+    assert_eq!(s.failed(), 1);
+}
+
+#[test]
+fn a_launch_the_master_never_reported_times_out_uncounted() {
+    let mut s = one_launched(Some(0), false);
+    let fx = s.step(Input::Tick, secs(121));
+    assert_eq!(stored(&fx, WorkerState::Released), ["taskmanager-00001"]);
+    assert_eq!(s.failed(), 0, "maybe an ACCEPT the master never got");
+    assert_eq!(exit_of(&fx), None);
+    assert_eq!(stored(&fx, WorkerState::New), ["taskmanager-00002"]);
+}
+
+#[test]
+fn reconciliation_is_repeated_until_answered_and_then_periodically() {
+    let mut s = Scheduler::new(policy(1, None), TaskTemplate::command("sleep 600"));
+    s.step(
+        Input::Recovered {
+            workers: vec![Worker {
+                task_id: "taskmanager-00001".into(),
+                state: WorkerState::Running,
+                agent_id: Some("a1".into()),
+                hostname: None,
+                ports: vec![],
+            }],
+            next_task_number: 2,
+        },
+        secs(0),
+    );
+    let explicit = |fx: &[Effect]| {
+        calls(fx)
+            .iter()
+            .filter(|c| matches!(c, Call::Reconcile { tasks } if !tasks.is_empty()))
+            .count()
+    };
+    let implicit = |fx: &[Effect]| {
+        calls(fx)
+            .iter()
+            .filter(|c| matches!(c, Call::Reconcile { tasks } if tasks.is_empty()))
+            .count()
+    };
+    let fx = s.step(Input::Subscribed, secs(0));
+    assert_eq!((explicit(&fx), implicit(&fx)), (1, 1));
+    // No answer: asked again after 10 s, then 20 s later (backoff).
+    assert_eq!(explicit(&s.step(Input::Tick, secs(5))), 0);
+    assert_eq!(explicit(&s.step(Input::Tick, secs(10))), 1);
+    assert_eq!(explicit(&s.step(Input::Tick, secs(20))), 0);
+    assert_eq!(explicit(&s.step(Input::Tick, secs(30))), 1);
+    assert_eq!(
+        s.awaiting_reconciliation().collect::<Vec<_>>(),
+        ["taskmanager-00001"]
+    );
+    // The implicit reconciliation failed: sent again on the next tick.
+    s.step(
+        Input::CallFailed(Call::Reconcile { tasks: vec![] }),
+        secs(31),
+    );
+    assert_eq!(implicit(&s.step(Input::Tick, secs(32))), 1);
+    // Answered (a reconciliation answer has no uuid): no more asking.
+    s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Running, false)),
+        secs(33),
+    );
+    assert_eq!(s.awaiting_reconciliation().count(), 0);
+    for t in [70, 200, 500] {
+        assert_eq!(explicit(&s.step(Input::Tick, secs(t))), 0);
+    }
+    // Every reconcile interval, everything is reconciled again.
+    let fx = s.step(Input::Tick, secs(601));
+    assert_eq!((explicit(&fx), implicit(&fx)), (1, 1));
+}
+
+#[test]
+fn failures_the_framework_caused_do_not_count() {
+    // With a limit of 0, one counted failure would tear the cluster down.
+    let ends = [
+        // An ACCEPT lost in a disconnect, answered by reconciliation.
+        reasoned_status(
+            "taskmanager-00001",
+            TaskState::Lost,
+            "REASON_RECONCILIATION",
+        ),
+        // The offer was rescinded while the ACCEPT was in flight.
+        reasoned_status(
+            "taskmanager-00002",
+            TaskState::Lost,
+            "REASON_INVALID_OFFERS",
+        ),
+        reasoned_status(
+            "taskmanager-00003",
+            TaskState::Dropped,
+            "REASON_INVALID_OFFERS",
+        ),
+        // A partition-aware master that does not know the task.
+        status("taskmanager-00004", TaskState::Unknown, false),
+    ];
+    let mut s = started(1, Some(0));
+    let mut t = 1;
+    for end in ends {
+        let fx = s.step(
+            Input::Offers(vec![offer(
+                &format!("o{t}"),
+                "a1",
+                1.0,
+                1024.0,
+                (31000, 31005),
+            )]),
+            secs(t),
+        );
+        assert_eq!(launched(&fx)[0].task_id, end.task_id);
+        let fx = s.step(Input::Update(end), secs(t));
+        assert_eq!(exit_of(&fx), None, "{fx:?}");
+        assert_eq!(s.failed(), 0);
+        // Replaced at once: no backoff for what was not the worker's fault.
+        assert_eq!(stored(&fx, WorkerState::New).len(), 1, "{fx:?}");
+        t += 1;
+    }
+    assert_eq!(s.counters().workers_replaced_uncounted, 4);
+    // The TaskManager failing on its own does count.
+    s.step(
+        Input::Offers(vec![offer("o9", "a1", 1.0, 1024.0, (31000, 31005))]),
+        secs(10),
+    );
+    let fx = s.step(
+        Input::Update(status("taskmanager-00005", TaskState::Failed, true)),
+        secs(11),
+    );
+    assert!(matches!(
+        exit_of(&fx),
+        Some(Outcome::TooManyFailures {
+            failed: 1,
+            limit: 0,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn unreachable_is_not_a_failure_until_gone_or_the_timeout() {
+    let mut s = started(2, Some(5));
+    s.step(
+        Input::Offers(vec![offer("o1", "a1", 2.0, 2048.0, (31000, 31005))]),
+        secs(1),
+    );
+    for id in ["taskmanager-00001", "taskmanager-00002"] {
+        s.step(Input::Update(status(id, TaskState::Running, true)), secs(2));
+    }
+    // A partition: the worker is kept and not replaced.
+    let fx = s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Unreachable, true)),
+        secs(10),
+    );
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Remove(_) | Effect::Store(_))),
+        "{fx:?}"
+    );
+    assert_eq!(s.failed(), 0);
+    assert_eq!(s.unreachable().collect::<Vec<_>>(), ["taskmanager-00001"]);
+    // It heals.
+    s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Running, true)),
+        secs(50),
+    );
+    assert_eq!(s.unreachable().count(), 0);
+    // Unreachable again, and then the agent is gone for good: a failure.
+    s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Unreachable, true)),
+        secs(60),
+    );
+    let fx = s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Gone, true)),
+        secs(70),
+    );
+    assert!(fx.contains(&Effect::Remove("taskmanager-00001".into())));
+    assert_eq!(s.failed(), 1);
+    // Another partition that never heals: given up after the timeout.
+    s.step(
+        Input::Update(status("taskmanager-00002", TaskState::Unreachable, true)),
+        secs(100),
+    );
+    assert!(stored(&s.step(Input::Tick, secs(219)), WorkerState::Released).is_empty());
+    let fx = s.step(Input::Tick, secs(220));
+    assert_eq!(stored(&fx, WorkerState::Released), ["taskmanager-00002"]);
+    assert!(calls(&fx).iter().any(
+        |c| matches!(c, Call::Kill { task_id, .. } if task_id.as_str() == "taskmanager-00002")
+    ));
+    assert_eq!(s.failed(), 2);
+}
+
+#[test]
+fn released_workers_are_killed_until_terminal() {
+    let mut s = Scheduler::new(policy(1, None), TaskTemplate::command("sleep 600"));
+    let released = Worker {
+        task_id: "taskmanager-00003".into(),
+        state: WorkerState::Released,
+        agent_id: Some("a1".into()),
+        hostname: None,
+        ports: vec![],
+    };
+    s.step(
+        Input::Recovered {
+            workers: vec![released],
+            next_task_number: 4,
+        },
+        secs(0),
+    );
+    let kills = |fx: &[Effect]| {
+        calls(fx)
+            .iter()
+            .filter(|c| matches!(c, Call::Kill { task_id, .. } if task_id.as_str() == "taskmanager-00003"))
+            .count()
+    };
+    assert_eq!(kills(&s.step(Input::Subscribed, secs(0))), 1);
+    // The KILL got lost: sent again every kill-retry interval.
+    assert_eq!(kills(&s.step(Input::Tick, secs(10))), 0);
+    assert_eq!(kills(&s.step(Input::Tick, secs(20))), 1);
+    assert_eq!(kills(&s.step(Input::Tick, secs(40))), 1);
+    // Still RUNNING (reconciliation says so): killed at once.
+    assert_eq!(
+        kills(&s.step(
+            Input::Update(status("taskmanager-00003", TaskState::Running, false)),
+            secs(45)
+        )),
+        1
+    );
+    s.step(
+        Input::Update(status("taskmanager-00003", TaskState::Killed, true)),
+        secs(46),
+    );
+    assert_eq!(kills(&s.step(Input::Tick, secs(100))), 0);
+    assert_eq!(s.failed(), 0);
+}
+
+#[test]
+fn workers_beyond_the_desired_count_after_recovery_are_released() {
+    let worker = |n: u32, state| Worker {
+        task_id: format!("taskmanager-{n:05}"),
+        state,
+        agent_id: Some("a1".into()),
+        hostname: None,
+        ports: vec![],
+    };
+    let mut s = Scheduler::new(policy(2, None), TaskTemplate::command("sleep 600"));
+    let fx = s.step(
+        Input::Recovered {
+            workers: vec![
+                worker(1, WorkerState::Running),
+                worker(2, WorkerState::Running),
+                worker(3, WorkerState::Launched),
+                worker(4, WorkerState::Running),
+            ],
+            next_task_number: 5,
+        },
+        secs(0),
+    );
+    // The launching one goes first, then the youngest running one.
+    assert_eq!(
+        stored(&fx, WorkerState::Released),
+        ["taskmanager-00003", "taskmanager-00004"]
+    );
+    let fx = s.step(Input::Subscribed, secs(0));
+    let killed: Vec<&str> = calls(&fx)
+        .iter()
+        .filter_map(|c| match c {
+            Call::Kill { task_id, .. } => Some(task_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(killed, ["taskmanager-00003", "taskmanager-00004"]);
+    assert_eq!(
+        s.workers()
+            .filter(|w| w.state == WorkerState::Running)
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn recovery_persists_a_task_counter_past_the_stored_ids() {
+    // The stored counter (3) missed taskmanager-00009, and all wanted workers
+    // run, so no new id is handed out that would persist a higher counter.
+    let mut s = Scheduler::new(policy(1, None), TaskTemplate::command("sleep 600"));
+    let fx = s.step(
+        Input::Recovered {
+            workers: vec![Worker {
+                task_id: "taskmanager-00009".into(),
+                state: WorkerState::Running,
+                agent_id: Some("a1".into()),
+                hostname: None,
+                ports: vec![],
+            }],
+            next_task_number: 3,
+        },
+        secs(0),
+    );
+    assert!(fx.contains(&Effect::StoreNextTaskNumber(10)), "{fx:?}");
+    assert_eq!(s.next_task_number(), 10);
+}
+
+#[test]
+fn a_failed_accept_declines_its_offer_and_reconciles_its_tasks() {
+    let mut s = started(1, None);
+    let fx = s.step(
+        Input::Offers(vec![offer("o1", "a1", 1.0, 1024.0, (31000, 31005))]),
+        secs(1),
+    );
+    let accept = calls(&fx)
+        .into_iter()
+        .find(|c| matches!(c, Call::Launch { .. }))
+        .unwrap()
+        .clone();
+    let fx = s.step(Input::CallFailed(accept), secs(1));
+    assert!(
+        matches!(calls(&fx)[..], [Call::Reconcile { tasks }] if tasks[0].task_id.as_str() == "taskmanager-00001"),
+        "{fx:?}"
+    );
+    let fx = s.step(Input::Tick, secs(3));
+    assert!(
+        calls(&fx)
+            .iter()
+            .any(|c| matches!(c, Call::Decline { offer_ids, .. } if offer_ids[0].as_str() == "o1")),
+        "{fx:?}"
+    );
+    // The master never got it: replaced, uncounted.
+    let fx = s.step(
+        Input::Update(reasoned_status(
+            "taskmanager-00001",
+            TaskState::Lost,
+            "REASON_RECONCILIATION",
+        )),
+        secs(4),
+    );
+    assert_eq!(stored(&fx, WorkerState::New), ["taskmanager-00002"]);
+    assert_eq!(s.failed(), 0);
+}
+
 // --- Simulation -------------------------------------------------------------
 
 /// xorshift64*: tiny, deterministic, no dependency.
@@ -1274,7 +1733,6 @@ fn simulation_keeps_the_invariants_and_every_wanted_worker_runs() {
         }
         launched_total += world.ever_launched.len();
     }
-    eprintln!("launched {launched_total}, exits {exits}, settled {settled}");
     // The simulation must exercise launches, the failure limit and the
     // liveness check, or it proves nothing.
     assert!(
