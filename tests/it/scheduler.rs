@@ -952,6 +952,97 @@ fn a_failed_accept_declines_its_offer_and_reconciles_its_tasks() {
     assert_eq!(s.failed(), 0);
 }
 
+#[test]
+fn disks_with_disk_info_are_never_used_as_plain_disk() {
+    let mut p = policy(1, None);
+    p.resources.disk_mb = 100.0;
+    let mut s = Scheduler::new(p, TaskTemplate::command("sleep 600"));
+    s.step(Input::Subscribed, secs(0));
+    let mut o = offer("o1", "a1", 1.0, 1024.0, (31000, 31005));
+    let mut volume = Resource::scalar("disk", 5000.0);
+    volume.disk_info = true;
+    o.resources.push(volume);
+    let fx = s.step(Input::Offers(vec![o.clone()]), secs(1));
+    assert!(launched(&fx).is_empty(), "a persistent volume or MOUNT disk is not scratch disk");
+    assert_eq!(s.unmatched()["a1.example"], "not enough disk: need 100, offered 0");
+    o.id = OfferId::new("o2");
+    o.resources.push(Resource::scalar("disk", 200.0));
+    let tasks = launched(&s.step(Input::Offers(vec![o]), secs(2)));
+    assert_eq!(tasks.len(), 1);
+    assert!(tasks[0].resources.iter().all(|r| !r.disk_info));
+}
+
+#[test]
+fn resources_reserved_to_a_parent_role_are_used() {
+    let mut p = policy(1, None);
+    p.role = "eng/flink".into();
+    let mut s = Scheduler::new(p, TaskTemplate::command("sleep 600"));
+    s.step(Input::Subscribed, secs(0));
+    let reserved = |name: &str, amount: f64, role: &str| {
+        let mut r = Resource::scalar(name, amount);
+        r.reservations = vec![Reservation {
+            kind: ReservationKind::Static,
+            role: Some(role.into()),
+            principal: None,
+            labels: vec![],
+        }];
+        r
+    };
+    let mut o = offer("o1", "a1", 0.0, 0.0, (31000, 31005));
+    o.resources.push(reserved("cpus", 1.0, "eng"));
+    o.resources.push(reserved("mem", 1024.0, "eng/flink"));
+    // Neither a sibling's nor a role that merely shares a prefix.
+    o.resources.push(reserved("cpus", 8.0, "eng/spark"));
+    o.resources.push(reserved("cpus", 8.0, "en"));
+    let tasks = launched(&s.step(Input::Offers(vec![o]), secs(1)));
+    assert_eq!(tasks.len(), 1);
+    let roles: Vec<Option<&str>> = tasks[0]
+        .resources
+        .iter()
+        .filter(|r| r.name != "ports")
+        .map(|r| r.reserved_role())
+        .collect();
+    assert_eq!(roles, [Some("eng"), Some("eng/flink")]);
+}
+
+#[test]
+fn hostile_port_ranges_neither_panic_nor_hand_out_bad_ports() {
+    let mut s = started(3, None);
+    // The whole u64 range: usable ports are 1..=65535.
+    let fx = s.step(
+        Input::Offers(vec![offer("o1", "a1", 1.0, 1024.0, (0, u64::MAX))]),
+        secs(1),
+    );
+    let tasks = launched(&fx);
+    assert_eq!(tasks.len(), 1);
+    let w = s
+        .workers()
+        .find(|w| w.state == WorkerState::Launched)
+        .unwrap();
+    assert_eq!(
+        w.ports,
+        [
+            ("taskmanager.rpc.port".to_string(), 1),
+            ("taskmanager.data.port".to_string(), 2)
+        ]
+    );
+    // Nothing but ports above 65535, or a reversed range: no ports at all.
+    for (i, range) in [(70000, u64::MAX), (31010, 31000), (u64::MAX, u64::MAX)]
+        .into_iter()
+        .enumerate()
+    {
+        s.step(
+            Input::Offers(vec![offer(&format!("p{i}"), "a2", 1.0, 1024.0, range)]),
+            secs(2),
+        );
+        assert_eq!(s.unmatched()["a2.example"], "not enough ports: need 2, offered 0");
+    }
+    // A NaN amount is not "enough" of anything.
+    let mut o = offer("o9", "a3", 0.0, 1024.0, (31000, 31005));
+    o.resources.push(Resource::scalar("cpus", f64::NAN));
+    assert!(launched(&s.step(Input::Offers(vec![o]), secs(3))).is_empty());
+}
+
 // --- Simulation -------------------------------------------------------------
 
 /// xorshift64*: tiny, deterministic, no dependency.
