@@ -86,6 +86,13 @@ struct Runtime<S> {
     /// The leader's base URL as of the last SUBSCRIBED (after redirects).
     leader: Option<String>,
     connected: bool,
+    /// Since when no subscription is live (start-up included), for /health.
+    disconnected_since: Option<Instant>,
+    /// Why the last subscription ended, for /health.
+    disconnect_reason: Option<String>,
+    /// The deadline of one call: a call that took this long means the master
+    /// is not answering, and the rest of the step's calls are not sent.
+    call_timeout: Duration,
     phase: &'static str,
     launched_at: HashMap<String, Instant>,
     latency: LatencyRecorder,
@@ -120,6 +127,10 @@ impl<S: WorkerStore> Runtime<S> {
         // Calls the master did not take go back to the core, which decides
         // what to do about them (it rate-limits retries, so this ends).
         let mut inputs = std::collections::VecDeque::from([input]);
+        // Once a call ran into its deadline, the master is not answering:
+        // the step's other calls go straight back to the core instead of
+        // holding the loop for a deadline each (TEARDOWN is always tried).
+        let mut master_stalled = false;
         while let Some(input) = inputs.pop_front() {
             let effects = self.scheduler.step(input, self.now());
             for effect in effects {
@@ -137,7 +148,18 @@ impl<S: WorkerStore> Runtime<S> {
                         self.next_task_number = self.next_task_number.max(n);
                     }
                     Effect::Call(call) => {
-                        if let Some(failed) = self.call(handle, call).await {
+                        let failed = if master_stalled && !matches!(call, Call::Teardown) {
+                            tracing::debug!(call = call.name(), "the master is not answering; call postponed");
+                            Some(call)
+                        } else {
+                            let started = Instant::now();
+                            let failed = self.call(handle, call).await;
+                            if failed.is_some() && started.elapsed() >= self.call_timeout {
+                                master_stalled = true;
+                            }
+                            failed
+                        };
+                        if let Some(failed) = failed {
                             if exit.is_none() {
                                 inputs.push_back(Input::CallFailed(failed));
                             }
@@ -247,6 +269,9 @@ impl<S: WorkerStore> Runtime<S> {
         view.framework_id = self.framework_id.clone();
         view.master = self.leader.clone().or_else(|| self.master.borrow().clone());
         view.connected = self.connected;
+        view.published_at = Some(self.published);
+        view.disconnected_since = self.disconnected_since;
+        view.disconnect_reason = self.disconnect_reason.clone();
         view.launch_latency = self.latency.summary();
         self.view.send_replace(Arc::new(view));
     }
@@ -269,6 +294,8 @@ impl<S: WorkerStore> Runtime<S> {
                     self.framework_id = Some(id.clone());
                 }
                 self.connected = true;
+                self.disconnected_since = None;
+                self.disconnect_reason = None;
                 self.phase = "running";
                 self.leader = handle.master_url().map(|u| {
                     u.strip_suffix(SCHEDULER_PATH)
@@ -336,6 +363,7 @@ impl<S: WorkerStore> Runtime<S> {
         }
         self.launched_at.clear();
         self.connected = false;
+        self.disconnected_since.get_or_insert_with(Instant::now);
         // Task ids keep counting from the highest the old core knew, which
         // includes recovery's bumps past stored ids the counter missed.
         let next_task_number = self.next_task_number.max(self.scheduler.next_task_number());
@@ -360,8 +388,12 @@ pub async fn run<S: WorkerStore>(
     mut shutdown: watch::Receiver<u32>,
     options: Options,
 ) -> Result<Outcome, RunError> {
+    let started = Instant::now();
     let (view_tx, view_rx) = watch::channel(Arc::new(StatusView {
         phase: "starting",
+        // A start-up that hangs (store, detector) shows in /health too.
+        published_at: Some(started),
+        disconnected_since: Some(started),
         ..StatusView::default()
     }));
     let server = status.map(|s| s.spawn(view_rx));
@@ -382,6 +414,9 @@ pub async fn run<S: WorkerStore>(
         master: master_source.clone(),
         leader: None,
         connected: false,
+        disconnected_since: Some(Instant::now()),
+        disconnect_reason: None,
+        call_timeout: options.client.call_timeout,
         phase: "starting",
         launched_at: HashMap::new(),
         latency: LatencyRecorder::default(),
@@ -436,6 +471,8 @@ pub async fn run<S: WorkerStore>(
                             tracing::debug!(reason = %reason, "still not connected");
                         }
                         rt.connected = false;
+                        rt.disconnected_since.get_or_insert_with(Instant::now);
+                        rt.disconnect_reason = Some(reason);
                         rt.step(Input::Disconnected, Some(&handle)).await?;
                     }
                     None => {

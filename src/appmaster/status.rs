@@ -8,13 +8,20 @@
 //! the scheduler itself. Malformed requests are answered by hyper (400);
 //! unknown paths get 404 and other methods 405. Nothing a client sends can
 //! panic the server. The view holds no secrets.
+//!
+//! `/health` answers 200 `ok` while the appmaster is doing its job and 503
+//! with the reason when it is not (see [`health`]): the owner loop has not
+//! published a view for [`LOOP_STALLED_AFTER`] (it is wedged), or no Mesos
+//! subscription has been live for [`DISCONNECTED_UNHEALTHY_AFTER`]. A
+//! supervisor such as Marathon restarts the appmaster on it; the new one
+//! fails over to the same framework and keeps the workers.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -80,6 +87,63 @@ pub struct StatusView {
     pub counters: Counters,
     /// From ACCEPT to TASK_RUNNING.
     pub launch_latency: LatencySummary,
+    /// Workers reported TASK_UNREACHABLE (kept until they come back, are
+    /// GONE, or the unreachable timeout ends them).
+    pub unreachable_workers: Vec<String>,
+    /// Workers whose explicit reconciliation the master has not answered.
+    pub awaiting_reconciliation: Vec<String>,
+    /// Why the last subscription to the master ended, while disconnected.
+    pub disconnect_reason: Option<String>,
+    /// When the owner loop last published this view: how /health knows that
+    /// the loop is alive.
+    #[serde(skip)]
+    pub published_at: Option<Instant>,
+    /// Since when no subscription is live (start-up included).
+    #[serde(skip)]
+    pub disconnected_since: Option<Instant>,
+}
+
+/// The owner loop publishes a view at least once a second (it ticks); one
+/// older than this means the loop is wedged (a store or master call that
+/// never returns), and /health says so.
+pub const LOOP_STALLED_AFTER: Duration = Duration::from_secs(60);
+
+/// Not subscribed to a Mesos master for longer than this (or never since
+/// start) makes /health fail. Long enough to ride out a master failover and
+/// the driver's reconnect backoff; short enough that a supervisor (Marathon)
+/// restarts an appmaster that cannot get back before the framework's
+/// failover timeout (default 10 minutes) kills its workers.
+pub const DISCONNECTED_UNHEALTHY_AFTER: Duration = Duration::from_secs(300);
+
+/// The /health verdict: `Err(why)` when the owner loop has not run for
+/// [`LOOP_STALLED_AFTER`] or no Mesos subscription has been live for
+/// [`DISCONNECTED_UNHEALTHY_AFTER`]. A view that was never published by the
+/// loop (no `published_at`) is the start-up view and is healthy.
+pub fn health(view: &StatusView, now: Instant) -> Result<(), String> {
+    if let Some(at) = view.published_at {
+        let age = now.saturating_duration_since(at);
+        if age >= LOOP_STALLED_AFTER {
+            return Err(format!(
+                "the appmaster's owner loop has not run for {}s (a store or Mesos call does not return)",
+                age.as_secs()
+            ));
+        }
+    }
+    if let Some(since) = view.disconnected_since {
+        let away = now.saturating_duration_since(since);
+        if away >= DISCONNECTED_UNHEALTHY_AFTER {
+            let reason = view
+                .disconnect_reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
+            return Err(format!(
+                "not subscribed to a Mesos master for {}s{reason}",
+                away.as_secs()
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl StatusView {
@@ -170,6 +234,11 @@ pub fn view_of(scheduler: &Scheduler) -> StatusView {
             scheduler.unmatched().clone()
         },
         counters: scheduler.counters().clone(),
+        unreachable_workers: scheduler.unreachable().map(str::to_string).collect(),
+        awaiting_reconciliation: scheduler
+            .awaiting_reconciliation()
+            .map(str::to_string)
+            .collect(),
         workers,
         ..StatusView::default()
     }
@@ -318,7 +387,14 @@ pub fn route<B>(req: &Request<B>, view: &StatusView) -> Response<Body> {
             "text/plain; version=0.0.4; charset=utf-8",
             metrics_text(view),
         ),
-        _ => respond(StatusCode::OK, "text/plain", "ok\n"),
+        _ => match health(view, Instant::now()) {
+            Ok(()) => respond(StatusCode::OK, "text/plain", "ok\n"),
+            Err(why) => respond(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "text/plain",
+                format!("unhealthy: {why}\n"),
+            ),
+        },
     }
 }
 
@@ -407,6 +483,47 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("flink_mesos_launch_latency_seconds_count 0\n"));
+    }
+
+    #[test]
+    fn health_reflects_the_loop_and_the_mesos_connection() {
+        let now = Instant::now();
+        let ago = |s: u64| now.checked_sub(Duration::from_secs(s)).unwrap();
+        let mut v = StatusView {
+            phase: "running",
+            connected: true,
+            published_at: Some(ago(1)),
+            ..Default::default()
+        };
+        assert_eq!(health(&v, now), Ok(()));
+        assert_eq!(route(&get("/health"), &v).status(), StatusCode::OK);
+        // A wedged owner loop: nothing published for a minute.
+        v.published_at = Some(ago(61));
+        let why = health(&v, now).unwrap_err();
+        assert!(why.contains("owner loop has not run for 61s"), "{why}");
+        // Fresh view, but no subscription for over five minutes.
+        v.published_at = Some(ago(1));
+        v.connected = false;
+        v.disconnected_since = Some(ago(200));
+        v.disconnect_reason = Some("the Mesos master closed the event stream".into());
+        assert_eq!(health(&v, now), Ok(()), "a failover is ridden out");
+        v.disconnected_since = Some(ago(301));
+        let why = health(&v, now).unwrap_err();
+        assert!(
+            why.contains("not subscribed to a Mesos master for 301s: the Mesos master closed"),
+            "{why}"
+        );
+        assert_eq!(
+            route(&get("/health"), &v).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        // The status JSON never carries the instants.
+        let json = serde_json::to_value(&v).unwrap();
+        assert!(json.get("published_at").is_none());
+        assert_eq!(
+            json["disconnect_reason"],
+            "the Mesos master closed the event stream"
+        );
     }
 
     #[test]
