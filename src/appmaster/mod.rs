@@ -149,7 +149,10 @@ impl<S: WorkerStore> Runtime<S> {
                     }
                     Effect::Call(call) => {
                         let failed = if master_stalled && !matches!(call, Call::Teardown) {
-                            tracing::debug!(call = call.name(), "the master is not answering; call postponed");
+                            tracing::debug!(
+                                call = call.name(),
+                                "the master is not answering; call postponed"
+                            );
                             Some(call)
                         } else {
                             let started = Instant::now();

@@ -530,7 +530,10 @@ impl Caller {
         // was accepted either way; an undrained connection is just dropped.
         let left = self.timeout.saturating_sub(started.elapsed());
         if tokio::time::timeout(left, response.bytes()).await.is_err() {
-            tracing::debug!(call = call.name(), "the master's answer body stalled; connection dropped");
+            tracing::debug!(
+                call = call.name(),
+                "the master's answer body stalled; connection dropped"
+            );
         }
         Ok(())
     }

@@ -963,8 +963,14 @@ fn disks_with_disk_info_are_never_used_as_plain_disk() {
     volume.disk_info = true;
     o.resources.push(volume);
     let fx = s.step(Input::Offers(vec![o.clone()]), secs(1));
-    assert!(launched(&fx).is_empty(), "a persistent volume or MOUNT disk is not scratch disk");
-    assert_eq!(s.unmatched()["a1.example"], "not enough disk: need 100, offered 0");
+    assert!(
+        launched(&fx).is_empty(),
+        "a persistent volume or MOUNT disk is not scratch disk"
+    );
+    assert_eq!(
+        s.unmatched()["a1.example"],
+        "not enough disk: need 100, offered 0"
+    );
     o.id = OfferId::new("o2");
     o.resources.push(Resource::scalar("disk", 200.0));
     let tasks = launched(&s.step(Input::Offers(vec![o]), secs(2)));
@@ -1035,7 +1041,10 @@ fn hostile_port_ranges_neither_panic_nor_hand_out_bad_ports() {
             Input::Offers(vec![offer(&format!("p{i}"), "a2", 1.0, 1024.0, range)]),
             secs(2),
         );
-        assert_eq!(s.unmatched()["a2.example"], "not enough ports: need 2, offered 0");
+        assert_eq!(
+            s.unmatched()["a2.example"],
+            "not enough ports: need 2, offered 0"
+        );
     }
     // A NaN amount is not "enough" of anything.
     let mut o = offer("o9", "a3", 0.0, 1024.0, (31000, 31005));

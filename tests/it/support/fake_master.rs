@@ -46,10 +46,15 @@ pub enum Reply {
 pub enum CallReply {
     Accepted,
     /// An error status with this body (e.g. 500 for a failing master).
-    Status { code: u16, body: Vec<u8> },
+    Status {
+        code: u16,
+        body: Vec<u8>,
+    },
     /// The headers of this status with a `Content-Length` body that never
     /// arrives: the connection then stays silent.
-    StallBody { code: u16 },
+    StallBody {
+        code: u16,
+    },
     /// No answer at all: the connection stays silent.
     NoAnswer,
 }
