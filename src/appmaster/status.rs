@@ -278,6 +278,12 @@ pub fn metrics_text(v: &StatusView) -> String {
         "1 while subscribed to a Mesos master.",
         &[("", if v.connected { 1.0 } else { 0.0 })],
     );
+    metric(
+        "workers_unreachable",
+        "gauge",
+        "Workers reported TASK_UNREACHABLE (kept, not yet failures).",
+        &[("", v.unreachable_workers.len() as f64)],
+    );
     let c = &v.counters;
     for (name, help, value) in [
         (
@@ -314,6 +320,27 @@ pub fn metrics_text(v: &StatusView) -> String {
             "unknown_tasks_killed_total",
             "Tasks killed because they are not ours.",
             c.unknown_tasks_killed,
+        ),
+        (
+            "workers_replaced_uncounted_total",
+            "Workers replaced without counting against mesos.maximum-failed-tasks (ended for a reason not their own).",
+            c.workers_replaced_uncounted,
+        ),
+        (
+            "launch_timeouts_total",
+            "Workers killed because they were not running within the launch timeout.",
+            c.launch_timeouts,
+        ),
+        ("revives_total", "REVIVE calls sent.", c.revives),
+        (
+            "reconciliations_total",
+            "Explicit reconciliations sent.",
+            c.reconciliations,
+        ),
+        (
+            "calls_failed_total",
+            "Calls the Mesos master did not take (errors, timeouts, no subscription).",
+            c.calls_failed,
         ),
     ] {
         metric(name, "counter", help, &[("", value as f64)]);

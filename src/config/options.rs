@@ -320,6 +320,21 @@ pub fn looks_secret(key: &str) -> bool {
     k.contains("password") || k.contains("secret")
 }
 
+/// Flink Mesos options that flink-mesos deliberately does not have, with why:
+/// the warning for such a key says so instead of guessing a typo.
+pub const RETIRED: &[(&str, &str)] = &[(
+    "mesos.resourcemanager.unused-offer-expiration",
+    "flink-mesos never holds offers (each is accepted or declined at once), so this Flink option has no effect; remove it",
+)];
+
+/// Why a retired Flink option is not used, if `key` is one.
+pub fn retired(key: &str) -> Option<&'static str> {
+    RETIRED
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, why)| *why)
+}
+
 /// The declared key (or fallback spelling) closest to `key`, for did-you-mean.
 /// Compares both the whole key and its last segments, so that
 /// `mesos.artifact-server.port` finds `mesos.resourcemanager.artifactserver.port`.
@@ -377,6 +392,14 @@ mod tests {
                 o.key
             );
         }
+    }
+
+    #[test]
+    fn unused_offer_expiration_is_retired_not_declared() {
+        assert!(lookup("mesos.resourcemanager.unused-offer-expiration").is_none());
+        assert!(retired("mesos.resourcemanager.unused-offer-expiration")
+            .is_some_and(|why| why.contains("never holds offers")));
+        assert!(lookup("mesos.resourcemanager.tasks.launch-timeout").is_some());
     }
 
     #[test]
