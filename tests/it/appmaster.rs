@@ -799,7 +799,9 @@ mod runtime {
         let mut inner = MemoryStore::new();
         inner.load().await.unwrap();
         inner.set_framework_id("fw-old").await.unwrap();
-        inner.set_next_task_number(8).await.unwrap();
+        // A stored counter behind the stored ids (taskmanager-00007): the
+        // new framework's first worker must still be taskmanager-00008.
+        inner.set_next_task_number(3).await.unwrap();
         inner
             .put_worker(&Worker {
                 task_id: "taskmanager-00007".into(),
@@ -864,6 +866,65 @@ mod runtime {
         let snapshot = after.load().await.unwrap();
         assert!(snapshot.workers.is_empty(), "{snapshot:?}");
         assert_eq!(snapshot.framework_id.as_deref(), Some("fw-new"));
+    }
+
+    /// A REVIVE the master rejects (a 500 during a failover) goes back to
+    /// the core and is sent again: the pending worker still gets offers.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_rejected_revive_is_sent_again() {
+        use crate::support::fake_master::CallReply;
+        const REVIVE: u64 = 5;
+        const RECONCILE: u64 = 9;
+
+        let master = FakeMaster::start(vec![Reply::Stream {
+            stream_id: "s".into(),
+            chunks: vec![(Duration::ZERO, fake_master::subscribed("fw-r", 15.0))],
+            then_hang: true,
+        }])
+        .await;
+        // The implicit RECONCILE goes through; the first REVIVE does not.
+        master.reply_to_calls([
+            CallReply::Accepted,
+            CallReply::Status {
+                code: 500,
+                body: b"injected".to_vec(),
+            },
+        ]);
+        let (stop, stop_rx) = watch::channel(0u32);
+        let spec = MasterSpec::parse(&master.url).unwrap();
+        let run = tokio::spawn(async move {
+            appmaster::run(
+                plan(),
+                &spec,
+                MemoryStore::new(),
+                None,
+                stop_rx,
+                Options::default(),
+            )
+            .await
+        });
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while count(&master.calls, REVIVE) < 2 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the rejected REVIVE was not sent again: {:?}",
+                master
+                    .calls()
+                    .iter()
+                    .map(|c| call_type(&c.body))
+                    .collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let kinds: Vec<Option<u64>> = master.calls().iter().map(|c| call_type(&c.body)).collect();
+        assert_eq!(kinds[..3], [Some(RECONCILE), Some(REVIVE), Some(REVIVE)]);
+        stop.send_replace(1);
+        let outcome = tokio::time::timeout(Duration::from_secs(10), run)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(outcome, Outcome::Stopped);
     }
 
     /// A store write that fails stops the appmaster before the call it
