@@ -386,9 +386,9 @@ impl<S: WorkerStore> Runtime<S> {
 pub async fn run<S: WorkerStore>(
     plan: Plan,
     master: &MasterSpec,
-    mut store: S,
+    store: S,
     status: Option<StatusServer>,
-    mut shutdown: watch::Receiver<u32>,
+    shutdown: watch::Receiver<u32>,
     options: Options,
 ) -> Result<Outcome, RunError> {
     let started = Instant::now();
@@ -399,9 +399,27 @@ pub async fn run<S: WorkerStore>(
         disconnected_since: Some(started),
         ..StatusView::default()
     }));
-    let server = status.map(|s| s.spawn(view_rx));
+    let (server_stop, server_stop_rx) = watch::channel(false);
+    let server = status.map(|s| s.spawn(view_rx, server_stop_rx));
+    // However `run` ends, the endpoint ends with it: gracefully when `run`
+    // returns, aborted when it is dropped or fails.
     let _server_guard = AbortOnDrop(server.as_ref().map(|h| h.abort_handle()));
+    let result = run_inner(plan, master, store, shutdown, options, view_tx).await;
+    server_stop.send_replace(true);
+    if let Some(server) = server {
+        let _ = server.await;
+    }
+    result
+}
 
+async fn run_inner<S: WorkerStore>(
+    plan: Plan,
+    master: &MasterSpec,
+    mut store: S,
+    mut shutdown: watch::Receiver<u32>,
+    options: Options,
+    view_tx: watch::Sender<Arc<StatusView>>,
+) -> Result<Outcome, RunError> {
     let snapshot = store.load().await?;
     let (master_source, detector) = spawn_detector(master)?;
     let _detector_guard = AbortOnDrop(detector.as_ref().map(|h| h.abort_handle()));

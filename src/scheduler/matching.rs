@@ -80,7 +80,7 @@ impl Remaining {
             .map(|r| match &r.value {
                 Value::Ranges(ranges) => ranges
                     .iter()
-                    .filter_map(|x| port_span(x))
+                    .filter_map(port_span)
                     .map(|(begin, end)| (end - begin) as usize + 1)
                     .fold(0usize, usize::saturating_add),
                 _ => 0,
@@ -175,7 +175,7 @@ impl Remaining {
             .find_map(|(i, r)| match &r.value {
                 Value::Ranges(ranges) if r.name == "ports" => ranges
                     .iter()
-                    .find_map(|x| port_span(x))
+                    .find_map(port_span)
                     .map(|(begin, _)| (i, begin)),
                 _ => None,
             })

@@ -712,8 +712,7 @@ fn failures_the_framework_caused_do_not_count() {
         status("taskmanager-00004", TaskState::Unknown, false),
     ];
     let mut s = started(1, Some(0));
-    let mut t = 1;
-    for end in ends {
+    for (t, end) in (1..).zip(ends) {
         let fx = s.step(
             Input::Offers(vec![offer(
                 &format!("o{t}"),
@@ -730,7 +729,6 @@ fn failures_the_framework_caused_do_not_count() {
         assert_eq!(s.failed(), 0);
         // Replaced at once: no backoff for what was not the worker's fault.
         assert_eq!(stored(&fx, WorkerState::New).len(), 1, "{fx:?}");
-        t += 1;
     }
     assert_eq!(s.counters().workers_replaced_uncounted, 4);
     // The TaskManager failing on its own does count.
