@@ -12,9 +12,18 @@
 //! Other rules kept here:
 //! * the framework id from SUBSCRIBED is stored before the subscription is
 //!   used; "Framework has been removed" clears it, forgets the workers of the
-//!   removed framework (the master killed them) and registers anew;
-//! * a call that fails because the subscription just ended is dropped: the
-//!   core reconciles on the next SUBSCRIBED, which repairs whatever it missed;
+//!   removed framework (the master killed them) and registers anew, with task
+//!   ids counting on from the highest the old core knew;
+//! * a call the master did not take (an error, a timeout, no subscription)
+//!   goes back to the core as [`Input::CallFailed`] within the same step; the
+//!   core decides what to repeat and rate-limits it, so the feedback ends;
+//! * no peer stalls the loop for long: every call has a deadline (its answer
+//!   body included), and once one call of a step ran into it the step's
+//!   other calls go straight back to the core instead of each waiting out
+//!   its own deadline;
+//! * the published view carries when it was published and since when no
+//!   subscription is live, which `/health` turns into 503s when the loop is
+//!   wedged or Mesos is out of reach (see [`status::health`]);
 //! * a stop request is honoured even while a call to a slow master is in
 //!   flight: that call is abandoned (never the TEARDOWN); a TEARDOWN that
 //!   finds no subscription waits briefly for the driver to re-subscribe;

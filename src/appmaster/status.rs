@@ -460,7 +460,7 @@ impl StatusServer {
     }
 
     /// Serves [`router`] until `stop` turns true, then stops accepting and
-    /// lets requests in flight finish (for at most [`DRAIN_TIMEOUT`]).
+    /// lets requests in flight finish (for at most 2 s).
     ///
     /// Connections are served by hyper directly (rather than `axum::serve`)
     /// to keep a header read timeout: a client that never finishes its
