@@ -118,6 +118,10 @@ struct Runtime<S> {
     dirty: bool,
 }
 
+/// At most this many inputs per [`Runtime::step`]: the input and the failed
+/// calls it leads to, fed back to the core.
+const MAX_FEEDBACK_STEPS: usize = 10_000;
+
 /// Minimum time between two status views (and their maximum staleness).
 const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 
@@ -140,7 +144,19 @@ impl<S: WorkerStore> Runtime<S> {
         // the step's other calls go straight back to the core instead of
         // holding the loop for a deadline each (TEARDOWN is always tried).
         let mut master_stalled = false;
+        let mut stepped = 0usize;
         while let Some(input) = inputs.pop_front() {
+            stepped += 1;
+            if stepped > MAX_FEEDBACK_STEPS {
+                // The core rate-limits what it repeats, so this is a bug; a
+                // stuck loop would be worse than dropping the rest (the
+                // core's timers and the next reconciliation repair it).
+                tracing::error!(
+                    dropped = inputs.len() + 1,
+                    "too many failed calls fed back in one step; dropping the rest"
+                );
+                break;
+            }
             let effects = self.scheduler.step(input, self.now());
             for effect in effects {
                 match effect {
