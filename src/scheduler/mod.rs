@@ -447,8 +447,7 @@ impl Scheduler {
         now: Duration,
         fx: &mut Vec<Effect>,
     ) {
-        let before = self.next_task_number.max(next_task_number);
-        self.next_task_number = before;
+        self.next_task_number = self.next_task_number.max(next_task_number);
         for w in workers {
             // Never reuse a task id, even one the stored counter missed.
             if let Some(n) = task_number(&w.task_id) {

@@ -365,6 +365,59 @@ async fn too_many_failures_stop_the_cluster_with_a_message() {
     assert!(active.is_empty(), "torn down: {active:?}");
 }
 
+/// A fetch that hangs holds the worker before TASK_RUNNING: after
+/// `mesos.resourcemanager.tasks.launch-timeout` it is killed and replaced,
+/// and /health stays healthy throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_whose_fetch_hangs_is_killed_after_the_launch_timeout_and_replaced() {
+    let mesos = MesosLocal::start(&[]);
+    // A URI server that accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let uris = format!("-Dmesos.resourcemanager.tasks.uris=http://127.0.0.1:{port}/flink.tgz");
+    let mut am = Appmaster::start(
+        &mesos,
+        "sleep 613",
+        &[
+            "-Dmesos.initial-tasks=1",
+            "-Dmesos.resourcemanager.tasks.launch-timeout=2 s",
+            &uris,
+        ],
+    );
+    let v = am
+        .wait_status("a launch timeout and a replacement", |v| {
+            v["counters"]["launch_timeouts"].as_u64() >= Some(1)
+                && v["counters"]["workers_launched"].as_u64() >= Some(2)
+        })
+        .await;
+    let ids: Vec<&str> = ["launched", "released"]
+        .iter()
+        .flat_map(|s| v["workers"][s].as_array().unwrap().iter())
+        .filter_map(|w| w["task_id"].as_str())
+        .collect();
+    assert!(
+        ids.iter().any(|id| *id != "taskmanager-00001"),
+        "a replacement was launched: {v:#}"
+    );
+    let health = reqwest::get(format!("{}/health", am.base)).await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    assert!(
+        am.stderr()
+            .contains("not running within the launch timeout"),
+        "{}",
+        am.stderr()
+    );
+    am.signal("TERM");
+    let status = am.wait_exit().await;
+    assert!(status.success(), "{status}; stderr:\n{}", am.stderr());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unmet_constraints_leave_workers_pending_and_keep_framework_leaves_it() {
     let mesos = MesosLocal::start(&[("MESOS_ATTRIBUTES", "rack:r1")]);
