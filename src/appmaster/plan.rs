@@ -98,7 +98,7 @@ pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> P
         bootstrap: tasks.bootstrap_cmd.clone(),
         properties: taskmanager_properties(settings, config, host),
         environment: Vec::new(),
-        uris: tasks.uris.clone(),
+        uris: tasks.uris.iter().map(crate::mesos::Uri::new).collect(),
         labels: tasks.labels.clone(),
         user: tasks.user.clone(),
         hostname_pattern: tasks.hostname.clone(),
