@@ -80,6 +80,8 @@ pub struct Options {
     /// On shutdown, leave the framework and its workers running (failover).
     pub keep_framework: bool,
     pub client: ClientOptions,
+    /// When `/health` turns 503.
+    pub health: status::HealthLimits,
 }
 
 /// The runtime's state, owned by the [`run`] task alone.
@@ -102,6 +104,7 @@ struct Runtime<S> {
     /// The deadline of one call: a call that took this long means the master
     /// is not answering, and the rest of the step's calls are not sent.
     call_timeout: Duration,
+    health: status::HealthLimits,
     phase: &'static str,
     launched_at: HashMap<String, Instant>,
     latency: LatencyRecorder,
@@ -300,6 +303,7 @@ impl<S: WorkerStore> Runtime<S> {
         view.published_at = Some(self.published);
         view.disconnected_since = self.disconnected_since;
         view.disconnect_reason = self.disconnect_reason.clone();
+        view.health_limits = self.health;
         view.launch_latency = self.latency.summary();
         self.view.send_replace(Arc::new(view));
     }
@@ -422,6 +426,7 @@ pub async fn run<S: WorkerStore>(
         // A start-up that hangs (store, detector) shows in /health too.
         published_at: Some(started),
         disconnected_since: Some(started),
+        health_limits: options.health,
         ..StatusView::default()
     }));
     let (server_stop, server_stop_rx) = watch::channel(false);
@@ -463,6 +468,7 @@ async fn run_inner<S: WorkerStore>(
         disconnected_since: Some(Instant::now()),
         disconnect_reason: None,
         call_timeout: options.client.call_timeout,
+        health: options.health,
         phase: "starting",
         launched_at: HashMap::new(),
         latency: LatencyRecorder::default(),

@@ -104,6 +104,26 @@ pub struct StatusView {
     /// Since when no subscription is live (start-up included).
     #[serde(skip)]
     pub disconnected_since: Option<Instant>,
+    #[serde(skip)]
+    pub health_limits: HealthLimits,
+}
+
+/// When `/health` turns 503 (see [`health`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HealthLimits {
+    /// The owner loop has not published a view for this long.
+    pub loop_stalled_after: Duration,
+    /// No Mesos subscription has been live for this long.
+    pub disconnected_after: Duration,
+}
+
+impl Default for HealthLimits {
+    fn default() -> Self {
+        HealthLimits {
+            loop_stalled_after: LOOP_STALLED_AFTER,
+            disconnected_after: DISCONNECTED_UNHEALTHY_AFTER,
+        }
+    }
 }
 
 /// The owner loop publishes a view at least once a second (it ticks); one
@@ -120,12 +140,13 @@ pub const DISCONNECTED_UNHEALTHY_AFTER: Duration = Duration::from_secs(300);
 
 /// The /health verdict: `Err(why)` when the owner loop has not run for
 /// [`LOOP_STALLED_AFTER`] or no Mesos subscription has been live for
-/// [`DISCONNECTED_UNHEALTHY_AFTER`]. A view that was never published by the
-/// loop (no `published_at`) is the start-up view and is healthy.
+/// [`DISCONNECTED_UNHEALTHY_AFTER`] (the view's [`HealthLimits`]). A view
+/// without `published_at` or `disconnected_since` says nothing against it.
 pub fn health(view: &StatusView, now: Instant) -> Result<(), String> {
+    let limits = view.health_limits;
     if let Some(at) = view.published_at {
         let age = now.saturating_duration_since(at);
-        if age >= LOOP_STALLED_AFTER {
+        if age >= limits.loop_stalled_after {
             return Err(format!(
                 "the appmaster's owner loop has not run for {}s (a store or Mesos call does not return)",
                 age.as_secs()
@@ -134,7 +155,7 @@ pub fn health(view: &StatusView, now: Instant) -> Result<(), String> {
     }
     if let Some(since) = view.disconnected_since {
         let away = now.saturating_duration_since(since);
-        if away >= DISCONNECTED_UNHEALTHY_AFTER {
+        if away >= limits.disconnected_after {
             let reason = view
                 .disconnect_reason
                 .as_deref()

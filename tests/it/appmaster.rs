@@ -689,6 +689,7 @@ mod runtime {
     use std::time::Duration;
 
     use flink_mesos::appmaster::plan::Plan;
+    use flink_mesos::appmaster::status::StatusServer;
     use flink_mesos::appmaster::{self, Options};
     use flink_mesos::config::master::MasterSpec;
     use flink_mesos::mesos::testing::encode_offers_event;
@@ -978,6 +979,129 @@ mod runtime {
             .unwrap()
             .unwrap();
         assert_eq!(outcome, Outcome::Stopped);
+    }
+
+    /// GET /health on `base`: the status code and body.
+    async fn health(base: &str) -> (u16, String) {
+        let r = reqwest::get(format!("{base}/health")).await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// Polls /health until it answers 503; returns the body.
+    async fn wait_unhealthy(base: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let (code, body) = health(base).await;
+            if code == 503 {
+                return body;
+            }
+            assert_eq!(code, 200, "{body}");
+            assert!(tokio::time::Instant::now() < deadline, "/health stayed ok");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn quick_health() -> Options {
+        Options {
+            health: appmaster::status::HealthLimits {
+                loop_stalled_after: Duration::from_secs(1),
+                disconnected_after: Duration::from_secs(1),
+            },
+            ..Options::default()
+        }
+    }
+
+    /// No master ever subscribes us (every SUBSCRIBE answers 503): /health
+    /// says so, with the reason, once the limit has passed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn health_fails_while_no_master_subscribes_us() {
+        let master = FakeMaster::start(vec![]).await;
+        let server = StatusServer::bind("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let base = format!("http://{}", server.local_addr().unwrap());
+        let (_stop, stop_rx) = watch::channel(0u32);
+        let spec = MasterSpec::parse(&master.url).unwrap();
+        let run = tokio::spawn(async move {
+            appmaster::run(
+                plan(),
+                &spec,
+                MemoryStore::new(),
+                Some(server),
+                stop_rx,
+                quick_health(),
+            )
+            .await
+        });
+        let body = wait_unhealthy(&base).await;
+        assert!(
+            body.contains("not subscribed to a Mesos master") && body.contains("503"),
+            "{body}"
+        );
+        run.abort();
+    }
+
+    /// A store write that never returns wedges the owner loop: /health says
+    /// so (the endpoint itself keeps answering).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn health_fails_when_the_owner_loop_is_wedged() {
+        #[derive(Clone)]
+        struct Hanging(MemoryStore);
+        impl WorkerStore for Hanging {
+            async fn load(&mut self) -> Result<Snapshot, StoreError> {
+                self.0.load().await
+            }
+            async fn put_worker(&mut self, w: &Worker) -> Result<(), StoreError> {
+                if w.state == WorkerState::Launched {
+                    std::future::pending::<()>().await;
+                }
+                self.0.put_worker(w).await
+            }
+            async fn remove_worker(&mut self, id: &str) -> Result<(), StoreError> {
+                self.0.remove_worker(id).await
+            }
+            async fn set_next_task_number(&mut self, n: u64) -> Result<(), StoreError> {
+                self.0.set_next_task_number(n).await
+            }
+            async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
+                self.0.set_framework_id(id).await
+            }
+            async fn clear_framework_id(&mut self) -> Result<(), StoreError> {
+                self.0.clear_framework_id().await
+            }
+        }
+        let master = FakeMaster::start(vec![Reply::Stream {
+            stream_id: "s".into(),
+            chunks: vec![
+                (Duration::ZERO, fake_master::subscribed("fw-w", 15.0)),
+                // After the first ticks, so that /health was fine before.
+                (Duration::from_millis(500), offer("fw-w")),
+            ],
+            then_hang: true,
+        }])
+        .await;
+        let server = StatusServer::bind("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let base = format!("http://{}", server.local_addr().unwrap());
+        let (_stop, stop_rx) = watch::channel(0u32);
+        let spec = MasterSpec::parse(&master.url).unwrap();
+        let mut options = quick_health();
+        options.health.disconnected_after = Duration::from_secs(3600);
+        let run = tokio::spawn(async move {
+            appmaster::run(
+                plan(),
+                &spec,
+                Hanging(MemoryStore::new()),
+                Some(server),
+                stop_rx,
+                options,
+            )
+            .await
+        });
+        let body = wait_unhealthy(&base).await;
+        assert!(body.contains("owner loop has not run"), "{body}");
+        run.abort();
     }
 
     /// A store write that fails stops the appmaster before the call it

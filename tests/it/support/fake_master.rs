@@ -254,7 +254,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         match reply {
             None => {
                 let _ = socket
-                    .write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 11\r\n\r\nno script\n")
+                    .write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 10\r\n\r\nno script\n")
                     .await;
             }
             Some(Reply::StreamUntilCalls {
