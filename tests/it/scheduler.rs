@@ -1243,7 +1243,11 @@ impl World {
                 }
             }
             Call::Revive { .. } => {
-                self.master_suppressed = false;
+                // Accepted, but without effect now and then (a master about
+                // to fail over): only repeating REVIVE brings offers back.
+                if !(self.chaos && self.rng.one_in(10)) {
+                    self.master_suppressed = false;
+                }
                 self.driver_suppressed = false;
             }
             Call::Suppress { .. } => {
