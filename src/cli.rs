@@ -294,12 +294,84 @@ pub enum DefinitionFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum LocalCommand {
-    /// Start Mesos, ZooKeeper and the appmaster on this machine.
-    Up,
-    /// Stop what `local up` started.
-    Down,
-    /// Show what `local up` started.
-    Status,
+    /// Start a genuine Mesos master + agent and the appmaster with N
+    /// TaskManagers and the Flink JobManager on this machine, wait until
+    /// every TaskManager is registered, and print the web UIs.
+    Up(LocalUpArgs),
+    /// Stop what `local up` started, in reverse order, by the pids it
+    /// recorded (idempotent).
+    Down(LocalDownArgs),
+    /// Show each component of the local cluster: pid, port, health
+    /// (exit 1 when a recorded component is unhealthy).
+    Status(LocalStateArgs),
+    /// List the logs of the local cluster, or print one component's log.
+    Logs(LocalLogsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LocalStateArgs {
+    /// Where the cluster's record (state.json), logs and Mesos work
+    /// directory live. Default: $XDG_STATE_HOME/flink-mesos/local, else
+    /// ~/.local/state/flink-mesos/local.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "FLINK_MESOS_LOCAL_DIR",
+        hide_env_values = true
+    )]
+    pub state_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LocalMesos {
+    /// Genuine Mesos binaries (MESOS_HOME, PATH, or the build of
+    /// scripts/install-deps.sh); an error when there are none.
+    Real,
+    /// An in-process single-node Mesos (not available yet).
+    Embedded,
+    /// Real Mesos when found, else an error saying how to get it.
+    Auto,
+}
+
+#[derive(Debug, Args)]
+pub struct LocalUpArgs {
+    #[command(flatten)]
+    pub state: LocalStateArgs,
+    /// Number of TaskManagers (Mesos tasks).
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub workers: u32,
+    /// Also start ZooKeeper and run with high availability (not available yet).
+    #[arg(long)]
+    pub ha: bool,
+    /// The Flink distribution. Defaults to $FLINK_HOME, then to what
+    /// scripts/fetch-flink.sh assembled in ~/.cache/flink-mesos/flink-2.3.0.
+    #[arg(long, value_name = "DIR", env = "FLINK_HOME", hide_env_values = true)]
+    pub flink_home: Option<PathBuf>,
+    /// Which Mesos to run.
+    #[arg(long, value_enum, default_value_t = LocalMesos::Auto)]
+    pub mesos: LocalMesos,
+}
+
+#[derive(Debug, Args)]
+pub struct LocalDownArgs {
+    #[command(flatten)]
+    pub state: LocalStateArgs,
+    /// Also remove the state directory (logs, Mesos work directory).
+    #[arg(long)]
+    pub purge: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LocalLogsArgs {
+    #[command(flatten)]
+    pub state: LocalStateArgs,
+    /// The component whose log to print (mesos, appmaster, jobmanager,
+    /// taskmanager-00001, ...); without it, every log is listed.
+    #[arg(value_name = "COMPONENT")]
+    pub component: Option<String>,
+    /// Print only the last N lines.
+    #[arg(short = 'n', long, value_name = "N")]
+    pub lines: Option<usize>,
 }
 
 #[derive(Debug, Args)]

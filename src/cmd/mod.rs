@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 pub mod appmaster;
 pub mod completions;
 pub mod config_show;
+pub mod local;
 pub mod marathon_json;
 pub mod master;
 pub mod taskmanager;
@@ -30,10 +31,7 @@ pub fn run(cli: Cli) -> Result<()> {
             "worker state in ZooKeeper arrives with the HA issue",
         )),
         Command::MarathonJson(args) => marathon_json::run(&global, &args),
-        Command::Local(_) => Err(not_available(
-            "local",
-            "local clusters arrive with their own issue",
-        )),
+        Command::Local(command) => local::run(&global, &command),
         Command::Completions(args) => completions::run(&global, &args),
         Command::Man(args) => completions::man(&global, &args),
     }

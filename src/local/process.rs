@@ -1,0 +1,249 @@
+//! Processes of a local cluster, seen through `/proc`: starting a detached
+//! child in its own session, recognising a recorded pid (a pid plus its
+//! start time, so a reused pid is never signalled), finding what a process
+//! left behind (descendants and members of its session), and stopping it.
+//!
+//! Invariant: nothing here signals a process unless its pid *and* start
+//! time match what was recorded when it was started, or it was found as a
+//! descendant / session member of such a process a moment before.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+/// A process this module started: enough to recognise it later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recorded {
+    pub pid: u32,
+    /// Field 22 of `/proc/<pid>/stat` (clock ticks since boot).
+    pub start_time: u64,
+}
+
+/// `(ppid, session id, start time)` of a live process, from its `stat`.
+fn stat(pid: u32) -> Option<(u32, u32, u64, char)> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // pid (comm) state ppid pgrp session … ; comm may hold spaces and ')'.
+    let rest = &s[s.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let state = fields.first()?.chars().next()?;
+    let ppid = fields.get(1)?.parse().ok()?;
+    let sid = fields.get(3)?.parse().ok()?;
+    // Field 22 overall; here field 1 is field 3 overall.
+    let start = fields.get(19)?.parse().ok()?;
+    Some((ppid, sid, start, state))
+}
+
+impl Recorded {
+    /// Records a live process.
+    pub fn of(pid: u32) -> Option<Recorded> {
+        stat(pid).map(|(_, _, start_time, _)| Recorded { pid, start_time })
+    }
+
+    /// Whether the recorded process still runs (a zombie does not count).
+    pub fn alive(&self) -> bool {
+        matches!(stat(self.pid), Some((_, _, start, state)) if start == self.start_time && state != 'Z')
+    }
+}
+
+/// Every live process id.
+fn all_pids() -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .collect()
+}
+
+/// All descendants of `pid` and every process in the session `pid` leads
+/// (children of a killed parent are re-parented, but keep their session
+/// unless they started their own).
+pub fn left_behind(pid: u32) -> BTreeSet<u32> {
+    let table: Vec<(u32, u32, u32)> = all_pids()
+        .into_iter()
+        .filter_map(|p| stat(p).map(|(ppid, sid, _, _)| (p, ppid, sid)))
+        .collect();
+    let mut found: BTreeSet<u32> = table
+        .iter()
+        .filter(|(p, _, sid)| *sid == pid && *p != pid)
+        .map(|(p, _, _)| *p)
+        .collect();
+    let mut frontier = vec![pid];
+    while let Some(parent) = frontier.pop() {
+        for (p, ppid, _) in &table {
+            if *ppid == parent && found.insert(*p) {
+                frontier.push(*p);
+            }
+        }
+        // Descendants of session members found above, too.
+    }
+    let mut more: Vec<u32> = found.iter().copied().collect();
+    while let Some(parent) = more.pop() {
+        for (p, ppid, _) in &table {
+            if *ppid == parent && found.insert(*p) {
+                more.push(*p);
+            }
+        }
+    }
+    found
+}
+
+/// The command line of a process, arguments joined by spaces.
+pub fn cmdline(pid: u32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+        .unwrap_or_default()
+}
+
+/// The value of `name` in a process' environment, when readable.
+pub fn environ_var(pid: u32, name: &str) -> Option<String> {
+    let env = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    let prefix = format!("{name}=");
+    env.split(|b| *b == 0).find_map(|v| {
+        v.strip_prefix(prefix.as_bytes())
+            .map(|rest| String::from_utf8_lossy(rest).into_owned())
+    })
+}
+
+fn signal(pid: u32, sig: i32) -> bool {
+    // SAFETY: kill(2) has no memory effects; callers only pass pids they
+    // recognised a moment ago (see the module invariant).
+    unsafe { libc::kill(pid as libc::pid_t, sig) == 0 }
+}
+
+/// Starts `cmd` detached: its own session (so a Ctrl-C in the terminal of
+/// `local up` does not reach it and it outlives the command), stdin from
+/// /dev/null, stdout and stderr appended to `log`.
+pub fn spawn_detached(mut cmd: Command, log: &Path) -> std::io::Result<Recorded> {
+    use std::os::unix::process::CommandExt;
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)?;
+    let err = out.try_clone()?;
+    cmd.stdin(Stdio::null()).stdout(out).stderr(err);
+    // SAFETY: setsid(2) is async-signal-safe; nothing else runs between
+    // fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn()?;
+    let pid = child.id();
+    // The child is reaped by a thread so it never lingers as a zombie while
+    // this process runs; once `local up` exits, init adopts it.
+    std::thread::spawn(move || {
+        let mut child = child;
+        let _ = child.wait();
+    });
+    Recorded::of(pid).ok_or_else(|| std::io::Error::other(format!("pid {pid} ended at once")))
+}
+
+/// How stopping one process went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// It was not running (any more).
+    NotRunning,
+    /// It ended after SIGTERM within the grace period.
+    Terminated,
+    /// It had to be killed.
+    Killed,
+}
+
+/// SIGTERM, up to `grace` for it to end, then SIGKILL; afterwards SIGKILL
+/// to whatever it left behind (descendants and session members seen before
+/// and after the SIGTERM).
+pub fn stop(rec: Recorded, grace: Duration) -> Stopped {
+    if !rec.alive() {
+        return Stopped::NotRunning;
+    }
+    let mut leftovers = left_behind(rec.pid);
+    signal(rec.pid, libc::SIGTERM);
+    let deadline = Instant::now() + grace;
+    let mut outcome = Stopped::Terminated;
+    while rec.alive() {
+        // Children that appear meanwhile (e.g. a task being launched) count too.
+        leftovers.extend(left_behind(rec.pid));
+        if Instant::now() >= deadline {
+            signal(rec.pid, libc::SIGKILL);
+            outcome = Stopped::Killed;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    leftovers.extend(left_behind(rec.pid));
+    kill_all(&leftovers);
+    outcome
+}
+
+/// SIGKILL to each of `pids` that still runs, and whatever they left behind,
+/// until none is left (bounded).
+pub fn kill_all(pids: &BTreeSet<u32>) {
+    let mut pending: BTreeSet<u32> = pids.clone();
+    for _ in 0..50 {
+        let recorded: Vec<Recorded> = pending.iter().filter_map(|p| Recorded::of(*p)).collect();
+        let alive: Vec<Recorded> = recorded.into_iter().filter(|r| r.alive()).collect();
+        if alive.is_empty() {
+            return;
+        }
+        for r in &alive {
+            pending.extend(left_behind(r.pid));
+            signal(r.pid, libc::SIGKILL);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_and_recognises_itself() {
+        let me = Recorded::of(std::process::id()).expect("own stat");
+        assert!(me.alive());
+        let other = Recorded {
+            start_time: me.start_time + 1,
+            ..me
+        };
+        assert!(!other.alive(), "a different start time is another process");
+    }
+
+    #[test]
+    fn stops_a_detached_child_and_its_children() {
+        let dir = tempfile_dir();
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "sleep 300 & sleep 300"]);
+        let rec = spawn_detached(cmd, &dir.join("log")).expect("spawn");
+        std::thread::sleep(Duration::from_millis(200));
+        let kids = left_behind(rec.pid);
+        assert!(!kids.is_empty(), "the shell's sleeps are found");
+        assert_ne!(stop(rec, Duration::from_secs(5)), Stopped::NotRunning);
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(!rec.alive());
+        for k in kids {
+            assert!(
+                Recorded::of(k).is_none_or(|r| !r.alive()),
+                "{k} survived"
+            );
+        }
+        assert_eq!(stop(rec, Duration::from_secs(1)), Stopped::NotRunning);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "flink-mesos-local-process-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+}
