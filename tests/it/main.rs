@@ -7,6 +7,7 @@ mod cli;
 mod flink;
 mod flink_on_mesos;
 mod generated;
+mod local;
 mod marathon;
 mod mesos;
 mod mesos_faults;

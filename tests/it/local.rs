@@ -1,0 +1,328 @@
+//! `flink-mesos local` (issue 13) against the real peers: a genuine Mesos
+//! (the `mesos-local` build of scripts/install-deps.sh), real Flink, and
+//! this binary as the appmaster. Each test has its own state directory and
+//! working directory; whatever a test started is stopped by `local down` in
+//! a drop guard, and every pid it saw is checked to be gone.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::flink::{self, build_small_job, submit_jar, wait_job_terminal};
+
+/// A private copy of the binary: the appmaster ships itself to the
+/// TaskManagers, and other builds may replace target/debug meanwhile.
+struct Bin {
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Bin {
+    fn new() -> Bin {
+        let dir = tempfile::Builder::new()
+            .prefix("flink-mesos-it-local-bin-")
+            .tempdir()
+            .unwrap();
+        let path = dir.path().join("flink-mesos");
+        std::fs::copy(assert_cmd::cargo::cargo_bin("flink-mesos"), &path).unwrap();
+        Bin { path, _dir: dir }
+    }
+
+    /// `flink-mesos local <args> --state-dir <state>` run in `cwd`.
+    fn local(&self, cwd: &Path, state: &Path, args: &[&str]) -> Output {
+        self.command(cwd, state, args).output().unwrap()
+    }
+
+    fn command(&self, cwd: &Path, state: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(&self.path);
+        cmd.arg("local")
+            .args(args)
+            .arg("--state-dir")
+            .arg(state)
+            .current_dir(cwd)
+            .env("FLINK_HOME", &flink::flink_home().root)
+            .env("NO_COLOR", "1")
+            .env_remove("FLINK_CONF_DIR")
+            .env_remove("FLINK_PROPERTIES")
+            .env_remove("MESOS_HOME")
+            .env_remove("MESOS_SANDBOX")
+            .env_remove("FLINK_MESOS_LOCAL_DIR");
+        cmd
+    }
+}
+
+/// Runs `local down` when the test ends, however it ends.
+struct Down<'a> {
+    bin: &'a Bin,
+    cwd: PathBuf,
+    state: PathBuf,
+}
+
+impl Drop for Down<'_> {
+    fn drop(&mut self) {
+        let _ = self.bin.local(&self.cwd, &self.state, &["down"]);
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(out)))
+}
+
+/// A process that still runs (zombies do not count).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s[s.rfind(')')? + 1..].split_whitespace().next().map(String::from))
+        .is_some_and(|state| state != "Z")
+}
+
+/// `pid` and all its descendants.
+fn tree(pid: u32) -> Vec<u32> {
+    let mut all = vec![pid];
+    let mut i = 0;
+    while i < all.len() {
+        all.extend(flink::children(all[i]));
+        i += 1;
+    }
+    all
+}
+
+fn wait_gone(pids: &[u32], timeout: Duration) -> Vec<u32> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left: Vec<u32> = pids.iter().copied().filter(|p| running(*p)).collect();
+        if left.is_empty() || Instant::now() >= deadline {
+            return left
+                .into_iter()
+                .map(|p| {
+                    eprintln!("left behind: {p} {}", flink::cmdline(p));
+                    p
+                })
+                .collect();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_up_runs_a_job_and_local_down_leaves_nothing_behind() {
+    let bin = Bin::new();
+    let cwd = tempfile::tempdir().unwrap();
+    let state_root = tempfile::tempdir().unwrap();
+    let state = state_root.path().join("cluster");
+    let _down = Down {
+        bin: &bin,
+        cwd: cwd.path().into(),
+        state: state.clone(),
+    };
+
+    let started = Instant::now();
+    let out = bin.local(cwd.path(), &state, &["up", "--workers", "2", "--output", "json"]);
+    let up_secs = started.elapsed().as_secs_f64();
+    assert!(out.status.success(), "{}", text(&out));
+    let report = json(&out);
+    assert_eq!(report["workers"], 2);
+    assert_eq!(
+        report["taskmanagers"],
+        serde_json::json!(["taskmanager-00001", "taskmanager-00002"])
+    );
+    let rest_port = report["rest_port"].as_u64().unwrap() as u16;
+    let mesos_url = report["mesos_url"].as_str().unwrap().to_string();
+    assert_eq!(
+        report["flink_url"].as_str().unwrap(),
+        format!("http://127.0.0.1:{rest_port}")
+    );
+    assert!(report["submit"].as_str().unwrap().contains(&format!("-m 127.0.0.1:{rest_port}")));
+    assert!(state.join("state.json").is_file());
+    assert!(!cwd.path().join("flink-mesos-appmaster").exists(), "nothing is written where the user stands");
+
+    // Mesos answers and runs our framework with two tasks.
+    let master: Value = serde_json::from_str(
+        &reqwest::get(format!("{mesos_url}/master/state"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let frameworks = master["frameworks"].as_array().unwrap();
+    assert_eq!(frameworks.len(), 1, "{master}");
+    assert_eq!(frameworks[0]["tasks"].as_array().unwrap().len(), 2);
+
+    // Status: every component healthy, with pids and ports.
+    let out = bin.local(cwd.path(), &state, &["status", "--output", "json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let status = json(&out);
+    assert_eq!(status["healthy"], true, "{status:#}");
+    let components = status["components"].as_array().unwrap();
+    let names: Vec<&str> = components.iter().map(|c| c["component"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["mesos", "appmaster", "jobmanager", "taskmanager-00001", "taskmanager-00002"]
+    );
+    for c in components {
+        assert_eq!(c["healthy"], true, "{c}");
+        assert!(c["pid"].as_u64().is_some(), "{c}");
+        assert!(c["port"].as_u64().is_some(), "{c}");
+    }
+    let table = bin.local(cwd.path(), &state, &["status"]);
+    assert!(table.status.success(), "{}", text(&table));
+    assert!(String::from_utf8_lossy(&table.stdout).contains("taskmanager-00002"));
+
+    // Logs: listed, and one printed.
+    let out = bin.local(cwd.path(), &state, &["logs", "jobmanager", "-n", "200"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("StandaloneSessionClusterEntrypoint"));
+    let out = bin.local(cwd.path(), &state, &["logs", "nope"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+
+    // A second `up` is refused while this one runs.
+    let out = bin.local(cwd.path(), &state, &["up"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already running"), "{}", text(&out));
+
+    // A job submitted to the printed REST URL finishes.
+    let job_dir = tempfile::tempdir().unwrap();
+    let jar = build_small_job(&flink::flink_home(), job_dir.path());
+    let job = submit_jar(rest_port, &jar, "SmallJob").await;
+    assert_eq!(wait_job_terminal(rest_port, &job, Duration::from_secs(120)).await, "FINISHED");
+
+    // Every process of the cluster, as seen now.
+    let mut pids: Vec<u32> = components
+        .iter()
+        .filter_map(|c| c["pid"].as_u64().map(|p| p as u32))
+        .flat_map(tree)
+        .collect();
+    pids.sort_unstable();
+    pids.dedup();
+    assert!(pids.len() >= 5, "{pids:?}");
+
+    let t = Instant::now();
+    let out = bin.local(cwd.path(), &state, &["down"]);
+    let down_secs = t.elapsed().as_secs_f64();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(wait_gone(&pids, Duration::from_secs(5)), Vec::<u32>::new(), "processes left behind");
+    assert!(!state.join("state.json").exists());
+    assert!(state.join("logs/appmaster.log").is_file(), "logs stay without --purge");
+
+    // Idempotent; status says nothing runs.
+    let out = bin.local(cwd.path(), &state, &["down"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to stop"));
+    let out = bin.local(cwd.path(), &state, &["status"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no local cluster"));
+    let out = bin.local(cwd.path(), &state, &["down", "--purge"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!state.exists());
+
+    eprintln!(
+        "numbers: local up --workers 2 (genuine mesos-local, until both TaskManagers registered): {up_secs:.1} s; local down: {down_secs:.1} s"
+    );
+}
+
+#[test]
+fn an_interrupted_up_stops_what_it_started() {
+    let bin = Bin::new();
+    let cwd = tempfile::tempdir().unwrap();
+    let state_root = tempfile::tempdir().unwrap();
+    let state = state_root.path().join("cluster");
+    let _down = Down {
+        bin: &bin,
+        cwd: cwd.path().into(),
+        state: state.clone(),
+    };
+    let mut up = bin
+        .command(cwd.path(), &state, &["up", "--workers", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the appmaster is recorded, Mesos and the appmaster both run.
+    let recorded = flink::wait_for(Duration::from_secs(60), || {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(state.join("state.json")).ok()?).ok()?;
+        let pids: Vec<u32> = v["components"]
+            .as_array()?
+            .iter()
+            .filter_map(|c| c["process"]["pid"].as_u64().map(|p| p as u32))
+            .collect();
+        (pids.len() == 2).then_some(pids)
+    })
+    .expect("local up recorded Mesos and the appmaster");
+    let pids: Vec<u32> = recorded.iter().copied().flat_map(tree).collect();
+    assert!(Command::new("kill")
+        .args(["-INT", &up.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let status = flink::wait_for(Duration::from_secs(90), || up.try_wait().unwrap())
+        .expect("local up ends after SIGINT");
+    let mut err = String::new();
+    std::io::Read::read_to_string(up.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert_eq!(wait_gone(&pids, Duration::from_secs(5)), Vec::<u32>::new(), "{err}");
+    assert!(!state.join("state.json").exists());
+}
+
+#[test]
+fn nothing_running_and_unavailable_choices() {
+    let bin = Bin::new();
+    let cwd = tempfile::tempdir().unwrap();
+    let state = cwd.path().join("empty-state");
+
+    let out = bin.local(cwd.path(), &state, &["status"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no local cluster recorded"), "{}", text(&out));
+    let out = bin.local(cwd.path(), &state, &["status", "--output", "json"]);
+    assert_eq!(json(&out)["running"], false);
+    let out = bin.local(cwd.path(), &state, &["down"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to stop"));
+    let out = bin.local(cwd.path(), &state, &["logs"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+
+    for args in [&["up", "--ha"][..], &["up", "--mesos", "embedded"]] {
+        let out = bin.local(cwd.path(), &state, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not available yet"), "{}", text(&out));
+    }
+
+    // MESOS_HOME without Mesos in it: a clear error, nothing started.
+    let out = bin
+        .command(cwd.path(), &state, &["up", "--mesos", "real"])
+        .env("MESOS_HOME", cwd.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("MESOS_HOME") && err.contains("scripts/install-deps.sh"), "{err}");
+    assert!(!state.join("state.json").exists());
+
+    // A stale record (its processes are gone) does not block `up`'s checks,
+    // and `down` clears it.
+    std::fs::create_dir_all(&state).unwrap();
+    std::fs::write(
+        state.join("state.json"),
+        r#"{"version":1,"started_at":0,"components":[{"name":"mesos","process":{"pid":4194000,"start_time":1},"port":1,"url":"http://127.0.0.1:1","log":"/nonexistent"}],"workers":1,"mesos_kind":"","mesos_url":"http://127.0.0.1:1","mesos_work_dir":"/nonexistent","flink_home":"/nonexistent","flink_url":"http://127.0.0.1:2","rest_port":2,"rpc_port":3,"appmaster_work_dir":"/nonexistent","ready":true}"#,
+    )
+    .unwrap();
+    let out = bin.local(cwd.path(), &state, &["status"]);
+    assert_eq!(out.status.code(), Some(1), "a recorded but dead cluster is unhealthy: {}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not running"), "{}", text(&out));
+    let out = bin.local(cwd.path(), &state, &["down"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!state.join("state.json").exists());
+}
