@@ -33,7 +33,10 @@ pub fn run(global: &GlobalArgs, command: &LocalCommand) -> Result<()> {
 
 /// The state directory, absolute (it is printed and recorded).
 fn state_dir(args: &LocalStateArgs) -> PathBuf {
-    let dir = args.state_dir.clone().unwrap_or_else(local::state::default_dir);
+    let dir = args
+        .state_dir
+        .clone()
+        .unwrap_or_else(local::state::default_dir);
     std::path::absolute(&dir).unwrap_or(dir)
 }
 
@@ -119,7 +122,11 @@ impl Progress {
                 }
             }
             Event::Done(stage, msg, took) => {
-                let text = format!("{}: ready in {:.1} s: {msg}", stage.title(), took.as_secs_f64());
+                let text = format!(
+                    "{}: ready in {:.1} s: {msg}",
+                    stage.title(),
+                    took.as_secs_f64()
+                );
                 if let Some(bar) = self.bar(stage) {
                     bar.set_style(
                         ProgressStyle::with_template("✔ {prefix:.bold} {msg}")
@@ -151,10 +158,14 @@ fn watch_signals(flag: Arc<AtomicBool>) -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .map_err(|e| Error::io("cannot start the signal watcher", e))?;
-    let (mut term, mut int) = rt.block_on(async {
-        Ok::<_, std::io::Error>((signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?))
-    })
-    .map_err(|e| Error::io("cannot watch SIGINT/SIGTERM", e))?;
+    let (mut term, mut int) = rt
+        .block_on(async {
+            Ok::<_, std::io::Error>((
+                signal(SignalKind::terminate())?,
+                signal(SignalKind::interrupt())?,
+            ))
+        })
+        .map_err(|e| Error::io("cannot watch SIGINT/SIGTERM", e))?;
     rt.spawn(async move {
         tokio::select! {
             _ = term.recv() => {},
@@ -255,7 +266,11 @@ fn down(global: &GlobalArgs, args: &LocalDownArgs) -> Result<()> {
     let report = local::down(&dir, args.purge, &mut |r| {
         if text {
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "{}: {} (pid {}, {:.1} s)", r.name, r.outcome, r.pid, r.seconds);
+            let _ = writeln!(
+                err,
+                "{}: {} (pid {}, {:.1} s)",
+                r.name, r.outcome, r.pid, r.seconds
+            );
         }
     })
     .map_err(error)?;
@@ -267,7 +282,11 @@ fn down(global: &GlobalArgs, args: &LocalDownArgs) -> Result<()> {
         return Ok(());
     }
     if !report.found {
-        writeln!(out, "no local cluster recorded in {}; nothing to stop", dir.display())?;
+        writeln!(
+            out,
+            "no local cluster recorded in {}; nothing to stop",
+            dir.display()
+        )?;
     } else {
         writeln!(
             out,

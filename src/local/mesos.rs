@@ -61,7 +61,9 @@ pub enum Installation {
 impl Installation {
     pub fn describe(&self) -> String {
         match self {
-            Installation::OneProcess { binary, .. } => format!("mesos-local ({})", binary.display()),
+            Installation::OneProcess { binary, .. } => {
+                format!("mesos-local ({})", binary.display())
+            }
             Installation::MasterAgent { master, agent, .. } => format!(
                 "mesos-master + mesos-agent ({}, {})",
                 master.display(),
@@ -218,7 +220,9 @@ pub struct MesosEnv {
 
 fn norm(name: &str) -> String {
     match name.get(..6) {
-        Some(p) if p.eq_ignore_ascii_case("MESOS_") => format!("MESOS_{}", name[6..].to_ascii_uppercase()),
+        Some(p) if p.eq_ignore_ascii_case("MESOS_") => {
+            format!("MESOS_{}", name[6..].to_ascii_uppercase())
+        }
         _ => name.to_string(),
     }
 }
@@ -240,7 +244,8 @@ impl MesosEnv {
     }
 
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
-        self.vars.insert(norm(name), (name.to_string(), value.into()));
+        self.vars
+            .insert(norm(name), (name.to_string(), value.into()));
     }
 
     pub fn set_default(&mut self, name: &str, value: impl Into<String>) {
@@ -273,34 +278,34 @@ impl MesosEnv {
     }
 }
 
-/// The environment after sourcing `files` with bash on top of the current
-/// one (as `mesos-daemon.sh` does), restricted to Mesos' variables.
+/// The environment after sourcing `files` in order with bash on top of the
+/// current one (as `mesos-daemon.sh` does), restricted to Mesos' variables.
 pub fn environment(files: &[&Path]) -> Result<MesosEnv, LocalError> {
-    let mut env = MesosEnv::from_vars(std::env::vars());
-    for file in files {
-        let out = std::process::Command::new("bash")
-            .arg("-c")
-            .arg("set -a; . \"$1\" >/dev/null || exit 3; env -0")
-            .arg("bash")
-            .arg(file)
-            .output()
-            .map_err(|e| LocalError::io(format!("cannot run bash to read {}", file.display()), e))?;
-        if !out.status.success() {
-            return Err(LocalError::MesosNotFound(format!(
-                "{} failed when sourced ({}): {}",
-                file.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
-        }
-        let vars = out.stdout.split(|b| *b == 0).filter_map(|kv| {
-            let kv = String::from_utf8_lossy(kv);
-            let (k, v) = kv.split_once('=')?;
-            Some((k.to_string(), v.to_string()))
-        });
-        env = MesosEnv::from_vars(vars);
+    if files.is_empty() {
+        return Ok(MesosEnv::from_vars(std::env::vars()));
     }
-    Ok(env)
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("set -a; for f; do . \"$f\" >/dev/null || { echo \"$f failed\" >&2; exit 3; }; done; env -0")
+        .arg("bash")
+        .args(files)
+        .output()
+        .map_err(|e| LocalError::io(format!("cannot run bash to read {}", names.join(", ")), e))?;
+    if !out.status.success() {
+        return Err(LocalError::MesosNotFound(format!(
+            "sourcing {} failed ({}): {}",
+            names.join(", "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let vars = out.stdout.split(|b| *b == 0).filter_map(|kv| {
+        let kv = String::from_utf8_lossy(kv);
+        let (k, v) = kv.split_once('=')?;
+        Some((k.to_string(), v.to_string()))
+    });
+    Ok(MesosEnv::from_vars(vars))
 }
 
 /// Ports that were free on 127.0.0.1 a moment ago, all different.
@@ -370,7 +375,16 @@ pub fn apply_defaults(env: &mut MesosEnv, launcher_dir: Option<&Path>) {
         env.set_default("MESOS_LAUNCHER_DIR", dir.display().to_string());
     }
     // A local cluster is loopback-only and chooses its own ports.
-    for name in ["MESOS_IP", "MESOS_PORT", "MESOS_MASTER", "MESOS_ZK", "LIBPROCESS_IP", "LIBPROCESS_PORT", "LIBPROCESS_ADVERTISE_IP", "LIBPROCESS_ADVERTISE_PORT"] {
+    for name in [
+        "MESOS_IP",
+        "MESOS_PORT",
+        "MESOS_MASTER",
+        "MESOS_ZK",
+        "LIBPROCESS_IP",
+        "LIBPROCESS_PORT",
+        "LIBPROCESS_ADVERTISE_IP",
+        "LIBPROCESS_ADVERTISE_PORT",
+    ] {
         env.remove(name);
     }
 }
@@ -381,7 +395,10 @@ mod tests {
 
     #[test]
     fn port_ranges_merge_neighbours() {
-        assert_eq!(port_ranges(&[31005, 31001, 31002, 40000]), "[31001-31002,31005-31005,40000-40000]");
+        assert_eq!(
+            port_ranges(&[31005, 31001, 31002, 40000]),
+            "[31001-31002,31005-31005,40000-40000]"
+        );
         assert_eq!(port_ranges(&[]), "[]");
         assert_eq!(port_ranges(&[65535, 65534]), "[65534-65535]");
     }
@@ -424,10 +441,21 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("flink-mesos-envfile-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("mesos-master-env.sh");
-        std::fs::write(&file, "export MESOS_work_dir=/srv/mesos\nMESOS_log_dir=/srv/log\n").unwrap();
-        let env = environment(&[&file]).unwrap();
+        std::fs::write(
+            &file,
+            "export MESOS_work_dir=/srv/mesos\nMESOS_log_dir=/srv/log\n",
+        )
+        .unwrap();
+        let agent = dir.join("mesos-agent-env.sh");
+        std::fs::write(&agent, "export MESOS_master=m:5050\n").unwrap();
+        let env = environment(&[&file, &agent]).unwrap();
+        assert_eq!(env.get("MESOS_MASTER"), Some("m:5050"), "both files count");
         assert_eq!(env.get("MESOS_WORK_DIR"), Some("/srv/mesos"));
-        assert_eq!(env.get("MESOS_LOG_DIR"), Some("/srv/log"), "set -a exports plain assignments");
+        assert_eq!(
+            env.get("MESOS_LOG_DIR"),
+            Some("/srv/log"),
+            "set -a exports plain assignments"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -445,12 +473,19 @@ mod tests {
         assert!(err.contains("scripts/install-deps.sh"), "{err}");
         std::fs::write(bin.join("mesos-local"), "#!/bin/sh\n").unwrap();
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(bin.join("mesos-local"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(
+            bin.join("mesos-local"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
         assert!(matches!(
             find(MesosMode::Real, &search).unwrap(),
             Installation::OneProcess { launcher_dir: Some(d), .. } if d == bin
         ));
-        assert!(matches!(find(MesosMode::Embedded, &search), Err(LocalError::NotAvailable(_))));
+        assert!(matches!(
+            find(MesosMode::Embedded, &search),
+            Err(LocalError::NotAvailable(_))
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

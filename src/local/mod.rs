@@ -92,7 +92,12 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 4] = [Stage::Mesos, Stage::Appmaster, Stage::Jobmanager, Stage::Taskmanagers];
+    pub const ALL: [Stage; 4] = [
+        Stage::Mesos,
+        Stage::Appmaster,
+        Stage::Jobmanager,
+        Stage::Taskmanagers,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -225,7 +230,10 @@ pub fn plan(request: UpRequest, on_event: &mut dyn FnMut(Event)) -> Result<Plan,
         return Err(LocalError::Usage("--workers must be at least 1".into()));
     }
     let state_dir = std::path::absolute(&request.state_dir).map_err(|e| {
-        LocalError::io(format!("cannot make {} absolute", request.state_dir.display()), e)
+        LocalError::io(
+            format!("cannot make {} absolute", request.state_dir.display()),
+            e,
+        )
     })?;
     check_not_running(&state_dir, on_event)?;
     let installation = mesos::find(request.mesos, &mesos::Search::from_env())?;
@@ -237,7 +245,10 @@ pub fn plan(request: UpRequest, on_event: &mut dyn FnMut(Event)) -> Result<Plan,
         rest: p[2],
         appmaster_status: p[3],
     };
-    let mut properties: Vec<String> = SMALL_MEMORY.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut properties: Vec<String> = SMALL_MEMORY
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
     properties.push(format!("jobmanager.rpc.port={}", ports.jobmanager_rpc));
     properties.push(format!("rest.port={}", ports.rest));
     properties.push("jobmanager.bind-host=127.0.0.1".into());
@@ -335,14 +346,21 @@ fn json_get(agent: &ureq::Agent, url: &str) -> Option<serde_json::Value> {
 }
 
 fn tail_file(path: &Path, lines: usize) -> String {
-    let text = std::fs::read(path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let text = std::fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// The TaskManager ids registered with the JobManager.
 fn registered(agent: &ureq::Agent, rest_port: u16) -> Option<Vec<String>> {
-    Some(registered_ports(agent, rest_port)?.into_iter().map(|(id, _)| id).collect())
+    Some(
+        registered_ports(agent, rest_port)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect(),
+    )
 }
 
 /// The registered TaskManagers with their RPC port (from the actor path
@@ -411,8 +429,12 @@ fn bring_up(
     let t0 = Instant::now();
     let dir = &plan.state_dir;
     let logs = dir.join("logs");
-    std::fs::create_dir_all(&logs)
-        .map_err(|e| LocalError::io(format!("cannot create the state directory {}", logs.display()), e))?;
+    std::fs::create_dir_all(&logs).map_err(|e| {
+        LocalError::io(
+            format!("cannot create the state directory {}", logs.display()),
+            e,
+        )
+    })?;
     state::save(dir, st)?;
     let http = http_agent(Duration::from_secs(3));
 
@@ -424,7 +446,10 @@ fn bring_up(
 
     // 2. The appmaster.
     let t = Instant::now();
-    on_event(Event::Started(Stage::Appmaster, format!("status port {}", plan.ports.appmaster_status)));
+    on_event(Event::Started(
+        Stage::Appmaster,
+        format!("status port {}", plan.ports.appmaster_status),
+    ));
     let log = logs.join("appmaster.log");
     let _ = std::fs::remove_file(&log);
     let mut cmd = Command::new(&plan.request.executable);
@@ -447,7 +472,13 @@ fn bring_up(
         .env_remove("MESOS_SANDBOX")
         .env_remove("FLINK_CONF_DIR");
     let rec = process::spawn_detached(cmd, &log).map_err(|e| {
-        LocalError::io(format!("cannot start the appmaster ({})", plan.request.executable.display()), e)
+        LocalError::io(
+            format!(
+                "cannot start the appmaster ({})",
+                plan.request.executable.display()
+            ),
+            e,
+        )
     })?;
     let status_url = format!("http://127.0.0.1:{}", plan.ports.appmaster_status);
     st.components.push(Component {
@@ -458,34 +489,78 @@ fn bring_up(
         log: log.clone(),
     });
     state::save(dir, st)?;
-    wait(st, "appmaster", Duration::from_secs(90), cancelled, || {
-        matches!(http_get(&http, &format!("{status_url}/health")), Some((200, _))).then_some(())
-    }, "did not subscribe with the Mesos master (its /health stayed unhealthy)")?;
-    on_event(Event::Done(Stage::Appmaster, format!("framework subscribed; {status_url}/status"), t.elapsed()));
+    wait(
+        st,
+        "appmaster",
+        Duration::from_secs(90),
+        cancelled,
+        || {
+            matches!(
+                http_get(&http, &format!("{status_url}/health")),
+                Some((200, _))
+            )
+            .then_some(())
+        },
+        "did not subscribe with the Mesos master (its /health stayed unhealthy)",
+    )?;
+    on_event(Event::Done(
+        Stage::Appmaster,
+        format!("framework subscribed; {status_url}/status"),
+        t.elapsed(),
+    ));
 
     // 3. The JobManager (the appmaster starts it).
     let t = Instant::now();
     on_event(Event::Started(Stage::Jobmanager, st.flink_url.clone()));
     let overview = format!("{}/overview", st.flink_url);
-    wait(st, "appmaster", Duration::from_secs(180), cancelled, || {
-        json_get(&http, &overview).map(|_| ())
-    }, &format!("the Flink JobManager's REST API ({overview}) did not answer"))?;
-    on_event(Event::Done(Stage::Jobmanager, st.flink_url.clone(), t.elapsed()));
+    wait(
+        st,
+        "appmaster",
+        Duration::from_secs(180),
+        cancelled,
+        || json_get(&http, &overview).map(|_| ()),
+        &format!("the Flink JobManager's REST API ({overview}) did not answer"),
+    )?;
+    on_event(Event::Done(
+        Stage::Jobmanager,
+        st.flink_url.clone(),
+        t.elapsed(),
+    ));
 
     // 4. The TaskManagers.
     let t = Instant::now();
     let n = plan.request.workers as usize;
-    on_event(Event::Started(Stage::Taskmanagers, format!("0/{n} registered")));
+    on_event(Event::Started(
+        Stage::Taskmanagers,
+        format!("0/{n} registered"),
+    ));
     let mut last = 0;
-    let ids = wait(st, "appmaster", Duration::from_secs(600), cancelled, || {
-        let ids = registered(&http, resolved.rest_port).unwrap_or_default();
-        if ids.len() != last {
-            last = ids.len();
-            on_event(Event::Progress(Stage::Taskmanagers, format!("{}/{n} registered", ids.len())));
-        }
-        (ids.len() >= n).then_some(ids)
-    }, &format!("not every TaskManager registered with the JobManager ({}/taskmanagers)", st.flink_url))?;
-    on_event(Event::Done(Stage::Taskmanagers, format!("{} registered: {}", ids.len(), ids.join(", ")), t.elapsed()));
+    let ids = wait(
+        st,
+        "appmaster",
+        Duration::from_secs(600),
+        cancelled,
+        || {
+            let ids = registered(&http, resolved.rest_port).unwrap_or_default();
+            if ids.len() != last {
+                last = ids.len();
+                on_event(Event::Progress(
+                    Stage::Taskmanagers,
+                    format!("{}/{n} registered", ids.len()),
+                ));
+            }
+            (ids.len() >= n).then_some(ids)
+        },
+        &format!(
+            "not every TaskManager registered with the JobManager ({}/taskmanagers)",
+            st.flink_url
+        ),
+    )?;
+    on_event(Event::Done(
+        Stage::Taskmanagers,
+        format!("{} registered: {}", ids.len(), ids.join(", ")),
+        t.elapsed(),
+    ));
     st.ready = true;
     state::save(dir, st)?;
 
@@ -542,7 +617,10 @@ fn wait<T>(
             return Ok(v);
         }
         if let Some(dead) = st.components.iter().find(|c| !c.process.alive()) {
-            return Err(start_error(dead, &format!("exited (pid {}) while waiting: {what}", dead.process.pid)));
+            return Err(start_error(
+                dead,
+                &format!("exited (pid {}) while waiting: {what}", dead.process.pid),
+            ));
         }
         if Instant::now() >= deadline {
             let c = st.component(blame).or(st.components.last());
@@ -580,7 +658,11 @@ fn start_mesos(
     let port = plan.ports.mesos;
     let url = format!("http://127.0.0.1:{port}");
     match &plan.installation {
-        Installation::OneProcess { binary, launcher_dir, env_files } => {
+        Installation::OneProcess {
+            binary,
+            launcher_dir,
+            env_files,
+        } => {
             let files: Vec<&Path> = env_files.iter().map(PathBuf::as_path).collect();
             let mut env = mesos::environment(&files)?;
             mesos::apply_defaults(&mut env, launcher_dir.as_deref());
@@ -590,7 +672,9 @@ fn start_mesos(
             env.set("MESOS_NUM_SLAVES", "1");
             env.set_default("MESOS_RESOURCES", resources.clone());
             if env.get("MESOS_RESOURCES") != Some(resources.as_str()) {
-                on_event(Event::Note("MESOS_RESOURCES from the environment is used as given".into()));
+                on_event(Event::Note(
+                    "MESOS_RESOURCES from the environment is used as given".into(),
+                ));
             }
             st.mesos_work_dir = work;
             let log = dir.join("logs/mesos.log");
@@ -608,8 +692,15 @@ fn start_mesos(
                 log,
             });
         }
-        Installation::MasterAgent { master, agent, launcher_dir, master_env, agent_env } => {
-            let mut env = mesos::environment(&master_env.iter().map(PathBuf::as_path).collect::<Vec<_>>())?;
+        Installation::MasterAgent {
+            master,
+            agent,
+            launcher_dir,
+            master_env,
+            agent_env,
+        } => {
+            let mut env =
+                mesos::environment(&master_env.iter().map(PathBuf::as_path).collect::<Vec<_>>())?;
             mesos::apply_defaults(&mut env, launcher_dir.as_deref());
             let work = work_dir(&mut env, dir, "master")?;
             env.set("MESOS_IP", "127.0.0.1");
@@ -622,10 +713,17 @@ fn start_mesos(
             cmd.current_dir(dir);
             let rec = process::spawn_detached(cmd, &log)
                 .map_err(|e| LocalError::io(format!("cannot start {}", master.display()), e))?;
-            st.components.push(Component { name: "mesos-master".into(), process: rec, port, url: url.clone(), log });
+            st.components.push(Component {
+                name: "mesos-master".into(),
+                process: rec,
+                port,
+                url: url.clone(),
+                log,
+            });
             state::save(dir, st)?;
 
-            let mut env = mesos::environment(&agent_env.iter().map(PathBuf::as_path).collect::<Vec<_>>())?;
+            let mut env =
+                mesos::environment(&agent_env.iter().map(PathBuf::as_path).collect::<Vec<_>>())?;
             mesos::apply_defaults(&mut env, launcher_dir.as_deref());
             let agent_work = work_dir(&mut env, dir, "agent")?;
             let agent_port = mesos::free_ports(1)?[0];
@@ -654,39 +752,60 @@ fn start_mesos(
     state::save(dir, st)?;
     let state_url = format!("{url}/master/state");
     let mut last = -1;
-    let first = st.components.first().map_or("mesos".to_string(), |c| c.name.clone());
-    wait(st, &first, Duration::from_secs(60), cancelled, || {
-        // Mesos writes the count as a JSON number that may be a float (1.0).
-        let agents = json_get(http, &state_url)
-            .and_then(|v| v["activated_slaves"].as_f64())
-            .map(|n| n as i64);
-        if let Some(n) = agents {
-            if n != last {
-                last = n;
-                on_event(Event::Progress(Stage::Mesos, format!("master up, {n}/1 agent")));
+    let first = st
+        .components
+        .first()
+        .map_or("mesos".to_string(), |c| c.name.clone());
+    wait(
+        st,
+        &first,
+        Duration::from_secs(60),
+        cancelled,
+        || {
+            // Mesos writes the count as a JSON number that may be a float (1.0).
+            let agents = json_get(http, &state_url)
+                .and_then(|v| v["activated_slaves"].as_f64())
+                .map(|n| n as i64);
+            if let Some(n) = agents {
+                if n != last {
+                    last = n;
+                    on_event(Event::Progress(
+                        Stage::Mesos,
+                        format!("master up, {n}/1 agent"),
+                    ));
+                }
             }
-        }
-        (agents >= Some(1)).then_some(())
-    }, &format!("the Mesos master ({state_url}) did not report an active agent"))
+            (agents >= Some(1)).then_some(())
+        },
+        &format!("the Mesos master ({state_url}) did not report an active agent"),
+    )
 }
 
-/// `MESOS_WORK_DIR` when the environment or the env files give one (with
-/// `sub` below it), else `<state dir>/mesos/<sub>`, emptied first so every
-/// local cluster starts fresh (as `mesos-local/start.sh` does).
+/// The Mesos work directory: `<MESOS_WORK_DIR>/flink-mesos-local/<sub>`
+/// when the environment or the env files give a work directory, else
+/// `<state dir>/mesos/<sub>`. Either way the directory is ours and is
+/// emptied first, so every local cluster starts fresh (as
+/// `mesos-local/start.sh` does): an agent that recovered old state with
+/// other resources (the ports differ on every start) would refuse to run.
 fn work_dir(env: &mut MesosEnv, state_dir: &Path, sub: &str) -> Result<PathBuf, LocalError> {
     let dir = match env.get("MESOS_WORK_DIR") {
-        Some(given) => PathBuf::from(given).join(sub),
-        None => {
-            let ours = state_dir.join("mesos").join(sub);
-            if ours.exists() {
-                std::fs::remove_dir_all(&ours)
-                    .map_err(|e| LocalError::io(format!("cannot empty {}", ours.display()), e))?;
-            }
-            ours
-        }
+        Some(given) => PathBuf::from(given).join("flink-mesos-local").join(sub),
+        None => state_dir.join("mesos").join(sub),
     };
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| LocalError::io(format!("cannot create the Mesos work directory {}", dir.display()), e))?;
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| {
+            LocalError::io(
+                format!("cannot empty the Mesos work directory {}", dir.display()),
+                e,
+            )
+        })?;
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        LocalError::io(
+            format!("cannot create the Mesos work directory {}", dir.display()),
+            e,
+        )
+    })?;
     env.set("MESOS_WORK_DIR", dir.display().to_string());
     Ok(dir)
 }
@@ -745,10 +864,17 @@ pub struct DownReport {
 
 /// Stops every recorded component in reverse order, then removes the record
 /// (and with `purge` the whole state directory). Idempotent.
-pub fn down(state_dir: &Path, purge: bool, on_stop: &mut dyn FnMut(&StopReport)) -> Result<DownReport, LocalError> {
+pub fn down(
+    state_dir: &Path,
+    purge: bool,
+    on_stop: &mut dyn FnMut(&StopReport),
+) -> Result<DownReport, LocalError> {
     let t = Instant::now();
     let st = state::load(state_dir)?;
-    let stopped = st.as_ref().map(|st| stop_components(st, on_stop)).unwrap_or_default();
+    let stopped = st
+        .as_ref()
+        .map(|st| stop_components(st, on_stop))
+        .unwrap_or_default();
     state::remove(state_dir)?;
     let purged = purge && state_dir.exists();
     if purged {
@@ -829,7 +955,13 @@ pub fn status(state_dir: &Path) -> Result<ClusterStatus, LocalError> {
                 Some(v) => {
                     let n = v["activated_slaves"].as_f64().unwrap_or(0.0) as i64;
                     let fw = v["frameworks"].as_array().map_or(0, Vec::len);
-                    (n >= 1, format!("{} ({n} agent(s), {fw} framework(s))", if n >= 1 { "healthy" } else { "no agent" }))
+                    (
+                        n >= 1,
+                        format!(
+                            "{} ({n} agent(s), {fw} framework(s))",
+                            if n >= 1 { "healthy" } else { "no agent" }
+                        ),
+                    )
                 }
                 None => (false, "/master/state does not answer".into()),
             }
@@ -843,17 +975,26 @@ pub fn status(state_dir: &Path) -> Result<ClusterStatus, LocalError> {
             url: Some(c.url.clone()),
         });
         if c.name == "appmaster" && alive {
-            let jm = find_below(c.process.pid, "StandaloneSessionClusterEntrypoint").into_iter().next();
+            let jm = find_below(c.process.pid, "StandaloneSessionClusterEntrypoint")
+                .into_iter()
+                .next();
             let (healthy, health) = match json_get(&http, &format!("{}/overview", st.flink_url)) {
                 Some(v) => {
                     let tms = v["taskmanagers"].as_u64().unwrap_or(0);
                     let ok = tms >= u64::from(st.workers);
-                    (ok, format!(
-                        "{} ({tms}/{} TaskManagers, {} slots)",
-                        if ok { "healthy" } else { "waiting for TaskManagers" },
-                        st.workers,
-                        v["slots-total"].as_u64().unwrap_or(0)
-                    ))
+                    (
+                        ok,
+                        format!(
+                            "{} ({tms}/{} TaskManagers, {} slots)",
+                            if ok {
+                                "healthy"
+                            } else {
+                                "waiting for TaskManagers"
+                            },
+                            st.workers,
+                            v["slots-total"].as_u64().unwrap_or(0)
+                        ),
+                    )
                 }
                 None => (false, "REST API does not answer".into()),
             };
@@ -871,10 +1012,16 @@ pub fn status(state_dir: &Path) -> Result<ClusterStatus, LocalError> {
     let with_ports = registered_ports(&http, st.rest_port).unwrap_or_default();
     let registered_ids: Vec<String> = with_ports.iter().map(|(id, _)| id.clone()).collect();
     let mut tms: Vec<(String, u32)> = Vec::new();
-    for c in st.components.iter().filter(|c| c.name.starts_with("mesos") && c.process.alive()) {
+    for c in st
+        .components
+        .iter()
+        .filter(|c| c.name.starts_with("mesos") && c.process.alive())
+    {
         for pid in process::left_behind(c.process.pid) {
             if let Some(id) = process::environ_var(pid, "FLINK_MESOS_TASK_ID") {
-                if process::cmdline(pid).contains(" taskmanager") && !tms.iter().any(|(i, _)| *i == id) {
+                if process::cmdline(pid).contains(" taskmanager")
+                    && !tms.iter().any(|(i, _)| *i == id)
+                {
                     tms.push((id, pid));
                 }
             }
@@ -888,20 +1035,26 @@ pub fn status(state_dir: &Path) -> Result<ClusterStatus, LocalError> {
     tms.sort();
     for (id, pid) in tms {
         let ok = registered_ids.contains(&id);
-        let port = with_ports.iter().find(|(i, _)| *i == id).and_then(|(_, p)| *p);
+        let port = with_ports
+            .iter()
+            .find(|(i, _)| *i == id)
+            .and_then(|(_, p)| *p);
         rows.push(ComponentStatus {
             component: id,
             pid: (pid != 0).then_some(pid),
             port,
             healthy: ok,
-            health: if ok { "healthy (registered)".into() } else { "not registered".into() },
+            health: if ok {
+                "healthy (registered)".into()
+            } else {
+                "not registered".into()
+            },
             url: None,
         });
     }
     let running = st.any_alive();
-    let healthy = running
-        && rows.iter().all(|r| r.healthy)
-        && registered_ids.len() >= st.workers as usize;
+    let healthy =
+        running && rows.iter().all(|r| r.healthy) && registered_ids.len() >= st.workers as usize;
     Ok(ClusterStatus {
         state_dir: state_dir.to_path_buf(),
         running,
@@ -926,7 +1079,9 @@ fn sandboxes(work: &Path) -> Vec<(String, PathBuf)> {
         if depth > 12 {
             return;
         }
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for e in entries.flatten() {
             let path = e.path();
             if !e.file_type().is_ok_and(|t| t.is_dir()) || e.file_name() == "meta" {
@@ -960,7 +1115,10 @@ pub fn logs(state_dir: &Path) -> Result<Vec<LogFile>, LocalError> {
     let mut out: Vec<LogFile> = st
         .components
         .iter()
-        .map(|c| LogFile { component: c.name.clone(), path: c.log.clone() })
+        .map(|c| LogFile {
+            component: c.name.clone(),
+            path: c.log.clone(),
+        })
         .collect();
     out.push(LogFile {
         component: "jobmanager".into(),
@@ -970,7 +1128,11 @@ pub fn logs(state_dir: &Path) -> Result<Vec<LogFile>, LocalError> {
         let log = sandbox.join("taskmanager.log");
         out.push(LogFile {
             component: id,
-            path: if log.exists() { log } else { sandbox.join("stderr") },
+            path: if log.exists() {
+                log
+            } else {
+                sandbox.join("stderr")
+            },
         });
     }
     Ok(out)

@@ -228,10 +228,7 @@ mod tests {
         std::thread::sleep(Duration::from_millis(100));
         assert!(!rec.alive());
         for k in kids {
-            assert!(
-                Recorded::of(k).is_none_or(|r| !r.alive()),
-                "{k} survived"
-            );
+            assert!(Recorded::of(k).is_none_or(|r| !r.alive()), "{k} survived");
         }
         assert_eq!(stop(rec, Duration::from_secs(1)), Stopped::NotRunning);
         let _ = std::fs::remove_dir_all(dir);

@@ -83,7 +83,12 @@ fn json(out: &Output) -> Value {
 fn running(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|s| s[s.rfind(')')? + 1..].split_whitespace().next().map(String::from))
+        .and_then(|s| {
+            s[s.rfind(')')? + 1..]
+                .split_whitespace()
+                .next()
+                .map(String::from)
+        })
         .is_some_and(|state| state != "Z")
 }
 
@@ -128,7 +133,11 @@ async fn local_up_runs_a_job_and_local_down_leaves_nothing_behind() {
     };
 
     let started = Instant::now();
-    let out = bin.local(cwd.path(), &state, &["up", "--workers", "2", "--output", "json"]);
+    let out = bin.local(
+        cwd.path(),
+        &state,
+        &["up", "--workers", "2", "--output", "json"],
+    );
     let up_secs = started.elapsed().as_secs_f64();
     assert!(out.status.success(), "{}", text(&out));
     let report = json(&out);
@@ -143,9 +152,15 @@ async fn local_up_runs_a_job_and_local_down_leaves_nothing_behind() {
         report["flink_url"].as_str().unwrap(),
         format!("http://127.0.0.1:{rest_port}")
     );
-    assert!(report["submit"].as_str().unwrap().contains(&format!("-m 127.0.0.1:{rest_port}")));
+    assert!(report["submit"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("-m 127.0.0.1:{rest_port}")));
     assert!(state.join("state.json").is_file());
-    assert!(!cwd.path().join("flink-mesos-appmaster").exists(), "nothing is written where the user stands");
+    assert!(
+        !cwd.path().join("flink-mesos-appmaster").exists(),
+        "nothing is written where the user stands"
+    );
 
     // Mesos answers and runs our framework with two tasks.
     let master: Value = serde_json::from_str(
@@ -167,10 +182,19 @@ async fn local_up_runs_a_job_and_local_down_leaves_nothing_behind() {
     let status = json(&out);
     assert_eq!(status["healthy"], true, "{status:#}");
     let components = status["components"].as_array().unwrap();
-    let names: Vec<&str> = components.iter().map(|c| c["component"].as_str().unwrap()).collect();
+    let names: Vec<&str> = components
+        .iter()
+        .map(|c| c["component"].as_str().unwrap())
+        .collect();
     assert_eq!(
         names,
-        ["mesos", "appmaster", "jobmanager", "taskmanager-00001", "taskmanager-00002"]
+        [
+            "mesos",
+            "appmaster",
+            "jobmanager",
+            "taskmanager-00001",
+            "taskmanager-00002"
+        ]
     );
     for c in components {
         assert_eq!(c["healthy"], true, "{c}");
@@ -191,13 +215,20 @@ async fn local_up_runs_a_job_and_local_down_leaves_nothing_behind() {
     // A second `up` is refused while this one runs.
     let out = bin.local(cwd.path(), &state, &["up"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already running"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already running"),
+        "{}",
+        text(&out)
+    );
 
     // A job submitted to the printed REST URL finishes.
     let job_dir = tempfile::tempdir().unwrap();
     let jar = build_small_job(&flink::flink_home(), job_dir.path());
     let job = submit_jar(rest_port, &jar, "SmallJob").await;
-    assert_eq!(wait_job_terminal(rest_port, &job, Duration::from_secs(120)).await, "FINISHED");
+    assert_eq!(
+        wait_job_terminal(rest_port, &job, Duration::from_secs(120)).await,
+        "FINISHED"
+    );
 
     // Every process of the cluster, as seen now.
     let mut pids: Vec<u32> = components
@@ -213,9 +244,16 @@ async fn local_up_runs_a_job_and_local_down_leaves_nothing_behind() {
     let out = bin.local(cwd.path(), &state, &["down"]);
     let down_secs = t.elapsed().as_secs_f64();
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(wait_gone(&pids, Duration::from_secs(5)), Vec::<u32>::new(), "processes left behind");
+    assert_eq!(
+        wait_gone(&pids, Duration::from_secs(5)),
+        Vec::<u32>::new(),
+        "processes left behind"
+    );
     assert!(!state.join("state.json").exists());
-    assert!(state.join("logs/appmaster.log").is_file(), "logs stay without --purge");
+    assert!(
+        state.join("logs/appmaster.log").is_file(),
+        "logs stay without --purge"
+    );
 
     // Idempotent; status says nothing runs.
     let out = bin.local(cwd.path(), &state, &["down"]);
@@ -252,7 +290,8 @@ fn an_interrupted_up_stops_what_it_started() {
         .unwrap();
     // Once the appmaster is recorded, Mesos and the appmaster both run.
     let recorded = flink::wait_for(Duration::from_secs(60), || {
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(state.join("state.json")).ok()?).ok()?;
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(state.join("state.json")).ok()?).ok()?;
         let pids: Vec<u32> = v["components"]
             .as_array()?
             .iter()
@@ -273,7 +312,11 @@ fn an_interrupted_up_stops_what_it_started() {
     std::io::Read::read_to_string(up.stderr.as_mut().unwrap(), &mut err).unwrap();
     assert_eq!(status.code(), Some(1), "{err}");
     assert!(err.contains("interrupted"), "{err}");
-    assert_eq!(wait_gone(&pids, Duration::from_secs(5)), Vec::<u32>::new(), "{err}");
+    assert_eq!(
+        wait_gone(&pids, Duration::from_secs(5)),
+        Vec::<u32>::new(),
+        "{err}"
+    );
     assert!(!state.join("state.json").exists());
 }
 
@@ -285,7 +328,11 @@ fn nothing_running_and_unavailable_choices() {
 
     let out = bin.local(cwd.path(), &state, &["status"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("no local cluster recorded"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("no local cluster recorded"),
+        "{}",
+        text(&out)
+    );
     let out = bin.local(cwd.path(), &state, &["status", "--output", "json"]);
     assert_eq!(json(&out)["running"], false);
     let out = bin.local(cwd.path(), &state, &["down"]);
@@ -297,7 +344,11 @@ fn nothing_running_and_unavailable_choices() {
     for args in [&["up", "--ha"][..], &["up", "--mesos", "embedded"]] {
         let out = bin.local(cwd.path(), &state, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
-        assert!(String::from_utf8_lossy(&out.stderr).contains("not available yet"), "{}", text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("not available yet"),
+            "{}",
+            text(&out)
+        );
     }
 
     // MESOS_HOME without Mesos in it: a clear error, nothing started.
@@ -308,7 +359,10 @@ fn nothing_running_and_unavailable_choices() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("MESOS_HOME") && err.contains("scripts/install-deps.sh"), "{err}");
+    assert!(
+        err.contains("MESOS_HOME") && err.contains("scripts/install-deps.sh"),
+        "{err}"
+    );
     assert!(!state.join("state.json").exists());
 
     // A stale record (its processes are gone) does not block `up`'s checks,
@@ -320,9 +374,110 @@ fn nothing_running_and_unavailable_choices() {
     )
     .unwrap();
     let out = bin.local(cwd.path(), &state, &["status"]);
-    assert_eq!(out.status.code(), Some(1), "a recorded but dead cluster is unhealthy: {}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("not running"), "{}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a recorded but dead cluster is unhealthy: {}",
+        text(&out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("not running"),
+        "{}",
+        text(&out)
+    );
     let out = bin.local(cwd.path(), &state, &["down"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(!state.join("state.json").exists());
+}
+
+/// `--mesos real` with `MESOS_HOME` and the seed's env files
+/// (`etc/mesos/mesos-master-env.sh`, `mesos-agent-env.sh`): their work and
+/// log directories are used, their master address is replaced by the local
+/// one.
+#[test]
+fn mesos_home_and_its_env_files_are_honoured() {
+    let bin = Bin::new();
+    let cwd = tempfile::tempdir().unwrap();
+    let state = cwd.path().join("state");
+    let _down = Down {
+        bin: &bin,
+        cwd: cwd.path().into(),
+        state: state.clone(),
+    };
+    // A Mesos installation layout around the genuine mesos-local build.
+    let home = cwd.path().join("mesos-home");
+    std::fs::create_dir_all(home.join("etc/mesos")).unwrap();
+    let build = std::env::var_os("MESOS_LOCAL_BUILD_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/mesos-local/build")
+        });
+    assert!(
+        build.join("bin/mesos-local").exists(),
+        "run scripts/install-deps.sh"
+    );
+    std::os::unix::fs::symlink(build.join("bin"), home.join("bin")).unwrap();
+    let (work, logs) = (cwd.path().join("mesos-work"), cwd.path().join("mesos-logs"));
+    std::fs::write(
+        home.join("etc/mesos/mesos-master-env.sh"),
+        format!(
+            "export MESOS_work_dir={}\n# export MESOS_log_dir=unused\n",
+            work.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        home.join("etc/mesos/mesos-agent-env.sh"),
+        format!(
+            "export MESOS_master=mesos.example:5050\nexport MESOS_log_dir={}\n",
+            logs.display()
+        ),
+    )
+    .unwrap();
+    let out = bin
+        .command(
+            cwd.path(),
+            &state,
+            &[
+                "up",
+                "--workers",
+                "1",
+                "--mesos",
+                "real",
+                "--output",
+                "json",
+            ],
+        )
+        .env("MESOS_HOME", &home)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let report = json(&out);
+    assert!(
+        report["mesos"]
+            .as_str()
+            .unwrap()
+            .contains("mesos-home/bin/mesos-local"),
+        "{report}"
+    );
+    assert_eq!(
+        report["taskmanagers"],
+        serde_json::json!(["taskmanager-00001"])
+    );
+    assert!(
+        work.join("flink-mesos-local/agents").is_dir(),
+        "MESOS_work_dir is used"
+    );
+    let glog: Vec<_> = std::fs::read_dir(&logs)
+        .map(|d| d.flatten().collect())
+        .unwrap_or_default();
+    assert!(!glog.is_empty(), "MESOS_log_dir is used");
+    let out = bin.local(cwd.path(), &state, &["logs"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("taskmanager-00001"),
+        "{}",
+        text(&out)
+    );
+    let out = bin.local(cwd.path(), &state, &["down"]);
+    assert!(out.status.success(), "{}", text(&out));
 }
