@@ -108,13 +108,10 @@ fn wait_gone(pids: &[u32], timeout: Duration) -> Vec<u32> {
     loop {
         let left: Vec<u32> = pids.iter().copied().filter(|p| running(*p)).collect();
         if left.is_empty() || Instant::now() >= deadline {
-            return left
-                .into_iter()
-                .map(|p| {
-                    eprintln!("left behind: {p} {}", flink::cmdline(p));
-                    p
-                })
-                .collect();
+            for p in &left {
+                eprintln!("left behind: {p} {}", flink::cmdline(*p));
+            }
+            return left;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
