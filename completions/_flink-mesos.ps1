@@ -239,33 +239,41 @@ Register-ArgumentCompleter -Native -CommandName 'flink-mesos' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Start Mesos, ZooKeeper and the appmaster on this machine')
-            [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Stop what `local up` started')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show what `local up` started')
+            [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Start a genuine Mesos master + agent and the appmaster with N TaskManagers and the Flink JobManager on this machine, wait until every TaskManager is registered, and print the web UIs')
+            [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Stop what `local up` started, in reverse order, by the pids it recorded (idempotent)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each component of the local cluster: pid, port, health (exit 1 when a recorded component is unhealthy)')
+            [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'List the logs of the local cluster, or print one component''s log')
             break
         }
         'flink-mesos;local;up' {
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the cluster''s record (state.json), logs and Mesos work directory live. Default: $XDG_STATE_HOME/flink-mesos/local, else ~/.local/state/flink-mesos/local')
+            [CompletionResult]::new('--workers', '--workers', [CompletionResultType]::ParameterName, 'Number of TaskManagers (Mesos tasks)')
+            [CompletionResult]::new('--flink-home', '--flink-home', [CompletionResultType]::ParameterName, 'The Flink distribution. Defaults to $FLINK_HOME, then to what scripts/fetch-flink.sh assembled in ~/.cache/flink-mesos/flink-2.3.0')
+            [CompletionResult]::new('--mesos', '--mesos', [CompletionResultType]::ParameterName, 'Which Mesos to run')
             [CompletionResult]::new('--conf-dir', '--conf-dir', [CompletionResultType]::ParameterName, 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf')
             [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of the data a command prints')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Format of log lines on stderr')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output')
+            [CompletionResult]::new('--ha', '--ha', [CompletionResultType]::ParameterName, 'Also start ZooKeeper and run with high availability (not available yet)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (-v: debug, -vv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (-v: debug, -vv: trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output: errors only')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output: errors only')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'flink-mesos;local;down' {
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the cluster''s record (state.json), logs and Mesos work directory live. Default: $XDG_STATE_HOME/flink-mesos/local, else ~/.local/state/flink-mesos/local')
             [CompletionResult]::new('--conf-dir', '--conf-dir', [CompletionResultType]::ParameterName, 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf')
             [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of the data a command prints')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Format of log lines on stderr')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output')
+            [CompletionResult]::new('--purge', '--purge', [CompletionResultType]::ParameterName, 'Also remove the state directory (logs, Mesos work directory)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (-v: debug, -vv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (-v: debug, -vv: trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output: errors only')
@@ -277,6 +285,26 @@ Register-ArgumentCompleter -Native -CommandName 'flink-mesos' -ScriptBlock {
             break
         }
         'flink-mesos;local;status' {
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the cluster''s record (state.json), logs and Mesos work directory live. Default: $XDG_STATE_HOME/flink-mesos/local, else ~/.local/state/flink-mesos/local')
+            [CompletionResult]::new('--conf-dir', '--conf-dir', [CompletionResultType]::ParameterName, 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf')
+            [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of the data a command prints')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Format of log lines on stderr')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output: errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output: errors only')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'flink-mesos;local;logs' {
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the cluster''s record (state.json), logs and Mesos work directory live. Default: $XDG_STATE_HOME/flink-mesos/local, else ~/.local/state/flink-mesos/local')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print only the last N lines')
+            [CompletionResult]::new('--lines', '--lines', [CompletionResultType]::ParameterName, 'Print only the last N lines')
             [CompletionResult]::new('--conf-dir', '--conf-dir', [CompletionResultType]::ParameterName, 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf')
             [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of the data a command prints')

@@ -52,6 +52,9 @@ _flink__mesos() {
             flink__mesos__subcmd__local,down)
                 cmd="flink__mesos__subcmd__local__subcmd__down"
                 ;;
+            flink__mesos__subcmd__local,logs)
+                cmd="flink__mesos__subcmd__local__subcmd__logs"
+                ;;
             flink__mesos__subcmd__local,status)
                 cmd="flink__mesos__subcmd__local__subcmd__status"
                 ;;
@@ -258,7 +261,7 @@ _flink__mesos() {
             return 0
             ;;
         flink__subcmd__mesos__subcmd__local)
-            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version up down status"
+            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version up down status logs"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -292,12 +295,62 @@ _flink__mesos() {
             return 0
             ;;
         flink__subcmd__mesos__subcmd__local__subcmd__down)
-            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            opts="-D -v -q -h -V --state-dir --purge --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --conf-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -D)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__mesos__subcmd__local__subcmd__logs)
+            opts="-n -D -v -q -h -V --state-dir --lines --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lines)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --conf-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -326,12 +379,16 @@ _flink__mesos() {
             return 0
             ;;
         flink__subcmd__mesos__subcmd__local__subcmd__status)
-            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            opts="-D -v -q -h -V --state-dir --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --conf-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -360,12 +417,28 @@ _flink__mesos() {
             return 0
             ;;
         flink__subcmd__mesos__subcmd__local__subcmd__up)
-            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            opts="-D -v -q -h -V --state-dir --workers --ha --flink-home --mesos --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --flink-home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mesos)
+                    COMPREPLY=($(compgen -W "real embedded auto" -- "${cur}"))
+                    return 0
+                    ;;
                 --conf-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

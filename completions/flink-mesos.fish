@@ -202,22 +202,29 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s V -l version -d 'Print version'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
 json\t''"
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -l color -d 'When to colour human output' -r -f -a "auto\t''
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -l color -d 'When to colour human output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s h -l help -d 'Print help'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s V -l version -d 'Print version'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -f -a "up" -d 'Start Mesos, ZooKeeper and the appmaster on this machine'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -f -a "down" -d 'Stop what `local up` started'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -f -a "status" -d 'Show what `local up` started'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -f -a "up" -d 'Start a genuine Mesos master + agent and the appmaster with N TaskManagers and the Flink JobManager on this machine, wait until every TaskManager is registered, and print the web UIs'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -f -a "down" -d 'Stop what `local up` started, in reverse order, by the pids it recorded (idempotent)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -f -a "status" -d 'Show each component of the local cluster: pid, port, health (exit 1 when a recorded component is unhealthy)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -f -a "logs" -d 'List the logs of the local cluster, or print one component\'s log'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l state-dir -d 'Where the cluster\'s record (state.json), logs and Mesos work directory live. Default: $XDG_STATE_HOME/flink-mesos/local, else ~/.local/state/flink-mesos/local' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l workers -d 'Number of TaskManagers (Mesos tasks)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l flink-home -d 'The Flink distribution. Defaults to $FLINK_HOME, then to what scripts/fetch-flink.sh assembled in ~/.cache/flink-mesos/flink-2.3.0' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l mesos -d 'Which Mesos to run' -r -f -a "real\t'Genuine Mesos binaries (MESOS_HOME, PATH, or the build of scripts/install-deps.sh); an error when there are none'
+embedded\t'An in-process single-node Mesos (not available yet)'
+auto\t'Real Mesos when found, else an error saying how to get it'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
@@ -227,10 +234,12 @@ json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l color -d 'When to colour human output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l ha -d 'Also start ZooKeeper and run with high availability (not available yet)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -l state-dir -d 'Where the cluster\'s record (state.json), logs and Mesos work directory live. Default: $XDG_STATE_HOME/flink-mesos/local, else ~/.local/state/flink-mesos/local' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
@@ -240,10 +249,12 @@ json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -l color -d 'When to colour human output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -l purge -d 'Also remove the state directory (logs, Mesos work directory)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -l state-dir -d 'Where the cluster\'s record (state.json), logs and Mesos work directory live. Default: $XDG_STATE_HOME/flink-mesos/local, else ~/.local/state/flink-mesos/local' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
@@ -257,6 +268,21 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fis
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from logs" -l state-dir -d 'Where the cluster\'s record (state.json), logs and Mesos work directory live. Default: $XDG_STATE_HOME/flink-mesos/local, else ~/.local/state/flink-mesos/local' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from logs" -s n -l lines -d 'Print only the last N lines' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from logs" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from logs" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from logs" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from logs" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from logs" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from logs" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from logs" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from logs" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
