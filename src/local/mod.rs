@@ -159,8 +159,8 @@ pub struct Plan {
 }
 
 /// Small memory settings that work with Flink 2.x on a laptop
-/// (DESIGN.md §5); `-D` overrides each.
-pub const SMALL_MEMORY: &[(&str, &str)] = &[
+/// (DESIGN.md §5), and half a CPU per TaskManager; `-D` overrides each.
+pub const LOCAL_DEFAULTS: &[(&str, &str)] = &[
     ("jobmanager.memory.process.size", "512m"),
     ("jobmanager.memory.jvm-metaspace.size", "128m"),
     ("jobmanager.memory.jvm-overhead.min", "64m"),
@@ -245,18 +245,7 @@ pub fn plan(request: UpRequest, on_event: &mut dyn FnMut(Event)) -> Result<Plan,
         rest: p[2],
         appmaster_status: p[3],
     };
-    let mut properties: Vec<String> = SMALL_MEMORY
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    properties.push(format!("jobmanager.rpc.port={}", ports.jobmanager_rpc));
-    properties.push(format!("rest.port={}", ports.rest));
-    properties.push("jobmanager.bind-host=127.0.0.1".into());
-    properties.push("rest.bind-address=127.0.0.1".into());
-    properties.extend(request.properties.iter().cloned());
-    properties.push(format!("mesos.master=127.0.0.1:{}", ports.mesos));
-    properties.push(format!("mesos.initial-tasks={}", request.workers));
-    properties.push("jobmanager.rpc.address=127.0.0.1".into());
+    let properties = properties(&ports, &request.properties, request.workers);
     Ok(Plan {
         request,
         state_dir,
@@ -265,6 +254,25 @@ pub fn plan(request: UpRequest, on_event: &mut dyn FnMut(Event)) -> Result<Plan,
         ports,
         properties,
     })
+}
+
+/// The appmaster's `-D` list, later entries winning: the local defaults
+/// and free ports, then the user's `-D`, then what a local cluster must
+/// have (its master, `--workers`, the loopback address).
+pub fn properties(ports: &Ports, user: &[String], workers: u32) -> Vec<String> {
+    let mut p: Vec<String> = LOCAL_DEFAULTS
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    p.push(format!("jobmanager.rpc.port={}", ports.jobmanager_rpc));
+    p.push(format!("rest.port={}", ports.rest));
+    p.push("jobmanager.bind-host=127.0.0.1".into());
+    p.push("rest.bind-address=127.0.0.1".into());
+    p.extend(user.iter().cloned());
+    p.push(format!("mesos.master=127.0.0.1:{}", ports.mesos));
+    p.push(format!("mesos.initial-tasks={workers}"));
+    p.push("jobmanager.rpc.address=127.0.0.1".into());
+    p
 }
 
 /// What the validated configuration says about the cluster.
@@ -1136,4 +1144,60 @@ pub fn logs(state_dir: &Path) -> Result<Vec<LogFile>, LocalError> {
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::settings::{resolve, Purpose, Settings, ValidateOptions};
+    use crate::config::{Config, LoadOptions};
+
+    fn load(dynamic: Vec<String>) -> Settings {
+        let config = Config::load(&LoadOptions {
+            conf_dir: None,
+            dynamic,
+            env: Vec::new(),
+        })
+        .expect("load");
+        let report = resolve(
+            &config,
+            ValidateOptions {
+                purpose: Purpose::Appmaster,
+                strict: false,
+            },
+        );
+        report.settings.expect("valid settings")
+    }
+
+    const PORTS: Ports = Ports {
+        mesos: 5050,
+        jobmanager_rpc: 6123,
+        rest: 8081,
+        appmaster_status: 8090,
+    };
+
+    #[test]
+    fn defaults_are_valid_small_and_overridable() {
+        let s = load(properties(&PORTS, &[], 2));
+        assert_eq!(s.initial_tasks, 2);
+        assert_eq!(s.rest_port, 8081);
+        let r = Resolved::from_settings(&s, 2);
+        assert_eq!(r.sizing.cpus_per_task, 0.5);
+        assert!(r.sizing.mem_mb_per_task <= 512, "{:?}", r.sizing);
+
+        let user = vec![
+            "rest.port=9999".to_string(),
+            "mesos.initial-tasks=7".into(),
+            "mesos.master=elsewhere:5050".into(),
+        ];
+        let s = load(properties(&PORTS, &user, 3));
+        assert_eq!(s.rest_port, 9999, "the user's -D beats the defaults");
+        assert_eq!(s.initial_tasks, 3, "--workers beats -D");
+        let p = properties(&PORTS, &user, 3);
+        let master = p.iter().rev().find(|e| e.starts_with("mesos.master="));
+        assert_eq!(
+            master.map(String::as_str),
+            Some("mesos.master=127.0.0.1:5050")
+        );
+    }
 }
