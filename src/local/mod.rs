@@ -685,6 +685,7 @@ fn start_mesos(
                 ));
             }
             st.mesos_work_dir = work;
+            st.mesos_log_dir = env.get("MESOS_LOG_DIR").map(PathBuf::from);
             let log = dir.join("logs/mesos.log");
             let _ = std::fs::remove_file(&log);
             let mut cmd = Command::new(binary);
@@ -740,6 +741,7 @@ fn start_mesos(
             env.set("MESOS_PORT", agent_port.to_string());
             env.set_default("MESOS_RESOURCES", resources.clone());
             st.mesos_work_dir = agent_work.parent().map_or(work.clone(), Path::to_path_buf);
+            st.mesos_log_dir = env.get("MESOS_LOG_DIR").map(PathBuf::from);
             let log = dir.join("logs/mesos-agent.log");
             let _ = std::fs::remove_file(&log);
             let mut cmd = Command::new(agent);
@@ -957,7 +959,11 @@ pub fn status(state_dir: &Path) -> Result<ClusterStatus, LocalError> {
                 None => (false, "/health does not answer".into()),
             }
         } else if c.name == "mesos-agent" {
-            (true, "healthy".into())
+            match http_get(&http, &format!("{}/slave(1)/health", c.url)) {
+                Some((200, _)) => (true, "healthy".into()),
+                Some((code, _)) => (false, format!("/slave(1)/health {code}")),
+                None => (false, "/slave(1)/health does not answer".into()),
+            }
         } else {
             match json_get(&http, &format!("{}/master/state", st.mesos_url)) {
                 Some(v) => {
@@ -1128,6 +1134,23 @@ pub fn logs(state_dir: &Path) -> Result<Vec<LogFile>, LocalError> {
             path: c.log.clone(),
         })
         .collect();
+    if let Some(dir) = &st.mesos_log_dir {
+        // glog's `<program>.INFO` link points at the current log file.
+        let mut links: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        links.retain(|p| p.extension().is_some_and(|e| e == "INFO"));
+        links.sort();
+        for link in links {
+            let program = link
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+            out.push(LogFile {
+                component: format!("{program} (MESOS_LOG_DIR)"),
+                path: link,
+            });
+        }
+    }
     out.push(LogFile {
         component: "jobmanager".into(),
         path: st.appmaster_work_dir.join("log/jobmanager.log"),

@@ -50,6 +50,9 @@ pub struct State {
     pub rest_port: u16,
     pub rpc_port: u16,
     pub appmaster_work_dir: PathBuf,
+    /// `MESOS_LOG_DIR` when one was given: Mesos writes its glog files there.
+    #[serde(default)]
+    pub mesos_log_dir: Option<PathBuf>,
     /// True once every TaskManager had registered.
     pub ready: bool,
 }
