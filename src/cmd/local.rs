@@ -141,6 +141,15 @@ impl Progress {
         }
     }
 
+    /// Leaves the cursor on a fresh line below the finished bars, so that
+    /// what follows on the terminal does not continue the last bar's line.
+    fn finish(self) {
+        if self.multi.is_some() {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err);
+        }
+    }
+
     fn abandon(&mut self) {
         for (_, bar) in &self.bars {
             if !bar.is_finished() {
@@ -233,7 +242,7 @@ fn up(global: &GlobalArgs, args: &LocalUpArgs) -> Result<()> {
             return Err(error(e));
         }
     };
-    drop(progress);
+    progress.finish();
     let mut out = std::io::stdout().lock();
     if global.output == OutputFormat::Json {
         serde_json::to_writer(&mut out, &report)
