@@ -449,7 +449,32 @@ fn bring_up(
     // 1. Mesos.
     let t = Instant::now();
     on_event(Event::Started(Stage::Mesos, plan.installation.describe()));
-    start_mesos(plan, resolved, st, &http, on_event, cancelled)?;
+    // A port found free can be taken before Mesos binds it: then Mesos
+    // exits at once saying so, and it is tried again on another port.
+    let mut port = plan.ports.mesos;
+    let mut attempt = 0;
+    loop {
+        match start_mesos(plan, resolved, port, st, &http, on_event, cancelled) {
+            Ok(()) => break,
+            Err(LocalError::Start { log, .. })
+                if attempt < 2 && log.contains("Address already in use") =>
+            {
+                attempt += 1;
+                stop_components(st, &mut |_| {});
+                st.components.clear();
+                state::save(dir, st)?;
+                port = mesos::free_ports(1)?
+                    .first()
+                    .copied()
+                    .ok_or_else(|| LocalError::Internal("no free port".into()))?;
+                on_event(Event::Progress(
+                    Stage::Mesos,
+                    format!("the port was taken meanwhile; trying {port}"),
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+    }
     on_event(Event::Done(Stage::Mesos, st.mesos_url.clone(), t.elapsed()));
 
     // 2. The appmaster.
@@ -471,8 +496,13 @@ fn bring_up(
         .arg(&plan.flink_home.root)
         .args(["--status-bind", "127.0.0.1", "--status-port"])
         .arg(plan.ports.appmaster_status.to_string());
+    let planned_master = format!("mesos.master=127.0.0.1:{}", plan.ports.mesos);
     for p in &plan.properties {
-        cmd.arg(format!("-D{p}"));
+        if *p == planned_master {
+            cmd.arg(format!("-Dmesos.master=127.0.0.1:{port}"));
+        } else {
+            cmd.arg(format!("-D{p}"));
+        }
     }
     cmd.current_dir(dir)
         .env("NO_COLOR", "1")
@@ -650,9 +680,11 @@ fn start_error(c: &Component, message: &str) -> LocalError {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn start_mesos(
     plan: &Plan,
     resolved: &Resolved,
+    port: u16,
     st: &mut State,
     http: &ureq::Agent,
     on_event: &mut dyn FnMut(Event),
@@ -663,7 +695,6 @@ fn start_mesos(
     // Spare ports for replacements and for the data port of each worker.
     let agent_ports = mesos::free_ports(sizing.ports_per_task * sizing.workers as usize + 4)?;
     let resources = mesos::resources(&sizing, &agent_ports);
-    let port = plan.ports.mesos;
     let url = format!("http://127.0.0.1:{port}");
     match &plan.installation {
         Installation::OneProcess {
