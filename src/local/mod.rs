@@ -238,12 +238,16 @@ pub fn plan(request: UpRequest, on_event: &mut dyn FnMut(Event)) -> Result<Plan,
     check_not_running(&state_dir, on_event)?;
     let installation = mesos::find(request.mesos, &mesos::Search::from_env())?;
     let flink_home = locate_flink(request.flink_home.as_deref())?;
-    let p = mesos::free_ports(4)?;
+    let [mesos, jobmanager_rpc, rest, appmaster_status] = mesos::free_ports(4)?[..] else {
+        return Err(LocalError::Internal(
+            "free_ports(4) did not give 4 ports".into(),
+        ));
+    };
     let ports = Ports {
-        mesos: p[0],
-        jobmanager_rpc: p[1],
-        rest: p[2],
-        appmaster_status: p[3],
+        mesos,
+        jobmanager_rpc,
+        rest,
+        appmaster_status,
     };
     let properties = properties(&ports, &request.properties, request.workers);
     Ok(Plan {
@@ -692,8 +696,10 @@ fn start_mesos(
 ) -> Result<(), LocalError> {
     let dir = &plan.state_dir;
     let sizing = resolved.sizing;
-    // Spare ports for replacements and for the data port of each worker.
-    let agent_ports = mesos::free_ports(sizing.ports_per_task * sizing.workers as usize + 4)?;
+    // Twice what the workers need, and some: a replacement never takes
+    // the ports its agent's workers used in the last minutes (the scheduler
+    // avoids addresses Flink's RPC may still have quarantined).
+    let agent_ports = mesos::free_ports(2 * sizing.ports_per_task * sizing.workers as usize + 4)?;
     let resources = mesos::resources(&sizing, &agent_ports);
     let url = format!("http://127.0.0.1:{port}");
     match &plan.installation {
@@ -766,7 +772,10 @@ fn start_mesos(
                 mesos::environment(&agent_env.iter().map(PathBuf::as_path).collect::<Vec<_>>())?;
             mesos::apply_defaults(&mut env, launcher_dir.as_deref());
             let agent_work = work_dir(&mut env, dir, "agent")?;
-            let agent_port = mesos::free_ports(1)?[0];
+            let agent_port = mesos::free_ports(1)?
+                .first()
+                .copied()
+                .ok_or_else(|| LocalError::Internal("no free port".into()))?;
             env.set("MESOS_MASTER", format!("127.0.0.1:{port}"));
             env.set("MESOS_IP", "127.0.0.1");
             env.set("MESOS_PORT", agent_port.to_string());
