@@ -898,6 +898,20 @@ fn stop_components(st: &State, on_stop: &mut dyn FnMut(&StopReport)) -> Vec<Stop
         on_stop(&r);
         reports.push(r);
     }
+    // Tasks whose Mesos died before it could stop them.
+    let orphans = process::tasks_below(&st.mesos_work_dir);
+    if !orphans.is_empty() {
+        let t = Instant::now();
+        process::kill_all(&orphans);
+        let r = StopReport {
+            name: format!("{} orphaned task process(es)", orphans.len()),
+            pid: orphans.iter().next().copied().unwrap_or_default(),
+            outcome: "killed".into(),
+            seconds: t.elapsed().as_secs_f64(),
+        };
+        on_stop(&r);
+        reports.push(r);
+    }
     reports
 }
 

@@ -65,29 +65,40 @@ pub fn left_behind(pid: u32) -> BTreeSet<u32> {
         .into_iter()
         .filter_map(|p| stat(p).map(|(ppid, sid, _, _)| (p, ppid, sid)))
         .collect();
+    // Start from the process and the members of its session; add every
+    // descendant of those.
     let mut found: BTreeSet<u32> = table
         .iter()
         .filter(|(p, _, sid)| *sid == pid && *p != pid)
         .map(|(p, _, _)| *p)
         .collect();
-    let mut frontier = vec![pid];
+    let mut frontier: Vec<u32> = found.iter().copied().chain([pid]).collect();
     while let Some(parent) = frontier.pop() {
         for (p, ppid, _) in &table {
-            if *ppid == parent && found.insert(*p) {
+            if *ppid == parent && *p != pid && found.insert(*p) {
                 frontier.push(*p);
-            }
-        }
-        // Descendants of session members found above, too.
-    }
-    let mut more: Vec<u32> = found.iter().copied().collect();
-    while let Some(parent) = more.pop() {
-        for (p, ppid, _) in &table {
-            if *ppid == parent && found.insert(*p) {
-                more.push(*p);
             }
         }
     }
     found
+}
+
+/// Processes whose Mesos sandbox (`MESOS_SANDBOX` in their environment,
+/// which Mesos gives every executor and task) lies below `work_dir`: the
+/// tasks of a local cluster, even when its Mesos died and they were
+/// re-parented.
+pub fn tasks_below(work_dir: &Path) -> BTreeSet<u32> {
+    if work_dir.as_os_str().is_empty() {
+        return BTreeSet::new();
+    }
+    let me = std::process::id();
+    all_pids()
+        .into_iter()
+        .filter(|p| *p != me)
+        .filter(|p| {
+            environ_var(*p, "MESOS_SANDBOX").is_some_and(|s| Path::new(&s).starts_with(work_dir))
+        })
+        .collect()
 }
 
 /// The command line of a process, arguments joined by spaces.
@@ -217,10 +228,10 @@ mod tests {
 
     #[test]
     fn stops_a_detached_child_and_its_children() {
-        let dir = tempfile_dir();
+        let dir = tempfile::tempdir().expect("temp dir");
         let mut cmd = Command::new("sh");
         cmd.args(["-c", "sleep 300 & sleep 300"]);
-        let rec = spawn_detached(cmd, &dir.join("log")).expect("spawn");
+        let rec = spawn_detached(cmd, &dir.path().join("log")).expect("spawn");
         std::thread::sleep(Duration::from_millis(200));
         let kids = left_behind(rec.pid);
         assert!(!kids.is_empty(), "the shell's sleeps are found");
@@ -231,16 +242,5 @@ mod tests {
             assert!(Recorded::of(k).is_none_or(|r| !r.alive()), "{k} survived");
         }
         assert_eq!(stop(rec, Duration::from_secs(1)), Stopped::NotRunning);
-        let _ = std::fs::remove_dir_all(dir);
-    }
-
-    fn tempfile_dir() -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "flink-mesos-local-process-{}-{}",
-            std::process::id(),
-            fastrand::u64(..)
-        ));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        dir
     }
 }

@@ -478,3 +478,54 @@ fn mesos_home_and_its_env_files_are_honoured() {
     let out = bin.local(cwd.path(), &state, &["down"]);
     assert!(out.status.success(), "{}", text(&out));
 }
+
+/// Mesos dies hard (SIGKILL) under a running cluster: its executors and
+/// TaskManagers are re-parented, and `local down` still finds and stops
+/// every one of them (by their sandbox below the cluster's work directory).
+#[test]
+fn down_stops_tasks_whose_mesos_died() {
+    let bin = Bin::new();
+    let cwd = tempfile::tempdir().unwrap();
+    let state = cwd.path().join("state");
+    let _down = Down {
+        bin: &bin,
+        cwd: cwd.path().into(),
+        state: state.clone(),
+    };
+    let out = bin.local(
+        cwd.path(),
+        &state,
+        &["up", "--workers", "1", "--output", "json"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = bin.local(cwd.path(), &state, &["status", "--output", "json"]);
+    let status = json(&out);
+    let pid = |name: &str| {
+        status["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["component"] == name)
+            .and_then(|c| c["pid"].as_u64())
+            .unwrap_or_else(|| panic!("{name} in {status}")) as u32
+    };
+    let mesos = pid("mesos");
+    let mut pids: Vec<u32> = tree(mesos);
+    pids.extend(tree(pid("appmaster")));
+    assert!(pids.contains(&pid("taskmanager-00001")), "{pids:?}");
+    assert!(Command::new("kill")
+        .args(["-KILL", &mesos.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let out = bin.local(cwd.path(), &state, &["status"]);
+    assert_eq!(out.status.code(), Some(1), "Mesos is gone: {}", text(&out));
+    let out = bin.local(cwd.path(), &state, &["down"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        wait_gone(&pids, Duration::from_secs(5)),
+        Vec::<u32>::new(),
+        "{}",
+        text(&out)
+    );
+}
