@@ -250,6 +250,22 @@ pub fn plan(request: UpRequest, on_event: &mut dyn FnMut(Event)) -> Result<Plan,
         appmaster_status,
     };
     let properties = properties(&ports, &request.properties, request.workers);
+    // The appmaster runs in the state directory: hand it the configuration
+    // directory this command sees (`--conf-dir`/`FLINK_CONF_DIR`, else
+    // `./conf` when it exists), absolute.
+    let conf_dir = match &request.conf_dir {
+        Some(dir) => Some(dir.clone()),
+        None => Some(PathBuf::from("conf")).filter(|d| d.is_dir()),
+    }
+    .map(|d| {
+        std::path::absolute(&d)
+            .map_err(|e| LocalError::io(format!("cannot make {} absolute", d.display()), e))
+    })
+    .transpose()?;
+    let request = UpRequest {
+        conf_dir,
+        ..request
+    };
     Ok(Plan {
         request,
         state_dir,

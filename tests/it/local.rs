@@ -129,6 +129,14 @@ async fn local_up_runs_a_job_and_local_down_leaves_nothing_behind() {
         state: state.clone(),
     };
 
+    // The user's ./conf counts, although the appmaster runs elsewhere.
+    std::fs::create_dir(cwd.path().join("conf")).unwrap();
+    std::fs::write(
+        cwd.path().join("conf/config.yaml"),
+        "flink-mesos-local-test.marker: from-the-conf-dir\n",
+    )
+    .unwrap();
+
     let started = Instant::now();
     let out = bin.local(
         cwd.path(),
@@ -172,6 +180,14 @@ async fn local_up_runs_a_job_and_local_down_leaves_nothing_behind() {
     let frameworks = master["frameworks"].as_array().unwrap();
     assert_eq!(frameworks.len(), 1, "{master}");
     assert_eq!(frameworks[0]["tasks"].as_array().unwrap().len(), 2);
+
+    let config = reqwest::get(format!("http://127.0.0.1:{rest_port}/jobmanager/config"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(config.contains("from-the-conf-dir"), "{config}");
 
     // Status: every component healthy, with pids and ports.
     let out = bin.local(cwd.path(), &state, &["status", "--output", "json"]);
