@@ -6,6 +6,7 @@ mod artifacts;
 mod cli;
 mod flink;
 mod flink_on_mesos;
+mod fuzz;
 mod generated;
 mod marathon;
 mod mesos;
