@@ -15,5 +15,6 @@ mod mesos_tls;
 mod mesos_zk;
 mod out_of_the_box;
 mod scheduler;
+mod secrets;
 mod support;
 mod validate;
