@@ -3,6 +3,7 @@
 
 mod appmaster;
 mod artifacts;
+mod broken;
 mod cli;
 mod flink;
 mod flink_on_mesos;
