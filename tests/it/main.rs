@@ -3,9 +3,11 @@
 
 mod appmaster;
 mod artifacts;
+mod broken;
 mod cli;
 mod flink;
 mod flink_on_mesos;
+mod fuzz;
 mod generated;
 mod local;
 mod marathon;
@@ -15,5 +17,6 @@ mod mesos_tls;
 mod mesos_zk;
 mod out_of_the_box;
 mod scheduler;
+mod secrets;
 mod support;
 mod validate;
