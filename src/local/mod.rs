@@ -156,6 +156,9 @@ pub struct Plan {
     /// `-D` arguments for the appmaster: local defaults, then the user's,
     /// then what the local cluster needs (master, worker count, address).
     pub properties: Vec<String>,
+    /// Held while `local up` runs: a second `up` on the same state
+    /// directory is refused even before the first one recorded anything.
+    pub lock: std::sync::Arc<state::UpLock>,
 }
 
 /// Small memory settings that work with Flink 2.x on a laptop
@@ -235,6 +238,7 @@ pub fn plan(request: UpRequest, on_event: &mut dyn FnMut(Event)) -> Result<Plan,
             e,
         )
     })?;
+    let lock = std::sync::Arc::new(state::UpLock::acquire(&state_dir)?);
     check_not_running(&state_dir, on_event)?;
     let installation = mesos::find(request.mesos, &mesos::Search::from_env())?;
     let flink_home = locate_flink(request.flink_home.as_deref())?;
@@ -267,6 +271,7 @@ pub fn plan(request: UpRequest, on_event: &mut dyn FnMut(Event)) -> Result<Plan,
         ..request
     };
     Ok(Plan {
+        lock,
         request,
         state_dir,
         installation,

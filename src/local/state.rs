@@ -121,3 +121,63 @@ pub fn default_dir() -> PathBuf {
     }
     PathBuf::from(".flink-mesos-local")
 }
+
+/// An exclusive `flock` on `<state dir>/.up.lock`, released when dropped
+/// (or when the process ends, however it ends).
+#[derive(Debug)]
+pub struct UpLock {
+    _file: std::fs::File,
+}
+
+impl UpLock {
+    /// Takes the lock, creating the state directory; fails at once when
+    /// another `local up` holds it.
+    pub fn acquire(dir: &Path) -> Result<UpLock, LocalError> {
+        use std::os::fd::AsRawFd;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            LocalError::io(
+                format!("cannot create the state directory {}", dir.display()),
+                e,
+            )
+        })?;
+        let path = dir.join(".up.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| LocalError::io(format!("cannot open {}", path.display()), e))?;
+        // SAFETY: flock(2) on a descriptor this function owns.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc != 0 {
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+                return Err(LocalError::AlreadyRunning {
+                    dir: dir.display().to_string(),
+                    what: "another `flink-mesos local up` is bringing it up".into(),
+                    flag: String::new(),
+                });
+            }
+            return Err(LocalError::io(format!("cannot lock {}", path.display()), e));
+        }
+        Ok(UpLock { _file: file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_up_at_a_time_per_state_dir() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let first = UpLock::acquire(dir.path()).expect("first lock");
+        let second = UpLock::acquire(dir.path());
+        assert!(
+            matches!(second, Err(LocalError::AlreadyRunning { .. })),
+            "{second:?}"
+        );
+        drop(first);
+        UpLock::acquire(dir.path()).expect("free again");
+    }
+}
