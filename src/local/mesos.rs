@@ -309,13 +309,44 @@ pub fn environment(files: &[&Path]) -> Result<MesosEnv, LocalError> {
 }
 
 /// Ports that were free on 127.0.0.1 a moment ago, all different.
+///
+/// They are taken from below the kernel's ephemeral range
+/// (`net.ipv4.ip_local_port_range`) and below 31000 (the agents' default
+/// `ports` resource elsewhere on the machine): a port from the ephemeral
+/// range could be handed to any process's outgoing connection or `bind(0)`
+/// — a Flink JVM's own, say — between being chosen here and being bound by
+/// the component it was chosen for. Falls back to the ephemeral range when
+/// the kernel leaves nothing below it.
 pub fn free_ports(n: usize) -> Result<Vec<u16>, LocalError> {
-    let listeners: Vec<TcpListener> = (0..n)
-        .map(|_| TcpListener::bind("127.0.0.1:0"))
-        .collect::<Result<_, _>>()
-        .map_err(|e| LocalError::io("cannot find a free port on 127.0.0.1", e))?;
-    listeners
-        .iter()
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let (low, high) = (15000u16, ephemeral_low.min(31000));
+    let mut held: Vec<TcpListener> = Vec::with_capacity(n);
+    if high > low + 1000 {
+        let mut tries = 0;
+        while held.len() < n && tries < 50 * n + 1000 {
+            tries += 1;
+            let port = fastrand::u16(low..high);
+            if held
+                .iter()
+                .any(|l| l.local_addr().is_ok_and(|a| a.port() == port))
+            {
+                continue;
+            }
+            if let Ok(l) = TcpListener::bind(("127.0.0.1", port)) {
+                held.push(l);
+            }
+        }
+    }
+    while held.len() < n {
+        held.push(
+            TcpListener::bind("127.0.0.1:0")
+                .map_err(|e| LocalError::io("cannot find a free port on 127.0.0.1", e))?,
+        );
+    }
+    held.iter()
         .map(|l| l.local_addr().map(|a| a.port()))
         .collect::<Result<_, _>>()
         .map_err(|e| LocalError::io("cannot find a free port on 127.0.0.1", e))
@@ -392,6 +423,19 @@ pub fn apply_defaults(env: &mut MesosEnv, launcher_dir: Option<&Path>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn free_ports_are_distinct_and_outside_the_ephemeral_range() {
+        let ports = free_ports(40).unwrap();
+        let mut unique = ports.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), 40);
+        assert!(
+            ports.iter().all(|p| (15000..31000).contains(p)),
+            "{ports:?}"
+        );
+    }
 
     #[test]
     fn port_ranges_merge_neighbours() {
