@@ -482,8 +482,8 @@ mod tests {
 
     #[test]
     fn env_files_are_sourced_with_bash() {
-        let dir = std::env::temp_dir().join(format!("flink-mesos-envfile-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
         let file = dir.join("mesos-master-env.sh");
         std::fs::write(
             &file,
@@ -500,12 +500,12 @@ mod tests {
             Some("/srv/log"),
             "set -a exports plain assignments"
         );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn finds_the_harness_build_and_refuses_embedded() {
-        let dir = std::env::temp_dir().join(format!("flink-mesos-find-{}", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         let bin = dir.join("bin");
         std::fs::create_dir_all(&bin).unwrap();
         let search = Search {
@@ -530,6 +530,5 @@ mod tests {
             find(MesosMode::Embedded, &search),
             Err(LocalError::NotAvailable(_))
         ));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
