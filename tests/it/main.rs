@@ -12,5 +12,6 @@ mod mesos_faults;
 mod mesos_tls;
 mod mesos_zk;
 mod scheduler;
+mod store;
 mod support;
 mod validate;
