@@ -339,6 +339,17 @@ impl StatusServer {
         self.listener.local_addr()
     }
 
+    /// A second handle on the same socket (a standby serves its own view
+    /// until it leads and the runtime takes over).
+    pub fn try_clone(&self) -> std::io::Result<StatusServer> {
+        use std::os::fd::AsFd;
+        let std = std::net::TcpListener::from(self.listener.as_fd().try_clone_to_owned()?);
+        std.set_nonblocking(true)?;
+        Ok(StatusServer {
+            listener: TcpListener::from_std(std)?,
+        })
+    }
+
     /// Serves until the task is aborted.
     pub fn spawn(self, view: watch::Receiver<Arc<StatusView>>) -> JoinHandle<()> {
         tokio::spawn(async move {

@@ -16,13 +16,17 @@ use tokio::sync::watch;
 
 use crate::appmaster::jobmanager;
 use crate::appmaster::plan::{self, Host};
-use crate::appmaster::status::StatusServer;
+use crate::appmaster::status::{StatusServer, StatusView};
 use crate::appmaster::{self, Options, RunError};
 use crate::cli::{AppmasterArgs, GlobalArgs};
 use crate::config::settings::Purpose;
+use crate::config::settings::ZooKeeperHa;
 use crate::error::{Error, Result};
 use crate::scheduler::Outcome;
+use crate::store::leader::{campaign, LeaderInfo, Leadership};
 use crate::store::memory::MemoryStore;
+use crate::store::zk::{Zk, ZkConfig, ZkStore};
+use crate::store::{AnyStore, StoreError};
 
 pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
     let (config, report) = super::load_checked(global, Purpose::Appmaster)?;
@@ -31,13 +35,6 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             errors: report.errors(),
         });
     };
-    if settings.ha.is_some() {
-        return Err(Error::NotAvailable {
-            command: "appmaster",
-            what: "high-availability ZOOKEEPER needs the ZooKeeper worker store, which arrives \
-                   with its own issue; set high-availability.type: NONE for now",
-        });
-    }
     let Some(master) = settings.master.clone() else {
         return Err(Error::User(
             "mesos.master is not set; the appmaster needs to know the Mesos master".into(),
@@ -106,18 +103,56 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         }
         let signals = watch_signals()?;
         let mut second = signals.clone();
+        // With high availability the framework always outlives this process:
+        // the next leader fails over to it.
         let options = Options {
-            keep_framework: args.keep_framework,
+            keep_framework: args.keep_framework || settings.ha.is_some(),
             ..Options::default()
         };
-        if args.keep_framework {
+        // High availability: lead before reading the store (standbys wait
+        // here); a stop request while waiting ends the standby.
+        let leading = match &settings.ha {
+            Some(ha) => {
+                let info = LeaderInfo::this_process(&host.hostname, Some(format!("http://{shown}/status")));
+                // A standby answers /status and /health (phase `standby`),
+                // so that Marathon's health checks keep it alive.
+                let (_view_tx, view_rx) = watch::channel(Arc::new(StatusView {
+                    phase: "standby",
+                    ..StatusView::default()
+                }));
+                let standby = server
+                    .try_clone()
+                    .map_err(|e| Error::io("status endpoint", e))?
+                    .spawn(view_rx);
+                let led = lead(ha, &info, signals.clone()).await;
+                standby.abort();
+                match led? {
+                    Some(leading) => Some(leading),
+                    None => return Ok(Outcome::Stopped),
+                }
+            }
+            None => None,
+        };
+        if args.keep_framework && leading.is_none() {
             tracing::warn!(
                 "--keep-framework: without the ZooKeeper worker store the framework id lives in \
                  this process only, so a new appmaster registers a new framework; kept workers \
                  end when mesos.failover-timeout runs out"
             );
         }
-        let store = MemoryStore::new();
+        let (store, leadership) = match leading {
+            Some((zk, leadership)) => (
+                AnyStore::ZooKeeper(Box::new(ZkStore::for_leader(zk, leadership.latch().to_string()))),
+                Some(leadership),
+            ),
+            None => (AnyStore::Memory(MemoryStore::new()), None),
+        };
+        let leadership_lost = async {
+            match &leadership {
+                Some(l) => l.wait_lost().await,
+                None => std::future::pending().await,
+            }
+        };
         // The runtime stops when a signal arrives or the JobManager is beyond
         // saving; `stop` carries both.
         let (stop_tx, stop_rx) = watch::channel(0u32);
@@ -155,7 +190,16 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
                 "second signal: exiting at once; the framework and its workers are left as they are \
                  (they end when mesos.failover-timeout runs out)".into(),
             )),
+            // Dropping the runtime here makes no further call: no TEARDOWN.
+            reason = leadership_lost => Err(Error::Failed(format!(
+                "lost the leadership: {reason}; stopped at once, leaving the framework and its \
+                 workers to the next leader"
+            ))),
         };
+        if let Some(l) = leadership {
+            // A standby takes over at once instead of after the session timeout.
+            l.resign().await;
+        }
         jm_stop_tx.send_replace(true);
         if let Some(task) = jm_task {
             let _ = tokio::time::timeout(Duration::from_secs(20), task).await;
@@ -177,6 +221,41 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             "stopping the Flink cluster: {failed} TaskManager(s) failed, more than \
              mesos.maximum-failed-tasks = {limit}; the framework was torn down. Last failure: {last}"
         ))),
+    }
+}
+
+/// Connects to ZooKeeper and waits for the leadership; `None` when a stop
+/// was requested while standing by.
+async fn lead(
+    ha: &ZooKeeperHa,
+    info: &LeaderInfo,
+    mut signals: watch::Receiver<u32>,
+) -> Result<Option<(Zk, Leadership)>> {
+    let config = ZkConfig::from_settings(ha);
+    let (servers, base) = (config.servers_text(), config.base.clone());
+    let zk = Zk::connect(config).await.map_err(store_error)?;
+    tracing::info!(zookeeper = %servers, path = %base, "high availability: campaigning for the leadership");
+    let waiting = |leader: Option<&LeaderInfo>| match leader {
+        Some(l) => tracing::info!(leader = %l, "standing by: another appmaster leads"),
+        None => tracing::info!("standing by"),
+    };
+    tokio::select! {
+        leadership = campaign(&zk, info, waiting) => {
+            let leadership = leadership.map_err(store_error)?;
+            tracing::info!(latch = %leadership.latch(), "leading: reading the worker store");
+            Ok(Some((zk, leadership)))
+        }
+        _ = signals.wait_for(|n| *n >= 1) => {
+            tracing::info!("stopped while standing by");
+            Ok(None)
+        }
+    }
+}
+
+fn store_error(e: StoreError) -> Error {
+    Error::Peer {
+        peer: "ZooKeeper".into(),
+        message: e.to_string(),
     }
 }
 

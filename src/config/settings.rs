@@ -494,7 +494,11 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
             let acl_creator = c
                 .string("high-availability.zookeeper.client.acl")
                 .is_some_and(|s| s.eq_ignore_ascii_case("creator"));
-            if acl_creator && digest.is_none() && c.entry("high-availability.zookeeper.client.digest.username").is_none() {
+            if acl_creator
+                && digest.is_none()
+                && c.entry("high-availability.zookeeper.client.digest.username")
+                    .is_none()
+            {
                 c.error_at(
                     "high-availability.zookeeper.client.acl",
                     "is `creator`, but no ZooKeeper credentials are configured",

@@ -160,11 +160,8 @@ pub async fn campaign(
     let dir = zk.path(LEADER);
     let data = serde_json::to_vec(info).unwrap_or_default();
     let acls = zk.acls();
-    let prefix =
-        zkc::LockPrefix::new_curator(&dir, LATCH_NAME).map_err(|e| zk.error(&dir, e))?;
-    let lock = zk
-        .client()
-        .lock(prefix, &data, zkc::LockOptions::new(acls));
+    let prefix = zkc::LockPrefix::new_curator(&dir, LATCH_NAME).map_err(|e| zk.error(&dir, e))?;
+    let lock = zk.client().lock(prefix, &data, zkc::LockOptions::new(acls));
     tokio::pin!(lock);
     // Report who leads while we wait (checked now and then: the lock's own
     // watch is on the predecessor, which need not be the leader).

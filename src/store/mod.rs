@@ -120,3 +120,41 @@ pub trait WorkerStore: Send {
     /// Forgets the framework id ("Framework has been removed": register anew).
     fn clear_framework_id(&mut self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
+
+/// The store the configuration chose: in memory, or ZooKeeper.
+pub enum AnyStore {
+    Memory(memory::MemoryStore),
+    ZooKeeper(Box<zk::ZkStore>),
+}
+
+impl WorkerStore for AnyStore {
+    async fn load(&mut self) -> Result<Snapshot, StoreError> {
+        match self {
+            AnyStore::Memory(s) => s.load().await,
+            AnyStore::ZooKeeper(s) => s.load().await,
+        }
+    }
+    async fn apply(&mut self, batch: Vec<Write>) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Memory(s) => s.apply(batch).await,
+            AnyStore::ZooKeeper(s) => s.apply(batch).await,
+        }
+    }
+    async fn put_worker(&mut self, worker: &Worker) -> Result<(), StoreError> {
+        self.apply(vec![Write::Worker(worker.clone())]).await
+    }
+    async fn remove_worker(&mut self, task_id: &str) -> Result<(), StoreError> {
+        self.apply(vec![Write::RemoveWorker(task_id.to_string())])
+            .await
+    }
+    async fn set_next_task_number(&mut self, n: u64) -> Result<(), StoreError> {
+        self.apply(vec![Write::NextTaskNumber(n)]).await
+    }
+    async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
+        self.apply(vec![Write::FrameworkId(Some(id.to_string()))])
+            .await
+    }
+    async fn clear_framework_id(&mut self) -> Result<(), StoreError> {
+        self.apply(vec![Write::FrameworkId(None)]).await
+    }
+}

@@ -192,9 +192,9 @@ impl Zk {
                 "ZooKeeper {servers} rejected the credentials of \
                  high-availability.zookeeper.client.digest.username"
             )),
-            zkc::Error::SessionExpired | zkc::Error::ClientClosed => StoreError::LeadershipLost(
-                format!("the ZooKeeper session with {servers} expired"),
-            ),
+            zkc::Error::SessionExpired | zkc::Error::ClientClosed => {
+                StoreError::LeadershipLost(format!("the ZooKeeper session with {servers} expired"))
+            }
             zkc::Error::ConnectionLoss | zkc::Error::Timeout | zkc::Error::NoHosts => {
                 unreachable(&servers, &e.to_string())
             }
@@ -272,7 +272,10 @@ impl Zk {
             .collect();
         if !strange.is_empty() {
             let names: Vec<&str> = strange.iter().take(5).map(|s| s.as_str()).collect();
-            return Err(foreign(format!("it has other children ({})", names.join(", "))));
+            return Err(foreign(format!(
+                "it has other children ({})",
+                names.join(", ")
+            )));
         }
         Ok(true)
     }
@@ -366,9 +369,19 @@ fn unreachable(servers: &str, why: &str) -> StoreError {
 /// One operation of a `multi`.
 #[derive(Debug, Clone)]
 enum Op {
-    Create { path: String, data: Vec<u8> },
-    Set { path: String, data: Vec<u8>, version: i32 },
-    Delete { path: String, version: i32 },
+    Create {
+        path: String,
+        data: Vec<u8>,
+    },
+    Set {
+        path: String,
+        data: Vec<u8>,
+        version: i32,
+    },
+    Delete {
+        path: String,
+        version: i32,
+    },
 }
 
 impl Op {
@@ -490,10 +503,8 @@ impl ZkStore {
         for write in batch {
             let op = match write {
                 Write::Worker(worker) => {
-                    let (launched_at, restarts) = meta
-                        .get(&worker.task_id)
-                        .cloned()
-                        .unwrap_or((None, 0));
+                    let (launched_at, restarts) =
+                        meta.get(&worker.task_id).cloned().unwrap_or((None, 0));
                     let launched_at = launched_at.or_else(|| {
                         matches!(worker.state, WorkerState::Launched | WorkerState::Running)
                             .then(|| record::rfc3339(SystemTime::now()))
@@ -518,11 +529,9 @@ impl ZkStore {
                     self.zk.path(TASK_COUNT),
                     record::encode_number(n),
                 )),
-                Write::FrameworkId(Some(id)) => Some(self.op_write(
-                    &pending,
-                    self.zk.path(FRAMEWORK_ID),
-                    id.into_bytes(),
-                )),
+                Write::FrameworkId(Some(id)) => {
+                    Some(self.op_write(&pending, self.zk.path(FRAMEWORK_ID), id.into_bytes()))
+                }
                 Write::FrameworkId(None) => self.op_delete(&pending, self.zk.path(FRAMEWORK_ID)),
             };
             if let Some(op) = op {
@@ -536,7 +545,10 @@ impl ZkStore {
         while start < ops.len() {
             let mut end = start;
             let mut bytes = 0;
-            while end < ops.len() && end - start < MAX_OPS && (end == start || bytes + ops[end].size() <= MAX_BYTES) {
+            while end < ops.len()
+                && end - start < MAX_OPS
+                && (end == start || bytes + ops[end].size() <= MAX_BYTES)
+            {
                 bytes += ops[end].size();
                 end += 1;
             }
@@ -672,10 +684,14 @@ impl ZkStore {
         for op in ops {
             let read = self.zk.client.get_data(op.path()).await;
             match (op, read) {
-                (Op::Create { data, .. } | Op::Set { data, .. }, Ok((now, stat))) if now == *data => {
+                (Op::Create { data, .. } | Op::Set { data, .. }, Ok((now, stat)))
+                    if now == *data =>
+                {
                     seen.push((op.path().to_string(), Some(stat.version)))
                 }
-                (Op::Delete { .. }, Err(zkc::Error::NoNode)) => seen.push((op.path().to_string(), None)),
+                (Op::Delete { .. }, Err(zkc::Error::NoNode)) => {
+                    seen.push((op.path().to_string(), None))
+                }
                 (_, Ok(_)) | (_, Err(zkc::Error::NoNode)) => return Ok(false),
                 (_, Err(e)) => return Err(self.zk.error(op.path(), e)),
             }
@@ -702,16 +718,22 @@ impl ZkStore {
 
 impl WorkerStore for ZkStore {
     async fn load(&mut self) -> Result<Snapshot, StoreError> {
-        let contents = self.load_records().await?.ok_or_else(|| StoreError::Unavailable(format!(
-            "nothing is stored at {} in ZooKeeper {}: no appmaster ran with this \
+        let contents = self.load_records().await?.ok_or_else(|| {
+            StoreError::Unavailable(format!(
+                "nothing is stored at {} in ZooKeeper {}: no appmaster ran with this \
              high-availability.cluster-id and high-availability.zookeeper.path.* yet",
-            self.zk.base(),
-            self.zk.config.servers_text()
-        )))?;
+                self.zk.base(),
+                self.zk.config.servers_text()
+            ))
+        })?;
         Ok(Snapshot {
             framework_id: contents.framework_id.map(|(id, _)| id),
             next_task_number: contents.task_count.map_or(0, |(n, _)| n),
-            workers: contents.workers.into_iter().map(|(r, _)| r.worker).collect(),
+            workers: contents
+                .workers
+                .into_iter()
+                .map(|(r, _)| r.worker)
+                .collect(),
         })
     }
 
@@ -724,7 +746,8 @@ impl WorkerStore for ZkStore {
     }
 
     async fn remove_worker(&mut self, task_id: &str) -> Result<(), StoreError> {
-        self.commit(vec![Write::RemoveWorker(task_id.to_string())]).await
+        self.commit(vec![Write::RemoveWorker(task_id.to_string())])
+            .await
     }
 
     async fn set_next_task_number(&mut self, n: u64) -> Result<(), StoreError> {
@@ -732,7 +755,8 @@ impl WorkerStore for ZkStore {
     }
 
     async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
-        self.commit(vec![Write::FrameworkId(Some(id.to_string()))]).await
+        self.commit(vec![Write::FrameworkId(Some(id.to_string()))])
+            .await
     }
 
     async fn clear_framework_id(&mut self) -> Result<(), StoreError> {

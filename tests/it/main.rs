@@ -13,5 +13,6 @@ mod mesos_tls;
 mod mesos_zk;
 mod scheduler;
 mod store;
+mod store_failover;
 mod support;
 mod validate;

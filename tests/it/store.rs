@@ -66,9 +66,13 @@ async fn expire(zk: &Zk, servers: &str) {
 async fn store_zk_round_trip_and_readable_layout() {
     let server = ZooKeeper::start();
     let cs = server.connect_string();
-    let zk = Zk::connect(config(&cs, "/flink/default/mesos-workers", Duration::from_secs(10)))
-        .await
-        .unwrap();
+    let zk = Zk::connect(config(
+        &cs,
+        "/flink/default/mesos-workers",
+        Duration::from_secs(10),
+    ))
+    .await
+    .unwrap();
     let lead = leader(&zk, "am-1").await;
     let mut store = ZkStore::for_leader(zk.clone(), lead.latch().to_string());
     let snap = store.load().await.unwrap();
@@ -86,8 +90,14 @@ async fn store_zk_round_trip_and_readable_layout() {
         ])
         .await
         .unwrap();
-    store.put_worker(&worker(1, WorkerState::Launched)).await.unwrap();
-    store.put_worker(&worker(1, WorkerState::Running)).await.unwrap();
+    store
+        .put_worker(&worker(1, WorkerState::Launched))
+        .await
+        .unwrap();
+    store
+        .put_worker(&worker(1, WorkerState::Running))
+        .await
+        .unwrap();
     store.remove_worker("taskmanager-00002").await.unwrap();
     store.remove_worker("taskmanager-00099").await.unwrap();
 
@@ -110,7 +120,9 @@ async fn store_zk_round_trip_and_readable_layout() {
         .unwrap();
     let text = String::from_utf8(data).unwrap();
     assert!(
-        text.starts_with(r#"{"format":1,"worker":{"task_id":"taskmanager-00001","state":"running""#),
+        text.starts_with(
+            r#"{"format":1,"worker":{"task_id":"taskmanager-00001","state":"running""#
+        ),
         "{text}"
     );
     let (data, _) = zk
@@ -254,7 +266,10 @@ async fn store_zk_deposed_leader_cannot_write_and_nothing_is_lost() {
     ));
     let snap = ZkStore::new(zk_a2.clone(), None).load().await.unwrap();
     assert_eq!(snap.workers.len(), 5);
-    assert!(snap.workers.iter().all(|w| w.task_id != "taskmanager-00009"));
+    assert!(snap
+        .workers
+        .iter()
+        .all(|w| w.task_id != "taskmanager-00009"));
 
     // The restarts column counts the failover for the worker B rewrote.
     let records = ZkStore::new(zk_a2, None)
@@ -281,13 +296,20 @@ async fn store_zk_deposed_leader_cannot_write_and_nothing_is_lost() {
 async fn store_zk_connection_loss_within_the_session_is_survived() {
     let mut server = ZooKeeper::start();
     let cs = server.connect_string();
-    let zk = Zk::connect(config(&cs, "/flink/l/mesos-workers", Duration::from_secs(12)))
-        .await
-        .unwrap();
+    let zk = Zk::connect(config(
+        &cs,
+        "/flink/l/mesos-workers",
+        Duration::from_secs(12),
+    ))
+    .await
+    .unwrap();
     let lead = leader(&zk, "am").await;
     let mut store = ZkStore::for_leader(zk.clone(), lead.latch().to_string());
     store.load().await.unwrap();
-    store.put_worker(&worker(1, WorkerState::New)).await.unwrap();
+    store
+        .put_worker(&worker(1, WorkerState::New))
+        .await
+        .unwrap();
 
     // The server dies and comes back 2 s later (same data): the write issued
     // meanwhile completes, the leadership survives.
@@ -306,7 +328,10 @@ async fn store_zk_connection_loss_within_the_session_is_survived() {
         .unwrap();
     let _server = restart.join().unwrap();
     assert!(lead.lost().borrow().is_none());
-    store.put_worker(&worker(1, WorkerState::Running)).await.unwrap();
+    store
+        .put_worker(&worker(1, WorkerState::Running))
+        .await
+        .unwrap();
     let snap = ZkStore::new(zk.clone(), None).load().await.unwrap();
     assert_eq!(snap.workers, vec![worker(1, WorkerState::Running)]);
     assert_eq!(snap.next_task_number, 2);
@@ -316,9 +341,13 @@ async fn store_zk_connection_loss_within_the_session_is_survived() {
 async fn store_zk_ensemble_leader_killed_without_an_error() {
     let mut ensemble = Ensemble::start();
     let cs = ensemble.connect_string();
-    let zk = Zk::connect(config(&cs, "/flink/e/mesos-workers", Duration::from_secs(10)))
-        .await
-        .unwrap();
+    let zk = Zk::connect(config(
+        &cs,
+        "/flink/e/mesos-workers",
+        Duration::from_secs(10),
+    ))
+    .await
+    .unwrap();
     let lead = leader(&zk, "am").await;
     let mut store = ZkStore::for_leader(zk.clone(), lead.latch().to_string());
     store.load().await.unwrap();
@@ -364,7 +393,8 @@ async fn store_zk_clear_errors_for_foreign_paths_auth_and_no_server() {
         .unwrap();
     let e = ZkStore::new(plain.clone(), None).load().await.unwrap_err();
     assert!(
-        e.to_string().contains("/other") && e.to_string().contains("not a flink-mesos worker store"),
+        e.to_string().contains("/other")
+            && e.to_string().contains("not a flink-mesos worker store"),
         "{e}"
     );
 
@@ -377,25 +407,37 @@ async fn store_zk_clear_errors_for_foreign_paths_auth_and_no_server() {
     let lead = leader(&owner, "am").await;
     let mut store = ZkStore::for_leader(owner.clone(), lead.latch().to_string());
     store.load().await.unwrap();
-    store.put_worker(&worker(1, WorkerState::New)).await.unwrap();
+    store
+        .put_worker(&worker(1, WorkerState::New))
+        .await
+        .unwrap();
     let anonymous = Zk::connect(config(&cs, "/sec/w", Duration::from_secs(10)))
         .await
         .unwrap();
     let e = ZkStore::new(anonymous, None).load().await.unwrap_err();
     let text = e.to_string();
-    assert!(text.contains("denies access") && text.contains("digest.username"), "{text}");
+    assert!(
+        text.contains("denies access") && text.contains("digest.username"),
+        "{text}"
+    );
     let mut wrong = secured.clone();
     wrong.digest = Some(("flink".into(), Secret::new("wrong-pass")));
     let text = match Zk::connect(wrong).await {
         Ok(zk) => ZkStore::new(zk, None).load().await.unwrap_err().to_string(),
         Err(e) => e.to_string(),
     };
-    assert!(!text.contains("zk-s3cret") && !text.contains("wrong-pass"), "{text}");
+    assert!(
+        !text.contains("zk-s3cret") && !text.contains("wrong-pass"),
+        "{text}"
+    );
 
     // Nothing listening.
     let port = crate::support::free_port();
     let mut nowhere = config(&format!("127.0.0.1:{port}"), "/x", Duration::from_secs(4));
     nowhere.connect_timeout = Duration::from_secs(2);
     let e = Zk::connect(nowhere).await.unwrap_err().to_string();
-    assert!(e.contains("cannot reach ZooKeeper") && e.contains(&port.to_string()), "{e}");
+    assert!(
+        e.contains("cannot reach ZooKeeper") && e.contains(&port.to_string()),
+        "{e}"
+    );
 }

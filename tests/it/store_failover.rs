@@ -1,0 +1,292 @@
+//! High availability end to end: `flink-mesos appmaster` processes with
+//! `high-availability: zookeeper` against a real ZooKeeper and a genuine
+//! Mesos master. One leads, the other stands by and takes over when the
+//! leader is killed; an appmaster killed (-9) while it launches workers is
+//! restarted and brings the cluster to exactly the desired workers, none
+//! launched twice, no orphan task.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::mesos_local::MesosLocal;
+use crate::support::zookeeper::ZooKeeper;
+
+const WAIT: Duration = Duration::from_secs(45);
+
+struct Am {
+    child: Child,
+    stderr: PathBuf,
+    base: String,
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Am {
+    fn start(
+        dir: &std::path::Path,
+        name: &str,
+        mesos: &MesosLocal,
+        zk: &ZooKeeper,
+        extra: &[&str],
+    ) -> Am {
+        let stderr = dir.join(format!("{name}.stderr"));
+        let work = dir.join(name);
+        std::fs::create_dir_all(&work).unwrap();
+        let master = mesos.url.trim_start_matches("http://");
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"))
+            .arg("appmaster")
+            .current_dir(&work)
+            .env_remove("FLINK_CONF_DIR")
+            .env_remove("FLINK_PROPERTIES")
+            .env_remove("FLINK_MESOS_MASTER")
+            .env_remove("FLINK_MESOS_FRAMEWORK_SECRET")
+            .env("NO_COLOR", "1")
+            .args(["--no-jobmanager", "--status-bind", "127.0.0.1"])
+            .arg(format!("-Dmesos.master={master}"))
+            .args([
+                "-Dmesos.resourcemanager.tasks.mem=32",
+                "-Dmesos.resourcemanager.tasks.cpus=0.1",
+                "-Dmesos.failover-timeout=120",
+                "-Dhigh-availability.type=zookeeper",
+                "-Dhigh-availability.storageDir=file:///tmp/flink-mesos-it-ha",
+                "-Dhigh-availability.zookeeper.client.session-timeout=4 s",
+            ])
+            .arg(format!(
+                "-Dhigh-availability.zookeeper.quorum={}",
+                zk.connect_string()
+            ))
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let base = line
+            .split_whitespace()
+            .find_map(|w| w.strip_suffix("/status"))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no status address: {line:?}; stderr: {}",
+                    std::fs::read_to_string(&stderr).unwrap_or_default()
+                )
+            })
+            .to_string();
+        Am {
+            child,
+            stderr,
+            base,
+            _stdout: stdout,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    async fn status(&self) -> Option<Value> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .ok()?;
+        let r = client
+            .get(format!("{}/status", self.base))
+            .send()
+            .await
+            .ok()?;
+        serde_json::from_slice(&r.bytes().await.ok()?).ok()
+    }
+
+    async fn wait_status(&self, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(v) = self.status().await {
+                if ok(&v) {
+                    return v;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; status {:?}\nstderr:\n{}",
+                self.status().await,
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn wait_stderr(&self, what: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.stderr().contains(what) {
+            assert!(
+                Instant::now() < deadline,
+                "no {what:?} in:\n{}",
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn kill(&mut self, signal: &str) {
+        let _ = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status();
+    }
+
+    async fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "did not exit:\n{}",
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Am {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn count(v: &Value, state: &str) -> usize {
+    v["workers"][state].as_array().map_or(0, |a| a.len())
+}
+
+/// The master's view of one framework: `(active task ids, completed task ids)`.
+async fn tasks(mesos: &MesosLocal, framework_id: &str) -> (Vec<String>, Vec<String>) {
+    let state = mesos.get_json("/master/state").await;
+    let mut active = Vec::new();
+    let mut completed = Vec::new();
+    for key in ["frameworks", "completed_frameworks"] {
+        for f in state[key].as_array().into_iter().flatten() {
+            if f["id"] != framework_id {
+                continue;
+            }
+            for t in f["tasks"].as_array().into_iter().flatten() {
+                active.push(t["id"].as_str().unwrap_or("").to_string());
+            }
+            for t in f["completed_tasks"].as_array().into_iter().flatten() {
+                completed.push(t["id"].as_str().unwrap_or("").to_string());
+            }
+        }
+    }
+    active.sort();
+    completed.sort();
+    (active, completed)
+}
+
+fn cluster(name: &str) -> String {
+    format!("-Dhigh-availability.cluster-id={name}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_ha_standby_takes_over_when_the_leader_dies() {
+    let zk = ZooKeeper::start();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let extra = [
+        "-Dmesos.initial-tasks=3",
+        "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 631",
+        &cluster("ha-standby"),
+    ];
+    let mut first = Am::start(dir.path(), "first", &mesos, &zk, &extra);
+    let v = first
+        .wait_status("3 running workers", |v| count(v, "running") == 3)
+        .await;
+    let framework_id = v["framework_id"].as_str().unwrap().to_string();
+    let second = Am::start(dir.path(), "second", &mesos, &zk, &extra);
+    second.wait_stderr("standing by").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(second.status().await.unwrap()["phase"], "standby");
+    let (before, _) = tasks(&mesos, &framework_id).await;
+    assert_eq!(before.len(), 3, "{before:?}");
+
+    // The leader dies hard: the standby takes over within the session
+    // timeout, fails over to the same framework and adopts the workers.
+    first.kill("KILL");
+    let v = second
+        .wait_status("the standby leads with 3 running workers", |v| {
+            v["connected"] == true && count(v, "running") == 3
+        })
+        .await;
+    assert_eq!(v["framework_id"], framework_id.as_str());
+    let (after, completed) = tasks(&mesos, &framework_id).await;
+    assert_eq!(after, before, "the same workers, none launched again");
+    assert!(completed.is_empty(), "{completed:?}");
+
+    // With HA, SIGTERM leaves the framework for the next leader.
+    let mut second = second;
+    second.kill("TERM");
+    let status = second.wait_exit().await;
+    assert!(status.success(), "{status}\n{}", second.stderr());
+    let (still, _) = tasks(&mesos, &framework_id).await;
+    assert_eq!(still.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_ha_kill_9_during_launches_then_restart_gives_exactly_10() {
+    let zk = ZooKeeper::start();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let extra = [
+        "-Dmesos.initial-tasks=10",
+        "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 632",
+        &cluster("ha-kill"),
+    ];
+    let mut framework_id = None;
+    // Killed right after the start, after a few launches, and late.
+    for (round, launched) in [0usize, 3, 7].into_iter().enumerate() {
+        let mut am = Am::start(dir.path(), &format!("am{round}"), &mesos, &zk, &extra);
+        let v = am
+            .wait_status("launches under way", |v| {
+                count(v, "launched") + count(v, "running") >= launched
+            })
+            .await;
+        if let Some(id) = v["framework_id"].as_str() {
+            framework_id.get_or_insert(id.to_string());
+        }
+        am.kill("KILL");
+        am.wait_exit().await;
+    }
+    let am = Am::start(dir.path(), "last", &mesos, &zk, &extra);
+    let v = am
+        .wait_status("10 running workers", |v| count(v, "running") == 10)
+        .await;
+    let id = v["framework_id"].as_str().unwrap().to_string();
+    if let Some(first) = &framework_id {
+        assert_eq!(&id, first, "one framework throughout");
+    }
+    // Let stragglers show up (a launch the store had not seen would be
+    // killed as unknown and appear as completed).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (active, completed) = tasks(&mesos, &id).await;
+    assert_eq!(active.len(), 10, "{active:?}\n{}", am.stderr());
+    let mut unique = active.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), 10, "{active:?}");
+    assert!(
+        completed.is_empty(),
+        "no orphan, none killed: {completed:?}"
+    );
+    let running: Vec<String> = v["workers"]["running"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["task_id"].as_str().unwrap().to_string())
+        .collect();
+    let mut running = running;
+    running.sort();
+    assert_eq!(running, active);
+}
