@@ -16,3 +16,4 @@ mod store;
 mod store_failover;
 mod support;
 mod validate;
+mod workers;
