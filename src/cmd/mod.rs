@@ -101,6 +101,13 @@ pub fn init_logging(global: &GlobalArgs) {
             _ => "trace",
         }
     };
+    // The ZooKeeper client logs every session it opens at info; that is
+    // noise next to our own messages unless asked for with -v.
+    let level = if level == "info" {
+        "info,zookeeper_client=warn"
+    } else {
+        level
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -290,3 +290,47 @@ async fn store_ha_kill_9_during_launches_then_restart_gives_exactly_10() {
     running.sort();
     assert_eq!(running, active);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_ha_lost_leadership_stops_at_once_without_teardown() {
+    let zk = ZooKeeper::start();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let extra = [
+        "-Dmesos.initial-tasks=2",
+        "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 633",
+        &cluster("ha-lost"),
+    ];
+    let mut am = Am::start(dir.path(), "am", &mesos, &zk, &extra);
+    let v = am
+        .wait_status("2 running workers", |v| count(v, "running") == 2)
+        .await;
+    let framework_id = v["framework_id"].as_str().unwrap().to_string();
+    // Someone deletes the leader latch (as a session expiry would).
+    let client = zookeeper_client::Client::connect(&zk.connect_string())
+        .await
+        .unwrap();
+    let dir_path = "/flink/ha-lost/mesos-workers/leader";
+    for latch in client.list_children(dir_path).await.unwrap() {
+        client
+            .delete(&format!("{dir_path}/{latch}"), None)
+            .await
+            .unwrap();
+    }
+    let status = am.wait_exit().await;
+    let stderr = am.stderr();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("lost the leadership"), "{stderr}");
+    assert!(stderr.contains("next leader"), "{stderr}");
+    let (active, completed) = tasks(&mesos, &framework_id).await;
+    assert_eq!(active.len(), 2, "no TEARDOWN, no KILL: {active:?}");
+    assert!(completed.is_empty());
+    let state = mesos.get_json("/master/state").await;
+    let ids: Vec<&str> = state["frameworks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert!(ids.contains(&framework_id.as_str()), "{ids:?}");
+}
