@@ -52,7 +52,10 @@ fn worker(n: u32) -> Worker {
 
 async fn seed(cs: &str, base: &str, n: u32, framework: &str) -> Zk {
     let zk = Zk::connect(ZkConfig {
-        servers: vec![("127.0.0.1".into(), cs.rsplit(':').next().unwrap().parse().unwrap())],
+        servers: vec![(
+            "127.0.0.1".into(),
+            cs.rsplit(':').next().unwrap().parse().unwrap(),
+        )],
         base: base.into(),
         session_timeout: Duration::from_secs(20),
         connect_timeout: Duration::from_secs(5),
@@ -90,7 +93,12 @@ fn main() {
         .unwrap();
 
     // 1. workers list with 10,000 records.
-    let z = rt.block_on(seed(&cs, "/flink/bench-list/mesos-workers", 10_000, "fw-list"));
+    let z = rt.block_on(seed(
+        &cs,
+        "/flink/bench-list/mesos-workers",
+        10_000,
+        "fw-list",
+    ));
     let args = [
         "-Dhigh-availability.type=zookeeper".to_string(),
         format!("-Dhigh-availability.zookeeper.quorum={cs}"),
@@ -138,11 +146,13 @@ fn main() {
         let cluster = format!("bench-recover-{round}");
         let base = format!("/flink/{cluster}/mesos-workers");
         rt.block_on(seed(&cs, &base, 1_000, "fw-recover"));
-        let master = rt.block_on(fake_master::FakeMaster::start(vec![fake_master::Reply::Stream {
-            stream_id: "s".into(),
-            chunks: vec![(Duration::ZERO, fake_master::subscribed("fw-recover", 15.0))],
-            then_hang: true,
-        }]));
+        let master = rt.block_on(fake_master::FakeMaster::start(vec![
+            fake_master::Reply::Stream {
+                stream_id: "s".into(),
+                chunks: vec![(Duration::ZERO, fake_master::subscribed("fw-recover", 15.0))],
+                then_hang: true,
+            },
+        ]));
         let t = Instant::now();
         let mut child = Command::new(BIN)
             .args(["appmaster", "--no-jobmanager", "--status-bind", "127.0.0.1"])
@@ -162,10 +172,10 @@ fn main() {
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
         let took = loop {
-            let reconciled = master.calls().iter().find_map(|c| {
-                c.body_contains(b"taskmanager-01000")
-                    .then(|| c.at)
-            });
+            let reconciled = master
+                .calls()
+                .iter()
+                .find_map(|c| c.body_contains(b"taskmanager-01000").then_some(c.at));
             if let Some(at) = reconciled {
                 break Some(at.saturating_duration_since(t));
             }

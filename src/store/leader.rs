@@ -235,10 +235,9 @@ async fn watch_session(mut states: zkc::StateWatcher, grace: Duration) -> String
                 }
                 deadline.get_or_insert_with(|| tokio::time::Instant::now() + grace);
             }
-            zkc::SessionState::SyncConnected => {
-                if deadline.take().is_some() {
-                    tracing::info!("reconnected to ZooKeeper; the session survived");
-                }
+            zkc::SessionState::SyncConnected if deadline.is_some() => {
+                deadline = None;
+                tracing::info!("reconnected to ZooKeeper; the session survived");
             }
             s if s.is_terminated() => return format!("the ZooKeeper session ended ({s})"),
             _ => {}
