@@ -197,8 +197,11 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             ))),
         };
         if let Some(l) = leadership {
-            // A standby takes over at once instead of after the session timeout.
-            l.resign().await;
+            // A standby takes over at once instead of after the session
+            // timeout (nothing to give up when it is lost already).
+            if l.lost().borrow().is_none() {
+                l.resign().await;
+            }
         }
         jm_stop_tx.send_replace(true);
         if let Some(task) = jm_task {

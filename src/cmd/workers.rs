@@ -58,17 +58,23 @@ pub fn run(global: &GlobalArgs, command: WorkersCommand) -> Result<()> {
                 let every = Duration::from_secs_f64(args.interval.clamp(0.1, 3600.0));
                 let clear = global.output == OutputFormat::Text && std::io::stdout().is_terminal();
                 loop {
-                    let text = match listing(&zk).await {
-                        Ok(listing) => render_listing(global.output, &listing),
-                        // Keep watching through a ZooKeeper outage.
-                        Err(e) => format!("error: {e}\n"),
-                    };
-                    let text = if clear {
-                        format!("\x1b[H\x1b[2J{text}")
-                    } else {
-                        text
-                    };
-                    print(global, &text)?;
+                    match listing(&zk).await {
+                        Ok(listing) => {
+                            let text = render_listing(global.output, &listing);
+                            let text = if clear {
+                                format!("\x1b[H\x1b[2J{text}")
+                            } else {
+                                text
+                            };
+                            print(global, &text)?;
+                        }
+                        // Keep watching through a ZooKeeper outage; stdout
+                        // stays data only.
+                        Err(e) => {
+                            let mut err = std::io::stderr().lock();
+                            let _ = writeln!(err, "error: {e} (still watching)");
+                        }
+                    }
                     tokio::time::sleep(every).await;
                 }
             }

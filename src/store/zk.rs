@@ -498,19 +498,24 @@ impl ZkStore {
     async fn commit(&mut self, batch: Vec<Write>) -> Result<(), StoreError> {
         let mut ops = Vec::new();
         let mut pending: HashMap<String, Option<i32>> = HashMap::new();
-        let mut meta = self.meta.clone();
-        let mut recovered = self.recovered.clone();
+        // Metadata changes, applied once the batch is stored (`None`: gone).
+        let mut meta: HashMap<String, Option<(Option<String>, u32)>> = HashMap::new();
         for write in batch {
             let op = match write {
                 Write::Worker(worker) => {
-                    let (launched_at, restarts) =
-                        meta.get(&worker.task_id).cloned().unwrap_or((None, 0));
+                    let id = &worker.task_id;
+                    // The first write of a recovered worker by this leader.
+                    let first_write = !meta.contains_key(id) && self.recovered.contains(id);
+                    let (launched_at, restarts) = match meta.get(id) {
+                        Some(m) => m.clone().unwrap_or((None, 0)),
+                        None => self.meta.get(id).cloned().unwrap_or((None, 0)),
+                    };
                     let launched_at = launched_at.or_else(|| {
                         matches!(worker.state, WorkerState::Launched | WorkerState::Running)
                             .then(|| record::rfc3339(SystemTime::now()))
                     });
-                    let restarts = restarts + u32::from(recovered.remove(&worker.task_id));
-                    meta.insert(worker.task_id.clone(), (launched_at.clone(), restarts));
+                    let restarts = restarts + u32::from(first_write);
+                    meta.insert(id.clone(), Some((launched_at.clone(), restarts)));
                     let path = self.zk.worker_path(&worker.task_id);
                     let data = record::encode_record(&StoredWorker {
                         worker,
@@ -520,9 +525,9 @@ impl ZkStore {
                     Some(self.op_write(&pending, path, data))
                 }
                 Write::RemoveWorker(id) => {
-                    meta.remove(&id);
-                    recovered.remove(&id);
-                    self.op_delete(&pending, self.zk.worker_path(&id))
+                    let path = self.zk.worker_path(&id);
+                    meta.insert(id, None);
+                    self.op_delete(&pending, path)
                 }
                 Write::NextTaskNumber(n) => Some(self.op_write(
                     &pending,
@@ -555,8 +560,13 @@ impl ZkStore {
             self.commit_chunk(&ops[start..end]).await?;
             start = end;
         }
-        self.meta = meta;
-        self.recovered = recovered;
+        for (id, m) in meta {
+            self.recovered.remove(&id);
+            match m {
+                Some(m) => self.meta.insert(id, m),
+                None => self.meta.remove(&id),
+            };
+        }
         Ok(())
     }
 

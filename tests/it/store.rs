@@ -24,7 +24,8 @@ pub fn config(servers: &str, base: &str, session: Duration) -> ZkConfig {
             .collect(),
         base: base.into(),
         session_timeout: session,
-        connect_timeout: Duration::from_secs(5),
+        // Generous: the machine is shared; a ZooKeeper JVM can be slow.
+        connect_timeout: Duration::from_secs(20),
         digest: None,
         acl_creator: false,
     }
@@ -55,6 +56,8 @@ async fn leader(zk: &Zk, host: &str) -> Leadership {
 async fn expire(zk: &Zk, servers: &str) {
     let thief = zookeeper_client::Client::connector()
         .with_session(zk.client().session().clone())
+        .with_session_timeout(zk.client().session_timeout())
+        .with_connection_timeout(Duration::from_secs(20))
         .connect(servers)
         .await
         .unwrap();
@@ -234,7 +237,11 @@ async fn store_zk_deposed_leader_cannot_write_and_nothing_is_lost() {
     let reason = tokio::time::timeout(Duration::from_secs(10), lead_a.wait_lost())
         .await
         .expect("A must notice");
-    assert!(reason.contains("session"), "{reason}");
+    // Whichever A sees first: the session's end or its latch vanishing.
+    assert!(
+        reason.contains("session") || reason.contains("deleted"),
+        "{reason}"
+    );
     let lead_b = tokio::time::timeout(Duration::from_secs(10), b)
         .await
         .expect("B must take over")
