@@ -51,18 +51,53 @@ async fn leader(zk: &Zk, host: &str) -> Leadership {
     .unwrap()
 }
 
-/// Ends `zk`'s session from the server's side, as an expiry does: a second
-/// connection takes the session over and closes it.
-async fn expire(zk: &Zk, servers: &str) {
-    let thief = zookeeper_client::Client::connector()
-        .with_session(zk.client().session().clone())
-        .with_session_timeout(zk.client().session_timeout())
-        .with_connection_timeout(Duration::from_secs(20))
-        .connect(servers)
-        .await
-        .unwrap();
-    drop(thief);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+/// A TCP proxy to ZooKeeper that a test can cut: while cut, every
+/// connection is dropped and new ones are closed at once, as in a network
+/// partition; the server then expires the sessions behind it.
+struct Proxy {
+    port: u16,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Proxy {
+    async fn start(upstream: u16) -> Proxy {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = cut.clone();
+        tokio::spawn(async move {
+            while let Ok((mut down, _)) = listener.accept().await {
+                if flag.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let flag = flag.clone();
+                tokio::spawn(async move {
+                    let Ok(mut up) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await
+                    else {
+                        return;
+                    };
+                    let copy = tokio::io::copy_bidirectional(&mut down, &mut up);
+                    tokio::pin!(copy);
+                    loop {
+                        tokio::select! {
+                            _ = &mut copy => return,
+                            _ = tokio::time::sleep(Duration::from_millis(50)) => {
+                                if flag.load(Ordering::SeqCst) {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        Proxy { port, cut }
+    }
+
+    fn set_cut(&self, cut: bool) {
+        self.cut.store(cut, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -201,7 +236,15 @@ async fn store_zk_deposed_leader_cannot_write_and_nothing_is_lost() {
     let server = ZooKeeper::start();
     let cs = server.connect_string();
     let cfg = config(&cs, "/flink/f/mesos-workers", Duration::from_secs(4));
-    let zk_a = Zk::connect(cfg.clone()).await.unwrap();
+    // A reaches ZooKeeper through a proxy that the test cuts.
+    let proxy = Proxy::start(server.port).await;
+    let zk_a = Zk::connect(config(
+        &format!("127.0.0.1:{}", proxy.port),
+        "/flink/f/mesos-workers",
+        Duration::from_secs(4),
+    ))
+    .await
+    .unwrap();
     let zk_b = Zk::connect(cfg.clone()).await.unwrap();
     let lead_a = leader(&zk_a, "am-a").await;
     let mut store_a = ZkStore::for_leader(zk_a.clone(), lead_a.latch().to_string());
@@ -232,8 +275,10 @@ async fn store_zk_deposed_leader_cannot_write_and_nothing_is_lost() {
     assert!(!b.is_finished(), "B must wait while A leads");
     assert_eq!(*seen.lock().unwrap(), vec![Some("am-a".to_string())]);
 
-    // A's session expires: A has lost its leadership, B leads.
-    expire(&zk_a, &cs).await;
+    // A is cut off longer than its session timeout: the server expires the
+    // session, A has lost its leadership (A notices after half the timeout),
+    // B leads.
+    proxy.set_cut(true);
     let reason = tokio::time::timeout(Duration::from_secs(10), lead_a.wait_lost())
         .await
         .expect("A must notice");
@@ -242,11 +287,12 @@ async fn store_zk_deposed_leader_cannot_write_and_nothing_is_lost() {
         reason.contains("session") || reason.contains("deleted"),
         "{reason}"
     );
-    let lead_b = tokio::time::timeout(Duration::from_secs(10), b)
+    let lead_b = tokio::time::timeout(Duration::from_secs(15), b)
         .await
         .expect("B must take over")
         .unwrap()
         .unwrap();
+    proxy.set_cut(false);
     let mut store_b = ZkStore::for_leader(zk_b.clone(), lead_b.latch().to_string());
     let snap = store_b.load().await.unwrap();
     assert_eq!(snap.framework_id.as_deref(), Some("fw-a"));
@@ -267,10 +313,10 @@ async fn store_zk_deposed_leader_cannot_write_and_nothing_is_lost() {
         other => panic!("expected LeadershipLost, got {other:?}"),
     }
     // And the expired session's store refuses too.
-    assert!(matches!(
-        store_a.put_worker(&worker(2, WorkerState::Running)).await,
-        Err(StoreError::LeadershipLost(_))
-    ));
+    match store_a.put_worker(&worker(2, WorkerState::Running)).await {
+        Err(StoreError::LeadershipLost(_)) => {}
+        other => panic!("expected LeadershipLost, got {other:?}"),
+    }
     let snap = ZkStore::new(zk_a2.clone(), None).load().await.unwrap();
     assert_eq!(snap.workers.len(), 5);
     assert!(snap
