@@ -5,6 +5,15 @@
 //! Signals: the first SIGTERM/SIGINT asks the runtime to stop (tear the
 //! framework down, or leave it with `--keep-framework`); a second one ends
 //! the process at once, whatever the runtime is waiting for.
+//!
+//! High availability (`high-availability: zookeeper`): the appmaster stands
+//! by until it leads (`src/store/leader.rs`), answering `/status` with phase
+//! `standby`, and only then reads the store and runs. The framework always
+//! outlives the process (as with `--keep-framework`). When the leadership is
+//! lost the runtime is dropped at once — no further call to Mesos, no
+//! TEARDOWN — and the process stands by again with a new ZooKeeper session:
+//! it leads again (re-reading the store and failing over to the stored
+//! framework) when no other appmaster does.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -109,50 +118,6 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             keep_framework: args.keep_framework || settings.ha.is_some(),
             ..Options::default()
         };
-        // High availability: lead before reading the store (standbys wait
-        // here); a stop request while waiting ends the standby.
-        let leading = match &settings.ha {
-            Some(ha) => {
-                let info = LeaderInfo::this_process(&host.hostname, Some(format!("http://{shown}/status")));
-                // A standby answers /status and /health (phase `standby`),
-                // so that Marathon's health checks keep it alive.
-                let (_view_tx, view_rx) = watch::channel(Arc::new(StatusView {
-                    phase: "standby",
-                    ..StatusView::default()
-                }));
-                let standby = server
-                    .try_clone()
-                    .map_err(|e| Error::io("status endpoint", e))?
-                    .spawn(view_rx);
-                let led = lead(ha, &info, signals.clone()).await;
-                standby.abort();
-                match led? {
-                    Some(leading) => Some(leading),
-                    None => return Ok(Outcome::Stopped),
-                }
-            }
-            None => None,
-        };
-        if args.keep_framework && leading.is_none() {
-            tracing::warn!(
-                "--keep-framework: without the ZooKeeper worker store the framework id lives in \
-                 this process only, so a new appmaster registers a new framework; kept workers \
-                 end when mesos.failover-timeout runs out"
-            );
-        }
-        let (store, leadership) = match leading {
-            Some((zk, leadership)) => (
-                AnyStore::ZooKeeper(Box::new(ZkStore::for_leader(zk, leadership.latch().to_string()))),
-                Some(leadership),
-            ),
-            None => (AnyStore::Memory(MemoryStore::new()), None),
-        };
-        let leadership_lost = async {
-            match &leadership {
-                Some(l) => l.wait_lost().await,
-                None => std::future::pending().await,
-            }
-        };
         // The runtime stops when a signal arrives or the JobManager is beyond
         // saving; `stop` carries both.
         let (stop_tx, stop_rx) = watch::channel(0u32);
@@ -166,6 +131,23 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
                     stop_tx.send_modify(|v| *v = (*v).max(n));
                 }
             });
+        }
+        // High availability: lead before reading the store (standbys wait
+        // here); a stop request while waiting ends the standby.
+        let info = LeaderInfo::this_process(&host.hostname, Some(format!("http://{shown}/status")));
+        let mut leading = match &settings.ha {
+            Some(ha) => match stand_by(ha, &info, &server, stop_rx.clone()).await? {
+                Some(leading) => Some(leading),
+                None => return Ok(Outcome::Stopped),
+            },
+            None => None,
+        };
+        if args.keep_framework && leading.is_none() {
+            tracing::warn!(
+                "--keep-framework: without the ZooKeeper worker store the framework id lives in \
+                 this process only, so a new appmaster registers a new framework; kept workers \
+                 end when mesos.failover-timeout runs out"
+            );
         }
         let (jm_stop_tx, jm_stop_rx) = watch::channel(false);
         let jm_failure: Arc<Mutex<Option<String>>> = Arc::default();
@@ -184,25 +166,58 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
                 }
             })
         });
-        let result = tokio::select! {
-            r = appmaster::run(plan, &master, store, Some(server), stop_rx, options) => r.map_err(run_error),
-            _ = second.wait_for(|n| *n >= 2) => Err(Error::Failed(
-                "second signal: exiting at once; the framework and its workers are left as they are \
-                 (they end when mesos.failover-timeout runs out)".into(),
-            )),
-            // Dropping the runtime here makes no further call: no TEARDOWN.
-            reason = leadership_lost => Err(Error::Failed(format!(
-                "lost the leadership: {reason}; stopped at once, leaving the framework and its \
-                 workers to the next leader"
-            ))),
-        };
-        if let Some(l) = leadership {
-            // A standby takes over at once instead of after the session
-            // timeout (nothing to give up when it is lost already).
-            if l.lost().borrow().is_none() {
-                l.resign().await;
+        // One round per leadership (one round without high availability).
+        let result = loop {
+            let (store, leadership) = match leading.take() {
+                Some((zk, leadership)) => (
+                    AnyStore::ZooKeeper(Box::new(ZkStore::for_leader(zk, leadership.latch().to_string()))),
+                    Some(leadership),
+                ),
+                None => (AnyStore::Memory(MemoryStore::new()), None),
+            };
+            let leadership_lost = async {
+                match &leadership {
+                    Some(l) => l.wait_lost().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let status = server.try_clone().map_err(|e| Error::io("status endpoint", e))?;
+            let run = appmaster::run(plan.clone(), &master, store, Some(status), stop_rx.clone(), options.clone());
+            let lost = tokio::select! {
+                r = run => match r {
+                    Err(RunError::Store(StoreError::LeadershipLost(reason))) => reason,
+                    r => {
+                        if let Some(l) = leadership {
+                            // A standby takes over at once instead of after
+                            // the session timeout.
+                            if l.lost().borrow().is_none() {
+                                l.resign().await;
+                            }
+                        }
+                        break r.map_err(run_error);
+                    }
+                },
+                _ = second.wait_for(|n| *n >= 2) => break Err(Error::Failed(
+                    "second signal: exiting at once; the framework and its workers are left as they are \
+                     (they end when mesos.failover-timeout runs out)".into(),
+                )),
+                // Dropping the runtime here makes no further call: no TEARDOWN.
+                reason = leadership_lost => reason,
+            };
+            drop(leadership);
+            tracing::error!(
+                reason = %lost,
+                "lost the leadership: stopped at once without any further call to Mesos; the \
+                 framework and its workers are left to the next leader; standing by again"
+            );
+            let Some(ha) = &settings.ha else {
+                break Err(Error::Internal("leadership lost without high availability".into()));
+            };
+            match stand_by(ha, &info, &server, stop_rx.clone()).await? {
+                Some(l) => leading = Some(l),
+                None => break Ok(Outcome::Stopped),
             }
-        }
+        };
         jm_stop_tx.send_replace(true);
         if let Some(task) = jm_task {
             let _ = tokio::time::timeout(Duration::from_secs(20), task).await;
@@ -225,6 +240,28 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
              mesos.maximum-failed-tasks = {limit}; the framework was torn down. Last failure: {last}"
         ))),
     }
+}
+
+/// Stands by until this process leads, answering `/status` and `/health`
+/// meanwhile (phase `standby`, so that Marathon's health checks keep it
+/// alive); `None` when a stop was requested while standing by.
+async fn stand_by(
+    ha: &ZooKeeperHa,
+    info: &LeaderInfo,
+    server: &StatusServer,
+    stop: watch::Receiver<u32>,
+) -> Result<Option<(Zk, Leadership)>> {
+    let (_view_tx, view_rx) = watch::channel(Arc::new(StatusView {
+        phase: "standby",
+        ..StatusView::default()
+    }));
+    let standby = server
+        .try_clone()
+        .map_err(|e| Error::io("status endpoint", e))?
+        .spawn(view_rx);
+    let led = lead(ha, info, stop).await;
+    standby.abort();
+    led
 }
 
 /// Connects to ZooKeeper and waits for the leadership; `None` when a stop
