@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support::mesos_local::MesosLocal;
-use crate::support::zookeeper::ZooKeeper;
+use crate::support::zookeeper::{Ensemble, ZooKeeper};
 
 const WAIT: Duration = Duration::from_secs(45);
 
@@ -30,6 +30,16 @@ impl Am {
         name: &str,
         mesos: &MesosLocal,
         zk: &ZooKeeper,
+        extra: &[&str],
+    ) -> Am {
+        Am::start_with(dir, name, mesos, &zk.connect_string(), extra)
+    }
+
+    fn start_with(
+        dir: &std::path::Path,
+        name: &str,
+        mesos: &MesosLocal,
+        quorum: &str,
         extra: &[&str],
     ) -> Am {
         let stderr = dir.join(format!("{name}.stderr"));
@@ -54,10 +64,7 @@ impl Am {
                 "-Dhigh-availability.storageDir=file:///tmp/flink-mesos-it-ha",
                 "-Dhigh-availability.zookeeper.client.session-timeout=4 s",
             ])
-            .arg(format!(
-                "-Dhigh-availability.zookeeper.quorum={}",
-                zk.connect_string()
-            ))
+            .arg(format!("-Dhigh-availability.zookeeper.quorum={quorum}"))
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&stderr).unwrap())
@@ -350,4 +357,38 @@ async fn store_ha_lost_leadership_stops_at_once_then_leads_again() {
         2,
         "with HA the framework is left for the next leader"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_ha_zookeeper_ensemble_leader_killed_goes_unnoticed() {
+    let mut ensemble = Ensemble::start();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let extra = [
+        "-Dmesos.initial-tasks=2",
+        "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 634",
+        "-Dhigh-availability.zookeeper.client.session-timeout=10 s",
+        &cluster("ha-ensemble"),
+    ];
+    let am = Am::start_with(dir.path(), "am", &mesos, &ensemble.connect_string(), &extra);
+    let v = am
+        .wait_status("2 running workers", |v| count(v, "running") == 2)
+        .await;
+    let framework_id = v["framework_id"].as_str().unwrap().to_string();
+    let leader = ensemble.leader().expect("an ensemble leader");
+    ensemble.kill(leader);
+    // The session moves to another server while the ensemble re-elects;
+    // nobody notices.
+    let (before, _) = tasks(&mesos, &framework_id).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let v = am
+        .wait_status("still 2 running", |v| count(v, "running") == 2)
+        .await;
+    assert_eq!(v["phase"], "running");
+    assert_eq!(v["framework_id"], framework_id.as_str());
+    let stderr = am.stderr();
+    assert!(!stderr.contains("lost the leadership"), "{stderr}");
+    assert!(!stderr.contains("ERROR"), "{stderr}");
+    let (after, _) = tasks(&mesos, &framework_id).await;
+    assert_eq!(after, before);
 }
