@@ -2,6 +2,7 @@
 //! code map and the invariants every module keeps.
 
 pub mod appmaster;
+pub mod artifacts;
 pub mod cli;
 pub mod cmd;
 pub mod config;

@@ -12,9 +12,18 @@
 //! Other rules kept here:
 //! * the framework id from SUBSCRIBED is stored before the subscription is
 //!   used; "Framework has been removed" clears it, forgets the workers of the
-//!   removed framework (the master killed them) and registers anew;
-//! * a call that fails because the subscription just ended is dropped: the
-//!   core reconciles on the next SUBSCRIBED, which repairs whatever it missed;
+//!   removed framework (the master killed them) and registers anew, with task
+//!   ids counting on from the highest the old core knew;
+//! * a call the master did not take (an error, a timeout, no subscription)
+//!   goes back to the core as [`Input::CallFailed`] within the same step; the
+//!   core decides what to repeat and rate-limits it, so the feedback ends;
+//! * no peer stalls the loop for long: every call has a deadline (its answer
+//!   body included), and once one call of a step ran into it the step's
+//!   other calls go straight back to the core instead of each waiting out
+//!   its own deadline;
+//! * the published view carries when it was published and since when no
+//!   subscription is live, which `/health` turns into 503s when the loop is
+//!   wedged or Mesos is out of reach (see [`status::health`]);
 //! * a stop request is honoured even while a call to a slow master is in
 //!   flight: that call is abandoned (never the TEARDOWN); a TEARDOWN that
 //!   finds no subscription waits briefly for the driver to re-subscribe;
@@ -71,6 +80,8 @@ pub struct Options {
     /// On shutdown, leave the framework and its workers running (failover).
     pub keep_framework: bool,
     pub client: ClientOptions,
+    /// When `/health` turns 503.
+    pub health: status::HealthLimits,
 }
 
 /// The runtime's state, owned by the [`run`] task alone.
@@ -86,6 +97,14 @@ struct Runtime<S> {
     /// The leader's base URL as of the last SUBSCRIBED (after redirects).
     leader: Option<String>,
     connected: bool,
+    /// Since when no subscription is live (start-up included), for /health.
+    disconnected_since: Option<Instant>,
+    /// Why the last subscription ended, for /health.
+    disconnect_reason: Option<String>,
+    /// The deadline of one call: a call that took this long means the master
+    /// is not answering, and the rest of the step's calls are not sent.
+    call_timeout: Duration,
+    health: status::HealthLimits,
     phase: &'static str,
     launched_at: HashMap<String, Instant>,
     latency: LatencyRecorder,
@@ -102,6 +121,10 @@ struct Runtime<S> {
     dirty: bool,
 }
 
+/// At most this many inputs per [`Runtime::step`]: the input and the failed
+/// calls it leads to, fed back to the core.
+const MAX_FEEDBACK_STEPS: usize = 10_000;
+
 /// Minimum time between two status views (and their maximum staleness).
 const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 
@@ -116,24 +139,63 @@ impl<S: WorkerStore> Runtime<S> {
         input: Input,
         handle: Option<&DriverHandle>,
     ) -> Result<Option<Outcome>, RunError> {
-        let effects = self.scheduler.step(input, self.now());
         let mut exit = None;
-        // Consecutive store effects are written as one batch (one atomic
-        // ZooKeeper multi), always before the call that follows them.
-        let mut batch = Vec::new();
-        for effect in effects {
-            match effect {
-                Effect::Store(worker) => batch.push(Write::Worker(worker)),
-                Effect::Remove(task_id) => batch.push(Write::RemoveWorker(task_id)),
-                Effect::StoreNextTaskNumber(n) => batch.push(Write::NextTaskNumber(n)),
-                Effect::Call(call) => {
-                    self.store_batch(std::mem::take(&mut batch)).await?;
-                    self.call(handle, call).await
-                }
-                Effect::Exit(outcome) => exit = Some(outcome),
+        // Calls the master did not take go back to the core, which decides
+        // what to do about them (it rate-limits retries, so this ends).
+        let mut inputs = std::collections::VecDeque::from([input]);
+        // Once a call ran into its deadline, the master is not answering:
+        // the step's other calls go straight back to the core instead of
+        // holding the loop for a deadline each (TEARDOWN is always tried).
+        let mut master_stalled = false;
+        let mut stepped = 0usize;
+        while let Some(input) = inputs.pop_front() {
+            stepped += 1;
+            if stepped > MAX_FEEDBACK_STEPS {
+                // The core rate-limits what it repeats, so this is a bug; a
+                // stuck loop would be worse than dropping the rest (the
+                // core's timers and the next reconciliation repair it).
+                tracing::error!(
+                    dropped = inputs.len() + 1,
+                    "too many failed calls fed back in one step; dropping the rest"
+                );
+                break;
             }
+            let effects = self.scheduler.step(input, self.now());
+            // Consecutive store effects are written as one batch (one atomic
+            // ZooKeeper multi), always before the call that follows them.
+            let mut batch = Vec::new();
+            for effect in effects {
+                match effect {
+                    Effect::Store(worker) => batch.push(Write::Worker(worker)),
+                    Effect::Remove(task_id) => batch.push(Write::RemoveWorker(task_id)),
+                    Effect::StoreNextTaskNumber(n) => batch.push(Write::NextTaskNumber(n)),
+                    Effect::Call(call) => {
+                        self.store_batch(std::mem::take(&mut batch)).await?;
+                        let failed = if master_stalled && !matches!(call, Call::Teardown) {
+                            tracing::debug!(
+                                call = call.name(),
+                                "the master is not answering; call postponed"
+                            );
+                            Some(call)
+                        } else {
+                            let started = Instant::now();
+                            let failed = self.call(handle, call).await;
+                            if failed.is_some() && started.elapsed() >= self.call_timeout {
+                                master_stalled = true;
+                            }
+                            failed
+                        };
+                        if let Some(failed) = failed {
+                            if exit.is_none() {
+                                inputs.push_back(Input::CallFailed(failed));
+                            }
+                        }
+                    }
+                    Effect::Exit(outcome) => exit = Some(outcome),
+                }
+            }
+            self.store_batch(batch).await?;
         }
-        self.store_batch(batch).await?;
         self.log_unmatched();
         // At most one view per PUBLISH_EVERY, so that a burst of updates does
         // not rebuild it for each one; `run` publishes what is left over.
@@ -156,7 +218,7 @@ impl<S: WorkerStore> Runtime<S> {
                 Write::RemoveWorker(task_id) => {
                     self.launched_at.remove(&task_id);
                 }
-                Write::NextTaskNumber(n) => self.next_task_number = n,
+                Write::NextTaskNumber(n) => self.next_task_number = self.next_task_number.max(n),
                 Write::FrameworkId(_) => {}
             }
         }
@@ -207,21 +269,24 @@ impl<S: WorkerStore> Runtime<S> {
         }
     }
 
-    async fn call(&mut self, handle: Option<&DriverHandle>, call: Call) {
+    /// Sends one call; returns it when the master did not take it, for the
+    /// core to handle as [`Input::CallFailed`] (never a TEARDOWN, whose
+    /// outcome is kept for `run`, nor a call abandoned because of a stop).
+    async fn call(&mut self, handle: Option<&DriverHandle>, call: Call) -> Option<Call> {
         let name = call.name();
         let is_teardown = matches!(call, Call::Teardown);
         let result = match handle {
-            Some(h) if is_teardown => h.call(call).await,
+            Some(h) if is_teardown => h.call(call.clone()).await,
             Some(h) => {
                 // A slow master must not delay a requested stop: the call is
                 // abandoned (safe: whatever it did, the teardown or the next
                 // appmaster's reconciliation settles it).
                 let mut stop = self.shutdown.clone();
                 tokio::select! {
-                    r = h.call(call) => r,
+                    r = h.call(call.clone()) => r,
                     _ = shutdown_requested(&mut stop) => {
                         tracing::debug!(call = name, "stopping: call abandoned");
-                        return;
+                        return None;
                     }
                 }
             }
@@ -229,15 +294,17 @@ impl<S: WorkerStore> Runtime<S> {
         };
         match &result {
             Ok(()) => tracing::debug!(call = name, "sent"),
-            // The next SUBSCRIBED reconciles; nothing is lost.
+            // The core repeats what matters; the next SUBSCRIBED reconciles.
             Err(MesosError::NotConnected) => {
-                tracing::debug!(call = name, "not subscribed; call dropped")
+                tracing::debug!(call = name, "not subscribed; call not sent")
             }
             Err(e) => tracing::warn!(call = name, error = %e, "call failed"),
         }
         if is_teardown {
             self.teardown = Some(result.map_err(|e| e.to_string()));
+            return None;
         }
+        result.err().map(|_| call)
     }
 
     fn publish(&mut self) {
@@ -248,6 +315,10 @@ impl<S: WorkerStore> Runtime<S> {
         view.framework_id = self.framework_id.clone();
         view.master = self.leader.clone().or_else(|| self.master.borrow().clone());
         view.connected = self.connected;
+        view.published_at = Some(self.published);
+        view.disconnected_since = self.disconnected_since;
+        view.disconnect_reason = self.disconnect_reason.clone();
+        view.health_limits = self.health;
         view.launch_latency = self.latency.summary();
         self.view.send_replace(Arc::new(view));
     }
@@ -270,6 +341,8 @@ impl<S: WorkerStore> Runtime<S> {
                     self.framework_id = Some(id.clone());
                 }
                 self.connected = true;
+                self.disconnected_since = None;
+                self.disconnect_reason = None;
                 self.phase = "running";
                 self.leader = handle.master_url().map(|u| {
                     u.strip_suffix(SCHEDULER_PATH)
@@ -336,10 +409,14 @@ impl<S: WorkerStore> Runtime<S> {
         self.framework_id = None;
         self.launched_at.clear();
         self.connected = false;
+        self.disconnected_since.get_or_insert_with(Instant::now);
+        // Task ids keep counting from the highest the old core knew, which
+        // includes recovery's bumps past stored ids the counter missed.
+        let next_task_number = self.next_task_number.max(self.scheduler.next_task_number());
         self.scheduler = Scheduler::new(self.policy.clone(), self.template.clone());
         let recovered = Input::Recovered {
             workers: Vec::new(),
-            next_task_number: self.next_task_number,
+            next_task_number,
         };
         self.step(recovered, None).await?;
         Ok(())
@@ -352,18 +429,41 @@ impl<S: WorkerStore> Runtime<S> {
 pub async fn run<S: WorkerStore>(
     plan: Plan,
     master: &MasterSpec,
-    mut store: S,
+    store: S,
     status: Option<StatusServer>,
-    mut shutdown: watch::Receiver<u32>,
+    shutdown: watch::Receiver<u32>,
     options: Options,
 ) -> Result<Outcome, RunError> {
+    let started = Instant::now();
     let (view_tx, view_rx) = watch::channel(Arc::new(StatusView {
         phase: "starting",
+        // A start-up that hangs (store, detector) shows in /health too.
+        published_at: Some(started),
+        disconnected_since: Some(started),
+        health_limits: options.health,
         ..StatusView::default()
     }));
-    let server = status.map(|s| s.spawn(view_rx));
+    let (server_stop, server_stop_rx) = watch::channel(false);
+    let server = status.map(|s| s.spawn(view_rx, server_stop_rx));
+    // However `run` ends, the endpoint ends with it: gracefully when `run`
+    // returns, aborted when it is dropped or fails.
     let _server_guard = AbortOnDrop(server.as_ref().map(|h| h.abort_handle()));
+    let result = run_inner(plan, master, store, shutdown, options, view_tx).await;
+    server_stop.send_replace(true);
+    if let Some(server) = server {
+        let _ = server.await;
+    }
+    result
+}
 
+async fn run_inner<S: WorkerStore>(
+    plan: Plan,
+    master: &MasterSpec,
+    mut store: S,
+    mut shutdown: watch::Receiver<u32>,
+    options: Options,
+    view_tx: watch::Sender<Arc<StatusView>>,
+) -> Result<Outcome, RunError> {
     let snapshot = store.load().await?;
     let (master_source, detector) = spawn_detector(master)?;
     let _detector_guard = AbortOnDrop(detector.as_ref().map(|h| h.abort_handle()));
@@ -379,6 +479,10 @@ pub async fn run<S: WorkerStore>(
         master: master_source.clone(),
         leader: None,
         connected: false,
+        disconnected_since: Some(Instant::now()),
+        disconnect_reason: None,
+        call_timeout: options.client.call_timeout,
+        health: options.health,
         phase: "starting",
         launched_at: HashMap::new(),
         latency: LatencyRecorder::default(),
@@ -433,6 +537,8 @@ pub async fn run<S: WorkerStore>(
                             tracing::debug!(reason = %reason, "still not connected");
                         }
                         rt.connected = false;
+                        rt.disconnected_since.get_or_insert_with(Instant::now);
+                        rt.disconnect_reason = Some(reason);
                         rt.step(Input::Disconnected, Some(&handle)).await?;
                     }
                     None => {

@@ -17,7 +17,7 @@ use crate::config::{Config, Origin};
 use crate::mesos::{FrameworkSettings, Volume};
 use crate::scheduler::matching::WorkerResources;
 use crate::scheduler::task::{TaskTemplate, TemplateContainer};
-use crate::scheduler::Policy;
+use crate::scheduler::{Policy, Timers};
 
 /// Ports every TaskManager gets from its offer.
 pub const TASKMANAGER_PORT_KEYS: [&str; 2] = ["taskmanager.rpc.port", "taskmanager.data.port"];
@@ -74,6 +74,10 @@ pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> P
             network_resource: tasks.network_resource_name.clone(),
             port_keys,
         },
+        timers: Timers {
+            launch_timeout: tasks.launch_timeout,
+            ..Timers::default()
+        },
     };
     let container = match &tasks.container {
         Container::Mesos { image } => TemplateContainer::Mesos {
@@ -94,7 +98,7 @@ pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> P
         bootstrap: tasks.bootstrap_cmd.clone(),
         properties: taskmanager_properties(settings, config, host),
         environment: Vec::new(),
-        uris: tasks.uris.clone(),
+        uris: tasks.uris.iter().map(crate::mesos::Uri::new).collect(),
         labels: tasks.labels.clone(),
         user: tasks.user.clone(),
         hostname_pattern: tasks.hostname.clone(),

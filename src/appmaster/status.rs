@@ -5,22 +5,32 @@
 //! most every 100 ms, at most 100 ms stale); the server only reads the latest
 //! view, so a slow
 //! or hung master never makes the endpoint hang, and requests never touch
-//! the scheduler itself. Malformed requests are answered by hyper (400);
-//! unknown paths get 404 and other methods 405. Nothing a client sends can
-//! panic the server. The view holds no secrets.
+//! the scheduler itself. Routing is an axum [`Router`]; malformed requests
+//! are answered by hyper (400), unknown paths get 404 and other methods 405.
+//! Nothing a client sends can panic the server, and a client that never
+//! finishes its headers is cut off. The view holds no secrets.
+//!
+//! `/health` answers 200 `ok` while the appmaster is doing its job and 503
+//! with the reason when it is not (see [`health`]): the owner loop has not
+//! published a view for [`LOOP_STALLED_AFTER`] (it is wedged), or no Mesos
+//! subscription has been live for [`DISCONNECTED_UNHEALTHY_AFTER`]. A
+//! supervisor such as Marathon restarts the appmaster on it; the new one
+//! fails over to the same framework and keeps the workers.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
-use hyper::{Method, Request, Response, StatusCode};
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -80,6 +90,84 @@ pub struct StatusView {
     pub counters: Counters,
     /// From ACCEPT to TASK_RUNNING.
     pub launch_latency: LatencySummary,
+    /// Workers reported TASK_UNREACHABLE (kept until they come back, are
+    /// GONE, or the unreachable timeout ends them).
+    pub unreachable_workers: Vec<String>,
+    /// Workers whose explicit reconciliation the master has not answered.
+    pub awaiting_reconciliation: Vec<String>,
+    /// Why the last subscription to the master ended, while disconnected.
+    pub disconnect_reason: Option<String>,
+    /// When the owner loop last published this view: how /health knows that
+    /// the loop is alive.
+    #[serde(skip)]
+    pub published_at: Option<Instant>,
+    /// Since when no subscription is live (start-up included).
+    #[serde(skip)]
+    pub disconnected_since: Option<Instant>,
+    #[serde(skip)]
+    pub health_limits: HealthLimits,
+}
+
+/// When `/health` turns 503 (see [`health`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HealthLimits {
+    /// The owner loop has not published a view for this long.
+    pub loop_stalled_after: Duration,
+    /// No Mesos subscription has been live for this long.
+    pub disconnected_after: Duration,
+}
+
+impl Default for HealthLimits {
+    fn default() -> Self {
+        HealthLimits {
+            loop_stalled_after: LOOP_STALLED_AFTER,
+            disconnected_after: DISCONNECTED_UNHEALTHY_AFTER,
+        }
+    }
+}
+
+/// The owner loop publishes a view at least once a second (it ticks); one
+/// older than this means the loop is wedged (a store or master call that
+/// never returns), and /health says so.
+pub const LOOP_STALLED_AFTER: Duration = Duration::from_secs(60);
+
+/// Not subscribed to a Mesos master for longer than this (or never since
+/// start) makes /health fail. Long enough to ride out a master failover and
+/// the driver's reconnect backoff; short enough that a supervisor (Marathon)
+/// restarts an appmaster that cannot get back before the framework's
+/// failover timeout (default 10 minutes) kills its workers.
+pub const DISCONNECTED_UNHEALTHY_AFTER: Duration = Duration::from_secs(300);
+
+/// The /health verdict: `Err(why)` when the owner loop has not run for
+/// [`LOOP_STALLED_AFTER`] or no Mesos subscription has been live for
+/// [`DISCONNECTED_UNHEALTHY_AFTER`] (the view's [`HealthLimits`]). A view
+/// without `published_at` or `disconnected_since` says nothing against it.
+pub fn health(view: &StatusView, now: Instant) -> Result<(), String> {
+    let limits = view.health_limits;
+    if let Some(at) = view.published_at {
+        let age = now.saturating_duration_since(at);
+        if age >= limits.loop_stalled_after {
+            return Err(format!(
+                "the appmaster's owner loop has not run for {}s (a store or Mesos call does not return)",
+                age.as_secs()
+            ));
+        }
+    }
+    if let Some(since) = view.disconnected_since {
+        let away = now.saturating_duration_since(since);
+        if away >= limits.disconnected_after {
+            let reason = view
+                .disconnect_reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
+            return Err(format!(
+                "not subscribed to a Mesos master for {}s{reason}",
+                away.as_secs()
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl StatusView {
@@ -170,6 +258,11 @@ pub fn view_of(scheduler: &Scheduler) -> StatusView {
             scheduler.unmatched().clone()
         },
         counters: scheduler.counters().clone(),
+        unreachable_workers: scheduler.unreachable().map(str::to_string).collect(),
+        awaiting_reconciliation: scheduler
+            .awaiting_reconciliation()
+            .map(str::to_string)
+            .collect(),
         workers,
         ..StatusView::default()
     }
@@ -209,6 +302,12 @@ pub fn metrics_text(v: &StatusView) -> String {
         "1 while subscribed to a Mesos master.",
         &[("", if v.connected { 1.0 } else { 0.0 })],
     );
+    metric(
+        "workers_unreachable",
+        "gauge",
+        "Workers reported TASK_UNREACHABLE (kept, not yet failures).",
+        &[("", v.unreachable_workers.len() as f64)],
+    );
     let c = &v.counters;
     for (name, help, value) in [
         (
@@ -246,6 +345,27 @@ pub fn metrics_text(v: &StatusView) -> String {
             "Tasks killed because they are not ours.",
             c.unknown_tasks_killed,
         ),
+        (
+            "workers_replaced_uncounted_total",
+            "Workers replaced without counting against mesos.maximum-failed-tasks (ended for a reason not their own).",
+            c.workers_replaced_uncounted,
+        ),
+        (
+            "launch_timeouts_total",
+            "Workers killed because they were not running within the launch timeout.",
+            c.launch_timeouts,
+        ),
+        ("revives_total", "REVIVE calls sent.", c.revives),
+        (
+            "reconciliations_total",
+            "Explicit reconciliations sent.",
+            c.reconciliations,
+        ),
+        (
+            "calls_failed_total",
+            "Calls the Mesos master did not take (errors, timeouts, no subscription).",
+            c.calls_failed,
+        ),
     ] {
         metric(name, "counter", help, &[("", value as f64)]);
     }
@@ -277,50 +397,71 @@ pub fn metrics_text(v: &StatusView) -> String {
     out
 }
 
-type Body = Full<Bytes>;
-
-fn respond(
-    status: StatusCode,
-    content_type: &'static str,
-    body: impl Into<Bytes>,
-) -> Response<Body> {
-    let mut r = Response::new(Full::new(body.into()));
-    *r.status_mut() = status;
-    r.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    r
+/// The endpoint's routes over the latest published view: `GET`/`HEAD` on
+/// `/status`, `/metrics` and `/health`; 405 (with `Allow`) for other methods
+/// on them, 404 elsewhere.
+pub fn router(view: watch::Receiver<Arc<StatusView>>) -> Router {
+    Router::new()
+        .route("/status", get(status_json))
+        .route("/metrics", get(metrics))
+        .route("/health", get(health_check))
+        .fallback(not_found)
+        .with_state(view)
 }
 
-/// Answers one request from the latest view.
-pub fn route<B>(req: &Request<B>, view: &StatusView) -> Response<Body> {
-    let path = req.uri().path();
-    if !matches!(path, "/status" | "/metrics" | "/health") {
-        return respond(
-            StatusCode::NOT_FOUND,
-            "text/plain",
-            "not found; try /status or /metrics\n",
-        );
-    }
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        let mut r = respond(StatusCode::METHOD_NOT_ALLOWED, "text/plain", "only GET\n");
-        r.headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return r;
-    }
-    match path {
-        "/status" => {
-            let mut body = serde_json::to_vec_pretty(view).unwrap_or_default();
-            body.push(b'\n');
-            respond(StatusCode::OK, "application/json", body)
-        }
-        "/metrics" => respond(
-            StatusCode::OK,
-            "text/plain; version=0.0.4; charset=utf-8",
-            metrics_text(view),
-        ),
-        _ => respond(StatusCode::OK, "text/plain", "ok\n"),
+type ViewState = State<watch::Receiver<Arc<StatusView>>>;
+
+/// The latest view, cloned out of the watch so no borrow is held.
+fn latest(view: &watch::Receiver<Arc<StatusView>>) -> Arc<StatusView> {
+    view.borrow().clone()
+}
+
+async fn status_json(State(view): ViewState) -> Response {
+    // Serializing plain data cannot fail; an empty object beats a panic.
+    let mut body = serde_json::to_vec_pretty(&*latest(&view)).unwrap_or_else(|_| b"{}".to_vec());
+    body.push(b'\n');
+    ([(CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn metrics(State(view): ViewState) -> Response {
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        metrics_text(&latest(&view)),
+    )
+        .into_response()
+}
+
+async fn health_check(State(view): ViewState) -> Response {
+    match health(&latest(&view), Instant::now()) {
+        Ok(()) => ([(CONTENT_TYPE, "text/plain")], "ok\n").into_response(),
+        Err(why) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(CONTENT_TYPE, "text/plain")],
+            format!("unhealthy: {why}\n"),
+        )
+            .into_response(),
     }
 }
+
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(CONTENT_TYPE, "text/plain")],
+        "not found; try /status, /metrics or /health\n",
+    )
+        .into_response()
+}
+
+/// Resolves once `stop` is true (or its sender is gone); holds no borrow of
+/// the channel afterwards, so the futures awaiting it stay `Send`.
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// How long a client may take to send its request headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a graceful stop waits for requests in flight.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A bound, not yet serving, status endpoint (bind early so that the address
 /// can be printed before the appmaster connects to Mesos).
@@ -350,32 +491,55 @@ impl StatusServer {
         })
     }
 
-    /// Serves until the task is aborted.
-    pub fn spawn(self, view: watch::Receiver<Arc<StatusView>>) -> JoinHandle<()> {
+    /// Serves [`router`] until `stop` turns true, then stops accepting and
+    /// lets requests in flight finish (for at most 2 s).
+    ///
+    /// Connections are served by hyper directly (rather than `axum::serve`)
+    /// to keep a header read timeout: a client that never finishes its
+    /// request must not hold a connection forever.
+    pub fn spawn(
+        self,
+        view: watch::Receiver<Arc<StatusView>>,
+        mut stop: watch::Receiver<bool>,
+    ) -> JoinHandle<()> {
+        let service = TowerToHyperService::new(router(view));
         tokio::spawn(async move {
+            let mut connections = tokio::task::JoinSet::new();
             loop {
-                let stream = match self.listener.accept().await {
-                    Ok((stream, _)) => stream,
-                    Err(e) => {
-                        // Out of file descriptors and the like: back off briefly.
-                        tracing::warn!(error = %e, "status endpoint: accept failed");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        continue;
-                    }
+                let stream = tokio::select! {
+                    accepted = self.listener.accept() => match accepted {
+                        Ok((stream, _)) => stream,
+                        Err(e) => {
+                            // Out of file descriptors and the like: back off briefly.
+                            tracing::warn!(error = %e, "status endpoint: accept failed");
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            continue;
+                        }
+                    },
+                    _ = stopped(&mut stop) => break,
                 };
-                let view = view.clone();
-                tokio::spawn(async move {
-                    let service =
-                        hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                            let response = route(&req, &view.borrow());
-                            async move { Ok::<_, Infallible>(response) }
-                        });
-                    let _ = hyper::server::conn::http1::Builder::new()
+                // Reap finished connections so the set does not grow.
+                while connections.try_join_next().is_some() {}
+                let service = service.clone();
+                let mut stop = stop.clone();
+                connections.spawn(async move {
+                    let conn = hyper::server::conn::http1::Builder::new()
                         .timer(TokioTimer::new())
-                        .header_read_timeout(Duration::from_secs(10))
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                        .header_read_timeout(HEADER_READ_TIMEOUT)
+                        .serve_connection(TokioIo::new(stream), service);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = stopped(&mut stop) => {
+                            conn.as_mut().graceful_shutdown();
+                            let _ = conn.await;
+                        }
+                    }
                 });
+            }
+            let drain = async { while connections.join_next().await.is_some() {} };
+            if tokio::time::timeout(DRAIN_TIMEOUT, drain).await.is_err() {
+                connections.abort_all();
             }
         })
     }
@@ -384,13 +548,28 @@ impl StatusServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::body::Body;
+    use axum::http::{Method, Request};
+    use tower::ServiceExt;
 
-    fn get(path: &str) -> Request<()> {
-        Request::builder().uri(path).body(()).unwrap()
+    /// Status and body of one request to the router over `view`.
+    async fn ask(view: &StatusView, method: Method, path: &str) -> (StatusCode, String) {
+        let (_tx, rx) = watch::channel(Arc::new(view.clone()));
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::empty())
+            .unwrap();
+        let response = router(rx).oneshot(request).await.unwrap();
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
     }
 
-    #[test]
-    fn routes() {
+    #[tokio::test]
+    async fn routes() {
         let mut v = StatusView {
             phase: "running",
             desired_workers: 2,
@@ -402,22 +581,95 @@ mod tests {
             agent_id: None,
             ports: BTreeMap::from([("taskmanager.rpc.port".into(), 31000)]),
         });
-        let r = route(&get("/status?x=1"), &v);
-        assert_eq!(r.status(), StatusCode::OK);
-        assert_eq!(route(&get("/nope"), &v).status(), StatusCode::NOT_FOUND);
-        assert_eq!(route(&get("/"), &v).status(), StatusCode::NOT_FOUND);
-        let post = Request::builder()
-            .method(Method::POST)
-            .uri("/status")
-            .body(())
-            .unwrap();
-        assert_eq!(route(&post, &v).status(), StatusCode::METHOD_NOT_ALLOWED);
-        let text = metrics_text(&v);
+        let (status, body) = ask(&v, Method::GET, "/status?x=1").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("\"taskmanager-00001\""), "{body}");
+        assert_eq!(ask(&v, Method::HEAD, "/status").await.0, StatusCode::OK);
+        assert_eq!(ask(&v, Method::GET, "/nope").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(ask(&v, Method::GET, "/").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            ask(&v, Method::POST, "/status").await.0,
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+        let (status, text) = ask(&v, Method::GET, "/metrics").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(text, metrics_text(&v));
         assert!(
             text.contains("flink_mesos_workers{state=\"running\"} 1\n"),
             "{text}"
         );
         assert!(text.contains("flink_mesos_launch_latency_seconds_count 0\n"));
+    }
+
+    #[tokio::test]
+    async fn health_reflects_the_loop_and_the_mesos_connection() {
+        let now = Instant::now();
+        let ago = |s: u64| now.checked_sub(Duration::from_secs(s)).unwrap();
+        let mut v = StatusView {
+            phase: "running",
+            connected: true,
+            published_at: Some(ago(1)),
+            ..Default::default()
+        };
+        assert_eq!(health(&v, now), Ok(()));
+        assert_eq!(
+            ask(&v, Method::GET, "/health").await,
+            (StatusCode::OK, "ok\n".to_string())
+        );
+        // A wedged owner loop: nothing published for a minute.
+        v.published_at = Some(ago(61));
+        let why = health(&v, now).unwrap_err();
+        assert!(why.contains("owner loop has not run for 61s"), "{why}");
+        // Fresh view, but no subscription for over five minutes.
+        v.published_at = Some(ago(1));
+        v.connected = false;
+        v.disconnected_since = Some(ago(200));
+        v.disconnect_reason = Some("the Mesos master closed the event stream".into());
+        assert_eq!(health(&v, now), Ok(()), "a failover is ridden out");
+        v.disconnected_since = Some(ago(301));
+        let why = health(&v, now).unwrap_err();
+        assert!(
+            why.contains("not subscribed to a Mesos master for 301s: the Mesos master closed"),
+            "{why}"
+        );
+        let (status, body) = ask(&v, Method::GET, "/health").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(body.starts_with("unhealthy: not subscribed"), "{body}");
+        // The status JSON never carries the instants.
+        let json = serde_json::to_value(&v).unwrap();
+        assert!(json.get("published_at").is_none());
+        assert_eq!(
+            json["disconnect_reason"],
+            "the Mesos master closed the event stream"
+        );
+    }
+
+    /// Serving for real: a stop lets the request in flight finish, then the
+    /// server ends.
+    #[tokio::test]
+    async fn the_server_stops_gracefully() {
+        let server = StatusServer::bind("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let addr = server.local_addr().unwrap();
+        let (_view_tx, view) = watch::channel(Arc::new(StatusView::default()));
+        let (stop, stop_rx) = watch::channel(false);
+        let handle = server.spawn(view, stop_rx);
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        stream
+            .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        stop.send_replace(true);
+        tokio::time::timeout(Duration::from_secs(10), handle)
+            .await
+            .expect("the server did not stop")
+            .unwrap();
+        assert!(tokio::net::TcpStream::connect(addr).await.is_err());
     }
 
     #[test]

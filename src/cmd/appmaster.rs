@@ -27,6 +27,7 @@ use crate::appmaster::jobmanager;
 use crate::appmaster::plan::{self, Host};
 use crate::appmaster::status::{StatusServer, StatusView};
 use crate::appmaster::{self, Options, RunError};
+use crate::artifacts::{self, overlay, ArtifactError, ArtifactServer, ServerOptions};
 use crate::cli::{AppmasterArgs, GlobalArgs};
 use crate::config::settings::Purpose;
 use crate::config::settings::ZooKeeperHa;
@@ -54,30 +55,68 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         user: plan::current_user(),
     };
     let mut plan = plan::plan(&settings, &config, &host, fastrand::f64());
+    // Every path handed to a child process or served is absolute: the
+    // JobManager runs with its own working directory (a relative default
+    // once made Flink look for its configuration below itself).
+    let work_dir = absolute(
+        args.work_dir
+            .clone()
+            .or_else(|| std::env::var_os("MESOS_SANDBOX").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("flink-mesos-appmaster")),
+    )?;
+    let flink_home = args.flink_home.clone().map(absolute).transpose()?;
+    // The TaskManagers get this address from the plan; the JobManager
+    // listens on it and the artifact server serves there.
+    let address = plan
+        .template
+        .properties
+        .iter()
+        .find(|(k, _)| k == "jobmanager.rpc.address")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| host.hostname.clone());
     let jobmanager = if args.no_jobmanager {
         None
     } else {
-        let work_dir = args
-            .work_dir
-            .clone()
-            .or_else(|| std::env::var_os("MESOS_SANDBOX").map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from("flink-mesos-appmaster"));
-        // The TaskManagers get this address from the plan; the JobManager
-        // must listen on the same one.
-        let address = plan
-            .template
-            .properties
-            .iter()
-            .find(|(k, _)| k == "jobmanager.rpc.address")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| host.hostname.clone());
         Some(jobmanager::prepare(
             &config,
             &settings,
-            args.flink_home.as_deref(),
+            flink_home.as_deref(),
             &address,
             &work_dir,
         )?)
+    };
+    let shipped_home = jobmanager
+        .as_ref()
+        .map(|j| j.home.root.clone())
+        .or(flink_home);
+    let overlays = overlay::build(&overlay::Inputs {
+        settings: &settings,
+        config: &config,
+        flink_home: shipped_home.as_deref(),
+        self_exe: std::env::current_exe().ok(),
+        work_dir: &work_dir,
+        hadoop_conf_dir: std::env::var_os("HADOOP_CONF_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from),
+    })
+    .map_err(artifact_error)?;
+    for note in &overlays.notes {
+        tracing::info!("overlay: {note}");
+    }
+    tracing::info!(keys = %overlays.conf_keys.join(","), "TaskManager configuration (shipped as a file)");
+    let registry = overlays.registry().map_err(artifact_error)?;
+    let tls = if settings.artifact_server_ssl {
+        let keystore = config
+            .get_key("security.ssl.keystore")
+            .map(|e| PathBuf::from(&e.value))
+            .ok_or_else(|| {
+                Error::User(
+                    "security.ssl.keystore is required for the artifact server's TLS".into(),
+                )
+            })?;
+        Some(artifacts::tls::server_config(&keystore).map_err(artifact_error)?)
+    } else {
+        None
     };
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -99,6 +138,23 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             bound.to_string()
         };
         tracing::info!(address = %bound, "status endpoint listening");
+        let artifact_server = ArtifactServer::start(
+            ServerOptions {
+                bind_host: address.clone(),
+                port: settings.artifact_server_port,
+                advertised_host: address.clone(),
+                tls,
+            },
+            registry,
+        )
+        .await
+        .map_err(artifact_error)?;
+        tracing::info!(address = %artifact_server.local_addr(), url = %artifact_server.base_url(), "artifact server listening");
+        let mut uris = overlays.uris(artifact_server.base_url());
+        uris.append(&mut plan.template.uris);
+        plan.template.uris = uris;
+        plan.template.environment.extend(overlays.environment.iter().cloned());
+        plan.template.command = overlays.command.clone();
         // The Mesos web UI links the framework to Flink's web interface, or
         // to our status page when the JobManager runs elsewhere.
         plan.framework.webui_url = match jobmanager.as_ref().and_then(|j| j.web_ui_url.clone()) {
@@ -107,7 +163,11 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         };
         {
             let mut out = std::io::stdout().lock();
-            writeln!(out, "status: http://{shown}/status  metrics: http://{shown}/metrics")?;
+            writeln!(
+                out,
+                "status: http://{shown}/status  metrics: http://{shown}/metrics  artifacts: {}",
+                artifact_server.local_addr()
+            )?;
             out.flush()?;
         }
         let signals = watch_signals()?;
@@ -219,6 +279,7 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             }
         };
         jm_stop_tx.send_replace(true);
+        artifact_server.stop().await;
         if let Some(task) = jm_task {
             let _ = tokio::time::timeout(Duration::from_secs(20), task).await;
         }
@@ -255,11 +316,14 @@ async fn stand_by(
         phase: "standby",
         ..StatusView::default()
     }));
+    let (stop_serving, serving) = watch::channel(false);
     let standby = server
         .try_clone()
         .map_err(|e| Error::io("status endpoint", e))?
-        .spawn(view_rx);
+        .spawn(view_rx, serving);
     let led = lead(ha, info, stop).await;
+    stop_serving.send_replace(true);
+    // The runtime serves the same socket from now on.
     standby.abort();
     led
 }
@@ -335,4 +399,13 @@ fn run_error(e: RunError) -> Error {
         RunError::Teardown { .. } => Error::Failed(e.to_string()),
         RunError::Internal(m) => Error::Internal(m),
     }
+}
+
+fn artifact_error(e: ArtifactError) -> Error {
+    Error::User(e.to_string())
+}
+
+fn absolute(path: PathBuf) -> Result<PathBuf> {
+    std::path::absolute(&path)
+        .map_err(|e| Error::io(format!("cannot make {} absolute", path.display()), e))
 }

@@ -29,8 +29,11 @@ pub fn run(global: &GlobalArgs, args: &TaskmanagerArgs) -> Result<()> {
         None => std::env::current_dir()
             .map_err(|e| Error::io("cannot read the working directory", e))?,
     };
+    // A relative FLINK_HOME (the appmaster ships Flink as `flink` in the
+    // sandbox) is relative to the sandbox.
+    let flink_home = args.flink_home.as_ref().map(|p| sandbox.join(p));
     let opts = Options {
-        flink_home: args.flink_home.clone(),
+        flink_home,
         sandbox,
         skip_bootstrap: args.skip_bootstrap || args.dry_run,
         task_id: std::env::var(TASK_ID_ENV).ok().filter(|s| !s.is_empty()),

@@ -189,8 +189,6 @@ pub static OPTIONS: &[OptionDef] = &[
         "Ask agents to checkpoint the framework's tasks so that they survive an agent restart."),
     opt("mesos.resourcemanager.declined-offer-refuse-duration", Type::Duration, Value("5 s"), Mesos,
         "How long Mesos should not re-offer declined resources (Filters.refuse_seconds)."),
-    opt("mesos.resourcemanager.unused-offer-expiration", Type::Duration, Value("120 s"), Mesos,
-        "Offers held longer than this without being used are declined."),
     // --- Mesos TaskManager tasks -----------------------------------------
     opt("mesos.resourcemanager.tasks.mem", Type::Megabytes, Value("1024"), MesosTasks,
         "Memory to assign to the Mesos workers in MB (the container size). When not set it follows the TaskManager's total process memory."),
@@ -215,6 +213,8 @@ pub static OPTIONS: &[OptionDef] = &[
         "Always pull the Docker image, even when the agent has it cached."),
     opt("mesos.resourcemanager.tasks.hostname", Type::HostnamePattern, NoDefault, MesosTasks,
         "Optional TaskManager host name. `_TASK_` is replaced by the Mesos task id, e.g. `_TASK_.flink-service.mesos` for Mesos DNS."),
+    opt("mesos.resourcemanager.tasks.launch-timeout", Type::Duration, Value("5 min"), MesosTasks,
+        "A worker that is not RUNNING this long after it was launched (a fetch or image pull that hangs) is killed and replaced. It counts against `mesos.maximum-failed-tasks` when Mesos had reported the task."),
     opt("mesos.resourcemanager.tasks.bootstrap-cmd", Type::Str, NoDefault, MesosTasks,
         "A command which is executed before the TaskManager is started."),
     opt("mesos.resourcemanager.tasks.taskmanager-cmd", Type::Str, Value("flink-mesos taskmanager"), MesosTasks,
@@ -326,6 +326,21 @@ pub fn looks_secret(key: &str) -> bool {
     k.contains("password") || k.contains("secret")
 }
 
+/// Flink Mesos options that flink-mesos deliberately does not have, with why:
+/// the warning for such a key says so instead of guessing a typo.
+pub const RETIRED: &[(&str, &str)] = &[(
+    "mesos.resourcemanager.unused-offer-expiration",
+    "flink-mesos never holds offers (each is accepted or declined at once), so this Flink option has no effect; remove it",
+)];
+
+/// Why a retired Flink option is not used, if `key` is one.
+pub fn retired(key: &str) -> Option<&'static str> {
+    RETIRED
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, why)| *why)
+}
+
 /// The declared key (or fallback spelling) closest to `key`, for did-you-mean.
 /// Compares both the whole key and its last segments, so that
 /// `mesos.artifact-server.port` finds `mesos.resourcemanager.artifactserver.port`.
@@ -383,6 +398,14 @@ mod tests {
                 o.key
             );
         }
+    }
+
+    #[test]
+    fn unused_offer_expiration_is_retired_not_declared() {
+        assert!(lookup("mesos.resourcemanager.unused-offer-expiration").is_none());
+        assert!(retired("mesos.resourcemanager.unused-offer-expiration")
+            .is_some_and(|why| why.contains("never holds offers")));
+        assert!(lookup("mesos.resourcemanager.tasks.launch-timeout").is_some());
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub struct Tasks {
     pub labels: Vec<(String, String)>,
     pub user: Option<String>,
     pub port_assignments: Vec<String>,
+    /// `mesos.resourcemanager.tasks.launch-timeout`.
+    pub launch_timeout: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -111,7 +113,6 @@ pub struct Settings {
     /// Serve artifacts over TLS (both SSL switches on).
     pub artifact_server_ssl: bool,
     pub declined_offer_refuse: Duration,
-    pub unused_offer_expiration: Duration,
     pub tasks: Tasks,
     pub ha: Option<ZooKeeperHa>,
     pub jobmanager_rpc_port: u16,
@@ -253,12 +254,6 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
             values::parse_duration,
         )
         .unwrap_or(Duration::from_secs(5));
-    let unused_offer_expiration = c
-        .typed(
-            "mesos.resourcemanager.unused-offer-expiration",
-            values::parse_duration,
-        )
-        .unwrap_or(Duration::from_secs(120));
 
     // --- Security / artifact server --------------------------------------------
     let ssl = c
@@ -425,7 +420,20 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                     .collect()
             })
             .unwrap_or_default(),
+        launch_timeout: c
+            .typed(
+                "mesos.resourcemanager.tasks.launch-timeout",
+                values::parse_duration,
+            )
+            .unwrap_or(Duration::from_secs(300)),
     };
+    if tasks.launch_timeout.is_zero() {
+        c.error_at(
+            "mesos.resourcemanager.tasks.launch-timeout",
+            "must be above zero",
+            "a worker gets this long from its launch to TASK_RUNNING, e.g. `5 min`",
+        );
+    }
     if tasks.taskmanager_cmd.trim().is_empty() {
         c.error_at(
             "mesos.resourcemanager.tasks.taskmanager-cmd",
@@ -550,7 +558,6 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         artifact_server_port,
         artifact_server_ssl: artifact_ssl && ssl,
         declined_offer_refuse,
-        unused_offer_expiration,
         tasks,
         ha,
         jobmanager_rpc_port: c
@@ -774,9 +781,10 @@ impl Checker<'_> {
                 let mut d = Diagnostic::warning("is not a flink-mesos option and is ignored")
                     .key(entry.key.clone())
                     .at(entry.origin.key_span());
-                d = match options::did_you_mean(&entry.key) {
-                    Some(s) => d.hint(format!("did you mean `{s}`?")),
-                    None => d.hint("see the configuration reference in the README for the supported mesos.* keys"),
+                d = match (options::retired(&entry.key), options::did_you_mean(&entry.key)) {
+                    (Some(why), _) => d.hint(why),
+                    (None, Some(s)) => d.hint(format!("did you mean `{s}`?")),
+                    (None, None) => d.hint("see the configuration reference in the README for the supported mesos.* keys"),
                 };
                 self.diags.push(d);
             } else if strict {

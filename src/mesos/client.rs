@@ -357,7 +357,7 @@ async fn post(
                 url = next;
             }
             503 => {
-                let message = body_text(response).await;
+                let message = body_text(response, timeout).await;
                 return Err(MesosError::Unavailable {
                     url,
                     status,
@@ -365,7 +365,7 @@ async fn post(
                 });
             }
             _ => {
-                let message = body_text(response).await;
+                let message = body_text(response, timeout).await;
                 return Err(MesosError::Rejected {
                     url,
                     call,
@@ -396,21 +396,36 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-/// At most 1 KiB of an error body, as text.
-async fn body_text(response: reqwest::Response) -> String {
-    let text = response
-        .bytes()
+/// How long reading an error body may take: a master that sends the
+/// headers of an error and then stalls must not hold the caller.
+const ERROR_BODY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How much of an error body is kept (and read: a huge one is cut off).
+const ERROR_BODY_MAX: usize = 1024;
+
+/// At most 1 KiB of an error body, as text, read for at most
+/// [`ERROR_BODY_TIMEOUT`] (or the call's `timeout` if shorter).
+async fn body_text(mut response: reqwest::Response, timeout: Duration) -> String {
+    let mut body = Vec::new();
+    let read = async {
+        while body.len() < ERROR_BODY_MAX {
+            match response.chunk().await {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+    };
+    let complete = tokio::time::timeout(ERROR_BODY_TIMEOUT.min(timeout), read)
         .await
-        .map(|b| {
-            String::from_utf8_lossy(&b[..b.len().min(1024)])
-                .trim()
-                .to_string()
-        })
-        .unwrap_or_default();
-    if text.is_empty() {
+        .is_ok();
+    body.truncate(ERROR_BODY_MAX);
+    let mut text = String::from_utf8_lossy(&body).trim().to_string();
+    if !complete {
+        text.push_str(" (the rest of the answer did not arrive)");
+    }
+    if text.trim().is_empty() {
         "(no message)".into()
     } else {
-        text
+        text.trim().to_string()
     }
 }
 
@@ -497,6 +512,7 @@ impl Caller {
         let framework_id = self.framework_id.as_ref().ok_or(MesosError::NotConnected)?;
         let body = convert::call_to_pb(call, framework_id).encode_to_vec();
         tracing::debug!(call = call.name(), "sending a call to the Mesos master");
+        let started = Instant::now();
         let (_, response) = post(
             &self.http,
             &self.url,
@@ -508,8 +524,17 @@ impl Caller {
             0,
         )
         .await?;
-        // Drain the (empty) body so the connection returns to the pool.
-        let _ = response.bytes().await;
+        // Drain the (empty) body so the connection returns to the pool, but
+        // never past the call's deadline: a master that answers 202 and then
+        // stalls the body must not stall the appmaster's owner loop. The call
+        // was accepted either way; an undrained connection is just dropped.
+        let left = self.timeout.saturating_sub(started.elapsed());
+        if tokio::time::timeout(left, response.bytes()).await.is_err() {
+            tracing::debug!(
+                call = call.name(),
+                "the master's answer body stalled; connection dropped"
+            );
+        }
         Ok(())
     }
 }

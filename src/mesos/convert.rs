@@ -221,6 +221,7 @@ pub(crate) fn resource_from_pb(r: pb::Resource) -> Result<Resource, ProtocolErro
         revocable: r.revocable.is_some(),
         shared: r.shared.is_some(),
         provider_id: r.provider_id.map(|p| p.value),
+        disk_info: r.disk.is_some(),
     })
 }
 
@@ -317,10 +318,14 @@ pub(crate) fn framework_info_to_pb(
     id: Option<&FrameworkId>,
 ) -> pb::FrameworkInfo {
     use pb::framework_info::capability::Type as Cap;
+    // PARTITION_AWARE: without it the master turns UNREACHABLE, GONE,
+    // DROPPED and UNKNOWN into TASK_LOST, and a partitioned agent's tasks
+    // could not be told from dead ones (the core keeps unreachable workers).
     let mut caps = vec![
         Cap::MultiRole,
         Cap::ReservationRefinement,
         Cap::TaskKillingState,
+        Cap::PartitionAware,
     ];
     if s.gpu_resources {
         caps.push(Cap::GpuResources);
@@ -842,6 +847,26 @@ mod tests {
         let caps: Vec<i32> = info.capabilities.iter().filter_map(|c| c.r#type).collect();
         assert!(caps.contains(&(pb::framework_info::capability::Type::GpuResources as i32)));
         assert!(caps.contains(&(pb::framework_info::capability::Type::MultiRole as i32)));
+    }
+
+    #[test]
+    fn framework_info_is_partition_aware() {
+        let info = framework_info_to_pb(&FrameworkSettings::new("flink", "root"), None);
+        let caps: Vec<i32> = info.capabilities.iter().filter_map(|c| c.r#type).collect();
+        assert!(caps.contains(&(pb::framework_info::capability::Type::PartitionAware as i32)));
+    }
+
+    #[test]
+    fn resources_with_disk_info_are_marked() {
+        let mut volume = pb::Resource {
+            name: "disk".into(),
+            r#type: pb::value::Type::Scalar as i32,
+            scalar: Some(pb::value::Scalar { value: 1024.0 }),
+            ..Default::default()
+        };
+        assert!(!resource_from_pb(volume.clone()).unwrap().disk_info);
+        volume.disk = Some(pb::resource::DiskInfo::default());
+        assert!(resource_from_pb(volume).unwrap().disk_info);
     }
 
     #[test]

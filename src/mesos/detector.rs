@@ -6,7 +6,9 @@
 //!   Every master holds an ephemeral sequential member `json.info_<seq>` under
 //!   `path` whose data is its MasterInfo as JSON; the member with the lowest
 //!   sequence number is the leader. [`spawn_detector`] watches the group and
-//!   publishes every leader change into a [`MasterSource`].
+//!   publishes every leader change into a [`MasterSource`]. As in Mesos's
+//!   own scheduler library, the leader is reached at the IP and port of its
+//!   libprocess `pid`, over `https` when `LIBPROCESS_SSL_ENABLED` says so.
 //! * `file:///path`: the file holds one of the forms above (read once).
 //!
 //! Invariants: the ZooKeeper digest password is used for authentication only
@@ -54,9 +56,19 @@ pub struct MasterAddress {
     pub member: Option<String>,
 }
 
-/// Parses a group member's JSON MasterInfo (`address.{hostname,ip,port}`, or
-/// the top-level `hostname`/`port` of older masters).
-pub fn parse_master_info(member: &str, data: &[u8]) -> Result<MasterAddress, DetectError> {
+/// Parses a group member's JSON MasterInfo into the address to connect to.
+///
+/// Like Mesos's own scheduler library, which connects to the IP and port of
+/// the master's libprocess `pid` (`master@10.0.0.1:5050`), not to its host
+/// name (which need not resolve where the scheduler runs): the `pid` first,
+/// then `address.ip`/`address.port`, then the legacy network-order `ip`
+/// number, and the host name only when no IP is given at all. `scheme` is
+/// `https` when Mesos runs with SSL (see [`zk_scheme`]).
+pub fn parse_master_info(
+    member: &str,
+    data: &[u8],
+    scheme: Scheme,
+) -> Result<MasterAddress, DetectError> {
     let bad = |message: String| DetectError::BadMember {
         member: member.to_string(),
         message,
@@ -66,24 +78,32 @@ pub fn parse_master_info(member: &str, data: &[u8]) -> Result<MasterAddress, Det
     let address = &json["address"];
     let text = |v: &serde_json::Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_string);
     let hostname = text(&address["hostname"]).or_else(|| text(&json["hostname"]));
-    let ip = text(&address["ip"]);
+    let pid = json["pid"].as_str().and_then(pid_address);
+    // The legacy `ip` is a uint32 in network byte order, read as a
+    // little-endian number: 16777343 is 127.0.0.1.
+    let legacy_ip = json["ip"]
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n != 0)
+        .map(|n| std::net::Ipv4Addr::from(n.to_le_bytes()).to_string());
+    let ip = text(&address["ip"]).or(legacy_ip);
     let port = address["port"]
         .as_u64()
         .or_else(|| json["port"].as_u64())
         .and_then(|p| u16::try_from(p).ok())
-        .filter(|p| *p > 0)
-        .ok_or_else(|| bad("no valid port".into()))?;
-    let host = hostname
-        .clone()
-        .or_else(|| ip.clone())
-        .ok_or_else(|| bad("neither hostname nor ip".into()))?;
-    let host = if host.contains(':') {
-        format!("[{host}]")
-    } else {
-        host
+        .filter(|p| *p > 0);
+    let (host, port) = match (pid, port) {
+        (Some((pid_ip, pid_port)), _) => (pid_ip, pid_port),
+        (None, Some(port)) => (
+            ip.clone()
+                .or_else(|| hostname.clone())
+                .ok_or_else(|| bad("neither pid, ip nor hostname".into()))?,
+            port,
+        ),
+        (None, None) => return Err(bad("no valid pid or port".into())),
     };
     Ok(MasterAddress {
-        url: format!("http://{host}:{port}"),
+        url: direct_url(scheme, &host, port),
         hostname,
         ip,
         port,
@@ -91,6 +111,30 @@ pub fn parse_master_info(member: &str, data: &[u8]) -> Result<MasterAddress, Det
         version: text(&json["version"]),
         member: Some(member.to_string()),
     })
+}
+
+/// `master@10.0.0.1:5050` → (`10.0.0.1`, 5050); `None` unless the part
+/// after `@` is an IP address and a port (a libprocess UPID).
+fn pid_address(pid: &str) -> Option<(String, u16)> {
+    let (_, address) = pid.rsplit_once('@')?;
+    let socket: std::net::SocketAddr = address.parse().ok()?;
+    (socket.port() > 0).then(|| (socket.ip().to_string(), socket.port()))
+}
+
+/// The scheme of detected masters: `https` when Mesos runs with SSL, which a
+/// scheduler learns the way Mesos's own scheduler library does, from
+/// `LIBPROCESS_SSL_ENABLED` (or `SSL_ENABLED`) being `1` or `true`.
+pub fn zk_scheme() -> Scheme {
+    let enabled = |name: &str| {
+        std::env::var(name)
+            .map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true"))
+            .unwrap_or(false)
+    };
+    if enabled("LIBPROCESS_SSL_ENABLED") || enabled("SSL_ENABLED") {
+        Scheme::Https
+    } else {
+        Scheme::Http
+    }
 }
 
 /// The leader among the group's children: the lowest sequence number of the
@@ -122,6 +166,7 @@ struct Zk {
     servers: Vec<(String, u16)>,
     path: String,
     auth: Option<ZkAuth>,
+    scheme: Scheme,
 }
 
 impl Zk {
@@ -177,7 +222,10 @@ impl Zk {
         };
         let node = format!("{}/{}", self.path.trim_end_matches('/'), member);
         match zk.get_data(&node).await {
-            Ok((data, _)) => Ok((Some(parse_master_info(member, &data)?), watcher)),
+            Ok((data, _)) => Ok((
+                Some(parse_master_info(member, &data, self.scheme)?),
+                watcher,
+            )),
             // The member vanished between listing and reading: the watcher
             // has fired already, and the next round reads the new leader.
             Err(zookeeper_client::Error::NoNode) => Ok((None, watcher)),
@@ -207,6 +255,7 @@ pub async fn detect_once(spec: &MasterSpec) -> Result<MasterAddress, DetectError
                 servers,
                 path,
                 auth,
+                scheme: zk_scheme(),
             };
             let client = zk.connect().await?;
             let (leader, _) = zk.leader_and_watch(&client).await?;
@@ -239,6 +288,7 @@ pub fn spawn_detector(
                 servers,
                 path,
                 auth,
+                scheme: zk_scheme(),
             };
             Ok((rx, Some(tokio::spawn(follow(zk, tx)))))
         }
@@ -334,19 +384,46 @@ mod tests {
 
     #[test]
     fn master_info_json() {
-        let data = br#"{"address":{"hostname":"m1.example","ip":"10.0.0.1","port":5050},"hostname":"m1.example","id":"abc","ip":16777343,"pid":"master@10.0.0.1:5050","port":5050,"version":"1.11.0"}"#;
-        let m = parse_master_info("json.info_1", data).unwrap();
-        assert_eq!(m.url, "http://m1.example:5050");
+        let http = Scheme::Http;
+        // As Mesos's scheduler library does: the IP of the pid, never the
+        // host name (which need not resolve here).
+        let data = br#"{"address":{"hostname":"m1.example","ip":"10.0.0.1","port":5050},"hostname":"m1.example","id":"abc","ip":16777343,"pid":"master@10.0.0.9:5055","port":5050,"version":"1.11.0"}"#;
+        let m = parse_master_info("json.info_1", data, http).unwrap();
+        assert_eq!(m.url, "http://10.0.0.9:5055");
+        assert_eq!(m.hostname.as_deref(), Some("m1.example"));
         assert_eq!(m.version.as_deref(), Some("1.11.0"));
-        let m = parse_master_info("j", br#"{"address":{"ip":"10.0.0.2","port":5051}}"#).unwrap();
+        let m = parse_master_info("json.info_1", data, Scheme::Https).unwrap();
+        assert_eq!(m.url, "https://10.0.0.9:5055");
+        let m =
+            parse_master_info("j", br#"{"address":{"ip":"10.0.0.2","port":5051}}"#, http).unwrap();
         assert_eq!(m.url, "http://10.0.0.2:5051");
+        // No pid: address.ip before the host name; the legacy number next.
+        let m = parse_master_info(
+            "j",
+            br#"{"address":{"hostname":"m2.example","ip":"10.0.0.3","port":5050}}"#,
+            http,
+        )
+        .unwrap();
+        assert_eq!(m.url, "http://10.0.0.3:5050");
+        let m = parse_master_info(
+            "j",
+            br#"{"hostname":"m3.example","ip":16777343,"port":5050}"#,
+            http,
+        )
+        .unwrap();
+        assert_eq!(m.url, "http://127.0.0.1:5050");
+        let m = parse_master_info("j", br#"{"hostname":"m4.example","port":5050}"#, http).unwrap();
+        assert_eq!(m.url, "http://m4.example:5050");
+        let m = parse_master_info("j", br#"{"pid":"master@[::1]:5050"}"#, http).unwrap();
+        assert_eq!(m.url, "http://[::1]:5050");
         for bad in [
             &b"nope"[..],
             b"{}",
             br#"{"address":{"hostname":"h","port":0}}"#,
+            br#"{"pid":"master@not-an-ip:5050"}"#,
             b"[1]",
         ] {
-            assert!(parse_master_info("j", bad).is_err());
+            assert!(parse_master_info("j", bad, http).is_err());
         }
     }
 }

@@ -188,6 +188,10 @@ pub struct Resource {
     pub revocable: bool,
     pub shared: bool,
     pub provider_id: Option<String>,
+    /// The resource carries a DiskInfo: a persistent volume or a MOUNT/PATH
+    /// disk source. Such a disk is not plain scratch space; launching with
+    /// it as such fails (TASK_ERROR), so it is never used.
+    pub disk_info: bool,
 }
 
 impl Resource {
@@ -208,6 +212,7 @@ impl Resource {
             revocable: false,
             shared: false,
             provider_id: None,
+            disk_info: false,
         }
     }
 

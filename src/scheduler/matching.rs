@@ -2,7 +2,10 @@
 //! resources (and ports) each one takes. Pure functions over domain types.
 //!
 //! Resources usable by the framework are the unreserved ones and those
-//! reserved for its role; revocable and shared resources are never used.
+//! reserved for its role or a parent of it (hierarchical roles); revocable
+//! and shared resources, and disks with a DiskInfo (persistent volumes,
+//! MOUNT/PATH sources), are never used. Port ranges are clipped to real ports
+//! (1–65535) without arithmetic that a hostile range could overflow.
 //! Reserved resources are taken first, so that reservations made for Flink
 //! are used before the shared pool. Resources handed back keep the
 //! allocation role and reservations they were offered with.
@@ -45,10 +48,12 @@ impl Remaining {
         let mut usable: Vec<Resource> = offer
             .resources
             .iter()
-            .filter(|r| !r.revocable && !r.shared)
+            .filter(|r| !r.revocable && !r.shared && !r.disk_info)
+            // A NaN or negative amount from a peer would defeat the checks.
+            .filter(|r| !matches!(r.value, Value::Scalar(v) if !v.is_finite() || v < 0.0))
             .filter(|r| match r.reserved_role() {
                 None => true,
-                Some(reserved) => reserved == role,
+                Some(reserved) => usable_reservation(reserved, role),
             })
             .cloned()
             .collect();
@@ -62,9 +67,12 @@ impl Remaining {
             .iter()
             .filter(|r| r.name == name)
             .filter_map(Resource::as_scalar)
-            .sum()
+            // Not `sum()`: the sum of no floats is -0.0, shown as "offered -0".
+            .fold(0.0, |a, b| a + b)
     }
 
+    /// Usable ports: those in 1..=65535. A peer may send any `u64` range
+    /// (`[0, u64::MAX]` included); nothing here may overflow.
     fn free_ports(&self) -> usize {
         self.resources
             .iter()
@@ -72,11 +80,12 @@ impl Remaining {
             .map(|r| match &r.value {
                 Value::Ranges(ranges) => ranges
                     .iter()
-                    .map(|x| (x.end.saturating_sub(x.begin) + 1) as usize)
-                    .sum(),
+                    .filter_map(port_span)
+                    .map(|(begin, end)| (end - begin) as usize + 1)
+                    .fold(0usize, usize::saturating_add),
                 _ => 0,
             })
-            .sum()
+            .fold(0usize, usize::saturating_add)
     }
 
     /// Why `need` does not fit, or `None` when it does.
@@ -166,11 +175,28 @@ impl Remaining {
             .find_map(|(i, r)| match &r.value {
                 Value::Ranges(ranges) if r.name == "ports" => ranges
                     .iter()
-                    .find(|x| x.begin <= x.end && x.begin <= u16::MAX as u64)
-                    .map(|x| (i, x.begin)),
+                    .find_map(port_span)
+                    .map(|(begin, _)| (i, begin)),
                 _ => None,
             })
     }
+}
+
+/// The part of a range that is real ports (1..=65535), if any.
+fn port_span(x: &Range) -> Option<(u64, u64)> {
+    let begin = x.begin.max(1);
+    let end = x.end.min(u64::from(u16::MAX));
+    (begin <= end).then_some((begin, end))
+}
+
+/// Whether resources reserved to `reserved` may be used by a framework in
+/// `role`: its own reservations, and with hierarchical roles those of any
+/// ancestor (`eng` for `eng/flink`), which Mesos offers to child roles.
+fn usable_reservation(reserved: &str, role: &str) -> bool {
+    reserved == role
+        || role
+            .strip_prefix(reserved)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// Mesos scalars have three decimal places; avoid 0.30000000000000004.

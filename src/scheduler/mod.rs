@@ -1,26 +1,47 @@
 //! The scheduler core: the worker lifecycle as a pure state machine.
 //!
 //! `Scheduler::step(input, now) -> Vec<Effect>`; no I/O, time is an input.
-//! The runtime (`src/appmaster/`) executes the effects in order. Ordering is
+//! The runtime (`src/appmaster/`) executes the effects in order and feeds the
+//! calls the master did not take back as [`Input::CallFailed`]. Ordering is
 //! the persistence invariant: a worker's new state is always emitted as
 //! [`Effect::Store`] *before* the call that acts on it (Launched before the
 //! ACCEPT that launches it, Released before the KILL), so that a crash at any
 //! point leaves a stored state that reconciliation repairs.
 //!
 //! Lifecycle: `New` (wanted, persisted, waiting for an offer) → `Launched`
-//! (ACCEPTed on an agent) → `Running` → gone. A terminal status that we did
-//! not ask for makes the worker Failed: it is removed, counted against
-//! `mesos.maximum-failed-tasks`, and replaced after a capped backoff.
-//! `Released` workers are being killed on purpose and are not replaced.
+//! (ACCEPTed on an agent) → `Running` → gone. `Released` workers are being
+//! killed on purpose and are not replaced; their KILL is repeated until a
+//! terminal status arrives.
 //!
-//! Offers are never held: each offer is answered in the step that receives
-//! it, either by one ACCEPT (LAUNCH) or by one DECLINE with the configured
-//! refuse filter. Offers are suppressed while no worker is pending.
+//! Promises kept here, whatever the master does (each has a timer in
+//! [`Timers`], checked on [`Input::Tick`]):
+//! * **Offers flow while workers are pending.** After every (re-)subscription
+//!   and after a failed REVIVE/SUPPRESS the master's suppression state is
+//!   unknown, and the core sends the call it needs (decided after new workers
+//!   are created). While workers are pending and no offer arrives, REVIVE is
+//!   repeated every `revive_interval`.
+//! * **No worker hangs in Launched.** A worker silent for `staging_timeout`
+//!   is reconciled; one not RUNNING after `launch_timeout` is released
+//!   (killed) and replaced.
+//! * **Reconciliation is answered.** Explicit reconciliation is repeated with
+//!   backoff until every worker asked about has had a status update, and
+//!   restarted every `reconcile_interval`.
+//! * **Only the TaskManager's own failures count** against
+//!   `mesos.maximum-failed-tasks` (see [`blames_the_worker`]): launches the
+//!   master never saw, rescinded offers and the like are replaced uncounted.
+//! * **Partitions are not failures.** TASK_UNREACHABLE keeps the worker; it
+//!   counts and is replaced only on TASK_GONE or after `unreachable_timeout`.
+//! * **Offers are never held**: each offer is answered in the step that
+//!   receives it, by one ACCEPT (LAUNCH) or one DECLINE with the configured
+//!   refuse filter; a DECLINE or ACCEPT that fails is followed by a DECLINE of
+//!   its offers on the next tick.
+//! * **Task ids are never reused**: the counter is persisted before an id is
+//!   used, and after recovery it is beyond every stored id.
 
 pub mod matching;
 pub mod task;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -36,18 +57,60 @@ pub struct Policy {
     pub desired: u32,
     /// `mesos.maximum-failed-tasks`; `None` never fails the cluster.
     pub max_failed: Option<u32>,
-    /// The framework role: resources reserved for it are used first.
+    /// The framework role: resources reserved for it (or for a parent role of
+    /// it) are used first.
     pub role: String,
     /// `mesos.constraints.hard.hostattribute`.
     pub constraints: Vec<(String, String)>,
     /// `mesos.resourcemanager.declined-offer-refuse-duration`.
     pub refuse: Duration,
-    /// A worker in Launched longer than this is reconciled explicitly.
+    /// A worker in Launched without any status update this long is
+    /// reconciled explicitly.
     pub staging_timeout: Duration,
     /// First replacement delay after a failure; doubles up to `backoff_max`.
     pub backoff_base: Duration,
     pub backoff_max: Duration,
     pub resources: WorkerResources,
+    pub timers: Timers,
+}
+
+/// The timers that keep the core's promises (see the module docs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timers {
+    /// `mesos.resourcemanager.tasks.launch-timeout`: a worker not RUNNING
+    /// this long after its ACCEPT is killed and replaced.
+    pub launch_timeout: Duration,
+    /// REVIVE again after this long with workers pending and no offer.
+    pub revive_interval: Duration,
+    /// First repetition of unanswered explicit reconciliation; doubles up to
+    /// `reconcile_retry_max`.
+    pub reconcile_retry: Duration,
+    pub reconcile_retry_max: Duration,
+    /// Every worker is reconciled again this often.
+    pub reconcile_interval: Duration,
+    /// KILL is repeated this often until a released worker is terminal.
+    pub kill_retry: Duration,
+    /// A worker UNREACHABLE this long is given up: counted, killed, replaced.
+    pub unreachable_timeout: Duration,
+    /// A failed REVIVE, SUPPRESS, DECLINE or implicit RECONCILE is sent again
+    /// after this long (not at once: a master that fails every call must not
+    /// make the loop spin).
+    pub call_retry: Duration,
+}
+
+impl Default for Timers {
+    fn default() -> Self {
+        Timers {
+            launch_timeout: Duration::from_secs(300),
+            revive_interval: Duration::from_secs(30),
+            reconcile_retry: Duration::from_secs(15),
+            reconcile_retry_max: Duration::from_secs(300),
+            reconcile_interval: Duration::from_secs(600),
+            kill_retry: Duration::from_secs(30),
+            unreachable_timeout: Duration::from_secs(300),
+            call_retry: Duration::from_secs(1),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +148,10 @@ pub enum Input {
     Offers(Vec<Offer>),
     Rescind(OfferId),
     Update(TaskStatus),
+    /// A call from an earlier [`Effect::Call`] that the master did not take
+    /// (an error answer, a timeout, no subscription): whatever it was meant
+    /// to achieve is still to be done.
+    CallFailed(Call),
     /// Time passes (the runtime ticks about once a second).
     Tick,
     /// Stop: kill everything and tear the framework down, or leave it running.
@@ -101,7 +168,8 @@ pub enum Effect {
     Remove(String),
     /// Persist the next task number (before the id is used).
     StoreNextTaskNumber(u64),
-    /// Send this call to the master.
+    /// Send this call to the master; if it fails, step
+    /// [`Input::CallFailed`] with it.
     Call(Call),
     /// The cluster is finished: exit with this outcome.
     Exit(Outcome),
@@ -128,7 +196,15 @@ pub struct Counters {
     pub offers_rescinded: u64,
     pub workers_launched: u64,
     pub workers_failed: u64,
+    /// Workers that ended for a reason that is not the TaskManager's own (a
+    /// launch the master never saw, a rescinded offer): replaced, not counted.
+    pub workers_replaced_uncounted: u64,
+    /// Workers killed because they were not RUNNING within the launch timeout.
+    pub launch_timeouts: u64,
     pub unknown_tasks_killed: u64,
+    pub revives: u64,
+    pub reconciliations: u64,
+    pub calls_failed: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -136,8 +212,37 @@ struct Live {
     worker: Worker,
     /// When it entered its current state.
     since: Duration,
-    /// When it was last reconciled because it stayed in Launched.
+    /// When it was last reconciled explicitly.
     reconciled_at: Option<Duration>,
+    /// The master or agent reported the task as existing (STAGING, STARTING,
+    /// RUNNING, KILLING, UNREACHABLE) since it was launched or recovered.
+    confirmed: bool,
+    /// Since when the task is UNREACHABLE (a partitioned agent).
+    unreachable_since: Option<Duration>,
+    /// When the last KILL was sent (Released workers).
+    killed_at: Option<Duration>,
+}
+
+impl Live {
+    fn new(worker: Worker, now: Duration) -> Live {
+        Live {
+            worker,
+            since: now,
+            reconciled_at: None,
+            confirmed: false,
+            unreachable_since: None,
+            killed_at: None,
+        }
+    }
+}
+
+/// What the core believes about the master's offer suppression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    /// After a (re-)subscription or a failed REVIVE/SUPPRESS.
+    Unknown,
+    Suppressed,
+    Revived,
 }
 
 #[derive(Debug, Clone)]
@@ -151,8 +256,24 @@ pub struct Scheduler {
     replace_after: Duration,
     consecutive_failures: u32,
     connected: bool,
-    suppressed: bool,
+    flow: Flow,
+    /// No REVIVE/SUPPRESS before this time (after a failed one).
+    flow_retry_at: Duration,
+    last_offer_at: Duration,
+    last_revive_at: Duration,
+    /// Workers asked about by explicit reconciliation and not answered yet.
+    awaiting: BTreeSet<String>,
+    reconcile_attempts: u32,
+    reconcile_next_at: Duration,
+    last_full_reconcile: Duration,
+    /// An implicit reconciliation failed: send it again.
+    implicit_due: bool,
+    /// Offers whose DECLINE (or ACCEPT) failed: declined again on a tick.
+    redecline: Vec<OfferId>,
+    redecline_at: Duration,
     stopping: bool,
+    /// Too many failures: the cluster is given up at the end of this step.
+    give_up: Option<Outcome>,
     counters: Counters,
     /// Why the last offers could not be used, by host, for /status.
     unmatched: BTreeMap<String, String>,
@@ -170,8 +291,19 @@ impl Scheduler {
             replace_after: Duration::ZERO,
             consecutive_failures: 0,
             connected: false,
-            suppressed: false,
+            flow: Flow::Unknown,
+            flow_retry_at: Duration::ZERO,
+            last_offer_at: Duration::ZERO,
+            last_revive_at: Duration::ZERO,
+            awaiting: BTreeSet::new(),
+            reconcile_attempts: 0,
+            reconcile_next_at: Duration::ZERO,
+            last_full_reconcile: Duration::ZERO,
+            implicit_due: false,
+            redecline: Vec::new(),
+            redecline_at: Duration::ZERO,
             stopping: false,
+            give_up: None,
             counters: Counters::default(),
             unmatched: BTreeMap::new(),
             last_failure: None,
@@ -192,6 +324,24 @@ impl Scheduler {
 
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// The next task number to use: beyond every id used or recovered.
+    pub fn next_task_number(&self) -> u64 {
+        self.next_task_number
+    }
+
+    /// Task ids asked about by explicit reconciliation and not answered yet.
+    pub fn awaiting_reconciliation(&self) -> impl Iterator<Item = &str> {
+        self.awaiting.iter().map(String::as_str)
+    }
+
+    /// Workers reported UNREACHABLE (kept, not replaced, not yet failures).
+    pub fn unreachable(&self) -> impl Iterator<Item = &str> {
+        self.workers
+            .values()
+            .filter(|l| l.unreachable_since.is_some())
+            .map(|l| l.worker.task_id.as_str())
     }
 
     /// Why offers were not used, by host (the latest reason per host).
@@ -227,32 +377,41 @@ impl Scheduler {
             } => self.recover(workers, next_task_number, now, &mut fx),
             Input::Subscribed => {
                 self.connected = true;
-                self.reconcile_all(now, &mut fx);
-                for l in self
-                    .workers
-                    .values()
-                    .filter(|l| l.worker.state == WorkerState::Released)
-                {
-                    fx.push(Effect::Call(kill(&l.worker)));
+                // The driver re-subscribes with the suppression of the last
+                // successful SUPPRESS/REVIVE, which may not be what is needed
+                // now: decide (after top_up) and say it explicitly.
+                self.flow = Flow::Unknown;
+                self.flow_retry_at = Duration::ZERO;
+                self.last_offer_at = now;
+                self.last_revive_at = now;
+                self.start_reconciliation(now, &mut fx);
+                for l in self.workers.values_mut() {
+                    if l.worker.state == WorkerState::Released {
+                        l.killed_at = Some(now);
+                        fx.push(Effect::Call(kill(&l.worker)));
+                    }
                 }
-                // Whether the master suppresses our offers after a
-                // (re-)subscription is not ours to know: the driver
-                // re-subscribes suppressed after a SUPPRESS. Assume the
-                // opposite of what is needed, so that `adjust_offer_flow`
-                // sends one explicit REVIVE (pending) or SUPPRESS (idle).
-                self.suppressed = self.count(WorkerState::New) > 0;
             }
-            Input::Disconnected => self.connected = false,
-            Input::Offers(offers) => self.offers(offers, now, &mut fx),
-            Input::Rescind(_) => self.counters.offers_rescinded += 1,
+            Input::Disconnected => {
+                self.connected = false;
+                self.flow = Flow::Unknown;
+                // The master rescinds the offers of a disconnected framework.
+                self.redecline.clear();
+            }
+            Input::Offers(offers) => {
+                self.last_offer_at = now;
+                self.offers(offers, now, &mut fx);
+            }
+            Input::Rescind(id) => {
+                self.counters.offers_rescinded += 1;
+                self.redecline.retain(|o| *o != id);
+            }
             Input::Update(status) => self.update(status, now, &mut fx),
+            Input::CallFailed(call) => self.call_failed(call, now, &mut fx),
             Input::Tick => self.tick(now, &mut fx),
             Input::Shutdown { teardown } => {
                 self.stopping = true;
                 if teardown {
-                    for l in self.workers.values_mut() {
-                        l.worker.state = WorkerState::Released;
-                    }
                     for id in self.workers.keys() {
                         fx.push(Effect::Remove(id.clone()));
                     }
@@ -263,9 +422,20 @@ impl Scheduler {
                 return fx;
             }
         }
+        if let Some(outcome) = self.give_up.take() {
+            // Stop the cluster: the master kills every task of a torn-down
+            // framework.
+            for id in std::mem::take(&mut self.workers).into_keys() {
+                fx.push(Effect::Remove(id));
+            }
+            fx.push(Effect::Call(Call::Teardown));
+            fx.push(Effect::Exit(outcome));
+            return fx;
+        }
         if !self.stopping {
+            self.trim(now, &mut fx);
             self.top_up(now, &mut fx);
-            self.adjust_offer_flow(&mut fx);
+            self.adjust_offer_flow(now, &mut fx);
         }
         fx
     }
@@ -281,44 +451,83 @@ impl Scheduler {
         for w in workers {
             // Never reuse a task id, even one the stored counter missed.
             if let Some(n) = task_number(&w.task_id) {
-                self.next_task_number = self.next_task_number.max(n + 1);
+                self.next_task_number = self.next_task_number.max(n.saturating_add(1));
             }
             match w.state {
                 // New workers were never launched: drop them, top_up re-creates.
                 WorkerState::New => fx.push(Effect::Remove(w.task_id.clone())),
                 _ => {
-                    self.workers.insert(
-                        w.task_id.clone(),
-                        Live {
-                            worker: w,
-                            since: now,
-                            reconciled_at: None,
-                        },
-                    );
+                    self.workers.insert(w.task_id.clone(), Live::new(w, now));
                 }
             }
         }
+        if self.next_task_number != next_task_number {
+            // Persist the bump, so that whoever re-seeds a counter from the
+            // store (a framework registered anew, the next appmaster) can
+            // never hand out a recovered id again.
+            fx.push(Effect::StoreNextTaskNumber(self.next_task_number));
+        }
     }
 
-    fn reconcile_all(&mut self, now: Duration, fx: &mut Vec<Effect>) {
-        let tasks: Vec<ReconcileTask> = self
+    /// Explicit reconciliation of every Launched and Running worker, and one
+    /// implicit reconciliation to find tasks missing from the store.
+    fn start_reconciliation(&mut self, now: Duration, fx: &mut Vec<Effect>) {
+        self.awaiting = self
             .workers
             .values()
             .filter(|l| matches!(l.worker.state, WorkerState::Launched | WorkerState::Running))
-            .map(|l| ReconcileTask {
-                task_id: TaskId::new(&l.worker.task_id),
-                agent_id: l.worker.agent_id.as_ref().map(AgentId::new),
-            })
+            .map(|l| l.worker.task_id.clone())
             .collect();
-        if !tasks.is_empty() {
-            fx.push(Effect::Call(Call::Reconcile { tasks }));
-        }
+        self.reconcile_attempts = 0;
+        self.send_reconciliation(now, fx);
         // Implicit reconciliation: the master reports every task of ours it
         // knows, so that tasks missing from the store are found and killed.
         fx.push(Effect::Call(Call::Reconcile { tasks: Vec::new() }));
-        for l in self.workers.values_mut() {
-            l.reconciled_at = Some(now);
+        self.implicit_due = false;
+        self.last_full_reconcile = now;
+    }
+
+    /// Adds workers to the explicit reconciliation and sends it at once.
+    fn ask_about(&mut self, ids: Vec<String>, now: Duration, fx: &mut Vec<Effect>) {
+        if ids.is_empty() {
+            return;
         }
+        self.awaiting.extend(ids);
+        self.reconcile_attempts = 0;
+        self.send_reconciliation(now, fx);
+    }
+
+    /// (Re-)sends explicit reconciliation for every unanswered worker and
+    /// schedules the next attempt with backoff.
+    fn send_reconciliation(&mut self, now: Duration, fx: &mut Vec<Effect>) {
+        let workers = &self.workers;
+        self.awaiting.retain(|id| {
+            workers.get(id).is_some_and(|l| {
+                matches!(l.worker.state, WorkerState::Launched | WorkerState::Running)
+            })
+        });
+        if self.awaiting.is_empty() {
+            return;
+        }
+        self.reconcile_attempts = self.reconcile_attempts.saturating_add(1);
+        self.reconcile_next_at = now
+            + backoff(
+                self.policy.timers.reconcile_retry,
+                self.policy.timers.reconcile_retry_max,
+                self.reconcile_attempts,
+            );
+        let mut tasks = Vec::new();
+        for id in &self.awaiting {
+            if let Some(l) = self.workers.get_mut(id) {
+                l.reconciled_at = Some(now);
+                tasks.push(ReconcileTask {
+                    task_id: TaskId::new(id),
+                    agent_id: l.worker.agent_id.as_ref().map(AgentId::new),
+                });
+            }
+        }
+        self.counters.reconciliations += 1;
+        fx.push(Effect::Call(Call::Reconcile { tasks }));
     }
 
     /// Creates New workers until `desired` are alive (unless backing off).
@@ -338,29 +547,85 @@ impl Scheduler {
                 ports: Vec::new(),
             };
             fx.push(Effect::Store(worker.clone()));
-            self.workers.insert(
-                worker.task_id.clone(),
-                Live {
-                    worker,
-                    since: now,
-                    reconciled_at: None,
-                },
-            );
+            self.workers
+                .insert(worker.task_id.clone(), Live::new(worker, now));
         }
     }
 
-    fn adjust_offer_flow(&mut self, fx: &mut Vec<Effect>) {
-        if !self.connected {
+    /// Releases workers beyond `desired` (after recovery with a smaller
+    /// `mesos.initial-tasks`): pending ones first, then launching ones, then
+    /// running ones, the youngest first.
+    fn trim(&mut self, now: Duration, fx: &mut Vec<Effect>) {
+        let mut extra = self.alive().saturating_sub(self.policy.desired as usize);
+        if extra == 0 {
+            return;
+        }
+        let mut candidates: Vec<(u8, String)> = self
+            .workers
+            .values()
+            .filter_map(|l| {
+                let rank = match l.worker.state {
+                    WorkerState::New => 0,
+                    WorkerState::Launched => 1,
+                    WorkerState::Running => 2,
+                    WorkerState::Released => return None,
+                };
+                Some((rank, l.worker.task_id.clone()))
+            })
+            .collect();
+        // Pending first; within a state, the highest task number first.
+        candidates.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        for (rank, id) in candidates {
+            if extra == 0 {
+                break;
+            }
+            extra -= 1;
+            if rank == 0 {
+                self.workers.remove(&id);
+                fx.push(Effect::Remove(id));
+            } else {
+                tracing::info!(task_id = %id, "more workers than mesos.initial-tasks: releasing one");
+                self.release(&id, now, fx);
+            }
+        }
+    }
+
+    /// Released before KILL (stored first); the KILL is repeated by `tick`
+    /// until the task is terminal.
+    fn release(&mut self, id: &str, now: Duration, fx: &mut Vec<Effect>) {
+        let connected = self.connected;
+        let Some(l) = self.workers.get_mut(id) else {
+            return;
+        };
+        l.worker.state = WorkerState::Released;
+        l.since = now;
+        l.unreachable_since = None;
+        fx.push(Effect::Store(l.worker.clone()));
+        if connected {
+            l.killed_at = Some(now);
+            fx.push(Effect::Call(kill(&l.worker)));
+        }
+        self.awaiting.remove(id);
+    }
+
+    fn adjust_offer_flow(&mut self, now: Duration, fx: &mut Vec<Effect>) {
+        if !self.connected || now < self.flow_retry_at {
             return;
         }
         let pending = self.count(WorkerState::New) > 0;
-        if pending && self.suppressed {
-            self.suppressed = false;
-            fx.push(Effect::Call(Call::Revive { roles: Vec::new() }));
-        } else if !pending && !self.suppressed {
-            self.suppressed = true;
+        if pending && self.flow != Flow::Revived {
+            self.revive(now, fx);
+        } else if !pending && self.flow != Flow::Suppressed {
+            self.flow = Flow::Suppressed;
             fx.push(Effect::Call(Call::Suppress { roles: Vec::new() }));
         }
+    }
+
+    fn revive(&mut self, now: Duration, fx: &mut Vec<Effect>) {
+        self.flow = Flow::Revived;
+        self.last_revive_at = now;
+        self.counters.revives += 1;
+        fx.push(Effect::Call(Call::Revive { roles: Vec::new() }));
     }
 
     fn refuse_seconds(&self) -> Option<f64> {
@@ -428,6 +693,7 @@ impl Scheduler {
                     live.worker.ports = allocation.ports.clone();
                     live.since = now;
                     live.reconciled_at = None;
+                    live.confirmed = false;
                     fx.push(Effect::Store(live.worker.clone()));
                     self.counters.workers_launched += 1;
                     tasks.push(info);
@@ -449,9 +715,12 @@ impl Scheduler {
     fn update(&mut self, status: TaskStatus, now: Duration, fx: &mut Vec<Effect>) {
         let id = status.task_id.as_str().to_string();
         let ack = status.acknowledgement().map(Effect::Call);
+        // Any status is an answer about the task.
+        self.awaiting.remove(&id);
+        let connected = self.connected;
         let Some(live) = self.workers.get_mut(&id) else {
             // Not ours (or already gone): kill it if it still runs.
-            if !status.state.is_terminal() {
+            if !status.state.is_terminal() && status.state != TaskState::Unknown {
                 self.counters.unknown_tasks_killed += 1;
                 fx.push(Effect::Call(Call::Kill {
                     task_id: status.task_id.clone(),
@@ -462,69 +731,60 @@ impl Scheduler {
             fx.extend(ack);
             return;
         };
+        // A New worker has no task yet: a status for it is stale.
+        if live.worker.state == WorkerState::New {
+            fx.extend(ack);
+            return;
+        }
         match status.state {
-            TaskState::Running if live.worker.state == WorkerState::Launched => {
-                live.worker.state = WorkerState::Running;
-                live.since = now;
-                if live.worker.agent_id.is_none() {
-                    live.worker.agent_id = status.agent_id.as_ref().map(|a| a.as_str().to_string());
-                }
-                fx.push(Effect::Store(live.worker.clone()));
-                self.consecutive_failures = 0;
+            TaskState::Staging | TaskState::Starting | TaskState::Killing => {
+                live.confirmed = true;
+                live.unreachable_since = None;
             }
-            state
-                if state.is_terminal()
-                    || state == TaskState::Unreachable
-                    || state == TaskState::Unknown =>
-            {
-                let released = live.worker.state == WorkerState::Released;
-                let was_new = live.worker.state == WorkerState::New;
-                // A New worker has no task yet: a status for it is stale.
-                if was_new {
-                    fx.extend(ack);
-                    return;
+            TaskState::Running => {
+                live.confirmed = true;
+                live.unreachable_since = None;
+                match live.worker.state {
+                    WorkerState::Launched => {
+                        live.worker.state = WorkerState::Running;
+                        live.since = now;
+                        if live.worker.agent_id.is_none() {
+                            live.worker.agent_id =
+                                status.agent_id.as_ref().map(|a| a.as_str().to_string());
+                        }
+                        fx.push(Effect::Store(live.worker.clone()));
+                        self.consecutive_failures = 0;
+                    }
+                    // Still running although released (the KILL was lost,
+                    // or it came back from a partition): kill again.
+                    WorkerState::Released if connected => {
+                        live.killed_at = Some(now);
+                        fx.push(Effect::Call(kill(&live.worker)));
+                    }
+                    _ => {}
                 }
+            }
+            TaskState::Unreachable => {
+                // A partitioned agent: the task may well come back. Not a
+                // failure (yet): see `tick` for the timeout.
+                live.confirmed = true;
+                if live.worker.state != WorkerState::Released {
+                    live.unreachable_since.get_or_insert(now);
+                }
+            }
+            state if state.is_terminal() || state == TaskState::Unknown => {
+                let released = live.worker.state == WorkerState::Released;
                 self.workers.remove(&id);
                 fx.push(Effect::Remove(id.clone()));
-                // A TaskManager never ends on its own: any end we did not ask
-                // for (FINISHED included) is a failure.
                 if !released {
-                    self.failed += 1;
-                    self.counters.workers_failed += 1;
-                    self.consecutive_failures += 1;
-                    let why = format!(
-                        "worker {id} {}{}",
-                        state,
-                        status
-                            .message
-                            .as_deref()
-                            .map(|m| format!(": {m}"))
-                            .unwrap_or_default()
-                    );
-                    self.last_failure = Some(why.clone());
-                    let backoff = backoff(
-                        self.policy.backoff_base,
-                        self.policy.backoff_max,
-                        self.consecutive_failures,
-                    );
-                    self.replace_after = now + backoff;
-                    if let Some(limit) = self.policy.max_failed {
-                        if self.failed > limit {
-                            self.stopping = true;
-                            fx.extend(ack);
-                            // Stop the cluster: the master kills every task of a
-                            // torn-down framework.
-                            for id in std::mem::take(&mut self.workers).into_keys() {
-                                fx.push(Effect::Remove(id));
-                            }
-                            fx.push(Effect::Call(Call::Teardown));
-                            fx.push(Effect::Exit(Outcome::TooManyFailures {
-                                failed: self.failed,
-                                limit,
-                                last: why,
-                            }));
-                            return;
-                        }
+                    let why = describe_end(&id, &status);
+                    if blames_the_worker(&status) {
+                        // A TaskManager never ends on its own: any end we did
+                        // not ask for (FINISHED included) is a failure.
+                        self.fail(why, now);
+                    } else {
+                        tracing::info!(reason = %why, "worker ended for a reason not its own; replacing it uncounted");
+                        self.counters.workers_replaced_uncounted += 1;
                     }
                 }
             }
@@ -533,28 +793,232 @@ impl Scheduler {
         fx.extend(ack);
     }
 
+    /// Counts a failure of a worker, backs off its replacement and gives the
+    /// cluster up past `mesos.maximum-failed-tasks`.
+    fn fail(&mut self, why: String, now: Duration) {
+        self.failed += 1;
+        self.counters.workers_failed += 1;
+        self.consecutive_failures += 1;
+        self.last_failure = Some(why.clone());
+        let backoff = backoff(
+            self.policy.backoff_base,
+            self.policy.backoff_max,
+            self.consecutive_failures,
+        );
+        self.replace_after = self.replace_after.max(now + backoff);
+        if let Some(limit) = self.policy.max_failed {
+            if self.failed > limit && self.give_up.is_none() {
+                self.stopping = true;
+                self.give_up = Some(Outcome::TooManyFailures {
+                    failed: self.failed,
+                    limit,
+                    last: why,
+                });
+            }
+        }
+    }
+
+    fn call_failed(&mut self, call: Call, now: Duration, fx: &mut Vec<Effect>) {
+        self.counters.calls_failed += 1;
+        let retry_at = now + self.policy.timers.call_retry;
+        match call {
+            Call::Revive { .. } | Call::Suppress { .. } => {
+                // The master's state is whatever it was: find out by sending
+                // the needed call again, after a moment.
+                self.flow = Flow::Unknown;
+                self.flow_retry_at = retry_at;
+            }
+            Call::Launch {
+                offer_ids, tasks, ..
+            } => {
+                // The ACCEPT may or may not have reached the master. Decline
+                // its offers (harmless if they were used) and ask about the
+                // tasks: a launch the master never saw comes back as
+                // TASK_LOST/REASON_RECONCILIATION (or TASK_UNKNOWN) and is
+                // replaced without counting.
+                self.queue_redecline(offer_ids, retry_at);
+                let ids: Vec<String> = tasks
+                    .iter()
+                    .map(|t| t.task_id.as_str().to_string())
+                    .filter(|id| {
+                        self.workers
+                            .get(id)
+                            .is_some_and(|l| l.worker.state == WorkerState::Launched)
+                    })
+                    .collect();
+                if self.connected {
+                    self.ask_about(ids, now, fx);
+                } else {
+                    // The next SUBSCRIBED reconciles every worker anyway.
+                    self.awaiting.extend(ids);
+                }
+            }
+            Call::Decline { offer_ids, .. } => self.queue_redecline(offer_ids, retry_at),
+            Call::Reconcile { tasks } if tasks.is_empty() => self.implicit_due = true,
+            // Explicit reconciliation is repeated by `tick` until answered;
+            // KILL of a released worker until it is terminal; an unknown task
+            // shows up again in the next reconciliation and is killed then;
+            // an unacknowledged update is sent again by Mesos.
+            _ => {}
+        }
+    }
+
+    fn queue_redecline(&mut self, offer_ids: Vec<OfferId>, at: Duration) {
+        if !self.connected {
+            return;
+        }
+        if self.redecline.is_empty() {
+            self.redecline_at = at;
+        }
+        for id in offer_ids {
+            if !self.redecline.contains(&id) {
+                self.redecline.push(id);
+            }
+        }
+    }
+
     fn tick(&mut self, now: Duration, fx: &mut Vec<Effect>) {
         if !self.connected {
             return;
         }
-        let timeout = self.policy.staging_timeout;
-        let stuck: Vec<ReconcileTask> = self
+        let timers = self.policy.timers.clone();
+        if !self.redecline.is_empty() && now >= self.redecline_at {
+            fx.push(Effect::Call(Call::Decline {
+                offer_ids: std::mem::take(&mut self.redecline),
+                refuse_seconds: self.refuse_seconds(),
+            }));
+        }
+        // Reconciliation: periodic, repeated until answered, and for workers
+        // that stay silent in Launched.
+        if now.saturating_sub(self.last_full_reconcile) >= timers.reconcile_interval {
+            self.start_reconciliation(now, fx);
+        } else {
+            if self.implicit_due {
+                self.implicit_due = false;
+                fx.push(Effect::Call(Call::Reconcile { tasks: Vec::new() }));
+            }
+            if !self.awaiting.is_empty() && now >= self.reconcile_next_at {
+                self.send_reconciliation(now, fx);
+            }
+        }
+        let staging = self.policy.staging_timeout;
+        let silent: Vec<String> = self
             .workers
-            .values_mut()
+            .values()
             .filter(|l| l.worker.state == WorkerState::Launched)
-            .filter(|l| now.saturating_sub(l.reconciled_at.unwrap_or(l.since)) >= timeout)
-            .map(|l| {
-                l.reconciled_at = Some(now);
-                ReconcileTask {
-                    task_id: TaskId::new(&l.worker.task_id),
-                    agent_id: l.worker.agent_id.as_ref().map(AgentId::new),
-                }
-            })
+            .filter(|l| !self.awaiting.contains(&l.worker.task_id))
+            .filter(|l| now.saturating_sub(l.reconciled_at.unwrap_or(l.since)) >= staging)
+            .map(|l| l.worker.task_id.clone())
             .collect();
-        if !stuck.is_empty() {
-            fx.push(Effect::Call(Call::Reconcile { tasks: stuck }));
+        self.ask_about(silent, now, fx);
+        // Launches that hang (a fetch or image pull that never ends) and
+        // partitions that do not heal: give the worker up and replace it.
+        let mut timed_out = Vec::new();
+        for l in self.workers.values() {
+            let id = l.worker.task_id.clone();
+            match (l.worker.state, l.unreachable_since) {
+                (WorkerState::Launched | WorkerState::Running, Some(since))
+                    if now.saturating_sub(since) >= timers.unreachable_timeout =>
+                {
+                    timed_out.push((
+                        id,
+                        true,
+                        format!(
+                            "worker {} unreachable for {:?}",
+                            l.worker.task_id, timers.unreachable_timeout
+                        ),
+                    ));
+                }
+                (WorkerState::Launched, None)
+                    if now.saturating_sub(l.since) >= timers.launch_timeout =>
+                {
+                    // Only a launch the master confirmed is the worker's
+                    // failure; one it never reported may be an ACCEPT it
+                    // never got.
+                    timed_out.push((
+                        id,
+                        l.confirmed,
+                        format!(
+                            "worker {} not running within the launch timeout ({:?})",
+                            l.worker.task_id, timers.launch_timeout
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        for (id, counted, why) in timed_out {
+            if self
+                .workers
+                .get(&id)
+                .is_some_and(|l| l.worker.state == WorkerState::Launched)
+            {
+                self.counters.launch_timeouts += 1;
+            }
+            tracing::warn!(reason = %why, counted, "giving a worker up");
+            self.release(&id, now, fx);
+            if counted {
+                self.fail(why, now);
+            } else {
+                self.counters.workers_replaced_uncounted += 1;
+            }
+        }
+        // KILL again until released workers are terminal.
+        for l in self.workers.values_mut() {
+            if l.worker.state == WorkerState::Released
+                && l.killed_at
+                    .is_none_or(|at| now.saturating_sub(at) >= timers.kill_retry)
+            {
+                l.killed_at = Some(now);
+                fx.push(Effect::Call(kill(&l.worker)));
+            }
+        }
+        // Offers that stopped coming although workers are pending (a REVIVE
+        // lost, filters, an allocator that forgot us): ask again.
+        if self.flow == Flow::Revived
+            && self.count(WorkerState::New) > 0
+            && now.saturating_sub(self.last_offer_at.max(self.last_revive_at))
+                >= timers.revive_interval
+        {
+            self.revive(now, fx);
         }
     }
+}
+
+/// Whether an end of a worker we did not ask for is a failure of the
+/// TaskManager itself, which counts against `mesos.maximum-failed-tasks`.
+///
+/// Not the worker's failure: a task the master does not know (TASK_UNKNOWN,
+/// or TASK_LOST with REASON_RECONCILIATION — an ACCEPT lost in a disconnect
+/// or a master failover), an ACCEPT with offers that were rescinded or used
+/// (REASON_INVALID_OFFERS), a task killed before it launched, a removed
+/// framework, and TASK_DROPPED (a transient error before the task started).
+pub fn blames_the_worker(status: &TaskStatus) -> bool {
+    const NOT_THE_WORKERS: [&str; 5] = [
+        "REASON_RECONCILIATION",
+        "REASON_INVALID_OFFERS",
+        "REASON_TASK_KILLED_DURING_LAUNCH",
+        "REASON_FRAMEWORK_REMOVED",
+        "REASON_MASTER_DISCONNECTED",
+    ];
+    if matches!(status.state, TaskState::Unknown | TaskState::Dropped) {
+        return false;
+    }
+    !status
+        .reason
+        .as_deref()
+        .is_some_and(|r| NOT_THE_WORKERS.contains(&r))
+}
+
+fn describe_end(id: &str, status: &TaskStatus) -> String {
+    let mut why = format!("worker {id} {}", status.state);
+    if let Some(r) = &status.reason {
+        why.push_str(&format!(" ({r})"));
+    }
+    if let Some(m) = &status.message {
+        why.push_str(&format!(": {m}"));
+    }
+    why
 }
 
 fn kill(w: &Worker) -> Call {

@@ -26,7 +26,8 @@ pub struct TaskTemplate {
     pub properties: Vec<(String, String)>,
     /// Extra environment variables.
     pub environment: Vec<(String, String)>,
-    pub uris: Vec<String>,
+    /// Fetcher URIs: the artifact server's files and `mesos.resourcemanager.tasks.uris`.
+    pub uris: Vec<Uri>,
     pub labels: Vec<(String, String)>,
     pub user: Option<String>,
     /// `mesos.resourcemanager.tasks.hostname` with `_TASK_`.
@@ -101,7 +102,7 @@ impl TaskTemplate {
             value,
             shell: true,
             arguments: Vec::new(),
-            uris: self.uris.iter().map(Uri::new).collect(),
+            uris: self.uris.clone(),
             environment,
             user: self.user.clone(),
         };

@@ -171,6 +171,7 @@ fn small_policy(
             network_resource: "network".into(),
             port_keys: port_keys.iter().map(|k| k.to_string()).collect(),
         },
+        timers: flink_mesos::scheduler::Timers::default(),
     }
 }
 
@@ -362,6 +363,59 @@ async fn too_many_failures_stop_the_cluster_with_a_message() {
     assert!(stderr.contains("Command exited with status 1"), "{stderr}");
     let (active, _) = frameworks(&mesos).await;
     assert!(active.is_empty(), "torn down: {active:?}");
+}
+
+/// A fetch that hangs holds the worker before TASK_RUNNING: after
+/// `mesos.resourcemanager.tasks.launch-timeout` it is killed and replaced,
+/// and /health stays healthy throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_whose_fetch_hangs_is_killed_after_the_launch_timeout_and_replaced() {
+    let mesos = MesosLocal::start(&[]);
+    // A URI server that accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let uris = format!("-Dmesos.resourcemanager.tasks.uris=http://127.0.0.1:{port}/flink.tgz");
+    let mut am = Appmaster::start(
+        &mesos,
+        "sleep 613",
+        &[
+            "-Dmesos.initial-tasks=1",
+            "-Dmesos.resourcemanager.tasks.launch-timeout=2 s",
+            &uris,
+        ],
+    );
+    let v = am
+        .wait_status("a launch timeout and a replacement", |v| {
+            v["counters"]["launch_timeouts"].as_u64() >= Some(1)
+                && v["counters"]["workers_launched"].as_u64() >= Some(2)
+        })
+        .await;
+    let ids: Vec<&str> = ["launched", "released"]
+        .iter()
+        .flat_map(|s| v["workers"][s].as_array().unwrap().iter())
+        .filter_map(|w| w["task_id"].as_str())
+        .collect();
+    assert!(
+        ids.iter().any(|id| *id != "taskmanager-00001"),
+        "a replacement was launched: {v:#}"
+    );
+    let health = reqwest::get(format!("{}/health", am.base)).await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    assert!(
+        am.stderr()
+            .contains("not running within the launch timeout"),
+        "{}",
+        am.stderr()
+    );
+    am.signal("TERM");
+    let status = am.wait_exit().await;
+    assert!(status.success(), "{status}; stderr:\n{}", am.stderr());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -635,6 +689,7 @@ mod runtime {
     use std::time::Duration;
 
     use flink_mesos::appmaster::plan::Plan;
+    use flink_mesos::appmaster::status::StatusServer;
     use flink_mesos::appmaster::{self, Options};
     use flink_mesos::config::master::MasterSpec;
     use flink_mesos::mesos::testing::encode_offers_event;
@@ -798,7 +853,9 @@ mod runtime {
         let mut inner = MemoryStore::new();
         inner.load().await.unwrap();
         inner.set_framework_id("fw-old").await.unwrap();
-        inner.set_next_task_number(8).await.unwrap();
+        // A stored counter behind the stored ids (taskmanager-00007): the
+        // new framework's first worker must still be taskmanager-00008.
+        inner.set_next_task_number(3).await.unwrap();
         inner
             .put_worker(&Worker {
                 task_id: "taskmanager-00007".into(),
@@ -866,6 +923,188 @@ mod runtime {
         // Torn down: the next start registers anew instead of subscribing
         // with a dead id.
         assert_eq!(snapshot.framework_id, None);
+    }
+
+    /// A REVIVE the master rejects (a 500 during a failover) goes back to
+    /// the core and is sent again: the pending worker still gets offers.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_rejected_revive_is_sent_again() {
+        use crate::support::fake_master::CallReply;
+        const REVIVE: u64 = 5;
+        const RECONCILE: u64 = 9;
+
+        let master = FakeMaster::start(vec![Reply::Stream {
+            stream_id: "s".into(),
+            chunks: vec![(Duration::ZERO, fake_master::subscribed("fw-r", 15.0))],
+            then_hang: true,
+        }])
+        .await;
+        // The implicit RECONCILE goes through; the first REVIVE does not.
+        master.reply_to_calls([
+            CallReply::Accepted,
+            CallReply::Status {
+                code: 500,
+                body: b"injected".to_vec(),
+            },
+        ]);
+        let (stop, stop_rx) = watch::channel(0u32);
+        let spec = MasterSpec::parse(&master.url).unwrap();
+        let run = tokio::spawn(async move {
+            appmaster::run(
+                plan(),
+                &spec,
+                MemoryStore::new(),
+                None,
+                stop_rx,
+                Options::default(),
+            )
+            .await
+        });
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while count(&master.calls, REVIVE) < 2 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the rejected REVIVE was not sent again: {:?}",
+                master
+                    .calls()
+                    .iter()
+                    .map(|c| call_type(&c.body))
+                    .collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let kinds: Vec<Option<u64>> = master.calls().iter().map(|c| call_type(&c.body)).collect();
+        assert_eq!(kinds[..3], [Some(RECONCILE), Some(REVIVE), Some(REVIVE)]);
+        stop.send_replace(1);
+        let outcome = tokio::time::timeout(Duration::from_secs(10), run)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(outcome, Outcome::Stopped);
+    }
+
+    /// GET /health on `base`: the status code and body.
+    async fn health(base: &str) -> (u16, String) {
+        let r = reqwest::get(format!("{base}/health")).await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// Polls /health until it answers 503; returns the body.
+    async fn wait_unhealthy(base: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let (code, body) = health(base).await;
+            if code == 503 {
+                return body;
+            }
+            assert_eq!(code, 200, "{body}");
+            assert!(tokio::time::Instant::now() < deadline, "/health stayed ok");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn quick_health() -> Options {
+        Options {
+            health: appmaster::status::HealthLimits {
+                loop_stalled_after: Duration::from_secs(1),
+                disconnected_after: Duration::from_secs(1),
+            },
+            ..Options::default()
+        }
+    }
+
+    /// No master ever subscribes us (every SUBSCRIBE answers 503): /health
+    /// says so, with the reason, once the limit has passed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn health_fails_while_no_master_subscribes_us() {
+        let master = FakeMaster::start(vec![]).await;
+        let server = StatusServer::bind("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let base = format!("http://{}", server.local_addr().unwrap());
+        let (_stop, stop_rx) = watch::channel(0u32);
+        let spec = MasterSpec::parse(&master.url).unwrap();
+        let run = tokio::spawn(async move {
+            appmaster::run(
+                plan(),
+                &spec,
+                MemoryStore::new(),
+                Some(server),
+                stop_rx,
+                quick_health(),
+            )
+            .await
+        });
+        let body = wait_unhealthy(&base).await;
+        assert!(
+            body.contains("not subscribed to a Mesos master") && body.contains("503"),
+            "{body}"
+        );
+        run.abort();
+    }
+
+    /// A store write that never returns wedges the owner loop: /health says
+    /// so (the endpoint itself keeps answering).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn health_fails_when_the_owner_loop_is_wedged() {
+        #[derive(Clone)]
+        struct Hanging(MemoryStore);
+        impl WorkerStore for Hanging {
+            async fn load(&mut self) -> Result<Snapshot, StoreError> {
+                self.0.load().await
+            }
+            async fn put_worker(&mut self, w: &Worker) -> Result<(), StoreError> {
+                if w.state == WorkerState::Launched {
+                    std::future::pending::<()>().await;
+                }
+                self.0.put_worker(w).await
+            }
+            async fn remove_worker(&mut self, id: &str) -> Result<(), StoreError> {
+                self.0.remove_worker(id).await
+            }
+            async fn set_next_task_number(&mut self, n: u64) -> Result<(), StoreError> {
+                self.0.set_next_task_number(n).await
+            }
+            async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
+                self.0.set_framework_id(id).await
+            }
+            async fn clear_framework_id(&mut self) -> Result<(), StoreError> {
+                self.0.clear_framework_id().await
+            }
+        }
+        let master = FakeMaster::start(vec![Reply::Stream {
+            stream_id: "s".into(),
+            chunks: vec![
+                (Duration::ZERO, fake_master::subscribed("fw-w", 15.0)),
+                // After the first ticks, so that /health was fine before.
+                (Duration::from_millis(500), offer("fw-w")),
+            ],
+            then_hang: true,
+        }])
+        .await;
+        let server = StatusServer::bind("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let base = format!("http://{}", server.local_addr().unwrap());
+        let (_stop, stop_rx) = watch::channel(0u32);
+        let spec = MasterSpec::parse(&master.url).unwrap();
+        let mut options = quick_health();
+        options.health.disconnected_after = Duration::from_secs(3600);
+        let run = tokio::spawn(async move {
+            appmaster::run(
+                plan(),
+                &spec,
+                Hanging(MemoryStore::new()),
+                Some(server),
+                stop_rx,
+                options,
+            )
+            .await
+        });
+        let body = wait_unhealthy(&base).await;
+        assert!(body.contains("owner loop has not run"), "{body}");
+        run.abort();
     }
 
     /// A store write that fails stops the appmaster before the call it
@@ -973,9 +1212,15 @@ fn a_resubscription_revives_offers_for_pending_workers() {
         labels: Vec::new(),
     };
     s.step(Input::Update(status), secs(2));
-    s.step(Input::Tick, secs(5));
-    // Re-subscribed (suppressed, as the driver does) with a worker pending.
+    // Re-subscribed (suppressed, as the driver does) just as the backoff
+    // ends: the replacement is created in this very step, and offers must be
+    // revived for it, with no tick in between.
     let fx = s.step(Input::Subscribed, secs(6));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Store(w) if w.task_id == "taskmanager-00002")),
+        "{fx:?}"
+    );
     assert!(calls(&fx).contains(&"REVIVE"), "{:?}", calls(&fx));
     // And with nothing pending, one SUPPRESS keeps the offers off.
     let mut idle = Scheduler::new(

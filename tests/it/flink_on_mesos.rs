@@ -23,7 +23,7 @@ const REGISTER: Duration = Duration::from_secs(150);
 
 /// The appmaster process; killed when the test ends, also when it fails (its
 /// JobManager follows it: the JVM dies with its parent).
-struct Guard(std::process::Child);
+pub(crate) struct Guard(pub std::process::Child);
 
 impl Drop for Guard {
     fn drop(&mut self) {
@@ -33,7 +33,7 @@ impl Drop for Guard {
 }
 
 /// TaskManager ids (resource ids = Mesos task ids) registered with the JobManager.
-fn registered(rest_port: u16) -> Vec<String> {
+pub(crate) fn registered(rest_port: u16) -> Vec<String> {
     let Some((200, body)) = http_get(rest_port, "/taskmanagers") else {
         return Vec::new();
     };
@@ -50,7 +50,7 @@ fn registered(rest_port: u16) -> Vec<String> {
     ids
 }
 
-async fn wait_registered(
+pub(crate) async fn wait_registered(
     rest_port: u16,
     what: &str,
     ok: impl Fn(&[String]) -> bool,

@@ -2,6 +2,7 @@
 //! starts real peers (Mesos, ZooKeeper, Flink) on free loopback ports.
 
 mod appmaster;
+mod artifacts;
 mod cli;
 mod flink;
 mod flink_on_mesos;
@@ -11,6 +12,7 @@ mod mesos;
 mod mesos_faults;
 mod mesos_tls;
 mod mesos_zk;
+mod out_of_the_box;
 mod scheduler;
 mod store;
 mod store_failover;

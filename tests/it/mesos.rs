@@ -622,3 +622,44 @@ async fn docker_container_info_passes_master_validation() {
     fw.handle.stop();
     fw.task.await.unwrap().unwrap();
 }
+
+/// The framework is PARTITION_AWARE: a genuine master answers reconciliation
+/// of a task it never saw (an ACCEPT lost in a disconnect) with the
+/// partition-aware states instead of TASK_LOST, marked as a reconciliation
+/// answer, which the core does not count as a failure of the worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partition_aware_framework_learns_of_unknown_tasks_without_task_lost() {
+    let mesos = MesosLocal::start(&[]);
+    let mut fw = start_driver(&mesos.url, settings("it-partition"), None);
+    fw.subscribed().await;
+    let offers = fw.offers().await;
+    let agent = offers[0].agent_id.clone();
+    for (task, agent_id) in [
+        ("never-launched-1", Some(agent)),
+        ("never-launched-2", None),
+    ] {
+        fw.handle
+            .call(Call::Reconcile {
+                tasks: vec![ReconcileTask {
+                    task_id: TaskId::from(task),
+                    agent_id,
+                }],
+            })
+            .await
+            .unwrap();
+        let id = TaskId::from(task);
+        let answer = fw
+            .next(&format!("reconciliation of {task}"), |e| match e {
+                Event::Update(s) if s.task_id == id => Some(s.clone()),
+                _ => None,
+            })
+            .await;
+        assert!(
+            matches!(answer.state, TaskState::Gone | TaskState::Unknown),
+            "{task}: {answer:?}"
+        );
+        assert_eq!(answer.reason.as_deref(), Some("REASON_RECONCILIATION"));
+        assert!(!flink_mesos::scheduler::blames_the_worker(&answer));
+    }
+    fw.handle.call(Call::Teardown).await.unwrap();
+}

@@ -373,3 +373,63 @@ async fn update_framework_and_suppression_survive_a_resubscription() {
     assert!(subs[1].body_contains(b"\x12\x01*"));
     run.stop().await;
 }
+
+/// A master that answers a call's headers and then stalls the body, or
+/// never answers at all, must not hold the caller (the appmaster's owner
+/// loop) past the call's deadline.
+#[tokio::test]
+async fn calls_whose_answers_stall_end_at_their_deadline() {
+    use crate::support::fake_master::CallReply;
+
+    let master = FakeMaster::start(vec![stream(
+        vec![fake_master::subscribed("fw-stall", 15.0)],
+        true,
+    )])
+    .await;
+    master.reply_to_calls([
+        CallReply::StallBody { code: 202 },
+        CallReply::StallBody { code: 500 },
+        CallReply::NoAnswer,
+        CallReply::Status {
+            code: 500,
+            body: b"boom".to_vec(),
+        },
+    ]);
+    let client = Client::new(
+        FrameworkSettings::new("fault", "nobody"),
+        ClientOptions {
+            call_timeout: Duration::from_millis(500),
+            ..options()
+        },
+    )
+    .unwrap();
+    let (driver, handle) = Driver::new(client, fixed_master(&master.url), None);
+    let (tx, events) = mpsc::channel(64);
+    let task = tokio::spawn(driver.run(tx));
+    let mut run = Run {
+        handle,
+        events,
+        task,
+    };
+    run.expect_subscribed("fw-stall").await;
+    let call = || async {
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            run.handle.call(Call::Revive { roles: vec![] }),
+        )
+        .await
+        .expect("a stalled answer held the call")
+    };
+    // 202 arrived: accepted, whatever the body does.
+    call().await.unwrap();
+    let stalled_error = call().await.unwrap_err().to_string();
+    assert!(stalled_error.contains("500"), "{stalled_error}");
+    let silent = call().await.unwrap_err().to_string();
+    assert!(silent.contains("no answer to REVIVE"), "{silent}");
+    let error = call().await.unwrap_err().to_string();
+    assert!(error.contains("boom"), "{error}");
+    // The driver is still subscribed: a slow call is not a lost stream.
+    call().await.unwrap();
+    assert_eq!(master.calls().len(), 5);
+    run.stop().await;
+}

@@ -3,7 +3,7 @@
 //! rescinds, status updates, disconnects and restarts to the core and checks
 //! its invariants after every step.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 use flink_mesos::mesos::{
@@ -12,7 +12,9 @@ use flink_mesos::mesos::{
 };
 use flink_mesos::scheduler::matching::WorkerResources;
 use flink_mesos::scheduler::task::TaskTemplate;
-use flink_mesos::scheduler::{Effect, Input, Outcome, Policy, Scheduler, Worker, WorkerState};
+use flink_mesos::scheduler::{
+    Effect, Input, Outcome, Policy, Scheduler, Timers, Worker, WorkerState,
+};
 
 fn policy(desired: u32, max_failed: Option<u32>) -> Policy {
     Policy {
@@ -35,6 +37,16 @@ fn policy(desired: u32, max_failed: Option<u32>) -> Policy {
                 "taskmanager.rpc.port".into(),
                 "taskmanager.data.port".into(),
             ],
+        },
+        timers: Timers {
+            launch_timeout: Duration::from_secs(120),
+            revive_interval: Duration::from_secs(30),
+            reconcile_retry: Duration::from_secs(10),
+            reconcile_retry_max: Duration::from_secs(60),
+            reconcile_interval: Duration::from_secs(600),
+            kill_retry: Duration::from_secs(20),
+            unreachable_timeout: Duration::from_secs(120),
+            call_retry: Duration::from_secs(1),
         },
     }
 }
@@ -481,6 +493,563 @@ fn secrets_never_reach_the_task() {
     assert!(props.contains("taskmanager.host: taskmanager-00001.flink.mesos\n"));
 }
 
+// --- The core's promises under real Mesos behaviour (issue 10) --------------
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+fn names(fx: &[Effect]) -> Vec<&'static str> {
+    calls(fx).iter().map(|c| c.name()).collect()
+}
+
+fn stored(fx: &[Effect], state: WorkerState) -> Vec<String> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Store(w) if w.state == state => Some(w.task_id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn reasoned_status(task: &str, state: TaskState, reason: &str) -> TaskStatus {
+    let mut s = status(task, state, false);
+    s.reason = Some(reason.into());
+    s
+}
+
+fn exit_of(fx: &[Effect]) -> Option<Outcome> {
+    fx.iter().find_map(|e| match e {
+        Effect::Exit(o) => Some(o.clone()),
+        _ => None,
+    })
+}
+
+/// One worker launched at t=1 and (optionally) running at t=2.
+fn one_launched(max_failed: Option<u32>, running: bool) -> Scheduler {
+    let mut s = started(1, max_failed);
+    let fx = s.step(
+        Input::Offers(vec![offer("o1", "a1", 1.0, 1024.0, (31000, 31005))]),
+        secs(1),
+    );
+    assert_eq!(launched(&fx).len(), 1);
+    if running {
+        s.step(
+            Input::Update(status("taskmanager-00001", TaskState::Running, true)),
+            secs(2),
+        );
+    }
+    s
+}
+
+#[test]
+fn a_failed_revive_is_sent_again_and_revive_repeats_while_no_offer_comes() {
+    let mut s = Scheduler::new(policy(1, None), TaskTemplate::command("sleep 600"));
+    let fx = s.step(Input::Subscribed, secs(0));
+    assert!(names(&fx).contains(&"REVIVE"), "{:?}", names(&fx));
+    // The REVIVE failed (5xx, timeout): not at once (no spinning), but on
+    // the next tick after the retry delay.
+    let fx = s.step(
+        Input::CallFailed(Call::Revive { roles: vec![] }),
+        Duration::from_millis(100),
+    );
+    assert!(!names(&fx).contains(&"REVIVE"));
+    let fx = s.step(Input::Tick, Duration::from_millis(1200));
+    assert_eq!(names(&fx), ["REVIVE"]);
+    // Then REVIVE again every revive interval while no offer arrives.
+    assert!(names(&s.step(Input::Tick, secs(20))).is_empty());
+    assert_eq!(names(&s.step(Input::Tick, secs(32))), ["REVIVE"]);
+    // An offer that does not fit is declined; offers do come, so no REVIVE
+    // before another interval without offers has passed.
+    s.step(
+        Input::Offers(vec![offer("o1", "a1", 0.5, 1024.0, (31000, 31005))]),
+        secs(40),
+    );
+    assert!(!names(&s.step(Input::Tick, secs(60))).contains(&"REVIVE"));
+    assert_eq!(names(&s.step(Input::Tick, secs(71))), ["REVIVE"]);
+    assert!(s.counters().revives >= 4);
+}
+
+#[test]
+fn a_failed_suppress_is_sent_again() {
+    let mut s = Scheduler::new(policy(0, None), TaskTemplate::command("sleep 600"));
+    assert_eq!(
+        names(&s.step(Input::Subscribed, secs(0))),
+        ["RECONCILE", "SUPPRESS"]
+    );
+    s.step(Input::CallFailed(Call::Suppress { roles: vec![] }), secs(0));
+    assert_eq!(names(&s.step(Input::Tick, secs(2))), ["SUPPRESS"]);
+    assert!(names(&s.step(Input::Tick, secs(3))).is_empty());
+}
+
+#[test]
+fn a_launch_that_hangs_is_killed_and_replaced() {
+    let mut s = one_launched(Some(5), false);
+    // The agent reports the task (so it is the worker's failure), and then
+    // nothing more: a fetch or image pull that never ends.
+    s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Staging, true)),
+        secs(3),
+    );
+    assert!(stored(&s.step(Input::Tick, secs(100)), WorkerState::Released).is_empty());
+    let fx = s.step(Input::Tick, secs(121));
+    assert_eq!(stored(&fx, WorkerState::Released), ["taskmanager-00001"]);
+    let released = fx
+        .iter()
+        .position(|e| matches!(e, Effect::Store(w) if w.state == WorkerState::Released))
+        .unwrap();
+    let kill = fx
+        .iter()
+        .position(|e| matches!(e, Effect::Call(Call::Kill { task_id, .. }) if task_id.as_str() == "taskmanager-00001"))
+        .expect("KILL");
+    assert!(released < kill, "Released is stored before the KILL");
+    assert_eq!(s.failed(), 1);
+    assert_eq!(s.counters().launch_timeouts, 1);
+    // The replacement comes after the backoff and gets offers.
+    let fx = s.step(Input::Tick, secs(123));
+    assert_eq!(stored(&fx, WorkerState::New), ["taskmanager-00002"]);
+    assert!(names(&fx).contains(&"REVIVE"));
+    // The KILL lands: the released worker goes, and that is no failure.
+    let fx = s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Killed, true)),
+        secs(124),
+    );
+    assert!(fx.contains(&Effect::Remove("taskmanager-00001".into())));
+    assert_eq!(s.failed(), 1);
+}
+
+#[test]
+fn a_launch_the_master_never_reported_times_out_uncounted() {
+    let mut s = one_launched(Some(0), false);
+    let fx = s.step(Input::Tick, secs(121));
+    assert_eq!(stored(&fx, WorkerState::Released), ["taskmanager-00001"]);
+    assert_eq!(s.failed(), 0, "maybe an ACCEPT the master never got");
+    assert_eq!(exit_of(&fx), None);
+    assert_eq!(stored(&fx, WorkerState::New), ["taskmanager-00002"]);
+}
+
+#[test]
+fn reconciliation_is_repeated_until_answered_and_then_periodically() {
+    let mut s = Scheduler::new(policy(1, None), TaskTemplate::command("sleep 600"));
+    s.step(
+        Input::Recovered {
+            workers: vec![Worker {
+                task_id: "taskmanager-00001".into(),
+                state: WorkerState::Running,
+                agent_id: Some("a1".into()),
+                hostname: None,
+                ports: vec![],
+            }],
+            next_task_number: 2,
+        },
+        secs(0),
+    );
+    let explicit = |fx: &[Effect]| {
+        calls(fx)
+            .iter()
+            .filter(|c| matches!(c, Call::Reconcile { tasks } if !tasks.is_empty()))
+            .count()
+    };
+    let implicit = |fx: &[Effect]| {
+        calls(fx)
+            .iter()
+            .filter(|c| matches!(c, Call::Reconcile { tasks } if tasks.is_empty()))
+            .count()
+    };
+    let fx = s.step(Input::Subscribed, secs(0));
+    assert_eq!((explicit(&fx), implicit(&fx)), (1, 1));
+    // No answer: asked again after 10 s, then 20 s later (backoff).
+    assert_eq!(explicit(&s.step(Input::Tick, secs(5))), 0);
+    assert_eq!(explicit(&s.step(Input::Tick, secs(10))), 1);
+    assert_eq!(explicit(&s.step(Input::Tick, secs(20))), 0);
+    assert_eq!(explicit(&s.step(Input::Tick, secs(30))), 1);
+    assert_eq!(
+        s.awaiting_reconciliation().collect::<Vec<_>>(),
+        ["taskmanager-00001"]
+    );
+    // The implicit reconciliation failed: sent again on the next tick.
+    s.step(
+        Input::CallFailed(Call::Reconcile { tasks: vec![] }),
+        secs(31),
+    );
+    assert_eq!(implicit(&s.step(Input::Tick, secs(32))), 1);
+    // Answered (a reconciliation answer has no uuid): no more asking.
+    s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Running, false)),
+        secs(33),
+    );
+    assert_eq!(s.awaiting_reconciliation().count(), 0);
+    for t in [70, 200, 500] {
+        assert_eq!(explicit(&s.step(Input::Tick, secs(t))), 0);
+    }
+    // Every reconcile interval, everything is reconciled again.
+    let fx = s.step(Input::Tick, secs(601));
+    assert_eq!((explicit(&fx), implicit(&fx)), (1, 1));
+}
+
+#[test]
+fn failures_the_framework_caused_do_not_count() {
+    // With a limit of 0, one counted failure would tear the cluster down.
+    let ends = [
+        // An ACCEPT lost in a disconnect, answered by reconciliation.
+        reasoned_status(
+            "taskmanager-00001",
+            TaskState::Lost,
+            "REASON_RECONCILIATION",
+        ),
+        // The offer was rescinded while the ACCEPT was in flight.
+        reasoned_status(
+            "taskmanager-00002",
+            TaskState::Lost,
+            "REASON_INVALID_OFFERS",
+        ),
+        reasoned_status(
+            "taskmanager-00003",
+            TaskState::Dropped,
+            "REASON_INVALID_OFFERS",
+        ),
+        // A partition-aware master that does not know the task.
+        status("taskmanager-00004", TaskState::Unknown, false),
+    ];
+    let mut s = started(1, Some(0));
+    for (t, end) in (1..).zip(ends) {
+        let fx = s.step(
+            Input::Offers(vec![offer(
+                &format!("o{t}"),
+                "a1",
+                1.0,
+                1024.0,
+                (31000, 31005),
+            )]),
+            secs(t),
+        );
+        assert_eq!(launched(&fx)[0].task_id, end.task_id);
+        let fx = s.step(Input::Update(end), secs(t));
+        assert_eq!(exit_of(&fx), None, "{fx:?}");
+        assert_eq!(s.failed(), 0);
+        // Replaced at once: no backoff for what was not the worker's fault.
+        assert_eq!(stored(&fx, WorkerState::New).len(), 1, "{fx:?}");
+    }
+    assert_eq!(s.counters().workers_replaced_uncounted, 4);
+    // The TaskManager failing on its own does count.
+    s.step(
+        Input::Offers(vec![offer("o9", "a1", 1.0, 1024.0, (31000, 31005))]),
+        secs(10),
+    );
+    let fx = s.step(
+        Input::Update(status("taskmanager-00005", TaskState::Failed, true)),
+        secs(11),
+    );
+    assert!(matches!(
+        exit_of(&fx),
+        Some(Outcome::TooManyFailures {
+            failed: 1,
+            limit: 0,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn unreachable_is_not_a_failure_until_gone_or_the_timeout() {
+    let mut s = started(2, Some(5));
+    s.step(
+        Input::Offers(vec![offer("o1", "a1", 2.0, 2048.0, (31000, 31005))]),
+        secs(1),
+    );
+    for id in ["taskmanager-00001", "taskmanager-00002"] {
+        s.step(Input::Update(status(id, TaskState::Running, true)), secs(2));
+    }
+    // A partition: the worker is kept and not replaced.
+    let fx = s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Unreachable, true)),
+        secs(10),
+    );
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Remove(_) | Effect::Store(_))),
+        "{fx:?}"
+    );
+    assert_eq!(s.failed(), 0);
+    assert_eq!(s.unreachable().collect::<Vec<_>>(), ["taskmanager-00001"]);
+    // It heals.
+    s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Running, true)),
+        secs(50),
+    );
+    assert_eq!(s.unreachable().count(), 0);
+    // Unreachable again, and then the agent is gone for good: a failure.
+    s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Unreachable, true)),
+        secs(60),
+    );
+    let fx = s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Gone, true)),
+        secs(70),
+    );
+    assert!(fx.contains(&Effect::Remove("taskmanager-00001".into())));
+    assert_eq!(s.failed(), 1);
+    // Another partition that never heals: given up after the timeout.
+    s.step(
+        Input::Update(status("taskmanager-00002", TaskState::Unreachable, true)),
+        secs(100),
+    );
+    assert!(stored(&s.step(Input::Tick, secs(219)), WorkerState::Released).is_empty());
+    let fx = s.step(Input::Tick, secs(220));
+    assert_eq!(stored(&fx, WorkerState::Released), ["taskmanager-00002"]);
+    assert!(calls(&fx).iter().any(
+        |c| matches!(c, Call::Kill { task_id, .. } if task_id.as_str() == "taskmanager-00002")
+    ));
+    assert_eq!(s.failed(), 2);
+}
+
+#[test]
+fn released_workers_are_killed_until_terminal() {
+    let mut s = Scheduler::new(policy(1, None), TaskTemplate::command("sleep 600"));
+    let released = Worker {
+        task_id: "taskmanager-00003".into(),
+        state: WorkerState::Released,
+        agent_id: Some("a1".into()),
+        hostname: None,
+        ports: vec![],
+    };
+    s.step(
+        Input::Recovered {
+            workers: vec![released],
+            next_task_number: 4,
+        },
+        secs(0),
+    );
+    let kills = |fx: &[Effect]| {
+        calls(fx)
+            .iter()
+            .filter(|c| matches!(c, Call::Kill { task_id, .. } if task_id.as_str() == "taskmanager-00003"))
+            .count()
+    };
+    assert_eq!(kills(&s.step(Input::Subscribed, secs(0))), 1);
+    // The KILL got lost: sent again every kill-retry interval.
+    assert_eq!(kills(&s.step(Input::Tick, secs(10))), 0);
+    assert_eq!(kills(&s.step(Input::Tick, secs(20))), 1);
+    assert_eq!(kills(&s.step(Input::Tick, secs(40))), 1);
+    // Still RUNNING (reconciliation says so): killed at once.
+    assert_eq!(
+        kills(&s.step(
+            Input::Update(status("taskmanager-00003", TaskState::Running, false)),
+            secs(45)
+        )),
+        1
+    );
+    s.step(
+        Input::Update(status("taskmanager-00003", TaskState::Killed, true)),
+        secs(46),
+    );
+    assert_eq!(kills(&s.step(Input::Tick, secs(100))), 0);
+    assert_eq!(s.failed(), 0);
+}
+
+#[test]
+fn workers_beyond_the_desired_count_after_recovery_are_released() {
+    let worker = |n: u32, state| Worker {
+        task_id: format!("taskmanager-{n:05}"),
+        state,
+        agent_id: Some("a1".into()),
+        hostname: None,
+        ports: vec![],
+    };
+    let mut s = Scheduler::new(policy(2, None), TaskTemplate::command("sleep 600"));
+    let fx = s.step(
+        Input::Recovered {
+            workers: vec![
+                worker(1, WorkerState::Running),
+                worker(2, WorkerState::Running),
+                worker(3, WorkerState::Launched),
+                worker(4, WorkerState::Running),
+            ],
+            next_task_number: 5,
+        },
+        secs(0),
+    );
+    // The launching one goes first, then the youngest running one.
+    assert_eq!(
+        stored(&fx, WorkerState::Released),
+        ["taskmanager-00003", "taskmanager-00004"]
+    );
+    let fx = s.step(Input::Subscribed, secs(0));
+    let killed: Vec<&str> = calls(&fx)
+        .iter()
+        .filter_map(|c| match c {
+            Call::Kill { task_id, .. } => Some(task_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(killed, ["taskmanager-00003", "taskmanager-00004"]);
+    assert_eq!(
+        s.workers()
+            .filter(|w| w.state == WorkerState::Running)
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn recovery_persists_a_task_counter_past_the_stored_ids() {
+    // The stored counter (3) missed taskmanager-00009, and all wanted workers
+    // run, so no new id is handed out that would persist a higher counter.
+    let mut s = Scheduler::new(policy(1, None), TaskTemplate::command("sleep 600"));
+    let fx = s.step(
+        Input::Recovered {
+            workers: vec![Worker {
+                task_id: "taskmanager-00009".into(),
+                state: WorkerState::Running,
+                agent_id: Some("a1".into()),
+                hostname: None,
+                ports: vec![],
+            }],
+            next_task_number: 3,
+        },
+        secs(0),
+    );
+    assert!(fx.contains(&Effect::StoreNextTaskNumber(10)), "{fx:?}");
+    assert_eq!(s.next_task_number(), 10);
+}
+
+#[test]
+fn a_failed_accept_declines_its_offer_and_reconciles_its_tasks() {
+    let mut s = started(1, None);
+    let fx = s.step(
+        Input::Offers(vec![offer("o1", "a1", 1.0, 1024.0, (31000, 31005))]),
+        secs(1),
+    );
+    let accept = calls(&fx)
+        .into_iter()
+        .find(|c| matches!(c, Call::Launch { .. }))
+        .unwrap()
+        .clone();
+    let fx = s.step(Input::CallFailed(accept), secs(1));
+    assert!(
+        matches!(calls(&fx)[..], [Call::Reconcile { tasks }] if tasks[0].task_id.as_str() == "taskmanager-00001"),
+        "{fx:?}"
+    );
+    let fx = s.step(Input::Tick, secs(3));
+    assert!(
+        calls(&fx)
+            .iter()
+            .any(|c| matches!(c, Call::Decline { offer_ids, .. } if offer_ids[0].as_str() == "o1")),
+        "{fx:?}"
+    );
+    // The master never got it: replaced, uncounted.
+    let fx = s.step(
+        Input::Update(reasoned_status(
+            "taskmanager-00001",
+            TaskState::Lost,
+            "REASON_RECONCILIATION",
+        )),
+        secs(4),
+    );
+    assert_eq!(stored(&fx, WorkerState::New), ["taskmanager-00002"]);
+    assert_eq!(s.failed(), 0);
+}
+
+#[test]
+fn disks_with_disk_info_are_never_used_as_plain_disk() {
+    let mut p = policy(1, None);
+    p.resources.disk_mb = 100.0;
+    let mut s = Scheduler::new(p, TaskTemplate::command("sleep 600"));
+    s.step(Input::Subscribed, secs(0));
+    let mut o = offer("o1", "a1", 1.0, 1024.0, (31000, 31005));
+    let mut volume = Resource::scalar("disk", 5000.0);
+    volume.disk_info = true;
+    o.resources.push(volume);
+    let fx = s.step(Input::Offers(vec![o.clone()]), secs(1));
+    assert!(
+        launched(&fx).is_empty(),
+        "a persistent volume or MOUNT disk is not scratch disk"
+    );
+    assert_eq!(
+        s.unmatched()["a1.example"],
+        "not enough disk: need 100, offered 0"
+    );
+    o.id = OfferId::new("o2");
+    o.resources.push(Resource::scalar("disk", 200.0));
+    let tasks = launched(&s.step(Input::Offers(vec![o]), secs(2)));
+    assert_eq!(tasks.len(), 1);
+    assert!(tasks[0].resources.iter().all(|r| !r.disk_info));
+}
+
+#[test]
+fn resources_reserved_to_a_parent_role_are_used() {
+    let mut p = policy(1, None);
+    p.role = "eng/flink".into();
+    let mut s = Scheduler::new(p, TaskTemplate::command("sleep 600"));
+    s.step(Input::Subscribed, secs(0));
+    let reserved = |name: &str, amount: f64, role: &str| {
+        let mut r = Resource::scalar(name, amount);
+        r.reservations = vec![Reservation {
+            kind: ReservationKind::Static,
+            role: Some(role.into()),
+            principal: None,
+            labels: vec![],
+        }];
+        r
+    };
+    let mut o = offer("o1", "a1", 0.0, 0.0, (31000, 31005));
+    o.resources.push(reserved("cpus", 1.0, "eng"));
+    o.resources.push(reserved("mem", 1024.0, "eng/flink"));
+    // Neither a sibling's nor a role that merely shares a prefix.
+    o.resources.push(reserved("cpus", 8.0, "eng/spark"));
+    o.resources.push(reserved("cpus", 8.0, "en"));
+    let tasks = launched(&s.step(Input::Offers(vec![o]), secs(1)));
+    assert_eq!(tasks.len(), 1);
+    let roles: Vec<Option<&str>> = tasks[0]
+        .resources
+        .iter()
+        .filter(|r| r.name != "ports")
+        .map(|r| r.reserved_role())
+        .collect();
+    assert_eq!(roles, [Some("eng"), Some("eng/flink")]);
+}
+
+#[test]
+fn hostile_port_ranges_neither_panic_nor_hand_out_bad_ports() {
+    let mut s = started(3, None);
+    // The whole u64 range: usable ports are 1..=65535.
+    let fx = s.step(
+        Input::Offers(vec![offer("o1", "a1", 1.0, 1024.0, (0, u64::MAX))]),
+        secs(1),
+    );
+    let tasks = launched(&fx);
+    assert_eq!(tasks.len(), 1);
+    let w = s
+        .workers()
+        .find(|w| w.state == WorkerState::Launched)
+        .unwrap();
+    assert_eq!(
+        w.ports,
+        [
+            ("taskmanager.rpc.port".to_string(), 1),
+            ("taskmanager.data.port".to_string(), 2)
+        ]
+    );
+    // Nothing but ports above 65535, or a reversed range: no ports at all.
+    for (i, range) in [(70000, u64::MAX), (31010, 31000), (u64::MAX, u64::MAX)]
+        .into_iter()
+        .enumerate()
+    {
+        s.step(
+            Input::Offers(vec![offer(&format!("p{i}"), "a2", 1.0, 1024.0, range)]),
+            secs(2),
+        );
+        assert_eq!(
+            s.unmatched()["a2.example"],
+            "not enough ports: need 2, offered 0"
+        );
+    }
+    // A NaN amount is not "enough" of anything.
+    let mut o = offer("o9", "a3", 0.0, 1024.0, (31000, 31005));
+    o.resources.push(Resource::scalar("cpus", f64::NAN));
+    assert!(launched(&s.step(Input::Offers(vec![o]), secs(3))).is_empty());
+}
+
 // --- Simulation -------------------------------------------------------------
 
 /// xorshift64*: tiny, deterministic, no dependency.
@@ -495,9 +1064,31 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
+    fn one_in(&mut self, n: u64) -> bool {
+        self.below(n) == 0
+    }
 }
 
-/// The world around the scheduler: agents, running tasks, the store.
+/// A task as the simulated master knows it.
+struct SimTask {
+    running: bool,
+    /// Its fetch or image pull hangs: it never gets to RUNNING.
+    stuck: bool,
+    /// On a partitioned agent: unreachable, and KILLs do not get through.
+    unreachable: bool,
+}
+
+/// An update in flight, and whether it is a failure of the TaskManager
+/// itself (the only kind the scheduler may count).
+struct InFlight {
+    status: TaskStatus,
+    workers_fault: bool,
+}
+
+/// The world around the scheduler: a master with its suppression state and
+/// its tasks, a driver that re-subscribes with the last suppression that
+/// succeeded, calls that fail (some after reaching the master), answers that
+/// get lost, tasks that hang, die or get partitioned, and the store.
 struct World {
     rng: Rng,
     now: Duration,
@@ -506,13 +1097,32 @@ struct World {
     max_failed: Option<u32>,
     store: BTreeMap<String, Worker>,
     next_task_number: u64,
-    /// Tasks running on the cluster: id → agent.
-    running: HashMap<String, String>,
+    /// The master's tasks of this framework.
+    tasks: BTreeMap<String, SimTask>,
+    /// Terminal statuses the master remembers (answers to reconciliation).
+    completed: HashMap<String, InFlight>,
     ever_launched: BTreeSet<String>,
     /// Failures the scheduler must have counted.
     expected_failures: u32,
     next_offer: u64,
     exited: bool,
+    connected: bool,
+    /// Whether the master sends us offers.
+    master_suppressed: bool,
+    /// What the driver re-subscribes with: the last SUPPRESS or REVIVE that
+    /// succeeded.
+    driver_suppressed: bool,
+    /// Status updates the master is going to send, in order.
+    inbox: VecDeque<InFlight>,
+    /// Faults on: calls fail, answers get lost, tasks hang or die.
+    chaos: bool,
+    /// Offers whose answer failed: they may be answered again later.
+    unanswered_offers: BTreeSet<String>,
+    /// Mirrors of what the scheduler knows about each worker since its
+    /// launch or the last recovery.
+    confirmed: BTreeSet<String>,
+    launched_at: HashMap<String, Duration>,
+    unreachable_since: HashMap<String, Duration>,
 }
 
 impl World {
@@ -534,11 +1144,21 @@ impl World {
             max_failed,
             store: BTreeMap::new(),
             next_task_number: 1,
-            running: HashMap::new(),
+            tasks: BTreeMap::new(),
+            completed: HashMap::new(),
             ever_launched: BTreeSet::new(),
             expected_failures: 0,
             next_offer: 0,
             exited: false,
+            connected: true,
+            master_suppressed: false,
+            driver_suppressed: false,
+            inbox: VecDeque::new(),
+            chaos: true,
+            unanswered_offers: BTreeSet::new(),
+            confirmed: BTreeSet::new(),
+            launched_at: HashMap::new(),
+            unreachable_since: HashMap::new(),
         };
         world.feed(
             Input::Recovered {
@@ -566,55 +1186,229 @@ impl World {
         )
     }
 
-    /// Steps the scheduler and checks every invariant on the effects.
+    fn big_offer(&mut self, agent: u64) -> Offer {
+        self.next_offer += 1;
+        offer(
+            &format!("o{}", self.next_offer),
+            &format!("a{agent}"),
+            8.0,
+            16384.0,
+            (31000, 31100),
+        )
+    }
+
+    fn state_of(&self, id: &str) -> Option<WorkerState> {
+        self.sched
+            .workers()
+            .find(|w| w.task_id == id)
+            .map(|w| w.state)
+    }
+
+    fn send(&mut self, status: TaskStatus, workers_fault: bool) {
+        self.inbox.push_back(InFlight {
+            status,
+            workers_fault,
+        });
+    }
+
+    /// What the master does with a call that reached it.
+    fn master_takes(&mut self, call: &Call) {
+        match call {
+            Call::Launch { tasks, .. } => {
+                // The offer was rescinded while the ACCEPT was in flight.
+                let rescinded = self.chaos && self.rng.one_in(10);
+                for t in tasks {
+                    let id = t.task_id.as_str();
+                    if rescinded {
+                        let state = if self.rng.one_in(2) {
+                            TaskState::Dropped
+                        } else {
+                            TaskState::Lost
+                        };
+                        self.send(reasoned(id, state, "REASON_INVALID_OFFERS", true), false);
+                        continue;
+                    }
+                    let stuck = self.chaos && self.rng.one_in(8);
+                    self.tasks.insert(
+                        id.to_string(),
+                        SimTask {
+                            running: false,
+                            stuck,
+                            unreachable: false,
+                        },
+                    );
+                    if self.rng.one_in(2) {
+                        self.send(status(id, TaskState::Staging, true), false);
+                    }
+                }
+            }
+            Call::Revive { .. } => {
+                // Accepted, but without effect now and then (a master about
+                // to fail over): only repeating REVIVE brings offers back.
+                if !(self.chaos && self.rng.one_in(10)) {
+                    self.master_suppressed = false;
+                }
+                self.driver_suppressed = false;
+            }
+            Call::Suppress { .. } => {
+                self.master_suppressed = true;
+                self.driver_suppressed = true;
+            }
+            Call::Kill { task_id, .. } => {
+                let id = task_id.as_str();
+                match self.tasks.get(id) {
+                    // A KILL does not get through a partition.
+                    Some(t) if t.unreachable => {}
+                    Some(_) => {
+                        self.tasks.remove(id);
+                        let killed = status(id, TaskState::Killed, true);
+                        self.completed.insert(
+                            id.to_string(),
+                            InFlight {
+                                status: killed.clone(),
+                                workers_fault: false,
+                            },
+                        );
+                        self.send(killed, false);
+                    }
+                    None => {
+                        if !self.completed.contains_key(id) {
+                            self.send(
+                                reasoned(id, TaskState::Lost, "REASON_RECONCILIATION", false),
+                                false,
+                            );
+                        }
+                    }
+                }
+            }
+            Call::Reconcile { tasks } if tasks.is_empty() => {
+                let known: Vec<String> = self.tasks.keys().cloned().collect();
+                for id in known {
+                    let s = self.task_state(&id);
+                    self.send(status(&id, s, false), false);
+                }
+            }
+            Call::Reconcile { tasks } => {
+                for t in tasks {
+                    let id = t.task_id.as_str();
+                    // The answer gets lost (a master failover, an agent not
+                    // re-registered yet).
+                    if self.chaos && self.rng.one_in(3) {
+                        continue;
+                    }
+                    if self.tasks.contains_key(id) {
+                        let s = self.task_state(id);
+                        self.send(status(id, s, false), false);
+                    } else if let Some(done) = self.completed.get(id) {
+                        let mut s = done.status.clone();
+                        s.uuid = None;
+                        let fault = done.workers_fault;
+                        self.send(s, fault);
+                    } else if self.rng.one_in(2) {
+                        self.send(
+                            reasoned(id, TaskState::Lost, "REASON_RECONCILIATION", false),
+                            false,
+                        );
+                    } else {
+                        self.send(status(id, TaskState::Unknown, false), false);
+                    }
+                }
+            }
+            Call::Teardown => self.tasks.clear(),
+            _ => {}
+        }
+    }
+
+    fn task_state(&self, id: &str) -> TaskState {
+        match self.tasks.get(id) {
+            Some(t) if t.unreachable => TaskState::Unreachable,
+            Some(t) if t.running => TaskState::Running,
+            _ => TaskState::Staging,
+        }
+    }
+
+    /// Steps the scheduler, plays the master's side of its effects, feeds
+    /// failed calls back, and checks every invariant.
     fn feed(&mut self, input: Input, offered: &[OfferId]) {
+        let recovering = matches!(input, Input::Recovered { .. });
         let fx = self.sched.step(input, self.now);
         let mut answered: HashMap<String, usize> = HashMap::new();
         let mut stored_launched: BTreeSet<String> = BTreeSet::new();
+        let mut failed_calls = Vec::new();
         for e in &fx {
             match e {
                 Effect::Store(w) => {
-                    if w.state == WorkerState::Launched {
-                        stored_launched.insert(w.task_id.clone());
+                    let before = self.store.get(&w.task_id).map(|w| w.state);
+                    match w.state {
+                        WorkerState::Launched => {
+                            stored_launched.insert(w.task_id.clone());
+                            self.launched_at.insert(w.task_id.clone(), self.now);
+                        }
+                        WorkerState::Released if !recovering => {
+                            self.check_given_up(&w.task_id, before);
+                        }
+                        _ => {}
                     }
                     self.store.insert(w.task_id.clone(), w.clone());
                 }
                 Effect::Remove(id) => {
                     self.store.remove(id);
                 }
-                Effect::StoreNextTaskNumber(n) => self.next_task_number = *n,
-                Effect::Call(Call::Launch {
-                    offer_ids, tasks, ..
-                }) => {
-                    for o in offer_ids {
-                        *answered.entry(o.as_str().to_string()).or_default() += 1;
-                    }
-                    for t in tasks {
-                        let id = t.task_id.as_str().to_string();
-                        assert!(
-                            stored_launched.contains(&id),
-                            "{id} launched before it was stored as Launched"
-                        );
-                        assert!(self.ever_launched.insert(id.clone()), "{id} launched twice");
-                        self.running.insert(id, t.agent_id.as_str().to_string());
-                    }
+                Effect::StoreNextTaskNumber(n) => {
+                    assert!(*n >= self.next_task_number, "the task counter went back");
+                    self.next_task_number = *n;
                 }
-                Effect::Call(Call::Decline { offer_ids, .. }) => {
-                    for o in offer_ids {
-                        *answered.entry(o.as_str().to_string()).or_default() += 1;
-                    }
-                }
-                Effect::Call(Call::Kill { task_id, .. }) => {
-                    self.running.remove(task_id.as_str());
-                }
-                Effect::Call(Call::Teardown) => self.running.clear(),
                 Effect::Exit(Outcome::TooManyFailures { failed, limit, .. }) => {
                     assert_eq!(Some(*limit), self.max_failed);
                     assert!(*failed > *limit);
                     self.exited = true;
                 }
                 Effect::Exit(Outcome::Stopped) => self.exited = true,
-                Effect::Call(_) => {}
+                Effect::Call(call) => {
+                    match call {
+                        Call::Launch {
+                            offer_ids, tasks, ..
+                        } => {
+                            for o in offer_ids {
+                                *answered.entry(o.as_str().to_string()).or_default() += 1;
+                            }
+                            for t in tasks {
+                                let id = t.task_id.as_str().to_string();
+                                assert!(
+                                    stored_launched.contains(&id),
+                                    "{id} launched before it was stored as Launched"
+                                );
+                                assert!(
+                                    self.ever_launched.insert(id.clone()),
+                                    "{id} launched twice"
+                                );
+                            }
+                        }
+                        Call::Decline { offer_ids, .. } => {
+                            for o in offer_ids {
+                                *answered.entry(o.as_str().to_string()).or_default() += 1;
+                            }
+                        }
+                        _ => {}
+                    }
+                    let fails = !self.connected
+                        || (self.chaos && !matches!(call, Call::Teardown) && self.rng.one_in(8));
+                    // Some failed calls reached the master all the same (the
+                    // answer timed out).
+                    if !fails || (self.connected && self.rng.one_in(2)) {
+                        self.master_takes(call);
+                    }
+                    if fails {
+                        if let Call::Launch { offer_ids, .. } | Call::Decline { offer_ids, .. } =
+                            call
+                        {
+                            for o in offer_ids {
+                                self.unanswered_offers.insert(o.as_str().to_string());
+                            }
+                        }
+                        failed_calls.push(call.clone());
+                    }
+                }
             }
         }
         for o in offered {
@@ -625,14 +1419,55 @@ impl World {
                 o.as_str()
             );
         }
-        assert_eq!(
-            answered.len(),
-            offered.len(),
-            "answers for offers that were not offered"
-        );
+        for o in answered.keys() {
+            assert!(
+                offered.iter().any(|x| x.as_str() == o) || self.unanswered_offers.contains(o),
+                "answer for offer {o}, which was not offered or was answered already"
+            );
+        }
         if self.exited {
             return;
         }
+        self.check();
+        for call in failed_calls {
+            if self.exited {
+                return;
+            }
+            self.feed(Input::CallFailed(call), &[]);
+        }
+    }
+
+    /// A worker was given up (released without being asked to): it must have
+    /// hung in Launched past the launch timeout or been unreachable past the
+    /// unreachable timeout. It counts if Mesos had confirmed the task.
+    fn check_given_up(&mut self, id: &str, before: Option<WorkerState>) {
+        let timers = policy(1, None).timers;
+        let unreachable = self
+            .unreachable_since
+            .get(id)
+            .is_some_and(|since| self.now - *since >= timers.unreachable_timeout);
+        if unreachable {
+            self.expected_failures += 1;
+        } else {
+            assert_eq!(
+                before,
+                Some(WorkerState::Launched),
+                "{id} released while running"
+            );
+            let launched = self.launched_at.get(id).copied().unwrap_or_default();
+            assert!(
+                self.now - launched >= timers.launch_timeout,
+                "{id} released {:?} after its launch",
+                self.now - launched
+            );
+            if self.confirmed.contains(id) {
+                self.expected_failures += 1;
+            }
+        }
+        self.unreachable_since.remove(id);
+    }
+
+    fn check(&self) {
         let workers: Vec<&Worker> = self.sched.workers().collect();
         let alive = workers
             .iter()
@@ -646,7 +1481,7 @@ impl World {
         assert_eq!(
             self.sched.failed(),
             self.expected_failures,
-            "failures counted exactly"
+            "failures counted exactly, and only the TaskManager's own"
         );
         // The store mirrors the scheduler.
         let in_store: BTreeMap<&str, WorkerState> = self
@@ -661,78 +1496,177 @@ impl World {
         assert_eq!(in_store, in_sched, "store and scheduler disagree");
     }
 
-    fn step(&mut self) {
-        self.now += Duration::from_millis(self.rng.below(3000));
-        match self.rng.below(10) {
-            0..=2 => {
-                let offers: Vec<Offer> = (0..1 + self.rng.below(3))
-                    .map(|_| self.random_offer())
-                    .collect();
-                let ids: Vec<OfferId> = offers.iter().map(|o| o.id.clone()).collect();
-                self.feed(Input::Offers(offers), &ids);
-            }
-            3 => {
-                let id = OfferId::new(format!("o{}", self.rng.below(self.next_offer + 1)));
-                self.feed(Input::Rescind(id), &[]);
-            }
-            4 | 5 => {
-                // A task we launched reports RUNNING (possibly twice).
-                if let Some(id) = self.pick_running() {
-                    self.feed(Input::Update(status(&id, TaskState::Running, true)), &[]);
-                }
-            }
-            6 => {
-                // A running task dies on its own.
-                if let Some(id) = self.pick_running() {
-                    self.running.remove(&id);
-                    let ours = self
-                        .sched
-                        .workers()
-                        .any(|w| w.task_id == id && w.state != WorkerState::Released);
-                    let state = [
-                        TaskState::Failed,
-                        TaskState::Lost,
-                        TaskState::Killed,
-                        TaskState::Finished,
-                        TaskState::Gone,
-                    ][self.rng.below(5) as usize];
-                    if ours {
-                        self.expected_failures += 1;
-                    }
-                    let with_uuid = self.rng.below(2) == 0;
-                    self.feed(Input::Update(status(&id, state, with_uuid)), &[]);
-                    // A duplicate terminal update is not a second failure.
-                    if self.rng.below(4) == 0 && !self.exited {
-                        self.feed(Input::Update(status(&id, state, true)), &[]);
-                    }
-                }
-            }
-            7 => {
-                let id = format!("stranger-{}", self.rng.below(100));
-                self.feed(Input::Update(status(&id, TaskState::Running, true)), &[]);
-            }
-            8 => {
-                self.feed(Input::Disconnected, &[]);
-                self.feed(Input::Subscribed, &[]);
-            }
-            _ => {
-                if self.rng.below(3) == 0 {
-                    self.restart();
-                } else {
-                    self.feed(Input::Tick, &[]);
-                }
-            }
+    /// The master sends the next update in flight.
+    fn deliver(&mut self) {
+        if !self.connected {
+            return;
         }
+        let Some(InFlight {
+            status,
+            workers_fault,
+        }) = self.inbox.pop_front()
+        else {
+            return;
+        };
+        let id = status.task_id.as_str().to_string();
+        let state = self.state_of(&id);
+        let alive = matches!(state, Some(WorkerState::Launched | WorkerState::Running));
+        match status.state {
+            TaskState::Staging | TaskState::Starting | TaskState::Running | TaskState::Killing
+                if state.is_some_and(|s| s != WorkerState::New) =>
+            {
+                self.confirmed.insert(id.clone());
+                self.unreachable_since.remove(&id);
+            }
+            TaskState::Unreachable if state.is_some_and(|s| s != WorkerState::New) => {
+                self.confirmed.insert(id.clone());
+                if alive {
+                    self.unreachable_since.entry(id.clone()).or_insert(self.now);
+                }
+            }
+            s if (s.is_terminal() || s == TaskState::Unknown) && alive && workers_fault => {
+                self.expected_failures += 1;
+            }
+            _ => {}
+        }
+        self.feed(Input::Update(status), &[]);
     }
 
-    fn pick_running(&mut self) -> Option<String> {
-        let mut ids: Vec<String> = self.running.keys().cloned().collect();
-        ids.sort();
+    fn pick_task(&mut self, filter: impl Fn(&SimTask) -> bool) -> Option<String> {
+        let ids: Vec<String> = self
+            .tasks
+            .iter()
+            .filter(|(_, t)| filter(t))
+            .map(|(id, _)| id.clone())
+            .collect();
         if ids.is_empty() {
             return None;
         }
         let i = self.rng.below(ids.len() as u64) as usize;
         Some(ids[i].clone())
+    }
+
+    /// A task ends on its own (recorded by the master for reconciliation).
+    /// While we are disconnected, the update may never come (the master
+    /// generated it and failed over): only reconciliation tells.
+    fn die(&mut self, id: &str, state: TaskState) {
+        self.tasks.remove(id);
+        let st = status(id, state, true);
+        self.completed.insert(
+            id.to_string(),
+            InFlight {
+                status: st.clone(),
+                workers_fault: true,
+            },
+        );
+        if self.connected || self.rng.one_in(2) {
+            self.send(st, true);
+        }
+    }
+
+    /// Offers, if the master sends any (it does not while we are suppressed).
+    fn offer(&mut self, offers: Vec<Offer>) {
+        if !self.connected || self.master_suppressed {
+            return;
+        }
+        let ids: Vec<OfferId> = offers.iter().map(|o| o.id.clone()).collect();
+        self.feed(Input::Offers(offers), &ids);
+    }
+
+    fn chaos_step(&mut self) {
+        self.now += Duration::from_millis(self.rng.below(3000));
+        match self.rng.below(16) {
+            0..=2 => {
+                let offers: Vec<Offer> = (0..1 + self.rng.below(3))
+                    .map(|_| self.random_offer())
+                    .collect();
+                self.offer(offers);
+            }
+            3..=5 => self.deliver(),
+            6 => {
+                // A staging task starts (unless its launch hangs).
+                if let Some(id) = self.pick_task(|t| !t.running && !t.stuck && !t.unreachable) {
+                    if let Some(t) = self.tasks.get_mut(&id) {
+                        t.running = true;
+                    }
+                    self.send(status(&id, TaskState::Running, true), false);
+                }
+            }
+            7 => {
+                // A task dies on its own.
+                if let Some(id) = self.pick_task(|t| !t.unreachable) {
+                    let state = [
+                        TaskState::Failed,
+                        TaskState::Lost,
+                        TaskState::Killed,
+                        TaskState::Finished,
+                        TaskState::Error,
+                    ][self.rng.below(5) as usize];
+                    self.die(&id, state);
+                    if self.rng.one_in(4) {
+                        // A duplicate terminal update is not a second failure.
+                        self.send(status(&id, state, true), true);
+                    }
+                }
+            }
+            8 => {
+                // An agent is partitioned away.
+                if let Some(id) = self.pick_task(|t| !t.unreachable) {
+                    if let Some(t) = self.tasks.get_mut(&id) {
+                        t.unreachable = true;
+                    }
+                    self.send(status(&id, TaskState::Unreachable, true), false);
+                }
+            }
+            9 => {
+                // The partition heals, or the agent is gone for good.
+                if let Some(id) = self.pick_task(|t| t.unreachable) {
+                    if self.rng.one_in(2) {
+                        let state = match self.tasks.get_mut(&id) {
+                            Some(t) => {
+                                t.unreachable = false;
+                                if t.running {
+                                    TaskState::Running
+                                } else {
+                                    TaskState::Staging
+                                }
+                            }
+                            None => return,
+                        };
+                        self.send(status(&id, state, true), false);
+                    } else {
+                        self.die(&id, TaskState::Gone);
+                    }
+                }
+            }
+            10 => {
+                let id = format!("stranger-{}", self.rng.below(100));
+                self.feed(Input::Update(status(&id, TaskState::Running, true)), &[]);
+            }
+            11 => {
+                if self.connected {
+                    self.connected = false;
+                    self.unanswered_offers.clear();
+                    self.feed(Input::Disconnected, &[]);
+                } else {
+                    self.reconnect();
+                }
+            }
+            12 => {
+                if self.rng.one_in(3) {
+                    self.restart();
+                } else {
+                    self.feed(Input::Tick, &[]);
+                }
+            }
+            _ => self.feed(Input::Tick, &[]),
+        }
+    }
+
+    fn reconnect(&mut self) {
+        self.connected = true;
+        self.master_suppressed = self.driver_suppressed;
+        self.feed(Input::Subscribed, &[]);
     }
 
     /// The appmaster dies and a new one recovers from the store.
@@ -743,6 +1677,12 @@ impl World {
         );
         // Failures are not persisted: the new appmaster counts from zero.
         self.expected_failures = 0;
+        self.confirmed.clear();
+        self.unreachable_since.clear();
+        self.unanswered_offers.clear();
+        for w in self.store.values() {
+            self.launched_at.insert(w.task_id.clone(), self.now);
+        }
         let workers: Vec<Worker> = self.store.values().cloned().collect();
         let n = self.next_task_number;
         self.feed(
@@ -752,33 +1692,158 @@ impl World {
             },
             &[],
         );
+        // A new driver subscribes without suppression.
+        self.connected = true;
+        self.driver_suppressed = false;
+        self.master_suppressed = false;
         self.feed(Input::Subscribed, &[]);
+    }
+
+    /// Faults stop; the master answers everything and offers plenty. Returns
+    /// the simulated time until every wanted worker runs (`None`: the run
+    /// ended on too many failures first).
+    fn settle(&mut self, bound: Duration) -> Option<Duration> {
+        self.chaos = false;
+        let start = self.now;
+        if !self.connected {
+            self.reconnect();
+        }
+        // Partitions heal.
+        let partitioned: Vec<String> = self
+            .tasks
+            .iter()
+            .filter(|(_, t)| t.unreachable)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in partitioned {
+            let state = match self.tasks.get_mut(&id) {
+                Some(t) => {
+                    t.unreachable = false;
+                    if t.running {
+                        TaskState::Running
+                    } else {
+                        TaskState::Staging
+                    }
+                }
+                None => continue,
+            };
+            self.send(status(&id, state, true), false);
+        }
+        while !self.exited {
+            let running = self
+                .sched
+                .workers()
+                .filter(|w| w.state == WorkerState::Running)
+                .count();
+            let alive = self
+                .sched
+                .workers()
+                .filter(|w| w.state != WorkerState::Released)
+                .count();
+            let settled = running == self.desired as usize
+                && alive == running
+                // Every worker asked about had its answer; every KILL landed:
+                // the master runs exactly the workers the core keeps.
+                && self.sched.awaiting_reconciliation().next().is_none()
+                && self.tasks.keys().all(|id| {
+                    self.state_of(id) == Some(WorkerState::Running)
+                });
+            if settled {
+                return Some(self.now - start);
+            }
+            assert!(
+                self.now - start <= bound,
+                "liveness: after {:?} of calm, {running} of {} workers run \
+                 (others: {:?}, master suppressed: {}, unanswered: {:?}, master's tasks: {:?})",
+                self.now - start,
+                self.desired,
+                self.sched
+                    .workers()
+                    .filter(|w| w.state != WorkerState::Running)
+                    .map(|w| (w.task_id.clone(), w.state))
+                    .collect::<Vec<_>>(),
+                self.master_suppressed,
+                self.sched.awaiting_reconciliation().collect::<Vec<_>>(),
+                self.tasks.keys().collect::<Vec<_>>(),
+            );
+            self.now += Duration::from_secs(1);
+            while !self.inbox.is_empty() && !self.exited {
+                self.deliver();
+            }
+            let starting: Vec<String> = self
+                .tasks
+                .iter()
+                .filter(|(_, t)| !t.running && !t.stuck && !t.unreachable)
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in starting {
+                if let Some(t) = self.tasks.get_mut(&id) {
+                    t.running = true;
+                }
+                self.send(status(&id, TaskState::Running, true), false);
+            }
+            if self.exited {
+                break;
+            }
+            let offers = (0..4).map(|a| self.big_offer(a)).collect();
+            self.offer(offers);
+            if !self.exited {
+                self.feed(Input::Tick, &[]);
+            }
+        }
+        None
     }
 }
 
+fn reasoned(task: &str, state: TaskState, reason: &str, uuid: bool) -> TaskStatus {
+    let mut s = status(task, state, uuid);
+    s.reason = Some(reason.into());
+    s
+}
+
 #[test]
-fn simulation_keeps_the_invariants() {
+fn simulation_keeps_the_invariants_and_every_wanted_worker_runs() {
     let seeds: u64 = std::env::var("SIM_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(3000);
+        .unwrap_or(1500);
+    let t = policy(1, None).timers;
+    // Worst case from a calm start: a hung launch times out, its failure
+    // backs off, reconciliation of a lost launch is retried at its longest,
+    // an unreachable worker times out, and a REVIVE is repeated.
+    let bound = t.launch_timeout
+        + t.unreachable_timeout
+        + t.reconcile_retry_max * 2
+        + t.revive_interval
+        + Duration::from_secs(30 + 60);
     let mut launched_total = 0;
     let mut exits = 0;
+    let mut settled = 0;
     for seed in 0..seeds {
         let mut world = World::new(seed);
         for _ in 0..150 {
-            world.step();
+            world.chaos_step();
             if world.exited {
-                exits += 1;
                 break;
             }
         }
+        if !world.exited && world.settle(bound).is_some() {
+            settled += 1;
+        }
+        if world.exited {
+            exits += 1;
+        }
         launched_total += world.ever_launched.len();
     }
-    // The simulation must exercise launches and the failure limit, or it proves nothing.
+    // The simulation must exercise launches, the failure limit and the
+    // liveness check, or it proves nothing.
     assert!(
         launched_total > seeds as usize,
         "only {launched_total} launches in {seeds} runs"
     );
     assert!(exits > 0, "no run reached mesos.maximum-failed-tasks");
+    assert!(
+        settled > seeds as usize / 3,
+        "only {settled} of {seeds} runs reached the liveness check"
+    );
 }

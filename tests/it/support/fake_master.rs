@@ -40,6 +40,25 @@ pub enum Reply {
     },
 }
 
+/// How the next call (a request with a `Mesos-Stream-Id`) is answered;
+/// calls beyond the script get `202 Accepted`.
+#[derive(Debug, Clone)]
+pub enum CallReply {
+    Accepted,
+    /// An error status with this body (e.g. 500 for a failing master).
+    Status {
+        code: u16,
+        body: Vec<u8>,
+    },
+    /// The headers of this status with a `Content-Length` body that never
+    /// arrives: the connection then stays silent.
+    StallBody {
+        code: u16,
+    },
+    /// No answer at all: the connection stays silent.
+    NoAnswer,
+}
+
 #[derive(Debug, Clone)]
 pub struct Request {
     /// When the request arrived.
@@ -67,6 +86,8 @@ pub struct FakeMaster {
     pub port: u16,
     pub subscribes: Arc<Mutex<Vec<Request>>>,
     pub calls: Arc<Mutex<Vec<Request>>>,
+    /// Scripted answers to calls, in order.
+    pub call_replies: Arc<Mutex<VecDeque<CallReply>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -86,21 +107,24 @@ impl FakeMaster {
         let script = Arc::new(Mutex::new(VecDeque::from(script)));
         let subscribes = Arc::new(Mutex::new(Vec::new()));
         let calls = Arc::new(Mutex::new(Vec::new()));
+        let call_replies = Arc::new(Mutex::new(VecDeque::new()));
         let (s, c) = (subscribes.clone(), calls.clone());
+        let replies = call_replies.clone();
         let tls_scheme = tls.is_some();
         let task = tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
                 let (script, s, c) = (script.clone(), s.clone(), c.clone());
+                let r = replies.clone();
                 match tls.clone() {
                     None => {
-                        tokio::spawn(serve(socket, port, script, s, c));
+                        tokio::spawn(serve(socket, port, script, s, c, r));
                     }
                     Some(acceptor) => {
                         tokio::spawn(async move {
                             // A failed handshake (a client that does not
                             // trust us) just ends this connection.
                             if let Ok(stream) = acceptor.accept(socket).await {
-                                serve(stream, port, script, s, c).await;
+                                serve(stream, port, script, s, c, r).await;
                             }
                         });
                     }
@@ -113,8 +137,14 @@ impl FakeMaster {
             port,
             subscribes,
             calls,
+            call_replies,
             task,
         }
+    }
+
+    /// Answers the next calls like this, in order.
+    pub fn reply_to_calls(&self, replies: impl IntoIterator<Item = CallReply>) {
+        self.call_replies.lock().unwrap().extend(replies);
     }
 
     pub fn subscribes(&self) -> Vec<Request> {
@@ -180,14 +210,43 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     script: Arc<Mutex<VecDeque<Reply>>>,
     subscribes: Arc<Mutex<Vec<Request>>>,
     calls: Arc<Mutex<Vec<Request>>>,
+    call_replies: Arc<Mutex<VecDeque<CallReply>>>,
 ) {
     let mut buf = Vec::new();
     while let Some(request) = read_request(&mut socket, &mut buf).await {
         if request.header("Mesos-Stream-Id").is_some() {
             calls.lock().unwrap().push(request);
-            let _ = socket
-                .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
-                .await;
+            let reply = call_replies
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or(CallReply::Accepted);
+            match reply {
+                CallReply::Accepted => {
+                    let _ = socket
+                        .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+                        .await;
+                }
+                CallReply::Status { code, body } => {
+                    let head = format!(
+                        "HTTP/1.1 {code} Whatever\r\nContent-Length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = socket.write_all(head.as_bytes()).await;
+                    let _ = socket.write_all(&body).await;
+                }
+                CallReply::StallBody { code } => {
+                    let head = format!("HTTP/1.1 {code} Whatever\r\nContent-Length: 100\r\n\r\n");
+                    let _ = socket.write_all(head.as_bytes()).await;
+                    let _ = socket.flush().await;
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                    return;
+                }
+                CallReply::NoAnswer => {
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                    return;
+                }
+            }
             continue;
         }
         subscribes.lock().unwrap().push(request);
@@ -195,7 +254,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         match reply {
             None => {
                 let _ = socket
-                    .write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 11\r\n\r\nno script\n")
+                    .write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 10\r\n\r\nno script\n")
                     .await;
             }
             Some(Reply::StreamUntilCalls {

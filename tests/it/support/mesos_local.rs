@@ -30,6 +30,18 @@ fn build_dir() -> PathBuf {
 impl MesosLocal {
     /// Starts a cluster with one agent; `env` adds `MESOS_*` flags.
     pub fn start(env: &[(&str, &str)]) -> MesosLocal {
+        Self::start_inner(env, false)
+    }
+
+    /// Like [`MesosLocal::start`], but the agents (and so every task) get a
+    /// bare environment, as on a machine that has nothing of ours: `PATH`
+    /// is `/usr/bin:/bin`, `HOME` an empty directory (no Flink cached in
+    /// `~/.cache`), nothing else of the test's environment.
+    pub fn start_bare(env: &[(&str, &str)]) -> MesosLocal {
+        Self::start_inner(env, true)
+    }
+
+    fn start_inner(env: &[(&str, &str)], bare: bool) -> MesosLocal {
         let dir = harness_dir();
         let start = dir.join("start.sh");
         assert!(
@@ -53,6 +65,14 @@ impl MesosLocal {
             let port = super::free_port();
             let mut cmd = Command::new("bash");
             cmd.arg(&start).arg(port.to_string()).arg(work.path());
+            if bare {
+                let home = work.path().join("home");
+                std::fs::create_dir_all(&home).expect("agent home");
+                cmd.env_clear()
+                    .env("PATH", "/usr/bin:/bin")
+                    .env("HOME", home)
+                    .env("MESOS_LOCAL_BUILD_DIR", build_dir());
+            }
             cmd.env("MESOS_LOCAL_START_TIMEOUT", "30");
             for (k, v) in env {
                 cmd.env(k, v);
@@ -77,6 +97,32 @@ impl MesosLocal {
                 .output();
         }
         panic!("cannot start mesos-local: {last_error}\n(run scripts/install-deps.sh)");
+    }
+
+    /// The sandbox of the latest run of task `task_id` (command tasks: the
+    /// executor id is the task id), if an agent has one.
+    pub fn sandbox(&self, task_id: &str) -> Option<PathBuf> {
+        fn walk(dir: &Path, task_id: &str, depth: usize) -> Option<PathBuf> {
+            if depth > 12 {
+                return None;
+            }
+            for entry in std::fs::read_dir(dir).ok()?.flatten() {
+                let path = entry.path();
+                // `meta/` mirrors the sandbox tree with bookkeeping only.
+                if !entry.file_type().ok()?.is_dir() || entry.file_name() == "meta" {
+                    continue;
+                }
+                if path.ends_with(Path::new("executors").join(task_id)) {
+                    let latest = path.join("runs/latest");
+                    return latest.exists().then_some(latest);
+                }
+                if let Some(found) = walk(&path, task_id, depth + 1) {
+                    return Some(found);
+                }
+            }
+            None
+        }
+        walk(&self.work.path().join("agents"), task_id, 0)
     }
 
     /// GET a JSON endpoint of the master, e.g. `/master/state`.

@@ -1,0 +1,750 @@
+//! Configuration overlays (the seed's "Startup script and configuration
+//! overlays"): what every worker needs from the appmaster's machine, turned
+//! into files for the artifact server, fetcher URIs, environment variables
+//! and configuration rewrites.
+//!
+//! | overlay | when | served as | on the worker |
+//! |---|---|---|---|
+//! | flink-mesos | the task command starts with the bare word `flink-mesos` (the default) | `flink-mesos` (executable, cached) | the command runs `"${MESOS_SANDBOX:-.}/flink-mesos"` |
+//! | Flink distribution | a Flink home is known, no container image, the command has no `--flink-home` | `flink-dist.tar` (`flink/{bin,lib,plugins,conf,usrlib}`, cached, extracted) | `FLINK_HOME=flink` |
+//! | TaskManager configuration | always | `flink-mesos-conf.tar` (`flink-mesos-conf/config.yaml`, mode 0600, not cached) | `FLINK_CONF_DIR=flink-mesos-conf` |
+//! | Hadoop configuration | `fs.hdfs.hadoopconf` or `$HADOOP_CONF_DIR` | `hadoop-conf.tar` | `HADOOP_CONF_DIR=hadoop-conf`, `fs.hdfs.hadoopconf: hadoop-conf` |
+//! | Kerberos | `security.kerberos.login.keytab`, `security.kerberos.krb5-conf.path` | `krb5.keytab`, `krb5.conf` | keys rewritten; `-Djava.security.krb5.conf=krb5.conf` |
+//! | SSL stores | `security.ssl.{internal,rest}.{keystore,truststore}` | `ssl-<key>.<ext>` | keys rewritten to the sandbox copy |
+//!
+//! Paths on the worker are relative to the sandbox, which is the working
+//! directory of the task and of the TaskManager JVM (as in Flink's own Mesos
+//! overlays).
+//!
+//! The TaskManager configuration is the whole effective configuration of
+//! the appmaster (every value not at its default, from files, environment
+//! and `-D`) except the scheduler's own `mesos.*` keys ([`reaches_workers`]).
+//! Secrets in it (SSL passwords, ...) travel only inside that file: never in
+//! the TaskInfo, the command line, the environment or a log.
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::config::settings::{Container, Settings};
+use crate::config::{Config, Origin};
+use crate::mesos::Uri;
+
+use super::{ArtifactError, Registry};
+
+/// Directory of the TaskManager configuration in the sandbox.
+pub const CONF_DIR: &str = "flink-mesos-conf";
+/// Directory of the shipped Flink distribution in the sandbox.
+pub const FLINK_DIR: &str = "flink";
+pub const HADOOP_DIR: &str = "hadoop-conf";
+
+/// The `mesos.*` keys a TaskManager reads itself (the size of its
+/// container); every other `mesos.*` key is the scheduler's alone.
+const MESOS_KEYS_FOR_WORKERS: [&str; 4] = [
+    "mesos.resourcemanager.tasks.mem",
+    "mesos.resourcemanager.tasks.cpus",
+    "mesos.resourcemanager.tasks.gpus",
+    "mesos.resourcemanager.tasks.disk",
+];
+
+/// Store keys whose files are shipped; the sandbox name is made from the key.
+const SSL_STORE_KEYS: [&str; 6] = [
+    "security.ssl.internal.keystore",
+    "security.ssl.internal.truststore",
+    "security.ssl.rest.keystore",
+    "security.ssl.rest.truststore",
+    "security.ssl.keystore",
+    "security.ssl.truststore",
+];
+
+/// Whether a configuration key goes into the TaskManager configuration.
+pub fn reaches_workers(key: &str) -> bool {
+    !key.starts_with("mesos.") || MESOS_KEYS_FOR_WORKERS.contains(&key)
+}
+
+/// What the overlays read.
+#[derive(Debug, Clone)]
+pub struct Inputs<'a> {
+    pub settings: &'a Settings,
+    pub config: &'a Config,
+    /// The Flink distribution of the appmaster (its JobManager's).
+    pub flink_home: Option<&'a Path>,
+    /// This executable.
+    pub self_exe: Option<PathBuf>,
+    /// Where archives are built (kept between runs: the distribution archive
+    /// is rebuilt only when the distribution changed).
+    pub work_dir: &'a Path,
+    /// `$HADOOP_CONF_DIR` of the appmaster.
+    pub hadoop_conf_dir: Option<PathBuf>,
+}
+
+/// One served file and how the fetcher treats it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Artifact {
+    pub name: String,
+    pub path: PathBuf,
+    pub executable: bool,
+    pub extract: bool,
+    pub cache: bool,
+}
+
+/// The overlays' contribution to every worker.
+#[derive(Debug, Clone, Default)]
+pub struct Overlays {
+    pub artifacts: Vec<Artifact>,
+    pub environment: Vec<(String, String)>,
+    /// The task command, rewritten to run the shipped executable.
+    pub command: String,
+    /// The keys of the shipped TaskManager configuration (for the log).
+    pub conf_keys: Vec<String>,
+    /// What each overlay did, for the log.
+    pub notes: Vec<String>,
+}
+
+impl Overlays {
+    pub fn registry(&self) -> Result<Registry, ArtifactError> {
+        let mut r = Registry::default();
+        for a in &self.artifacts {
+            r.add(&a.name, &a.path)?;
+        }
+        Ok(r)
+    }
+
+    /// The fetcher URIs, given the server's base URL (`…/<id>/`).
+    pub fn uris(&self, base_url: &str) -> Vec<Uri> {
+        self.artifacts
+            .iter()
+            .map(|a| Uri {
+                value: format!("{base_url}{}", a.name),
+                executable: a.executable,
+                extract: a.extract,
+                cache: a.cache,
+                output_file: None,
+            })
+            .collect()
+    }
+}
+
+/// Builds every overlay (archives are written below `work_dir/artifacts`).
+pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
+    let dir = inputs.work_dir.join("artifacts");
+    create_private_dir(&dir)?;
+    let mut out = Overlays {
+        command: inputs.settings.tasks.taskmanager_cmd.clone(),
+        ..Overlays::default()
+    };
+    let mut conf: BTreeMap<String, String> = inputs
+        .config
+        .winners()
+        .filter(|e| !matches!(e.origin, Origin::Default) && reaches_workers(&e.key))
+        .map(|e| (e.key.clone(), e.value.clone()))
+        .collect();
+
+    // flink-mesos itself.
+    let program = out
+        .command
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    if program == "flink-mesos" {
+        match &inputs.self_exe {
+            Some(exe) => {
+                out.artifacts.push(Artifact {
+                    name: "flink-mesos".into(),
+                    path: exe.clone(),
+                    executable: true,
+                    extract: false,
+                    cache: true,
+                });
+                let rest = out.command.trim_start()["flink-mesos".len()..].to_string();
+                out.command = format!("\"${{MESOS_SANDBOX:-.}}/flink-mesos\"{rest}");
+                out.notes.push(format!(
+                    "workers fetch flink-mesos from the artifact server ({})",
+                    exe.display()
+                ));
+            }
+            None => out.notes.push(
+                "this executable's path is unknown; workers need flink-mesos on their PATH".into(),
+            ),
+        }
+    }
+
+    // The Flink distribution.
+    let image = match &inputs.settings.tasks.container {
+        Container::Mesos { image } => image.clone(),
+        Container::Docker { image, .. } => Some(image.clone()),
+    };
+    let runs_flink_mesos = program.as_str().rsplit('/').next() == Some("flink-mesos");
+    match (inputs.flink_home, image) {
+        (_, Some(image)) => out.notes.push(format!(
+            "the container image {image} provides Flink; the distribution is not shipped"
+        )),
+        (Some(home), None) if runs_flink_mesos && !out.command.contains("--flink-home") => {
+            let archive = dir.join("flink-dist.tar");
+            let rebuilt = distribution_archive(home, &archive)?;
+            out.artifacts.push(Artifact {
+                name: "flink-dist.tar".into(),
+                path: archive,
+                executable: false,
+                extract: true,
+                cache: true,
+            });
+            out.environment
+                .push(("FLINK_HOME".into(), FLINK_DIR.into()));
+            out.notes.push(format!(
+                "workers fetch the Flink distribution {} ({})",
+                home.display(),
+                if rebuilt { "archive built" } else { "archive up to date" }
+            ));
+        }
+        (None, None) if runs_flink_mesos => out.notes.push(
+            "no Flink distribution known (--flink-home / FLINK_HOME): workers need one of their own"
+                .into(),
+        ),
+        _ => {}
+    }
+
+    // Hadoop configuration.
+    let hadoop = conf
+        .get("fs.hdfs.hadoopconf")
+        .map(PathBuf::from)
+        .or_else(|| inputs.hadoop_conf_dir.clone());
+    if let Some(hadoop) = hadoop {
+        let archive = dir.join("hadoop-conf.tar");
+        directory_archive(&hadoop, HADOOP_DIR, &archive)?;
+        out.artifacts.push(Artifact {
+            name: "hadoop-conf.tar".into(),
+            path: archive,
+            executable: false,
+            extract: true,
+            cache: false,
+        });
+        out.environment
+            .push(("HADOOP_CONF_DIR".into(), HADOOP_DIR.into()));
+        conf.insert("fs.hdfs.hadoopconf".into(), HADOOP_DIR.into());
+        out.notes.push(format!(
+            "workers fetch the Hadoop configuration {}",
+            hadoop.display()
+        ));
+    }
+
+    // Kerberos keytab and krb5.conf.
+    if let Some(keytab) = conf.get("security.kerberos.login.keytab").cloned() {
+        ship_file(
+            &mut out,
+            &mut conf,
+            "security.kerberos.login.keytab",
+            &keytab,
+            "krb5.keytab",
+        )?;
+    }
+    if let Some(krb5) = conf.get("security.kerberos.krb5-conf.path").cloned() {
+        ship_file(
+            &mut out,
+            &mut conf,
+            "security.kerberos.krb5-conf.path",
+            &krb5,
+            "krb5.conf",
+        )?;
+        let opts = conf
+            .get("env.java.opts.taskmanager")
+            .cloned()
+            .unwrap_or_default();
+        conf.insert(
+            "env.java.opts.taskmanager".into(),
+            format!("{opts} -Djava.security.krb5.conf=krb5.conf")
+                .trim()
+                .to_string(),
+        );
+    }
+
+    // SSL key and trust stores.
+    for key in SSL_STORE_KEYS {
+        if let Some(file) = conf.get(key).cloned() {
+            let ext = Path::new(&file)
+                .extension()
+                .and_then(|e| e.to_str())
+                .filter(|e| e.chars().all(|c| c.is_ascii_alphanumeric()))
+                .map(|e| format!(".{e}"))
+                .unwrap_or_default();
+            let name = format!(
+                "ssl-{}{ext}",
+                key.trim_start_matches("security.ssl.").replace('.', "-")
+            );
+            ship_file(&mut out, &mut conf, key, &file, &name)?;
+        }
+    }
+
+    // The TaskManager configuration, last: the rewrites above are in it.
+    let archive = dir.join("flink-mesos-conf.tar");
+    write_conf_archive(&conf, &archive)?;
+    out.artifacts.push(Artifact {
+        name: "flink-mesos-conf.tar".into(),
+        path: archive,
+        executable: false,
+        extract: true,
+        // Never in the agent's shared fetcher cache: it may hold secrets.
+        cache: false,
+    });
+    out.environment
+        .push(("FLINK_CONF_DIR".into(), CONF_DIR.into()));
+    out.conf_keys = conf.keys().cloned().collect();
+    Ok(out)
+}
+
+/// Ships one file under `name` and points `key` at the sandbox copy.
+fn ship_file(
+    out: &mut Overlays,
+    conf: &mut BTreeMap<String, String>,
+    key: &str,
+    file: &str,
+    name: &str,
+) -> Result<(), ArtifactError> {
+    let path = PathBuf::from(file);
+    if !path.is_file() {
+        return Err(ArtifactError::File {
+            path,
+            message: format!("`{key}` names it, but it is not a readable file on the appmaster's machine; the workers get their copy from there"),
+        });
+    }
+    out.artifacts.push(Artifact {
+        name: name.into(),
+        path,
+        executable: false,
+        extract: false,
+        cache: false,
+    });
+    conf.insert(key.into(), name.into());
+    out.notes.push(format!("workers fetch `{key}` as {name}"));
+    Ok(())
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), ArtifactError> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| ArtifactError::Archive {
+            path: dir.to_path_buf(),
+            message: e.to_string(),
+        })
+}
+
+/// `config.yaml` text: one `"key": "value"` line per entry. JSON strings
+/// are valid YAML double-quoted scalars, so serde_json does the quoting and
+/// no YAML emitter is needed for a flat map of strings.
+pub fn conf_yaml(conf: &BTreeMap<String, String>) -> String {
+    let mut text =
+        String::from("# The TaskManager configuration, from the appmaster (flink-mesos).\n");
+    for (k, v) in conf {
+        let key = serde_json::Value::String(k.clone()).to_string();
+        let value = serde_json::Value::String(v.clone()).to_string();
+        text.push_str(&format!("{key}: {value}\n"));
+    }
+    text
+}
+
+fn archive_error(path: &Path) -> impl Fn(std::io::Error) -> ArtifactError + '_ {
+    move |e| ArtifactError::Archive {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Writes `flink-mesos-conf/config.yaml` (0600, directory 0700) into a tar.
+fn write_conf_archive(
+    conf: &BTreeMap<String, String>,
+    archive: &Path,
+) -> Result<(), ArtifactError> {
+    let err = archive_error(archive);
+    let text = conf_yaml(conf);
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut dir = tar::Header::new_gnu();
+    dir.set_entry_type(tar::EntryType::Directory);
+    dir.set_mode(0o700);
+    dir.set_size(0);
+    dir.set_mtime(now_secs());
+    builder
+        .append_data(&mut dir, format!("{CONF_DIR}/"), std::io::empty())
+        .map_err(&err)?;
+    let mut file = tar::Header::new_gnu();
+    file.set_mode(0o600);
+    file.set_size(text.len() as u64);
+    file.set_mtime(now_secs());
+    builder
+        .append_data(
+            &mut file,
+            format!("{CONF_DIR}/config.yaml"),
+            text.as_bytes(),
+        )
+        .map_err(&err)?;
+    let bytes = builder.into_inner().map_err(&err)?;
+    write_private(archive, &bytes).map_err(&err)
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Writes a file readable by its owner only, replacing it atomically.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+/// The parts of a distribution a TaskManager needs.
+const DIST_PARTS: [&str; 5] = ["bin", "lib", "plugins", "conf", "usrlib"];
+
+/// Every regular file below `root`'s parts, sorted, with size and mtime.
+fn dist_files(root: &Path) -> Vec<(PathBuf, u64, u128)> {
+    let mut files = Vec::new();
+    let mut stack: Vec<PathBuf> = DIST_PARTS.iter().map(|p| root.join(p)).collect();
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            // Follows symlinks: the archive is self-contained.
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if meta.is_dir() {
+                stack.push(path);
+            } else if meta.is_file() {
+                let mtime = meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0);
+                files.push((path, meta.len(), mtime));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Builds `flink/{bin,lib,plugins,conf,usrlib}` of `home` into an
+/// uncompressed tar, unless the archive already holds exactly these files
+/// (a stamp of paths, sizes and modification times). Uncompressed because
+/// the jars are compressed already: gzip would cost seconds of CPU at every
+/// start and on every agent for a few percent of size (docs/artifacts.md).
+/// Returns whether it was (re)built.
+pub fn distribution_archive(home: &Path, archive: &Path) -> Result<bool, ArtifactError> {
+    let err = archive_error(archive);
+    let files = dist_files(home);
+    if files.is_empty() {
+        return Err(ArtifactError::Archive {
+            path: archive.to_path_buf(),
+            message: format!("{} holds no bin/, lib/ or conf/ files", home.display()),
+        });
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    home.hash(&mut hasher);
+    files.hash(&mut hasher);
+    let stamp = format!("{:016x}\n", hasher.finish());
+    let stamp_file = archive.with_extension("tar.stamp");
+    if archive.is_file() && std::fs::read_to_string(&stamp_file).is_ok_and(|s| s == stamp) {
+        return Ok(false);
+    }
+    let tmp = archive.with_extension("tar.tmp");
+    let file = std::fs::File::create(&tmp).map_err(&err)?;
+    let mut builder = tar::Builder::new(std::io::BufWriter::with_capacity(1 << 20, file));
+    builder.follow_symlinks(true);
+    for (path, _, _) in &files {
+        let Ok(rel) = path.strip_prefix(home) else {
+            continue;
+        };
+        builder
+            .append_path_with_name(path, Path::new(FLINK_DIR).join(rel))
+            .map_err(&err)?;
+    }
+    let writer = builder.into_inner().map_err(&err)?;
+    let file = writer.into_inner().map_err(|e| err(e.into_error()))?;
+    file.sync_all().map_err(&err)?;
+    std::fs::rename(&tmp, archive).map_err(&err)?;
+    std::fs::write(&stamp_file, stamp).map_err(&err)?;
+    Ok(true)
+}
+
+/// The regular files directly in `dir` as `top/<name>` in a tar.
+fn directory_archive(dir: &Path, top: &str, archive: &Path) -> Result<(), ArtifactError> {
+    let err = archive_error(archive);
+    let entries = std::fs::read_dir(dir).map_err(|e| ArtifactError::Archive {
+        path: dir.to_path_buf(),
+        message: format!("cannot read the directory: {e}"),
+    })?;
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.follow_symlinks(true);
+    let mut names: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    names.sort();
+    for path in names {
+        if let Some(name) = path.file_name() {
+            builder
+                .append_path_with_name(&path, Path::new(top).join(name))
+                .map_err(&err)?;
+        }
+    }
+    let bytes = builder.into_inner().map_err(&err)?;
+    write_private(archive, &bytes).map_err(&err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::settings::{resolve, Purpose, ValidateOptions};
+    use crate::config::LoadOptions;
+
+    fn load(dynamic: &[&str]) -> (Settings, Config) {
+        let config = Config::load(&LoadOptions {
+            conf_dir: None,
+            dynamic: dynamic.iter().map(|s| s.to_string()).collect(),
+            env: Vec::new(),
+        })
+        .unwrap();
+        let report = resolve(
+            &config,
+            ValidateOptions {
+                purpose: Purpose::Appmaster,
+                strict: false,
+            },
+        );
+        (
+            report
+                .settings
+                .unwrap_or_else(|| panic!("{:?}", report.diagnostics)),
+            config,
+        )
+    }
+
+    fn fake_home(dir: &Path) -> PathBuf {
+        let home = dir.join("flink-home");
+        for d in ["bin", "lib", "conf", "opt"] {
+            std::fs::create_dir_all(home.join(d)).unwrap();
+        }
+        std::fs::write(home.join("lib/flink-dist-2.3.0.jar"), b"jar").unwrap();
+        std::fs::write(home.join("bin/config.sh"), b"#!/bin/sh\n").unwrap();
+        std::fs::write(home.join("opt/big.jar"), b"not shipped").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            home.join("bin/config.sh"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        home
+    }
+
+    fn entries(archive: &Path) -> Vec<(String, u32)> {
+        let mut a = tar::Archive::new(std::fs::File::open(archive).unwrap());
+        a.entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.path().unwrap().display().to_string(),
+                    e.header().mode().unwrap() & 0o777,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn default_command_ships_everything_and_the_whole_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = fake_home(dir.path());
+        let exe = dir.path().join("flink-mesos-bin");
+        std::fs::write(&exe, b"elf").unwrap();
+        let (s, c) = load(&[
+            "mesos.master=m:5050",
+            "mesos.resourcemanager.framework.secret=fw-secret",
+            "mesos.resourcemanager.tasks.mem=2048",
+            "state.checkpoints.dir=file:///ckpt",
+            "metrics.reporter.prom.factory.class=org.example.Prom",
+            "security.ssl.internal.keystore-password=ks-pass",
+        ]);
+        let o = build(&Inputs {
+            settings: &s,
+            config: &c,
+            flink_home: Some(&home),
+            self_exe: Some(exe),
+            work_dir: dir.path(),
+            hadoop_conf_dir: None,
+        })
+        .unwrap();
+        assert_eq!(o.command, "\"${MESOS_SANDBOX:-.}/flink-mesos\" taskmanager");
+        let names: Vec<&str> = o.artifacts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["flink-mesos", "flink-dist.tar", "flink-mesos-conf.tar"]
+        );
+        assert!(o.artifacts[0].executable && o.artifacts[0].cache);
+        assert!(
+            !o.artifacts[2].cache,
+            "the configuration is never cached by the agent"
+        );
+        assert!(o
+            .environment
+            .contains(&("FLINK_HOME".into(), "flink".into())));
+        assert!(o
+            .environment
+            .contains(&("FLINK_CONF_DIR".into(), CONF_DIR.into())));
+        // The distribution: bin/lib/conf with their modes, no opt/.
+        let dist = entries(&dir.path().join("artifacts/flink-dist.tar"));
+        assert!(
+            dist.contains(&("flink/bin/config.sh".into(), 0o755)),
+            "{dist:?}"
+        );
+        assert!(dist
+            .iter()
+            .any(|(p, _)| p == "flink/lib/flink-dist-2.3.0.jar"));
+        assert!(!dist.iter().any(|(p, _)| p.contains("opt")));
+        // The configuration: 0600 in a 0700 directory; user keys and
+        // secrets the TaskManager needs, but no scheduler keys.
+        let conf = entries(&dir.path().join("artifacts/flink-mesos-conf.tar"));
+        assert_eq!(
+            conf,
+            [
+                ("flink-mesos-conf/".into(), 0o700),
+                ("flink-mesos-conf/config.yaml".into(), 0o600)
+            ]
+        );
+        let mut a = tar::Archive::new(
+            std::fs::File::open(dir.path().join("artifacts/flink-mesos-conf.tar")).unwrap(),
+        );
+        let mut text = String::new();
+        for e in a.entries().unwrap() {
+            let mut e = e.unwrap();
+            std::io::Read::read_to_string(&mut e, &mut text).unwrap();
+        }
+        assert!(
+            text.contains("\"state.checkpoints.dir\": \"file:///ckpt\""),
+            "{text}"
+        );
+        assert!(text.contains("metrics.reporter.prom.factory.class"));
+        assert!(text.contains("\"mesos.resourcemanager.tasks.mem\": \"2048\""));
+        assert!(
+            text.contains("ks-pass"),
+            "the TaskManager needs its SSL passwords"
+        );
+        assert!(
+            !text.contains("fw-secret") && !text.contains("mesos.master"),
+            "{text}"
+        );
+        // Nothing secret anywhere but in the file.
+        let visible = format!("{:?} {:?} {}", o.environment, o.notes, o.command);
+        assert!(!visible.contains("ks-pass"));
+        // A second build finds the archive up to date.
+        let again =
+            distribution_archive(&home, &dir.path().join("artifacts/flink-dist.tar")).unwrap();
+        assert!(!again);
+    }
+
+    #[test]
+    fn custom_command_and_image_ship_only_the_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = fake_home(dir.path());
+        let (s, c) = load(&[
+            "mesos.master=m:5050",
+            "mesos.resourcemanager.tasks.taskmanager-cmd=/opt/fm/flink-mesos taskmanager",
+            "mesos.resourcemanager.tasks.container.type=docker",
+            "mesos.resourcemanager.tasks.container.image.name=flink:2.3",
+        ]);
+        let o = build(&Inputs {
+            settings: &s,
+            config: &c,
+            flink_home: Some(&home),
+            self_exe: Some(dir.path().join("x")),
+            work_dir: dir.path(),
+            hadoop_conf_dir: None,
+        })
+        .unwrap();
+        assert_eq!(o.command, "/opt/fm/flink-mesos taskmanager");
+        let names: Vec<&str> = o.artifacts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["flink-mesos-conf.tar"]);
+    }
+
+    #[test]
+    fn stores_keytabs_and_hadoop_conf_are_shipped_and_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let ks = dir.path().join("internal.jks");
+        std::fs::write(&ks, b"ks").unwrap();
+        let keytab = dir.path().join("flink.keytab");
+        std::fs::write(&keytab, b"kt").unwrap();
+        let hadoop = dir.path().join("hadoop");
+        std::fs::create_dir_all(&hadoop).unwrap();
+        std::fs::write(hadoop.join("core-site.xml"), b"<configuration/>").unwrap();
+        let (s, c) = load(&[
+            "mesos.master=m:5050",
+            "mesos.resourcemanager.tasks.taskmanager-cmd=sleep 100",
+            &format!("security.ssl.internal.keystore={}", ks.display()),
+            &format!("security.kerberos.login.keytab={}", keytab.display()),
+        ]);
+        let o = build(&Inputs {
+            settings: &s,
+            config: &c,
+            flink_home: None,
+            self_exe: None,
+            work_dir: dir.path(),
+            hadoop_conf_dir: Some(hadoop),
+        })
+        .unwrap();
+        let names: Vec<&str> = o.artifacts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "hadoop-conf.tar",
+                "krb5.keytab",
+                "ssl-internal-keystore.jks",
+                "flink-mesos-conf.tar"
+            ]
+        );
+        assert!(o
+            .environment
+            .contains(&("HADOOP_CONF_DIR".into(), "hadoop-conf".into())));
+        let hadoop_tar = entries(&dir.path().join("artifacts/hadoop-conf.tar"));
+        assert_eq!(hadoop_tar[0].0, "hadoop-conf/core-site.xml");
+        assert!(o
+            .conf_keys
+            .contains(&"security.ssl.internal.keystore".to_string()));
+        // A missing store is an error naming the key.
+        let (s, c) = load(&[
+            "mesos.master=m:5050",
+            "security.ssl.internal.truststore=/nope/ts.jks",
+        ]);
+        let e = build(&Inputs {
+            settings: &s,
+            config: &c,
+            flink_home: None,
+            self_exe: None,
+            work_dir: dir.path(),
+            hadoop_conf_dir: None,
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("security.ssl.internal.truststore") && e.contains("/nope/ts.jks"),
+            "{e}"
+        );
+    }
+}
