@@ -621,8 +621,10 @@ impl ZkStore {
                     );
                     self.wait_connected(deadline).await?;
                     after_loss = true;
-                    if self.already_applied(ops).await? {
-                        return Ok(());
+                    match self.already_applied(ops).await? {
+                        Some(true) => return Ok(()),
+                        Some(false) => {}
+                        None => continue,
                     }
                 }
                 (Some(index), _) if index < offset => {
@@ -632,8 +634,12 @@ impl ZkStore {
                     )))
                 }
                 (Some(index), source) => {
-                    if after_loss && self.already_applied(ops).await? {
-                        return Ok(());
+                    if after_loss {
+                        match self.already_applied(ops).await? {
+                            Some(true) => return Ok(()),
+                            Some(false) => {}
+                            None => continue,
+                        }
                     }
                     let path = ops
                         .get(index - offset)
@@ -689,9 +695,17 @@ impl ZkStore {
 
     /// After a connection loss: whether the lost write happened after all
     /// (every node it touched holds what it wrote). Adopts the versions if so.
-    async fn already_applied(&mut self, ops: &[Op]) -> Result<bool, StoreError> {
+    async fn already_applied(&mut self, ops: &[Op]) -> Result<Option<bool>, StoreError> {
+        // What each node must hold now: the last operation on it decides
+        // (a batch may write one worker twice).
+        let mut last: Vec<&Op> = Vec::new();
+        for op in ops.iter().rev() {
+            if !last.iter().any(|o| o.path() == op.path()) {
+                last.push(op);
+            }
+        }
         let mut seen = Vec::new();
-        for op in ops {
+        for op in last {
             let read = self.zk.client.get_data(op.path()).await;
             match (op, read) {
                 (Op::Create { data, .. } | Op::Set { data, .. }, Ok((now, stat)))
@@ -702,7 +716,9 @@ impl ZkStore {
                 (Op::Delete { .. }, Err(zkc::Error::NoNode)) => {
                     seen.push((op.path().to_string(), None))
                 }
-                (_, Ok(_)) | (_, Err(zkc::Error::NoNode)) => return Ok(false),
+                (_, Ok(_)) | (_, Err(zkc::Error::NoNode)) => return Ok(Some(false)),
+                // Lost again: wait for the session once more.
+                (_, Err(zkc::Error::ConnectionLoss)) => return Ok(None),
                 (_, Err(e)) => return Err(self.zk.error(op.path(), e)),
             }
         }
@@ -713,7 +729,7 @@ impl ZkStore {
             };
         }
         tracing::info!("the write interrupted by the connection loss had been applied");
-        Ok(true)
+        Ok(Some(true))
     }
 
     fn settle(&mut self, ops: &[Op]) {
