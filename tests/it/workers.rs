@@ -323,3 +323,92 @@ async fn workers_commands_explain_what_is_wrong() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_list_with_credentials_and_watch() {
+    let zk = ZooKeeper::start();
+    // A store only its owner can read (creator ACLs under digest auth).
+    let mut secured = config(
+        &zk.connect_string(),
+        "/flink/sec/mesos-workers",
+        std::time::Duration::from_secs(10),
+    );
+    secured.digest = Some((
+        "flink".into(),
+        flink_mesos::config::secret::Secret::new("zk-s3cret"),
+    ));
+    secured.acl_creator = true;
+    let owner = Zk::connect(secured).await.unwrap();
+    owner.ensure_layout().await.unwrap();
+    let mut store = flink_mesos::store::zk::ZkStore::new(owner.clone(), None);
+    use flink_mesos::store::WorkerStore;
+    store.load().await.unwrap();
+    store
+        .put_worker(&record(1, WorkerState::Running, None, 0).worker)
+        .await
+        .unwrap();
+
+    let mut args = ha_args(&zk, "sec");
+    args.push("-Dhigh-availability.zookeeper.client.acl=creator".into());
+    args.push("-Dhigh-availability.zookeeper.client.digest.username=flink".into());
+    // Without the password: the configuration is refused before connecting.
+    let o = run(&with(&args, &["workers", "list"]));
+    let (_, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("digest.password is not"), "{stderr}");
+    // The password from the environment, as the appmaster takes it.
+    let list = |password: &str| {
+        use assert_cmd::cargo::CommandCargoExt;
+        std::process::Command::cargo_bin("flink-mesos")
+            .unwrap()
+            .env_remove("FLINK_CONF_DIR")
+            .env("FLINK_MESOS_ZK_PASSWORD", password)
+            .args(with(&args, &["workers", "list"]))
+            .output()
+            .unwrap()
+    };
+    let o = list("zk-s3cret");
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stdout.contains("taskmanager-00001  running"), "{stdout}");
+    let o = list("wrong");
+    let (stdout, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("denies access") || stderr.contains("rejected the credentials"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("wrong") && !stdout.contains("wrong"));
+    assert!(!stderr.contains("zk-s3cret"));
+
+    // --watch prints a fresh document every interval until stopped.
+    use assert_cmd::cargo::CommandCargoExt;
+    let mut child = std::process::Command::cargo_bin("flink-mesos")
+        .unwrap()
+        .env_remove("FLINK_CONF_DIR")
+        .env("FLINK_MESOS_ZK_PASSWORD", "zk-s3cret")
+        .args(with(
+            &args,
+            &[
+                "--output",
+                "json",
+                "workers",
+                "list",
+                "--watch",
+                "--interval",
+                "0.2",
+            ],
+        ))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let documents = serde_json::Deserializer::from_str(&text)
+        .into_iter::<serde_json::Value>()
+        .filter_map(|d| d.ok())
+        .count();
+    assert!(documents >= 3, "{documents} documents:\n{text}");
+}
