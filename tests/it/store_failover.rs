@@ -219,6 +219,15 @@ async fn store_ha_standby_takes_over_when_the_leader_dies() {
     assert_eq!(second.status().await.unwrap()["phase"], "standby");
     let (before, _) = tasks(&mesos, &framework_id).await;
     assert_eq!(before.len(), 3, "{before:?}");
+    // The standby has not talked to Mesos at all: one framework, one
+    // subscriber.
+    assert!(
+        !second.stderr().contains("subscribed to the Mesos master"),
+        "{}",
+        second.stderr()
+    );
+    let state = mesos.get_json("/master/state").await;
+    assert_eq!(state["frameworks"].as_array().map(|f| f.len()), Some(1));
 
     // The leader dies hard: the standby takes over within the session
     // timeout, fails over to the same framework and adopts the workers.
