@@ -195,6 +195,16 @@ impl ArtifactServer {
         &self.base_url
     }
 
+    /// `http(s)://host:port`, without the per-start id: what logs and
+    /// `/status` show (the id is not printed where it is not needed).
+    pub fn origin(&self) -> &str {
+        let after_scheme = self.base_url.find("://").map_or(0, |i| i + 3);
+        match self.base_url[after_scheme..].find('/') {
+            Some(i) => &self.base_url[..after_scheme + i],
+            None => &self.base_url,
+        }
+    }
+
     /// The URL of a registered name.
     pub fn url(&self, name: &str) -> String {
         format!("{}{name}", self.base_url)
