@@ -447,6 +447,14 @@ impl ZkStore {
     pub async fn load_records(&mut self) -> Result<Option<Contents>, StoreError> {
         let contents = if self.fence.is_some() {
             self.zk.ensure_layout().await?;
+            // The server we talk to may lag behind the previous leader's last
+            // writes: catch up before reading what we will write over.
+            let base = self.zk.base().to_string();
+            self.zk
+                .client()
+                .sync(&base)
+                .await
+                .map_err(|e| self.zk.error(&base, e))?;
             Some(self.zk.read().await?.unwrap_or_default())
         } else {
             self.zk.read().await?
