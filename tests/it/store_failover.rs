@@ -265,7 +265,8 @@ async fn store_ha_kill_9_during_launches_then_restart_gives_exactly_10() {
     let zk = ZooKeeper::start();
     let mesos = MesosLocal::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    // One artifact server address across restarts, as an HA setup has.
+    // One artifact server port across restarts, as an HA setup has (the
+    // URLs still change with every start).
     let artifacts = format!(
         "-Dmesos.resourcemanager.artifactserver.port={}",
         crate::support::free_port()
