@@ -197,7 +197,7 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         // here); a stop request while waiting ends the standby.
         let info = LeaderInfo::this_process(&host.hostname, Some(format!("http://{shown}/status")));
         let mut leading = match &settings.ha {
-            Some(ha) => match stand_by(ha, &info, &server, stop_rx.clone()).await? {
+            Some(ha) => match stand_by(ha, &info, &server, stop_rx.clone(), false).await? {
                 Some(leading) => Some(leading),
                 None => return Ok(Outcome::Stopped),
             },
@@ -274,7 +274,7 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             let Some(ha) = &settings.ha else {
                 break Err(Error::Internal("leadership lost without high availability".into()));
             };
-            match stand_by(ha, &info, &server, stop_rx.clone()).await? {
+            match stand_by(ha, &info, &server, stop_rx.clone(), true).await? {
                 Some(l) => leading = Some(l),
                 None => break Ok(Outcome::Stopped),
             }
@@ -312,6 +312,7 @@ async fn stand_by(
     info: &LeaderInfo,
     server: &StatusServer,
     stop: watch::Receiver<u32>,
+    retry: bool,
 ) -> Result<Option<(Zk, Leadership)>> {
     let (_view_tx, view_rx) = watch::channel(Arc::new(StatusView {
         phase: "standby",
@@ -322,7 +323,7 @@ async fn stand_by(
         .try_clone()
         .map_err(|e| Error::io("status endpoint", e))?
         .spawn(view_rx, serving);
-    let led = lead(ha, info, stop).await;
+    let led = lead(ha, info, stop, retry).await;
     stop_serving.send_replace(true);
     // The runtime serves the same socket from now on.
     standby.abort();
@@ -334,25 +335,49 @@ async fn stand_by(
 async fn lead(
     ha: &ZooKeeperHa,
     info: &LeaderInfo,
-    mut signals: watch::Receiver<u32>,
+    mut stop: watch::Receiver<u32>,
+    retry: bool,
 ) -> Result<Option<(Zk, Leadership)>> {
     let config = ZkConfig::from_settings(ha);
     let (servers, base) = (config.servers_text(), config.base.clone());
-    let zk = Zk::connect(config).await.map_err(store_error)?;
-    tracing::info!(zookeeper = %servers, path = %base, "high availability: campaigning for the leadership");
     let waiting = |leader: Option<&LeaderInfo>| match leader {
         Some(l) => tracing::info!(leader = %l, "standing by: another appmaster leads"),
         None => tracing::info!("standing by"),
     };
-    tokio::select! {
-        leadership = campaign(&zk, info, waiting) => {
-            let leadership = leadership.map_err(store_error)?;
-            tracing::info!(latch = %leadership.latch(), "leading: reading the worker store");
-            Ok(Some((zk, leadership)))
-        }
-        _ = signals.wait_for(|n| *n >= 1) => {
-            tracing::info!("stopped while standing by");
-            Ok(None)
+    let mut delay = Duration::from_millis(500);
+    loop {
+        let attempt = async {
+            let zk = Zk::connect(config.clone()).await?;
+            tracing::info!(zookeeper = %servers, path = %base, "high availability: campaigning for the leadership");
+            let leadership = campaign(&zk, info, waiting).await?;
+            Ok::<_, StoreError>((zk, leadership))
+        };
+        let result = tokio::select! {
+            r = attempt => r,
+            _ = stop.wait_for(|n| *n >= 1) => {
+                tracing::info!("stopped while standing by");
+                return Ok(None);
+            }
+        };
+        match result {
+            Ok((zk, leadership)) => {
+                tracing::info!(latch = %leadership.latch(), "leading: reading the worker store");
+                return Ok(Some((zk, leadership)));
+            }
+            // After a lost leadership ZooKeeper is often still away: keep
+            // trying (at start, a clear error is more useful).
+            Err(e) if retry => {
+                tracing::warn!(error = %e, retry_in = ?delay, "cannot campaign for the leadership yet");
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = stop.wait_for(|n| *n >= 1) => {
+                        tracing::info!("stopped while standing by");
+                        return Ok(None);
+                    }
+                }
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+            Err(e) => return Err(store_error(e)),
         }
     }
 }

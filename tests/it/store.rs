@@ -11,7 +11,7 @@ use flink_mesos::store::leader::{campaign, current_leader, LeaderInfo, Leadershi
 use flink_mesos::store::zk::{Zk, ZkConfig, ZkStore};
 use flink_mesos::store::{StoreError, WorkerStore, Write};
 
-use crate::support::zookeeper::{Ensemble, ZooKeeper};
+use crate::support::zookeeper::{Ensemble, Proxy, ZooKeeper};
 
 pub fn config(servers: &str, base: &str, session: Duration) -> ZkConfig {
     ZkConfig {
@@ -49,55 +49,6 @@ async fn leader(zk: &Zk, host: &str) -> Leadership {
     .await
     .expect("no leadership within 30 s")
     .unwrap()
-}
-
-/// A TCP proxy to ZooKeeper that a test can cut: while cut, every
-/// connection is dropped and new ones are closed at once, as in a network
-/// partition; the server then expires the sessions behind it.
-struct Proxy {
-    port: u16,
-    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl Proxy {
-    async fn start(upstream: u16) -> Proxy {
-        use std::sync::atomic::Ordering;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let flag = cut.clone();
-        tokio::spawn(async move {
-            while let Ok((mut down, _)) = listener.accept().await {
-                if flag.load(Ordering::SeqCst) {
-                    continue;
-                }
-                let flag = flag.clone();
-                tokio::spawn(async move {
-                    let Ok(mut up) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await
-                    else {
-                        return;
-                    };
-                    let copy = tokio::io::copy_bidirectional(&mut down, &mut up);
-                    tokio::pin!(copy);
-                    loop {
-                        tokio::select! {
-                            _ = &mut copy => return,
-                            _ = tokio::time::sleep(Duration::from_millis(50)) => {
-                                if flag.load(Ordering::SeqCst) {
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                });
-            }
-        });
-        Proxy { port, cut }
-    }
-
-    fn set_cut(&self, cut: bool) {
-        self.cut.store(cut, std::sync::atomic::Ordering::SeqCst);
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

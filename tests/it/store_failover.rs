@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support::mesos_local::MesosLocal;
-use crate::support::zookeeper::{Ensemble, ZooKeeper};
+use crate::support::zookeeper::{Ensemble, Proxy, ZooKeeper};
 
 const WAIT: Duration = Duration::from_secs(45);
 
@@ -433,4 +433,62 @@ async fn store_ha_zookeeper_ensemble_leader_killed_goes_unnoticed() {
     assert!(!stderr.contains("ERROR"), "{stderr}");
     let (after, _) = tasks(&mesos, &framework_id).await;
     assert_eq!(after, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_ha_session_expiry_loses_nothing() {
+    let zk = ZooKeeper::start();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    // The appmaster reaches ZooKeeper through a proxy the test cuts.
+    let proxy = Proxy::start(zk.port).await;
+    let extra = [
+        "-Dmesos.initial-tasks=2",
+        "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 635",
+        &cluster("ha-expiry"),
+    ];
+    let am = Am::start_with(
+        dir.path(),
+        "am",
+        &mesos,
+        &format!("127.0.0.1:{}", proxy.port),
+        &extra,
+    );
+    let v = am
+        .wait_status("2 running workers", |v| count(v, "running") == 2)
+        .await;
+    let framework_id = v["framework_id"].as_str().unwrap().to_string();
+    let (before, _) = tasks(&mesos, &framework_id).await;
+
+    // Cut off longer than the 4 s session timeout: the server expires the
+    // session, the appmaster gives up the leadership (after 2 s) and keeps
+    // trying to stand by; the workers keep running.
+    proxy.set_cut(true);
+    am.wait_stderr("lost the leadership").await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let (during, _) = tasks(&mesos, &framework_id).await;
+    assert_eq!(during, before, "workers keep running");
+    proxy.set_cut(false);
+
+    // Back: a new session, the store read again, the same framework and
+    // workers, nothing relaunched.
+    let deadline = Instant::now() + WAIT;
+    while am
+        .stderr()
+        .matches("leading: reading the worker store")
+        .count()
+        < 2
+    {
+        assert!(Instant::now() < deadline, "{}", am.stderr());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let v = am
+        .wait_status("2 running workers again", |v| {
+            v["connected"] == true && count(v, "running") == 2
+        })
+        .await;
+    assert_eq!(v["framework_id"], framework_id.as_str());
+    let (after, completed) = tasks(&mesos, &framework_id).await;
+    assert_eq!(after, before);
+    assert!(completed.is_empty(), "{completed:?}");
 }
