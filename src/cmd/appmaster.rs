@@ -11,9 +11,10 @@
 //! `standby`, and only then reads the store and runs. The framework always
 //! outlives the process (as with `--keep-framework`). When the leadership is
 //! lost the runtime is dropped at once — no further call to Mesos, no
-//! TEARDOWN — and the process stands by again with a new ZooKeeper session:
-//! it leads again (re-reading the store and failing over to the stored
-//! framework) when no other appmaster does.
+//! TEARDOWN — and the process stands by again with a new ZooKeeper session
+//! (retrying while ZooKeeper is away): it leads again (re-reading the store
+//! and failing over to the stored framework) when no other appmaster does.
+//! At start, an unreachable ZooKeeper is an error (exit 1) instead.
 
 use std::io::Write;
 use std::net::SocketAddr;
