@@ -208,7 +208,7 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __f
 always\t''
 never\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -s y -l yes -d 'Do not ask for confirmation (for scripts)'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -l force -d 'Change the store even while an appmaster leads it (that appmaster then stops at its next conflicting write, and the next leader recovers)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -l force -d 'Change the store even while an appmaster leads it (that appmaster gives the leadership up at its next conflicting write, and the store is read afresh by the next leader, possibly itself)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -239,7 +239,7 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and _
 always\t''
 never\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -s y -l yes -d 'Do not ask for confirmation (for scripts)'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -l force -d 'Change the store even while an appmaster leads it (that appmaster then stops at its next conflicting write, and the next leader recovers)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -l force -d 'Change the store even while an appmaster leads it (that appmaster gives the leadership up at its next conflicting write, and the store is read afresh by the next leader, possibly itself)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -249,7 +249,8 @@ pub struct ConfirmArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Change the store even while an appmaster leads it (that appmaster
-    /// then stops at its next conflicting write, and the next leader recovers).
+    /// gives the leadership up at its next conflicting write, and the store
+    /// is read afresh by the next leader, possibly itself).
     #[arg(long)]
     pub force: bool,
 }

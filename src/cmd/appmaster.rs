@@ -248,6 +248,17 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             let lost = tokio::select! {
                 r = run => match r {
                     Err(RunError::Store(StoreError::LeadershipLost(reason))) => reason,
+                    // With high availability a conflict means the store was
+                    // changed under us (a forced repair): give the
+                    // leadership up and read the store afresh.
+                    Err(RunError::Store(e @ StoreError::Conflict { .. })) if leadership.is_some() => {
+                        if let Some(l) = &leadership {
+                            if l.lost().borrow().is_none() {
+                                l.release().await;
+                            }
+                        }
+                        e.to_string()
+                    }
                     r => {
                         if let Some(l) = leadership {
                             // A standby takes over at once instead of after

@@ -227,7 +227,8 @@ fn guard(listing: &Listing, confirm: &ConfirmArgs, what: &str) -> Result<()> {
             .unwrap_or_else(|| leader.latch.clone());
         return Err(Error::User(format!(
             "an appmaster leads this store ({who}) and owns its state; stop it first, or pass \
-             --force (it then stops at its next conflicting write and the next leader recovers)"
+             --force (it then gives the leadership up at its next conflicting write and the \
+             store is read afresh)"
         )));
     }
     if confirm.yes {

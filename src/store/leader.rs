@@ -128,6 +128,18 @@ impl Leadership {
         reason
     }
 
+    /// Deletes the latch without giving the handle up (the monitor then
+    /// reports the leadership as lost).
+    pub async fn release(&self) {
+        if let Some(lock) = &self.lock {
+            let _ = tokio::time::timeout(
+                Duration::from_secs(5),
+                lock.client().delete(&self.latch, None),
+            )
+            .await;
+        }
+    }
+
     /// Deletes the latch (a standby takes over at once).
     pub async fn resign(mut self) {
         self.monitor.abort();

@@ -492,3 +492,83 @@ async fn store_ha_session_expiry_loses_nothing() {
     assert_eq!(after, before);
     assert!(completed.is_empty(), "{completed:?}");
 }
+
+/// The pid of the process `cmdline` whose environment names `task_id`.
+fn task_pid(task_id: &str, cmdline: &[&str]) -> Option<u32> {
+    let wanted_env = format!("FLINK_MESOS_TASK_ID={task_id}");
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let read = |f: &str| std::fs::read(entry.path().join(f)).unwrap_or_default();
+        let args: Vec<String> = read("cmdline")
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if args == cmdline
+            && read("environ")
+                .split(|b| *b == 0)
+                .any(|v| v == wanted_env.as_bytes())
+        {
+            return Some(pid);
+        }
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_ha_forced_repair_makes_the_leader_read_the_store_afresh() {
+    let zk = ZooKeeper::start();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let extra = [
+        "-Dmesos.initial-tasks=1",
+        "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 636",
+        &cluster("ha-repair"),
+    ];
+    let am = Am::start(dir.path(), "am", &mesos, &zk, &extra);
+    let v = am
+        .wait_status("1 running worker", |v| count(v, "running") == 1)
+        .await;
+    let framework_id = v["framework_id"].as_str().unwrap().to_string();
+    // An operator forgets the running worker while the leader runs.
+    let quorum = format!(
+        "-Dhigh-availability.zookeeper.quorum={}",
+        zk.connect_string()
+    );
+    let out = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"))
+        .env_remove("FLINK_CONF_DIR")
+        .args(["workers", "forget", "taskmanager-00001", "--force", "--yes"])
+        .args([
+            "-Dhigh-availability.type=zookeeper",
+            &quorum,
+            &cluster("ha-repair"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The worker dies: the leader's write about it conflicts with the
+    // repair; it gives the leadership up, leads again with the store as it
+    // is now, and brings the cluster back to one worker.
+    let pid = task_pid("taskmanager-00001", &["sleep", "636"]).expect("the worker's process");
+    let _ = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status();
+    am.wait_stderr("lost the leadership").await;
+    let v = am
+        .wait_status("a replacement running", |v| {
+            count(v, "running") == 1 && v["workers"]["running"][0]["task_id"] != "taskmanager-00001"
+        })
+        .await;
+    assert_eq!(v["framework_id"], framework_id.as_str());
+    assert!(
+        am.stderr().contains("changed by someone else"),
+        "{}",
+        am.stderr()
+    );
+}
