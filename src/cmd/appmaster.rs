@@ -14,7 +14,9 @@
 //! TEARDOWN — and the process stands by again with a new ZooKeeper session
 //! (retrying while ZooKeeper is away): it leads again (re-reading the store
 //! and failing over to the stored framework) when no other appmaster does.
-//! At start, an unreachable ZooKeeper is an error (exit 1) instead.
+//! At start, an unreachable ZooKeeper is an error (exit 1) instead. A
+//! conflicting write (the store changed under the leader, e.g. a forced
+//! `workers forget`) gives the leadership up the same way.
 
 use std::io::Write;
 use std::net::SocketAddr;
