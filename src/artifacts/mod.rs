@@ -105,6 +105,18 @@ impl Registry {
         Ok(())
     }
 
+    /// The file a request path (`/<prefix>/<name>`, raw: undecoded) names.
+    /// Registered names never need percent-encoding, so an encoded byte
+    /// means "not one of ours" (an encoded separator is not a separator);
+    /// anything but an exact registered name is `None`.
+    pub fn lookup(&self, prefix: &str, raw_path: &str) -> Option<&Path> {
+        let name = raw_path
+            .strip_prefix('/')?
+            .strip_prefix(prefix)?
+            .strip_prefix('/')?;
+        self.get(name)
+    }
+
     pub fn get(&self, name: &str) -> Option<&Path> {
         self.files.get(name).map(PathBuf::as_path)
     }
@@ -251,18 +263,7 @@ fn router(shared: Shared) -> Router {
 }
 
 async fn serve(State(shared): State<Shared>, request: Request) -> Response {
-    // The raw (undecoded) path: registered names never need
-    // percent-encoding, so an encoded byte means "not one of ours" — an
-    // encoded separator is not a separator.
-    let raw = request.uri().path();
-    let Some(name) = raw
-        .strip_prefix('/')
-        .and_then(|p| p.strip_prefix(shared.prefix.as_str()))
-        .and_then(|p| p.strip_prefix('/'))
-    else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let Some(path) = shared.registry.get(name) else {
+    let Some(path) = shared.registry.lookup(&shared.prefix, request.uri().path()) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let etag = match tokio::fs::metadata(path).await {

@@ -3,9 +3,11 @@
 
 mod appmaster;
 mod artifacts;
+mod broken;
 mod cli;
 mod flink;
 mod flink_on_mesos;
+mod fuzz;
 mod generated;
 mod marathon;
 mod mesos;
@@ -14,6 +16,7 @@ mod mesos_tls;
 mod mesos_zk;
 mod out_of_the_box;
 mod scheduler;
+mod secrets;
 mod store;
 mod store_failover;
 mod support;
