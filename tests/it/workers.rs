@@ -363,7 +363,8 @@ async fn workers_list_with_credentials_and_watch() {
             .unwrap()
             .env_remove("FLINK_CONF_DIR")
             .env("FLINK_MESOS_ZK_PASSWORD", password)
-            .args(with(&args, &["workers", "list"]))
+            // Debug logs of ours and of the ZooKeeper client included.
+            .args(with(&args, &["-vv", "workers", "list"]))
             .output()
             .unwrap()
     };
@@ -380,6 +381,10 @@ async fn workers_list_with_credentials_and_watch() {
     );
     assert!(!stderr.contains("wrong") && !stdout.contains("wrong"));
     assert!(!stderr.contains("zk-s3cret"));
+    let o = list("zk-s3cret");
+    let (stdout, stderr) = text(&o);
+    assert!(!stdout.contains("zk-s3cret") && !stderr.contains("zk-s3cret"));
+    assert!(stderr.contains("DEBUG"), "{stderr}");
 
     // --watch prints a fresh document every interval until stopped.
     use assert_cmd::cargo::CommandCargoExt;
