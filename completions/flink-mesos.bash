@@ -25,6 +25,9 @@ _flink__mesos() {
             flink__mesos,config)
                 cmd="flink__mesos__subcmd__config"
                 ;;
+            flink__mesos,framework)
+                cmd="flink__mesos__subcmd__framework"
+                ;;
             flink__mesos,local)
                 cmd="flink__mesos__subcmd__local"
                 ;;
@@ -49,6 +52,9 @@ _flink__mesos() {
             flink__mesos__subcmd__config,show)
                 cmd="flink__mesos__subcmd__config__subcmd__show"
                 ;;
+            flink__mesos__subcmd__framework,clear-id)
+                cmd="flink__mesos__subcmd__framework__subcmd__clear__subcmd__id"
+                ;;
             flink__mesos__subcmd__local,down)
                 cmd="flink__mesos__subcmd__local__subcmd__down"
                 ;;
@@ -61,8 +67,14 @@ _flink__mesos() {
             flink__mesos__subcmd__local,up)
                 cmd="flink__mesos__subcmd__local__subcmd__up"
                 ;;
+            flink__mesos__subcmd__workers,forget)
+                cmd="flink__mesos__subcmd__workers__subcmd__forget"
+                ;;
             flink__mesos__subcmd__workers,list)
                 cmd="flink__mesos__subcmd__workers__subcmd__list"
+                ;;
+            flink__mesos__subcmd__workers,show)
+                cmd="flink__mesos__subcmd__workers__subcmd__show"
                 ;;
             *)
                 ;;
@@ -71,7 +83,7 @@ _flink__mesos() {
 
     case "${cmd}" in
         flink__mesos)
-            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version appmaster taskmanager validate-conf config master workers marathon-json local completions man"
+            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version appmaster taskmanager validate-conf config master workers framework marathon-json local completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -86,7 +98,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -140,7 +152,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -174,7 +186,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -208,7 +220,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -242,7 +254,75 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__mesos__subcmd__framework)
+            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version clear-id"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --conf-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -D)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__mesos__subcmd__framework__subcmd__clear__subcmd__id)
+            opts="-y -D -v -q -h -V --yes --force --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --conf-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -D)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -276,7 +356,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -314,7 +394,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -360,7 +440,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -398,7 +478,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -448,7 +528,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -486,7 +566,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -580,7 +660,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -614,7 +694,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -656,7 +736,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -694,7 +774,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -713,7 +793,7 @@ _flink__mesos() {
             return 0
             ;;
         flink__subcmd__mesos__subcmd__workers)
-            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version list"
+            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version list show forget"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -728,7 +808,41 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__mesos__subcmd__workers__subcmd__forget)
+            opts="-y -D -v -q -h -V --yes --force --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --conf-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -D)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -747,6 +861,44 @@ _flink__mesos() {
             return 0
             ;;
         flink__subcmd__mesos__subcmd__workers__subcmd__list)
+            opts="-D -v -q -h -V --watch --interval --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --conf-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -D)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__mesos__subcmd__workers__subcmd__show)
             opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -762,7 +914,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)

@@ -24,7 +24,7 @@ pub fn run(global: &GlobalArgs, args: &ConfigShowArgs) -> Result<()> {
     let rows = rows(&config, args.all);
     let mut out = std::io::stdout().lock();
     match global.output {
-        OutputFormat::Json => writeln!(
+        OutputFormat::Json | OutputFormat::Yaml => writeln!(
             out,
             "{}",
             serde_json::to_string_pretty(&rows).unwrap_or_default()

@@ -189,8 +189,8 @@ fn up(global: &GlobalArgs, args: &LocalUpArgs) -> Result<()> {
     if args.ha {
         return Err(Error::NotAvailable {
             command: "local up --ha",
-            what: "high availability needs the ZooKeeper worker store, which arrives with its own \
-                   issue; run `flink-mesos local up` without --ha for now",
+            what: "starting ZooKeeper for a local cluster with high availability is not done yet; \
+                   run `flink-mesos local up` without --ha",
         });
     }
     let mesos = match args.mesos {
@@ -224,8 +224,8 @@ fn up(global: &GlobalArgs, args: &LocalUpArgs) -> Result<()> {
     if settings.ha.is_some() {
         return Err(Error::NotAvailable {
             command: "local up",
-            what: "the configuration asks for high-availability ZOOKEEPER, which needs the \
-                   ZooKeeper worker store (its own issue); set high-availability.type: NONE",
+            what: "local clusters run without high availability for now (`local up --ha` is not \
+                   done yet); set high-availability.type: NONE for `local up`",
         });
     }
     let resolved = Resolved::from_settings(&settings, args.workers);

@@ -50,7 +50,7 @@ pub fn run(global: &GlobalArgs, _args: &MasterArgs) -> Result<()> {
     };
     let mut out = std::io::stdout().lock();
     match global.output {
-        OutputFormat::Json => writeln!(
+        OutputFormat::Json | OutputFormat::Yaml => writeln!(
             out,
             "{}",
             serde_json::to_string_pretty(&output).unwrap_or_default()

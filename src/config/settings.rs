@@ -84,6 +84,8 @@ pub struct ZooKeeperHa {
     pub workers_path: String,
     pub acl_creator: bool,
     pub session_timeout: Duration,
+    /// Digest credentials (`user`, password) for the worker store.
+    pub digest: Option<(String, Secret)>,
 }
 
 /// The JobManager memory as configured, by the key that decides it: the
@@ -471,6 +473,46 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
             let workers_path = c
                 .string("high-availability.zookeeper.path.mesos-workers")
                 .unwrap_or_default();
+            let digest_user = c
+                .string("high-availability.zookeeper.client.digest.username")
+                .filter(|s| !s.is_empty());
+            let digest_password = c
+                .string("high-availability.zookeeper.client.digest.password")
+                .filter(|s| !s.is_empty());
+            let digest = match (digest_user, digest_password) {
+                (Some(user), Some(password)) => Some((user, Secret::new(password))),
+                (None, None) => None,
+                (Some(_), None) => {
+                    c.error_at(
+                        "high-availability.zookeeper.client.digest.username",
+                        "is set but high-availability.zookeeper.client.digest.password is not",
+                        "set the password too (e.g. in $FLINK_MESOS_ZK_PASSWORD)",
+                    );
+                    None
+                }
+                (None, Some(_)) => {
+                    c.error_at(
+                        "high-availability.zookeeper.client.digest.password",
+                        "is set but high-availability.zookeeper.client.digest.username is not",
+                        "set the user name too",
+                    );
+                    None
+                }
+            };
+            let acl_creator = c
+                .string("high-availability.zookeeper.client.acl")
+                .is_some_and(|s| s.eq_ignore_ascii_case("creator"));
+            if acl_creator
+                && digest.is_none()
+                && c.entry("high-availability.zookeeper.client.digest.username")
+                    .is_none()
+            {
+                c.error_at(
+                    "high-availability.zookeeper.client.acl",
+                    "is `creator`, but no ZooKeeper credentials are configured",
+                    "set high-availability.zookeeper.client.digest.username and .password, or use `open`",
+                );
+            }
             Some(ZooKeeperHa {
                 quorum: quorum.unwrap_or_default(),
                 root: c
@@ -479,15 +521,14 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                 cluster_id: c.string("high-availability.cluster-id").unwrap_or_default(),
                 storage_dir,
                 workers_path,
-                acl_creator: c
-                    .string("high-availability.zookeeper.client.acl")
-                    .is_some_and(|s| s.eq_ignore_ascii_case("creator")),
+                acl_creator,
                 session_timeout: c
                     .typed(
                         "high-availability.zookeeper.client.session-timeout",
                         values::parse_duration,
                     )
                     .unwrap_or(Duration::from_secs(60)),
+                digest,
             })
         }
         "kubernetes" => {
