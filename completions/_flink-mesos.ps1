@@ -331,7 +331,7 @@ Register-ArgumentCompleter -Native -CommandName 'flink-mesos' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of the data a command prints')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Format of log lines on stderr')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output')
-            [CompletionResult]::new('--ha', '--ha', [CompletionResultType]::ParameterName, 'Also start ZooKeeper and run with high availability (not available yet)')
+            [CompletionResult]::new('--ha', '--ha', [CompletionResultType]::ParameterName, 'Also start ZooKeeper (Debian''s package) and run with high availability: the worker store, leader election and Flink''s own HA')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (-v: debug, -vv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (-v: debug, -vv: trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output: errors only')

@@ -313,7 +313,7 @@ set edit:completion:arg-completer[flink-mesos] = {|@words|
             cand --output 'Format of the data a command prints'
             cand --log-format 'Format of log lines on stderr'
             cand --color 'When to colour human output'
-            cand --ha 'Also start ZooKeeper and run with high availability (not available yet)'
+            cand --ha 'Also start ZooKeeper (Debian''s package) and run with high availability: the worker store, leader election and Flink''s own HA'
             cand -v 'More log output (-v: debug, -vv: trace)'
             cand --verbose 'More log output (-v: debug, -vv: trace)'
             cand -q 'Less output: errors only'

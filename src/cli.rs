@@ -398,7 +398,8 @@ pub struct LocalUpArgs {
     /// Number of TaskManagers (Mesos tasks).
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub workers: u32,
-    /// Also start ZooKeeper and run with high availability (not available yet).
+    /// Also start ZooKeeper (Debian's package) and run with high
+    /// availability: the worker store, leader election and Flink's own HA.
     #[arg(long)]
     pub ha: bool,
     /// The Flink distribution. Defaults to $FLINK_HOME, then to what

@@ -186,13 +186,6 @@ fn watch_signals(flag: Arc<AtomicBool>) -> Result<tokio::runtime::Runtime> {
 }
 
 fn up(global: &GlobalArgs, args: &LocalUpArgs) -> Result<()> {
-    if args.ha {
-        return Err(Error::NotAvailable {
-            command: "local up --ha",
-            what: "starting ZooKeeper for a local cluster with high availability is not done yet; \
-                   run `flink-mesos local up` without --ha",
-        });
-    }
     let mesos = match args.mesos {
         LocalMesos::Real => MesosMode::Real,
         LocalMesos::Embedded => MesosMode::Embedded,
@@ -208,6 +201,7 @@ fn up(global: &GlobalArgs, args: &LocalUpArgs) -> Result<()> {
         conf_dir: global.conf_dir.clone(),
         properties: global.dynamic.clone(),
         executable,
+        ha: args.ha,
     };
     let mut progress = Progress::new(global);
     let plan = local::plan(request, &mut |e| progress.event(e)).map_err(error)?;
@@ -221,12 +215,12 @@ fn up(global: &GlobalArgs, args: &LocalUpArgs) -> Result<()> {
             errors: report.errors(),
         });
     };
-    if settings.ha.is_some() {
-        return Err(Error::NotAvailable {
-            command: "local up",
-            what: "local clusters run without high availability for now (`local up --ha` is not \
-                   done yet); set high-availability.type: NONE for `local up`",
-        });
+    if settings.ha.is_some() && !args.ha {
+        return Err(Error::Usage(
+            "the configuration turns ZooKeeper high availability on: run `flink-mesos local up \
+             --ha`, which starts ZooKeeper for it"
+                .into(),
+        ));
     }
     let resolved = Resolved::from_settings(&settings, args.workers);
     let interrupted = Arc::new(AtomicBool::new(false));

@@ -19,6 +19,7 @@
 pub mod mesos;
 pub mod process;
 pub mod state;
+pub mod zookeeper;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -85,6 +86,7 @@ impl LocalError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
+    Zookeeper,
     Mesos,
     Appmaster,
     Jobmanager,
@@ -92,7 +94,8 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 4] = [
+    pub const ALL: [Stage; 5] = [
+        Stage::Zookeeper,
         Stage::Mesos,
         Stage::Appmaster,
         Stage::Jobmanager,
@@ -101,6 +104,7 @@ impl Stage {
 
     pub fn title(self) -> &'static str {
         match self {
+            Stage::Zookeeper => "ZooKeeper",
             Stage::Mesos => "Mesos master + agent",
             Stage::Appmaster => "appmaster (Mesos framework)",
             Stage::Jobmanager => "Flink JobManager",
@@ -132,6 +136,9 @@ pub struct UpRequest {
     pub properties: Vec<String>,
     /// The flink-mesos executable that runs the appmaster.
     pub executable: PathBuf,
+    /// `--ha`: a ZooKeeper server, the appmaster's worker store and leader
+    /// election in it, and Flink's own ZooKeeper high availability.
+    pub ha: bool,
 }
 
 /// Ports chosen for the cluster.
@@ -141,6 +148,8 @@ pub struct Ports {
     pub jobmanager_rpc: u16,
     pub rest: u16,
     pub appmaster_status: u16,
+    /// ZooKeeper's client port (`--ha`).
+    pub zookeeper: Option<u16>,
 }
 
 /// A checked request: Mesos and Flink found, ports chosen, the appmaster's
@@ -247,13 +256,23 @@ pub fn plan(request: UpRequest, on_event: &mut dyn FnMut(Event)) -> Result<Plan,
             "free_ports(4) did not give 4 ports".into(),
         ));
     };
+    let zookeeper = if request.ha {
+        zookeeper::installed()?;
+        mesos::free_ports(1)?.first().copied()
+    } else {
+        None
+    };
     let ports = Ports {
         mesos,
         jobmanager_rpc,
         rest,
         appmaster_status,
+        zookeeper,
     };
-    let properties = properties(&ports, &request.properties, request.workers);
+    let mut properties = properties(&ports, &request.properties, request.workers);
+    if let Some(zk) = zookeeper {
+        properties.extend(zookeeper::properties(zk, &state_dir));
+    }
     // The appmaster runs in the state directory: hand it the configuration
     // directory this command sees (`--conf-dir`/`FLINK_CONF_DIR`, else
     // `./conf` when it exists), absolute.
@@ -470,6 +489,43 @@ fn bring_up(
     })?;
     state::save(dir, st)?;
     let http = http_agent(Duration::from_secs(3));
+
+    // 0. ZooKeeper (--ha).
+    if let Some(port) = plan.ports.zookeeper {
+        let t = Instant::now();
+        on_event(Event::Started(Stage::Zookeeper, format!("port {port}")));
+        let zk_dir = dir.join("zookeeper");
+        let cmd = zookeeper::command(&zk_dir, port).map_err(|e| {
+            LocalError::io(
+                format!("cannot prepare ZooKeeper in {}", zk_dir.display()),
+                e,
+            )
+        })?;
+        let log = logs.join("zookeeper.log");
+        let rec = process::spawn_detached(cmd, &log)
+            .map_err(|e| LocalError::io("cannot start ZooKeeper (java)", e))?;
+        st.components.push(Component {
+            name: "zookeeper".into(),
+            process: rec,
+            port,
+            url: format!("127.0.0.1:{port}"),
+            log,
+        });
+        state::save(dir, st)?;
+        wait(
+            st,
+            "zookeeper",
+            Duration::from_secs(60),
+            cancelled,
+            || zookeeper::ruok(port).then_some(()),
+            "ZooKeeper did not answer `ruok`",
+        )?;
+        on_event(Event::Done(
+            Stage::Zookeeper,
+            format!("127.0.0.1:{port}"),
+            t.elapsed(),
+        ));
+    }
 
     // 1. Mesos.
     let t = Instant::now();
@@ -1033,6 +1089,12 @@ pub fn status(state_dir: &Path) -> Result<ClusterStatus, LocalError> {
                 Some((code, body)) => (false, format!("/health {code}: {}", body.trim())),
                 None => (false, "/health does not answer".into()),
             }
+        } else if c.name == "zookeeper" {
+            if zookeeper::ruok(c.port) {
+                (true, "healthy (imok)".into())
+            } else {
+                (false, "does not answer `ruok`".into())
+            }
         } else if c.name == "mesos-agent" {
             match http_get(&http, &format!("{}/slave(1)/health", c.url)) {
                 Some((200, _)) => (true, "healthy".into()),
@@ -1272,6 +1334,7 @@ mod tests {
         jobmanager_rpc: 6123,
         rest: 8081,
         appmaster_status: 8090,
+        zookeeper: None,
     };
 
     #[test]

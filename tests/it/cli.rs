@@ -106,7 +106,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn unfinished_subcommands_say_so_and_exit_2() {
-    let args = &["local", "up", "--ha"][..];
+    let args = &["local", "up", "--mesos", "embedded"][..];
     let (code, out, err) = run(args);
     assert_eq!(code, 2, "{args:?}");
     assert!(err.contains("is not available yet"), "{args:?}: {err}");

@@ -354,7 +354,7 @@ fn nothing_running_and_unavailable_choices() {
     let out = bin.local(cwd.path(), &state, &["logs"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 
-    for args in [&["up", "--ha"][..], &["up", "--mesos", "embedded"]] {
+    for args in [&["up", "--mesos", "embedded"][..]] {
         let out = bin.local(cwd.path(), &state, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
         assert!(
@@ -544,4 +544,67 @@ fn down_stops_tasks_whose_mesos_died() {
         "{}",
         text(&out)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_up_ha_runs_zookeeper_and_the_workers_are_in_its_store() {
+    let bin = Bin::new();
+    let cwd = tempfile::tempdir().unwrap();
+    let state_root = tempfile::tempdir().unwrap();
+    let state = state_root.path().join("cluster");
+    let _down = Down {
+        bin: &bin,
+        cwd: cwd.path().into(),
+        state: state.clone(),
+    };
+    let out = bin.local(
+        cwd.path(),
+        &state,
+        &["up", "--ha", "--workers", "1", "--output", "json"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        json(&out)["taskmanagers"],
+        serde_json::json!(["taskmanager-00001"])
+    );
+
+    let out = bin.local(cwd.path(), &state, &["status", "--output", "json"]);
+    let status = json(&out);
+    assert_eq!(status["healthy"], true, "{status:#}");
+    let zk = status["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["component"] == "zookeeper")
+        .cloned()
+        .unwrap_or_else(|| panic!("no zookeeper in {status:#}"));
+    assert_eq!(zk["healthy"], true, "{zk}");
+    let zk_port = zk["port"].as_u64().unwrap();
+    let pids: Vec<u32> = status["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["pid"].as_u64().map(|p| p as u32))
+        .flat_map(tree)
+        .collect();
+
+    // The worker store is in that ZooKeeper: `workers list` reads it with
+    // the same settings.
+    let out = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"))
+        .args(["workers", "list", "--output", "json"])
+        .arg("-Dhigh-availability.type=zookeeper")
+        .arg(format!(
+            "-Dhigh-availability.zookeeper.quorum=127.0.0.1:{zk_port}"
+        ))
+        .current_dir(cwd.path())
+        .env_remove("FLINK_CONF_DIR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(listed.contains("taskmanager-00001"), "{listed}");
+
+    let out = bin.local(cwd.path(), &state, &["down"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(wait_gone(&pids, Duration::from_secs(30)).is_empty());
 }
