@@ -354,8 +354,9 @@ fn nothing_running_and_unavailable_choices() {
     let out = bin.local(cwd.path(), &state, &["logs"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 
-    for args in [&["up", "--mesos", "embedded"][..]] {
-        let out = bin.local(cwd.path(), &state, args);
+    {
+        let args = ["up", "--mesos", "embedded"];
+        let out = bin.local(cwd.path(), &state, &args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
         assert!(
             String::from_utf8_lossy(&out.stderr).contains("not available yet"),
