@@ -8,6 +8,7 @@ pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod flink;
+pub mod http;
 pub mod marathon;
 pub mod mesos;
 pub mod scheduler;

@@ -38,11 +38,7 @@ pub fn run(global: &GlobalArgs, _args: &MasterArgs) -> Result<()> {
     })?;
     let spec = MasterSpec::parse(&entry.value)
         .map_err(|e| Error::User(format!("mesos.master ({}): {e}", entry.origin)))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
-    let (leader, state) = runtime.block_on(resolve(&spec))?;
+    let (leader, state) = super::runtime()?.block_on(resolve(&spec))?;
     let output = Output {
         master: spec.to_string(),
         leader,

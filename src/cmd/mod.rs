@@ -72,6 +72,15 @@ pub fn load_checked(global: &GlobalArgs, purpose: Purpose) -> Result<(Config, Re
     Ok((config, report))
 }
 
+/// A single-threaded async runtime for a command that makes a few network
+/// calls.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))
+}
+
 /// Whether human output on this stream should be coloured.
 pub fn use_color(global: &GlobalArgs, stream_is_terminal: bool) -> bool {
     match global.color {

@@ -34,6 +34,7 @@ use super::convert;
 use super::recordio::{Decoder, RecordIoError, DEFAULT_MAX_RECORD};
 use super::types::{Call, Event, FrameworkId, FrameworkSettings};
 use super::ProtocolError;
+use crate::http::error_chain;
 
 /// Path of the scheduler API on a master. The master serves it under its
 /// process id (`/master/...`); the top-level alias is not available everywhere.
@@ -156,35 +157,28 @@ impl Default for ClientOptions {
 /// configured CA, no automatic redirects (we follow 307 ourselves, because the
 /// leader's address is state we keep).
 pub(crate) fn http_client(options: &ClientOptions) -> Result<reqwest::Client, MesosError> {
-    let mut builder = reqwest::Client::builder()
-        .use_rustls_tls()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(options.connect_timeout)
-        .tcp_nodelay(true)
-        .http1_only();
-    if let Some(path) = &options.ca_file {
-        let pem = std::fs::read(path)
-            .map_err(|e| MesosError::Tls(format!("cannot read CA file {}: {e}", path.display())))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            MesosError::Tls(format!(
-                "CA file {} holds no valid PEM certificate: {e}",
+    use crate::http::{CaError, SetupError};
+    crate::http::client(&crate::http::ClientSetup {
+        ca_file: options.ca_file.as_deref(),
+        connect_timeout: options.connect_timeout,
+        timeout: None,
+        follow_redirects: false,
+    })
+    .map_err(|e| {
+        MesosError::Tls(match e {
+            SetupError::Ca(CaError::Read { path, source }) => {
+                format!("cannot read CA file {}: {source}", path.display())
+            }
+            SetupError::Ca(CaError::Invalid { path, message }) => format!(
+                "CA file {} holds no valid PEM certificate: {message}",
                 path.display()
-            ))
-        })?;
-        if certs.is_empty() {
-            return Err(MesosError::Tls(format!(
-                "CA file {} holds no certificate",
-                path.display()
-            )));
-        }
-        builder = builder.tls_built_in_root_certs(false);
-        for cert in certs {
-            builder = builder.add_root_certificate(cert);
-        }
-    }
-    builder
-        .build()
-        .map_err(|e| MesosError::Tls(format!("cannot set up the HTTP client: {e}")))
+            ),
+            SetupError::Ca(CaError::Empty { path }) => {
+                format!("CA file {} holds no certificate", path.display())
+            }
+            SetupError::Build(message) => format!("cannot set up the HTTP client: {message}"),
+        })
+    })
 }
 
 /// The HTTP client of one framework: its identity and connection options.
@@ -382,18 +376,6 @@ async fn post(
         url,
         max: max_redirects,
     })
-}
-
-/// The error and its causes, e.g. "error sending request: connection refused".
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 /// How long reading an error body may take: a master that sends the

@@ -21,6 +21,8 @@
 //! - One appmaster at a time: at most one instance, and an upgrade strategy
 //!   that stops the old task before it starts the new one.
 
+pub mod deploy;
+
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
