@@ -21,17 +21,25 @@
 //! - One appmaster at a time: at most one instance, and an upgrade strategy
 //!   that stops the old task before it starts the new one.
 
+mod cmd;
 pub mod deploy;
-
-use std::collections::BTreeMap;
+mod flags;
+mod id;
+mod resources;
+mod yaml;
 
 use serde_json::{json, Map, Value};
 
-use crate::config::options::{self, DefaultValue};
-use crate::config::settings::{Container, JobManagerMemory, Settings};
-use crate::config::values::VolumeMode;
-use crate::config::{Config, Entry, Layer};
+use crate::config::settings::Settings;
+use crate::config::Config;
 use crate::error::Error;
+
+pub use cmd::shell_quote;
+use cmd::{command, secret_references};
+use flags::{parse_constraint, parse_env, parse_pairs};
+pub use id::{default_id, validate_id};
+use resources::{container, memory_mb};
+pub use yaml::to_yaml;
 
 /// Memory of the flink-mesos appmaster process itself (scheduler, worker
 /// store, artifact server) beside the JobManager JVM it supervises.
@@ -307,7 +315,7 @@ pub fn app_definition(
     })
 }
 
-fn bad_flag(
+pub(crate) fn bad_flag(
     flag: &'static str,
     value: impl Into<String>,
     message: impl Into<String>,
@@ -319,570 +327,13 @@ fn bad_flag(
     }
 }
 
-// --- app id -------------------------------------------------------------------
-
-/// Checks Marathon's app id rules: names separated by `/` (optionally
-/// starting with one), each of lowercase letters, digits, dashes and dots,
-/// beginning and ending with a letter or digit. The error names the rule.
-pub fn validate_id(id: &str) -> Result<(), String> {
-    if id.is_empty() {
-        return Err("it is empty; use a name such as `flink` or `/analytics/flink`".into());
-    }
-    let path = id.strip_prefix('/').unwrap_or(id);
-    for name in path.split('/') {
-        if name.is_empty() {
-            return Err("it has an empty name (`//`, or a `/` at the end); separate names with single slashes, e.g. `/analytics/flink`".into());
-        }
-        if name == "." || name == ".." {
-            return Err(format!(
-                "`{name}` is a relative name; an app id is a path of plain names, e.g. `/analytics/flink`"
-            ));
-        }
-        if let Some(c) = name
-            .chars()
-            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '.'))
-        {
-            let hint = if c.is_ascii_uppercase() {
-                format!(" (lowercase: `{}`)", id.to_ascii_lowercase())
-            } else {
-                String::new()
-            };
-            return Err(format!(
-                "the name `{name}` contains `{c}`; names may only contain lowercase letters a-z, digits 0-9, dashes and dots{hint}"
-            ));
-        }
-        let edge = |c: char| c == '-' || c == '.';
-        if name.starts_with(edge) || name.ends_with(edge) {
-            return Err(format!(
-                "the name `{name}` begins or ends with a dash or a dot; names must begin and end with a letter or digit"
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// An app id from the framework name: lowercase, runs of other characters
-/// become one dash (`My Flink_Cluster` → `my-flink-cluster`); `flink` when
-/// nothing usable is left. Always passes [`validate_id`].
-pub fn default_id(framework_name: &str) -> String {
-    let mut id = String::new();
-    for c in framework_name.chars().map(|c| c.to_ascii_lowercase()) {
-        if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            id.push(c);
-        } else if !id.ends_with('-') {
-            id.push('-');
-        }
-    }
-    let id = id.trim_matches('-');
-    if id.is_empty() {
-        "flink".into()
-    } else {
-        id.into()
-    }
-}
-
-// --- cmd -----------------------------------------------------------------------
-
-/// A property value in `cmd`: literal text, or a port Marathon assigns.
-enum PropValue {
-    Literal(String),
-    Port(usize),
-}
-
-fn command(
-    config: &Config,
-    settings: &Settings,
-    req: &Request,
-    notes: &mut Vec<String>,
-) -> Result<String, MarathonError> {
-    let mut words: Vec<String> = vec!["exec".into()];
-    match &req.entrypoint {
-        Entrypoint::Script { flink_home: None } => {
-            // Fails with "FLINK_HOME: not set" instead of running /bin/… when unset.
-            words.push("\"${FLINK_HOME:?not set}\"/bin/mesos-appmaster.sh".into());
-        }
-        Entrypoint::Script {
-            flink_home: Some(home),
-        } => {
-            if home.trim().is_empty() {
-                return Err(bad_flag(
-                    "--flink-home",
-                    home.clone(),
-                    "is empty; give the Flink directory on the agents",
-                ));
-            }
-            let script = format!("{}/bin/mesos-appmaster.sh", home.trim_end_matches('/'));
-            words.push(shell_quote(&script));
-        }
-        Entrypoint::Binary => {
-            words.push("flink-mesos".into());
-            words.push("appmaster".into());
-        }
-    }
-    if settings.ha.is_some() {
-        // Marathon stops the task (SIGTERM) on every restart and upgrade; with
-        // high availability the next appmaster takes the framework over, so
-        // the framework and its workers must outlive this one.
-        words.push("--keep-framework".into());
-    }
-
-    let mut props: Vec<(String, PropValue)> = Vec::new();
-    for entry in cmd_entries(config, req) {
-        if let Some((name, index)) = port_of(&entry.key) {
-            notes.push(format!(
-                "`{}` from {} is replaced by the port Marathon assigns (`$PORT{index}`, port `{name}`)",
-                entry.key, entry.origin
-            ));
-            continue;
-        }
-        if options::secret_part(&entry.key, &entry.value).is_some() {
-            // Handled by secret_references().
-            continue;
-        }
-        props.push((entry.key.clone(), PropValue::Literal(entry.value.clone())));
-    }
-    if settings.ha.is_some() {
-        for key in HA_KEYS.iter().chain(HA_KEYS_IF_SET.iter()) {
-            let Some(def) = options::lookup(key) else {
-                continue;
-            };
-            match config.get(def) {
-                // Already in `props` under the spelling the user chose.
-                Some(e) if e.origin.layer() >= first_layer(req) => {}
-                Some(e) => props.push((def.key.to_string(), PropValue::Literal(e.value.clone()))),
-                None if HA_KEYS.contains(key) => {
-                    if let DefaultValue::Value(v) = def.default {
-                        props.push((def.key.to_string(), PropValue::Literal(v.to_string())));
-                    }
-                }
-                None => {}
-            }
-        }
-    }
-    for (index, (_, key)) in PORTS.iter().enumerate() {
-        props.push((key.to_string(), PropValue::Port(index)));
-    }
-    if settings.ha.is_some() {
-        props.push((HA_RPC_PORT_KEY.to_string(), PropValue::Port(RPC_PORT_INDEX)));
-    }
-    for (key, value) in props {
-        words.push(match value {
-            PropValue::Literal(v) => shell_quote(&format!("-D{key}={v}")),
-            // Keys here are our own constants (shell-safe); the port is a number.
-            PropValue::Port(i) => format!("-D{key}=$PORT{i}"),
-        });
-    }
-    Ok(words.join(" "))
-}
-
-/// The lowest layer whose values go into `cmd`: the environment and `-D`
-/// (the appmaster reads the file itself), or the file too with `inline_config`.
-fn first_layer(req: &Request) -> Layer {
-    if req.inline_config {
-        Layer::File
-    } else {
-        Layer::Env
-    }
-}
-
-/// Entries for `cmd`: the winning values from [`first_layer`] up, one per
-/// option (an option's losing spellings are skipped, so that the appmaster
-/// resolves the same value).
-fn cmd_entries<'a>(config: &'a Config, req: &Request) -> Vec<&'a Entry> {
-    config
-        .winners()
-        .filter(|e| e.origin.layer() >= first_layer(req))
-        .filter(|e| match options::lookup(&e.key) {
-            Some(def) => config.get(def).is_some_and(|w| w.key == e.key),
-            None => true,
-        })
-        .collect()
-}
-
-/// The port name and index when `key` (in any spelling) is one Marathon assigns.
-fn port_of(key: &str) -> Option<(&'static str, usize)> {
-    let canonical = options::lookup(key).map_or(key, |d| d.key);
-    if canonical == HA_RPC_PORT_KEY {
-        return Some(("rpc", RPC_PORT_INDEX));
-    }
-    PORTS
-        .iter()
-        .enumerate()
-        .find(|(_, (_, k))| *k == canonical)
-        .map(|(i, (name, _))| (*name, i))
-}
-
-/// Quotes one word for a POSIX shell: unchanged when it has only characters
-/// that no shell treats specially, else in single quotes, where nothing is
-/// special and a `'` is written as `'\''`.
-pub fn shell_quote(word: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
-    if !word.is_empty() && word.chars().all(safe) {
-        return word.to_string();
-    }
-    format!("'{}'", word.replace('\'', r"'\''"))
-}
-
-// --- secrets -------------------------------------------------------------------
-
-/// For every secret set through `-D` or the environment: the variable the
-/// appmaster reads it from → the name of its Marathon secret. Adds a note
-/// telling how to provide each one; nothing here holds a secret value.
-fn secret_references(
-    config: &Config,
-    req: &Request,
-    notes: &mut Vec<String>,
-) -> BTreeMap<String, String> {
-    let mut refs = BTreeMap::new();
-    for entry in cmd_entries(config, req) {
-        if options::secret_part(&entry.key, &entry.value).is_none() {
-            continue;
-        }
-        let var = options::lookup(&entry.key).and_then(|d| d.env);
-        match (var, &req.secret_store) {
-            (Some(var), Some(store)) => {
-                let name = var.to_ascii_lowercase().replace('_', "-");
-                notes.push(format!(
-                    "`{}` (from {}) is not written into the app definition: the appmaster reads it from ${var}, which references the Marathon secret `{name}` at `{}/{name}`; store it there before deploying",
-                    entry.key,
-                    entry.origin,
-                    store.trim_end_matches('/')
-                ));
-                refs.insert(var.to_string(), name);
-            }
-            (Some(var), None) => notes.push(format!(
-                "`{}` (from {}) is not written into the app definition: the appmaster reads it from ${var}; \
-                 provide that variable to the Marathon task (--secret-store PATH references a Marathon secret), \
-                 or put the value into the configuration file the appmaster reads",
-                entry.key, entry.origin
-            )),
-            (None, _) => notes.push(format!(
-                "`{}` (from {}) looks like a secret and is not written into the app definition; \
-                 put it into the configuration file the appmaster reads",
-                entry.key, entry.origin
-            )),
-        }
-    }
-    refs
-}
-
-// --- memory, container, env, labels, constraints ----------------------------------
-
-/// The JobManager process plus the appmaster beside it, in MB.
-fn memory_mb(settings: &Settings, notes: &mut Vec<String>) -> u64 {
-    let jobmanager = match settings.jobmanager_memory {
-        JobManagerMemory::Process { mb } => mb,
-        JobManagerMemory::Heap { mb, .. } => mb + JOBMANAGER_JVM_OVERHEAD_MB,
-        JobManagerMemory::Unset => {
-            notes.push(format!(
-                "no JobManager memory is configured; `mem` assumes jobmanager.memory.process.size: {JOBMANAGER_DEFAULT_PROCESS_MB}m \
-                 (Flink's shipped configuration); set it so that the container and the JobManager agree"
-            ));
-            JOBMANAGER_DEFAULT_PROCESS_MB
-        }
-    };
-    jobmanager + APPMASTER_OVERHEAD_MB
-}
-
-/// The appmaster runs in the TaskManagers' container (same Flink
-/// distribution), unless `--docker-image` names another image.
-fn container(settings: &Settings, req: &Request, notes: &mut Vec<String>) -> Option<Value> {
-    let (kind, image, force_pull, parameters) = match (&req.docker_image, &settings.tasks.container)
-    {
-        (
-            Some(image),
-            Container::Docker {
-                force_pull,
-                parameters,
-                ..
-            },
-        ) => (
-            "DOCKER",
-            Some(image.clone()),
-            *force_pull,
-            parameters.clone(),
-        ),
-        (Some(image), Container::Mesos { .. }) => {
-            ("DOCKER", Some(image.clone()), false, Vec::new())
-        }
-        (
-            None,
-            Container::Docker {
-                image,
-                force_pull,
-                parameters,
-            },
-        ) => (
-            "DOCKER",
-            Some(image.clone()),
-            *force_pull,
-            parameters.clone(),
-        ),
-        (None, Container::Mesos { image }) => ("MESOS", image.clone(), false, Vec::new()),
-    };
-    let mut volumes = Vec::new();
-    for v in &settings.tasks.volumes {
-        let Some(host) = &v.host_path else {
-            notes.push(format!(
-                "the volume `{}` has no host path and is left out: Marathon needs `host_path:{}`",
-                v.container_path, v.container_path
-            ));
-            continue;
-        };
-        let mode = match v.mode {
-            VolumeMode::ReadOnly => "RO",
-            VolumeMode::ReadWrite => "RW",
-        };
-        volumes.push(json!({"containerPath": v.container_path, "hostPath": host, "mode": mode}));
-    }
-    if image.is_none() && volumes.is_empty() {
-        return None;
-    }
-    let mut c = Map::new();
-    c.insert("type".into(), json!(kind));
-    if let Some(image) = image {
-        let mut docker = Map::new();
-        docker.insert("image".into(), json!(image));
-        docker.insert("forcePullImage".into(), json!(force_pull));
-        if !parameters.is_empty() {
-            let params: Vec<Value> = parameters
-                .iter()
-                .map(|(k, v)| json!({"key": k, "value": v}))
-                .collect();
-            docker.insert("parameters".into(), Value::Array(params));
-        }
-        c.insert("docker".into(), Value::Object(docker));
-    }
-    if !volumes.is_empty() {
-        c.insert("volumes".into(), Value::Array(volumes));
-    }
-    Some(Value::Object(c))
-}
-
-fn parse_pairs(
-    flag: &'static str,
-    items: &[String],
-) -> Result<BTreeMap<String, String>, MarathonError> {
-    let mut out = BTreeMap::new();
-    for item in items {
-        match item.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => {
-                out.insert(k.trim().to_string(), v.to_string());
-            }
-            _ => return Err(bad_flag(flag, item.clone(), "expected KEY=VALUE")),
-        }
-    }
-    Ok(out)
-}
-
-/// `--env NAME=VALUE`, refusing names that would put a secret into the definition.
-fn parse_env(items: &[String]) -> Result<Map<String, Value>, MarathonError> {
-    let mut out = Map::new();
-    for item in items {
-        let Some((name, value)) = item.split_once('=') else {
-            return Err(bad_flag("--env", item.clone(), "expected NAME=VALUE"));
-        };
-        let valid = name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
-            return Err(bad_flag(
-                "--env",
-                name,
-                "is not a valid variable name (letters, digits and _, not starting with a digit)",
-            ));
-        }
-        if holds_secret(name, value) {
-            return Err(bad_flag(
-                "--env",
-                name,
-                "would write a secret into the app definition; pass it with -D or the environment together with --secret-store PATH, or put it into the configuration file",
-            ));
-        }
-        out.insert(name.to_string(), json!(value));
-    }
-    Ok(out)
-}
-
-/// Whether `NAME=VALUE` in `env` would carry a secret: a secret option's
-/// variable, a secret-looking name, a secret part in an option's variable
-/// (the password of a `zk://` master), or a secret line in `FLINK_PROPERTIES`.
-fn holds_secret(name: &str, value: &str) -> bool {
-    if options::looks_secret(name) {
-        return true;
-    }
-    if let Some(def) = options::OPTIONS.iter().find(|o| o.env == Some(name)) {
-        return options::secret_part(def.key, value).is_some();
-    }
-    if name == crate::config::FLINK_PROPERTIES {
-        return value.lines().any(|line| {
-            line.split_once(':')
-                .is_some_and(|(k, v)| options::secret_part(k.trim(), v.trim()).is_some())
-        });
-    }
-    false
-}
-
-/// `FIELD:OPERATOR[:VALUE]` → Marathon's `[field, OPERATOR, value]`.
-fn parse_constraint(text: &str) -> Result<Vec<String>, MarathonError> {
-    let mut parts = text.splitn(3, ':');
-    let field = parts.next().unwrap_or_default().trim();
-    let operator = parts.next().map(|s| s.trim().to_ascii_uppercase());
-    let value = parts.next();
-    let bad = |m: &str| bad_flag("--constraint", text, m);
-    if field.is_empty() {
-        return Err(bad(
-            "the field is empty; write FIELD:OPERATOR[:VALUE], e.g. hostname:UNIQUE",
-        ));
-    }
-    let Some(operator) = operator else {
-        return Err(bad(
-            "has no operator; write FIELD:OPERATOR[:VALUE], e.g. hostname:UNIQUE",
-        ));
-    };
-    let needs_value = match operator.as_str() {
-        "UNIQUE" => Some(false),
-        "CLUSTER" | "LIKE" | "UNLIKE" | "MAX_PER" | "IS" => Some(true),
-        "GROUP_BY" => None,
-        _ => {
-            return Err(bad(
-                "unknown operator; use UNIQUE, CLUSTER, GROUP_BY, LIKE, UNLIKE, MAX_PER or IS",
-            ))
-        }
-    };
-    match (needs_value, value) {
-        (Some(false), Some(_)) => Err(bad(&format!("{operator} takes no value"))),
-        (Some(true), None) => Err(bad(&format!(
-            "{operator} needs a value: FIELD:{operator}:VALUE"
-        ))),
-        (_, Some("")) => Err(bad("the value is empty")),
-        (_, Some(v)) => Ok(vec![field.into(), operator, v.into()]),
-        (_, None) => Ok(vec![field.into(), operator]),
-    }
-}
-
-// --- YAML -------------------------------------------------------------------------
-
-/// Renders a JSON value as block-style YAML. Strings that a YAML parser
-/// could read as anything but the same string are double-quoted, with every
-/// character that YAML does not allow raw (or that YAML 1.1 takes for a line
-/// break) escaped.
-pub fn to_yaml(value: &Value) -> String {
-    let mut out = String::new();
-    match value {
-        Value::Object(m) if !m.is_empty() => yaml_map(m, 0, &mut out),
-        Value::Array(a) if !a.is_empty() => yaml_seq(a, 0, &mut out),
-        scalar => {
-            out.push_str(&yaml_scalar(scalar));
-            out.push('\n');
-        }
-    }
-    out
-}
-
-fn yaml_map(map: &Map<String, Value>, indent: usize, out: &mut String) {
-    for (i, (k, v)) in map.iter().enumerate() {
-        // The first key of a map inside a sequence goes on the `- ` line.
-        if i > 0 || !out.ends_with("- ") {
-            out.push_str(&" ".repeat(indent));
-        }
-        out.push_str(&yaml_string(k));
-        out.push(':');
-        yaml_value_after_key(v, indent, out);
-    }
-}
-
-fn yaml_seq(items: &[Value], indent: usize, out: &mut String) {
-    for (i, v) in items.iter().enumerate() {
-        if i > 0 || !out.ends_with("- ") {
-            out.push_str(&" ".repeat(indent));
-        }
-        out.push_str("- ");
-        match v {
-            Value::Object(m) if !m.is_empty() => yaml_map(m, indent + 2, out),
-            Value::Array(a) if !a.is_empty() => yaml_seq(a, indent + 2, out),
-            scalar => {
-                out.push_str(&yaml_scalar(scalar));
-                out.push('\n');
-            }
-        }
-    }
-}
-
-fn yaml_value_after_key(v: &Value, indent: usize, out: &mut String) {
-    match v {
-        Value::Object(m) if !m.is_empty() => {
-            out.push('\n');
-            yaml_map(m, indent + 2, out);
-        }
-        Value::Array(a) if !a.is_empty() => {
-            out.push('\n');
-            yaml_seq(a, indent + 2, out);
-        }
-        scalar => {
-            out.push(' ');
-            out.push_str(&yaml_scalar(scalar));
-            out.push('\n');
-        }
-    }
-}
-
-fn yaml_scalar(v: &Value) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => yaml_string(s),
-        Value::Array(_) => "[]".into(),
-        Value::Object(_) => "{}".into(),
-    }
-}
-
-fn yaml_string(s: &str) -> String {
-    let plain_chars = s
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c));
-    let first_ok = s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '_');
-    // YAML 1.1 readers take these as booleans or null.
-    let reserved = matches!(
-        s.to_ascii_lowercase().as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null"
-    );
-    if plain_chars && first_ok && !reserved {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            // Not printable in YAML, or a line break to YAML 1.1 readers
-            // (NEL, LS, PS), or a byte order mark: escaped.
-            c if (c as u32) < 0x20
-                || ('\u{7f}'..='\u{9f}').contains(&c)
-                || matches!(
-                    c,
-                    '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
-                ) =>
-            {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::cmd::shell_quote;
+    use super::flags::{parse_constraint, parse_env};
+    use super::id::{default_id, validate_id};
+    use super::yaml::to_yaml;
+    use serde_json::json;
 
     #[test]
     fn ids_follow_marathon_rules() {
@@ -971,7 +422,8 @@ mod tests {
     fn yaml_escapes_what_yaml_does_not_allow_raw() {
         assert_eq!(
             to_yaml(&json!("a\u{85}b\u{1}\u{2028}\"\\\tü✓")),
-            "\"a\\u0085b\\u0001\\u2028\\\"\\\\\\tü✓\"\n"
+            // NEL and LS in YAML's short escapes (\N, \L), as libyaml writes them.
+            "\"a\\Nb\\x01\\L\\\"\\\\\\tü✓\"\n"
         );
     }
 
@@ -987,7 +439,7 @@ mod tests {
         });
         assert_eq!(
             to_yaml(&v),
-            "cmd: \"exec a 'b c'\"\nempty: {}\nid: flink\nlist:\n  - a: 1\n    b:\n      - 1\n      - 2\n  - x\n  - []\n\"n\": 1.5\n\"yes\": \"yes\"\n"
+            "cmd: \"exec a 'b c'\"\nempty: {}\nid: flink\nlist:\n- a: 1\n  b:\n  - 1\n  - 2\n- x\n- []\n\"n\": 1.5\n\"yes\": \"yes\"\n"
         );
     }
 }
