@@ -12,5 +12,6 @@ pub mod http;
 pub mod marathon;
 pub mod mesos;
 pub mod scheduler;
+pub mod shell;
 pub mod store;
 pub mod taskmanager;

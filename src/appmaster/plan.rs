@@ -11,12 +11,12 @@
 
 use std::time::Duration;
 
-use crate::config::settings::{Container, Settings};
+use crate::config::settings::Settings;
 use crate::config::values::VolumeMode;
 use crate::config::{Config, Origin};
 use crate::mesos::{FrameworkSettings, Volume};
 use crate::scheduler::matching::WorkerResources;
-use crate::scheduler::task::{TaskTemplate, TemplateContainer};
+use crate::scheduler::task::TaskTemplate;
 use crate::scheduler::{Policy, Timers};
 
 /// Ports every TaskManager gets from its offer.
@@ -79,20 +79,7 @@ pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> P
             ..Timers::default()
         },
     };
-    let container = match &tasks.container {
-        Container::Mesos { image } => TemplateContainer::Mesos {
-            image: image.clone(),
-        },
-        Container::Docker {
-            image,
-            force_pull,
-            parameters,
-        } => TemplateContainer::Docker {
-            image: image.clone(),
-            force_pull: *force_pull,
-            parameters: parameters.clone(),
-        },
-    };
+    let container = tasks.container.clone();
     let template = TaskTemplate {
         command: tasks.taskmanager_cmd.clone(),
         bootstrap: tasks.bootstrap_cmd.clone(),
@@ -226,27 +213,9 @@ pub fn current_user() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::settings::{resolve, Purpose, ValidateOptions};
-    use crate::config::LoadOptions;
 
     fn load(dynamic: &[&str]) -> (Settings, Config) {
-        let config = Config::load(&LoadOptions {
-            conf_dir: None,
-            dynamic: dynamic.iter().map(|s| s.to_string()).collect(),
-            env: Vec::new(),
-        })
-        .unwrap();
-        let report = resolve(
-            &config,
-            ValidateOptions {
-                purpose: Purpose::Appmaster,
-                strict: false,
-            },
-        );
-        let settings = report
-            .settings
-            .unwrap_or_else(|| panic!("{:?}", report.diagnostics));
-        (settings, config)
+        crate::config::settings::for_tests(dynamic)
     }
 
     fn host() -> Host {

@@ -33,15 +33,13 @@ pub fn run(global: &GlobalArgs, args: &MarathonJsonArgs) -> Result<()> {
     }
     let mut out = std::io::stdout().lock();
     match &args.deploy {
-        None => {
-            let text = match args.format {
-                DefinitionFormat::Json if args.pretty => pretty(&definition.app),
-                DefinitionFormat::Json => definition.app.to_string(),
-                DefinitionFormat::Yaml => marathon::to_yaml(&definition.app),
-            };
-            write!(out, "{}", text.trim_end())?;
-            writeln!(out)?;
-        }
+        None => match args.format {
+            DefinitionFormat::Json if args.pretty => super::write_json(&mut out, &definition.app)?,
+            DefinitionFormat::Json => writeln!(out, "{}", definition.app)?,
+            DefinitionFormat::Yaml => {
+                writeln!(out, "{}", marathon::to_yaml(&definition.app).trim_end())?
+            }
+        },
         Some(url) => {
             let target = target(url, args)?;
             let answer = super::runtime()?.block_on(deploy::deploy(
@@ -63,10 +61,6 @@ pub fn run(global: &GlobalArgs, args: &MarathonJsonArgs) -> Result<()> {
     }
     out.flush()?;
     Ok(())
-}
-
-fn pretty(v: &serde_json::Value) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default()
 }
 
 fn request(args: &MarathonJsonArgs) -> Result<Request> {

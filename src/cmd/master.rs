@@ -46,11 +46,7 @@ pub fn run(global: &GlobalArgs, _args: &MasterArgs) -> Result<()> {
     };
     let mut out = std::io::stdout().lock();
     match global.output {
-        OutputFormat::Json => writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&output).unwrap_or_default()
-        )?,
+        OutputFormat::Json => super::write_json(&mut out, &output)?,
         OutputFormat::Text => write_text(&mut out, &output)?,
     }
     out.flush()?;

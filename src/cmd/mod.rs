@@ -72,6 +72,17 @@ pub fn load_checked(global: &GlobalArgs, purpose: Purpose) -> Result<(Config, Re
     Ok((config, report))
 }
 
+/// Writes `value` as pretty JSON and a newline: the one way commands print
+/// JSON. A write error keeps its kind (a closed stdout still exits quietly);
+/// a value that cannot be serialized is an internal error, never an empty
+/// line.
+pub fn write_json(out: &mut (impl Write + ?Sized), value: &impl serde::Serialize) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Internal(format!("cannot render JSON: {e}")))?;
+    writeln!(out, "{text}")?;
+    Ok(())
+}
+
 /// A single-threaded async runtime for a command that makes a few network
 /// calls.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {

@@ -61,11 +61,7 @@ pub fn write_report(
                 "warnings": report.warnings(),
                 "diagnostics": report.diagnostics.iter().map(|d| d.to_json()).collect::<Vec<_>>(),
             });
-            writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&doc).unwrap_or_default()
-            )?;
+            super::write_json(out, &doc)?;
         }
         OutputFormat::Text => {
             for d in &report.diagnostics {

@@ -40,17 +40,7 @@ pub struct Framework {
     pub failover_timeout: Duration,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Container {
-    Mesos {
-        image: Option<String>,
-    },
-    Docker {
-        image: String,
-        force_pull: bool,
-        parameters: Vec<(String, String)>,
-    },
-}
+pub use super::values::Container;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tasks {
@@ -795,6 +785,29 @@ fn type_hint(def: &OptionDef) -> String {
         Type::HostnamePattern => "use a DNS name in which _TASK_ stands for the task id, e.g. _TASK_.flink-service.mesos".into(),
         Type::Str | Type::List => format!("see `{}` in the configuration reference", def.key),
     }
+}
+
+/// Test support: resolves `-D` properties alone (no file, no environment)
+/// for the appmaster; panics with the diagnostics when they are not valid.
+#[cfg(test)]
+pub(crate) fn for_tests(dynamic: &[&str]) -> (Settings, Config) {
+    let config = Config::load(&crate::config::LoadOptions {
+        conf_dir: None,
+        dynamic: dynamic.iter().map(|s| s.to_string()).collect(),
+        env: Vec::new(),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let report = resolve(
+        &config,
+        ValidateOptions {
+            purpose: Purpose::Appmaster,
+            strict: false,
+        },
+    );
+    let settings = report
+        .settings
+        .unwrap_or_else(|| panic!("{:?}", report.diagnostics));
+    (settings, config)
 }
 
 #[cfg(test)]

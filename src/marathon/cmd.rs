@@ -69,6 +69,12 @@ pub(super) fn command(
             // Handled by secret_references().
             continue;
         }
+        if crate::shell::has_nul(&entry.value) {
+            return Err(MarathonError::Unquotable {
+                key: entry.key.clone(),
+                origin: entry.origin.to_string(),
+            });
+        }
         props.push((entry.key.clone(), PropValue::Literal(entry.value.clone())));
     }
     if settings.ha.is_some() {
@@ -142,15 +148,9 @@ fn port_of(key: &str) -> Option<(&'static str, usize)> {
         .map(|(i, (name, _))| (*name, i))
 }
 
-/// Quotes one word for a POSIX shell: unchanged when it has only characters
-/// that no shell treats specially, else in single quotes, where nothing is
-/// special and a `'` is written as `'\''`.
+/// Quotes one word for a POSIX shell ([`crate::shell::quote`]).
 pub fn shell_quote(word: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
-    if !word.is_empty() && word.chars().all(safe) {
-        return word.to_string();
-    }
-    format!("'{}'", word.replace('\'', r"'\''"))
+    crate::shell::quote(word)
 }
 
 /// For every secret set through `-D` or the environment: the variable the

@@ -10,7 +10,7 @@
 //!   the environment are left out of `cmd` and, with a secret store, referenced
 //!   by name; a note says how the appmaster gets them.
 //! - `cmd` is one POSIX shell command line (Marathon runs it with
-//!   `/bin/sh -c`). Every literal word is single-quoted where needed, so the
+//!   `/bin/sh -c`). Every literal word is quoted where needed (`crate::shell`), so the
 //!   appmaster receives each `-Dkey=value` byte for byte; the shell expands
 //!   only `$FLINK_HOME` and the `$PORTn` that Marathon assigns.
 //! - `cmd` carries exactly the properties the appmaster's own configuration
@@ -160,6 +160,10 @@ pub enum MarathonError {
         value: String,
         message: String,
     },
+    #[error(
+        "`{key}` (from {origin}) holds a NUL character, which no shell command line can carry"
+    )]
+    Unquotable { key: String, origin: String },
 }
 
 impl From<MarathonError> for Error {
@@ -329,7 +333,6 @@ pub(crate) fn bad_flag(
 
 #[cfg(test)]
 mod tests {
-    use super::cmd::shell_quote;
     use super::flags::{parse_constraint, parse_env};
     use super::id::{default_id, validate_id};
     use super::yaml::to_yaml;
@@ -361,15 +364,6 @@ mod tests {
         for name in ["Flink", "x y", "ÄÖÜ", "--", "a.b"] {
             assert_eq!(validate_id(&default_id(name)), Ok(()), "{name}");
         }
-    }
-
-    #[test]
-    fn shell_quoting() {
-        assert_eq!(shell_quote("-Da.b=c"), "-Da.b=c");
-        assert_eq!(shell_quote("-Da=b c"), "'-Da=b c'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
-        assert_eq!(shell_quote("$HOME"), "'$HOME'");
-        assert_eq!(shell_quote(""), "''");
     }
 
     #[test]
