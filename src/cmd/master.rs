@@ -6,13 +6,13 @@
 //! The ZooKeeper password never appears in the output: the spec is shown
 //! through `MasterSpec`'s masking `Display`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, MasterArgs, OutputFormat};
 use crate::config::master::MasterSpec;
-use crate::config::{Config, LoadOptions};
+use crate::config::settings;
 use crate::error::{Error, Result};
 use crate::mesos::client::{ClientOptions, MesosError};
 use crate::mesos::detector::{detect_once, DetectError, MasterAddress};
@@ -28,16 +28,21 @@ struct Output {
 }
 
 pub fn run(global: &GlobalArgs, _args: &MasterArgs) -> Result<()> {
-    let config = Config::load(&LoadOptions::from_global(global))?;
-    let entry = config.get_key("mesos.master").ok_or_else(|| {
-        Error::User(
-            "mesos.master is not set; add `mesos.master: host:5050` to the configuration \
-             or pass -Dmesos.master=host:5050"
-                .into(),
-        )
-    })?;
-    let spec = MasterSpec::parse(&entry.value)
-        .map_err(|e| Error::User(format!("mesos.master ({}): {e}", entry.origin)))?;
+    let config = super::load_config(global)?;
+    let spec = match settings::resolve_master(&config) {
+        Ok(spec) => spec,
+        Err(diagnostics) => {
+            let stderr = std::io::stderr();
+            let color = super::use_color(global, stderr.is_terminal());
+            let mut err = stderr.lock();
+            for d in &diagnostics {
+                writeln!(err, "{}", d.render(color))?;
+            }
+            return Err(Error::Reported {
+                errors: diagnostics.len(),
+            });
+        }
+    };
     let (leader, state) = super::runtime()?.block_on(resolve(&spec))?;
     let output = Output {
         master: spec.to_string(),
@@ -63,7 +68,9 @@ async fn resolve(spec: &MasterSpec) -> Result<(MasterAddress, MasterSummary)> {
         .map_err(mesos_error)?;
     if !state.is_leader {
         if let Some(address) = state.leader.clone() {
-            let url = format!("http://{address}");
+            // The leader speaks the scheme of the master that named it.
+            let scheme = leader.url.split_once("://").map_or("http", |(s, _)| s);
+            let url = format!("{scheme}://{address}");
             state = fetch_summary(&url, &options).await.map_err(mesos_error)?;
             leader.url = url;
         }

@@ -43,11 +43,26 @@ fn not_available(command: &'static str, what: &'static str) -> Error {
     Error::NotAvailable { command, what }
 }
 
+/// What `--conf-dir`, `-D` and the environment ask to load.
+pub fn load_options(global: &GlobalArgs) -> LoadOptions {
+    LoadOptions {
+        conf_dir: global.conf_dir.clone(),
+        dynamic: global.dynamic.clone(),
+        env: LoadOptions::process_env(),
+    }
+}
+
+/// Loads the configuration the command line names (problems in it are
+/// diagnostics, see [`Config::load`]).
+pub fn load_config(global: &GlobalArgs) -> Result<Config> {
+    Config::load(&load_options(global))
+}
+
 /// Loads the configuration and checks it for `purpose`, printing the
 /// diagnostics on stderr exactly as `validate-conf` prints them (stdout stays
 /// for data). The report's settings are there only when nothing is wrong.
 pub fn load_checked(global: &GlobalArgs, purpose: Purpose) -> Result<(Config, Report)> {
-    let config = Config::load(&LoadOptions::from_global(global))?;
+    let config = load_config(global)?;
     let report = settings::resolve(
         &config,
         ValidateOptions {

@@ -125,6 +125,59 @@ impl Report {
     }
 }
 
+impl Settings {
+    /// The value an option takes when it is not set but follows other
+    /// options (its declared default is `Derived`, or its default is
+    /// replaced by a rule here), as `config show` prints it.
+    pub fn derived(&self, key: &str) -> Option<String> {
+        match key {
+            "mesos.maximum-failed-tasks" => Some(
+                self.max_failed_tasks
+                    .map_or("-1".to_string(), |n| n.to_string()),
+            ),
+            "mesos.resourcemanager.tasks.mem" => Some(self.tasks.mem_mb.to_string()),
+            "mesos.resourcemanager.tasks.cpus" => Some(self.tasks.cpus.to_string()),
+            _ => None,
+        }
+    }
+}
+
+fn master_not_set() -> Diagnostic {
+    Diagnostic::error("is not set; the appmaster needs to know the Mesos master")
+        .key("mesos.master")
+        .hint("add `mesos.master: host:5050` to the configuration file or pass -Dmesos.master=host:5050")
+}
+
+/// `mesos.master` alone, by the rules [`resolve`] applies to it, for the
+/// commands that need nothing else (`flink-mesos master`): problems with
+/// other keys do not stop them. Unset or malformed, it is the diagnostic
+/// `validate-conf` shows.
+pub fn resolve_master(config: &Config) -> Result<MasterSpec, Vec<Diagnostic>> {
+    let mut c = Checker {
+        config,
+        diags: Vec::new(),
+        bad: HashSet::new(),
+    };
+    c.check_keys(false);
+    let master = c.typed("mesos.master", MasterSpec::parse);
+    let mine: Vec<Diagnostic> = c
+        .diags
+        .into_iter()
+        .filter(|d| {
+            d.is_error()
+                && d.key
+                    .as_deref()
+                    .and_then(options::lookup)
+                    .is_some_and(|o| o.key == "mesos.master")
+        })
+        .collect();
+    match master {
+        Some(m) if mine.is_empty() => Ok(m),
+        _ if mine.is_empty() => Err(vec![master_not_set()]),
+        _ => Err(mine),
+    }
+}
+
 /// JVM metaspace + overhead Flink needs beside the heap, in MB, from the
 /// declared defaults of `taskmanager.memory.jvm-metaspace.size` and
 /// `taskmanager.memory.jvm-overhead.min` (or their configured values).
@@ -152,11 +205,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
     // --- Mesos scheduler ---------------------------------------------------
     let master = c.typed("mesos.master", MasterSpec::parse);
     if opts.purpose == Purpose::Appmaster && c.entry("mesos.master").is_none() {
-        c.push(
-            Diagnostic::error("is not set; the appmaster needs to know the Mesos master")
-                .key("mesos.master")
-                .hint("add `mesos.master: host:5050` to the configuration file or pass -Dmesos.master=host:5050"),
-        );
+        c.push(master_not_set());
     }
     let initial_tasks = c.typed_int("mesos.initial-tasks").unwrap_or(1) as u32;
     let max_failed_tasks = match c.entry("mesos.maximum-failed-tasks") {
@@ -834,6 +883,34 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_master_alone_resolves_despite_other_problems() {
+        let load = |dynamic: &[&str]| {
+            Config::load(&super::super::LoadOptions {
+                conf_dir: None,
+                dynamic: dynamic.iter().map(|s| s.to_string()).collect(),
+                env: Vec::new(),
+            })
+            .unwrap()
+        };
+        let config = load(&["mesos.master=https://m:5050", "mesos.initial-tasks=many"]);
+        assert!(resolve(
+            &config,
+            ValidateOptions {
+                purpose: Purpose::Appmaster,
+                strict: false
+            }
+        )
+        .settings
+        .is_none());
+        let master = resolve_master(&config).unwrap();
+        assert_eq!(master.to_string(), "https://m:5050");
+        let unset = resolve_master(&load(&[])).unwrap_err();
+        assert!(unset[0].message.contains("is not set"));
+        let bad = resolve_master(&load(&["mesos.master=zk://"])).unwrap_err();
+        assert_eq!(bad[0].key.as_deref(), Some("mesos.master"));
     }
 
     #[test]
