@@ -2,7 +2,7 @@
 //! with its source, defaults and values derived from other options included.
 //! Secrets are masked.
 
-use super::options::{self, DefaultValue};
+use super::options::{self, DefaultValue, Key};
 use super::settings::{self, Purpose, ValidateOptions};
 use super::{Config, Origin};
 
@@ -27,9 +27,10 @@ pub fn rows(config: &Config, all: bool) -> Vec<Row> {
             strict: false,
         },
     );
-    let derived = |key: &str| report.settings.as_ref()?.derived(key);
+    let derived = |key: Key| report.settings.as_ref()?.derived(key);
     let mut rows = Vec::new();
-    for def in options::OPTIONS {
+    for &key in Key::ALL {
+        let def = key.def();
         let mask = |v: &str| options::masked(def.key, v);
         let row = match config.get(def) {
             Some(e) => Row {
@@ -38,7 +39,7 @@ pub fn rows(config: &Config, all: bool) -> Vec<Row> {
                 source: source(&e.origin),
                 declared: true,
             },
-            None => match (def.default, derived(def.key)) {
+            None => match (def.default, derived(key)) {
                 (DefaultValue::Value(v), Some(d))
                     if d != v && !(v.parse::<f64>().ok() == d.parse::<f64>().ok()) =>
                 {
