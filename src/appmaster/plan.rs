@@ -14,6 +14,7 @@ use std::time::Duration;
 use crate::config::settings::Settings;
 use crate::config::values::VolumeMode;
 use crate::config::{Config, Origin};
+use crate::mesos::client::ClientOptions;
 use crate::mesos::{FrameworkSettings, Volume};
 use crate::scheduler::matching::WorkerResources;
 use crate::scheduler::task::TaskTemplate;
@@ -41,6 +42,15 @@ pub struct Plan {
     pub policy: Policy,
     pub template: TaskTemplate,
     pub framework: FrameworkSettings,
+}
+
+/// How the appmaster's Mesos client connects: the master's CA
+/// (`mesos.tls.ca-file`), the rest as [`ClientOptions::default`].
+pub fn client_options(settings: &Settings) -> ClientOptions {
+    ClientOptions {
+        ca_file: settings.master_ca_file.clone(),
+        ..ClientOptions::default()
+    }
 }
 
 /// `jitter` in [0, 1) spreads the backoff of different appmasters (±20 %).
@@ -183,7 +193,9 @@ pub fn local_hostname() -> String {
 }
 
 /// The user running this process: `$USER`, `$LOGNAME`, or the name of the
-/// real uid in /etc/passwd; `root` when nothing says otherwise.
+/// real uid in /etc/passwd. When none of them says, `root` with a logged
+/// warning (the framework user decides who the TaskManagers run as, so a
+/// guess must be visible; `mesos.resourcemanager.framework.user` avoids it).
 pub fn current_user() -> String {
     for var in ["USER", "LOGNAME"] {
         if let Ok(u) = std::env::var(var) {
@@ -207,6 +219,11 @@ pub fn current_user() -> String {
             }
         }
     }
+    tracing::warn!(
+        "cannot tell which user runs the appmaster ($USER and $LOGNAME are unset and the uid \
+         is not in /etc/passwd); assuming `root` as the framework user, set \
+         mesos.resourcemanager.framework.user to choose one"
+    );
     "root".into()
 }
 

@@ -11,8 +11,7 @@ use std::io::{IsTerminal, Write};
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, MasterArgs, OutputFormat};
-use crate::config::master::MasterSpec;
-use crate::config::settings;
+use crate::config::settings::{self, MasterAccess};
 use crate::error::{Error, Result};
 use crate::mesos::client::{ClientOptions, MesosError};
 use crate::mesos::detector::{detect_once, DetectError, MasterAddress};
@@ -29,8 +28,8 @@ struct Output {
 
 pub fn run(global: &GlobalArgs, _args: &MasterArgs) -> Result<()> {
     let config = super::load_config(global)?;
-    let spec = match settings::resolve_master(&config) {
-        Ok(spec) => spec,
+    let access = match settings::resolve_master(&config) {
+        Ok(access) => access,
         Err(diagnostics) => {
             let stderr = std::io::stderr();
             let color = super::use_color(global, stderr.is_terminal());
@@ -43,9 +42,9 @@ pub fn run(global: &GlobalArgs, _args: &MasterArgs) -> Result<()> {
             });
         }
     };
-    let (leader, state) = super::runtime()?.block_on(resolve(&spec))?;
+    let (leader, state) = super::runtime()?.block_on(resolve(&access))?;
     let output = Output {
-        master: spec.to_string(),
+        master: access.spec.to_string(),
         leader,
         state,
     };
@@ -60,9 +59,12 @@ pub fn run(global: &GlobalArgs, _args: &MasterArgs) -> Result<()> {
 
 /// The leader and its state. A fixed address may name a non-leading master:
 /// its state names the leader, whose own state is then shown.
-async fn resolve(spec: &MasterSpec) -> Result<(MasterAddress, MasterSummary)> {
-    let options = ClientOptions::default();
-    let mut leader = detect_once(spec).await.map_err(detect_error)?;
+async fn resolve(access: &MasterAccess) -> Result<(MasterAddress, MasterSummary)> {
+    let options = ClientOptions {
+        ca_file: access.ca_file.clone(),
+        ..ClientOptions::default()
+    };
+    let mut leader = detect_once(&access.spec).await.map_err(detect_error)?;
     let mut state = fetch_summary(&leader.url, &options)
         .await
         .map_err(mesos_error)?;

@@ -235,6 +235,8 @@ options! {
         "Ask agents to checkpoint the framework's tasks so that they survive an agent restart."),
     MesosResourcemanagerDeclinedOfferRefuseDuration => opt("mesos.resourcemanager.declined-offer-refuse-duration", Type::Duration, Value("5 s"), Mesos,
         "How long Mesos should not re-offer declined resources (Filters.refuse_seconds)."),
+    MesosTlsCaFile => opt("mesos.tls.ca-file", Type::Str, NoDefault, Mesos,
+        "PEM file with the CA certificate(s) that an `https://` Mesos master's certificate must chain to (a master behind a private CA). When set, only these CAs are trusted; otherwise the bundled web PKI roots are."),
     // --- Mesos TaskManager tasks -----------------------------------------
     MesosResourcemanagerTasksMem => opt("mesos.resourcemanager.tasks.mem", Type::Megabytes, Value("1024"), MesosTasks,
         "Memory to assign to the Mesos workers in MB (the container size). When not set it follows the TaskManager's total process memory."),

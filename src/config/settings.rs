@@ -6,6 +6,7 @@
 //! when it reports an error. Diagnostics point at the value that caused them.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::diagnostic::{Diagnostic, Severity};
@@ -92,6 +93,8 @@ pub enum JobManagerMemory {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub master: Option<MasterSpec>,
+    /// `mesos.tls.ca-file`: the CAs an `https://` master must chain to.
+    pub master_ca_file: Option<PathBuf>,
     pub initial_tasks: u32,
     /// `None`: failures never stop the cluster (`-1`).
     pub max_failed_tasks: Option<u32>,
@@ -142,17 +145,31 @@ impl Settings {
     }
 }
 
+fn master_ca_file(c: &Checker) -> Option<PathBuf> {
+    c.string(Key::MesosTlsCaFile)
+        .filter(|s| !s.trim().is_empty())
+        .map(PathBuf::from)
+}
+
 fn master_not_set() -> Diagnostic {
     Diagnostic::error("is not set; the appmaster needs to know the Mesos master")
         .key(Key::MesosMaster)
         .hint("add `mesos.master: host:5050` to the configuration file or pass -Dmesos.master=host:5050")
 }
 
-/// `mesos.master` alone, by the rules [`resolve`] applies to it, for the
-/// commands that need nothing else (`flink-mesos master`): problems with
-/// other keys do not stop them. Unset or malformed, it is the diagnostic
-/// `validate-conf` shows.
-pub fn resolve_master(config: &Config) -> Result<MasterSpec, Vec<Diagnostic>> {
+/// How to reach the Mesos master: where it is and whom to trust.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MasterAccess {
+    pub spec: MasterSpec,
+    /// `mesos.tls.ca-file`.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// `mesos.master` (and `mesos.tls.ca-file`) alone, by the rules [`resolve`]
+/// applies to them, for the commands that need nothing else (`flink-mesos
+/// master`): problems with other keys do not stop them. Unset or malformed,
+/// the master is the diagnostic `validate-conf` shows.
+pub fn resolve_master(config: &Config) -> Result<MasterAccess, Vec<Diagnostic>> {
     let mut c = Checker {
         config,
         diags: Vec::new(),
@@ -160,6 +177,7 @@ pub fn resolve_master(config: &Config) -> Result<MasterSpec, Vec<Diagnostic>> {
     };
     c.check_keys(false);
     let master = c.typed(Key::MesosMaster, MasterSpec::parse);
+    let ca_file = master_ca_file(&c);
     let mine: Vec<Diagnostic> = c
         .diags
         .into_iter()
@@ -172,7 +190,7 @@ pub fn resolve_master(config: &Config) -> Result<MasterSpec, Vec<Diagnostic>> {
         })
         .collect();
     match master {
-        Some(m) if mine.is_empty() => Ok(m),
+        Some(spec) if mine.is_empty() => Ok(MasterAccess { spec, ca_file }),
         _ if mine.is_empty() => Err(vec![master_not_set()]),
         _ => Err(mine),
     }
@@ -517,6 +535,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
 
     let settings = Settings {
         master,
+        master_ca_file: master_ca_file(&c),
         initial_tasks,
         max_failed_tasks,
         constraints,
@@ -899,7 +918,14 @@ mod tests {
         .settings
         .is_none());
         let master = resolve_master(&config).unwrap();
-        assert_eq!(master.to_string(), "https://m:5050");
+        assert_eq!(master.spec.to_string(), "https://m:5050");
+        assert_eq!(master.ca_file, None);
+        let config = load(&[
+            "mesos.master=https://m:5050",
+            "mesos.tls.ca-file=/etc/ca.pem",
+        ]);
+        let master = resolve_master(&config).unwrap();
+        assert_eq!(master.ca_file, Some(PathBuf::from("/etc/ca.pem")));
         let unset = resolve_master(&load(&[])).unwrap_err();
         assert!(unset[0].message.contains("is not set"));
         let bad = resolve_master(&load(&["mesos.master=zk://"])).unwrap_err();

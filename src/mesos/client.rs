@@ -386,13 +386,18 @@ const ERROR_BODY_MAX: usize = 1024;
 
 /// At most 1 KiB of an error body, as text, read for at most
 /// [`ERROR_BODY_TIMEOUT`] (or the call's `timeout` if shorter).
-async fn body_text(mut response: reqwest::Response, timeout: Duration) -> String {
+pub(crate) async fn body_text(mut response: reqwest::Response, timeout: Duration) -> String {
     let mut body = Vec::new();
+    let mut failed = None;
     let read = async {
         while body.len() < ERROR_BODY_MAX {
             match response.chunk().await {
                 Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-                _ => break,
+                Ok(None) => break,
+                Err(e) => {
+                    failed = Some(error_chain(&e));
+                    break;
+                }
             }
         }
     };
@@ -403,6 +408,9 @@ async fn body_text(mut response: reqwest::Response, timeout: Duration) -> String
     let mut text = String::from_utf8_lossy(&body).trim().to_string();
     if !complete {
         text.push_str(" (the rest of the answer did not arrive)");
+    }
+    if let Some(e) = failed {
+        text.push_str(&format!(" (reading the answer failed: {e})"));
     }
     if text.trim().is_empty() {
         "(no message)".into()
