@@ -265,6 +265,8 @@ options! {
         "A worker that is not RUNNING this long after it was launched (a fetch or image pull that hangs) is killed and replaced. It counts against `mesos.maximum-failed-tasks` when Mesos had reported the task."),
     MesosResourcemanagerTasksBootstrapCmd => opt("mesos.resourcemanager.tasks.bootstrap-cmd", Type::Str, NoDefault, MesosTasks,
         "A command which is executed before the TaskManager is started."),
+    MesosResourcemanagerTasksBootstrapTimeout => opt("mesos.resourcemanager.tasks.bootstrap-timeout", Type::Duration, Value("10 min"), MesosTasks,
+        "How long `flink-mesos taskmanager` lets the bootstrap command run; then its process group is killed and the worker fails. Must be above zero."),
     MesosResourcemanagerTasksTaskmanagerCmd => opt("mesos.resourcemanager.tasks.taskmanager-cmd", Type::Str, Value("flink-mesos taskmanager"), MesosTasks,
         "The command Mesos runs for each worker (Flink's own default was `$FLINK_HOME/bin/mesos-taskmanager.sh`, which `commands/mesos-taskmanager.sh` replaces)."),
     MesosResourcemanagerTasksUris => opt("mesos.resourcemanager.tasks.uris", Type::List, NoDefault, MesosTasks,

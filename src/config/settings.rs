@@ -57,6 +57,8 @@ pub struct Tasks {
     pub volumes: Vec<Volume>,
     pub hostname: Option<String>,
     pub bootstrap_cmd: Option<String>,
+    /// `mesos.resourcemanager.tasks.bootstrap-timeout`.
+    pub bootstrap_timeout: Duration,
     pub taskmanager_cmd: String,
     pub uris: Vec<String>,
     pub labels: Vec<(String, String)>,
@@ -419,6 +421,10 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         bootstrap_cmd: c
             .string(Key::MesosResourcemanagerTasksBootstrapCmd)
             .filter(|s| !s.trim().is_empty()),
+        bootstrap_timeout: c.value(
+            Key::MesosResourcemanagerTasksBootstrapTimeout,
+            values::parse_duration,
+        ),
         taskmanager_cmd: c
             .string(Key::MesosResourcemanagerTasksTaskmanagerCmd)
             .unwrap_or_default(),
@@ -459,6 +465,13 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
             Key::MesosResourcemanagerTasksLaunchTimeout,
             "must be above zero",
             "a worker gets this long from its launch to TASK_RUNNING, e.g. `5 min`",
+        );
+    }
+    if tasks.bootstrap_timeout.is_zero() {
+        c.error_at(
+            Key::MesosResourcemanagerTasksBootstrapTimeout,
+            "must be above zero",
+            "the bootstrap command gets this long before it is killed, e.g. `10 min`",
         );
     }
     if tasks.taskmanager_cmd.trim().is_empty() {
