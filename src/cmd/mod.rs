@@ -1,6 +1,9 @@
 //! One module per subcommand. This is the only layer that prints, prompts or
 //! chooses how the process ends (through the `Result` it hands to `main`).
 
+// The `[lints]` table in Cargo.toml denies printing elsewhere.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, LogFormat};

@@ -1,6 +1,9 @@
 //! The one integration-test binary. Each module covers one area; `support`
 //! starts real peers (Mesos, ZooKeeper, Flink) on free loopback ports.
 
+// Test code: unwrapping is how a test fails.
+#![allow(clippy::unwrap_used)]
+
 mod appmaster;
 mod artifacts;
 mod cli;
