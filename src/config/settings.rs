@@ -428,15 +428,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         taskmanager_cmd: c
             .string(Key::MesosResourcemanagerTasksTaskmanagerCmd)
             .unwrap_or_default(),
-        uris: c
-            .string(Key::MesosResourcemanagerTasksUris)
-            .map(|s| {
-                values::split_list(&s)
-                    .into_iter()
-                    .map(String::from)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        uris: c.list(Key::MesosResourcemanagerTasksUris),
         labels: c
             .typed(
                 Key::MesosResourcemanagerTasksLabels,
@@ -446,15 +438,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         user: c
             .string(Key::MesosResourcemanagerTasksUser)
             .filter(|s| !s.is_empty()),
-        port_assignments: c
-            .string(Key::MesosResourcemanagerTasksPortAssignments)
-            .map(|s| {
-                values::split_list(&s)
-                    .into_iter()
-                    .map(String::from)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        port_assignments: c.list(Key::MesosResourcemanagerTasksPortAssignments),
         launch_timeout: c.value(
             Key::MesosResourcemanagerTasksLaunchTimeout,
             values::parse_duration,
@@ -747,6 +731,18 @@ impl Checker<'_> {
     /// The text of an option that has a declared default.
     fn text(&self, key: Key) -> String {
         self.raw_value(key).unwrap_or_default()
+    }
+
+    /// A comma-separated list option; empty when unset.
+    fn list(&self, key: Key) -> Vec<String> {
+        self.raw_value(key)
+            .map(|s| {
+                values::split_list(&s)
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     fn string(&self, key: Key) -> Option<String> {
