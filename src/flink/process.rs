@@ -347,13 +347,13 @@ mod tests {
         // Signals after the end are no-ops, never a reused pid.
         p.terminate().unwrap();
 
-        let mut p = FlinkProcess::spawn(&sh("sleep 30"), &die_with_parent()).unwrap();
+        let mut p = FlinkProcess::spawn(&sh("exec sleep 30"), &die_with_parent()).unwrap();
         assert_eq!(p.try_wait().unwrap(), None);
         p.terminate().unwrap();
         let r = p.wait().await.unwrap();
         assert!(r.stopped_by(libc::SIGTERM), "{r}");
 
-        let mut p = FlinkProcess::spawn(&sh("sleep 30"), &die_with_parent()).unwrap();
+        let mut p = FlinkProcess::spawn(&sh("exec sleep 30"), &die_with_parent()).unwrap();
         assert_eq!(p.kill().await.unwrap().signal, Some(libc::SIGKILL));
     }
 
@@ -372,7 +372,7 @@ mod tests {
 
     #[tokio::test]
     async fn dropping_the_handle_kills_the_child() {
-        let p = FlinkProcess::spawn(&sh("sleep 30"), &die_with_parent()).unwrap();
+        let p = FlinkProcess::spawn(&sh("exec sleep 30"), &die_with_parent()).unwrap();
         let pid = p.pid() as libc::pid_t;
         let mut exit = p.exit.clone();
         drop(p);
