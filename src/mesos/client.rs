@@ -435,26 +435,22 @@ pub fn api_url(master: &str) -> String {
 /// are accepted too.
 pub fn resolve_location(current: &str, location: &str) -> Option<String> {
     let location = location.trim();
-    let (scheme, rest) = current.split_once("://")?;
-    let resolved = if location.starts_with("http://") || location.starts_with("https://") {
-        location.to_string()
-    } else if let Some(loc) = location.strip_prefix("//") {
-        format!("{scheme}://{loc}")
-    } else if location.starts_with('/') {
-        let authority = rest.split('/').next()?;
-        format!("{scheme}://{authority}{location}")
-    } else {
-        return None;
-    };
-    // A redirect to the bare master address still means the scheduler API.
-    let after_scheme = resolved.split_once("://")?.1;
-    if after_scheme.is_empty() || after_scheme.starts_with('/') {
+    // Absolute, scheme-relative or an absolute path; nothing relative.
+    let accepted = location.starts_with("http://")
+        || location.starts_with("https://")
+        || location.starts_with('/');
+    if !accepted {
         return None;
     }
-    if after_scheme.contains('/') {
-        Some(resolved)
+    let next = crate::http::Url::parse(current).ok()?.join(location).ok()?;
+    if next.host_str().is_none_or(str::is_empty) {
+        return None;
+    }
+    // A redirect to the bare master address still means the scheduler API.
+    if next.path() == "/" {
+        Some(api_url(next.as_str()))
     } else {
-        Some(api_url(&resolved))
+        Some(next.into())
     }
 }
 
@@ -889,6 +885,10 @@ mod tests {
         assert_eq!(resolve_location(cur, ""), None);
         assert_eq!(resolve_location(cur, "relative"), None);
         assert_eq!(resolve_location(cur, "//"), None);
+        assert_eq!(
+            resolve_location(cur, "https://m4:5050/").as_deref(),
+            Some("https://m4:5050/master/api/v1/scheduler")
+        );
     }
 
     #[test]
