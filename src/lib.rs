@@ -8,6 +8,8 @@ pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod flink;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod marathon;
 pub mod mesos;

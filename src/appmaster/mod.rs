@@ -82,11 +82,15 @@ pub struct Options {
     pub client: ClientOptions,
     /// When `/health` turns 503.
     pub health: status::HealthLimits,
+    /// The artifact server's base URL, shown on `/status`.
+    pub artifact_server: Option<String>,
 }
 
 /// The runtime's state, owned by the [`run`] task alone.
 struct Runtime<S> {
     scheduler: Scheduler,
+    /// The artifact server's base URL (for the status view).
+    artifact_server: Option<String>,
     policy: Policy,
     template: TaskTemplate,
     store: S,
@@ -304,6 +308,7 @@ impl<S: WorkerStore> Runtime<S> {
         view.disconnected_since = self.disconnected_since;
         view.disconnect_reason = self.disconnect_reason.clone();
         view.health_limits = self.health;
+        view.artifact_server = self.artifact_server.clone();
         view.launch_latency = self.latency.summary();
         self.view.send_replace(Arc::new(view));
     }
@@ -427,6 +432,7 @@ pub async fn run<S: WorkerStore>(
         published_at: Some(started),
         disconnected_since: Some(started),
         health_limits: options.health,
+        artifact_server: options.artifact_server.clone(),
         ..StatusView::default()
     }));
     let (server_stop, server_stop_rx) = watch::channel(false);
@@ -469,6 +475,7 @@ async fn run_inner<S: WorkerStore>(
         disconnect_reason: None,
         call_timeout: options.client.call_timeout,
         health: options.health,
+        artifact_server: options.artifact_server.clone(),
         phase: "starting",
         launched_at: HashMap::new(),
         latency: LatencyRecorder::default(),

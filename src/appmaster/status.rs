@@ -97,6 +97,8 @@ pub struct StatusView {
     pub awaiting_reconciliation: Vec<String>,
     /// Why the last subscription to the master ended, while disconnected.
     pub disconnect_reason: Option<String>,
+    /// Where the workers fetch their artifacts: `http(s)://host:port`.
+    pub artifact_server: Option<String>,
     /// When the owner loop last published this view: how /health knows that
     /// the loop is alive.
     #[serde(skip)]

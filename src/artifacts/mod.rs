@@ -105,6 +105,18 @@ impl Registry {
         Ok(())
     }
 
+    /// The file a request path (`/<prefix>/<name>`, raw: undecoded) names.
+    /// Registered names never need percent-encoding, so an encoded byte
+    /// means "not one of ours" (an encoded separator is not a separator);
+    /// anything but an exact registered name is `None`.
+    pub fn lookup(&self, prefix: &str, raw_path: &str) -> Option<&Path> {
+        let name = raw_path
+            .strip_prefix('/')?
+            .strip_prefix(prefix)?
+            .strip_prefix('/')?;
+        self.get(name)
+    }
+
     pub fn get(&self, name: &str) -> Option<&Path> {
         self.files.get(name).map(PathBuf::as_path)
     }
@@ -195,6 +207,16 @@ impl ArtifactServer {
         &self.base_url
     }
 
+    /// `http(s)://host:port`, without the per-start id: what logs and
+    /// `/status` show (the id is not printed where it is not needed).
+    pub fn origin(&self) -> &str {
+        let after_scheme = self.base_url.find("://").map_or(0, |i| i + 3);
+        match self.base_url[after_scheme..].find('/') {
+            Some(i) => &self.base_url[..after_scheme + i],
+            None => &self.base_url,
+        }
+    }
+
     /// The URL of a registered name.
     pub fn url(&self, name: &str) -> String {
         format!("{}{name}", self.base_url)
@@ -241,18 +263,7 @@ fn router(shared: Shared) -> Router {
 }
 
 async fn serve(State(shared): State<Shared>, request: Request) -> Response {
-    // The raw (undecoded) path: registered names never need
-    // percent-encoding, so an encoded byte means "not one of ours" — an
-    // encoded separator is not a separator.
-    let raw = request.uri().path();
-    let Some(name) = raw
-        .strip_prefix('/')
-        .and_then(|p| p.strip_prefix(shared.prefix.as_str()))
-        .and_then(|p| p.strip_prefix('/'))
-    else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let Some(path) = shared.registry.get(name) else {
+    let Some(path) = shared.registry.lookup(&shared.prefix, request.uri().path()) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let etag = match tokio::fs::metadata(path).await {

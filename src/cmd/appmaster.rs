@@ -143,7 +143,7 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         )
         .await
         .map_err(artifact_error)?;
-        tracing::info!(address = %artifact_server.local_addr(), url = %artifact_server.base_url(), "artifact server listening");
+        tracing::info!(address = %artifact_server.local_addr(), origin = %artifact_server.origin(), "artifact server listening");
         let mut uris = overlays.uris(artifact_server.base_url());
         uris.append(&mut plan.template.uris);
         plan.template.uris = uris;
@@ -168,6 +168,7 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         let mut second = signals.clone();
         let options = Options {
             keep_framework: args.keep_framework,
+            artifact_server: Some(artifact_server.origin().to_string()),
             ..Options::default()
         };
         if args.keep_framework {

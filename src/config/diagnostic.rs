@@ -141,7 +141,7 @@ impl Diagnostic {
                 s.extend(&chars[end..]);
                 s
             }
-            _ => line.to_string(),
+            _ => mask_suspicious(line),
         }
     }
 
@@ -156,5 +156,45 @@ impl Diagnostic {
             "message": self.message,
             "hint": self.hint,
         })
+    }
+}
+
+/// A second line of defence for quoted lines no declared mask covers (a
+/// malformed `security.ssl.key-password hunter2` line, say): when the line
+/// mentions a password or secret, everything after its first word is masked.
+fn mask_suspicious(line: &str) -> String {
+    if !crate::config::options::looks_secret(line) {
+        return line.to_string();
+    }
+    let indent = line.len() - line.trim_start().len();
+    let word_end = line[indent..]
+        .find(|c: char| c.is_whitespace() || c == ':' || c == '=')
+        .map_or(line.len(), |i| indent + i);
+    let rest = &line[word_end..];
+    let separator: String = rest
+        .chars()
+        .take_while(|c| c.is_whitespace() || *c == ':' || *c == '=')
+        .collect();
+    if rest.len() == separator.len() {
+        return line.to_string();
+    }
+    format!("{}{separator}{MASK}", &line[..word_end])
+}
+
+#[cfg(test)]
+mod mask_tests {
+    #[test]
+    fn lines_that_mention_secrets_are_masked_after_the_first_word() {
+        use super::mask_suspicious as m;
+        assert_eq!(
+            m("security.ssl.key-password hunter2"),
+            "security.ssl.key-password ******"
+        );
+        assert_eq!(m("  my.secret=abc def"), "  my.secret=******");
+        assert_eq!(
+            m("taskmanager.numberOfTaskSlots 2"),
+            "taskmanager.numberOfTaskSlots 2"
+        );
+        assert_eq!(m("password:"), "password:");
     }
 }

@@ -92,8 +92,28 @@ impl MasterSpec {
         let MasterSpec::File(path) = self else {
             return Ok(self.clone());
         };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the master file {}: {e}", path.display()))?;
+        // A regular file of bounded size: `file:///dev/zero` or a FIFO must
+        // neither hang the command nor fill its memory.
+        const MAX: u64 = 64 * 1024;
+        let cannot = |e: String| format!("cannot read the master file {}: {e}", path.display());
+        let meta = std::fs::metadata(path).map_err(|e| cannot(e.to_string()))?;
+        if !meta.is_file() {
+            return Err(cannot("not a regular file".into()));
+        }
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut std::io::Read::take(
+                std::fs::File::open(path).map_err(|e| cannot(e.to_string()))?,
+                MAX + 1,
+            ),
+            &mut text,
+        )
+        .map_err(|e| cannot(e.to_string()))?;
+        if text.len() as u64 > MAX {
+            return Err(cannot(format!(
+                "larger than {MAX} bytes; it should hold one address"
+            )));
+        }
         let spec = MasterSpec::parse(text.trim()).map_err(|e| {
             format!(
                 "the master file {} holds an invalid address: {e}",
@@ -330,5 +350,18 @@ mod tests {
         assert!(spec.resolve_file().unwrap_err().contains("invalid address"));
         let missing = MasterSpec::File(dir.path().join("nope"));
         assert!(missing.resolve_file().unwrap_err().contains("cannot read"));
+    }
+
+    #[test]
+    fn master_files_that_never_end_are_refused() {
+        for special in ["/dev/zero", "/proc/self"] {
+            let e = MasterSpec::File(special.into()).resolve_file().unwrap_err();
+            assert!(e.contains("not a regular file"), "{e}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big");
+        std::fs::write(&big, "m:5050\n".repeat(20_000)).unwrap();
+        let e = MasterSpec::File(big).resolve_file().unwrap_err();
+        assert!(e.contains("larger than"), "{e}");
     }
 }

@@ -217,9 +217,27 @@ impl Config {
     /// Reads one file; `standard` picks the `config.yaml` parser.
     pub fn load_file(&mut self, path: &Path, standard: bool) -> Result<()> {
         let content = std::fs::read_to_string(path).map_err(|e| Error::read_file(path, e))?;
+        self.load_text(
+            path.display().to_string(),
+            Some(path.to_path_buf()),
+            content,
+            standard,
+        );
+        Ok(())
+    }
+
+    /// Parses one configuration text (as if read from `path`) into this
+    /// configuration; problems become diagnostics, never errors.
+    pub fn load_text(
+        &mut self,
+        name: String,
+        path: Option<PathBuf>,
+        content: String,
+        standard: bool,
+    ) {
         let text = Arc::new(Text {
-            name: path.display().to_string(),
-            path: Some(path.to_path_buf()),
+            name,
+            path: path.clone(),
             content,
         });
         let (pairs, diags) = if standard {
@@ -238,8 +256,9 @@ impl Config {
                 },
             });
         }
-        self.file = Some(path.to_path_buf());
-        Ok(())
+        if path.is_some() {
+            self.file = path;
+        }
     }
 
     fn insert(&mut self, entry: Entry) {

@@ -117,6 +117,16 @@ impl Remaining {
 
     /// Takes one worker's resources, or returns why they do not fit.
     pub fn take(&mut self, need: &WorkerResources) -> Result<Allocation, String> {
+        self.take_avoiding(need, &|_| false)
+    }
+
+    /// Like [`Remaining::take`], but prefers ports for which `avoid` is
+    /// false (falling back to any port when only avoided ones are left).
+    pub fn take_avoiding(
+        &mut self,
+        need: &WorkerResources,
+        avoid: &dyn Fn(u64) -> bool,
+    ) -> Result<Allocation, String> {
         if let Some(why) = self.shortfall(need) {
             return Err(why);
         }
@@ -149,7 +159,7 @@ impl Remaining {
         }
         let mut ports = Vec::new();
         for key in &need.port_keys {
-            let Some((index, port)) = self.first_port() else {
+            let Some((index, port)) = self.pick_port(avoid).or_else(|| self.first_port()) else {
                 return Err("not enough ports".into());
             };
             let source = &mut self.resources[index];
@@ -166,6 +176,28 @@ impl Remaining {
             resources: taken,
             ports,
         })
+    }
+
+    /// The first port (in offer order) that `avoid` does not reject.
+    fn pick_port(&self, avoid: &dyn Fn(u64) -> bool) -> Option<(usize, u64)> {
+        self.resources
+            .iter()
+            .enumerate()
+            .find_map(|(i, r)| match &r.value {
+                Value::Ranges(ranges) if r.name == "ports" => {
+                    ranges
+                        .iter()
+                        .filter_map(port_span)
+                        .find_map(|(begin, end)| {
+                            // Bounded: at most a handful of recent ports are avoided.
+                            (begin..=end)
+                                .take(1024)
+                                .find(|p| !avoid(*p))
+                                .map(|p| (i, p))
+                        })
+                }
+                _ => None,
+            })
     }
 
     fn first_port(&self) -> Option<(usize, u64)> {

@@ -278,7 +278,16 @@ pub struct Scheduler {
     /// Why the last offers could not be used, by host, for /status.
     unmatched: BTreeMap<String, String>,
     last_failure: Option<String>,
+    /// Ports given to workers, by agent, with when: not handed out again
+    /// on that agent for [`PORT_QUARANTINE`]. A TaskManager that takes over
+    /// the `host:port` of one that just died is refused by the JobManager's
+    /// RPC system (Pekko keeps the dead peer's address quarantined: "read-only
+    /// association"), so a replacement must get a different port.
+    recent_ports: BTreeMap<(String, u16), Duration>,
 }
+
+/// How long a worker's port is not given to another worker on its agent.
+pub const PORT_QUARANTINE: Duration = Duration::from_secs(600);
 
 impl Scheduler {
     pub fn new(policy: Policy, template: TaskTemplate) -> Scheduler {
@@ -307,6 +316,7 @@ impl Scheduler {
             counters: Counters::default(),
             unmatched: BTreeMap::new(),
             last_failure: None,
+            recent_ports: BTreeMap::new(),
         }
     }
 
@@ -679,9 +689,19 @@ impl Scheduler {
         }
         let mut remaining = Remaining::new(offer, &self.policy.role);
         let mut tasks = Vec::new();
+        let agent = offer.agent_id.as_str().to_string();
+        self.recent_ports
+            .retain(|_, at| now.saturating_sub(*at) < PORT_QUARANTINE);
         for id in pending {
-            match remaining.take(&self.policy.resources) {
+            let recent = &self.recent_ports;
+            let avoid = |port: u64| {
+                u16::try_from(port).is_ok_and(|p| recent.contains_key(&(agent.clone(), p)))
+            };
+            match remaining.take_avoiding(&self.policy.resources, &avoid) {
                 Ok(allocation) => {
+                    for (_, port) in &allocation.ports {
+                        self.recent_ports.insert((agent.clone(), *port), now);
+                    }
                     let task_id = TaskId::new(&id);
                     let info = self.template.build(&task_id, &offer.agent_id, &allocation);
                     let Some(live) = self.workers.get_mut(&id) else {

@@ -1314,3 +1314,63 @@ async fn a_teardown_between_subscriptions_waits_for_the_next_one() {
         "one TEARDOWN, on the new subscription"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_fetch_their_configuration_over_https_and_secrets_stay_in_it() {
+    // A CA-less self-signed certificate for `localhost`; the agent's fetcher
+    // trusts it through SSL_CERT_FILE, as an operator would set it up.
+    let dir = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, cert.cert.pem()).unwrap();
+    let keystore = dir.path().join("keystore.pem");
+    std::fs::write(
+        &keystore,
+        format!("{}{}", cert.cert.pem(), cert.signing_key.serialize_pem()),
+    )
+    .unwrap();
+    let ca_env = ca.display().to_string();
+    let mesos = MesosLocal::start(&[("SSL_CERT_FILE", ca_env.as_str())]);
+    let keystore_arg = format!("-Dsecurity.ssl.keystore={}", keystore.display());
+    // The worker checks that its configuration arrived, with the password.
+    let am = Appmaster::start(
+        &mesos,
+        "sh -c 'grep -q ks-pass-4711 flink-mesos-conf/config.yaml && exec sleep 617'",
+        &[
+            "-Dmesos.initial-tasks=1",
+            "-Djobmanager.rpc.address=localhost",
+            "-Dsecurity.ssl.enabled=true",
+            &keystore_arg,
+            "-Dsecurity.ssl.keystore-password=ks-pass-4711",
+            "-Dsecurity.ssl.key-password=ks-pass-4711",
+        ],
+    );
+    let v = am
+        .wait_status("the worker running", |v| running_ids(v).len() == 1)
+        .await;
+    let origin = v["artifact_server"].as_str().unwrap_or_default();
+    assert!(origin.starts_with("https://localhost:"), "{v}");
+    // Stays running: the grep found the password in the fetched file.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let v = am.status().await;
+    assert_eq!(running_ids(&v), ["taskmanager-00001"], "{v}");
+    assert_eq!(v["failures"]["count"], 0, "{v}");
+    // The master's view of the task (TaskInfo: command, environment, URIs)
+    // and the appmaster's log hold no secret.
+    for endpoint in ["/master/state", "/slave(1)/state"] {
+        let state = mesos.get_json(endpoint).await.to_string();
+        assert!(state.contains("taskmanager-00001"), "{endpoint}: {state}");
+        assert!(
+            !state.contains("ks-pass-4711"),
+            "a secret reached {endpoint}"
+        );
+    }
+    assert!(!am.stderr().contains("ks-pass-4711"));
+    let pid = task_process("taskmanager-00001", &["sleep", "617"]);
+    let env = environment_of(pid);
+    assert!(env.contains("FLINK_CONF_DIR=flink-mesos-conf"), "{env}");
+    assert!(
+        !env.contains("ks-pass-4711"),
+        "a secret reached the environment"
+    );
+}

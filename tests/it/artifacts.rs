@@ -316,6 +316,10 @@ async fn https_with_a_generated_certificate() {
     .await
     .unwrap();
     assert!(server.base_url().starts_with("https://localhost:"));
+    assert_eq!(
+        server.origin(),
+        format!("https://localhost:{}", server.local_addr().port())
+    );
     let ca = reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap();
     let client = reqwest::Client::builder()
         .add_root_certificate(ca)

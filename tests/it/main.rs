@@ -6,9 +6,11 @@
 
 mod appmaster;
 mod artifacts;
+mod broken;
 mod cli;
 mod flink;
 mod flink_on_mesos;
+mod fuzz;
 mod generated;
 mod marathon;
 mod mesos;
@@ -17,5 +19,6 @@ mod mesos_tls;
 mod mesos_zk;
 mod out_of_the_box;
 mod scheduler;
+mod secrets;
 mod support;
 mod validate;

@@ -95,6 +95,30 @@ async fn the_readme_flow_runs_flink_on_agents_that_have_nothing_installed() {
         std::fs::read_to_string(&stderr_path).unwrap_or_default()
     );
 
+    // /status names the artifact server (without the per-start id).
+    let status_url = first_line
+        .split_whitespace()
+        .find(|w| w.ends_with("/status"))
+        .expect("the status URL")
+        .to_string();
+    let status: serde_json::Value = serde_json::from_slice(
+        &reqwest::get(&status_url)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let origin = status["artifact_server"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        origin.starts_with("http://") && origin.matches('/').count() == 2,
+        "{status}"
+    );
+
     let ids = wait_registered(
         rest_port,
         "2 TaskManagers",

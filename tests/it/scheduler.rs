@@ -1847,3 +1847,59 @@ fn simulation_keeps_the_invariants_and_every_wanted_worker_runs() {
         "only {settled} of {seeds} runs reached the liveness check"
     );
 }
+
+/// The ports of a TaskInfo's allocation, as handed to the TaskManager.
+fn ports_of(fx: &[Effect]) -> Vec<(String, u16)> {
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::Store(w) if w.state == WorkerState::Launched => Some(w.ports.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_replacement_never_takes_the_ports_of_a_worker_that_just_died_on_its_agent() {
+    // Flink's RPC system keeps the address of a dead TaskManager
+    // quarantined: a replacement on the same host:port is refused
+    // ("read-only association") and never registers.
+    let mut s = started(1, None);
+    let fx = s.step(
+        Input::Offers(vec![offer("o1", "a1", 1.0, 1024.0, (31000, 31005))]),
+        secs(1),
+    );
+    let first = ports_of(&fx);
+    assert_eq!(
+        first.iter().map(|(_, p)| *p).collect::<Vec<_>>(),
+        [31000, 31001]
+    );
+    s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Running, true)),
+        secs(2),
+    );
+    s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Failed, true)),
+        secs(3),
+    );
+    s.step(Input::Tick, secs(10));
+    // Mesos offers the freed ports again: the replacement takes others.
+    let fx = s.step(
+        Input::Offers(vec![offer("o2", "a1", 1.0, 1024.0, (31000, 31005))]),
+        secs(11),
+    );
+    let second: Vec<u16> = ports_of(&fx).iter().map(|(_, p)| *p).collect();
+    assert_eq!(second, [31002, 31003]);
+    // Another agent may use them; and when only used ones are left, they
+    // are used rather than leaving the worker pending.
+    s.step(
+        Input::Update(status("taskmanager-00002", TaskState::Failed, true)),
+        secs(12),
+    );
+    s.step(Input::Tick, secs(30));
+    let fx = s.step(
+        Input::Offers(vec![offer("o3", "a1", 1.0, 1024.0, (31000, 31003))]),
+        secs(31),
+    );
+    let third: Vec<u16> = ports_of(&fx).iter().map(|(_, p)| *p).collect();
+    assert_eq!(third.len(), 2, "{fx:?}");
+}
