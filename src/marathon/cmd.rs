@@ -79,9 +79,7 @@ pub(super) fn command(
     }
     if settings.ha.is_some() {
         for key in HA_KEYS.iter().chain(HA_KEYS_IF_SET.iter()) {
-            let Some(def) = options::lookup(key) else {
-                continue;
-            };
+            let def = key.def();
             match config.get(def) {
                 // Already in `props` under the spelling the user chose.
                 Some(e) if e.origin.layer() >= first_layer(req) => {}

@@ -30,6 +30,7 @@ mod yaml;
 
 use serde_json::{json, Map, Value};
 
+use crate::config::options::Key;
 use crate::config::settings::Settings;
 use crate::config::Config;
 use crate::error::Error;
@@ -78,16 +79,16 @@ const RPC_PORT_INDEX: usize = 1;
 /// High-availability keys always written into `cmd` when HA is configured,
 /// so that the definition shows (and the appmaster gets) the ZooKeeper
 /// setup even if the agent's configuration file lacks it.
-const HA_KEYS: [&str; 4] = [
-    "high-availability.type",
-    "high-availability.zookeeper.quorum",
-    "high-availability.storageDir",
-    "high-availability.zookeeper.path.mesos-workers",
+const HA_KEYS: [Key; 4] = [
+    Key::HighAvailabilityType,
+    Key::HighAvailabilityZookeeperQuorum,
+    Key::HighAvailabilityStorageDir,
+    Key::HighAvailabilityZookeeperPathMesosWorkers,
 ];
 /// Written too when they are set anywhere (their defaults are Flink's).
-const HA_KEYS_IF_SET: [&str; 2] = [
-    "high-availability.zookeeper.path.root",
-    "high-availability.cluster-id",
+const HA_KEYS_IF_SET: [Key; 2] = [
+    Key::HighAvailabilityZookeeperPathRoot,
+    Key::HighAvailabilityClusterId,
 ];
 
 /// How the app starts the appmaster.
