@@ -78,7 +78,11 @@ pub fn apps_url(marathon: &str, id: &str, force: bool) -> Result<Url, DeployErro
             "--deploy `{marathon}`: use Marathon's address, http://host:8080 or https://host:8443"
         ))
     };
-    let base = Url::parse(marathon).map_err(|_| wrong())?;
+    let no_host = || DeployError::Usage(format!("--deploy `{marathon}` has no host"));
+    let base = Url::parse(marathon).map_err(|e| match e {
+        url::ParseError::EmptyHost => no_host(),
+        _ => wrong(),
+    })?;
     if base.scheme() != "http" && base.scheme() != "https" {
         return Err(wrong());
     }
@@ -89,9 +93,7 @@ pub fn apps_url(marathon: &str, id: &str, force: bool) -> Result<Url, DeployErro
         )));
     }
     if base.host_str().is_none_or(str::is_empty) {
-        return Err(DeployError::Usage(format!(
-            "--deploy `{marathon}` has no host"
-        )));
+        return Err(no_host());
     }
     let mut url = http::as_directory(base)
         .join(&format!("v2/apps/{}", id.trim_start_matches('/')))
@@ -207,6 +209,9 @@ mod tests {
         );
         let u = apps_url("https://m/marathon", "flink", false).unwrap();
         assert_eq!(u.as_str(), "https://m/marathon/v2/apps/flink");
+        assert!(
+            matches!(apps_url("http://", "f", false), Err(DeployError::Usage(m)) if m.contains("has no host"))
+        );
         for bad in ["ftp://m", "m:8080", "http://u:p@m:8080", "http://"] {
             assert!(
                 matches!(apps_url(bad, "f", false), Err(DeployError::Usage(_))),
