@@ -25,6 +25,9 @@ _flink__mesos() {
             flink__mesos,config)
                 cmd="flink__mesos__subcmd__config"
                 ;;
+            flink__mesos,framework)
+                cmd="flink__mesos__subcmd__framework"
+                ;;
             flink__mesos,local)
                 cmd="flink__mesos__subcmd__local"
                 ;;
@@ -49,6 +52,9 @@ _flink__mesos() {
             flink__mesos__subcmd__config,show)
                 cmd="flink__mesos__subcmd__config__subcmd__show"
                 ;;
+            flink__mesos__subcmd__framework,clear-id)
+                cmd="flink__mesos__subcmd__framework__subcmd__clear__subcmd__id"
+                ;;
             flink__mesos__subcmd__local,down)
                 cmd="flink__mesos__subcmd__local__subcmd__down"
                 ;;
@@ -58,8 +64,14 @@ _flink__mesos() {
             flink__mesos__subcmd__local,up)
                 cmd="flink__mesos__subcmd__local__subcmd__up"
                 ;;
+            flink__mesos__subcmd__workers,forget)
+                cmd="flink__mesos__subcmd__workers__subcmd__forget"
+                ;;
             flink__mesos__subcmd__workers,list)
                 cmd="flink__mesos__subcmd__workers__subcmd__list"
+                ;;
+            flink__mesos__subcmd__workers,show)
+                cmd="flink__mesos__subcmd__workers__subcmd__show"
                 ;;
             *)
                 ;;
@@ -68,7 +80,7 @@ _flink__mesos() {
 
     case "${cmd}" in
         flink__mesos)
-            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version appmaster taskmanager validate-conf config master workers marathon-json local completions man"
+            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version appmaster taskmanager validate-conf config master workers framework marathon-json local completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -83,7 +95,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -137,7 +149,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -171,7 +183,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -205,7 +217,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -239,7 +251,75 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__mesos__subcmd__framework)
+            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version clear-id"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --conf-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -D)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__mesos__subcmd__framework__subcmd__clear__subcmd__id)
+            opts="-y -D -v -q -h -V --yes --force --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --conf-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -D)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -273,7 +353,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -307,7 +387,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -341,7 +421,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -375,7 +455,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -413,7 +493,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -507,7 +587,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -541,7 +621,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -583,7 +663,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -621,7 +701,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -640,7 +720,7 @@ _flink__mesos() {
             return 0
             ;;
         flink__subcmd__mesos__subcmd__workers)
-            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version list"
+            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version list show forget"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -655,7 +735,41 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__mesos__subcmd__workers__subcmd__forget)
+            opts="-y -D -v -q -h -V --yes --force --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --conf-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -D)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -674,6 +788,44 @@ _flink__mesos() {
             return 0
             ;;
         flink__subcmd__mesos__subcmd__workers__subcmd__list)
+            opts="-D -v -q -h -V --watch --interval --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --conf-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -D)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__mesos__subcmd__workers__subcmd__show)
             opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -689,7 +841,7 @@ _flink__mesos() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)

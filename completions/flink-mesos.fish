@@ -27,7 +27,8 @@ end
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
-json\t''"
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -l color -d 'When to colour human output' -r -f -a "auto\t''
@@ -42,7 +43,8 @@ complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "taskmanager
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "validate-conf" -d 'Check the effective configuration and report every problem at once'
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "config" -d 'Inspect the effective configuration'
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "master" -d 'Show the leading Mesos master resolved from `mesos.master`'
-complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "workers" -d 'Inspect and manage the persisted worker state'
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "workers" -d 'Inspect and repair the worker state persisted in ZooKeeper'
+complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "framework" -d 'Repair the framework state persisted in ZooKeeper'
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "marathon-json" -d 'Write a Marathon app definition that runs the appmaster'
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "local" -d 'Bring a whole Flink-on-Mesos cluster up or down on this machine'
 complete -c flink-mesos -n "__fish_flink_mesos_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -55,7 +57,8 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l st
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
-json\t''"
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l color -d 'When to colour human output' -r -f -a "auto\t''
@@ -65,14 +68,15 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l ke
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l no-jobmanager -d 'Run the scheduler alone, for a JobManager that runs elsewhere (set jobmanager.rpc.address to it)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l flink-home -d 'The Flink distribution to run (lib/flink-dist*.jar, conf/, bin/). Defaults to a distribution unpacked in the sandbox (e.g. fetched with mesos.resourcemanager.tasks.uris), then to what scripts/fetch-flink.sh assembled in ~/.cache/flink-mesos/flink-2.3.0' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l sandbox -d 'Directory for the generated configuration, logs and temporary files. Defaults to the Mesos sandbox, else the working directory' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
-json\t''"
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l color -d 'When to colour human output' -r -f -a "auto\t''
@@ -83,14 +87,15 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l 
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -l dry-run -d 'Prepare everything (configuration file, memory flags) and print the TaskManager\'s command line instead of running it. Skips the bootstrap command'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -l for -d 'What the configuration is meant for' -r -f -a "appmaster\t'The configuration the appmaster starts with (needs mesos.master)'
 taskmanager\t'The configuration a TaskManager receives'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
-json\t''"
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -l color -d 'When to colour human output' -r -f -a "auto\t''
@@ -104,7 +109,8 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
-json\t''"
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -l color -d 'When to colour human output' -r -f -a "auto\t''
@@ -112,13 +118,14 @@ always\t''
 never\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and not __fish_seen_subcommand_from show" -f -a "show" -d 'Print the effective configuration with the source of every value (secrets masked)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
-json\t''"
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to colour human output' -r -f -a "auto\t''
@@ -127,12 +134,13 @@ never\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -l all -d 'Also list declared options that nobody set and that have no default'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
-json\t''"
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -l color -d 'When to colour human output' -r -f -a "auto\t''
@@ -140,35 +148,102 @@ always\t''
 never\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -s V -l version -d 'Print version'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
-json\t''"
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -l color -d 'When to colour human output' -r -f -a "auto\t''
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -l color -d 'When to colour human output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list" -f -a "list" -d 'List the workers persisted in ZooKeeper'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -f -a "list" -d 'List the workers persisted in ZooKeeper, with the framework id and the leading appmaster'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -f -a "show" -d 'Show one worker\'s stored record'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -f -a "forget" -d 'Remove one worker from the store (repair; its task, if any, is then killed as unknown by the next reconciliation)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -l interval -d 'Seconds between two refreshes with --watch' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
-json\t''"
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -l color -d 'When to colour human output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -l watch -d 'Refresh the list in place until interrupted'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from show" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from show" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from show" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from show" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from show" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -s y -l yes -d 'Do not ask for confirmation (for scripts)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -l force -d 'Change the store even while an appmaster leads it (that appmaster gives the leadership up at its next conflicting write, and the store is read afresh by the next leader, possibly itself)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and not __fish_seen_subcommand_from clear-id" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and not __fish_seen_subcommand_from clear-id" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and not __fish_seen_subcommand_from clear-id" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and not __fish_seen_subcommand_from clear-id" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and not __fish_seen_subcommand_from clear-id" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and not __fish_seen_subcommand_from clear-id" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and not __fish_seen_subcommand_from clear-id" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and not __fish_seen_subcommand_from clear-id" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and not __fish_seen_subcommand_from clear-id" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and not __fish_seen_subcommand_from clear-id" -f -a "clear-id" -d 'Forget the stored framework id, so that the next appmaster registers a new framework (e.g. after the master removed the old one)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -s y -l yes -d 'Do not ask for confirmation (for scripts)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -l force -d 'Change the store even while an appmaster leads it (that appmaster gives the leadership up at its next conflicting write, and the store is read afresh by the next leader, possibly itself)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l id -d 'Marathon app id (default: derived from the framework name)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l instances -d 'Number of appmaster instances: 1, or 0 to suspend the app (never more: one appmaster at a time)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l docker-image -d 'Run the appmaster in this Docker image (default: the TaskManagers\' container settings, if any)' -r
@@ -189,7 +264,8 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
-json\t''"
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l color -d 'When to colour human output' -r -f -a "auto\t''
@@ -205,7 +281,8 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
-json\t''"
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -l color -d 'When to colour human output' -r -f -a "auto\t''
@@ -213,7 +290,7 @@ always\t''
 never\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -f -a "up" -d 'Start Mesos, ZooKeeper and the appmaster on this machine'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status" -f -a "down" -d 'Stop what `local up` started'
@@ -221,7 +298,8 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not _
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
-json\t''"
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l color -d 'When to colour human output' -r -f -a "auto\t''
@@ -229,12 +307,13 @@ always\t''
 never\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
-json\t''"
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -l color -d 'When to colour human output' -r -f -a "auto\t''
@@ -242,12 +321,13 @@ always\t''
 never\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from down" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
-json\t''"
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -l color -d 'When to colour human output' -r -f -a "auto\t''
@@ -255,12 +335,13 @@ always\t''
 never\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
-json\t''"
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -l color -d 'When to colour human output' -r -f -a "auto\t''
@@ -268,13 +349,14 @@ always\t''
 never\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -l out-dir -d 'Directory to write the pages into' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
-json\t''"
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -l color -d 'When to colour human output' -r -f -a "auto\t''
@@ -282,5 +364,5 @@ always\t''
 never\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -s h -l help -d 'Print help'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand man" -s V -l version -d 'Print version'

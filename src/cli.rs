@@ -67,6 +67,8 @@ pub struct GlobalArgs {
 pub enum OutputFormat {
     Text,
     Json,
+    /// YAML (`workers` and `framework` commands).
+    Yaml,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -95,9 +97,12 @@ pub enum Command {
     Config(ConfigCommand),
     /// Show the leading Mesos master resolved from `mesos.master`.
     Master(MasterArgs),
-    /// Inspect and manage the persisted worker state.
+    /// Inspect and repair the worker state persisted in ZooKeeper.
     #[command(subcommand)]
     Workers(WorkersCommand),
+    /// Repair the framework state persisted in ZooKeeper.
+    #[command(subcommand)]
+    Framework(FrameworkCommand),
     /// Write a Marathon app definition that runs the appmaster.
     MarathonJson(Box<MarathonJsonArgs>),
     /// Bring a whole Flink-on-Mesos cluster up or down on this machine.
@@ -208,8 +213,61 @@ pub struct MasterArgs {}
 
 #[derive(Debug, Subcommand)]
 pub enum WorkersCommand {
-    /// List the workers persisted in ZooKeeper.
-    List,
+    /// List the workers persisted in ZooKeeper, with the framework id and the leading appmaster.
+    List(WorkersListArgs),
+    /// Show one worker's stored record.
+    Show(WorkersShowArgs),
+    /// Remove one worker from the store (repair; its task, if any, is then
+    /// killed as unknown by the next reconciliation).
+    Forget(WorkersForgetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WorkersListArgs {
+    /// Refresh the list in place until interrupted.
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds between two refreshes with --watch.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 2.0,
+        requires = "watch"
+    )]
+    pub interval: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkersShowArgs {
+    /// The worker's task id, e.g. taskmanager-00001.
+    pub task_id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfirmArgs {
+    /// Do not ask for confirmation (for scripts).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Change the store even while an appmaster leads it (that appmaster
+    /// gives the leadership up at its next conflicting write, and the store
+    /// is read afresh by the next leader, possibly itself).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkersForgetArgs {
+    /// The worker's task id, e.g. taskmanager-00001.
+    pub task_id: String,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FrameworkCommand {
+    /// Forget the stored framework id, so that the next appmaster registers
+    /// a new framework (e.g. after the master removed the old one).
+    ClearId(ConfirmArgs),
 }
 
 #[derive(Debug, Args)]

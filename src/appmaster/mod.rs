@@ -50,7 +50,7 @@ use crate::mesos::detector::{spawn_detector, DetectError};
 use crate::mesos::{Call, Event, FrameworkId, TaskState};
 use crate::scheduler::task::TaskTemplate;
 use crate::scheduler::{Effect, Input, Outcome, Policy, Scheduler, Worker, WorkerState};
-use crate::store::{StoreError, WorkerStore};
+use crate::store::{StoreError, WorkerStore, Write};
 use plan::Plan;
 use status::{LatencyRecorder, StatusServer, StatusView};
 
@@ -165,21 +165,16 @@ impl<S: WorkerStore> Runtime<S> {
                 break;
             }
             let effects = self.scheduler.step(input, self.now());
+            // Consecutive store effects are written as one batch (one atomic
+            // ZooKeeper multi), always before the call that follows them.
+            let mut batch = Vec::new();
             for effect in effects {
                 match effect {
-                    Effect::Store(worker) => {
-                        self.store.put_worker(&worker).await?;
-                        self.observe(&worker);
-                    }
-                    Effect::Remove(task_id) => {
-                        self.store.remove_worker(&task_id).await?;
-                        self.launched_at.remove(&task_id);
-                    }
-                    Effect::StoreNextTaskNumber(n) => {
-                        self.store.set_next_task_number(n).await?;
-                        self.next_task_number = self.next_task_number.max(n);
-                    }
+                    Effect::Store(worker) => batch.push(Write::Worker(worker)),
+                    Effect::Remove(task_id) => batch.push(Write::RemoveWorker(task_id)),
+                    Effect::StoreNextTaskNumber(n) => batch.push(Write::NextTaskNumber(n)),
                     Effect::Call(call) => {
+                        self.store_batch(std::mem::take(&mut batch)).await?;
                         let failed = if master_stalled && !matches!(call, Call::Teardown) {
                             tracing::debug!(
                                 call = call.name(),
@@ -203,6 +198,7 @@ impl<S: WorkerStore> Runtime<S> {
                     Effect::Exit(outcome) => exit = Some(outcome),
                 }
             }
+            self.store_batch(batch).await?;
         }
         self.log_unmatched();
         // At most one view per PUBLISH_EVERY, so that a burst of updates does
@@ -212,6 +208,25 @@ impl<S: WorkerStore> Runtime<S> {
             self.publish();
         }
         Ok(exit)
+    }
+
+    /// Writes a batch of store effects, then notes what they mean.
+    async fn store_batch(&mut self, batch: Vec<Write>) -> Result<(), RunError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.store.apply(batch.clone()).await?;
+        for write in batch {
+            match write {
+                Write::Worker(worker) => self.observe(&worker),
+                Write::RemoveWorker(task_id) => {
+                    self.launched_at.remove(&task_id);
+                }
+                Write::NextTaskNumber(n) => self.next_task_number = self.next_task_number.max(n),
+                Write::FrameworkId(_) => {}
+            }
+        }
+        Ok(())
     }
 
     /// Logs why offers are not used, once per new reason and host.
@@ -388,16 +403,15 @@ impl<S: WorkerStore> Runtime<S> {
     /// framework. Forget them (they are not failures of ours) and start a
     /// fresh core that registers anew; task ids keep counting up.
     async fn framework_removed(&mut self) -> Result<(), RunError> {
-        self.store.clear_framework_id().await?;
+        // One batch: the framework id and its workers go together.
+        let mut batch = vec![Write::FrameworkId(None)];
+        batch.extend(
+            self.scheduler
+                .workers()
+                .map(|w| Write::RemoveWorker(w.task_id.clone())),
+        );
+        self.store.apply(batch).await?;
         self.framework_id = None;
-        let gone: Vec<String> = self
-            .scheduler
-            .workers()
-            .map(|w| w.task_id.clone())
-            .collect();
-        for id in &gone {
-            self.store.remove_worker(id).await?;
-        }
         self.launched_at.clear();
         self.connected = false;
         self.disconnected_since.get_or_insert_with(Instant::now);
@@ -585,6 +599,13 @@ async fn run_inner<S: WorkerStore>(
         handle.stop();
         let _ = tokio::time::timeout(Duration::from_secs(5), &mut driver_task).await;
         driver_task.abort();
+        if matches!(rt.teardown, Some(Ok(()))) && rt.framework_id.is_some() {
+            // The framework is gone: the next start must register anew
+            // instead of subscribing with a dead id.
+            if let Err(e) = rt.store.clear_framework_id().await {
+                tracing::warn!(error = %e, "could not clear the stored framework id");
+            }
+        }
         if let (Some(Err(message)), Some(framework_id)) =
             (rt.teardown.take(), rt.framework_id.clone())
         {

@@ -482,6 +482,17 @@ impl StatusServer {
         self.listener.local_addr()
     }
 
+    /// A second handle on the same socket (a standby serves its own view
+    /// until it leads and the runtime takes over).
+    pub fn try_clone(&self) -> std::io::Result<StatusServer> {
+        use std::os::fd::AsFd;
+        let std = std::net::TcpListener::from(self.listener.as_fd().try_clone_to_owned()?);
+        std.set_nonblocking(true)?;
+        Ok(StatusServer {
+            listener: TcpListener::from_std(std)?,
+        })
+    }
+
     /// Serves [`router`] until `stop` turns true, then stops accepting and
     /// lets requests in flight finish (for at most 2 s).
     ///

@@ -58,8 +58,15 @@ const SSL_STORE_KEYS: [&str; 6] = [
     "security.ssl.truststore",
 ];
 
+/// flink-mesos' own ZooKeeper credentials (the worker store's); Flink's own
+/// ZooKeeper settings do reach the workers.
+const APPMASTER_ONLY_PREFIXES: [&str; 1] = ["high-availability.zookeeper.client.digest."];
+
 /// Whether a configuration key goes into the TaskManager configuration.
 pub fn reaches_workers(key: &str) -> bool {
+    if APPMASTER_ONLY_PREFIXES.iter().any(|p| key.starts_with(p)) {
+        return false;
+    }
     !key.starts_with("mesos.") || MESOS_KEYS_FOR_WORKERS.contains(&key)
 }
 
@@ -562,6 +569,8 @@ mod tests {
             "state.checkpoints.dir=file:///ckpt",
             "metrics.reporter.prom.factory.class=org.example.Prom",
             "security.ssl.internal.keystore-password=ks-pass",
+            "high-availability.zookeeper.client.digest.username=am",
+            "high-availability.zookeeper.client.digest.password=zk-digest-pass",
         ]);
         let o = build(&Inputs {
             settings: &s,

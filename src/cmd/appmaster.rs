@@ -5,6 +5,18 @@
 //! Signals: the first SIGTERM/SIGINT asks the runtime to stop (tear the
 //! framework down, or leave it with `--keep-framework`); a second one ends
 //! the process at once, whatever the runtime is waiting for.
+//!
+//! High availability (`high-availability: zookeeper`): the appmaster stands
+//! by until it leads (`src/store/leader.rs`), answering `/status` with phase
+//! `standby`, and only then reads the store and runs. The framework always
+//! outlives the process (as with `--keep-framework`). When the leadership is
+//! lost the runtime is dropped at once — no further call to Mesos, no
+//! TEARDOWN — and the process stands by again with a new ZooKeeper session
+//! (retrying while ZooKeeper is away): it leads again (re-reading the store
+//! and failing over to the stored framework) when no other appmaster does.
+//! At start, an unreachable ZooKeeper is an error (exit 1) instead. A
+//! conflicting write (the store changed under the leader, e.g. a forced
+//! `workers forget`) gives the leadership up the same way.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -16,14 +28,18 @@ use tokio::sync::watch;
 
 use crate::appmaster::jobmanager;
 use crate::appmaster::plan::{self, Host};
-use crate::appmaster::status::StatusServer;
+use crate::appmaster::status::{StatusServer, StatusView};
 use crate::appmaster::{self, Options, RunError};
 use crate::artifacts::{self, overlay, ArtifactError, ArtifactServer, ServerOptions};
 use crate::cli::{AppmasterArgs, GlobalArgs};
 use crate::config::settings::Purpose;
+use crate::config::settings::ZooKeeperHa;
 use crate::error::{Error, Result};
 use crate::scheduler::Outcome;
+use crate::store::leader::{campaign, LeaderInfo, Leadership};
 use crate::store::memory::MemoryStore;
+use crate::store::zk::{Zk, ZkConfig, ZkStore};
+use crate::store::{AnyStore, StoreError};
 
 pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
     let (config, report) = super::load_checked(global, Purpose::Appmaster)?;
@@ -32,13 +48,6 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             errors: report.errors(),
         });
     };
-    if settings.ha.is_some() {
-        return Err(Error::NotAvailable {
-            command: "appmaster",
-            what: "high-availability ZOOKEEPER needs the ZooKeeper worker store, which arrives \
-                   with its own issue; set high-availability.type: NONE for now",
-        });
-    }
     let Some(master) = settings.master.clone() else {
         return Err(Error::User(
             "mesos.master is not set; the appmaster needs to know the Mesos master".into(),
@@ -166,19 +175,13 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         }
         let signals = watch_signals()?;
         let mut second = signals.clone();
+        // With high availability the framework always outlives this process:
+        // the next leader fails over to it.
         let options = Options {
-            keep_framework: args.keep_framework,
+            keep_framework: args.keep_framework || settings.ha.is_some(),
             artifact_server: Some(artifact_server.origin().to_string()),
             ..Options::default()
         };
-        if args.keep_framework {
-            tracing::warn!(
-                "--keep-framework: without the ZooKeeper worker store the framework id lives in \
-                 this process only, so a new appmaster registers a new framework; kept workers \
-                 end when mesos.failover-timeout runs out"
-            );
-        }
-        let store = MemoryStore::new();
         // The runtime stops when a signal arrives or the JobManager is beyond
         // saving; `stop` carries both.
         let (stop_tx, stop_rx) = watch::channel(0u32);
@@ -192,6 +195,23 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
                     stop_tx.send_modify(|v| *v = (*v).max(n));
                 }
             });
+        }
+        // High availability: lead before reading the store (standbys wait
+        // here); a stop request while waiting ends the standby.
+        let info = LeaderInfo::this_process(&host.hostname, Some(format!("http://{shown}/status")));
+        let mut leading = match &settings.ha {
+            Some(ha) => match stand_by(ha, &info, &server, stop_rx.clone(), false).await? {
+                Some(leading) => Some(leading),
+                None => return Ok(Outcome::Stopped),
+            },
+            None => None,
+        };
+        if args.keep_framework && leading.is_none() {
+            tracing::warn!(
+                "--keep-framework: without the ZooKeeper worker store the framework id lives in \
+                 this process only, so a new appmaster registers a new framework; kept workers \
+                 end when mesos.failover-timeout runs out"
+            );
         }
         let (jm_stop_tx, jm_stop_rx) = watch::channel(false);
         let jm_failure: Arc<Mutex<Option<String>>> = Arc::default();
@@ -210,12 +230,68 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
                 }
             })
         });
-        let result = tokio::select! {
-            r = appmaster::run(plan, &master, store, Some(server), stop_rx, options) => r.map_err(run_error),
-            _ = second.wait_for(|n| *n >= 2) => Err(Error::Failed(
-                "second signal: exiting at once; the framework and its workers are left as they are \
-                 (they end when mesos.failover-timeout runs out)".into(),
-            )),
+        // One round per leadership (one round without high availability).
+        let result = loop {
+            let (store, leadership) = match leading.take() {
+                Some((zk, leadership)) => (
+                    AnyStore::ZooKeeper(Box::new(ZkStore::for_leader(zk, leadership.latch().to_string()))),
+                    Some(leadership),
+                ),
+                None => (AnyStore::Memory(MemoryStore::new()), None),
+            };
+            let leadership_lost = async {
+                match &leadership {
+                    Some(l) => l.wait_lost().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let status = server.try_clone().map_err(|e| Error::io("status endpoint", e))?;
+            let run = appmaster::run(plan.clone(), &master, store, Some(status), stop_rx.clone(), options.clone());
+            let lost = tokio::select! {
+                r = run => match r {
+                    Err(RunError::Store(StoreError::LeadershipLost(reason))) => reason,
+                    // With high availability a conflict means the store was
+                    // changed under us (a forced repair): give the
+                    // leadership up and read the store afresh.
+                    Err(RunError::Store(e @ StoreError::Conflict { .. })) if leadership.is_some() => {
+                        if let Some(l) = &leadership {
+                            if l.lost().borrow().is_none() {
+                                l.release().await;
+                            }
+                        }
+                        e.to_string()
+                    }
+                    r => {
+                        if let Some(l) = leadership {
+                            // A standby takes over at once instead of after
+                            // the session timeout.
+                            if l.lost().borrow().is_none() {
+                                l.resign().await;
+                            }
+                        }
+                        break r.map_err(run_error);
+                    }
+                },
+                _ = second.wait_for(|n| *n >= 2) => break Err(Error::Failed(
+                    "second signal: exiting at once; the framework and its workers are left as they are \
+                     (they end when mesos.failover-timeout runs out)".into(),
+                )),
+                // Dropping the runtime here makes no further call: no TEARDOWN.
+                reason = leadership_lost => reason,
+            };
+            drop(leadership);
+            tracing::error!(
+                reason = %lost,
+                "lost the leadership: stopped at once without any further call to Mesos; the \
+                 framework and its workers are left to the next leader; standing by again"
+            );
+            let Some(ha) = &settings.ha else {
+                break Err(Error::Internal("leadership lost without high availability".into()));
+            };
+            match stand_by(ha, &info, &server, stop_rx.clone(), true).await? {
+                Some(l) => leading = Some(l),
+                None => break Ok(Outcome::Stopped),
+            }
         };
         jm_stop_tx.send_replace(true);
         artifact_server.stop().await;
@@ -239,6 +315,91 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             "stopping the Flink cluster: {failed} TaskManager(s) failed, more than \
              mesos.maximum-failed-tasks = {limit}; the framework was torn down. Last failure: {last}"
         ))),
+    }
+}
+
+/// Stands by until this process leads, answering `/status` and `/health`
+/// meanwhile (phase `standby`, so that Marathon's health checks keep it
+/// alive); `None` when a stop was requested while standing by.
+async fn stand_by(
+    ha: &ZooKeeperHa,
+    info: &LeaderInfo,
+    server: &StatusServer,
+    stop: watch::Receiver<u32>,
+    retry: bool,
+) -> Result<Option<(Zk, Leadership)>> {
+    let (_view_tx, view_rx) = watch::channel(Arc::new(StatusView {
+        phase: "standby",
+        ..StatusView::default()
+    }));
+    let (stop_serving, serving) = watch::channel(false);
+    let standby = server
+        .try_clone()
+        .map_err(|e| Error::io("status endpoint", e))?
+        .spawn(view_rx, serving);
+    let led = lead(ha, info, stop, retry).await;
+    stop_serving.send_replace(true);
+    // The runtime serves the same socket from now on.
+    standby.abort();
+    led
+}
+
+/// Connects to ZooKeeper and waits for the leadership; `None` when a stop
+/// was requested while standing by.
+async fn lead(
+    ha: &ZooKeeperHa,
+    info: &LeaderInfo,
+    mut stop: watch::Receiver<u32>,
+    retry: bool,
+) -> Result<Option<(Zk, Leadership)>> {
+    let config = ZkConfig::from_settings(ha);
+    let (servers, base) = (config.servers_text(), config.base.clone());
+    let waiting = |leader: Option<&LeaderInfo>| match leader {
+        Some(l) => tracing::info!(leader = %l, "standing by: another appmaster leads"),
+        None => tracing::info!("standing by"),
+    };
+    let mut delay = Duration::from_millis(500);
+    loop {
+        let attempt = async {
+            let zk = Zk::connect(config.clone()).await?;
+            tracing::info!(zookeeper = %servers, path = %base, "high availability: campaigning for the leadership");
+            let leadership = campaign(&zk, info, waiting).await?;
+            Ok::<_, StoreError>((zk, leadership))
+        };
+        let result = tokio::select! {
+            r = attempt => r,
+            _ = stop.wait_for(|n| *n >= 1) => {
+                tracing::info!("stopped while standing by");
+                return Ok(None);
+            }
+        };
+        match result {
+            Ok((zk, leadership)) => {
+                tracing::info!(latch = %leadership.latch(), "leading: reading the worker store");
+                return Ok(Some((zk, leadership)));
+            }
+            // After a lost leadership ZooKeeper is often still away: keep
+            // trying (at start, a clear error is more useful).
+            Err(e) if retry => {
+                tracing::warn!(error = %e, retry_in = ?delay, "cannot campaign for the leadership yet");
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = stop.wait_for(|n| *n >= 1) => {
+                        tracing::info!("stopped while standing by");
+                        return Ok(None);
+                    }
+                }
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+            Err(e) => return Err(store_error(e)),
+        }
+    }
+}
+
+fn store_error(e: StoreError) -> Error {
+    Error::Peer {
+        peer: "ZooKeeper".into(),
+        message: e.to_string(),
     }
 }
 

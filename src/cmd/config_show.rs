@@ -12,7 +12,7 @@ pub fn run(global: &GlobalArgs, args: &ConfigShowArgs) -> Result<()> {
     let rows = rows(&config, args.all);
     let mut out = std::io::stdout().lock();
     match global.output {
-        OutputFormat::Json => super::write_json(&mut out, &rows)?,
+        OutputFormat::Json | OutputFormat::Yaml => super::write_json(&mut out, &rows)?,
         OutputFormat::Text => {
             let width = rows.iter().map(|r| r.key.len()).max().unwrap_or(0);
             let vwidth = rows

@@ -50,7 +50,7 @@ pub fn run(global: &GlobalArgs, _args: &MasterArgs) -> Result<()> {
     };
     let mut out = std::io::stdout().lock();
     match global.output {
-        OutputFormat::Json => super::write_json(&mut out, &output)?,
+        OutputFormat::Json | OutputFormat::Yaml => super::write_json(&mut out, &output)?,
         OutputFormat::Text => write_text(&mut out, &output)?,
     }
     out.flush()?;

@@ -6,7 +6,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, LogFormat};
+use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, LogFormat, OutputFormat};
 use crate::config::settings::{self, Purpose, Report, ValidateOptions};
 use crate::config::{Config, LoadOptions};
 use crate::error::{Error, Result};
@@ -18,20 +18,27 @@ pub mod marathon_json;
 pub mod master;
 pub mod taskmanager;
 pub mod validate_conf;
+pub mod workers;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let global = cli.global;
+    if global.output == OutputFormat::Yaml
+        && !matches!(cli.command, Command::Workers(_) | Command::Framework(_))
+    {
+        return Err(Error::Usage(
+            "--output yaml is available for `workers` and `framework` only; use --output json"
+                .into(),
+        ));
+    }
     match cli.command {
         Command::Appmaster(args) => appmaster::run(&global, &args),
         Command::Taskmanager(args) => taskmanager::run(&global, &args),
         Command::ValidateConf(args) => validate_conf::run(&global, &args),
         Command::Config(crate::cli::ConfigCommand::Show(args)) => config_show::run(&global, &args),
         Command::Master(args) => master::run(&global, &args),
-        Command::Workers(_) => Err(not_available(
-            "workers",
-            "worker state in ZooKeeper arrives with the HA issue",
-        )),
+        Command::Workers(command) => workers::run(&global, command),
+        Command::Framework(command) => workers::run_framework(&global, command),
         Command::MarathonJson(args) => marathon_json::run(&global, &args),
         Command::Local(_) => Err(not_available(
             "local",
@@ -131,6 +138,13 @@ pub fn init_logging(global: &GlobalArgs) {
             1 => "debug",
             _ => "trace",
         }
+    };
+    // The ZooKeeper client logs every session it opens at info; that is
+    // noise next to our own messages unless asked for with -v.
+    let level = if level == "info" {
+        "info,zookeeper_client=warn"
+    } else {
+        level
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     let builder = tracing_subscriber::fmt()

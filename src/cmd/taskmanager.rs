@@ -66,7 +66,7 @@ fn print_command(
         .join(crate::flink::conf::file_name(version));
     let mut out = std::io::stdout().lock();
     match global.output {
-        OutputFormat::Json => {
+        OutputFormat::Json | OutputFormat::Yaml => {
             let doc = serde_json::json!({
                 "flink_version": version.to_string(),
                 "program": command.program,

@@ -53,7 +53,7 @@ pub fn write_report(
         |f| f.display().to_string(),
     );
     match format {
-        OutputFormat::Json => {
+        OutputFormat::Json | OutputFormat::Yaml => {
             let doc = serde_json::json!({
                 "file": config.file.as_ref().map(|f| f.display().to_string()),
                 "valid": report.errors() == 0,

@@ -300,6 +300,12 @@ options! {
         "ACL for the ZooKeeper nodes: `open`, or `creator` when ZooKeeper authentication is used."),
     HighAvailabilityZookeeperClientSessionTimeout => opt("high-availability.zookeeper.client.session-timeout", Type::Duration, Value("60 s"), HighAvailability,
         "ZooKeeper session timeout."),
+    HighAvailabilityZookeeperClientDigestUsername => opt("high-availability.zookeeper.client.digest.username", Type::Str, NoDefault, HighAvailability,
+        "User for ZooKeeper digest authentication of the worker store and leader election (flink-mesos; with `client.acl: creator` only this user can read or change the nodes)."),
+    HighAvailabilityZookeeperClientDigestPassword => opt("high-availability.zookeeper.client.digest.password", Type::Str, NoDefault, HighAvailability,
+        "Password for ZooKeeper digest authentication. Never logged; prefer the environment variable.")
+        .secret()
+        .env("FLINK_MESOS_ZK_PASSWORD"),
     // --- Flink ------------------------------------------------------------
     JobmanagerRpcAddress => opt("jobmanager.rpc.address", Type::Str, NoDefault, Flink, "Address of the JobManager; the appmaster fills it in."),
     JobmanagerRpcPort => opt("jobmanager.rpc.port", Type::Port, Value("6123"), Flink, "The JobManager's RPC port."),

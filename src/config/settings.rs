@@ -77,6 +77,8 @@ pub struct ZooKeeperHa {
     pub workers_path: String,
     pub acl_creator: bool,
     pub session_timeout: Duration,
+    /// Digest credentials (`user`, password) for the worker store.
+    pub digest: Option<(String, Secret)>,
 }
 
 /// The JobManager memory as configured, by the key that decides it: the
@@ -495,6 +497,45 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
             let workers_path = c
                 .string(Key::HighAvailabilityZookeeperPathMesosWorkers)
                 .unwrap_or_default();
+            let digest_user = c
+                .string(Key::HighAvailabilityZookeeperClientDigestUsername)
+                .filter(|s| !s.is_empty());
+            let digest_password = c
+                .string(Key::HighAvailabilityZookeeperClientDigestPassword)
+                .filter(|s| !s.is_empty());
+            let digest = match (digest_user, digest_password) {
+                (Some(user), Some(password)) => Some((user, Secret::new(password))),
+                (None, None) => None,
+                (Some(_), None) => {
+                    c.error_at(
+                        Key::HighAvailabilityZookeeperClientDigestUsername,
+                        "is set but high-availability.zookeeper.client.digest.password is not",
+                        "set the password too (e.g. in $FLINK_MESOS_ZK_PASSWORD)",
+                    );
+                    None
+                }
+                (None, Some(_)) => {
+                    c.error_at(
+                        Key::HighAvailabilityZookeeperClientDigestPassword,
+                        "is set but high-availability.zookeeper.client.digest.username is not",
+                        "set the user name too",
+                    );
+                    None
+                }
+            };
+            let acl_creator = c
+                .string(Key::HighAvailabilityZookeeperClientAcl)
+                .is_some_and(|s| s.eq_ignore_ascii_case("creator"));
+            if acl_creator
+                && digest.is_none()
+                && c.entry(Key::HighAvailabilityZookeeperClientDigestUsername)
+                    .is_none()
+            {
+                c.error_at(Key::HighAvailabilityZookeeperClientAcl,
+                    "is `creator`, but no ZooKeeper credentials are configured",
+                    "set high-availability.zookeeper.client.digest.username and .password, or use `open`",
+                );
+            }
             Some(ZooKeeperHa {
                 quorum: quorum.unwrap_or_default(),
                 root: c
@@ -503,13 +544,12 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                 cluster_id: c.string(Key::HighAvailabilityClusterId).unwrap_or_default(),
                 storage_dir,
                 workers_path,
-                acl_creator: c
-                    .string(Key::HighAvailabilityZookeeperClientAcl)
-                    .is_some_and(|s| s.eq_ignore_ascii_case("creator")),
+                acl_creator,
                 session_timeout: c.value(
                     Key::HighAvailabilityZookeeperClientSessionTimeout,
                     values::parse_duration,
                 ),
+                digest,
             })
         }
         "kubernetes" => {

@@ -221,6 +221,10 @@ struct Live {
     unreachable_since: Option<Duration>,
     /// When the last KILL was sent (Released workers).
     killed_at: Option<Duration>,
+    /// Launched by an earlier appmaster and not seen running since: its
+    /// fetch URIs point at that appmaster's artifact server, which died
+    /// with it, so a failure before it runs is not the TaskManager's own.
+    inherited: bool,
 }
 
 impl Live {
@@ -232,6 +236,7 @@ impl Live {
             confirmed: false,
             unreachable_since: None,
             killed_at: None,
+            inherited: false,
         }
     }
 }
@@ -467,7 +472,9 @@ impl Scheduler {
                 // New workers were never launched: drop them, top_up re-creates.
                 WorkerState::New => fx.push(Effect::Remove(w.task_id.clone())),
                 _ => {
-                    self.workers.insert(w.task_id.clone(), Live::new(w, now));
+                    let mut live = Live::new(w, now);
+                    live.inherited = live.worker.state == WorkerState::Launched;
+                    self.workers.insert(live.worker.task_id.clone(), live);
                 }
             }
         }
@@ -794,11 +801,12 @@ impl Scheduler {
             }
             state if state.is_terminal() || state == TaskState::Unknown => {
                 let released = live.worker.state == WorkerState::Released;
+                let inherited_launch = live.inherited && live.worker.state == WorkerState::Launched;
                 self.workers.remove(&id);
                 fx.push(Effect::Remove(id.clone()));
                 if !released {
                     let why = describe_end(&id, &status);
-                    if blames_the_worker(&status) {
+                    if blames_the_worker(&status) && !inherited_launch {
                         // A TaskManager never ends on its own: any end we did
                         // not ask for (FINISHED included) is a failure.
                         self.fail(why, now);

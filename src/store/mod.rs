@@ -17,10 +17,19 @@
 //!
 //! [`memory::MemoryStore`] keeps everything in the process (high availability
 //! off): the same codec and the same version checks, nothing survives a
-//! restart.
+//! restart. [`zk::ZkStore`] keeps it in ZooKeeper (high availability on):
+//! every write is one ZooKeeper `multi` that also checks the writer's leader
+//! latch ([`leader`]), so that an appmaster that lost its leadership cannot
+//! write at all ([`StoreError::LeadershipLost`]).
+//!
+//! Related writes go through [`WorkerStore::apply`] as one batch: one atomic
+//! `multi` in ZooKeeper, e.g. the task counter together with the New worker
+//! that uses it.
 
+pub mod leader;
 pub mod memory;
 pub mod record;
+pub mod zk;
 
 use std::future::Future;
 
@@ -47,18 +56,51 @@ pub enum StoreError {
     /// A stored record cannot be read.
     #[error("the worker store entry `{key}` is unreadable: {message}")]
     Corrupt { key: String, message: String },
-    /// The store cannot be reached (ZooKeeper down, session lost, ...).
+    /// The store cannot be reached (ZooKeeper down, not authorized, ...).
     #[error("the worker store is not available: {0}")]
     Unavailable(String),
+    /// This appmaster is no longer the leader (its ZooKeeper session expired
+    /// or its leader latch is gone): it must stop at once, without any
+    /// further call to Mesos; the next leader takes over.
+    #[error("lost the leadership of the worker store: {0}")]
+    LeadershipLost(String),
+}
+
+/// One write of a batch ([`WorkerStore::apply`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    /// Insert or replace a worker.
+    Worker(Worker),
+    /// Remove a worker (absent is fine).
+    RemoveWorker(String),
+    NextTaskNumber(u64),
+    /// Set (`Some`) or forget (`None`) the framework id.
+    FrameworkId(Option<String>),
 }
 
 /// Persistence of the framework id, the task counter and the workers.
 ///
 /// Implementations must make each write durable before the returned future
 /// completes: the appmaster acts on a transition right after storing it.
-pub trait WorkerStore {
+pub trait WorkerStore: Send {
     /// Reads everything (and remembers the data versions for later writes).
     fn load(&mut self) -> impl Future<Output = Result<Snapshot, StoreError>> + Send;
+    /// Writes a batch: all or nothing where the store can (ZooKeeper), in
+    /// order otherwise.
+    fn apply(&mut self, batch: Vec<Write>) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async move {
+            for write in batch {
+                match write {
+                    Write::Worker(w) => self.put_worker(&w).await?,
+                    Write::RemoveWorker(id) => self.remove_worker(&id).await?,
+                    Write::NextTaskNumber(n) => self.set_next_task_number(n).await?,
+                    Write::FrameworkId(Some(id)) => self.set_framework_id(&id).await?,
+                    Write::FrameworkId(None) => self.clear_framework_id().await?,
+                }
+            }
+            Ok(())
+        }
+    }
     /// Inserts or replaces one worker.
     fn put_worker(
         &mut self,
@@ -77,4 +119,42 @@ pub trait WorkerStore {
         -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Forgets the framework id ("Framework has been removed": register anew).
     fn clear_framework_id(&mut self) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The store the configuration chose: in memory, or ZooKeeper.
+pub enum AnyStore {
+    Memory(memory::MemoryStore),
+    ZooKeeper(Box<zk::ZkStore>),
+}
+
+impl WorkerStore for AnyStore {
+    async fn load(&mut self) -> Result<Snapshot, StoreError> {
+        match self {
+            AnyStore::Memory(s) => s.load().await,
+            AnyStore::ZooKeeper(s) => s.load().await,
+        }
+    }
+    async fn apply(&mut self, batch: Vec<Write>) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Memory(s) => s.apply(batch).await,
+            AnyStore::ZooKeeper(s) => s.apply(batch).await,
+        }
+    }
+    async fn put_worker(&mut self, worker: &Worker) -> Result<(), StoreError> {
+        self.apply(vec![Write::Worker(worker.clone())]).await
+    }
+    async fn remove_worker(&mut self, task_id: &str) -> Result<(), StoreError> {
+        self.apply(vec![Write::RemoveWorker(task_id.to_string())])
+            .await
+    }
+    async fn set_next_task_number(&mut self, n: u64) -> Result<(), StoreError> {
+        self.apply(vec![Write::NextTaskNumber(n)]).await
+    }
+    async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
+        self.apply(vec![Write::FrameworkId(Some(id.to_string()))])
+            .await
+    }
+    async fn clear_framework_id(&mut self) -> Result<(), StoreError> {
+        self.apply(vec![Write::FrameworkId(None)]).await
+    }
 }

@@ -7,6 +7,12 @@
 //!  "agent_id":"...","hostname":"...","ports":[["taskmanager.rpc.port",31000]]}}
 //! ```
 //! The framework id and the task counter are stored as plain UTF-8 text.
+//!
+//! Beside the worker, the envelope may carry what the store itself keeps
+//! about it (both optional, so older records stay readable):
+//! `"launched_at"` (RFC 3339, UTC: when the worker was first stored as
+//! Launched) and `"restarts"` (how many appmaster failovers the worker has
+//! been carried through, counted when a new leader writes it again).
 
 use serde::{Deserialize, Serialize};
 
@@ -20,24 +26,48 @@ pub const FORMAT: u32 = 1;
 struct Out<'a> {
     format: u32,
     worker: &'a Worker,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launched_at: Option<&'a str>,
+    #[serde(skip_serializing_if = "is_zero")]
+    restarts: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Deserialize)]
 struct In {
     format: u32,
     worker: Option<serde_json::Value>,
+    #[serde(default)]
+    launched_at: Option<String>,
+    #[serde(default)]
+    restarts: u32,
 }
 
-pub fn encode_worker(worker: &Worker) -> Vec<u8> {
-    // Serializing plain data into a Vec cannot fail.
+/// A worker with what the store keeps about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredWorker {
+    #[serde(flatten)]
+    pub worker: Worker,
+    /// RFC 3339 (UTC): when the worker was first stored as Launched.
+    pub launched_at: Option<String>,
+    /// Appmaster failovers the worker was carried through.
+    pub restarts: u32,
+}
+
+pub fn encode_record(record: &StoredWorker) -> Vec<u8> {
     serde_json::to_vec(&Out {
         format: FORMAT,
-        worker,
+        worker: &record.worker,
+        launched_at: record.launched_at.as_deref(),
+        restarts: record.restarts,
     })
     .unwrap_or_default()
 }
 
-pub fn decode_worker(key: &str, bytes: &[u8]) -> Result<Worker, StoreError> {
+pub fn decode_record(key: &str, bytes: &[u8]) -> Result<StoredWorker, StoreError> {
     let corrupt = |message: String| StoreError::Corrupt {
         key: key.to_string(),
         message,
@@ -52,7 +82,51 @@ pub fn decode_worker(key: &str, bytes: &[u8]) -> Result<Worker, StoreError> {
     let worker = record
         .worker
         .ok_or_else(|| corrupt("no `worker` in the record".into()))?;
-    serde_json::from_value(worker).map_err(|e| corrupt(e.to_string()))
+    Ok(StoredWorker {
+        worker: serde_json::from_value(worker).map_err(|e| corrupt(e.to_string()))?,
+        launched_at: record.launched_at,
+        restarts: record.restarts,
+    })
+}
+
+/// `SystemTime` as RFC 3339 in UTC with second precision.
+pub fn rfc3339(t: std::time::SystemTime) -> String {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+pub fn encode_worker(worker: &Worker) -> Vec<u8> {
+    // Serializing plain data into a Vec cannot fail.
+    serde_json::to_vec(&Out {
+        format: FORMAT,
+        worker,
+        launched_at: None,
+        restarts: 0,
+    })
+    .unwrap_or_default()
+}
+
+pub fn decode_worker(key: &str, bytes: &[u8]) -> Result<Worker, StoreError> {
+    decode_record(key, bytes).map(|r| r.worker)
 }
 
 pub fn encode_number(n: u64) -> Vec<u8> {
@@ -96,6 +170,29 @@ mod tests {
             r#"{"format":1,"worker":{"task_id":"taskmanager-00007","state":"launched""#
         ));
         assert_eq!(decode_worker("k", &bytes).unwrap(), w);
+    }
+
+    #[test]
+    fn envelope_metadata_round_trip_and_time_format() {
+        let r = StoredWorker {
+            worker: Worker {
+                task_id: "taskmanager-00001".into(),
+                state: WorkerState::Running,
+                agent_id: None,
+                hostname: None,
+                ports: Vec::new(),
+            },
+            launched_at: Some("2026-12-01T10:08:21Z".into()),
+            restarts: 2,
+        };
+        let bytes = encode_record(&r);
+        assert_eq!(decode_record("k", &bytes).unwrap(), r);
+        // Older records without the metadata read as none.
+        let old = encode_worker(&r.worker);
+        assert_eq!(decode_record("k", &old).unwrap().restarts, 0);
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_119_701);
+        assert_eq!(rfc3339(t), "2026-12-01T10:08:21Z");
+        assert_eq!(rfc3339(std::time::UNIX_EPOCH), "1970-01-01T00:00:00Z");
     }
 
     #[test]

@@ -907,7 +907,8 @@ mod runtime {
         }
         assert_eq!(at, expected.len(), "{log_now:#?}");
 
-        // Shutdown tears the framework down and forgets the workers.
+        // Shutdown tears the framework down and forgets the workers and the
+        // framework id.
         stop.send_replace(1);
         let outcome = tokio::time::timeout(Duration::from_secs(10), run)
             .await
@@ -919,7 +920,9 @@ mod runtime {
         let mut after = inner.clone();
         let snapshot = after.load().await.unwrap();
         assert!(snapshot.workers.is_empty(), "{snapshot:?}");
-        assert_eq!(snapshot.framework_id.as_deref(), Some("fw-new"));
+        // Torn down: the next start registers anew instead of subscribing
+        // with a dead id.
+        assert_eq!(snapshot.framework_id, None);
     }
 
     /// A REVIVE the master rejects (a 500 during a failover) goes back to

@@ -106,12 +106,11 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn unfinished_subcommands_say_so_and_exit_2() {
-    for args in [&["workers", "list"][..], &["local", "up"]] {
-        let (code, out, err) = run(args);
-        assert_eq!(code, 2, "{args:?}");
-        assert!(err.contains("is not available yet"), "{args:?}: {err}");
-        assert!(out.is_empty());
-    }
+    let args = &["local", "up"][..];
+    let (code, out, err) = run(args);
+    assert_eq!(code, 2, "{args:?}");
+    assert!(err.contains("is not available yet"), "{args:?}: {err}");
+    assert!(out.is_empty());
 }
 
 #[test]

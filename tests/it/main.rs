@@ -20,5 +20,8 @@ mod mesos_zk;
 mod out_of_the_box;
 mod scheduler;
 mod secrets;
+mod store;
+mod store_failover;
 mod support;
 mod validate;
+mod workers;

@@ -1104,6 +1104,9 @@ struct World {
     ever_launched: BTreeSet<String>,
     /// Failures the scheduler must have counted.
     expected_failures: u32,
+    /// Workers recovered Launched and not running since: a failure before
+    /// they run is the dead appmaster's (its artifact server died).
+    inherited: BTreeSet<String>,
     next_offer: u64,
     exited: bool,
     connected: bool,
@@ -1148,6 +1151,7 @@ impl World {
             completed: HashMap::new(),
             ever_launched: BTreeSet::new(),
             expected_failures: 0,
+            inherited: BTreeSet::new(),
             next_offer: 0,
             exited: false,
             connected: true,
@@ -1517,6 +1521,9 @@ impl World {
             {
                 self.confirmed.insert(id.clone());
                 self.unreachable_since.remove(&id);
+                if status.state == TaskState::Running {
+                    self.inherited.remove(&id);
+                }
             }
             TaskState::Unreachable if state.is_some_and(|s| s != WorkerState::New) => {
                 self.confirmed.insert(id.clone());
@@ -1525,7 +1532,11 @@ impl World {
                 }
             }
             s if (s.is_terminal() || s == TaskState::Unknown) && alive && workers_fault => {
-                self.expected_failures += 1;
+                let inherited_launch =
+                    self.inherited.contains(&id) && state == Some(WorkerState::Launched);
+                if !inherited_launch {
+                    self.expected_failures += 1;
+                }
             }
             _ => {}
         }
@@ -1683,6 +1694,12 @@ impl World {
         for w in self.store.values() {
             self.launched_at.insert(w.task_id.clone(), self.now);
         }
+        self.inherited = self
+            .store
+            .values()
+            .filter(|w| w.state == WorkerState::Launched)
+            .map(|w| w.task_id.clone())
+            .collect();
         let workers: Vec<Worker> = self.store.values().cloned().collect();
         let n = self.next_task_number;
         self.feed(
@@ -1902,4 +1919,66 @@ fn a_replacement_never_takes_the_ports_of_a_worker_that_just_died_on_its_agent()
     );
     let third: Vec<u16> = ports_of(&fx).iter().map(|(_, p)| *p).collect();
     assert_eq!(third.len(), 2, "{fx:?}");
+}
+
+#[test]
+fn a_launch_inherited_from_a_dead_appmaster_that_fails_is_not_counted() {
+    // Its fetch URIs pointed at the artifact server of the appmaster that
+    // died: failing to fetch them is not the TaskManager's failure.
+    let stored = vec![Worker {
+        task_id: "taskmanager-00001".into(),
+        state: WorkerState::Launched,
+        agent_id: Some("a1".into()),
+        hostname: None,
+        ports: vec![],
+    }];
+    let mut s = Scheduler::new(policy(1, Some(0)), TaskTemplate::command("sleep 600"));
+    s.step(
+        Input::Recovered {
+            workers: stored,
+            next_task_number: 2,
+        },
+        Duration::ZERO,
+    );
+    s.step(Input::Subscribed, secs(1));
+    let fx = s.step(
+        Input::Update(reasoned_status(
+            "taskmanager-00001",
+            TaskState::Failed,
+            "REASON_CONTAINER_LAUNCH_FAILED",
+        )),
+        secs(2),
+    );
+    assert_eq!(s.failed(), 0, "not counted");
+    assert_eq!(
+        exit_of(&fx),
+        None,
+        "max 0 failures: a counted one would end the cluster"
+    );
+    // A worker recovered Launched that runs, then fails, is counted.
+    let stored = vec![Worker {
+        task_id: "taskmanager-00001".into(),
+        state: WorkerState::Launched,
+        agent_id: Some("a1".into()),
+        hostname: None,
+        ports: vec![],
+    }];
+    let mut s = Scheduler::new(policy(1, None), TaskTemplate::command("sleep 600"));
+    s.step(
+        Input::Recovered {
+            workers: stored,
+            next_task_number: 2,
+        },
+        Duration::ZERO,
+    );
+    s.step(Input::Subscribed, secs(1));
+    s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Running, true)),
+        secs(2),
+    );
+    s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Failed, true)),
+        secs(3),
+    );
+    assert_eq!(s.failed(), 1);
 }

@@ -1,5 +1,7 @@
-//! A standalone ZooKeeper 3.8 (Debian's `zookeeper` package) on a free
-//! loopback port, killed on drop.
+//! ZooKeeper 3.8 (Debian's `zookeeper` package) on free loopback ports with
+//! throwaway data directories, killed on drop: one standalone server
+//! ([`ZooKeeper`], which can also be restarted or paused), or a 3-node
+//! ensemble ([`Ensemble`]) whose leader a test can kill.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -24,12 +26,42 @@ fn ruok(port: u16) -> bool {
     s.write_all(b"ruok").is_ok() && s.read_to_string(&mut answer).is_ok() && answer == "imok"
 }
 
+fn four_letter(port: u16, word: &str) -> Option<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
+    s.write_all(word.as_bytes()).ok()?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).ok()?;
+    Some(answer)
+}
+
+fn spawn_server(dir: &Path, cfg: &Path) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("zk.log"))
+        .unwrap();
+    Command::new("java")
+        .args(["-Xmx256m", "-cp", JARS])
+        .arg("org.apache.zookeeper.server.quorum.QuorumPeerMain")
+        .arg(cfg)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("cannot run java: run scripts/install-deps.sh")
+}
+
+fn installed() {
+    assert!(
+        Path::new("/usr/share/java/zookeeper.jar").exists(),
+        "ZooKeeper is not installed (/usr/share/java/zookeeper.jar): run scripts/install-deps.sh"
+    );
+}
+
 impl ZooKeeper {
     pub fn start() -> ZooKeeper {
-        assert!(
-            Path::new("/usr/share/java/zookeeper.jar").exists(),
-            "ZooKeeper is not installed (/usr/share/java/zookeeper.jar): run scripts/install-deps.sh"
-        );
+        installed();
         let dir = tempfile::Builder::new()
             .prefix("flink-mesos-it-zk-")
             .tempdir()
@@ -39,32 +71,28 @@ impl ZooKeeper {
         std::fs::write(
             &cfg,
             format!(
-                "tickTime=2000\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n\
+                "tickTime=1000\nminSessionTimeout=2000\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n\
                  admin.enableServer=false\n4lw.commands.whitelist=ruok,srvr,mntr\n",
                 dir.path().join("data").display()
             ),
         )
         .unwrap();
-        let log = std::fs::File::create(dir.path().join("zk.log")).unwrap();
-        let child = Command::new("java")
-            .args(["-Xmx256m", "-cp", JARS])
-            .arg("org.apache.zookeeper.server.quorum.QuorumPeerMain")
-            .arg(&cfg)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("cannot run java: run scripts/install-deps.sh");
+        let child = spawn_server(dir.path(), &cfg);
         let mut zk = ZooKeeper {
             port,
             child,
             _dir: dir,
         };
+        zk.wait_ready();
+        zk
+    }
+
+    fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(30);
-        while !ruok(port) {
-            if let Ok(Some(status)) = zk.child.try_wait() {
+        while !ruok(self.port) {
+            if let Ok(Some(status)) = self.child.try_wait() {
                 let log =
-                    std::fs::read_to_string(zk._dir.path().join("zk.log")).unwrap_or_default();
+                    std::fs::read_to_string(self._dir.path().join("zk.log")).unwrap_or_default();
                 panic!("ZooKeeper exited ({status}):\n{log}");
             }
             assert!(
@@ -73,11 +101,20 @@ impl ZooKeeper {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-        zk
     }
 
     pub fn connect_string(&self) -> String {
         format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server (-9) and starts it again on the same port and data:
+    /// sessions survive if the client reconnects within their timeout.
+    pub fn restart_after(&mut self, down: Duration) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(down);
+        self.child = spawn_server(self._dir.path(), &self._dir.path().join("zoo.cfg"));
+        self.wait_ready();
     }
 }
 
@@ -85,5 +122,143 @@ impl Drop for ZooKeeper {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A 3-node ensemble on loopback.
+pub struct Ensemble {
+    pub ports: Vec<u16>,
+    children: Vec<Option<Child>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Ensemble {
+    pub fn start() -> Ensemble {
+        installed();
+        let dir = tempfile::Builder::new()
+            .prefix("flink-mesos-it-zk3-")
+            .tempdir()
+            .unwrap();
+        let ports: Vec<u16> = (0..3).map(|_| super::free_port()).collect();
+        let peers: Vec<(u16, u16)> = (0..3)
+            .map(|_| (super::free_port(), super::free_port()))
+            .collect();
+        let servers: String = peers
+            .iter()
+            .enumerate()
+            .map(|(i, (a, b))| format!("server.{}=127.0.0.1:{a}:{b}\n", i + 1))
+            .collect();
+        let mut children = Vec::new();
+        for (i, port) in ports.iter().enumerate() {
+            let node = dir.path().join(format!("n{}", i + 1));
+            std::fs::create_dir_all(node.join("data")).unwrap();
+            std::fs::write(node.join("data/myid"), format!("{}\n", i + 1)).unwrap();
+            let cfg = node.join("zoo.cfg");
+            std::fs::write(
+                &cfg,
+                format!(
+                    "tickTime=500\ninitLimit=10\nsyncLimit=4\nminSessionTimeout=2000\n\
+                     dataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n\
+                     admin.enableServer=false\n4lw.commands.whitelist=ruok,srvr,mntr\n{servers}",
+                    node.join("data").display()
+                ),
+            )
+            .unwrap();
+            children.push(Some(spawn_server(&node, &cfg)));
+        }
+        let ensemble = Ensemble {
+            ports,
+            children,
+            _dir: dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while ensemble.leader().is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "the ZooKeeper ensemble did not elect a leader within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        ensemble
+    }
+
+    pub fn connect_string(&self) -> String {
+        self.ports
+            .iter()
+            .map(|p| format!("127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The index of the serving leader, if any.
+    pub fn leader(&self) -> Option<usize> {
+        (0..3).find(|i| {
+            self.children[*i].is_some()
+                && four_letter(self.ports[*i], "srvr").is_some_and(|a| a.contains("Mode: leader"))
+        })
+    }
+
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut c) = self.children[i].take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Ensemble {
+    fn drop(&mut self) {
+        for i in 0..3 {
+            self.kill(i);
+        }
+    }
+}
+
+/// A TCP proxy to ZooKeeper that a test can cut: while cut, every
+/// connection is dropped and new ones are closed at once, as in a network
+/// partition; the server then expires the sessions behind it.
+pub struct Proxy {
+    pub port: u16,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Proxy {
+    pub async fn start(upstream: u16) -> Proxy {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = cut.clone();
+        tokio::spawn(async move {
+            while let Ok((mut down, _)) = listener.accept().await {
+                if flag.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let flag = flag.clone();
+                tokio::spawn(async move {
+                    let Ok(mut up) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await
+                    else {
+                        return;
+                    };
+                    let copy = tokio::io::copy_bidirectional(&mut down, &mut up);
+                    tokio::pin!(copy);
+                    loop {
+                        tokio::select! {
+                            _ = &mut copy => return,
+                            _ = tokio::time::sleep(Duration::from_millis(50)) => {
+                                if flag.load(Ordering::SeqCst) {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        Proxy { port, cut }
+    }
+
+    pub fn set_cut(&self, cut: bool) {
+        self.cut.store(cut, std::sync::atomic::Ordering::SeqCst);
     }
 }

@@ -1,0 +1,574 @@
+//! High availability end to end: `flink-mesos appmaster` processes with
+//! `high-availability: zookeeper` against a real ZooKeeper and a genuine
+//! Mesos master. One leads, the other stands by and takes over when the
+//! leader is killed; an appmaster killed (-9) while it launches workers is
+//! restarted and brings the cluster to exactly the desired workers, none
+//! launched twice, no orphan task.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::mesos_local::MesosLocal;
+use crate::support::zookeeper::{Ensemble, Proxy, ZooKeeper};
+
+const WAIT: Duration = Duration::from_secs(45);
+
+struct Am {
+    child: Child,
+    stderr: PathBuf,
+    base: String,
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Am {
+    fn start(
+        dir: &std::path::Path,
+        name: &str,
+        mesos: &MesosLocal,
+        zk: &ZooKeeper,
+        extra: &[&str],
+    ) -> Am {
+        Am::start_with(dir, name, mesos, &zk.connect_string(), extra)
+    }
+
+    fn start_with(
+        dir: &std::path::Path,
+        name: &str,
+        mesos: &MesosLocal,
+        quorum: &str,
+        extra: &[&str],
+    ) -> Am {
+        let stderr = dir.join(format!("{name}.stderr"));
+        let work = dir.join(name);
+        std::fs::create_dir_all(&work).unwrap();
+        let master = mesos.url.trim_start_matches("http://");
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"))
+            .arg("appmaster")
+            .current_dir(&work)
+            .env_remove("FLINK_CONF_DIR")
+            .env_remove("FLINK_PROPERTIES")
+            .env_remove("FLINK_MESOS_MASTER")
+            .env_remove("FLINK_MESOS_FRAMEWORK_SECRET")
+            .env("NO_COLOR", "1")
+            .args(["--no-jobmanager", "--status-bind", "127.0.0.1"])
+            .arg(format!("-Dmesos.master={master}"))
+            .args([
+                "-Dmesos.resourcemanager.tasks.mem=32",
+                "-Dmesos.resourcemanager.tasks.cpus=0.1",
+                "-Dmesos.failover-timeout=120",
+                "-Dhigh-availability.type=zookeeper",
+                "-Dhigh-availability.storageDir=file:///tmp/flink-mesos-it-ha",
+                "-Dhigh-availability.zookeeper.client.session-timeout=4 s",
+            ])
+            .arg(format!("-Dhigh-availability.zookeeper.quorum={quorum}"))
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let base = line
+            .split_whitespace()
+            .find_map(|w| w.strip_suffix("/status"))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no status address: {line:?}; stderr: {}",
+                    std::fs::read_to_string(&stderr).unwrap_or_default()
+                )
+            })
+            .to_string();
+        Am {
+            child,
+            stderr,
+            base,
+            _stdout: stdout,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    async fn status(&self) -> Option<Value> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .ok()?;
+        let r = client
+            .get(format!("{}/status", self.base))
+            .send()
+            .await
+            .ok()?;
+        serde_json::from_slice(&r.bytes().await.ok()?).ok()
+    }
+
+    async fn wait_status(&self, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+        self.wait_status_for(what, WAIT, ok).await
+    }
+
+    async fn wait_status_for(
+        &self,
+        what: &str,
+        wait: Duration,
+        ok: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + wait;
+        loop {
+            if let Some(v) = self.status().await {
+                if ok(&v) {
+                    return v;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; status {:?}\nstderr:\n{}",
+                self.status().await,
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn wait_stderr(&self, what: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.stderr().contains(what) {
+            assert!(
+                Instant::now() < deadline,
+                "no {what:?} in:\n{}",
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn kill(&mut self, signal: &str) {
+        let _ = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status();
+    }
+
+    async fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "did not exit:\n{}",
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Am {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn count(v: &Value, state: &str) -> usize {
+    v["workers"][state].as_array().map_or(0, |a| a.len())
+}
+
+/// The master's view of one framework: `(active task ids, completed task ids)`.
+async fn tasks(mesos: &MesosLocal, framework_id: &str) -> (Vec<String>, Vec<String>) {
+    let state = mesos.get_json("/master/state").await;
+    let mut active = Vec::new();
+    let mut completed = Vec::new();
+    for key in ["frameworks", "completed_frameworks"] {
+        for f in state[key].as_array().into_iter().flatten() {
+            if f["id"] != framework_id {
+                continue;
+            }
+            for t in f["tasks"].as_array().into_iter().flatten() {
+                active.push(t["id"].as_str().unwrap_or("").to_string());
+            }
+            for t in f["completed_tasks"].as_array().into_iter().flatten() {
+                completed.push(t["id"].as_str().unwrap_or("").to_string());
+            }
+        }
+    }
+    active.sort();
+    completed.sort();
+    (active, completed)
+}
+
+fn cluster(name: &str) -> String {
+    format!("-Dhigh-availability.cluster-id={name}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_ha_standby_takes_over_when_the_leader_dies() {
+    let zk = ZooKeeper::start();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let extra = [
+        "-Dmesos.initial-tasks=3",
+        "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 631",
+        &cluster("ha-standby"),
+    ];
+    let mut first = Am::start(dir.path(), "first", &mesos, &zk, &extra);
+    let v = first
+        .wait_status("3 running workers", |v| count(v, "running") == 3)
+        .await;
+    let framework_id = v["framework_id"].as_str().unwrap().to_string();
+    let second = Am::start(dir.path(), "second", &mesos, &zk, &extra);
+    second.wait_stderr("standing by").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(second.status().await.unwrap()["phase"], "standby");
+    let (before, _) = tasks(&mesos, &framework_id).await;
+    assert_eq!(before.len(), 3, "{before:?}");
+    // The standby has not talked to Mesos at all: one framework, one
+    // subscriber.
+    assert!(
+        !second.stderr().contains("subscribed to the Mesos master"),
+        "{}",
+        second.stderr()
+    );
+    let state = mesos.get_json("/master/state").await;
+    assert_eq!(state["frameworks"].as_array().map(|f| f.len()), Some(1));
+
+    // The leader dies hard: the standby takes over within the session
+    // timeout, fails over to the same framework and adopts the workers.
+    first.kill("KILL");
+    let v = second
+        .wait_status("the standby leads with 3 running workers", |v| {
+            v["connected"] == true && count(v, "running") == 3
+        })
+        .await;
+    assert_eq!(v["framework_id"], framework_id.as_str());
+    let (after, completed) = tasks(&mesos, &framework_id).await;
+    assert_eq!(after, before, "the same workers, none launched again");
+    assert!(completed.is_empty(), "{completed:?}");
+
+    // With HA, SIGTERM leaves the framework for the next leader.
+    let mut second = second;
+    second.kill("TERM");
+    let status = second.wait_exit().await;
+    assert!(status.success(), "{status}\n{}", second.stderr());
+    let (still, _) = tasks(&mesos, &framework_id).await;
+    assert_eq!(still.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_ha_kill_9_during_launches_then_restart_gives_exactly_10() {
+    let zk = ZooKeeper::start();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    // One artifact server port across restarts, as an HA setup has (the
+    // URLs still change with every start).
+    let artifacts = format!(
+        "-Dmesos.resourcemanager.artifactserver.port={}",
+        crate::support::free_port()
+    );
+    // Launches in flight when an appmaster dies fail to fetch from its
+    // artifact server (a new start serves under a new id): they count as
+    // failures and back the replacements off (up to 60 s). Never give up.
+    let extra = [
+        "-Dmesos.initial-tasks=10",
+        "-Dmesos.maximum-failed-tasks=-1",
+        "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 632",
+        &artifacts,
+        &cluster("ha-kill"),
+    ];
+    let mut framework_id = None;
+    // Killed as soon as it leads and is subscribed (the ACCEPT may or may
+    // not be out), and while launches are being fetched.
+    for (round, launched) in [0usize, 1].into_iter().enumerate() {
+        let mut am = Am::start(dir.path(), &format!("am{round}"), &mesos, &zk, &extra);
+        let v = am
+            .wait_status_for("launches under way", Duration::from_secs(100), |v| {
+                v["connected"] == true && count(v, "launched") + count(v, "running") >= launched
+            })
+            .await;
+        if let Some(id) = v["framework_id"].as_str() {
+            framework_id.get_or_insert(id.to_string());
+        }
+        am.kill("KILL");
+        am.wait_exit().await;
+    }
+    let am = Am::start(dir.path(), "last", &mesos, &zk, &extra);
+    let v = am
+        .wait_status_for("10 running workers", Duration::from_secs(150), |v| {
+            count(v, "running") == 10
+        })
+        .await;
+    let id = v["framework_id"].as_str().unwrap().to_string();
+    if let Some(first) = &framework_id {
+        assert_eq!(&id, first, "one framework throughout");
+    }
+    // Let stragglers show up (a launch the store had not seen would be
+    // killed as unknown and appear as completed).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (active, completed) = tasks(&mesos, &id).await;
+    assert_eq!(active.len(), 10, "{active:?}\n{}", am.stderr());
+    // None launched twice: every task id appears once in the master's whole
+    // history of the framework. (Launches in flight when an appmaster was
+    // killed may have failed to fetch from its artifact server; they were
+    // replaced under new ids.)
+    let mut all: Vec<&String> = active.iter().chain(&completed).collect();
+    all.sort();
+    let total = all.len();
+    all.dedup();
+    assert_eq!(
+        all.len(),
+        total,
+        "a task id was launched twice: {active:?} {completed:?}"
+    );
+    for t in &completed {
+        assert!(!active.contains(t));
+    }
+    let running: Vec<String> = v["workers"]["running"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["task_id"].as_str().unwrap().to_string())
+        .collect();
+    let mut running = running;
+    running.sort();
+    // No orphan: what runs is exactly what the appmaster knows.
+    assert_eq!(running, active);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_ha_lost_leadership_stops_at_once_then_leads_again() {
+    let zk = ZooKeeper::start();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let extra = [
+        "-Dmesos.initial-tasks=2",
+        "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 633",
+        &cluster("ha-lost"),
+    ];
+    let mut am = Am::start(dir.path(), "am", &mesos, &zk, &extra);
+    let v = am
+        .wait_status("2 running workers", |v| count(v, "running") == 2)
+        .await;
+    let framework_id = v["framework_id"].as_str().unwrap().to_string();
+    let (before, _) = tasks(&mesos, &framework_id).await;
+    // Someone deletes the leader latch (as a session expiry would).
+    let client = zookeeper_client::Client::connect(&zk.connect_string())
+        .await
+        .unwrap();
+    let dir_path = "/flink/ha-lost/mesos-workers/leader";
+    for latch in client.list_children(dir_path).await.unwrap() {
+        client
+            .delete(&format!("{dir_path}/{latch}"), None)
+            .await
+            .unwrap();
+    }
+    am.wait_stderr("lost the leadership").await;
+    // No other appmaster: it leads again, re-reads the store and fails over
+    // to the same framework with the same workers.
+    let deadline = Instant::now() + WAIT;
+    while am
+        .stderr()
+        .matches("leading: reading the worker store")
+        .count()
+        < 2
+    {
+        assert!(Instant::now() < deadline, "{}", am.stderr());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let v = am
+        .wait_status("2 running workers again", |v| {
+            v["connected"] == true && count(v, "running") == 2
+        })
+        .await;
+    assert_eq!(v["framework_id"], framework_id.as_str());
+    let (after, completed) = tasks(&mesos, &framework_id).await;
+    assert_eq!(after, before, "no TEARDOWN, no KILL, no relaunch");
+    assert!(completed.is_empty(), "{completed:?}");
+
+    am.kill("TERM");
+    let status = am.wait_exit().await;
+    assert!(status.success(), "{status}\n{}", am.stderr());
+    let (still, _) = tasks(&mesos, &framework_id).await;
+    assert_eq!(
+        still.len(),
+        2,
+        "with HA the framework is left for the next leader"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_ha_zookeeper_ensemble_leader_killed_goes_unnoticed() {
+    let mut ensemble = Ensemble::start();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let extra = [
+        "-Dmesos.initial-tasks=2",
+        "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 634",
+        "-Dhigh-availability.zookeeper.client.session-timeout=10 s",
+        &cluster("ha-ensemble"),
+    ];
+    let am = Am::start_with(dir.path(), "am", &mesos, &ensemble.connect_string(), &extra);
+    let v = am
+        .wait_status("2 running workers", |v| count(v, "running") == 2)
+        .await;
+    let framework_id = v["framework_id"].as_str().unwrap().to_string();
+    let leader = ensemble.leader().expect("an ensemble leader");
+    ensemble.kill(leader);
+    // The session moves to another server while the ensemble re-elects;
+    // nobody notices.
+    let (before, _) = tasks(&mesos, &framework_id).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let v = am
+        .wait_status("still 2 running", |v| count(v, "running") == 2)
+        .await;
+    assert_eq!(v["phase"], "running");
+    assert_eq!(v["framework_id"], framework_id.as_str());
+    let stderr = am.stderr();
+    assert!(!stderr.contains("lost the leadership"), "{stderr}");
+    assert!(!stderr.contains("ERROR"), "{stderr}");
+    let (after, _) = tasks(&mesos, &framework_id).await;
+    assert_eq!(after, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_ha_session_expiry_loses_nothing() {
+    let zk = ZooKeeper::start();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    // The appmaster reaches ZooKeeper through a proxy the test cuts.
+    let proxy = Proxy::start(zk.port).await;
+    let extra = [
+        "-Dmesos.initial-tasks=2",
+        "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 635",
+        &cluster("ha-expiry"),
+    ];
+    let am = Am::start_with(
+        dir.path(),
+        "am",
+        &mesos,
+        &format!("127.0.0.1:{}", proxy.port),
+        &extra,
+    );
+    let v = am
+        .wait_status("2 running workers", |v| count(v, "running") == 2)
+        .await;
+    let framework_id = v["framework_id"].as_str().unwrap().to_string();
+    let (before, _) = tasks(&mesos, &framework_id).await;
+
+    // Cut off longer than the 4 s session timeout: the server expires the
+    // session, the appmaster gives up the leadership (after 2 s) and keeps
+    // trying to stand by; the workers keep running.
+    proxy.set_cut(true);
+    am.wait_stderr("lost the leadership").await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let (during, _) = tasks(&mesos, &framework_id).await;
+    assert_eq!(during, before, "workers keep running");
+    proxy.set_cut(false);
+
+    // Back: a new session, the store read again, the same framework and
+    // workers, nothing relaunched.
+    let deadline = Instant::now() + WAIT;
+    while am
+        .stderr()
+        .matches("leading: reading the worker store")
+        .count()
+        < 2
+    {
+        assert!(Instant::now() < deadline, "{}", am.stderr());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let v = am
+        .wait_status("2 running workers again", |v| {
+            v["connected"] == true && count(v, "running") == 2
+        })
+        .await;
+    assert_eq!(v["framework_id"], framework_id.as_str());
+    let (after, completed) = tasks(&mesos, &framework_id).await;
+    assert_eq!(after, before);
+    assert!(completed.is_empty(), "{completed:?}");
+}
+
+/// The pid of the process `cmdline` whose environment names `task_id`.
+fn task_pid(task_id: &str, cmdline: &[&str]) -> Option<u32> {
+    let wanted_env = format!("FLINK_MESOS_TASK_ID={task_id}");
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let read = |f: &str| std::fs::read(entry.path().join(f)).unwrap_or_default();
+        let args: Vec<String> = read("cmdline")
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if args == cmdline
+            && read("environ")
+                .split(|b| *b == 0)
+                .any(|v| v == wanted_env.as_bytes())
+        {
+            return Some(pid);
+        }
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_ha_forced_repair_makes_the_leader_read_the_store_afresh() {
+    let zk = ZooKeeper::start();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let extra = [
+        "-Dmesos.initial-tasks=1",
+        "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 636",
+        &cluster("ha-repair"),
+    ];
+    let am = Am::start(dir.path(), "am", &mesos, &zk, &extra);
+    let v = am
+        .wait_status("1 running worker", |v| count(v, "running") == 1)
+        .await;
+    let framework_id = v["framework_id"].as_str().unwrap().to_string();
+    // An operator forgets the running worker while the leader runs.
+    let quorum = format!(
+        "-Dhigh-availability.zookeeper.quorum={}",
+        zk.connect_string()
+    );
+    let out = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"))
+        .env_remove("FLINK_CONF_DIR")
+        .args(["workers", "forget", "taskmanager-00001", "--force", "--yes"])
+        .args([
+            "-Dhigh-availability.type=zookeeper",
+            &quorum,
+            &cluster("ha-repair"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The worker dies: the leader's write about it conflicts with the
+    // repair; it gives the leadership up, leads again with the store as it
+    // is now, and brings the cluster back to one worker.
+    let pid = task_pid("taskmanager-00001", &["sleep", "636"]).expect("the worker's process");
+    let _ = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status();
+    am.wait_stderr("lost the leadership").await;
+    let v = am
+        .wait_status("a replacement running", |v| {
+            count(v, "running") == 1 && v["workers"]["running"][0]["task_id"] != "taskmanager-00001"
+        })
+        .await;
+    assert_eq!(v["framework_id"], framework_id.as_str());
+    assert!(
+        am.stderr().contains("changed by someone else"),
+        "{}",
+        am.stderr()
+    );
+}
