@@ -13,6 +13,9 @@
 //!
 //! Run: `cargo bench --bench appmaster`
 
+// A benchmark prints its numbers and fails loudly.
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

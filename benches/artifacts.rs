@@ -11,6 +11,9 @@
 //! Run: `cargo bench --bench artifacts` (needs `/usr/sbin/nginx`:
 //! `apt-get install nginx-light`).
 
+// A benchmark prints its numbers and fails loudly.
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

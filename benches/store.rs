@@ -13,6 +13,9 @@
 //!
 //! Run: `cargo bench --bench store`
 
+// A benchmark prints its numbers and fails loudly.
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

@@ -10,9 +10,11 @@ pub mod error;
 pub mod flink;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod http;
 pub mod local;
 pub mod marathon;
 pub mod mesos;
 pub mod scheduler;
+pub mod shell;
 pub mod store;
 pub mod taskmanager;

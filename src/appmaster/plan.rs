@@ -11,12 +11,13 @@
 
 use std::time::Duration;
 
-use crate::config::settings::{Container, Settings};
+use crate::config::settings::Settings;
 use crate::config::values::VolumeMode;
 use crate::config::{Config, Origin};
+use crate::mesos::client::ClientOptions;
 use crate::mesos::{FrameworkSettings, Volume};
 use crate::scheduler::matching::WorkerResources;
-use crate::scheduler::task::{TaskTemplate, TemplateContainer};
+use crate::scheduler::task::TaskTemplate;
 use crate::scheduler::{Policy, Timers};
 
 /// Ports every TaskManager gets from its offer.
@@ -41,6 +42,15 @@ pub struct Plan {
     pub policy: Policy,
     pub template: TaskTemplate,
     pub framework: FrameworkSettings,
+}
+
+/// How the appmaster's Mesos client connects: the master's CA
+/// (`mesos.tls.ca-file`), the rest as [`ClientOptions::default`].
+pub fn client_options(settings: &Settings) -> ClientOptions {
+    ClientOptions {
+        ca_file: settings.master_ca_file.clone(),
+        ..ClientOptions::default()
+    }
 }
 
 /// `jitter` in [0, 1) spreads the backoff of different appmasters (±20 %).
@@ -79,20 +89,7 @@ pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> P
             ..Timers::default()
         },
     };
-    let container = match &tasks.container {
-        Container::Mesos { image } => TemplateContainer::Mesos {
-            image: image.clone(),
-        },
-        Container::Docker {
-            image,
-            force_pull,
-            parameters,
-        } => TemplateContainer::Docker {
-            image: image.clone(),
-            force_pull: *force_pull,
-            parameters: parameters.clone(),
-        },
-    };
+    let container = tasks.container.clone();
     let template = TaskTemplate {
         command: tasks.taskmanager_cmd.clone(),
         bootstrap: tasks.bootstrap_cmd.clone(),
@@ -196,7 +193,9 @@ pub fn local_hostname() -> String {
 }
 
 /// The user running this process: `$USER`, `$LOGNAME`, or the name of the
-/// real uid in /etc/passwd; `root` when nothing says otherwise.
+/// real uid in /etc/passwd. When none of them says, `root` with a logged
+/// warning (the framework user decides who the TaskManagers run as, so a
+/// guess must be visible; `mesos.resourcemanager.framework.user` avoids it).
 pub fn current_user() -> String {
     for var in ["USER", "LOGNAME"] {
         if let Ok(u) = std::env::var(var) {
@@ -220,33 +219,20 @@ pub fn current_user() -> String {
             }
         }
     }
+    tracing::warn!(
+        "cannot tell which user runs the appmaster ($USER and $LOGNAME are unset and the uid \
+         is not in /etc/passwd); assuming `root` as the framework user, set \
+         mesos.resourcemanager.framework.user to choose one"
+    );
     "root".into()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::settings::{resolve, Purpose, ValidateOptions};
-    use crate::config::LoadOptions;
 
     fn load(dynamic: &[&str]) -> (Settings, Config) {
-        let config = Config::load(&LoadOptions {
-            conf_dir: None,
-            dynamic: dynamic.iter().map(|s| s.to_string()).collect(),
-            env: Vec::new(),
-        })
-        .unwrap();
-        let report = resolve(
-            &config,
-            ValidateOptions {
-                purpose: Purpose::Appmaster,
-                strict: false,
-            },
-        );
-        let settings = report
-            .settings
-            .unwrap_or_else(|| panic!("{:?}", report.diagnostics));
-        (settings, config)
+        crate::config::settings::for_tests(dynamic)
     }
 
     fn host() -> Host {

@@ -520,29 +520,9 @@ fn directory_archive(dir: &Path, top: &str, archive: &Path) -> Result<(), Artifa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::settings::{resolve, Purpose, ValidateOptions};
-    use crate::config::LoadOptions;
 
     fn load(dynamic: &[&str]) -> (Settings, Config) {
-        let config = Config::load(&LoadOptions {
-            conf_dir: None,
-            dynamic: dynamic.iter().map(|s| s.to_string()).collect(),
-            env: Vec::new(),
-        })
-        .unwrap();
-        let report = resolve(
-            &config,
-            ValidateOptions {
-                purpose: Purpose::Appmaster,
-                strict: false,
-            },
-        );
-        (
-            report
-                .settings
-                .unwrap_or_else(|| panic!("{:?}", report.diagnostics)),
-            config,
-        )
+        crate::config::settings::for_tests(dynamic)
     }
 
     fn fake_home(dir: &Path) -> PathBuf {

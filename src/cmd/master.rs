@@ -6,13 +6,12 @@
 //! The ZooKeeper password never appears in the output: the spec is shown
 //! through `MasterSpec`'s masking `Display`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, MasterArgs, OutputFormat};
-use crate::config::master::MasterSpec;
-use crate::config::{Config, LoadOptions};
+use crate::config::settings::{self, MasterAccess};
 use crate::error::{Error, Result};
 use crate::mesos::client::{ClientOptions, MesosError};
 use crate::mesos::detector::{detect_once, DetectError, MasterAddress};
@@ -28,33 +27,30 @@ struct Output {
 }
 
 pub fn run(global: &GlobalArgs, _args: &MasterArgs) -> Result<()> {
-    let config = Config::load(&LoadOptions::from_global(global))?;
-    let entry = config.get_key("mesos.master").ok_or_else(|| {
-        Error::User(
-            "mesos.master is not set; add `mesos.master: host:5050` to the configuration \
-             or pass -Dmesos.master=host:5050"
-                .into(),
-        )
-    })?;
-    let spec = MasterSpec::parse(&entry.value)
-        .map_err(|e| Error::User(format!("mesos.master ({}): {e}", entry.origin)))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
-    let (leader, state) = runtime.block_on(resolve(&spec))?;
+    let config = super::load_config(global)?;
+    let access = match settings::resolve_master(&config) {
+        Ok(access) => access,
+        Err(diagnostics) => {
+            let stderr = std::io::stderr();
+            let color = super::use_color(global, stderr.is_terminal());
+            let mut err = stderr.lock();
+            for d in &diagnostics {
+                writeln!(err, "{}", d.render(color))?;
+            }
+            return Err(Error::Reported {
+                errors: diagnostics.len(),
+            });
+        }
+    };
+    let (leader, state) = super::runtime()?.block_on(resolve(&access))?;
     let output = Output {
-        master: spec.to_string(),
+        master: access.spec.to_string(),
         leader,
         state,
     };
     let mut out = std::io::stdout().lock();
     match global.output {
-        OutputFormat::Json | OutputFormat::Yaml => writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&output).unwrap_or_default()
-        )?,
+        OutputFormat::Json | OutputFormat::Yaml => super::write_json(&mut out, &output)?,
         OutputFormat::Text => write_text(&mut out, &output)?,
     }
     out.flush()?;
@@ -63,15 +59,20 @@ pub fn run(global: &GlobalArgs, _args: &MasterArgs) -> Result<()> {
 
 /// The leader and its state. A fixed address may name a non-leading master:
 /// its state names the leader, whose own state is then shown.
-async fn resolve(spec: &MasterSpec) -> Result<(MasterAddress, MasterSummary)> {
-    let options = ClientOptions::default();
-    let mut leader = detect_once(spec).await.map_err(detect_error)?;
+async fn resolve(access: &MasterAccess) -> Result<(MasterAddress, MasterSummary)> {
+    let options = ClientOptions {
+        ca_file: access.ca_file.clone(),
+        ..ClientOptions::default()
+    };
+    let mut leader = detect_once(&access.spec).await.map_err(detect_error)?;
     let mut state = fetch_summary(&leader.url, &options)
         .await
         .map_err(mesos_error)?;
     if !state.is_leader {
         if let Some(address) = state.leader.clone() {
-            let url = format!("http://{address}");
+            // The leader speaks the scheme of the master that named it.
+            let scheme = leader.url.split_once("://").map_or("http", |(s, _)| s);
+            let url = format!("{scheme}://{address}");
             state = fetch_summary(&url, &options).await.map_err(mesos_error)?;
             leader.url = url;
         }

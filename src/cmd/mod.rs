@@ -1,6 +1,9 @@
 //! One module per subcommand. This is the only layer that prints, prompts or
 //! chooses how the process ends (through the `Result` it hands to `main`).
 
+// The `[lints]` table in Cargo.toml denies printing elsewhere.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs, LogFormat, OutputFormat};
@@ -44,11 +47,26 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// What `--conf-dir`, `-D` and the environment ask to load.
+pub fn load_options(global: &GlobalArgs) -> LoadOptions {
+    LoadOptions {
+        conf_dir: global.conf_dir.clone(),
+        dynamic: global.dynamic.clone(),
+        env: LoadOptions::process_env(),
+    }
+}
+
+/// Loads the configuration the command line names (problems in it are
+/// diagnostics, see [`Config::load`]).
+pub fn load_config(global: &GlobalArgs) -> Result<Config> {
+    Config::load(&load_options(global))
+}
+
 /// Loads the configuration and checks it for `purpose`, printing the
 /// diagnostics on stderr exactly as `validate-conf` prints them (stdout stays
 /// for data). The report's settings are there only when nothing is wrong.
 pub fn load_checked(global: &GlobalArgs, purpose: Purpose) -> Result<(Config, Report)> {
-    let config = Config::load(&LoadOptions::from_global(global))?;
+    let config = load_config(global)?;
     let report = settings::resolve(
         &config,
         ValidateOptions {
@@ -71,6 +89,26 @@ pub fn load_checked(global: &GlobalArgs, purpose: Purpose) -> Result<(Config, Re
         err.flush()?;
     }
     Ok((config, report))
+}
+
+/// Writes `value` as pretty JSON and a newline: the one way commands print
+/// JSON. A write error keeps its kind (a closed stdout still exits quietly);
+/// a value that cannot be serialized is an internal error, never an empty
+/// line.
+pub fn write_json(out: &mut (impl Write + ?Sized), value: &impl serde::Serialize) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Internal(format!("cannot render JSON: {e}")))?;
+    writeln!(out, "{text}")?;
+    Ok(())
+}
+
+/// A single-threaded async runtime for a command that makes a few network
+/// calls.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))
 }
 
 /// Whether human output on this stream should be coloured.

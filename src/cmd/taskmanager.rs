@@ -75,11 +75,7 @@ fn print_command(
                 "conf_file": conf_file,
                 "log_file": command.log_file,
             });
-            writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&doc).unwrap_or_default()
-            )?;
+            super::write_json(&mut out, &doc)?;
         }
         OutputFormat::Text => {
             writeln!(
@@ -88,36 +84,11 @@ fn print_command(
                 conf_file.display(),
                 command.log_file.display()
             )?;
-            let words: Vec<String> = std::iter::once(command.program.display().to_string())
-                .chain(command.args.iter().cloned())
-                .map(|w| shell_quote(&w))
-                .collect();
-            writeln!(out, "{}", words.join(" "))?;
+            let words = std::iter::once(command.program.display().to_string())
+                .chain(command.args.iter().cloned());
+            writeln!(out, "{}", crate::shell::join(words))?;
         }
     }
     out.flush()?;
     Ok(())
-}
-
-fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_=./:,+@%".contains(c));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn shell_quoting() {
-        assert_eq!(super::shell_quote("-Xmx1"), "-Xmx1");
-        assert_eq!(super::shell_quote("a b"), "'a b'");
-        assert_eq!(super::shell_quote("it's"), "'it'\\''s'");
-        assert_eq!(super::shell_quote(""), "''");
-    }
 }

@@ -5,11 +5,11 @@ use std::io::{IsTerminal, Write};
 
 use crate::cli::{GlobalArgs, OutputFormat, Target, ValidateConfArgs};
 use crate::config::settings::{self, Purpose, Report, ValidateOptions};
-use crate::config::{Config, LoadOptions};
+use crate::config::Config;
 use crate::error::{Error, Result};
 
 pub fn run(global: &GlobalArgs, args: &ValidateConfArgs) -> Result<()> {
-    let config = Config::load(&LoadOptions::from_global(global))?;
+    let config = super::load_config(global)?;
     let purpose = match args.target {
         Target::Appmaster => Purpose::Appmaster,
         Target::Taskmanager => Purpose::Taskmanager,
@@ -61,11 +61,7 @@ pub fn write_report(
                 "warnings": report.warnings(),
                 "diagnostics": report.diagnostics.iter().map(|d| d.to_json()).collect::<Vec<_>>(),
             });
-            writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&doc).unwrap_or_default()
-            )?;
+            super::write_json(out, &doc)?;
         }
         OutputFormat::Text => {
             for d in &report.diagnostics {

@@ -12,6 +12,7 @@
 
 pub mod diagnostic;
 pub mod docs;
+pub mod effective;
 mod flat;
 pub mod master;
 pub mod options;
@@ -44,8 +45,9 @@ pub struct Entry {
     pub origin: Origin,
 }
 
-/// What to load. Built from the command line by [`LoadOptions::from_global`];
-/// tests build it directly, with their own environment.
+/// What to load. The commands build it from the command line and
+/// [`LoadOptions::process_env`]; tests build it directly, with their own
+/// environment.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// The configuration directory; `None` means "`./conf` if it exists".
@@ -57,7 +59,9 @@ pub struct LoadOptions {
 }
 
 impl LoadOptions {
-    pub fn from_global(global: &crate::cli::GlobalArgs) -> Self {
+    /// The variables of this process's environment that loading consults:
+    /// every option's overlay variable and `FLINK_PROPERTIES`.
+    pub fn process_env() -> Vec<(String, String)> {
         let mut env = Vec::new();
         let mut wanted: Vec<&str> = options::OPTIONS.iter().filter_map(|o| o.env).collect();
         wanted.push(FLINK_PROPERTIES);
@@ -66,11 +70,7 @@ impl LoadOptions {
                 env.push((var.to_string(), value));
             }
         }
-        LoadOptions {
-            conf_dir: global.conf_dir.clone(),
-            dynamic: global.dynamic.clone(),
-            env,
-        }
+        env
     }
 }
 

@@ -158,159 +158,209 @@ impl OptionDef {
 use DefaultValue::{Derived, None as NoDefault, Value};
 use Section::*;
 
-pub static OPTIONS: &[OptionDef] = &[
+/// Declares the options: the typed [`Key`] of each (a misspelt key does
+/// not compile) and the [`OPTIONS`] table, in the same order.
+macro_rules! options {
+    ($($name:ident => $def:expr),* $(,)?) => {
+        /// A declared option. `Key::X.def()` is its declaration; strings are
+        /// only for keys that come from outside (files, `-D`, [`lookup`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Key {
+            $($name),*
+        }
+
+        impl Key {
+            /// Every key, in declaration order.
+            pub const ALL: &'static [Key] = &[$(Key::$name),*];
+        }
+
+        pub static OPTIONS: &[OptionDef] = &[$($def),*];
+    };
+}
+
+impl Key {
+    /// The declaration.
+    pub fn def(self) -> &'static OptionDef {
+        // `Key`'s discriminants are the table's indices (one macro writes both).
+        &OPTIONS[self as usize]
+    }
+
+    /// The key as written in configuration files.
+    pub fn name(self) -> &'static str {
+        self.def().key
+    }
+}
+
+impl From<Key> for String {
+    fn from(key: Key) -> String {
+        key.name().to_string()
+    }
+}
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[rustfmt::skip]
+options! {
     // --- Mesos scheduler -------------------------------------------------
-    opt("mesos.master", Type::MasterUrl, NoDefault, Mesos,
+    MesosMaster => opt("mesos.master", Type::MasterUrl, NoDefault, Mesos,
         "The Mesos master: `host:port`, `zk://host1:port1,host2:port2,.../path`, `zk://username:password@host1:port1,.../path` or `file:///path/to/file`. Required by the appmaster.")
         .env("FLINK_MESOS_MASTER"),
-    opt("mesos.initial-tasks", Type::Int { min: 0, max: 100_000 }, Value("1"), Mesos,
+    MesosInitialTasks => opt("mesos.initial-tasks", Type::Int { min: 0, max: 100_000 }, Value("1"), Mesos,
         "The initial workers to bring up when the master starts (the number of workers specified at cluster start-up)."),
-    opt("mesos.maximum-failed-tasks", Type::Int { min: -1, max: i64::MAX }, Derived("mesos.initial-tasks"), Mesos,
+    MesosMaximumFailedTasks => opt("mesos.maximum-failed-tasks", Type::Int { min: -1, max: i64::MAX }, Derived("mesos.initial-tasks"), Mesos,
         "The maximum number of failed workers before the cluster fails. May be set to -1 to disable this feature. Defaults to the number of initial workers."),
-    opt("mesos.constraints.hard.hostattribute", Type::KeyColonValueList, NoDefault, Mesos,
+    MesosConstraintsHardHostattribute => opt("mesos.constraints.hard.hostattribute", Type::KeyColonValueList, NoDefault, Mesos,
         "Constraints for task placement on Mesos based on agent attributes: a comma-separated list of `key:value` pairs, e.g. `az:eu-west-1a,series:t2`. Every pair must match."),
-    opt("mesos.failover-timeout", Type::Int { min: 0, max: i64::MAX }, Value("600"), Mesos,
+    MesosFailoverTimeout => opt("mesos.failover-timeout", Type::Int { min: 0, max: i64::MAX }, Value("600"), Mesos,
         "The failover timeout in seconds for the Mesos scheduler, after which running tasks are automatically shut down."),
-    opt("mesos.resourcemanager.artifactserver.port", Type::Port, Value("0"), Mesos,
+    MesosResourcemanagerArtifactserverPort => opt("mesos.resourcemanager.artifactserver.port", Type::Port, Value("0"), Mesos,
         "Port of the artifact server that serves files to the workers; 0 lets the OS choose a free port."),
-    opt("mesos.resourcemanager.artifactserver.ssl.enabled", Type::Bool, Value("true"), Mesos,
+    MesosResourcemanagerArtifactserverSslEnabled => opt("mesos.resourcemanager.artifactserver.ssl.enabled", Type::Bool, Value("true"), Mesos,
         "Enables SSL for the artifact server. `security.ssl.enabled` must also be `true` for encryption to be used."),
-    opt("mesos.resourcemanager.framework.name", Type::Str, Value("Flink"), Mesos, "Mesos framework name."),
-    opt("mesos.resourcemanager.framework.role", Type::Str, Value("*"), Mesos, "Mesos framework role."),
-    opt("mesos.resourcemanager.framework.principal", Type::Str, NoDefault, Mesos,
+    MesosResourcemanagerFrameworkName => opt("mesos.resourcemanager.framework.name", Type::Str, Value("Flink"), Mesos, "Mesos framework name."),
+    MesosResourcemanagerFrameworkRole => opt("mesos.resourcemanager.framework.role", Type::Str, Value("*"), Mesos, "Mesos framework role."),
+    MesosResourcemanagerFrameworkPrincipal => opt("mesos.resourcemanager.framework.principal", Type::Str, NoDefault, Mesos,
         "Mesos framework principal, used to authenticate with the master."),
-    opt("mesos.resourcemanager.framework.secret", Type::Str, NoDefault, Mesos,
+    MesosResourcemanagerFrameworkSecret => opt("mesos.resourcemanager.framework.secret", Type::Str, NoDefault, Mesos,
         "Mesos framework secret (HTTP Basic authentication towards the master). Never logged; prefer the environment variable.")
         .secret()
         .env("FLINK_MESOS_FRAMEWORK_SECRET"),
-    opt("mesos.resourcemanager.framework.user", Type::Str, Value(""), Mesos,
+    MesosResourcemanagerFrameworkUser => opt("mesos.resourcemanager.framework.user", Type::Str, Value(""), Mesos,
         "Mesos framework user; empty means the user running the appmaster."),
-    opt("mesos.resourcemanager.framework.checkpoint", Type::Bool, Value("true"), Mesos,
+    MesosResourcemanagerFrameworkCheckpoint => opt("mesos.resourcemanager.framework.checkpoint", Type::Bool, Value("true"), Mesos,
         "Ask agents to checkpoint the framework's tasks so that they survive an agent restart."),
-    opt("mesos.resourcemanager.declined-offer-refuse-duration", Type::Duration, Value("5 s"), Mesos,
+    MesosResourcemanagerDeclinedOfferRefuseDuration => opt("mesos.resourcemanager.declined-offer-refuse-duration", Type::Duration, Value("5 s"), Mesos,
         "How long Mesos should not re-offer declined resources (Filters.refuse_seconds)."),
+    MesosTlsCaFile => opt("mesos.tls.ca-file", Type::Str, NoDefault, Mesos,
+        "PEM file with the CA certificate(s) that an `https://` Mesos master's certificate must chain to (a master behind a private CA). When set, only these CAs are trusted; otherwise the bundled web PKI roots are."),
     // --- Mesos TaskManager tasks -----------------------------------------
-    opt("mesos.resourcemanager.tasks.mem", Type::Megabytes, Value("1024"), MesosTasks,
+    MesosResourcemanagerTasksMem => opt("mesos.resourcemanager.tasks.mem", Type::Megabytes, Value("1024"), MesosTasks,
         "Memory to assign to the Mesos workers in MB (the container size). When not set it follows the TaskManager's total process memory."),
-    opt("mesos.resourcemanager.tasks.cpus", Type::Float { min: 0.0 }, Value("0.0"), MesosTasks,
+    MesosResourcemanagerTasksCpus => opt("mesos.resourcemanager.tasks.cpus", Type::Float { min: 0.0 }, Value("0.0"), MesosTasks,
         "CPUs to assign to the Mesos workers; 0 means one per task slot (`taskmanager.numberOfTaskSlots`)."),
-    opt("mesos.resourcemanager.tasks.gpus", Type::Int { min: 0, max: 1024 }, Value("0"), MesosTasks,
+    MesosResourcemanagerTasksGpus => opt("mesos.resourcemanager.tasks.gpus", Type::Int { min: 0, max: 1024 }, Value("0"), MesosTasks,
         "GPUs to assign to the Mesos workers. When above 0 the framework declares the GPU_RESOURCES capability."),
-    opt("mesos.resourcemanager.tasks.disk", Type::Megabytes, Value("0"), MesosTasks, "Disk space to assign to the Mesos workers in MB."),
-    opt("mesos.resourcemanager.tasks.network.bandwidth", Type::Megabytes, Value("0"), MesosTasks,
+    MesosResourcemanagerTasksDisk => opt("mesos.resourcemanager.tasks.disk", Type::Megabytes, Value("0"), MesosTasks, "Disk space to assign to the Mesos workers in MB."),
+    MesosResourcemanagerTasksNetworkBandwidth => opt("mesos.resourcemanager.tasks.network.bandwidth", Type::Megabytes, Value("0"), MesosTasks,
         "Network bandwidth to assign to the Mesos workers in MB per second."),
-    opt("mesos.resourcemanager.network.resource.name", Type::Str, Value("network"), MesosTasks,
+    MesosResourcemanagerNetworkResourceName => opt("mesos.resourcemanager.network.resource.name", Type::Str, Value("network"), MesosTasks,
         "Name of the Mesos resource that carries network bandwidth."),
-    opt("mesos.resourcemanager.tasks.container.type", Type::Enum(&["mesos", "docker"]), Value("mesos"), MesosTasks,
+    MesosResourcemanagerTasksContainerType => opt("mesos.resourcemanager.tasks.container.type", Type::Enum(&["mesos", "docker"]), Value("mesos"), MesosTasks,
         "Type of the containerization used: `mesos` or `docker`."),
-    opt("mesos.resourcemanager.tasks.container.image.name", Type::Str, NoDefault, MesosTasks,
+    MesosResourcemanagerTasksContainerImageName => opt("mesos.resourcemanager.tasks.container.image.name", Type::Str, NoDefault, MesosTasks,
         "Image name to use for the container. Required for the `docker` container type."),
-    opt("mesos.resourcemanager.tasks.container.volumes", Type::VolumeList, NoDefault, MesosTasks,
+    MesosResourcemanagerTasksContainerVolumes => opt("mesos.resourcemanager.tasks.container.volumes", Type::VolumeList, NoDefault, MesosTasks,
         "A comma-separated list of `[host_path:]container_path[:RO|RW]` volumes to mount into the container."),
-    opt("mesos.resourcemanager.tasks.container.docker.parameters", Type::KeyEqualsValueList, NoDefault, MesosTasks,
+    MesosResourcemanagerTasksContainerDockerParameters => opt("mesos.resourcemanager.tasks.container.docker.parameters", Type::KeyEqualsValueList, NoDefault, MesosTasks,
         "Custom parameters for `docker run` with the docker containerizer: comma-separated `key=value` pairs; the value may contain `=`."),
-    opt("mesos.resourcemanager.tasks.container.docker.force-pull-image", Type::Bool, Value("false"), MesosTasks,
+    MesosResourcemanagerTasksContainerDockerForcePullImage => opt("mesos.resourcemanager.tasks.container.docker.force-pull-image", Type::Bool, Value("false"), MesosTasks,
         "Always pull the Docker image, even when the agent has it cached."),
-    opt("mesos.resourcemanager.tasks.hostname", Type::HostnamePattern, NoDefault, MesosTasks,
+    MesosResourcemanagerTasksHostname => opt("mesos.resourcemanager.tasks.hostname", Type::HostnamePattern, NoDefault, MesosTasks,
         "Optional TaskManager host name. `_TASK_` is replaced by the Mesos task id, e.g. `_TASK_.flink-service.mesos` for Mesos DNS."),
-    opt("mesos.resourcemanager.tasks.launch-timeout", Type::Duration, Value("5 min"), MesosTasks,
+    MesosResourcemanagerTasksLaunchTimeout => opt("mesos.resourcemanager.tasks.launch-timeout", Type::Duration, Value("5 min"), MesosTasks,
         "A worker that is not RUNNING this long after it was launched (a fetch or image pull that hangs) is killed and replaced. It counts against `mesos.maximum-failed-tasks` when Mesos had reported the task."),
-    opt("mesos.resourcemanager.tasks.bootstrap-cmd", Type::Str, NoDefault, MesosTasks,
+    MesosResourcemanagerTasksBootstrapCmd => opt("mesos.resourcemanager.tasks.bootstrap-cmd", Type::Str, NoDefault, MesosTasks,
         "A command which is executed before the TaskManager is started."),
-    opt("mesos.resourcemanager.tasks.taskmanager-cmd", Type::Str, Value("flink-mesos taskmanager"), MesosTasks,
+    MesosResourcemanagerTasksBootstrapTimeout => opt("mesos.resourcemanager.tasks.bootstrap-timeout", Type::Duration, Value("10 min"), MesosTasks,
+        "How long `flink-mesos taskmanager` lets the bootstrap command run; then its process group is killed and the worker fails. Must be above zero."),
+    MesosResourcemanagerTasksTaskmanagerCmd => opt("mesos.resourcemanager.tasks.taskmanager-cmd", Type::Str, Value("flink-mesos taskmanager"), MesosTasks,
         "The command Mesos runs for each worker (Flink's own default was `$FLINK_HOME/bin/mesos-taskmanager.sh`, which `commands/mesos-taskmanager.sh` replaces)."),
-    opt("mesos.resourcemanager.tasks.uris", Type::List, NoDefault, MesosTasks,
+    MesosResourcemanagerTasksUris => opt("mesos.resourcemanager.tasks.uris", Type::List, NoDefault, MesosTasks,
         "A comma-separated list of URIs of custom artifacts to be downloaded into the sandbox of Mesos workers."),
-    opt("mesos.resourcemanager.tasks.labels", Type::KeyColonValueList, NoDefault, MesosTasks,
+    MesosResourcemanagerTasksLabels => opt("mesos.resourcemanager.tasks.labels", Type::KeyColonValueList, NoDefault, MesosTasks,
         "Labels to attach to the workers' Mesos tasks: comma-separated `key:value` pairs."),
-    opt("mesos.resourcemanager.tasks.user", Type::Str, NoDefault, MesosTasks,
+    MesosResourcemanagerTasksUser => opt("mesos.resourcemanager.tasks.user", Type::Str, NoDefault, MesosTasks,
         "The user the TaskManager task runs as (CommandInfo.user); by default the framework user."),
-    opt("mesos.resourcemanager.tasks.port-assignments", Type::List, NoDefault, MesosTasks,
+    MesosResourcemanagerTasksPortAssignments => opt("mesos.resourcemanager.tasks.port-assignments", Type::List, NoDefault, MesosTasks,
         "Comma-separated configuration keys that get a port from the Mesos offer, in addition to `taskmanager.rpc.port` and `taskmanager.data.port`."),
     // --- High availability -----------------------------------------------
-    opt("high-availability.type", Type::Str, Value("NONE"), HighAvailability,
+    HighAvailabilityType => opt("high-availability.type", Type::Str, Value("NONE"), HighAvailability,
         "High-availability mode: `NONE`, `ZOOKEEPER`, or the class name of a factory.")
         .fallback(&["high-availability", "recovery.mode"]),
-    opt("high-availability.zookeeper.quorum", Type::ZkQuorum, NoDefault, HighAvailability,
+    HighAvailabilityZookeeperQuorum => opt("high-availability.zookeeper.quorum", Type::ZkQuorum, NoDefault, HighAvailability,
         "The ZooKeeper quorum, `host:port,host:port`, required for ZooKeeper high availability.")
         .fallback(&["recovery.zookeeper.quorum", "ha.zookeeper.quorum"]),
-    opt("high-availability.zookeeper.path.root", Type::ZkPath, Value("/flink"), HighAvailability,
+    HighAvailabilityZookeeperPathRoot => opt("high-availability.zookeeper.path.root", Type::ZkPath, Value("/flink"), HighAvailability,
         "The root path under which Flink stores its entries in ZooKeeper.")
         .fallback(&["recovery.zookeeper.path.root"]),
-    opt("high-availability.cluster-id", Type::Str, Value("/default"), HighAvailability,
+    HighAvailabilityClusterId => opt("high-availability.cluster-id", Type::Str, Value("/default"), HighAvailability,
         "The ID of the Flink cluster, used to separate several clusters in ZooKeeper.")
         .fallback(&["high-availability.zookeeper.path.namespace", "recovery.zookeeper.path.namespace"]),
-    opt("high-availability.storageDir", Type::Str, NoDefault, HighAvailability,
+    HighAvailabilityStorageDir => opt("high-availability.storageDir", Type::Str, NoDefault, HighAvailability,
         "File system path where Flink persists its recovery metadata in high-availability mode.")
         .fallback(&["high-availability.zookeeper.storageDir", "recovery.zookeeper.storageDir"]),
-    opt("high-availability.zookeeper.path.mesos-workers", Type::ZkPath, Value("/mesos-workers"), HighAvailability,
+    HighAvailabilityZookeeperPathMesosWorkers => opt("high-availability.zookeeper.path.mesos-workers", Type::ZkPath, Value("/mesos-workers"), HighAvailability,
         "The ZooKeeper root path for persisting the Mesos worker information.")
         .fallback(&["recovery.zookeeper.path.mesos-workers"]),
-    opt("high-availability.zookeeper.client.acl", Type::Enum(&["open", "creator"]), Value("open"), HighAvailability,
+    HighAvailabilityZookeeperClientAcl => opt("high-availability.zookeeper.client.acl", Type::Enum(&["open", "creator"]), Value("open"), HighAvailability,
         "ACL for the ZooKeeper nodes: `open`, or `creator` when ZooKeeper authentication is used."),
-    opt("high-availability.zookeeper.client.session-timeout", Type::Duration, Value("60 s"), HighAvailability,
+    HighAvailabilityZookeeperClientSessionTimeout => opt("high-availability.zookeeper.client.session-timeout", Type::Duration, Value("60 s"), HighAvailability,
         "ZooKeeper session timeout."),
-    opt("high-availability.zookeeper.client.digest.username", Type::Str, NoDefault, HighAvailability,
+    HighAvailabilityZookeeperClientDigestUsername => opt("high-availability.zookeeper.client.digest.username", Type::Str, NoDefault, HighAvailability,
         "User for ZooKeeper digest authentication of the worker store and leader election (flink-mesos; with `client.acl: creator` only this user can read or change the nodes)."),
-    opt("high-availability.zookeeper.client.digest.password", Type::Str, NoDefault, HighAvailability,
+    HighAvailabilityZookeeperClientDigestPassword => opt("high-availability.zookeeper.client.digest.password", Type::Str, NoDefault, HighAvailability,
         "Password for ZooKeeper digest authentication. Never logged; prefer the environment variable.")
         .secret()
         .env("FLINK_MESOS_ZK_PASSWORD"),
     // --- Flink ------------------------------------------------------------
-    opt("jobmanager.rpc.address", Type::Str, NoDefault, Flink, "Address of the JobManager; the appmaster fills it in."),
-    opt("jobmanager.rpc.port", Type::Port, Value("6123"), Flink, "The JobManager's RPC port."),
-    opt("rest.port", Type::Port, Value("8081"), Flink, "Port of the Flink web interface and REST API.")
+    JobmanagerRpcAddress => opt("jobmanager.rpc.address", Type::Str, NoDefault, Flink, "Address of the JobManager; the appmaster fills it in."),
+    JobmanagerRpcPort => opt("jobmanager.rpc.port", Type::Port, Value("6123"), Flink, "The JobManager's RPC port."),
+    RestPort => opt("rest.port", Type::Port, Value("8081"), Flink, "Port of the Flink web interface and REST API.")
         .fallback(&["jobmanager.web.port", "web.port"]),
-    opt("jobmanager.heap.mb", Type::Megabytes, NoDefault, Flink,
+    JobmanagerHeapMb => opt("jobmanager.heap.mb", Type::Megabytes, NoDefault, Flink,
         "Legacy (Flink < 1.10): JobManager JVM heap in MB. Newer Flink: `jobmanager.memory.process.size`."),
-    opt("jobmanager.heap.size", Type::MemorySize, NoDefault, Flink,
+    JobmanagerHeapSize => opt("jobmanager.heap.size", Type::MemorySize, NoDefault, Flink,
         "Legacy (Flink 1.5–1.10): JobManager JVM heap size."),
-    opt("jobmanager.memory.process.size", Type::MemorySize, NoDefault, Flink,
+    JobmanagerMemoryProcessSize => opt("jobmanager.memory.process.size", Type::MemorySize, NoDefault, Flink,
         "Total process memory of the JobManager (Flink 1.11+)."),
-    opt("jobmanager.memory.heap.size", Type::MemorySize, NoDefault, Flink, "JVM heap of the JobManager (Flink 1.11+)."),
-    opt("taskmanager.heap.mb", Type::Megabytes, NoDefault, Flink,
+    JobmanagerMemoryHeapSize => opt("jobmanager.memory.heap.size", Type::MemorySize, NoDefault, Flink, "JVM heap of the JobManager (Flink 1.11+)."),
+    TaskmanagerHeapMb => opt("taskmanager.heap.mb", Type::Megabytes, NoDefault, Flink,
         "Legacy (Flink < 1.10): TaskManager JVM heap in MB. Newer Flink: `taskmanager.memory.process.size`."),
-    opt("taskmanager.heap.size", Type::MemorySize, NoDefault, Flink,
+    TaskmanagerHeapSize => opt("taskmanager.heap.size", Type::MemorySize, NoDefault, Flink,
         "Legacy (Flink 1.5–1.9): TaskManager JVM heap size."),
-    opt("taskmanager.memory.process.size", Type::MemorySize, NoDefault, Flink,
+    TaskmanagerMemoryProcessSize => opt("taskmanager.memory.process.size", Type::MemorySize, NoDefault, Flink,
         "Total process memory of the TaskManager (Flink 1.10+); sizes the Mesos container when `mesos.resourcemanager.tasks.mem` is not set."),
-    opt("taskmanager.memory.flink.size", Type::MemorySize, NoDefault, Flink,
+    TaskmanagerMemoryFlinkSize => opt("taskmanager.memory.flink.size", Type::MemorySize, NoDefault, Flink,
         "Total Flink memory of the TaskManager, without JVM metaspace and overhead."),
-    opt("taskmanager.memory.jvm-metaspace.size", Type::MemorySize, Value("256m"), Flink, "JVM metaspace of the TaskManager."),
-    opt("taskmanager.memory.jvm-overhead.min", Type::MemorySize, Value("192m"), Flink, "Minimum JVM overhead of the TaskManager."),
-    opt("taskmanager.numberOfTaskSlots", Type::Int { min: 1, max: 100_000 }, Value("1"), Flink,
+    TaskmanagerMemoryJvmMetaspaceSize => opt("taskmanager.memory.jvm-metaspace.size", Type::MemorySize, Value("256m"), Flink, "JVM metaspace of the TaskManager."),
+    TaskmanagerMemoryJvmOverheadMin => opt("taskmanager.memory.jvm-overhead.min", Type::MemorySize, Value("192m"), Flink, "Minimum JVM overhead of the TaskManager."),
+    TaskmanagerNumberOfTaskSlots => opt("taskmanager.numberOfTaskSlots", Type::Int { min: 1, max: 100_000 }, Value("1"), Flink,
         "The number of task slots each TaskManager offers."),
-    opt("parallelism.default", Type::Int { min: 1, max: 100_000 }, Value("1"), Flink, "Default parallelism of jobs."),
-    opt("taskmanager.rpc.port", Type::PortRange, Value("0"), Flink,
+    ParallelismDefault => opt("parallelism.default", Type::Int { min: 1, max: 100_000 }, Value("1"), Flink, "Default parallelism of jobs."),
+    TaskmanagerRpcPort => opt("taskmanager.rpc.port", Type::PortRange, Value("0"), Flink,
         "The TaskManager's RPC port; the appmaster assigns one from the Mesos offer."),
-    opt("taskmanager.data.port", Type::Port, Value("0"), Flink,
+    TaskmanagerDataPort => opt("taskmanager.data.port", Type::Port, Value("0"), Flink,
         "The TaskManager's data (shuffle) port; the appmaster assigns one from the Mesos offer."),
-    opt("taskmanager.host", Type::Str, NoDefault, Flink,
+    TaskmanagerHost => opt("taskmanager.host", Type::Str, NoDefault, Flink,
         "The TaskManager's host name; set from `mesos.resourcemanager.tasks.hostname` when that is configured."),
-    opt("env.java.opts", Type::Str, NoDefault, Flink, "JVM options for all Flink processes (Flink 1.x)."),
-    opt("env.java.opts.all", Type::Str, NoDefault, Flink, "JVM options for all Flink processes (Flink 1.19+)."),
-    opt("env.java.opts.jobmanager", Type::Str, NoDefault, Flink, "JVM options for the JobManager."),
-    opt("env.java.opts.taskmanager", Type::Str, NoDefault, Flink, "JVM options for the TaskManagers."),
+    EnvJavaOpts => opt("env.java.opts", Type::Str, NoDefault, Flink, "JVM options for all Flink processes (Flink 1.x)."),
+    EnvJavaOptsAll => opt("env.java.opts.all", Type::Str, NoDefault, Flink, "JVM options for all Flink processes (Flink 1.19+)."),
+    EnvJavaOptsJobmanager => opt("env.java.opts.jobmanager", Type::Str, NoDefault, Flink, "JVM options for the JobManager."),
+    EnvJavaOptsTaskmanager => opt("env.java.opts.taskmanager", Type::Str, NoDefault, Flink, "JVM options for the TaskManagers."),
     // --- Security -----------------------------------------------------------
-    opt("security.ssl.enabled", Type::Bool, Value("false"), Security,
+    SecuritySslEnabled => opt("security.ssl.enabled", Type::Bool, Value("false"), Security,
         "Turns on SSL for Flink's internal and external connections (and the artifact server with `mesos.resourcemanager.artifactserver.ssl.enabled`)."),
-    opt("security.ssl.keystore", Type::Str, NoDefault, Security, "Java keystore file with the SSL key and certificate.")
+    SecuritySslKeystore => opt("security.ssl.keystore", Type::Str, NoDefault, Security, "Java keystore file with the SSL key and certificate.")
         .fallback(&["security.ssl.internal.keystore"]),
-    opt("security.ssl.keystore-password", Type::Str, NoDefault, Security, "Password of the keystore.")
+    SecuritySslKeystorePassword => opt("security.ssl.keystore-password", Type::Str, NoDefault, Security, "Password of the keystore.")
         .fallback(&["security.ssl.internal.keystore-password"])
         .secret()
         .env("FLINK_SSL_KEYSTORE_PASSWORD"),
-    opt("security.ssl.key-password", Type::Str, NoDefault, Security, "Password of the SSL key in the keystore.")
+    SecuritySslKeyPassword => opt("security.ssl.key-password", Type::Str, NoDefault, Security, "Password of the SSL key in the keystore.")
         .fallback(&["security.ssl.internal.key-password"])
         .secret()
         .env("FLINK_SSL_KEY_PASSWORD"),
-    opt("security.ssl.truststore", Type::Str, NoDefault, Security, "Java truststore file.")
+    SecuritySslTruststore => opt("security.ssl.truststore", Type::Str, NoDefault, Security, "Java truststore file.")
         .fallback(&["security.ssl.internal.truststore"]),
-    opt("security.ssl.truststore-password", Type::Str, NoDefault, Security, "Password of the truststore.")
+    SecuritySslTruststorePassword => opt("security.ssl.truststore-password", Type::Str, NoDefault, Security, "Password of the truststore.")
         .fallback(&["security.ssl.internal.truststore-password"])
         .secret()
         .env("FLINK_SSL_TRUSTSTORE_PASSWORD"),
-];
+}
 
 /// The declaration for a key, by its name or one of its fallback spellings.
 pub fn lookup(key: &str) -> Option<&'static OptionDef> {
@@ -385,6 +435,33 @@ mod tests {
             assert!(seen.insert(o.key), "duplicate key {}", o.key);
             for f in o.fallback_keys {
                 assert!(seen.insert(f), "fallback {f} of {} declared twice", o.key);
+            }
+        }
+    }
+
+    #[test]
+    fn every_key_is_its_declaration() {
+        assert_eq!(Key::ALL.len(), OPTIONS.len());
+        for (i, &key) in Key::ALL.iter().enumerate() {
+            assert_eq!(key as usize, i);
+            assert!(std::ptr::eq(key.def(), &OPTIONS[i]));
+            assert!(
+                std::ptr::eq(lookup(key.name()).unwrap(), key.def()),
+                "{key}"
+            );
+        }
+        assert_eq!(Key::MesosMaster.to_string(), "mesos.master");
+    }
+
+    #[test]
+    fn declared_defaults_pass_their_own_type_check() {
+        // Settings fall back to the declared default when a value fails its
+        // check; the default must therefore always parse.
+        for o in OPTIONS {
+            if let DefaultValue::Value(v) = o.default {
+                if let Err(e) = crate::config::values::check(o.ty, v) {
+                    panic!("{}: default `{v}` {e}", o.key);
+                }
             }
         }
     }

@@ -6,11 +6,12 @@
 //! when it reports an error. Diagnostics point at the value that caused them.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::diagnostic::{Diagnostic, Severity};
 use super::master::MasterSpec;
-use super::options::{self, DefaultValue, OptionDef, Type};
+use super::options::{self, DefaultValue, Key, OptionDef, Type};
 use super::secret::Secret;
 use super::values::{self, Volume};
 use super::{Config, Entry, Layer};
@@ -40,17 +41,7 @@ pub struct Framework {
     pub failover_timeout: Duration,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Container {
-    Mesos {
-        image: Option<String>,
-    },
-    Docker {
-        image: String,
-        force_pull: bool,
-        parameters: Vec<(String, String)>,
-    },
-}
+pub use super::values::Container;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tasks {
@@ -66,6 +57,8 @@ pub struct Tasks {
     pub volumes: Vec<Volume>,
     pub hostname: Option<String>,
     pub bootstrap_cmd: Option<String>,
+    /// `mesos.resourcemanager.tasks.bootstrap-timeout`.
+    pub bootstrap_timeout: Duration,
     pub taskmanager_cmd: String,
     pub uris: Vec<String>,
     pub labels: Vec<(String, String)>,
@@ -104,6 +97,8 @@ pub enum JobManagerMemory {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub master: Option<MasterSpec>,
+    /// `mesos.tls.ca-file`: the CAs an `https://` master must chain to.
+    pub master_ca_file: Option<PathBuf>,
     pub initial_tasks: u32,
     /// `None`: failures never stop the cluster (`-1`).
     pub max_failed_tasks: Option<u32>,
@@ -137,19 +132,80 @@ impl Report {
     }
 }
 
+impl Settings {
+    /// The value an option takes when it is not set but follows other
+    /// options (its declared default is `Derived`, or its default is
+    /// replaced by a rule here), as `config show` prints it.
+    pub fn derived(&self, key: Key) -> Option<String> {
+        match key {
+            Key::MesosMaximumFailedTasks => Some(
+                self.max_failed_tasks
+                    .map_or("-1".to_string(), |n| n.to_string()),
+            ),
+            Key::MesosResourcemanagerTasksMem => Some(self.tasks.mem_mb.to_string()),
+            Key::MesosResourcemanagerTasksCpus => Some(self.tasks.cpus.to_string()),
+            _ => None,
+        }
+    }
+}
+
+fn master_ca_file(c: &Checker) -> Option<PathBuf> {
+    c.string(Key::MesosTlsCaFile)
+        .filter(|s| !s.trim().is_empty())
+        .map(PathBuf::from)
+}
+
+fn master_not_set() -> Diagnostic {
+    Diagnostic::error("is not set; the appmaster needs to know the Mesos master")
+        .key(Key::MesosMaster)
+        .hint("add `mesos.master: host:5050` to the configuration file or pass -Dmesos.master=host:5050")
+}
+
+/// How to reach the Mesos master: where it is and whom to trust.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MasterAccess {
+    pub spec: MasterSpec,
+    /// `mesos.tls.ca-file`.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// `mesos.master` (and `mesos.tls.ca-file`) alone, by the rules [`resolve`]
+/// applies to them, for the commands that need nothing else (`flink-mesos
+/// master`): problems with other keys do not stop them. Unset or malformed,
+/// the master is the diagnostic `validate-conf` shows.
+pub fn resolve_master(config: &Config) -> Result<MasterAccess, Vec<Diagnostic>> {
+    let mut c = Checker {
+        config,
+        diags: Vec::new(),
+        bad: HashSet::new(),
+    };
+    c.check_keys(false);
+    let master = c.typed(Key::MesosMaster, MasterSpec::parse);
+    let ca_file = master_ca_file(&c);
+    let mine: Vec<Diagnostic> = c
+        .diags
+        .into_iter()
+        .filter(|d| {
+            d.is_error()
+                && d.key
+                    .as_deref()
+                    .and_then(options::lookup)
+                    .is_some_and(|o| o.key == Key::MesosMaster.name())
+        })
+        .collect();
+    match master {
+        Some(spec) if mine.is_empty() => Ok(MasterAccess { spec, ca_file }),
+        _ if mine.is_empty() => Err(vec![master_not_set()]),
+        _ => Err(mine),
+    }
+}
+
 /// JVM metaspace + overhead Flink needs beside the heap, in MB, from the
 /// declared defaults of `taskmanager.memory.jvm-metaspace.size` and
 /// `taskmanager.memory.jvm-overhead.min` (or their configured values).
 fn jvm_overhead_mb(c: &mut Checker) -> u64 {
-    let metaspace = c
-        .typed(
-            "taskmanager.memory.jvm-metaspace.size",
-            values::parse_memory,
-        )
-        .unwrap_or(256 << 20);
-    let overhead = c
-        .typed("taskmanager.memory.jvm-overhead.min", values::parse_memory)
-        .unwrap_or(192 << 20);
+    let metaspace = c.value(Key::TaskmanagerMemoryJvmMetaspaceSize, values::parse_memory);
+    let overhead = c.value(Key::TaskmanagerMemoryJvmOverheadMin, values::parse_memory);
     (metaspace + overhead) >> 20
 }
 
@@ -162,22 +218,18 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
     c.check_keys(opts.strict);
 
     // --- Mesos scheduler ---------------------------------------------------
-    let master = c.typed("mesos.master", MasterSpec::parse);
-    if opts.purpose == Purpose::Appmaster && c.entry("mesos.master").is_none() {
-        c.push(
-            Diagnostic::error("is not set; the appmaster needs to know the Mesos master")
-                .key("mesos.master")
-                .hint("add `mesos.master: host:5050` to the configuration file or pass -Dmesos.master=host:5050"),
-        );
+    let master = c.typed(Key::MesosMaster, MasterSpec::parse);
+    if opts.purpose == Purpose::Appmaster && c.entry(Key::MesosMaster).is_none() {
+        c.push(master_not_set());
     }
-    let initial_tasks = c.typed_int("mesos.initial-tasks").unwrap_or(1) as u32;
-    let max_failed_tasks = match c.entry("mesos.maximum-failed-tasks") {
-        Some(_) => match c.typed_int("mesos.maximum-failed-tasks") {
+    let initial_tasks = c.int(Key::MesosInitialTasks) as u32;
+    let max_failed_tasks = match c.entry(Key::MesosMaximumFailedTasks) {
+        Some(_) => match c.typed_int(Key::MesosMaximumFailedTasks) {
             Some(-1) => None,
             Some(n) => {
                 if n == 0 {
                     c.warn_at(
-                        "mesos.maximum-failed-tasks",
+                        Key::MesosMaximumFailedTasks,
                         "is 0: the cluster fails at the first failed worker",
                         "use -1 to never fail the cluster, or a small positive number",
                     );
@@ -190,86 +242,76 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
     };
     let constraints = c
         .typed(
-            "mesos.constraints.hard.hostattribute",
+            Key::MesosConstraintsHardHostattribute,
             values::parse_key_colon_values,
         )
         .unwrap_or_default();
     let framework = Framework {
         name: c
-            .string("mesos.resourcemanager.framework.name")
+            .string(Key::MesosResourcemanagerFrameworkName)
             .unwrap_or_default(),
         role: c
-            .string("mesos.resourcemanager.framework.role")
+            .string(Key::MesosResourcemanagerFrameworkRole)
             .unwrap_or_default(),
         user: c
-            .string("mesos.resourcemanager.framework.user")
+            .string(Key::MesosResourcemanagerFrameworkUser)
             .unwrap_or_default(),
         principal: c
-            .string("mesos.resourcemanager.framework.principal")
+            .string(Key::MesosResourcemanagerFrameworkPrincipal)
             .filter(|s| !s.is_empty()),
         secret: c
-            .string("mesos.resourcemanager.framework.secret")
+            .string(Key::MesosResourcemanagerFrameworkSecret)
             .filter(|s| !s.is_empty())
             .map(Secret::new),
-        checkpoint: c
-            .typed(
-                "mesos.resourcemanager.framework.checkpoint",
-                values::parse_bool,
-            )
-            .unwrap_or(true),
-        failover_timeout: Duration::from_secs(
-            c.typed_int("mesos.failover-timeout").unwrap_or(600).max(0) as u64,
+        checkpoint: c.value(
+            Key::MesosResourcemanagerFrameworkCheckpoint,
+            values::parse_bool,
         ),
+        failover_timeout: Duration::from_secs(c.int(Key::MesosFailoverTimeout).max(0) as u64),
     };
     if framework.name.trim().is_empty() {
         c.error_at(
-            "mesos.resourcemanager.framework.name",
+            Key::MesosResourcemanagerFrameworkName,
             "is empty",
             "give the framework a name, e.g. Flink",
         );
     }
     if framework.role.trim().is_empty() {
         c.error_at(
-            "mesos.resourcemanager.framework.role",
+            Key::MesosResourcemanagerFrameworkRole,
             "is empty",
             "use `*` for the default role",
         );
     }
     match (&framework.principal, &framework.secret) {
         (Some(_), None) => c.warn_at(
-            "mesos.resourcemanager.framework.principal",
+            Key::MesosResourcemanagerFrameworkPrincipal,
             "is set without `mesos.resourcemanager.framework.secret`; the master must accept unauthenticated frameworks",
             "set the secret through FLINK_MESOS_FRAMEWORK_SECRET or mesos.resourcemanager.framework.secret",
         ),
         (None, Some(_)) => c.warn_at(
-            "mesos.resourcemanager.framework.secret",
+            Key::MesosResourcemanagerFrameworkSecret,
             "is set without `mesos.resourcemanager.framework.principal` and is not used",
             "set mesos.resourcemanager.framework.principal too",
         ),
         _ => {}
     }
-    let declined_offer_refuse = c
-        .typed(
-            "mesos.resourcemanager.declined-offer-refuse-duration",
-            values::parse_duration,
-        )
-        .unwrap_or(Duration::from_secs(5));
+    let declined_offer_refuse = c.value(
+        Key::MesosResourcemanagerDeclinedOfferRefuseDuration,
+        values::parse_duration,
+    );
 
     // --- Security / artifact server --------------------------------------------
-    let ssl = c
-        .typed("security.ssl.enabled", values::parse_bool)
-        .unwrap_or(false);
-    let artifact_ssl = c
-        .typed(
-            "mesos.resourcemanager.artifactserver.ssl.enabled",
-            values::parse_bool,
-        )
-        .unwrap_or(true);
+    let ssl = c.value(Key::SecuritySslEnabled, values::parse_bool);
+    let artifact_ssl = c.value(
+        Key::MesosResourcemanagerArtifactserverSslEnabled,
+        values::parse_bool,
+    );
     if artifact_ssl && ssl {
         for key in [
-            "security.ssl.keystore",
-            "security.ssl.keystore-password",
-            "security.ssl.key-password",
+            Key::SecuritySslKeystore,
+            Key::SecuritySslKeystorePassword,
+            Key::SecuritySslKeyPassword,
         ] {
             if c.entry(key).is_none() {
                 c.push(
@@ -279,54 +321,49 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                 );
             }
         }
-    } else if artifact_ssl && c.set_by_user("mesos.resourcemanager.artifactserver.ssl.enabled") {
+    } else if artifact_ssl && c.set_by_user(Key::MesosResourcemanagerArtifactserverSslEnabled) {
         c.warn_at(
-            "mesos.resourcemanager.artifactserver.ssl.enabled",
+            Key::MesosResourcemanagerArtifactserverSslEnabled,
             "is true but `security.ssl.enabled` is false, so the artifact server serves plain HTTP",
             "set security.ssl.enabled: true (with keystore settings) to encrypt artifact downloads",
         );
     }
-    let artifact_server_port = c
-        .typed(
-            "mesos.resourcemanager.artifactserver.port",
-            values::parse_port,
-        )
-        .unwrap_or(0);
+    let artifact_server_port = c.value(
+        Key::MesosResourcemanagerArtifactserverPort,
+        values::parse_port,
+    );
 
     // --- TaskManager tasks -----------------------------------------------------
-    let task_slots = c.typed_int("taskmanager.numberOfTaskSlots").unwrap_or(1) as u32;
+    let task_slots = c.int(Key::TaskmanagerNumberOfTaskSlots) as u32;
     let mem_mb = task_memory(&mut c);
-    let cpus = match c.typed("mesos.resourcemanager.tasks.cpus", |s| {
+    let cpus = match c.typed(Key::MesosResourcemanagerTasksCpus, |s| {
         values::parse_float(s, 0.0)
     }) {
         Some(v) if v > 0.0 => v,
         _ => f64::from(task_slots.max(1)),
     };
-    let gpus = c.typed_int("mesos.resourcemanager.tasks.gpus").unwrap_or(0) as u32;
+    let gpus = c.int(Key::MesosResourcemanagerTasksGpus) as u32;
     let container_type = c
-        .string("mesos.resourcemanager.tasks.container.type")
-        .unwrap_or_else(|| "mesos".into())
+        .text(Key::MesosResourcemanagerTasksContainerType)
         .to_ascii_lowercase();
     let image = c
-        .string("mesos.resourcemanager.tasks.container.image.name")
+        .string(Key::MesosResourcemanagerTasksContainerImageName)
         .filter(|s| !s.trim().is_empty());
     let container = if container_type == "docker" {
         if gpus > 0 {
             c.warn_at(
-                "mesos.resourcemanager.tasks.gpus",
+                Key::MesosResourcemanagerTasksGpus,
                 "GPUs are not supported by Mesos' Docker containerizer",
                 "use the `mesos` container type (with an image) for GPU workers",
             );
         }
-        let force_pull = c
-            .typed(
-                "mesos.resourcemanager.tasks.container.docker.force-pull-image",
-                values::parse_bool,
-            )
-            .unwrap_or(false);
+        let force_pull = c.value(
+            Key::MesosResourcemanagerTasksContainerDockerForcePullImage,
+            values::parse_bool,
+        );
         let parameters = c
             .typed(
-                "mesos.resourcemanager.tasks.container.docker.parameters",
+                Key::MesosResourcemanagerTasksContainerDockerParameters,
                 values::parse_key_equals_values,
             )
             .unwrap_or_default();
@@ -338,7 +375,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
             },
             None => {
                 c.error_at(
-                    "mesos.resourcemanager.tasks.container.type",
+                    Key::MesosResourcemanagerTasksContainerType,
                     "is `docker`, but `mesos.resourcemanager.tasks.container.image.name` is not set",
                     "set mesos.resourcemanager.tasks.container.image.name to the Flink image, e.g. flink:1.20",
                 );
@@ -349,15 +386,17 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         Container::Mesos { image }
     };
     let hostname = c
-        .string("mesos.resourcemanager.tasks.hostname")
+        .string(Key::MesosResourcemanagerTasksHostname)
         .filter(|s| !s.is_empty());
     if let Some(h) = &hostname {
         if !h.contains("_TASK_")
             && initial_tasks > 1
-            && !c.bad.contains("mesos.resourcemanager.tasks.hostname")
+            && !c
+                .bad
+                .contains(Key::MesosResourcemanagerTasksHostname.name())
         {
             c.warn_at(
-                "mesos.resourcemanager.tasks.hostname",
+                Key::MesosResourcemanagerTasksHostname,
                 "has no `_TASK_`, so every TaskManager gets the same host name",
                 "include _TASK_, e.g. _TASK_.flink-service.mesos",
             );
@@ -367,124 +406,109 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         mem_mb,
         cpus,
         gpus,
-        disk_mb: c
-            .typed("mesos.resourcemanager.tasks.disk", values::parse_megabytes)
-            .unwrap_or(0),
-        bandwidth_mb: c
-            .typed(
-                "mesos.resourcemanager.tasks.network.bandwidth",
-                values::parse_megabytes,
-            )
-            .unwrap_or(0),
-        network_resource_name: c
-            .string("mesos.resourcemanager.network.resource.name")
-            .unwrap_or_else(|| "network".into()),
+        disk_mb: c.value(Key::MesosResourcemanagerTasksDisk, values::parse_megabytes),
+        bandwidth_mb: c.value(
+            Key::MesosResourcemanagerTasksNetworkBandwidth,
+            values::parse_megabytes,
+        ),
+        network_resource_name: c.text(Key::MesosResourcemanagerNetworkResourceName),
         container,
         volumes: c
             .typed(
-                "mesos.resourcemanager.tasks.container.volumes",
+                Key::MesosResourcemanagerTasksContainerVolumes,
                 values::parse_volumes,
             )
             .unwrap_or_default(),
         hostname,
         bootstrap_cmd: c
-            .string("mesos.resourcemanager.tasks.bootstrap-cmd")
+            .string(Key::MesosResourcemanagerTasksBootstrapCmd)
             .filter(|s| !s.trim().is_empty()),
+        bootstrap_timeout: c.value(
+            Key::MesosResourcemanagerTasksBootstrapTimeout,
+            values::parse_duration,
+        ),
         taskmanager_cmd: c
-            .string("mesos.resourcemanager.tasks.taskmanager-cmd")
+            .string(Key::MesosResourcemanagerTasksTaskmanagerCmd)
             .unwrap_or_default(),
-        uris: c
-            .string("mesos.resourcemanager.tasks.uris")
-            .map(|s| {
-                values::split_list(&s)
-                    .into_iter()
-                    .map(String::from)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        uris: c.list(Key::MesosResourcemanagerTasksUris),
         labels: c
             .typed(
-                "mesos.resourcemanager.tasks.labels",
+                Key::MesosResourcemanagerTasksLabels,
                 values::parse_key_colon_values,
             )
             .unwrap_or_default(),
         user: c
-            .string("mesos.resourcemanager.tasks.user")
+            .string(Key::MesosResourcemanagerTasksUser)
             .filter(|s| !s.is_empty()),
-        port_assignments: c
-            .string("mesos.resourcemanager.tasks.port-assignments")
-            .map(|s| {
-                values::split_list(&s)
-                    .into_iter()
-                    .map(String::from)
-                    .collect()
-            })
-            .unwrap_or_default(),
-        launch_timeout: c
-            .typed(
-                "mesos.resourcemanager.tasks.launch-timeout",
-                values::parse_duration,
-            )
-            .unwrap_or(Duration::from_secs(300)),
+        port_assignments: c.list(Key::MesosResourcemanagerTasksPortAssignments),
+        launch_timeout: c.value(
+            Key::MesosResourcemanagerTasksLaunchTimeout,
+            values::parse_duration,
+        ),
     };
     if tasks.launch_timeout.is_zero() {
         c.error_at(
-            "mesos.resourcemanager.tasks.launch-timeout",
+            Key::MesosResourcemanagerTasksLaunchTimeout,
             "must be above zero",
             "a worker gets this long from its launch to TASK_RUNNING, e.g. `5 min`",
         );
     }
+    if tasks.bootstrap_timeout.is_zero() {
+        c.error_at(
+            Key::MesosResourcemanagerTasksBootstrapTimeout,
+            "must be above zero",
+            "the bootstrap command gets this long before it is killed, e.g. `10 min`",
+        );
+    }
     if tasks.taskmanager_cmd.trim().is_empty() {
         c.error_at(
-            "mesos.resourcemanager.tasks.taskmanager-cmd",
+            Key::MesosResourcemanagerTasksTaskmanagerCmd,
             "is empty",
             "leave it unset to run `flink-mesos taskmanager`",
         );
     }
 
     // --- High availability ------------------------------------------------------
-    let ha_type = c
-        .string("high-availability.type")
-        .unwrap_or_else(|| "NONE".into());
+    let ha_type = c.text(Key::HighAvailabilityType);
     let ha = match ha_type.to_ascii_lowercase().as_str() {
         "none" => None,
         "zookeeper" => {
             let quorum = c.typed(
-                "high-availability.zookeeper.quorum",
+                Key::HighAvailabilityZookeeperQuorum,
                 values::parse_zk_quorum,
             );
-            if c.entry("high-availability.zookeeper.quorum").is_none() {
+            if c.entry(Key::HighAvailabilityZookeeperQuorum).is_none() {
                 c.push(
                     Diagnostic::error("is required when high-availability is ZOOKEEPER")
-                        .key("high-availability.zookeeper.quorum")
+                        .key(Key::HighAvailabilityZookeeperQuorum)
                         .hint("list the ZooKeeper servers, e.g. zk1:2181,zk2:2181,zk3:2181"),
                 );
             }
             let storage_dir = c
-                .string("high-availability.storageDir")
+                .string(Key::HighAvailabilityStorageDir)
                 .filter(|s| !s.is_empty());
             if storage_dir.is_none() && opts.purpose == Purpose::Appmaster {
                 c.push(
                     Diagnostic::error("is required when high-availability is ZOOKEEPER (the JobManager stores its recovery data there)")
-                        .key("high-availability.storageDir")
+                        .key(Key::HighAvailabilityStorageDir)
                         .hint("point it at a shared file system, e.g. hdfs:///flink/recovery"),
                 );
             }
             let workers_path = c
-                .string("high-availability.zookeeper.path.mesos-workers")
+                .string(Key::HighAvailabilityZookeeperPathMesosWorkers)
                 .unwrap_or_default();
             let digest_user = c
-                .string("high-availability.zookeeper.client.digest.username")
+                .string(Key::HighAvailabilityZookeeperClientDigestUsername)
                 .filter(|s| !s.is_empty());
             let digest_password = c
-                .string("high-availability.zookeeper.client.digest.password")
+                .string(Key::HighAvailabilityZookeeperClientDigestPassword)
                 .filter(|s| !s.is_empty());
             let digest = match (digest_user, digest_password) {
                 (Some(user), Some(password)) => Some((user, Secret::new(password))),
                 (None, None) => None,
                 (Some(_), None) => {
                     c.error_at(
-                        "high-availability.zookeeper.client.digest.username",
+                        Key::HighAvailabilityZookeeperClientDigestUsername,
                         "is set but high-availability.zookeeper.client.digest.password is not",
                         "set the password too (e.g. in $FLINK_MESOS_ZK_PASSWORD)",
                     );
@@ -492,7 +516,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                 }
                 (None, Some(_)) => {
                     c.error_at(
-                        "high-availability.zookeeper.client.digest.password",
+                        Key::HighAvailabilityZookeeperClientDigestPassword,
                         "is set but high-availability.zookeeper.client.digest.username is not",
                         "set the user name too",
                     );
@@ -500,15 +524,14 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                 }
             };
             let acl_creator = c
-                .string("high-availability.zookeeper.client.acl")
+                .string(Key::HighAvailabilityZookeeperClientAcl)
                 .is_some_and(|s| s.eq_ignore_ascii_case("creator"));
             if acl_creator
                 && digest.is_none()
-                && c.entry("high-availability.zookeeper.client.digest.username")
+                && c.entry(Key::HighAvailabilityZookeeperClientDigestUsername)
                     .is_none()
             {
-                c.error_at(
-                    "high-availability.zookeeper.client.acl",
+                c.error_at(Key::HighAvailabilityZookeeperClientAcl,
                     "is `creator`, but no ZooKeeper credentials are configured",
                     "set high-availability.zookeeper.client.digest.username and .password, or use `open`",
                 );
@@ -516,24 +539,22 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
             Some(ZooKeeperHa {
                 quorum: quorum.unwrap_or_default(),
                 root: c
-                    .string("high-availability.zookeeper.path.root")
+                    .string(Key::HighAvailabilityZookeeperPathRoot)
                     .unwrap_or_default(),
-                cluster_id: c.string("high-availability.cluster-id").unwrap_or_default(),
+                cluster_id: c.string(Key::HighAvailabilityClusterId).unwrap_or_default(),
                 storage_dir,
                 workers_path,
                 acl_creator,
-                session_timeout: c
-                    .typed(
-                        "high-availability.zookeeper.client.session-timeout",
-                        values::parse_duration,
-                    )
-                    .unwrap_or(Duration::from_secs(60)),
+                session_timeout: c.value(
+                    Key::HighAvailabilityZookeeperClientSessionTimeout,
+                    values::parse_duration,
+                ),
                 digest,
             })
         }
         "kubernetes" => {
             c.error_at(
-                "high-availability.type",
+                Key::HighAvailabilityType,
                 "is `kubernetes`, which does not work on Mesos",
                 "use ZOOKEEPER (or NONE)",
             );
@@ -541,7 +562,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         }
         _ => {
             c.warn_at(
-                "high-availability.type",
+                Key::HighAvailabilityType,
                 "names a custom factory; flink-mesos keeps its own worker state only with ZOOKEEPER",
                 "use ZOOKEEPER so that the appmaster can reconcile its workers after a failover",
             );
@@ -551,6 +572,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
 
     let settings = Settings {
         master,
+        master_ca_file: master_ca_file(&c),
         initial_tasks,
         max_failed_tasks,
         constraints,
@@ -560,10 +582,8 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         declined_offer_refuse,
         tasks,
         ha,
-        jobmanager_rpc_port: c
-            .typed("jobmanager.rpc.port", values::parse_port)
-            .unwrap_or(6123),
-        rest_port: c.typed("rest.port", values::parse_port).unwrap_or(8081),
+        jobmanager_rpc_port: c.value(Key::JobmanagerRpcPort, values::parse_port),
+        rest_port: c.value(Key::RestPort, values::parse_port),
         task_slots,
         jobmanager_memory: jobmanager_memory(&mut c),
     };
@@ -585,17 +605,20 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
 }
 
 fn jobmanager_memory(c: &mut Checker) -> JobManagerMemory {
-    if let Some(b) = c.typed("jobmanager.memory.process.size", values::parse_memory) {
+    if let Some(b) = c.typed(Key::JobmanagerMemoryProcessSize, values::parse_memory) {
         return JobManagerMemory::Process { mb: b >> 20 };
     }
-    for key in ["jobmanager.memory.heap.size", "jobmanager.heap.size"] {
+    for key in [Key::JobmanagerMemoryHeapSize, Key::JobmanagerHeapSize] {
         if let Some(b) = c.typed(key, values::parse_memory) {
-            return JobManagerMemory::Heap { key, mb: b >> 20 };
+            return JobManagerMemory::Heap {
+                key: key.name(),
+                mb: b >> 20,
+            };
         }
     }
-    match c.typed("jobmanager.heap.mb", values::parse_megabytes) {
+    match c.typed(Key::JobmanagerHeapMb, values::parse_megabytes) {
         Some(mb) => JobManagerMemory::Heap {
-            key: "jobmanager.heap.mb",
+            key: Key::JobmanagerHeapMb.name(),
             mb,
         },
         None => JobManagerMemory::Unset,
@@ -605,18 +628,18 @@ fn jobmanager_memory(c: &mut Checker) -> JobManagerMemory {
 /// The container size in MB and the memory rules between it and the
 /// TaskManager's own memory settings.
 fn task_memory(c: &mut Checker) -> u64 {
-    const MEM: &str = "mesos.resourcemanager.tasks.mem";
+    const MEM: Key = Key::MesosResourcemanagerTasksMem;
     let container = c
         .set_by_user(MEM)
         .then(|| c.typed(MEM, values::parse_megabytes))
         .flatten();
-    let process_key = "taskmanager.memory.process.size";
+    let process_key = Key::TaskmanagerMemoryProcessSize;
     let process = c.typed(process_key, values::parse_memory).map(|b| b >> 20);
-    let (heap_key, heap) = match c.typed("taskmanager.heap.mb", values::parse_megabytes) {
-        Some(h) => ("taskmanager.heap.mb", Some(h)),
+    let (heap_key, heap) = match c.typed(Key::TaskmanagerHeapMb, values::parse_megabytes) {
+        Some(h) => (Key::TaskmanagerHeapMb, Some(h)),
         None => (
-            "taskmanager.heap.size",
-            c.typed("taskmanager.heap.size", values::parse_memory)
+            Key::TaskmanagerHeapSize,
+            c.typed(Key::TaskmanagerHeapSize, values::parse_memory)
                 .map(|b| b >> 20),
         ),
     };
@@ -625,7 +648,7 @@ fn task_memory(c: &mut Checker) -> u64 {
         // Not set: follow the TaskManager's process memory, as later Flink versions do.
         return process
             .or(heap.map(|h| h + overhead))
-            .unwrap_or_else(|| c.typed(MEM, values::parse_megabytes).unwrap_or(1024));
+            .unwrap_or_else(|| c.value(MEM, values::parse_megabytes));
     };
     if let Some(p) = process {
         if p > container {
@@ -670,17 +693,15 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn def(key: &str) -> &'static OptionDef {
-        // Keys passed here are literals from this file; the table test below
-        // checks that every one of them is declared.
-        options::lookup(key).unwrap_or(&options::OPTIONS[0])
+    fn def(key: Key) -> &'static OptionDef {
+        key.def()
     }
 
-    fn entry(&self, key: &str) -> Option<&Entry> {
+    fn entry(&self, key: Key) -> Option<&Entry> {
         self.config.get(Self::def(key))
     }
 
-    fn set_by_user(&self, key: &str) -> bool {
+    fn set_by_user(&self, key: Key) -> bool {
         self.entry(key)
             .is_some_and(|e| e.origin.layer() > Layer::Default)
     }
@@ -690,32 +711,32 @@ impl Checker<'_> {
     }
 
     /// A diagnostic pointing at the value of `key` (masked when secret).
-    fn at_value(&self, severity: Severity, key: &str, message: &str, hint: &str) -> Diagnostic {
+    fn at_value(&self, severity: Severity, key: Key, message: &str, hint: &str) -> Diagnostic {
         let entry = self.entry(key);
         let span = entry.and_then(|e| e.origin.value_span());
         let d = Diagnostic {
             severity,
             ..Diagnostic::error(message)
         }
-        .key(entry.map_or(key, |e| e.key.as_str()))
+        .key(entry.map_or(key.name(), |e| e.key.as_str()))
         .at(span)
         .hint(hint);
         let mask = entry.and_then(|e| secret_span(&e.key, &e.value, span));
         d.masking(mask.as_ref())
     }
 
-    fn error_at(&mut self, key: &str, message: &str, hint: &str) {
+    fn error_at(&mut self, key: Key, message: &str, hint: &str) {
         let d = self.at_value(Severity::Error, key, message, hint);
         self.push(d);
     }
 
-    fn warn_at(&mut self, key: &str, message: &str, hint: &str) {
+    fn warn_at(&mut self, key: Key, message: &str, hint: &str) {
         let d = self.at_value(Severity::Warning, key, message, hint);
         self.push(d);
     }
 
     /// The effective text of a declared option: the winning value, else its default.
-    fn raw_value(&self, key: &str) -> Option<String> {
+    fn raw_value(&self, key: Key) -> Option<String> {
         let def = Self::def(key);
         if let Some(e) = self.config.get(def) {
             return Some(e.value.clone());
@@ -726,12 +747,50 @@ impl Checker<'_> {
         }
     }
 
-    fn string(&self, key: &str) -> Option<String> {
+    /// The typed value; when it failed its type check (an error already
+    /// reported, so no settings come out) the declared default, so that a
+    /// default is spelled only in `options.rs`.
+    fn value<T: Default>(&mut self, key: Key, parse: impl Fn(&str) -> Result<T, String>) -> T {
+        if let Some(v) = self.typed(key, &parse) {
+            return v;
+        }
+        match key.def().default {
+            DefaultValue::Value(v) => parse(v).unwrap_or_default(),
+            _ => T::default(),
+        }
+    }
+
+    /// [`Self::value`] of an integer option.
+    fn int(&mut self, key: Key) -> i64 {
+        let Type::Int { min, max } = key.def().ty else {
+            return 0;
+        };
+        self.value(key, |s| values::parse_int(s, min, max))
+    }
+
+    /// The text of an option that has a declared default.
+    fn text(&self, key: Key) -> String {
+        self.raw_value(key).unwrap_or_default()
+    }
+
+    /// A comma-separated list option; empty when unset.
+    fn list(&self, key: Key) -> Vec<String> {
+        self.raw_value(key)
+            .map(|s| {
+                values::split_list(&s)
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn string(&self, key: Key) -> Option<String> {
         self.raw_value(key)
     }
 
     /// Parses the effective value; a value that failed its type check gives `None`.
-    fn typed<T>(&mut self, key: &str, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+    fn typed<T>(&mut self, key: Key, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
         let def = Self::def(key);
         if self.bad.contains(def.key) {
             return None;
@@ -740,7 +799,7 @@ impl Checker<'_> {
         parse(&raw).ok()
     }
 
-    fn typed_int(&mut self, key: &str) -> Option<i64> {
+    fn typed_int(&mut self, key: Key) -> Option<i64> {
         let Type::Int { min, max } = Self::def(key).ty else {
             return None;
         };
@@ -838,6 +897,29 @@ fn type_hint(def: &OptionDef) -> String {
     }
 }
 
+/// Test support: resolves `-D` properties alone (no file, no environment)
+/// for the appmaster; panics with the diagnostics when they are not valid.
+#[cfg(test)]
+pub(crate) fn for_tests(dynamic: &[&str]) -> (Settings, Config) {
+    let config = Config::load(&crate::config::LoadOptions {
+        conf_dir: None,
+        dynamic: dynamic.iter().map(|s| s.to_string()).collect(),
+        env: Vec::new(),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let report = resolve(
+        &config,
+        ValidateOptions {
+            purpose: Purpose::Appmaster,
+            strict: false,
+        },
+    );
+    let settings = report
+        .settings
+        .unwrap_or_else(|| panic!("{:?}", report.diagnostics));
+    (settings, config)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -862,6 +944,41 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_master_alone_resolves_despite_other_problems() {
+        let load = |dynamic: &[&str]| {
+            Config::load(&super::super::LoadOptions {
+                conf_dir: None,
+                dynamic: dynamic.iter().map(|s| s.to_string()).collect(),
+                env: Vec::new(),
+            })
+            .unwrap()
+        };
+        let config = load(&["mesos.master=https://m:5050", "mesos.initial-tasks=many"]);
+        assert!(resolve(
+            &config,
+            ValidateOptions {
+                purpose: Purpose::Appmaster,
+                strict: false
+            }
+        )
+        .settings
+        .is_none());
+        let master = resolve_master(&config).unwrap();
+        assert_eq!(master.spec.to_string(), "https://m:5050");
+        assert_eq!(master.ca_file, None);
+        let config = load(&[
+            "mesos.master=https://m:5050",
+            "mesos.tls.ca-file=/etc/ca.pem",
+        ]);
+        let master = resolve_master(&config).unwrap();
+        assert_eq!(master.ca_file, Some(PathBuf::from("/etc/ca.pem")));
+        let unset = resolve_master(&load(&[])).unwrap_err();
+        assert!(unset[0].message.contains("is not set"));
+        let bad = resolve_master(&load(&["mesos.master=zk://"])).unwrap_err();
+        assert_eq!(bad[0].key.as_deref(), Some("mesos.master"));
     }
 
     #[test]

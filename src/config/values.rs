@@ -285,6 +285,19 @@ pub fn check(ty: Type, s: &str) -> Result<(), String> {
     }
 }
 
+/// The TaskManagers' container: `mesos.resourcemanager.tasks.container.*`
+/// as resolved, and what the TaskInfo is built from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Container {
+    /// The Mesos containerizer, with an optional image.
+    Mesos { image: Option<String> },
+    Docker {
+        image: String,
+        force_pull: bool,
+        parameters: Vec<(String, String)>,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

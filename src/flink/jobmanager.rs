@@ -55,8 +55,8 @@ pub fn web_ui_url(conf: &FlinkConf) -> Option<String> {
 /// Writes `<work_dir>/flink-conf/`, works out the memory flags (on a
 /// blocking thread: BashJavaUtils takes about half a second) and starts the
 /// JobManager with its log in `log_dir` (`jobmanager.log`, `.out`, `.err`).
-/// `die_with_parent`: see [`SpawnOptions::die_with_parent`] (call from a
-/// runtime worker or the main thread then).
+/// `die_with_parent`: see [`SpawnOptions::die_with_parent`] (safe from any
+/// thread).
 pub async fn start(
     home: FlinkHome,
     java: Java,

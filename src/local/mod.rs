@@ -374,23 +374,28 @@ pub struct ComponentSummary {
     pub log: PathBuf,
 }
 
-fn http_agent(timeout: Duration) -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(timeout))
+/// The one HTTP client (reqwest, blocking: `local` runs no async runtime
+/// of its own while it polls), or `None` when it cannot be built.
+type HttpAgent = Option<reqwest::blocking::Client>;
+
+fn http_agent(timeout: Duration) -> HttpAgent {
+    reqwest::blocking::Client::builder()
+        .timeout(timeout)
+        .no_proxy()
         .build()
-        .into()
+        .ok()
 }
 
-/// GET `url`: `(status, body)`, or `None` when nothing answers.
-fn http_get(agent: &ureq::Agent, url: &str) -> Option<(u16, String)> {
-    let mut r = agent.get(url).call().ok()?;
+/// GET `url`: `(status, body)`, or `None` when nothing answers (a body
+/// that cannot be read counts as no answer).
+fn http_get(agent: &HttpAgent, url: &str) -> Option<(u16, String)> {
+    let r = agent.as_ref()?.get(url).send().ok()?;
     let status = r.status().as_u16();
-    let body = r.body_mut().read_to_string().unwrap_or_default();
+    let body = r.text().ok()?;
     Some((status, body))
 }
 
-fn json_get(agent: &ureq::Agent, url: &str) -> Option<serde_json::Value> {
+fn json_get(agent: &HttpAgent, url: &str) -> Option<serde_json::Value> {
     match http_get(agent, url)? {
         (200, body) => serde_json::from_str(&body).ok(),
         _ => None,
@@ -406,7 +411,7 @@ fn tail_file(path: &Path, lines: usize) -> String {
 }
 
 /// The TaskManager ids registered with the JobManager.
-fn registered(agent: &ureq::Agent, rest_port: u16) -> Option<Vec<String>> {
+fn registered(agent: &HttpAgent, rest_port: u16) -> Option<Vec<String>> {
     Some(
         registered_ports(agent, rest_port)?
             .into_iter()
@@ -417,7 +422,7 @@ fn registered(agent: &ureq::Agent, rest_port: u16) -> Option<Vec<String>> {
 
 /// The registered TaskManagers with their RPC port (from the actor path
 /// `pekko.tcp://flink@host:port/user/rpc/...`), sorted by id.
-fn registered_ports(agent: &ureq::Agent, rest_port: u16) -> Option<Vec<(String, Option<u16>)>> {
+fn registered_ports(agent: &HttpAgent, rest_port: u16) -> Option<Vec<(String, Option<u16>)>> {
     let v = json_get(agent, &format!("http://127.0.0.1:{rest_port}/taskmanagers"))?;
     let mut ids: Vec<(String, Option<u16>)> = v["taskmanagers"]
         .as_array()?
@@ -767,7 +772,7 @@ fn start_mesos(
     resolved: &Resolved,
     port: u16,
     st: &mut State,
-    http: &ureq::Agent,
+    http: &HttpAgent,
     on_event: &mut dyn FnMut(Event),
     cancelled: &dyn Fn() -> bool,
 ) -> Result<(), LocalError> {

@@ -11,6 +11,14 @@
 
 use std::time::Duration;
 
+/// `base · 2^exponent`, at most `max` (no overflow for any exponent). The
+/// one exponential rule: the reconnect [`Backoff`] here and the scheduler's
+/// replacement delays (`scheduler::backoff`) both use it.
+pub fn capped_exponential(base: Duration, max: Duration, exponent: u32) -> Duration {
+    let factor = 2u32.saturating_pow(exponent.min(31));
+    base.checked_mul(factor).map_or(max, |d| d.min(max))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BackoffPolicy {
     pub initial: Duration,
@@ -65,11 +73,7 @@ impl Backoff {
 
     /// The capped delay without jitter for the `attempt`-th failure.
     pub fn nominal(&self, attempt: u32) -> Duration {
-        let factor = 2u32.saturating_pow(attempt.min(31));
-        self.policy
-            .initial
-            .checked_mul(factor)
-            .map_or(self.policy.max, |d| d.min(self.policy.max))
+        capped_exponential(self.policy.initial, self.policy.max, attempt)
     }
 
     /// Reports that a connection was up for `lasted`; resets the backoff when

@@ -7,33 +7,30 @@
 //!   stream incrementally and treats a missing heartbeat as a disconnect. After
 //!   SUBSCRIBED, [`Subscription::caller`] gives a [`Caller`] that sends calls on
 //!   separate connections with the stream id, as the API requires.
-//! * [`Driver`] keeps a framework subscribed: it re-subscribes with the
-//!   framework id after any disconnect (failover), with capped jittered
-//!   backoff, follows leader changes from a [`MasterSource`], and reports
-//!   "Framework has been removed" as the typed [`MesosError::FrameworkRemoved`].
-//!   The appmaster talks to it through a [`DriverHandle`] and a channel of
-//!   [`SessionEvent`]s.
+//! * [`Driver`] (in `super::driver`, re-exported here) keeps a framework
+//!   subscribed on top of it.
 //!
 //! Invariants:
 //! * Nothing a peer sends can panic this module; every failure is a [`MesosError`].
 //! * The framework secret goes into the `Authorization` header only; it is
 //!   never logged and never part of an error message.
-//! * At most one subscription is live per [`Driver`]; the [`Caller`] of a
-//!   dropped subscription is withdrawn before the next one is opened, so a
-//!   call never goes out with a stale stream id.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use prost::Message;
-use tokio::sync::{mpsc, watch};
 
-use super::backoff::{Backoff, BackoffPolicy};
+use super::backoff::BackoffPolicy;
 use super::convert;
 use super::recordio::{Decoder, RecordIoError, DEFAULT_MAX_RECORD};
 use super::types::{Call, Event, FrameworkId, FrameworkSettings};
 use super::ProtocolError;
+use crate::http::error_chain;
+
+pub use super::driver::{
+    fixed_master, Driver, DriverExit, DriverHandle, MasterSource, SessionEvent,
+};
 
 /// Path of the scheduler API on a master. The master serves it under its
 /// process id (`/master/...`); the top-level alias is not available everywhere.
@@ -42,7 +39,7 @@ const PROTOBUF: &str = "application/x-protobuf";
 const STREAM_ID: &str = "Mesos-Stream-Id";
 /// The message of the ERROR event a master sends when a framework whose
 /// failover timeout ran out (or that was torn down) subscribes again.
-const FRAMEWORK_REMOVED: &str = "Framework has been removed";
+pub(super) const FRAMEWORK_REMOVED: &str = "Framework has been removed";
 
 #[derive(Debug, thiserror::Error)]
 pub enum MesosError {
@@ -156,35 +153,28 @@ impl Default for ClientOptions {
 /// configured CA, no automatic redirects (we follow 307 ourselves, because the
 /// leader's address is state we keep).
 pub(crate) fn http_client(options: &ClientOptions) -> Result<reqwest::Client, MesosError> {
-    let mut builder = reqwest::Client::builder()
-        .use_rustls_tls()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(options.connect_timeout)
-        .tcp_nodelay(true)
-        .http1_only();
-    if let Some(path) = &options.ca_file {
-        let pem = std::fs::read(path)
-            .map_err(|e| MesosError::Tls(format!("cannot read CA file {}: {e}", path.display())))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            MesosError::Tls(format!(
-                "CA file {} holds no valid PEM certificate: {e}",
+    use crate::http::{CaError, SetupError};
+    crate::http::client(&crate::http::ClientSetup {
+        ca_file: options.ca_file.as_deref(),
+        connect_timeout: options.connect_timeout,
+        timeout: None,
+        follow_redirects: false,
+    })
+    .map_err(|e| {
+        MesosError::Tls(match e {
+            SetupError::Ca(CaError::Read { path, source }) => {
+                format!("cannot read CA file {}: {source}", path.display())
+            }
+            SetupError::Ca(CaError::Invalid { path, message }) => format!(
+                "CA file {} holds no valid PEM certificate: {message}",
                 path.display()
-            ))
-        })?;
-        if certs.is_empty() {
-            return Err(MesosError::Tls(format!(
-                "CA file {} holds no certificate",
-                path.display()
-            )));
-        }
-        builder = builder.tls_built_in_root_certs(false);
-        for cert in certs {
-            builder = builder.add_root_certificate(cert);
-        }
-    }
-    builder
-        .build()
-        .map_err(|e| MesosError::Tls(format!("cannot set up the HTTP client: {e}")))
+            ),
+            SetupError::Ca(CaError::Empty { path }) => {
+                format!("CA file {} holds no certificate", path.display())
+            }
+            SetupError::Build(message) => format!("cannot set up the HTTP client: {message}"),
+        })
+    })
 }
 
 /// The HTTP client of one framework: its identity and connection options.
@@ -203,6 +193,12 @@ impl Client {
             settings,
             options,
         })
+    }
+
+    /// Replaces the framework settings (UPDATE_FRAMEWORK), for the next
+    /// subscription.
+    pub(super) fn set_settings(&mut self, settings: FrameworkSettings) {
+        self.settings = settings;
     }
 
     pub fn settings(&self) -> &FrameworkSettings {
@@ -384,18 +380,6 @@ async fn post(
     })
 }
 
-/// The error and its causes, e.g. "error sending request: connection refused".
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
 /// How long reading an error body may take: a master that sends the
 /// headers of an error and then stalls must not hold the caller.
 const ERROR_BODY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -404,13 +388,18 @@ const ERROR_BODY_MAX: usize = 1024;
 
 /// At most 1 KiB of an error body, as text, read for at most
 /// [`ERROR_BODY_TIMEOUT`] (or the call's `timeout` if shorter).
-async fn body_text(mut response: reqwest::Response, timeout: Duration) -> String {
+pub(crate) async fn body_text(mut response: reqwest::Response, timeout: Duration) -> String {
     let mut body = Vec::new();
+    let mut failed = None;
     let read = async {
         while body.len() < ERROR_BODY_MAX {
             match response.chunk().await {
                 Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-                _ => break,
+                Ok(None) => break,
+                Err(e) => {
+                    failed = Some(error_chain(&e));
+                    break;
+                }
             }
         }
     };
@@ -421,6 +410,9 @@ async fn body_text(mut response: reqwest::Response, timeout: Duration) -> String
     let mut text = String::from_utf8_lossy(&body).trim().to_string();
     if !complete {
         text.push_str(" (the rest of the answer did not arrive)");
+    }
+    if let Some(e) = failed {
+        text.push_str(&format!(" (reading the answer failed: {e})"));
     }
     if text.trim().is_empty() {
         "(no message)".into()
@@ -445,26 +437,22 @@ pub fn api_url(master: &str) -> String {
 /// are accepted too.
 pub fn resolve_location(current: &str, location: &str) -> Option<String> {
     let location = location.trim();
-    let (scheme, rest) = current.split_once("://")?;
-    let resolved = if location.starts_with("http://") || location.starts_with("https://") {
-        location.to_string()
-    } else if let Some(loc) = location.strip_prefix("//") {
-        format!("{scheme}://{loc}")
-    } else if location.starts_with('/') {
-        let authority = rest.split('/').next()?;
-        format!("{scheme}://{authority}{location}")
-    } else {
-        return None;
-    };
-    // A redirect to the bare master address still means the scheduler API.
-    let after_scheme = resolved.split_once("://")?.1;
-    if after_scheme.is_empty() || after_scheme.starts_with('/') {
+    // Absolute, scheme-relative or an absolute path; nothing relative.
+    let accepted = location.starts_with("http://")
+        || location.starts_with("https://")
+        || location.starts_with('/');
+    if !accepted {
         return None;
     }
-    if after_scheme.contains('/') {
-        Some(resolved)
+    let next = crate::http::Url::parse(current).ok()?.join(location).ok()?;
+    if next.host_str().is_none_or(str::is_empty) {
+        return None;
+    }
+    // A redirect to the bare master address still means the scheduler API.
+    if next.path() == "/" {
+        Some(api_url(next.as_str()))
     } else {
-        Some(api_url(&resolved))
+        Some(next.into())
     }
 }
 
@@ -607,272 +595,6 @@ impl Subscription {
     }
 }
 
-/// Where the leading master is: a watch of its base URL (`None` while no
-/// leader is known). A fixed address is a source that never changes; the
-/// ZooKeeper detector publishes leader changes into one.
-pub type MasterSource = watch::Receiver<Option<String>>;
-
-/// A source for one fixed master address (non-leaders redirect to the leader).
-pub fn fixed_master(url: impl Into<String>) -> MasterSource {
-    let (tx, rx) = watch::channel(Some(url.into()));
-    // Dropping the sender is fine: receivers keep reading the last value and
-    // `changed()` reports the closed channel, which the driver ignores.
-    drop(tx);
-    rx
-}
-
-/// What the driver reports to the appmaster, in order.
-// Events are the common case and are moved once through a channel; boxing
-// them would cost an allocation per event to shrink the rare variant.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
-pub enum SessionEvent {
-    /// An event of the current subscription. `Event::Subscribed` starts every
-    /// (re-)subscription: reconcile then.
-    Event(Event),
-    /// The subscription ended; calls fail with `NotConnected` until the next
-    /// `Event::Subscribed`.
-    Disconnected { reason: String },
-}
-
-/// Why [`Driver::run`] returned without an error.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DriverExit {
-    /// [`DriverHandle::stop`] was called.
-    Stopped,
-    /// The receiver of the session events was dropped.
-    EventsClosed,
-}
-
-/// The appmaster's side of a running [`Driver`]. Cheap to clone.
-#[derive(Debug, Clone)]
-pub struct DriverHandle {
-    caller: watch::Receiver<Option<Caller>>,
-    stop: watch::Sender<bool>,
-    /// FrameworkInfo changed by UPDATE_FRAMEWORK, for the next SUBSCRIBE.
-    settings: watch::Sender<Option<FrameworkSettings>>,
-    /// Whether the last SUPPRESS was not followed by a REVIVE: a
-    /// re-subscription keeps offers suppressed instead of flooding us.
-    suppressed: watch::Sender<bool>,
-}
-
-impl DriverHandle {
-    /// Sends a call on the current subscription; `NotConnected` between
-    /// subscriptions (the caller decides whether to retry after the next
-    /// SUBSCRIBED, typically by reconciling instead).
-    pub async fn call(&self, call: Call) -> Result<(), MesosError> {
-        // Clone out of the watch: no borrow is held across the await.
-        let caller = self.caller.borrow().clone();
-        let Some(caller) = caller else {
-            return Err(MesosError::NotConnected);
-        };
-        caller.call(&call).await?;
-        match call {
-            // Re-subscribing with the old FrameworkInfo would undo the update.
-            Call::UpdateFramework { settings, .. } => {
-                self.settings.send_replace(Some(settings));
-            }
-            // The framework has one role, so any SUPPRESS/REVIVE concerns it.
-            Call::Suppress { .. } => {
-                self.suppressed.send_replace(true);
-            }
-            Call::Revive { .. } => {
-                self.suppressed.send_replace(false);
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    /// The framework id of the current subscription, if subscribed.
-    pub fn framework_id(&self) -> Option<FrameworkId> {
-        self.caller
-            .borrow()
-            .as_ref()
-            .and_then(|c| c.framework_id.clone())
-    }
-
-    /// The scheduler API URL of the master of the current subscription.
-    pub fn master_url(&self) -> Option<String> {
-        self.caller.borrow().as_ref().map(|c| c.url.clone())
-    }
-
-    /// Whether a subscription is live (SUBSCRIBED received, not yet lost).
-    pub fn is_connected(&self) -> bool {
-        self.caller.borrow().is_some()
-    }
-
-    /// Ends [`Driver::run`] with [`DriverExit::Stopped`] (the framework stays
-    /// registered until its failover timeout; send TEARDOWN first to end it).
-    pub fn stop(&self) {
-        let _ = self.stop.send(true);
-    }
-}
-
-/// Keeps one framework subscribed (see the module docs).
-pub struct Driver {
-    client: Client,
-    master: MasterSource,
-    framework_id: Option<FrameworkId>,
-    backoff: Backoff,
-    caller: watch::Sender<Option<Caller>>,
-    stop: watch::Receiver<bool>,
-    settings: watch::Receiver<Option<FrameworkSettings>>,
-    suppressed: watch::Receiver<bool>,
-}
-
-impl Driver {
-    /// A driver for `client`'s framework; `framework_id` is the stored id of a
-    /// previous run (failover) or `None` to register anew.
-    pub fn new(
-        client: Client,
-        master: MasterSource,
-        framework_id: Option<FrameworkId>,
-    ) -> (Driver, DriverHandle) {
-        let (caller_tx, caller_rx) = watch::channel(None);
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let (settings_tx, settings_rx) = watch::channel(None);
-        let (suppressed_tx, suppressed_rx) = watch::channel(false);
-        let backoff = Backoff::new(client.options.backoff);
-        (
-            Driver {
-                client,
-                master,
-                framework_id,
-                backoff,
-                caller: caller_tx,
-                stop: stop_rx,
-                settings: settings_rx,
-                suppressed: suppressed_rx,
-            },
-            DriverHandle {
-                caller: caller_rx,
-                stop: stop_tx,
-                settings: settings_tx,
-                suppressed: suppressed_tx,
-            },
-        )
-    }
-
-    /// Runs until stopped, until `events` is closed, or until a failure that
-    /// reconnecting cannot fix ([`MesosError::FrameworkRemoved`], a refused
-    /// subscription, a 4xx answer to SUBSCRIBE).
-    pub async fn run(
-        mut self,
-        events: mpsc::Sender<SessionEvent>,
-    ) -> Result<DriverExit, MesosError> {
-        let result = self.run_inner(&events).await;
-        self.caller.send_replace(None);
-        result
-    }
-
-    async fn run_inner(
-        &mut self,
-        events: &mpsc::Sender<SessionEvent>,
-    ) -> Result<DriverExit, MesosError> {
-        loop {
-            if *self.stop.borrow() {
-                return Ok(DriverExit::Stopped);
-            }
-            let started = Instant::now();
-            let reason = match self.session(events).await {
-                Ok(exit) => return Ok(exit),
-                Err(e) if !e.is_retryable() => return Err(e),
-                Err(e) => e,
-            };
-            self.caller.send_replace(None);
-            let lasted = started.elapsed();
-            self.backoff.connection_lasted(lasted);
-            let delay = self.backoff.next_delay();
-            tracing::warn!(error = %reason, retry_in = ?delay, "lost the Mesos master; re-subscribing");
-            if events
-                .send(SessionEvent::Disconnected {
-                    reason: reason.to_string(),
-                })
-                .await
-                .is_err()
-            {
-                return Ok(DriverExit::EventsClosed);
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(delay) => {}
-                _ = self.stop.wait_for(|s| *s) => return Ok(DriverExit::Stopped),
-            }
-        }
-    }
-
-    /// One subscription from SUBSCRIBE to its end. `Ok(exit)` ends the
-    /// driver; `Err` is why the subscription ended.
-    async fn session(
-        &mut self,
-        events: &mpsc::Sender<SessionEvent>,
-    ) -> Result<DriverExit, MesosError> {
-        // Wait for a leader without reporting a disconnect: not knowing one
-        // yet (ZooKeeper still answering) is not a lost connection.
-        let leader = loop {
-            if let Some(leader) = self.master.borrow_and_update().clone() {
-                break leader;
-            }
-            tokio::select! {
-                changed = self.master.changed() => {
-                    if changed.is_err() {
-                        // The source is gone and never named a leader.
-                        return Err(MesosError::NoLeader);
-                    }
-                }
-                _ = self.stop.wait_for(|s| *s) => return Ok(DriverExit::Stopped),
-            }
-        };
-        if let Some(updated) = self.settings.borrow_and_update().clone() {
-            self.client.settings = updated;
-        }
-        let mut subscription = tokio::select! {
-            s = self.client.subscribe_suppressed(
-                &leader,
-                self.framework_id.as_ref(),
-                *self.suppressed.borrow(),
-            ) => s?,
-            _ = self.stop.wait_for(|s| *s) => return Ok(DriverExit::Stopped),
-        };
-        let mut source_open = true;
-        loop {
-            let event = tokio::select! {
-                e = subscription.next_event() => e?,
-                changed = self.master.changed(), if source_open => {
-                    if changed.is_err() {
-                        source_open = false;
-                        continue;
-                    }
-                    if self.master.borrow_and_update().as_deref() == Some(leader.as_str()) {
-                        continue;
-                    }
-                    return Err(MesosError::LeaderChanged);
-                }
-                _ = self.stop.wait_for(|s| *s) => return Ok(DriverExit::Stopped),
-            };
-            match &event {
-                Event::Subscribed { framework_id, .. } => {
-                    self.framework_id = Some(framework_id.clone());
-                    self.caller.send_replace(subscription.caller());
-                }
-                Event::Error(message) if message.contains(FRAMEWORK_REMOVED) => {
-                    return Err(MesosError::FrameworkRemoved {
-                        framework_id: self
-                            .framework_id
-                            .clone()
-                            .unwrap_or_else(|| FrameworkId::from("")),
-                    });
-                }
-                Event::Error(message) => return Err(MesosError::Refused(message.clone())),
-                _ => {}
-            }
-            if events.send(SessionEvent::Event(event)).await.is_err() {
-                return Ok(DriverExit::EventsClosed);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -899,6 +621,10 @@ mod tests {
         assert_eq!(resolve_location(cur, ""), None);
         assert_eq!(resolve_location(cur, "relative"), None);
         assert_eq!(resolve_location(cur, "//"), None);
+        assert_eq!(
+            resolve_location(cur, "https://m4:5050/").as_deref(),
+            Some("https://m4:5050/master/api/v1/scheduler")
+        );
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod backoff;
 pub mod client;
 mod convert;
 pub mod detector;
+mod driver;
 pub mod operator;
 mod proto;
 pub mod recordio;

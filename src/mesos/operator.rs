@@ -5,7 +5,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::client::{http_client, ClientOptions, MesosError};
+use super::client::{body_text, http_client, ClientOptions, MesosError};
+use crate::http::error_chain;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Resources {
@@ -105,17 +106,25 @@ pub async fn fetch_summary(
     let response = tokio::time::timeout(options.call_timeout, http.get(&endpoint).send())
         .await
         .map_err(|_| fail(format!("no answer within {:?}", options.call_timeout)))?
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| fail(error_chain(&e)))?;
     let status = response.status().as_u16();
     if status != 200 {
         return Err(MesosError::Rejected {
             url: endpoint,
             call: "GET /master/state",
             status,
-            message: response.text().await.unwrap_or_default(),
+            message: body_text(response, options.call_timeout).await,
         });
     }
-    let body = response.bytes().await.map_err(|e| fail(e.to_string()))?;
+    let body = tokio::time::timeout(options.call_timeout, response.bytes())
+        .await
+        .map_err(|_| {
+            fail(format!(
+                "the state did not arrive within {:?}",
+                options.call_timeout
+            ))
+        })?
+        .map_err(|e| fail(error_chain(&e)))?;
     let state: Value = serde_json::from_slice(&body).map_err(|e| fail(format!("not JSON: {e}")))?;
     Ok(summarize(url, &state))
 }

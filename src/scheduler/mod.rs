@@ -1065,8 +1065,8 @@ pub fn task_number(task_id: &str) -> Option<u64> {
 /// Capped exponential backoff: base · 2^(n-1), at most `max`. Jitter is the
 /// runtime's business (it owns randomness); the core stays deterministic.
 pub fn backoff(base: Duration, max: Duration, n: u32) -> Duration {
-    if n == 0 {
-        return Duration::ZERO;
+    match n {
+        0 => Duration::ZERO,
+        n => crate::mesos::backoff::capped_exponential(base, max, n - 1),
     }
-    base.saturating_mul(1u32 << (n - 1).min(20)).min(max)
 }

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use crate::config::options;
+pub use crate::config::values::Container;
 use crate::mesos::{
     AgentId, CommandInfo, ContainerInfo, ContainerRuntime, DockerNetwork, Label, TaskId, TaskInfo,
     Uri, Volume,
@@ -32,21 +33,9 @@ pub struct TaskTemplate {
     pub user: Option<String>,
     /// `mesos.resourcemanager.tasks.hostname` with `_TASK_`.
     pub hostname_pattern: Option<String>,
-    pub container: TemplateContainer,
+    pub container: Container,
     pub volumes: Vec<Volume>,
     pub kill_grace_period: Option<Duration>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum TemplateContainer {
-    Mesos {
-        image: Option<String>,
-    },
-    Docker {
-        image: String,
-        force_pull: bool,
-        parameters: Vec<(String, String)>,
-    },
 }
 
 impl TaskTemplate {
@@ -61,7 +50,7 @@ impl TaskTemplate {
             labels: Vec::new(),
             user: None,
             hostname_pattern: None,
-            container: TemplateContainer::Mesos { image: None },
+            container: Container::Mesos { image: None },
             volumes: Vec::new(),
             kill_grace_period: None,
         }
@@ -107,15 +96,15 @@ impl TaskTemplate {
             user: self.user.clone(),
         };
         let container = match &self.container {
-            TemplateContainer::Mesos { image: None } if self.volumes.is_empty() => None,
-            TemplateContainer::Mesos { image } => Some(ContainerInfo {
+            Container::Mesos { image: None } if self.volumes.is_empty() => None,
+            Container::Mesos { image } => Some(ContainerInfo {
                 runtime: ContainerRuntime::Mesos {
                     image: image.clone(),
                 },
                 volumes: self.volumes.clone(),
                 hostname: None,
             }),
-            TemplateContainer::Docker {
+            Container::Docker {
                 image,
                 force_pull,
                 parameters,

@@ -9,6 +9,7 @@
 //! or exits: the outcome goes back to `cmd::taskmanager`.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crate::config::settings::{Report, Settings};
 use crate::config::Config;
@@ -101,16 +102,39 @@ pub fn memory_cannot_fit(report: &Report) -> Option<String> {
 }
 
 /// Runs the bootstrap command with `sh -c` in the sandbox; its output goes
-/// to ours (the task's sandbox files).
-pub fn run_bootstrap(command: &str, sandbox: &Path) -> Result<()> {
+/// to ours (the task's sandbox files). It runs in a process group of its
+/// own, which is killed when it takes longer than `timeout`
+/// (`mesos.resourcemanager.tasks.bootstrap-timeout`). Blocks: call it from
+/// a blocking thread ([`run`] does).
+pub fn run_bootstrap(command: &str, sandbox: &Path, timeout: Duration) -> Result<()> {
+    use std::os::unix::process::CommandExt;
     tracing::info!("running the bootstrap command (mesos.resourcemanager.tasks.bootstrap-cmd)");
-    let status = std::process::Command::new("sh")
+    let mut child = std::process::Command::new("sh")
         .arg("-c")
         .arg(command)
         .current_dir(sandbox)
         .stdin(std::process::Stdio::null())
-        .status()
+        .process_group(0)
+        .spawn()
         .map_err(|e| Error::io("cannot run the bootstrap command with sh", e))?;
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(BOOTSTRAP_POLL),
+            Ok(None) => {
+                // SAFETY: kill(2) on the process group of our own child, not
+                // yet reaped (so the group id is still ours).
+                unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
+                let _ = child.wait();
+                return Err(Error::User(format!(
+                    "the bootstrap command (mesos.resourcemanager.tasks.bootstrap-cmd) did not finish within {} (mesos.resourcemanager.tasks.bootstrap-timeout) and was killed; the TaskManager was not started",
+                    humantime(timeout)
+                )));
+            }
+            Err(e) => return Err(Error::io("cannot wait for the bootstrap command", e)),
+        }
+    };
     if status.success() {
         Ok(())
     } else {
@@ -120,9 +144,21 @@ pub fn run_bootstrap(command: &str, sandbox: &Path) -> Result<()> {
     }
 }
 
+/// How often a running bootstrap command is checked for its end.
+const BOOTSTRAP_POLL: Duration = Duration::from_millis(50);
+
+fn humantime(d: Duration) -> String {
+    match d.as_secs() {
+        s if s >= 60 && s % 60 == 0 => format!("{} min", s / 60),
+        s if s > 0 => format!("{s} s"),
+        _ => format!("{} ms", d.as_millis()),
+    }
+}
+
 /// Everything up to the JVM: the bootstrap command (unless skipped),
-/// finding Flink and Java, the configuration file, the memory flags.
-/// Returns the command and the distribution's version.
+/// finding Flink and Java (`java -version`), the configuration file, the
+/// memory flags (BashJavaUtils). Returns the command and the distribution's
+/// version. Blocks (it runs processes): [`run`] calls it on a blocking thread.
 pub fn prepare(
     config: &Config,
     settings: &Settings,
@@ -132,7 +168,7 @@ pub fn prepare(
         .map_err(|e| Error::io(format!("cannot create {}", opts.sandbox.display()), e))?;
     // First, as Flink's own script did: it may be what installs Flink or Java.
     if let (Some(cmd), false) = (&settings.tasks.bootstrap_cmd, opts.skip_bootstrap) {
-        run_bootstrap(cmd, &opts.sandbox)?;
+        run_bootstrap(cmd, &opts.sandbox, settings.tasks.bootstrap_timeout)?;
     }
     let home = FlinkHome::locate(
         opts.flink_home.as_deref(),
@@ -170,19 +206,18 @@ pub fn prepare(
     Ok((command, home.version))
 }
 
-/// Prepares and starts the TaskManager JVM (not waiting for it).
-pub fn start(config: &Config, settings: &Settings, opts: &Options) -> Result<FlinkProcess> {
-    let (command, _) = prepare(config, settings, opts)?;
+/// Starts the prepared TaskManager JVM (not waiting for it).
+pub fn start(command: &JvmCommand, opts: &Options) -> Result<FlinkProcess> {
     tracing::info!(
         memory = %command.memory.jvm_args.join(" "),
         log = %command.log_file.display(),
         "starting the TaskManager"
     );
     tracing::debug!("{}", command.display());
-    // Started from the main thread (`cmd::taskmanager` runs a current-thread
-    // runtime), so the JVM may follow us if we are killed.
+    // The JVM follows us if we are killed; FlinkProcess keeps that safe
+    // whichever thread starts it.
     Ok(FlinkProcess::spawn(
-        &command,
+        command,
         &SpawnOptions {
             output: opts.output.clone(),
             cwd: Some(opts.sandbox.clone()),
@@ -194,7 +229,13 @@ pub fn start(config: &Config, settings: &Settings, opts: &Options) -> Result<Fli
 /// Starts the TaskManager and supervises it until it exits. `Ok` when it
 /// exited with 0, or ended as asked after SIGTERM/SIGINT.
 pub async fn run(config: &Config, settings: &Settings, opts: &Options) -> Result<()> {
-    let mut process = start(config, settings, opts)?;
+    // The bootstrap command, `java -version` and BashJavaUtils run
+    // processes: off the runtime's thread.
+    let (config_, settings_, opts_) = (config.clone(), settings.clone(), opts.clone());
+    let (command, _) = tokio::task::spawn_blocking(move || prepare(&config_, &settings_, &opts_))
+        .await
+        .map_err(|e| Error::Internal(format!("preparing the TaskManager: {e}")))??;
+    let mut process = start(&command, opts)?;
     tracing::info!(pid = process.pid(), "TaskManager JVM started");
     let (status, forwarded) = process.wait_forwarding_signals().await?;
     let log = process.command.log_file.display().to_string();
@@ -237,6 +278,41 @@ mod tests {
         );
         let settings = report.settings.expect("valid");
         (config, settings)
+    }
+
+    #[test]
+    fn bootstrap_runs_in_the_sandbox_within_its_time_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        run_bootstrap("touch here", dir.path(), Duration::from_secs(10)).unwrap();
+        assert!(dir.path().join("here").exists());
+        let e = run_bootstrap("exit 4", dir.path(), Duration::from_secs(10)).unwrap_err();
+        assert!(e.to_string().contains("failed with"), "{e}");
+        // A command that hangs, with a child of its own: the whole group goes.
+        let started = Instant::now();
+        let e = run_bootstrap(
+            "sleep 30 & echo $! > child; wait",
+            dir.path(),
+            Duration::from_millis(300),
+        )
+        .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(
+            e.to_string().contains("did not finish within 300 ms"),
+            "{e}"
+        );
+        let child: libc::pid_t = std::fs::read_to_string(dir.path().join("child"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        // Gone, or a zombie waiting for whoever inherited it.
+        let state = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+        let state = state.rsplit(')').next().unwrap_or("").trim_start();
+        assert!(
+            state.is_empty() || state.starts_with('Z'),
+            "the background child survived: {state}"
+        );
     }
 
     #[test]
@@ -342,9 +418,9 @@ mod tests {
     #[test]
     fn bootstrap_failures_stop_the_worker() {
         let dir = tempfile::tempdir().unwrap();
-        run_bootstrap("touch bootstrapped", dir.path()).unwrap();
+        run_bootstrap("touch bootstrapped", dir.path(), Duration::from_secs(10)).unwrap();
         assert!(dir.path().join("bootstrapped").exists());
-        let e = run_bootstrap("exit 7", dir.path()).unwrap_err();
+        let e = run_bootstrap("exit 7", dir.path(), Duration::from_secs(10)).unwrap_err();
         assert!(e.to_string().contains("exit status: 7"), "{e}");
         assert_eq!(e.exit_code(), 1);
     }

@@ -1,6 +1,9 @@
 //! The one integration-test binary. Each module covers one area; `support`
 //! starts real peers (Mesos, ZooKeeper, Flink) on free loopback ports.
 
+// Test code: unwrapping is how a test fails; numbers and leftovers go to stderr.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
 mod appmaster;
 mod artifacts;
 mod broken;

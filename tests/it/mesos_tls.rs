@@ -183,3 +183,48 @@ fn an_unusable_ca_file_is_a_clear_error() {
         }
     }
 }
+
+/// `flink-mesos master` reaches an `https://` master behind a private CA
+/// with `mesos.tls.ca-file`, and refuses it without.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn master_command_trusts_the_configured_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    make_certificates(dir.path());
+    let state = serde_json::json!({
+        "version": "1.11.0", "id": "tls-master", "leader": "master@127.0.0.1:1",
+        "pid": "master@127.0.0.1:1", "activated_slaves": 0.0,
+    });
+    let reply = || Reply::Status {
+        code: 200,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: state.to_string().into_bytes(),
+    };
+    let master = FakeMaster::start_tls(vec![reply(), reply()], acceptor(dir.path())).await;
+    let spec = format!("-Dmesos.master={}", master.url);
+    let ca = format!(
+        "-Dmesos.tls.ca-file={}",
+        dir.path().join("ca.pem").display()
+    );
+    let untrusted = {
+        let spec = spec.clone();
+        tokio::task::spawn_blocking(move || crate::mesos::flink_mesos(&["master", &spec]))
+            .await
+            .unwrap()
+    };
+    assert_eq!(untrusted.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&untrusted.stderr).to_lowercase();
+    assert!(err.contains("certificate"), "{err}");
+
+    let trusted = tokio::task::spawn_blocking(move || {
+        crate::mesos::flink_mesos(&["master", "--output", "json", &spec, &ca])
+    })
+    .await
+    .unwrap();
+    assert!(
+        trusted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&trusted.stderr)
+    );
+    let out: serde_json::Value = serde_json::from_slice(&trusted.stdout).unwrap();
+    assert_eq!(out["state"]["id"], "tls-master");
+}

@@ -27,6 +27,15 @@ fn build_dir() -> PathBuf {
     }
 }
 
+/// A 200-port range for the cluster on `master_port`, below the ephemeral
+/// range (where outgoing connections take ports) and apart from other
+/// clusters' ranges (50 slots).
+fn ports_for(master_port: u16) -> String {
+    let slot = (u32::from(master_port) * 7919) % 50;
+    let begin = 20_000 + slot * 200;
+    format!("ports:[{begin}-{}]", begin + 199)
+}
+
 impl MesosLocal {
     /// Starts a cluster with one agent; `env` adds `MESOS_*` flags.
     pub fn start(env: &[(&str, &str)]) -> MesosLocal {
@@ -74,9 +83,23 @@ impl MesosLocal {
                     .env("MESOS_LOCAL_BUILD_DIR", build_dir());
             }
             cmd.env("MESOS_LOCAL_START_TIMEOUT", "30");
+            // Every cluster of a test run offers ports of its own: agents of
+            // two clusters on this one host offering the same range would
+            // hand the same port to two TaskManagers running at once.
+            let ports = ports_for(port);
+            let mut resources = format!("cpus:4;mem:4096;disk:10240;{ports}");
             for (k, v) in env {
+                if *k == "MESOS_RESOURCES" {
+                    resources = if v.contains("ports:") {
+                        v.to_string()
+                    } else {
+                        format!("{v};{ports}")
+                    };
+                    continue;
+                }
                 cmd.env(k, v);
             }
+            cmd.env("MESOS_RESOURCES", resources);
             let out = cmd.output().expect("cannot run start.sh");
             if out.status.success() {
                 return MesosLocal {

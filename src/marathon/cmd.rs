@@ -1,0 +1,193 @@
+//! The app's `cmd`: one POSIX shell command line that starts the appmaster
+//! with the properties its own configuration file cannot know, Marathon's
+//! ports, and references (never values) for secrets.
+
+use std::collections::BTreeMap;
+
+use crate::config::options::{self, DefaultValue};
+use crate::config::settings::Settings;
+use crate::config::{Config, Entry, Layer};
+
+use super::{
+    bad_flag, Entrypoint, MarathonError, Request, HA_KEYS, HA_KEYS_IF_SET, HA_RPC_PORT_KEY, PORTS,
+    RPC_PORT_INDEX,
+};
+
+/// A property value in `cmd`: literal text, or a port Marathon assigns.
+enum PropValue {
+    Literal(String),
+    Port(usize),
+}
+
+pub(super) fn command(
+    config: &Config,
+    settings: &Settings,
+    req: &Request,
+    notes: &mut Vec<String>,
+) -> Result<String, MarathonError> {
+    let mut words: Vec<String> = vec!["exec".into()];
+    match &req.entrypoint {
+        Entrypoint::Script { flink_home: None } => {
+            // Fails with "FLINK_HOME: not set" instead of running /bin/… when unset.
+            words.push("\"${FLINK_HOME:?not set}\"/bin/mesos-appmaster.sh".into());
+        }
+        Entrypoint::Script {
+            flink_home: Some(home),
+        } => {
+            if home.trim().is_empty() {
+                return Err(bad_flag(
+                    "--flink-home",
+                    home.clone(),
+                    "is empty; give the Flink directory on the agents",
+                ));
+            }
+            let script = format!("{}/bin/mesos-appmaster.sh", home.trim_end_matches('/'));
+            words.push(shell_quote(&script));
+        }
+        Entrypoint::Binary => {
+            words.push("flink-mesos".into());
+            words.push("appmaster".into());
+        }
+    }
+    if settings.ha.is_some() {
+        // Marathon stops the task (SIGTERM) on every restart and upgrade; with
+        // high availability the next appmaster takes the framework over, so
+        // the framework and its workers must outlive this one.
+        words.push("--keep-framework".into());
+    }
+
+    let mut props: Vec<(String, PropValue)> = Vec::new();
+    for entry in cmd_entries(config, req) {
+        if let Some((name, index)) = port_of(&entry.key) {
+            notes.push(format!(
+                "`{}` from {} is replaced by the port Marathon assigns (`$PORT{index}`, port `{name}`)",
+                entry.key, entry.origin
+            ));
+            continue;
+        }
+        if options::secret_part(&entry.key, &entry.value).is_some() {
+            // Handled by secret_references().
+            continue;
+        }
+        if crate::shell::has_nul(&entry.value) {
+            return Err(MarathonError::Unquotable {
+                key: entry.key.clone(),
+                origin: entry.origin.to_string(),
+            });
+        }
+        props.push((entry.key.clone(), PropValue::Literal(entry.value.clone())));
+    }
+    if settings.ha.is_some() {
+        for key in HA_KEYS.iter().chain(HA_KEYS_IF_SET.iter()) {
+            let def = key.def();
+            match config.get(def) {
+                // Already in `props` under the spelling the user chose.
+                Some(e) if e.origin.layer() >= first_layer(req) => {}
+                Some(e) => props.push((def.key.to_string(), PropValue::Literal(e.value.clone()))),
+                None if HA_KEYS.contains(key) => {
+                    if let DefaultValue::Value(v) = def.default {
+                        props.push((def.key.to_string(), PropValue::Literal(v.to_string())));
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+    for (index, (_, key)) in PORTS.iter().enumerate() {
+        props.push((key.to_string(), PropValue::Port(index)));
+    }
+    if settings.ha.is_some() {
+        props.push((HA_RPC_PORT_KEY.to_string(), PropValue::Port(RPC_PORT_INDEX)));
+    }
+    for (key, value) in props {
+        words.push(match value {
+            PropValue::Literal(v) => shell_quote(&format!("-D{key}={v}")),
+            // Keys here are our own constants (shell-safe); the port is a number.
+            PropValue::Port(i) => format!("-D{key}=$PORT{i}"),
+        });
+    }
+    Ok(words.join(" "))
+}
+
+/// The lowest layer whose values go into `cmd`: the environment and `-D`
+/// (the appmaster reads the file itself), or the file too with `inline_config`.
+fn first_layer(req: &Request) -> Layer {
+    if req.inline_config {
+        Layer::File
+    } else {
+        Layer::Env
+    }
+}
+
+/// Entries for `cmd`: the winning values from [`first_layer`] up, one per
+/// option (an option's losing spellings are skipped, so that the appmaster
+/// resolves the same value).
+fn cmd_entries<'a>(config: &'a Config, req: &Request) -> Vec<&'a Entry> {
+    config
+        .winners()
+        .filter(|e| e.origin.layer() >= first_layer(req))
+        .filter(|e| match options::lookup(&e.key) {
+            Some(def) => config.get(def).is_some_and(|w| w.key == e.key),
+            None => true,
+        })
+        .collect()
+}
+
+/// The port name and index when `key` (in any spelling) is one Marathon assigns.
+fn port_of(key: &str) -> Option<(&'static str, usize)> {
+    let canonical = options::lookup(key).map_or(key, |d| d.key);
+    if canonical == HA_RPC_PORT_KEY {
+        return Some(("rpc", RPC_PORT_INDEX));
+    }
+    PORTS
+        .iter()
+        .enumerate()
+        .find(|(_, (_, k))| *k == canonical)
+        .map(|(i, (name, _))| (*name, i))
+}
+
+/// Quotes one word for a POSIX shell ([`crate::shell::quote`]).
+pub fn shell_quote(word: &str) -> String {
+    crate::shell::quote(word)
+}
+
+/// For every secret set through `-D` or the environment: the variable the
+/// appmaster reads it from → the name of its Marathon secret. Adds a note
+/// telling how to provide each one; nothing here holds a secret value.
+pub(super) fn secret_references(
+    config: &Config,
+    req: &Request,
+    notes: &mut Vec<String>,
+) -> BTreeMap<String, String> {
+    let mut refs = BTreeMap::new();
+    for entry in cmd_entries(config, req) {
+        if options::secret_part(&entry.key, &entry.value).is_none() {
+            continue;
+        }
+        let var = options::lookup(&entry.key).and_then(|d| d.env);
+        match (var, &req.secret_store) {
+            (Some(var), Some(store)) => {
+                let name = var.to_ascii_lowercase().replace('_', "-");
+                notes.push(format!(
+                    "`{}` (from {}) is not written into the app definition: the appmaster reads it from ${var}, which references the Marathon secret `{name}` at `{}/{name}`; store it there before deploying",
+                    entry.key,
+                    entry.origin,
+                    store.trim_end_matches('/')
+                ));
+                refs.insert(var.to_string(), name);
+            }
+            (Some(var), None) => notes.push(format!(
+                "`{}` (from {}) is not written into the app definition: the appmaster reads it from ${var}; \
+                 provide that variable to the Marathon task (--secret-store PATH references a Marathon secret), \
+                 or put the value into the configuration file the appmaster reads",
+                entry.key, entry.origin
+            )),
+            (None, _) => notes.push(format!(
+                "`{}` (from {}) looks like a secret and is not written into the app definition; \
+                 put it into the configuration file the appmaster reads",
+                entry.key, entry.origin
+            )),
+        }
+    }
+    refs
+}
