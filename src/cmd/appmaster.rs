@@ -180,6 +180,8 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         let options = Options {
             keep_framework: args.keep_framework || settings.ha.is_some(),
             artifact_server: Some(artifact_server.origin().to_string()),
+            // `mesos.tls.ca-file`: a master behind a private CA.
+            client: plan::client_options(&settings),
             ..Options::default()
         };
         // The runtime stops when a signal arrives or the JobManager is beyond
