@@ -159,7 +159,7 @@ fn run(mesos: &MesosLocal, served: bool) -> (f64, Vec<f64>) {
         "-Djobmanager.memory.jvm-metaspace.size=128m".into(),
         "-Djobmanager.memory.jvm-overhead.min=64m".into(),
     ];
-    for (k, v) in flink::SMALL_TASKMANAGER {
+    for (k, v) in flink::small_taskmanager() {
         args.push(format!("-D{k}={v}"));
     }
     if !served {

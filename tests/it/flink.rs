@@ -11,8 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::flink::{
-    build_small_job, children, cmdline, flink_home, http_get, java, rss_mb, submit_jar, tail,
-    wait_for, wait_job_terminal, JobManager, SMALL_TASKMANAGER,
+    build_small_job, children, cmdline, flink_home, http_get, java, rss_mb, small_taskmanager,
+    submit_jar, tail, wait_for, wait_job_terminal, JobManager,
 };
 use crate::support::free_port;
 
@@ -96,7 +96,7 @@ async fn taskmanager_registers_runs_a_job_and_stops_on_sigterm() {
         free_port(),
         free_port()
     );
-    for (k, v) in SMALL_TASKMANAGER {
+    for (k, v) in small_taskmanager() {
         props.push_str(&format!("{k}: {v}\n"));
     }
     let tm_started = Instant::now();

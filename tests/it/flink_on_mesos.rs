@@ -124,7 +124,7 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
         "-Djobmanager.memory.jvm-metaspace.size=128m".into(),
         "-Djobmanager.memory.jvm-overhead.min=64m".into(),
     ];
-    for (k, v) in flink::SMALL_TASKMANAGER {
+    for (k, v) in flink::small_taskmanager() {
         args.push(format!("-D{k}={v}"));
     }
     let started = Instant::now();
@@ -226,6 +226,27 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
     );
 
     // SIGTERM: the framework is torn down and the JobManager stopped.
+    terminate_and_wait_success(child, &stderr_path).await;
+    assert!(
+        cmdline(jm_pid).is_empty(),
+        "the JobManager outlived the appmaster"
+    );
+    let state = mesos.get_json("/master/state").await;
+    assert!(
+        !state["frameworks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "Flink"),
+        "the framework is still registered"
+    );
+}
+
+/// Sends SIGTERM to the appmaster and waits (up to 60 s) for it to exit 0.
+pub(crate) async fn terminate_and_wait_success(
+    child: &mut std::process::Child,
+    stderr_path: &std::path::Path,
+) {
     assert!(Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -242,20 +263,7 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
     assert!(
         status.success(),
         "exit {status:?}\n{}",
-        std::fs::read_to_string(&stderr_path).unwrap_or_default()
-    );
-    assert!(
-        cmdline(jm_pid).is_empty(),
-        "the JobManager outlived the appmaster"
-    );
-    let state = mesos.get_json("/master/state").await;
-    assert!(
-        !state["frameworks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["name"] == "Flink"),
-        "the framework is still registered"
+        std::fs::read_to_string(stderr_path).unwrap_or_default()
     );
 }
 

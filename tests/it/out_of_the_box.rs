@@ -14,7 +14,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::flink_on_mesos::{wait_registered, Guard};
+use crate::flink_on_mesos::{terminate_and_wait_success, wait_registered, Guard};
 use crate::support::flink::{self, build_small_job, submit_jar, wait_job_terminal};
 use crate::support::free_port;
 use crate::support::mesos_local::MesosLocal;
@@ -51,7 +51,7 @@ async fn the_readme_flow_runs_flink_on_agents_that_have_nothing_installed() {
          jobmanager.memory.process.size: 512m\njobmanager.memory.jvm-metaspace.size: 128m\n\
          jobmanager.memory.jvm-overhead.min: 64m\nmesos.resourcemanager.tasks.cpus: 0.5\n"
     );
-    for (k, v) in flink::SMALL_TASKMANAGER {
+    for (k, v) in flink::small_taskmanager() {
         conf.push_str(&format!("{k}: {v}\n"));
     }
     std::fs::create_dir(user_dir.path().join("conf")).unwrap();
@@ -171,22 +171,5 @@ async fn the_readme_flow_runs_flink_on_agents_that_have_nothing_installed() {
         registered.as_secs_f64()
     );
 
-    assert!(Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "the appmaster did not stop");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    assert!(
-        status.success(),
-        "exit {status:?}\n{}",
-        std::fs::read_to_string(&stderr_path).unwrap_or_default()
-    );
+    terminate_and_wait_success(child, &stderr_path).await;
 }

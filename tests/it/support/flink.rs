@@ -28,18 +28,13 @@ pub fn java() -> Java {
     Java::locate(None).unwrap_or_else(|e| panic!("{e}: run scripts/install-deps.sh"))
 }
 
-/// The small memory settings that work with Flink 2.x (DESIGN.md §5).
-pub const SMALL_TASKMANAGER: &[(&str, &str)] = &[
-    ("taskmanager.memory.process.size", "512m"),
-    ("taskmanager.memory.jvm-metaspace.size", "128m"),
-    ("taskmanager.memory.jvm-overhead.min", "64m"),
-    ("taskmanager.memory.framework.heap.size", "64m"),
-    ("taskmanager.memory.framework.off-heap.size", "64m"),
-    ("taskmanager.memory.network.min", "32m"),
-    ("taskmanager.memory.network.max", "32m"),
-    ("taskmanager.memory.managed.size", "64m"),
-];
-
+/// The small TaskManager memory settings that work with Flink 2.x
+/// (DESIGN.md §5): the ones `local up` uses.
+pub fn small_taskmanager() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    flink_mesos::local::LOCAL_DEFAULTS
+        .iter()
+        .filter(|(k, _)| k.starts_with("taskmanager.memory."))
+}
 pub struct JobManager {
     pub process: FlinkProcess,
     pub rpc_port: u16,
