@@ -272,8 +272,9 @@ async fn store_ha_kill_9_during_launches_then_restart_gives_exactly_10() {
         crate::support::free_port()
     );
     // Launches in flight when an appmaster dies fail to fetch from its
-    // artifact server (a new start serves under a new id): they count as
-    // failures and back the replacements off (up to 60 s). Never give up.
+    // artifact server (a new start serves under a new id); the next leader
+    // replaces them uncounted (scheduler: inherited launches). Never give up
+    // all the same: this test is about the count of running workers.
     let extra = [
         "-Dmesos.initial-tasks=10",
         "-Dmesos.maximum-failed-tasks=-1",
