@@ -10,7 +10,7 @@ use crate::config::{Config, Entry, Layer};
 
 use super::{
     bad_flag, Entrypoint, MarathonError, Request, HA_KEYS, HA_KEYS_IF_SET, HA_RPC_PORT_KEY, PORTS,
-    RPC_PORT_INDEX,
+    RPC_PORT_INDEX, STATUS_PORT_INDEX,
 };
 
 /// A property value in `cmd`: literal text, or a port Marathon assigns.
@@ -49,6 +49,8 @@ pub(super) fn command(
             words.push("appmaster".into());
         }
     }
+    // The status endpoint on a Marathon port: the health check asks /health.
+    words.push(format!("--status-port $PORT{STATUS_PORT_INDEX}"));
     if settings.ha.is_some() {
         // Marathon stops the task (SIGTERM) on every restart and upgrade; with
         // high availability the next appmaster takes the framework over, so

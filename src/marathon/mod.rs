@@ -63,8 +63,9 @@ pub const HEALTH_MAX_FAILURES: u32 = 3;
 pub const TASK_KILL_GRACE_PERIOD_S: u32 = 30;
 
 /// The ports the appmaster listens on, in `portDefinitions` order: the
-/// property gets `$PORT<index>`. The web interface comes first because the
-/// health check uses `portIndex` 0.
+/// property gets `$PORT<index>`. The appmaster's own status endpoint
+/// (`--status-port`, not a configuration key) comes after these, at
+/// [`STATUS_PORT_INDEX`]: the health check asks its `/health`.
 const PORTS: [(&str, &str); 4] = [
     ("rest", "rest.port"),
     ("rpc", "jobmanager.rpc.port"),
@@ -75,6 +76,8 @@ const PORTS: [(&str, &str); 4] = [
 /// `jobmanager.rpc.port`; it gets the same Marathon port.
 const HA_RPC_PORT_KEY: &str = "high-availability.jobmanager.port";
 const RPC_PORT_INDEX: usize = 1;
+/// `portDefinitions` index of the appmaster's status endpoint.
+pub const STATUS_PORT_INDEX: usize = PORTS.len();
 
 /// High-availability keys always written into `cmd` when HA is configured,
 /// so that the definition shows (and the appmaster gets) the ZooKeeper
@@ -234,7 +237,9 @@ pub fn app_definition(
         Value::Array(
             PORTS
                 .iter()
-                .map(|(name, _)| json!({"port": 0, "protocol": "tcp", "name": name}))
+                .map(|(name, _)| *name)
+                .chain(["status"])
+                .map(|name| json!({"port": 0, "protocol": "tcp", "name": name}))
                 .collect(),
         ),
     );
@@ -279,15 +284,16 @@ pub fn app_definition(
     if !constraints.is_empty() {
         app.insert("constraints".into(), json!(constraints));
     }
-    let rest_https = config
-        .get_key("security.ssl.rest.enabled")
-        .is_some_and(|e| e.value.eq_ignore_ascii_case("true"));
+    // The appmaster's /health: 503 when its owner loop is wedged or no
+    // Mesos master has subscribed it for 5 minutes; a standby waiting for
+    // leadership is healthy. (Flink's web interface at `/` would pass while
+    // the scheduler is stuck.)
     app.insert(
         "healthChecks".into(),
         json!([{
-            "protocol": if rest_https { "HTTPS" } else { "HTTP" },
-            "path": "/",
-            "portIndex": 0,
+            "protocol": "HTTP",
+            "path": "/health",
+            "portIndex": STATUS_PORT_INDEX,
             "gracePeriodSeconds": HEALTH_GRACE_PERIOD_S,
             "intervalSeconds": HEALTH_INTERVAL_S,
             "timeoutSeconds": HEALTH_TIMEOUT_S,
