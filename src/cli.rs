@@ -275,8 +275,8 @@ pub struct MarathonJsonArgs {
     /// Marathon app id (default: derived from the framework name).
     #[arg(long)]
     pub id: Option<String>,
-    /// Number of appmaster instances: 1, or 0 to suspend the app (never more:
-    /// one appmaster at a time).
+    /// Number of appmaster instances: 1, or 0 to suspend the app; more only
+    /// with ZooKeeper high availability (one leads, the others stand by).
     #[arg(long, default_value_t = 1)]
     pub instances: u32,
     /// Run the appmaster in this Docker image (default: the TaskManagers'

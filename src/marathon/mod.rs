@@ -193,11 +193,13 @@ pub fn app_definition(
         }
         None => default_id(&settings.framework.name),
     };
-    if req.instances > 1 {
+    // Without high availability an appmaster is the framework's only
+    // scheduler; with it, the others stand by for the ZooKeeper leadership.
+    if req.instances > 1 && settings.ha.is_none() {
         return Err(bad_flag(
             "--instances",
             req.instances.to_string(),
-            "only one appmaster may run at a time (it is the framework's only scheduler); use 1, or 0 to suspend the app",
+            "only one appmaster may run at a time without high availability (it is the framework's only scheduler); use 1, or 0 to suspend the app, or configure high-availability.type: zookeeper for standbys",
         ));
     }
     if !(req.cpus.is_finite() && req.cpus >= 0.001) {

@@ -179,7 +179,7 @@ fn marathon_violations(app: &Value) -> Vec<String> {
     number(&mut v, app, "/cpus", 0.001, f64::INFINITY);
     number(&mut v, app, "/mem", 0.0, f64::INFINITY);
     number(&mut v, app, "/disk", 0.0, f64::INFINITY);
-    integer(&mut v, app, "/instances", 0, 1);
+    integer(&mut v, app, "/instances", 0, 8);
     integer(&mut v, app, "/gpus", 0, i64::MAX);
     integer(&mut v, app, "/taskKillGracePeriodSeconds", 0, i64::MAX);
     if let Some(user) = obj.get("user") {
@@ -518,7 +518,7 @@ fn the_rule_checker_catches_violations() {
     bad(json!({"cpu": 1}), "/cpu is not a known property");
     bad(json!({"cpus": 0}), "/cpus must be");
     bad(json!({"mem": "1g"}), "/mem must be");
-    bad(json!({"instances": 2}), "/instances must be");
+    bad(json!({"instances": 9}), "/instances must be");
     bad(json!({"cmd": "x -Dp=$PORT1"}), "$PORT1");
     bad(
         json!({"healthChecks": [{"protocol": "HTTP", "portIndex": 1}]}),
@@ -764,6 +764,12 @@ fn ha_configuration() {
     );
     snapshot("ha", &app);
     assert_marathon_valid(&app);
+    // With high availability standbys are safe: more instances are allowed.
+    let (standbys, _) = generate(
+        &["--conf-dir", "examples/conf", "--instances", "2"],
+        &[("FLINK_MESOS_FRAMEWORK_SECRET", SECRET)],
+    );
+    assert_eq!(standbys["instances"], 2);
     let text = app.to_string();
     assert!(!text.contains(SECRET) && !r.out.contains(SECRET) && !r.err.contains(SECRET));
     assert_eq!(
@@ -1054,7 +1060,7 @@ fn bad_flags_exit_2_naming_the_rule() {
         ),
         (
             vec!["--instances", "2"],
-            "only one appmaster may run at a time",
+            "only one appmaster may run at a time without high availability",
         ),
         (
             vec!["--cpus", "0"],
