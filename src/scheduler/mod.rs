@@ -283,11 +283,13 @@ pub struct Scheduler {
     /// Why the last offers could not be used, by host, for /status.
     unmatched: BTreeMap<String, String>,
     last_failure: Option<String>,
-    /// Ports given to workers, by agent, with when: not handed out again
-    /// on that agent for [`PORT_QUARANTINE`]. A TaskManager that takes over
-    /// the `host:port` of one that just died is refused by the JobManager's
-    /// RPC system (Pekko keeps the dead peer's address quarantined: "read-only
-    /// association"), so a replacement must get a different port.
+    /// Ports given to workers, by host name, with when: not handed out
+    /// again on that host for [`PORT_QUARANTINE`]. A TaskManager that takes
+    /// over the `host:port` of one that just died is refused by the
+    /// JobManager's RPC system (Pekko keeps the dead peer's address
+    /// quarantined: "read-only association"), so a replacement must get a
+    /// different port. By host, not agent: several agents on one host (as in
+    /// `mesos-local`) may offer the same port ranges.
     recent_ports: BTreeMap<(String, u16), Duration>,
 }
 
@@ -696,18 +698,28 @@ impl Scheduler {
         }
         let mut remaining = Remaining::new(offer, &self.policy.role);
         let mut tasks = Vec::new();
-        let agent = offer.agent_id.as_str().to_string();
+        let host = offer.hostname.clone();
         self.recent_ports
             .retain(|_, at| now.saturating_sub(*at) < PORT_QUARANTINE);
+        // Ports that live workers on this host hold (another agent of the
+        // same host may offer them too).
+        let held: std::collections::BTreeSet<u16> = self
+            .workers
+            .values()
+            .filter(|l| l.worker.hostname.as_deref() == Some(host.as_str()))
+            .filter(|l| matches!(l.worker.state, WorkerState::Launched | WorkerState::Running))
+            .flat_map(|l| l.worker.ports.iter().map(|(_, p)| *p))
+            .collect();
         for id in pending {
             let recent = &self.recent_ports;
             let avoid = |port: u64| {
-                u16::try_from(port).is_ok_and(|p| recent.contains_key(&(agent.clone(), p)))
+                u16::try_from(port)
+                    .is_ok_and(|p| held.contains(&p) || recent.contains_key(&(host.clone(), p)))
             };
             match remaining.take_avoiding(&self.policy.resources, &avoid) {
                 Ok(allocation) => {
                     for (_, port) in &allocation.ports {
-                        self.recent_ports.insert((agent.clone(), *port), now);
+                        self.recent_ports.insert((host.clone(), *port), now);
                     }
                     let task_id = TaskId::new(&id);
                     let info = self.template.build(&task_id, &offer.agent_id, &allocation);

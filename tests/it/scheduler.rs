@@ -1982,3 +1982,33 @@ fn a_launch_inherited_from_a_dead_appmaster_that_fails_is_not_counted() {
     );
     assert_eq!(s.failed(), 1);
 }
+
+#[test]
+fn two_agents_on_one_host_never_give_two_workers_the_same_port() {
+    // mesos-local runs several agents on one host with the same port
+    // ranges; the second worker must not bind the first one's port.
+    let mut s = started(2, None);
+    let mut a = offer("o1", "a1", 1.0, 1024.0, (31000, 31005));
+    let mut b = offer("o2", "a2", 1.0, 1024.0, (31000, 31005));
+    a.hostname = "host.example".into();
+    b.hostname = "host.example".into();
+    // One worker fits each offer (1 cpu each, the policy's worker takes 1).
+    let fx = s.step(Input::Offers(vec![a, b]), secs(1));
+    let mut ports: Vec<u16> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Store(w) if w.state == WorkerState::Launched => Some(w.ports.clone()),
+            _ => None,
+        })
+        .flatten()
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(ports.len(), 4, "{fx:?}");
+    ports.sort();
+    ports.dedup();
+    assert_eq!(
+        ports.len(),
+        4,
+        "a port handed out twice on one host: {fx:?}"
+    );
+}
