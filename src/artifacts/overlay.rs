@@ -24,7 +24,6 @@
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::config::settings::{Container, Settings};
@@ -329,15 +328,10 @@ fn ship_file(
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), ArtifactError> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| ArtifactError::Archive {
-            path: dir.to_path_buf(),
-            message: e.to_string(),
-        })
+    crate::flink::conf::private_dir(dir).map_err(|e| ArtifactError::Archive {
+        path: dir.to_path_buf(),
+        message: e.to_string(),
+    })
 }
 
 /// `config.yaml` text: one `"key": "value"` line per entry. JSON strings
@@ -389,7 +383,7 @@ fn write_conf_archive(
         )
         .map_err(&err)?;
     let bytes = builder.into_inner().map_err(&err)?;
-    write_private(archive, &bytes).map_err(&err)
+    write_private(archive, &bytes)
 }
 
 fn now_secs() -> u64 {
@@ -399,19 +393,18 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-/// Writes a file readable by its owner only, replacing it atomically.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    let _ = std::fs::remove_file(&tmp);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
+/// Writes `archive` readable by its owner only (in its 0700 directory).
+fn write_private(archive: &Path, bytes: &[u8]) -> Result<(), ArtifactError> {
+    let err = |message: String| ArtifactError::Archive {
+        path: archive.to_path_buf(),
+        message,
+    };
+    let (Some(dir), Some(name)) = (archive.parent(), archive.file_name()) else {
+        return Err(err("not a file path".into()));
+    };
+    crate::flink::conf::write_private(dir, &name.to_string_lossy(), bytes)
+        .map(|_| ())
+        .map_err(|e| err(e.to_string()))
 }
 
 /// The parts of a distribution a TaskManager needs.
@@ -514,7 +507,7 @@ fn directory_archive(dir: &Path, top: &str, archive: &Path) -> Result<(), Artifa
         }
     }
     let bytes = builder.into_inner().map_err(&err)?;
-    write_private(archive, &bytes).map_err(&err)
+    write_private(archive, &bytes)
 }
 
 #[cfg(test)]

@@ -83,15 +83,26 @@ pub fn render(conf: &FlinkConf, version: FlinkVersion) -> Result<String, String>
     Ok(out)
 }
 
-/// Creates `dir` (mode 0700) and writes `name` into it with mode 0600.
-pub fn write_private(dir: &Path, name: &str, content: &str) -> Result<PathBuf, FlinkError> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+/// Creates `dir` with mode 0700 (and tightens an existing one).
+pub fn private_dir(dir: &Path) -> Result<(), FlinkError> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
         .map_err(|e| FlinkError::io(format!("cannot create {}", dir.display()), e))?;
     let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    Ok(())
+}
+
+/// Creates `dir` (mode 0700) and writes `name` into it with mode 0600.
+pub fn write_private(
+    dir: &Path,
+    name: &str,
+    content: impl AsRef<[u8]>,
+) -> Result<PathBuf, FlinkError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    private_dir(dir)?;
     let path = dir.join(name);
     let mut f = std::fs::OpenOptions::new()
         .write(true)
@@ -102,7 +113,7 @@ pub fn write_private(dir: &Path, name: &str, content: &str) -> Result<PathBuf, F
         .map_err(|e| FlinkError::io(format!("cannot write {}", path.display()), e))?;
     // An existing file keeps its old mode through open(): tighten it.
     f.set_permissions(std::fs::Permissions::from_mode(0o600))
-        .and_then(|_| f.write_all(content.as_bytes()))
+        .and_then(|_| f.write_all(content.as_ref()))
         .map_err(|e| FlinkError::io(format!("cannot write {}", path.display()), e))?;
     Ok(path)
 }

@@ -125,18 +125,15 @@ impl Appmaster {
     }
 
     async fn wait_exit(&mut self) -> ExitStatus {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the appmaster did not exit; stderr:\n{}",
-                self.stderr()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let stderr = self.stderr.clone();
+        crate::support::wait_exit(
+            &mut self.child,
+            WAIT,
+            Duration::from_millis(50),
+            "the appmaster did not exit; stderr:",
+            || std::fs::read_to_string(&stderr).unwrap_or_default(),
+        )
+        .await
     }
 }
 
@@ -606,18 +603,15 @@ async fn a_second_signal_exits_at_once() {
         child.try_wait().unwrap().is_none(),
         "waiting for the TEARDOWN"
     );
-    let sent = Instant::now();
     kill(child.id());
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            sent.elapsed() < Duration::from_secs(5),
-            "no exit after the second signal"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let status = crate::support::wait_exit(
+        &mut child,
+        Duration::from_secs(5),
+        Duration::from_millis(20),
+        "no exit after the second signal",
+        String::new,
+    )
+    .await;
     let err = std::fs::read_to_string(&stderr).unwrap();
     assert_eq!(status.code(), Some(1), "{err}");
     assert!(

@@ -252,14 +252,14 @@ pub(crate) async fn terminate_and_wait_success(
         .status()
         .unwrap()
         .success());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "the appmaster did not stop");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let status = crate::support::wait_exit(
+        child,
+        Duration::from_secs(60),
+        Duration::from_millis(100),
+        "the appmaster did not stop",
+        String::new,
+    )
+    .await;
     assert!(
         status.success(),
         "exit {status:?}\n{}",
@@ -339,18 +339,14 @@ async fn a_dead_jobmanager_is_restarted_then_the_cluster_stops() {
         .status()
         .unwrap()
         .success());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the appmaster did not stop; stderr:\n{}",
-            stderr()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let status = crate::support::wait_exit(
+        child,
+        Duration::from_secs(60),
+        Duration::from_millis(100),
+        "the appmaster did not stop; stderr:",
+        stderr,
+    )
+    .await;
     assert_eq!(status.code(), Some(1), "{}", stderr());
     let err = stderr();
     assert!(

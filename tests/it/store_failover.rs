@@ -154,18 +154,15 @@ impl Am {
     }
 
     async fn wait_exit(&mut self) -> std::process::ExitStatus {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "did not exit:\n{}",
-                self.stderr()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let stderr = self.stderr.clone();
+        crate::support::wait_exit(
+            &mut self.child,
+            WAIT,
+            Duration::from_millis(50),
+            "did not exit:",
+            || std::fs::read_to_string(&stderr).unwrap_or_default(),
+        )
+        .await
     }
 }
 

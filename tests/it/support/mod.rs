@@ -16,3 +16,26 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("cannot bind a loopback port")
 }
+
+/// Waits for `child` to exit, polling every `poll`; fails the test with
+/// `what` and `context()` (e.g. its stderr) after `timeout`.
+pub async fn wait_exit(
+    child: &mut std::process::Child,
+    timeout: std::time::Duration,
+    poll: std::time::Duration,
+    what: &str,
+    context: impl Fn() -> String,
+) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}\n{}",
+            context()
+        );
+        tokio::time::sleep(poll).await;
+    }
+}
