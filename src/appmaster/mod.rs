@@ -173,6 +173,7 @@ impl<S: WorkerStore> Runtime<S> {
                     Effect::Store(worker) => batch.push(Write::Worker(worker)),
                     Effect::Remove(task_id) => batch.push(Write::RemoveWorker(task_id)),
                     Effect::StoreNextTaskNumber(n) => batch.push(Write::NextTaskNumber(n)),
+                    Effect::StoreFailedTasks(n) => batch.push(Write::FailedTasks(n)),
                     Effect::Call(call) => {
                         self.store_batch(std::mem::take(&mut batch)).await?;
                         let failed = if master_stalled && !matches!(call, Call::Teardown) {
@@ -223,7 +224,7 @@ impl<S: WorkerStore> Runtime<S> {
                     self.launched_at.remove(&task_id);
                 }
                 Write::NextTaskNumber(n) => self.next_task_number = self.next_task_number.max(n),
-                Write::FrameworkId(_) => {}
+                Write::FrameworkId(_) | Write::FailedTasks(_) => {}
             }
         }
         Ok(())
@@ -422,6 +423,8 @@ impl<S: WorkerStore> Runtime<S> {
         let recovered = Input::Recovered {
             workers: Vec::new(),
             next_task_number,
+            // The cluster goes on: its failures still count.
+            failed_tasks: self.scheduler.failed(),
         };
         self.step(recovered, None).await?;
         Ok(())
@@ -510,6 +513,7 @@ async fn run_inner<S: WorkerStore>(
         Input::Recovered {
             workers: snapshot.workers,
             next_task_number: snapshot.next_task_number,
+            failed_tasks: snapshot.failed_tasks,
         },
         None,
     )
@@ -601,8 +605,13 @@ async fn run_inner<S: WorkerStore>(
         driver_task.abort();
         if matches!(rt.teardown, Some(Ok(()))) && rt.framework_id.is_some() {
             // The framework is gone: the next start must register anew
-            // instead of subscribing with a dead id.
-            if let Err(e) = rt.store.clear_framework_id().await {
+            // instead of subscribing with a dead id, as a new cluster whose
+            // failures start from zero.
+            if let Err(e) = rt
+                .store
+                .apply(vec![Write::FrameworkId(None), Write::FailedTasks(0)])
+                .await
+            {
                 tracing::warn!(error = %e, "could not clear the stored framework id");
             }
         }
