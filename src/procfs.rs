@@ -76,7 +76,10 @@ mod tests {
             start_time: me.start_time + 1,
             ..me
         };
-        assert!(!other.alive(), "same pid, other start time: not the same process");
+        assert!(
+            !other.alive(),
+            "same pid, other start time: not the same process"
+        );
         assert!(PidSpace::this().is_some());
     }
 }

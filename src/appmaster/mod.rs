@@ -31,6 +31,7 @@
 //!   most every 100 ms, at most 100 ms stale), never the scheduler itself;
 //! * nothing here prints or exits; `src/cmd/appmaster.rs` does.
 
+mod crashpoint;
 pub mod jobmanager;
 pub mod plan;
 pub mod status;
@@ -217,6 +218,7 @@ impl<S: WorkerStore> Runtime<S> {
             return Ok(());
         }
         self.store.apply(batch.clone()).await?;
+        crashpoint::stored();
         for write in batch {
             match write {
                 Write::Worker(worker) => self.observe(&worker),
@@ -298,7 +300,10 @@ impl<S: WorkerStore> Runtime<S> {
             None => Err(MesosError::NotConnected),
         };
         match &result {
-            Ok(()) => tracing::debug!(call = name, "sent"),
+            Ok(()) => {
+                tracing::debug!(call = name, "sent");
+                crashpoint::called();
+            }
             // The core repeats what matters; the next SUBSCRIBED reconciles.
             Err(MesosError::NotConnected) => {
                 tracing::debug!(call = name, "not subscribed; call not sent")

@@ -12,9 +12,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-
-pub use crate::procfs::Recorded;
 use crate::procfs::stat;
+pub use crate::procfs::Recorded;
 
 /// Every live process id.
 fn all_pids() -> Vec<u32> {

@@ -33,9 +33,9 @@ use tokio::sync::watch;
 use zookeeper_client as zkc;
 
 use super::record;
-use crate::procfs::{PidSpace, Recorded};
 use super::zk::{Zk, LEADER};
 use super::StoreError;
+use crate::procfs::{PidSpace, Recorded};
 
 /// Who leads (or contends): the data of a latch node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,12 +69,12 @@ impl LeaderInfo {
             pid: std::process::id(),
             since: record::rfc3339(SystemTime::now()),
             status,
-            process: PidSpace::this().zip(Recorded::of(std::process::id())).map(
-                |(space, me)| ProcessIdentity {
+            process: PidSpace::this()
+                .zip(Recorded::of(std::process::id()))
+                .map(|(space, me)| ProcessIdentity {
                     space,
                     start_time: me.start_time,
-                },
-            ),
+                }),
         }
     }
 
@@ -278,13 +278,7 @@ async fn remove_dead_latches(zk: &Zk, me: &LeaderInfo) {
         let Ok(other) = serde_json::from_slice::<LeaderInfo>(&data) else {
             continue;
         };
-        if other.provably_dead(me)
-            && zk
-                .client()
-                .delete(&path, Some(stat.version))
-                .await
-                .is_ok()
-        {
+        if other.provably_dead(me) && zk.client().delete(&path, Some(stat.version)).await.is_ok() {
             tracing::warn!(
                 latch = %path,
                 owner = %other,
@@ -373,7 +367,9 @@ mod tests {
     use super::*;
 
     fn dead_child() -> u32 {
-        let mut child = std::process::Command::new("true").spawn().expect("spawn true");
+        let mut child = std::process::Command::new("true")
+            .spawn()
+            .expect("spawn true");
         let pid = child.id();
         child.wait().expect("wait");
         pid

@@ -122,8 +122,7 @@ pub trait WorkerStore: Send {
         &mut self,
         n: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    fn set_failed_tasks(&mut self, n: u32)
-        -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn set_failed_tasks(&mut self, n: u32) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn set_framework_id(&mut self, id: &str)
         -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Forgets the framework id ("Framework has been removed": register anew).

@@ -271,7 +271,9 @@ impl Zk {
             .map_err(|e| self.error(base, e))?;
         let strange: Vec<&String> = children
             .iter()
-            .filter(|c| ![FRAMEWORK_ID, TASK_COUNT, FAILED_TASKS, WORKERS, LEADER].contains(&c.as_str()))
+            .filter(|c| {
+                ![FRAMEWORK_ID, TASK_COUNT, FAILED_TASKS, WORKERS, LEADER].contains(&c.as_str())
+            })
             .collect();
         if !strange.is_empty() {
             let names: Vec<&str> = strange.iter().take(5).map(|s| s.as_str()).collect();

@@ -4,6 +4,7 @@
 
 pub mod fake_master;
 pub mod flink;
+pub mod ha;
 pub mod mesos_local;
 pub mod zookeeper;
 
