@@ -375,3 +375,39 @@ async fn crash_sandbox_removed_under_a_running_worker_goes_unnoticed_then_its_de
     let fresh = mesos.sandbox(new).expect("the replacement's sandbox");
     assert!(fresh.join("stdout").exists(), "{}", fresh.display());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_another_writer_changes_a_worker_record_underneath_the_appmaster_stops_rather_than_clobber_it(
+) {
+    let zk = ZooKeeper::start();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    const CMD: [&str; 2] = ["sleep", "637"];
+    let extra = quiet_cluster("foreign-writer", 2, &CMD);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let mut am = Am::start(dir.path(), "am", &mesos, &zk, &extra);
+    let v = am
+        .wait_status("2 running workers", |v| count(v, "running") == 2)
+        .await;
+    let victim = running_ids(&v)[0].clone();
+    // Someone else (another tool, a second cluster configured with the same
+    // cluster id) writes over the worker's record.
+    let node = format!("/flink/foreign-writer/mesos-workers/workers/{victim}");
+    let foreign = br#"{"written":"by someone else"}"#;
+    let client = zookeeper_client::Client::connect(&zk.connect_string())
+        .await
+        .unwrap();
+    client.set_data(&node, foreign, None).await.unwrap();
+    // The worker dies: the appmaster's write about it finds the record
+    // changed. It must not overwrite it; reading the store afresh, it finds
+    // a record it cannot read and stops with an error naming it.
+    let pid = task_pid(&victim, &CMD).expect("the worker's process");
+    assert!(kill_9(pid));
+    let status = am.wait_exit().await;
+    let stderr = am.stderr();
+    assert!(!status.success(), "{stderr}");
+    assert!(stderr.contains("changed by someone else"), "{stderr}");
+    assert!(stderr.contains(&node), "the error names the node: {stderr}");
+    let (now, _) = client.get_data(&node).await.unwrap();
+    assert_eq!(now, foreign.to_vec(), "not clobbered");
+}
