@@ -411,3 +411,57 @@ async fn crash_another_writer_changes_a_worker_record_underneath_the_appmaster_s
     let (now, _) = client.get_data(&node).await.unwrap();
     assert_eq!(now, foreign.to_vec(), "not clobbered");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_appmaster_away_past_the_failover_timeout_registers_anew_and_replaces_its_workers_uncounted(
+) {
+    let zk = ZooKeeper::start();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut extra = quiet_cluster("failover-timeout", 2, &["sleep", "638"]);
+    extra.push("-Dmesos.failover-timeout=1".into());
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let mut am = Am::start(dir.path(), "first", &mesos, &zk, &extra);
+    let v = am
+        .wait_status("2 running workers", |v| count(v, "running") == 2)
+        .await;
+    let old_framework = v["framework_id"].as_str().unwrap().to_string();
+    let old_workers = running_ids(&v);
+    am.kill("KILL");
+    am.wait_exit().await;
+    // The master removes the framework and kills its tasks once the
+    // failover timeout ran out.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let state = mesos.get_json("/master/state").await;
+        let active = state["frameworks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|f| f["id"] == old_framework.as_str());
+        if !active {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the master kept the framework");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let am = Am::start(dir.path(), "second", &mesos, &zk, &extra);
+    let v = am
+        .wait_status("2 new workers under a new framework", |v| {
+            count(v, "running") == 2 && v["framework_id"] != old_framework.as_str()
+        })
+        .await;
+    let stderr = am.stderr();
+    assert!(
+        stderr.contains("the Mesos master removed the framework; registering anew"),
+        "{stderr}"
+    );
+    let new_workers = running_ids(&v);
+    assert!(
+        new_workers.iter().all(|id| !old_workers.contains(id)),
+        "task ids are never reused: {old_workers:?} {new_workers:?}"
+    );
+    assert_eq!(v["failures"]["count"], 0, "{stderr}");
+    let (active, _) = tasks(&mesos, v["framework_id"].as_str().unwrap()).await;
+    assert_eq!(active, new_workers);
+}
