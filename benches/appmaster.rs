@@ -5,7 +5,12 @@
 //!    reference minimal framework `launch_bench.py` doing the same launch in
 //!    the same run. Runs alternate, each on a fresh cluster; the clock starts
 //!    when the process is spawned and stops when the 20th worker runs (for
-//!    the appmaster: as seen on `/status`, polled every 5 ms).
+//!    the appmaster: as seen on `/status`, polled every 5 ms). Every worker
+//!    of ours fetches its configuration archive from the appmaster's
+//!    artifact server (one fetcher run per task on the agent), which the
+//!    reference does not: a second reference, `launch_bench.py` with one
+//!    small archive URI per task (served by `python3 -m http.server`), shows
+//!    what that fetch costs by itself, and gives the like-for-like ratio.
 //! 2. Resident memory of the `flink-mesos appmaster` process with 1,000
 //!    workers tracked: the real binary against an in-process fake master
 //!    whose offers have room for 1,000 workers (they stay Launched: the fake
@@ -154,10 +159,69 @@ async fn appmaster_launch(cluster: &Cluster, n: usize) -> Duration {
     elapsed
 }
 
+/// `launch_bench.py`, its tasks fetching `uri` (extracted) as ours fetch
+/// their configuration archive; `None` when the script's task command is
+/// not where this expects it.
+fn reference_with_fetch(dir: &Path, uri: &str) -> Option<PathBuf> {
+    let script = std::fs::read_to_string(harness_dir().join("launch_bench.py")).ok()?;
+    let command = r#""command": {"shell": True, "value": "sleep 600"}"#;
+    if !script.contains(command) {
+        return None;
+    }
+    let with_uri = format!(
+        r#""command": {{"shell": True, "value": "sleep 600", "uris": [{{"value": "{uri}", "extract": True}}]}}"#
+    );
+    let path = dir.join("launch_bench_fetch.py");
+    std::fs::write(&path, script.replace(command, &with_uri)).ok()?;
+    Some(path)
+}
+
+/// Serves `dir` over HTTP on loopback (python's http.server); killed on drop.
+struct FileServer {
+    child: Child,
+    port: u16,
+}
+
+impl FileServer {
+    fn start(dir: &Path) -> FileServer {
+        let port = free_port();
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "http.server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        FileServer { child, port }
+    }
+}
+
+impl Drop for FileServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn reference_launch(cluster: &Cluster, n: usize) -> Duration {
+    reference_script_launch(&harness_dir().join("launch_bench.py"), cluster, n)
+}
+
+fn reference_script_launch(script: &Path, cluster: &Cluster, n: usize) -> Duration {
     let t = Instant::now();
     let out = Command::new("python3")
-        .arg(harness_dir().join("launch_bench.py"))
+        .arg(script)
         .arg(&cluster.url)
         .arg(n.to_string())
         .output()
@@ -190,13 +254,38 @@ async fn launch_bench() {
     }
     const N: usize = 20;
     const ROUNDS: usize = 5;
-    let (mut ours, mut reference) = (Vec::new(), Vec::new());
+    // A configuration archive like the one our workers fetch.
+    let files = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(files.path().join("conf")).unwrap();
+    std::fs::write(
+        files.path().join("conf/config.yaml"),
+        "mesos.resourcemanager.tasks.cpus: 0.1\nmesos.resourcemanager.tasks.mem: 32\n",
+    )
+    .unwrap();
+    let tar = Command::new("tar")
+        .args(["cf", "conf.tar", "conf"])
+        .current_dir(files.path())
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let server = FileServer::start(files.path());
+    let with_fetch = reference_with_fetch(
+        files.path(),
+        &format!("http://127.0.0.1:{}/conf.tar", server.port),
+    );
+    let (mut ours, mut reference, mut fetching) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         let Some(cluster) = Cluster::start(4) else {
             return;
         };
         reference.push(reference_launch(&cluster, N));
         drop(cluster);
+        if let Some(script) = &with_fetch {
+            let Some(cluster) = Cluster::start(4) else {
+                return;
+            };
+            fetching.push(reference_script_launch(script, &cluster, N));
+        }
         let Some(cluster) = Cluster::start(4) else {
             return;
         };
@@ -207,14 +296,28 @@ async fn launch_bench() {
         "  launch_bench.py (reference): {reference:.2?}, median {:.2?}",
         median(reference.clone())
     );
+    if !fetching.is_empty() {
+        println!(
+            "  launch_bench.py, one archive fetched per task: {fetching:.2?}, median {:.2?}",
+            median(fetching.clone())
+        );
+    }
     println!(
         "  flink-mesos appmaster:       {ours:.2?}, median {:.2?}",
         median(ours.clone())
     );
     println!(
         "  ratio appmaster / reference (medians): {:.2}",
-        median(ours).as_secs_f64() / median(reference).as_secs_f64()
+        median(ours.clone()).as_secs_f64() / median(reference).as_secs_f64()
     );
+    if !fetching.is_empty() {
+        println!(
+            "  ratio appmaster / reference fetching the same (medians): {:.2}",
+            median(ours).as_secs_f64() / median(fetching).as_secs_f64()
+        );
+    } else {
+        println!("  (reference with a fetch skipped: launch_bench.py's task command has changed)");
+    }
 }
 
 fn kib(pid: u32, field: &str) -> u64 {
