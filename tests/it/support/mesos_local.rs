@@ -27,10 +27,38 @@ fn build_dir() -> PathBuf {
     }
 }
 
+/// The sandbox `.../executors/<task_id>/runs/latest` of the latest run of
+/// task `task_id` below an agent work dir `root` (the layout of genuine
+/// Mesos: `slaves/<agent>/frameworks/<fw>/executors/<executor>/runs/`), if
+/// there is one. Command tasks: the executor id is the task id.
+pub fn find_sandbox(root: &Path, task_id: &str) -> Option<PathBuf> {
+    fn walk(dir: &Path, task_id: &str, depth: usize) -> Option<PathBuf> {
+        if depth > 12 {
+            return None;
+        }
+        for entry in std::fs::read_dir(dir).ok()?.flatten() {
+            let path = entry.path();
+            // `meta/` mirrors the sandbox tree with bookkeeping only.
+            if !entry.file_type().ok()?.is_dir() || entry.file_name() == "meta" {
+                continue;
+            }
+            if path.ends_with(Path::new("executors").join(task_id)) {
+                let latest = path.join("runs/latest");
+                return latest.exists().then_some(latest);
+            }
+            if let Some(found) = walk(&path, task_id, depth + 1) {
+                return Some(found);
+            }
+        }
+        None
+    }
+    walk(root, task_id, 0)
+}
+
 /// A 200-port range for the cluster on `master_port`, below the ephemeral
 /// range (where outgoing connections take ports) and apart from other
 /// clusters' ranges (50 slots).
-fn ports_for(master_port: u16) -> String {
+pub fn ports_for(master_port: u16) -> String {
     let slot = (u32::from(master_port) * 7919) % 50;
     let begin = 20_000 + slot * 200;
     format!("ports:[{begin}-{}]", begin + 199)
@@ -125,27 +153,7 @@ impl MesosLocal {
     /// The sandbox of the latest run of task `task_id` (command tasks: the
     /// executor id is the task id), if an agent has one.
     pub fn sandbox(&self, task_id: &str) -> Option<PathBuf> {
-        fn walk(dir: &Path, task_id: &str, depth: usize) -> Option<PathBuf> {
-            if depth > 12 {
-                return None;
-            }
-            for entry in std::fs::read_dir(dir).ok()?.flatten() {
-                let path = entry.path();
-                // `meta/` mirrors the sandbox tree with bookkeeping only.
-                if !entry.file_type().ok()?.is_dir() || entry.file_name() == "meta" {
-                    continue;
-                }
-                if path.ends_with(Path::new("executors").join(task_id)) {
-                    let latest = path.join("runs/latest");
-                    return latest.exists().then_some(latest);
-                }
-                if let Some(found) = walk(&path, task_id, depth + 1) {
-                    return Some(found);
-                }
-            }
-            None
-        }
-        walk(&self.work.path().join("agents"), task_id, 0)
+        find_sandbox(&self.work.path().join("agents"), task_id)
     }
 
     /// GET a JSON endpoint of the master, e.g. `/master/state`.
