@@ -9,6 +9,7 @@
 //! "outcomes and event sequences agree" is one `assert_eq` per target.
 //! docs/conformance.md lists the scenarios and what genuine Mesos does.
 
+use std::path::Path;
 use std::time::Duration;
 
 use flink_mesos::mesos::{Call, ReconcileTask, TaskId, TaskState, Uri};
@@ -350,6 +351,7 @@ async fn scenario_teardown(t: &dyn RunningTarget) -> Transcript {
     launch(&s, &offers, "sleeper", SLEEPER).await;
     s.update_of("sleeper", TaskState::Running).await;
     let pgid = sleeper_pgid(t, "sleeper").await;
+    tr.outcome(format!("process group alive: {}", group_alive(pgid)));
     let id = s.framework_id.clone().unwrap();
     teardown(&mut s).await;
     tr.outcome(format!("process group gone: {}", group_gone(pgid).await));
@@ -577,6 +579,7 @@ const TEARDOWN: &[&str] = &[
     "> LAUNCH sleeper",
     "UPDATE sleeper TASK_STARTING SOURCE_EXECUTOR",
     "UPDATE sleeper TASK_RUNNING SOURCE_EXECUTOR",
+    "OUTCOME process group alive: true",
     "> TEARDOWN",
     "STREAM CLOSED",
     "OUTCOME process group gone: true",
@@ -691,7 +694,7 @@ fn embedded_variants_are_ignored_exactly_while_the_embedded_mesos_is_missing() {
     let ignored = source
         .matches(concat!("#[ignore = \"embedded Mesos ", "not merged yet\"]"))
         .count();
-    match Embedded::available() {
+    match Embedded::available(Path::new(Embedded::OWN_BINARY)) {
         Err(_) => assert!(ignored > 0, "the embedded variants are ignored"),
         Ok(()) => assert_eq!(
             ignored, 0,

@@ -85,17 +85,23 @@ pub struct EmbeddedProcess {
 }
 
 impl Embedded {
-    fn binary() -> &'static str {
-        env!("CARGO_BIN_EXE_flink-mesos")
+    /// The flink-mesos binary of this build.
+    pub const OWN_BINARY: &'static str = env!("CARGO_BIN_EXE_flink-mesos");
+
+    /// The binary whose embedded Mesos the variants run against: this
+    /// build's, or `$FLINK_MESOS_EMBEDDED_BIN` (to try another branch's
+    /// build before a merge: `--run-ignored only conformance::embedded`).
+    pub fn binary() -> PathBuf {
+        std::env::var_os("FLINK_MESOS_EMBEDDED_BIN")
+            .map_or_else(|| PathBuf::from(Self::OWN_BINARY), PathBuf::from)
     }
 
-    /// Whether this build of flink-mesos has the `local embedded-mesos`
-    /// subcommand at all.
-    pub fn available() -> Result<(), String> {
-        let out = Command::new(Self::binary())
+    /// Whether `binary` has the `local embedded-mesos` subcommand.
+    pub fn available(binary: &Path) -> Result<(), String> {
+        let out = Command::new(binary)
             .args(["local", "embedded-mesos", "--help"])
             .output()
-            .map_err(|e| format!("cannot run {}: {e}", Self::binary()))?;
+            .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
         if out.status.success() {
             Ok(())
         } else {
@@ -110,7 +116,8 @@ impl Embedded {
 
 impl Target for Embedded {
     fn start(&self) -> Box<dyn RunningTarget> {
-        if let Err(e) = Embedded::available() {
+        let binary = Self::binary();
+        if let Err(e) = Embedded::available(&binary) {
             panic!("the embedded Mesos is not in this build: {e}");
         }
         let work = tempfile::Builder::new()
@@ -122,7 +129,7 @@ impl Target for Embedded {
         for attempt in 0..3 {
             let port = super::free_port();
             let log = work.path().join(format!("embedded-mesos-{attempt}.log"));
-            let mut child = Command::new(Self::binary())
+            let mut child = Command::new(&binary)
                 .args(["local", "embedded-mesos", "--port"])
                 .arg(port.to_string())
                 .arg("--work-dir")
@@ -663,9 +670,10 @@ pub fn describe(o: &Offer) -> String {
     )
 }
 
-/// Whether any process of process group `pgid` exists.
+/// Whether process `pgid` or any process of its process group exists (a
+/// zombie counts: nobody has reaped it yet).
 pub fn group_alive(pgid: i32) -> bool {
-    unsafe { libc::kill(-pgid, 0) == 0 }
+    unsafe { libc::kill(pgid, 0) == 0 || libc::kill(-pgid, 0) == 0 }
 }
 
 /// Waits (at most [`WAIT`]) until process group `pgid` has no process left;
