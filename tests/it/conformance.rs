@@ -178,6 +178,47 @@ async fn scenario_kill(t: &dyn RunningTarget) -> Transcript {
     tr
 }
 
+/// KILL of a task that ignores SIGTERM: after the task's kill grace period
+/// (2 s) the executor sends SIGKILL.
+async fn scenario_kill_escalation(t: &dyn RunningTarget) -> Transcript {
+    let tr = Transcript::default();
+    let (mut s, offers) = framework(t, "conformance", &tr).await;
+    // An ignored signal stays ignored across exec, so `sleep` ignores it too.
+    let stubborn = "trap '' TERM; echo $$ > pid; while :; do sleep 0.2; done";
+    launch(&s, &offers, "stubborn", stubborn).await;
+    let running = s.update_of("stubborn", TaskState::Running).await;
+    let pgid = sleeper_pgid(t, "stubborn").await;
+    tr.outcome(format!("process group alive: {}", group_alive(pgid)));
+    s.call(
+        "KILL stubborn",
+        Call::Kill {
+            task_id: TaskId::from("stubborn"),
+            agent_id: running.agent_id.clone(),
+            grace_period: None,
+        },
+    )
+    .await;
+    s.update_of("stubborn", TaskState::Killed).await;
+    tr.outcome(format!("process group gone: {}", group_gone(pgid).await));
+    teardown(&mut s).await;
+    tr
+}
+
+/// Another scheduler instance subscribes with the framework id while the
+/// first is still connected: it takes over, the first is told so.
+async fn scenario_takeover(t: &dyn RunningTarget) -> Transcript {
+    let tr = Transcript::default();
+    let mut first = Session::subscribe(t, settings("conformance"), None, &tr).await;
+    let id = first.subscribed().await;
+    let mut second = Session::subscribe(t, settings("conformance"), Some(&id), &tr).await;
+    second.subscribed().await;
+    tr.push("-- the first subscription:");
+    first.until_closed().await;
+    tr.push("-- the second subscription:");
+    teardown(&mut second).await;
+    tr
+}
+
 /// The master's own validation: a task asking for more than the offer
 /// holds, then a LAUNCH on an offer that was used already.
 async fn scenario_invalid(t: &dyn RunningTarget) -> Transcript {
@@ -599,6 +640,32 @@ const FETCH: &[&str] = &[
     "> TEARDOWN",
     "STREAM CLOSED",
 ];
+const KILL_ESCALATION: &[&str] = &[
+    "> SUBSCRIBE",
+    "SUBSCRIBED new framework id, heartbeat interval 15s",
+    "OFFERS x1",
+    "> LAUNCH stubborn",
+    "UPDATE stubborn TASK_STARTING SOURCE_EXECUTOR",
+    "UPDATE stubborn TASK_RUNNING SOURCE_EXECUTOR",
+    "OUTCOME process group alive: true",
+    "> KILL stubborn",
+    "UPDATE stubborn TASK_KILLED SOURCE_EXECUTOR \"Command terminated with signal Killed\"",
+    "OUTCOME process group gone: true",
+    "> TEARDOWN",
+    "STREAM CLOSED",
+];
+const TAKEOVER: &[&str] = &[
+    "> SUBSCRIBE",
+    "SUBSCRIBED new framework id, heartbeat interval 15s",
+    "> SUBSCRIBE with the framework id",
+    "SUBSCRIBED the same framework id, heartbeat interval 15s",
+    "-- the first subscription:",
+    "ERROR Framework failed over",
+    "STREAM CLOSED",
+    "-- the second subscription:",
+    "> TEARDOWN",
+    "STREAM CLOSED",
+];
 const INVALID: &[&str] = &[
     "> SUBSCRIBE",
     "SUBSCRIBED new framework id, heartbeat interval 15s",
@@ -645,6 +712,8 @@ mod genuine {
         teardown: scenario_teardown => TEARDOWN;
         fetch: scenario_fetch => FETCH;
         invalid: scenario_invalid => INVALID;
+        kill_escalation: scenario_kill_escalation => KILL_ESCALATION;
+        takeover: scenario_takeover => TAKEOVER;
     }
 }
 
@@ -682,6 +751,10 @@ mod embedded {
         fetch: scenario_fetch => FETCH;
         #[ignore = "embedded Mesos not merged yet"]
         invalid: scenario_invalid => INVALID;
+        #[ignore = "embedded Mesos not merged yet"]
+        kill_escalation: scenario_kill_escalation => KILL_ESCALATION;
+        #[ignore = "embedded Mesos not merged yet"]
+        takeover: scenario_takeover => TAKEOVER;
     }
 }
 
