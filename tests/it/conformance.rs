@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use flink_mesos::mesos::{Call, ReconcileTask, TaskId, TaskState, Uri};
+use flink_mesos::mesos::{Call, Offer, ReconcileTask, TaskId, TaskState, Uri};
 
 use crate::support::conformance::{
     group_alive, group_gone, is_executable, sandbox_file, settings, task, Embedded, Genuine,
@@ -35,24 +35,13 @@ async fn sleeper_pgid(t: &dyn RunningTarget, task: &str) -> i32 {
     text.trim().parse().expect("pid")
 }
 
-/// GET a JSON endpoint of the master, e.g. `/master/state`.
+/// GET a JSON endpoint of the target's master, e.g. `/master/state`.
 async fn get_json(t: &dyn RunningTarget, path: &str) -> serde_json::Value {
-    let body = reqwest::get(format!("{}{}", t.url(), path))
-        .await
-        .and_then(|r| r.error_for_status())
-        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
-        .bytes()
-        .await
-        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
-    serde_json::from_slice(&body).expect("JSON")
+    crate::support::mesos_local::get_json(t.url(), path).await
 }
 
 /// Subscribes a new framework, waits for SUBSCRIBED and the first offers.
-async fn framework(
-    t: &dyn RunningTarget,
-    name: &str,
-    tr: &Transcript,
-) -> (Session, Vec<flink_mesos::mesos::Offer>) {
+async fn framework(t: &dyn RunningTarget, name: &str, tr: &Transcript) -> (Session, Vec<Offer>) {
     let mut s = Session::subscribe(t, settings(name), None, tr).await;
     s.subscribed().await;
     let offers = s.offers().await;
@@ -60,7 +49,7 @@ async fn framework(
 }
 
 /// Launches `command` as task `id` on the first offer.
-async fn launch(s: &Session, offers: &[flink_mesos::mesos::Offer], id: &str, command: &str) {
+async fn launch(s: &Session, offers: &[Offer], id: &str, command: &str) {
     s.call(
         &format!("LAUNCH {id}"),
         Call::Launch {
@@ -247,7 +236,7 @@ async fn scenario_invalid(t: &dyn RunningTarget) -> Transcript {
 async fn scenario_decline_revive(t: &dyn RunningTarget) -> Transcript {
     let tr = Transcript::default();
     let (mut s, offers) = framework(t, "conformance", &tr).await;
-    let ids = |o: &[flink_mesos::mesos::Offer]| o.iter().map(|o| o.id.clone()).collect();
+    let ids = |o: &[Offer]| o.iter().map(|o| o.id.clone()).collect();
     s.call(
         "DECLINE refuse_seconds=3600",
         Call::Decline {
@@ -491,6 +480,9 @@ const SUBSCRIBE: &[&str] = &[
     "> TEARDOWN",
     "STREAM CLOSED",
 ];
+/// Every update of a command task comes from the executor (SOURCE_EXECUTOR)
+/// with no reason; the terminal one says how the command ended. No FAILURE
+/// event for a command executor.
 const FINISH: &[&str] = &[
     "> SUBSCRIBE",
     "SUBSCRIBED new framework id, heartbeat interval 15s",
@@ -516,6 +508,9 @@ const FAIL: &[&str] = &[
     "> TEARDOWN",
     "STREAM CLOSED",
 ];
+/// No TASK_KILLING here: left out of every transcript (see `Session`).
+/// KILL of a task the master does not know is answered like explicit
+/// reconciliation with the agent id: TASK_GONE.
 const KILL: &[&str] = &[
     "> SUBSCRIBE",
     "SUBSCRIBED new framework id, heartbeat interval 15s",
@@ -557,6 +552,10 @@ const SUPPRESS_REVIVE: &[&str] = &[
     "> TEARDOWN",
     "STREAM CLOSED",
 ];
+/// Reconciliation answers come from the master, with no uuid. A task the
+/// master does not know: TASK_GONE when the agent is named and known,
+/// TASK_UNKNOWN without an agent (we are PARTITION_AWARE; otherwise both are
+/// TASK_LOST).
 const RECONCILE: &[&str] = &[
     "> SUBSCRIBE",
     "SUBSCRIBED new framework id, heartbeat interval 15s",
@@ -575,6 +574,9 @@ const RECONCILE: &[&str] = &[
     "> TEARDOWN",
     "STREAM CLOSED",
 ];
+/// The agent re-sends the unacknowledged update (genuine: after 10 s, its
+/// status update manager's first retry interval) and holds back the next
+/// one until it is acknowledged.
 const RESEND: &[&str] = &[
     "> SUBSCRIBE",
     "SUBSCRIBED new framework id, heartbeat interval 15s",
@@ -604,6 +606,7 @@ const FAILOVER: &[&str] = &[
     "STREAM CLOSED",
     "OUTCOME process group gone: true",
 ];
+/// A removed framework gets 200, one ERROR event and the end of the stream.
 const REMOVED: &[&str] = &[
     "> SUBSCRIBE",
     "SUBSCRIBED new framework id, heartbeat interval 15s",
@@ -613,6 +616,8 @@ const REMOVED: &[&str] = &[
     "ERROR Framework has been removed",
     "STREAM CLOSED",
 ];
+/// TEARDOWN: the master closes the event stream (no ERROR event first) and
+/// the task is killed, without an update to the removed framework.
 const TEARDOWN: &[&str] = &[
     "> SUBSCRIBE",
     "SUBSCRIBED new framework id, heartbeat interval 15s",
@@ -654,6 +659,8 @@ const KILL_ESCALATION: &[&str] = &[
     "> TEARDOWN",
     "STREAM CLOSED",
 ];
+/// The replaced subscription gets ERROR "Framework failed over" and its
+/// stream ends.
 const TAKEOVER: &[&str] = &[
     "> SUBSCRIBE",
     "SUBSCRIBED new framework id, heartbeat interval 15s",
@@ -666,6 +673,8 @@ const TAKEOVER: &[&str] = &[
     "> TEARDOWN",
     "STREAM CLOSED",
 ];
+/// The master's validation answers without launching anything: no uuid,
+/// SOURCE_MASTER.
 const INVALID: &[&str] = &[
     "> SUBSCRIBE",
     "SUBSCRIBED new framework id, heartbeat interval 15s",

@@ -55,6 +55,18 @@ pub fn find_sandbox(root: &Path, task_id: &str) -> Option<PathBuf> {
     walk(root, task_id, 0)
 }
 
+/// GET a JSON endpoint, e.g. `/master/state`, of the master at `url`.
+pub async fn get_json(url: &str, path: &str) -> serde_json::Value {
+    let body = reqwest::get(format!("{url}{path}"))
+        .await
+        .and_then(|r| r.error_for_status())
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+        .bytes()
+        .await
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    serde_json::from_slice(&body).expect("JSON")
+}
+
 /// A 200-port range for the cluster on `master_port`, below the ephemeral
 /// range (where outgoing connections take ports) and apart from other
 /// clusters' ranges (50 slots).
@@ -158,14 +170,7 @@ impl MesosLocal {
 
     /// GET a JSON endpoint of the master, e.g. `/master/state`.
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
-        let body = reqwest::get(format!("{}{}", self.url, path))
-            .await
-            .and_then(|r| r.error_for_status())
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
-            .bytes()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
-        serde_json::from_slice(&body).expect("JSON")
+        get_json(&self.url, path).await
     }
 }
 
