@@ -208,6 +208,73 @@ async fn scenario_takeover(t: &dyn RunningTarget) -> Transcript {
     tr
 }
 
+/// What a command task finds in its environment: the variables Mesos
+/// defines for it (values normalised: the sandbox, framework and agent ids
+/// differ per target), the ones of its CommandInfo, and none of the
+/// executor's own libprocess settings.
+async fn scenario_environment(t: &dyn RunningTarget) -> Transcript {
+    let tr = Transcript::default();
+    let (mut s, offers) = framework(t, "conformance", &tr).await;
+    let mut env = task(&offers[0], "env", "env > env.txt; pwd > pwd.txt");
+    env.command.environment = vec![("FLINK_MESOS_TEST".into(), "value with spaces".into())];
+    s.call(
+        "LAUNCH env",
+        Call::Launch {
+            offer_ids: vec![offers[0].id.clone()],
+            tasks: vec![env],
+            refuse_seconds: None,
+        },
+    )
+    .await;
+    s.update_of("env", TaskState::Finished).await;
+    let sandbox = t.sandbox("env").expect("sandbox of env");
+    let canonical = |p: &str| std::fs::canonicalize(p).ok();
+    let sandbox_dir = std::fs::canonicalize(&sandbox).ok();
+    let text = std::fs::read_to_string(sandbox.join("env.txt")).unwrap_or_default();
+    let vars: std::collections::BTreeMap<&str, &str> =
+        text.lines().filter_map(|l| l.split_once('=')).collect();
+    let framework = s.framework_id.clone().unwrap();
+    let agent = offers[0].agent_id.clone();
+    let pwd = std::fs::read_to_string(sandbox.join("pwd.txt")).unwrap_or_default();
+    tr.outcome(format!(
+        "working directory is the sandbox: {}",
+        canonical(pwd.trim()).is_some() && canonical(pwd.trim()) == sandbox_dir
+    ));
+    for name in [
+        "MESOS_SANDBOX",
+        "MESOS_DIRECTORY",
+        "MESOS_TASK_ID",
+        "MESOS_EXECUTOR_ID",
+        "MESOS_FRAMEWORK_ID",
+        "MESOS_SLAVE_ID",
+        "MESOS_AGENT_ENDPOINT",
+        "MESOS_CHECKPOINT",
+        "FLINK_MESOS_TEST",
+        "LIBPROCESS_IP",
+        "LIBPROCESS_PORT",
+        "MESOS_HTTP_COMMAND_EXECUTOR",
+    ] {
+        let value = match vars.get(name) {
+            None => "unset".to_string(),
+            Some(v) if canonical(v).is_some() && canonical(v) == sandbox_dir => "<sandbox>".into(),
+            Some(v) if *v == framework.as_str() => "<framework>".into(),
+            Some(v) if *v == agent.as_str() => "<agent>".into(),
+            Some(v) if name == "MESOS_AGENT_ENDPOINT" => {
+                let url = t.url().trim_start_matches("http://");
+                if *v == url {
+                    "<the target host:port>".into()
+                } else {
+                    v.to_string()
+                }
+            }
+            Some(v) => v.to_string(),
+        };
+        tr.outcome(format!("{name}={value}"));
+    }
+    teardown(&mut s).await;
+    tr
+}
+
 /// The master's own validation: a task asking for more than the offer
 /// holds, then a LAUNCH on an offer that was used already.
 async fn scenario_invalid(t: &dyn RunningTarget) -> Transcript {
@@ -673,6 +740,30 @@ const TAKEOVER: &[&str] = &[
     "> TEARDOWN",
     "STREAM CLOSED",
 ];
+const ENVIRONMENT: &[&str] = &[
+    "> SUBSCRIBE",
+    "SUBSCRIBED new framework id, heartbeat interval 15s",
+    "OFFERS x1",
+    "> LAUNCH env",
+    "UPDATE env TASK_STARTING SOURCE_EXECUTOR",
+    "UPDATE env TASK_RUNNING SOURCE_EXECUTOR",
+    "UPDATE env TASK_FINISHED SOURCE_EXECUTOR \"Command exited with status 0\"",
+    "OUTCOME working directory is the sandbox: true",
+    "OUTCOME MESOS_SANDBOX=<sandbox>",
+    "OUTCOME MESOS_DIRECTORY=<sandbox>",
+    "OUTCOME MESOS_TASK_ID=env",
+    "OUTCOME MESOS_EXECUTOR_ID=env",
+    "OUTCOME MESOS_FRAMEWORK_ID=<framework>",
+    "OUTCOME MESOS_SLAVE_ID=<agent>",
+    "OUTCOME MESOS_AGENT_ENDPOINT=<the target host:port>",
+    "OUTCOME MESOS_CHECKPOINT=1",
+    "OUTCOME FLINK_MESOS_TEST=value with spaces",
+    "OUTCOME LIBPROCESS_IP=unset",
+    "OUTCOME LIBPROCESS_PORT=unset",
+    "OUTCOME MESOS_HTTP_COMMAND_EXECUTOR=unset",
+    "> TEARDOWN",
+    "STREAM CLOSED",
+];
 /// The master's validation answers without launching anything: no uuid,
 /// SOURCE_MASTER.
 const INVALID: &[&str] = &[
@@ -723,6 +814,7 @@ mod genuine {
         invalid: scenario_invalid => INVALID;
         kill_escalation: scenario_kill_escalation => KILL_ESCALATION;
         takeover: scenario_takeover => TAKEOVER;
+        environment: scenario_environment => ENVIRONMENT;
     }
 }
 
@@ -764,6 +856,8 @@ mod embedded {
         kill_escalation: scenario_kill_escalation => KILL_ESCALATION;
         #[ignore = "embedded Mesos not merged yet"]
         takeover: scenario_takeover => TAKEOVER;
+        #[ignore = "embedded Mesos not merged yet"]
+        environment: scenario_environment => ENVIRONMENT;
     }
 }
 

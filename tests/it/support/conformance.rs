@@ -24,7 +24,7 @@ use flink_mesos::mesos::{
     TaskInfo, TaskState, TaskStatus, Value,
 };
 
-use super::mesos_local::{find_sandbox, ports_for, MesosLocal};
+use super::mesos_local::{agent_resources, find_sandbox, MesosLocal};
 
 /// How long a scenario waits for any one expected event before it fails.
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -47,17 +47,12 @@ pub trait RunningTarget: Send + Sync {
     fn stop(self: Box<Self>);
 }
 
-/// The agent's resources, the same on every target: `MesosLocal`'s defaults.
-fn resources(master_port: u16) -> String {
-    format!("cpus:4;mem:4096;disk:10240;{}", ports_for(master_port))
-}
-
 /// Genuine Mesos 1.11 (`../shared/mesos-local`).
 pub struct Genuine;
 
 impl Target for Genuine {
     fn start(&self) -> Box<dyn RunningTarget> {
-        // MesosLocal defaults to `resources(port)` for the port it picks.
+        // MesosLocal's agent has `agent_resources(port)` for the port it picks.
         Box::new(MesosLocal::start(&[]))
     }
 }
@@ -135,7 +130,7 @@ impl Target for Embedded {
                 .arg("--work-dir")
                 .arg(work.path().join("work"))
                 .arg("--resources")
-                .arg(resources(port))
+                .arg(agent_resources(port))
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(std::fs::File::create(&log).expect("log file"))
@@ -312,10 +307,9 @@ pub fn task(offer: &Offer, id: &str, command: &str) -> TaskInfo {
 ///   exits some time after its terminal update was acknowledged;
 ///   [`Session::no_failures`] writes them down.
 /// * UPDATE is written down as it arrives (except TASK_KILLING, see
-///   `Session::update`), and acknowledged when it has a
-///   uuid (unless [`Session::auto_ack`] is off). For one task the order is
-///   fixed: the agent sends the next update only after the last was
-///   acknowledged.
+///   `Session::update`), and acknowledged when it has a uuid (unless
+///   [`Session::auto_ack`] is off). For one task the order is fixed: the
+///   agent sends the next update only after the last was acknowledged.
 /// * Everything else (ERROR, SUBSCRIBED, RESCIND, MESSAGE) is written down.
 pub struct Session {
     sub: Subscription,
