@@ -328,6 +328,28 @@ async fn scenario_decline_revive(t: &dyn RunningTarget) -> Transcript {
     tr
 }
 
+/// ACCEPT with a refuse filter: what the task leaves over is not offered
+/// while the filter holds; after REVIVE it is, less what the task holds.
+async fn scenario_accept_filter(t: &dyn RunningTarget) -> Transcript {
+    let tr = Transcript::default();
+    let (mut s, offers) = framework(t, "conformance", &tr).await;
+    s.call(
+        "LAUNCH sleeper refuse_seconds=3600",
+        Call::Launch {
+            offer_ids: vec![offers[0].id.clone()],
+            tasks: vec![task(&offers[0], "sleeper", SLEEPER)],
+            refuse_seconds: Some(3600.0),
+        },
+    )
+    .await;
+    s.update_of("sleeper", TaskState::Running).await;
+    s.quiet(QUIET).await;
+    s.call("REVIVE", Call::Revive { roles: vec![] }).await;
+    s.offers_described().await;
+    teardown(&mut s).await;
+    tr
+}
+
 /// SUPPRESS: no offers, even for declined resources without a filter;
 /// REVIVE brings them back.
 async fn scenario_suppress_revive(t: &dyn RunningTarget) -> Transcript {
@@ -607,6 +629,20 @@ const DECLINE_REVIVE: &[&str] = &[
     "> TEARDOWN",
     "STREAM CLOSED",
 ];
+const ACCEPT_FILTER: &[&str] = &[
+    "> SUBSCRIBE",
+    "SUBSCRIBED new framework id, heartbeat interval 15s",
+    "OFFERS x1",
+    "> LAUNCH sleeper refuse_seconds=3600",
+    "UPDATE sleeper TASK_STARTING SOURCE_EXECUTOR",
+    "UPDATE sleeper TASK_RUNNING SOURCE_EXECUTOR",
+    "no OFFERS for 2s",
+    "> REVIVE",
+    "OFFERS x1",
+    "  offer host 127.0.0.1 cpus=3.9(*) disk=10240(*) mem=4064(*) ports=200 in 1 range(s)(*) attributes []",
+    "> TEARDOWN",
+    "STREAM CLOSED",
+];
 const SUPPRESS_REVIVE: &[&str] = &[
     "> SUBSCRIBE",
     "SUBSCRIBED new framework id, heartbeat interval 15s",
@@ -815,6 +851,7 @@ mod genuine {
         kill_escalation: scenario_kill_escalation => KILL_ESCALATION;
         takeover: scenario_takeover => TAKEOVER;
         environment: scenario_environment => ENVIRONMENT;
+        accept_filter: scenario_accept_filter => ACCEPT_FILTER;
     }
 }
 
@@ -858,6 +895,8 @@ mod embedded {
         takeover: scenario_takeover => TAKEOVER;
         #[ignore = "embedded Mesos not merged yet"]
         environment: scenario_environment => ENVIRONMENT;
+        #[ignore = "embedded Mesos not merged yet"]
+        accept_filter: scenario_accept_filter => ACCEPT_FILTER;
     }
 }
 
