@@ -900,17 +900,33 @@ mod embedded {
     }
 }
 
-/// The check the embedded block is behind: while this build has no
-/// `local embedded-mesos`, the embedded variants must stay ignored, and
-/// once it has one, they must not (delete the `#[ignore]`s above).
+/// The check the embedded block is behind: every scenario has a genuine
+/// and an embedded variant; while this build has no `local embedded-mesos`,
+/// every embedded variant stays ignored, and once it has one, none may
+/// (delete the `#[ignore]`s above).
 #[test]
 fn embedded_variants_are_ignored_exactly_while_the_embedded_mesos_is_missing() {
     let source = include_str!("conformance.rs");
+    let entry = regex::Regex::new(r"(?m)^\s+\w+: (scenario_\w+) => \w+;$").unwrap();
+    let mut variants = std::collections::BTreeMap::<&str, usize>::new();
+    for c in entry.captures_iter(source) {
+        *variants.entry(c.get(1).unwrap().as_str()).or_default() += 1;
+    }
+    let scenarios = source.matches("\nasync fn scenario_").count();
+    assert_eq!(
+        variants.len(),
+        scenarios,
+        "every scenario has tests: {variants:?}"
+    );
+    assert!(
+        variants.values().all(|&n| n == 2),
+        "one genuine and one embedded variant of each scenario: {variants:?}"
+    );
     let ignored = source
         .matches(concat!("#[ignore = \"embedded Mesos ", "not merged yet\"]"))
         .count();
     match Embedded::available(Path::new(Embedded::OWN_BINARY)) {
-        Err(_) => assert!(ignored > 0, "the embedded variants are ignored"),
+        Err(_) => assert_eq!(ignored, scenarios, "every embedded variant is ignored"),
         Ok(()) => assert_eq!(
             ignored, 0,
             "`flink-mesos local embedded-mesos` exists now: enable the embedded variants"
