@@ -14,6 +14,7 @@ pub mod http;
 pub mod local;
 pub mod marathon;
 pub mod mesos;
+pub mod procfs;
 pub mod scheduler;
 pub mod shell;
 pub mod store;

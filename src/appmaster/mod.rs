@@ -31,6 +31,7 @@
 //!   most every 100 ms, at most 100 ms stale), never the scheduler itself;
 //! * nothing here prints or exits; `src/cmd/appmaster.rs` does.
 
+mod crashpoint;
 pub mod jobmanager;
 pub mod plan;
 pub mod status;
@@ -173,6 +174,7 @@ impl<S: WorkerStore> Runtime<S> {
                     Effect::Store(worker) => batch.push(Write::Worker(worker)),
                     Effect::Remove(task_id) => batch.push(Write::RemoveWorker(task_id)),
                     Effect::StoreNextTaskNumber(n) => batch.push(Write::NextTaskNumber(n)),
+                    Effect::StoreFailedTasks(n) => batch.push(Write::FailedTasks(n)),
                     Effect::Call(call) => {
                         self.store_batch(std::mem::take(&mut batch)).await?;
                         let failed = if master_stalled && !matches!(call, Call::Teardown) {
@@ -216,6 +218,7 @@ impl<S: WorkerStore> Runtime<S> {
             return Ok(());
         }
         self.store.apply(batch.clone()).await?;
+        crashpoint::stored();
         for write in batch {
             match write {
                 Write::Worker(worker) => self.observe(&worker),
@@ -223,7 +226,7 @@ impl<S: WorkerStore> Runtime<S> {
                     self.launched_at.remove(&task_id);
                 }
                 Write::NextTaskNumber(n) => self.next_task_number = self.next_task_number.max(n),
-                Write::FrameworkId(_) => {}
+                Write::FrameworkId(_) | Write::FailedTasks(_) => {}
             }
         }
         Ok(())
@@ -297,7 +300,10 @@ impl<S: WorkerStore> Runtime<S> {
             None => Err(MesosError::NotConnected),
         };
         match &result {
-            Ok(()) => tracing::debug!(call = name, "sent"),
+            Ok(()) => {
+                tracing::debug!(call = name, "sent");
+                crashpoint::called();
+            }
             // The core repeats what matters; the next SUBSCRIBED reconciles.
             Err(MesosError::NotConnected) => {
                 tracing::debug!(call = name, "not subscribed; call not sent")
@@ -422,6 +428,8 @@ impl<S: WorkerStore> Runtime<S> {
         let recovered = Input::Recovered {
             workers: Vec::new(),
             next_task_number,
+            // The cluster goes on: its failures still count.
+            failed_tasks: self.scheduler.failed(),
         };
         self.step(recovered, None).await?;
         Ok(())
@@ -510,6 +518,7 @@ async fn run_inner<S: WorkerStore>(
         Input::Recovered {
             workers: snapshot.workers,
             next_task_number: snapshot.next_task_number,
+            failed_tasks: snapshot.failed_tasks,
         },
         None,
     )
@@ -601,8 +610,13 @@ async fn run_inner<S: WorkerStore>(
         driver_task.abort();
         if matches!(rt.teardown, Some(Ok(()))) && rt.framework_id.is_some() {
             // The framework is gone: the next start must register anew
-            // instead of subscribing with a dead id.
-            if let Err(e) = rt.store.clear_framework_id().await {
+            // instead of subscribing with a dead id, as a new cluster whose
+            // failures start from zero.
+            if let Err(e) = rt
+                .store
+                .apply(vec![Write::FrameworkId(None), Write::FailedTasks(0)])
+                .await
+            {
                 tracing::warn!(error = %e, "could not clear the stored framework id");
             }
         }

@@ -33,6 +33,8 @@ pub struct Listing {
     pub path: String,
     pub framework_id: Option<String>,
     pub next_task_number: u64,
+    /// Workers failed so far, against `mesos.maximum-failed-tasks`.
+    pub failed_tasks: u32,
     pub leader: Option<Leader>,
     pub workers: Vec<StoredWorker>,
 }
@@ -199,6 +201,7 @@ pub async fn listing(zk: &Zk) -> Result<Listing> {
         path: zk.base().to_string(),
         framework_id: contents.framework_id.map(|(id, _)| id),
         next_task_number: contents.task_count.map_or(0, |(n, _)| n),
+        failed_tasks: contents.failed_tasks.map_or(0, |(n, _)| n),
         leader,
         workers: contents.workers.into_iter().map(|(r, _)| r).collect(),
     })
@@ -307,11 +310,12 @@ pub fn render_listing(format: OutputFormat, listing: &Listing) -> String {
         None => "none (no appmaster leads)".into(),
     };
     out.push_str(&format!(
-        "framework  {}\nleader     {leader}\nstore      {} {}\nnext task  {}\n\n",
+        "framework  {}\nleader     {leader}\nstore      {} {}\nnext task  {}\nfailed     {}\n\n",
         listing.framework_id.as_deref().unwrap_or("(none)"),
         listing.zookeeper,
         listing.path,
         listing.next_task_number,
+        listing.failed_tasks,
     ));
     let mut table = Table::new();
     table

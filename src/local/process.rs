@@ -12,41 +12,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
-/// A process this module started: enough to recognise it later.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Recorded {
-    pub pid: u32,
-    /// Field 22 of `/proc/<pid>/stat` (clock ticks since boot).
-    pub start_time: u64,
-}
-
-/// `(ppid, session id, start time)` of a live process, from its `stat`.
-fn stat(pid: u32) -> Option<(u32, u32, u64, char)> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // pid (comm) state ppid pgrp session … ; comm may hold spaces and ')'.
-    let rest = &s[s.rfind(')')? + 1..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let state = fields.first()?.chars().next()?;
-    let ppid = fields.get(1)?.parse().ok()?;
-    let sid = fields.get(3)?.parse().ok()?;
-    // Field 22 overall; here field 1 is field 3 overall.
-    let start = fields.get(19)?.parse().ok()?;
-    Some((ppid, sid, start, state))
-}
-
-impl Recorded {
-    /// Records a live process.
-    pub fn of(pid: u32) -> Option<Recorded> {
-        stat(pid).map(|(_, _, start_time, _)| Recorded { pid, start_time })
-    }
-
-    /// Whether the recorded process still runs (a zombie does not count).
-    pub fn alive(&self) -> bool {
-        matches!(stat(self.pid), Some((_, _, start, state)) if start == self.start_time && state != 'Z')
-    }
-}
+use crate::procfs::stat;
+pub use crate::procfs::Recorded;
 
 /// Every live process id.
 fn all_pids() -> Vec<u32> {

@@ -141,6 +141,8 @@ pub enum Input {
     Recovered {
         workers: Vec<Worker>,
         next_task_number: u64,
+        /// Workers failed so far (a restart does not forgive them).
+        failed_tasks: u32,
     },
     /// (Re-)subscribed to the master: reconcile and ask for what is missing.
     Subscribed,
@@ -168,6 +170,9 @@ pub enum Effect {
     Remove(String),
     /// Persist the next task number (before the id is used).
     StoreNextTaskNumber(u64),
+    /// Persist the failure count (with the end of the worker that failed,
+    /// before its update is acknowledged).
+    StoreFailedTasks(u32),
     /// Send this call to the master; if it fails, step
     /// [`Input::CallFailed`] with it.
     Call(Call),
@@ -391,9 +396,17 @@ impl Scheduler {
             Input::Recovered {
                 workers,
                 next_task_number,
-            } => self.recover(workers, next_task_number, now, &mut fx),
+                failed_tasks,
+            } => {
+                self.failed = self.failed.max(failed_tasks);
+                self.recover(workers, next_task_number, now, &mut fx);
+            }
             Input::Subscribed => {
                 self.connected = true;
+                // An appmaster crashed after storing the failure that went
+                // over the limit: give up now, as it was about to (subscribed,
+                // so that the TEARDOWN reaches the master).
+                self.check_failure_limit("failures recovered from the store".into());
                 // The driver re-subscribes with the suppression of the last
                 // successful SUPPRESS/REVIVE, which may not be what is needed
                 // now: decide (after top_up) and say it explicitly.
@@ -821,7 +834,7 @@ impl Scheduler {
                     if blames_the_worker(&status) && !inherited_launch {
                         // A TaskManager never ends on its own: any end we did
                         // not ask for (FINISHED included) is a failure.
-                        self.fail(why, now);
+                        self.fail(why, now, fx);
                     } else {
                         tracing::info!(reason = %why, "worker ended for a reason not its own; replacing it uncounted");
                         self.counters.workers_replaced_uncounted += 1;
@@ -835,8 +848,9 @@ impl Scheduler {
 
     /// Counts a failure of a worker, backs off its replacement and gives the
     /// cluster up past `mesos.maximum-failed-tasks`.
-    fn fail(&mut self, why: String, now: Duration) {
-        self.failed += 1;
+    fn fail(&mut self, why: String, now: Duration, fx: &mut Vec<Effect>) {
+        self.failed = self.failed.saturating_add(1);
+        fx.push(Effect::StoreFailedTasks(self.failed));
         self.counters.workers_failed += 1;
         self.consecutive_failures += 1;
         self.last_failure = Some(why.clone());
@@ -846,6 +860,11 @@ impl Scheduler {
             self.consecutive_failures,
         );
         self.replace_after = self.replace_after.max(now + backoff);
+        self.check_failure_limit(why);
+    }
+
+    /// Gives the cluster up once more workers failed than allowed.
+    fn check_failure_limit(&mut self, why: String) {
         if let Some(limit) = self.policy.max_failed {
             if self.failed > limit && self.give_up.is_none() {
                 self.stopping = true;
@@ -998,7 +1017,7 @@ impl Scheduler {
             tracing::warn!(reason = %why, counted, "giving a worker up");
             self.release(&id, now, fx);
             if counted {
-                self.fail(why, now);
+                self.fail(why, now, fx);
             } else {
                 self.counters.workers_replaced_uncounted += 1;
             }

@@ -16,7 +16,15 @@
 //! * a connection loss shorter than that keeps the leadership (the session
 //!   survives it; writes wait for it in the store);
 //! * [`Leadership::resign`] deletes the latch so a standby takes over at once
-//!   instead of after the session timeout.
+//!   instead of after the session timeout;
+//! * a latch whose owner is provably dead is deleted by the next contender
+//!   instead of waiting out the owner's session (an appmaster killed with -9
+//!   and restarted by systemd or Marathon on the same machine leads again at
+//!   once). Provably dead: same host name, same boot and pid namespace
+//!   ([`PidSpace`]), and no live process with that pid and start time. A
+//!   latch of another machine or container is never touched: only its
+//!   session's expiry proves its owner gone. The dead owner cannot write
+//!   (writes are fenced by the latch), so nothing races.
 
 use std::time::{Duration, SystemTime};
 
@@ -27,6 +35,7 @@ use zookeeper_client as zkc;
 use super::record;
 use super::zk::{Zk, LEADER};
 use super::StoreError;
+use crate::procfs::{PidSpace, Recorded};
 
 /// Who leads (or contends): the data of a latch node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +47,19 @@ pub struct LeaderInfo {
     /// The contender's status endpoint, if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// Where `pid` means something, and the process's start time: lets a
+    /// contender on the same machine prove this one dead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<ProcessIdentity>,
+}
+
+/// A process, identified beyond its pid (see [`LeaderInfo::provably_dead`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessIdentity {
+    #[serde(flatten)]
+    pub space: PidSpace,
+    /// Field 22 of `/proc/<pid>/stat`.
+    pub start_time: u64,
 }
 
 impl LeaderInfo {
@@ -47,7 +69,33 @@ impl LeaderInfo {
             pid: std::process::id(),
             since: record::rfc3339(SystemTime::now()),
             status,
+            process: PidSpace::this()
+                .zip(Recorded::of(std::process::id()))
+                .map(|(space, me)| ProcessIdentity {
+                    space,
+                    start_time: me.start_time,
+                }),
         }
+    }
+
+    /// Whether `self` (another contender's latch data) describes a process
+    /// that `me` can prove dead: same host, boot and pid namespace, and no
+    /// process with its pid and start time any more.
+    pub fn provably_dead(&self, me: &LeaderInfo) -> bool {
+        let (Some(other), Some(mine)) = (&self.process, &me.process) else {
+            return false;
+        };
+        if self.host != me.host || other.space != mine.space {
+            return false;
+        }
+        if self.pid == me.pid && other.start_time == mine.start_time {
+            return false;
+        }
+        !Recorded {
+            pid: self.pid,
+            start_time: other.start_time,
+        }
+        .alive()
     }
 }
 
@@ -170,6 +218,7 @@ pub async fn campaign(
 ) -> Result<Leadership, StoreError> {
     zk.ensure_layout().await?;
     let dir = zk.path(LEADER);
+    remove_dead_latches(zk, info).await;
     let data = serde_json::to_vec(info).unwrap_or_default();
     let acls = zk.acls();
     let prefix = zkc::LockPrefix::new_curator(&dir, LATCH_NAME).map_err(|e| zk.error(&dir, e))?;
@@ -188,6 +237,7 @@ pub async fn campaign(
                 e => zk.error(&dir, e),
             })?,
             _ = look.tick() => {
+                remove_dead_latches(zk, info).await;
                 if let Ok(Some((latch, leader))) = current_leader(zk).await {
                     if reported.as_deref() != Some(latch.as_str())
                         && leader.as_ref() != Some(info)
@@ -210,6 +260,33 @@ pub async fn campaign(
         lost: rx,
         monitor,
     })
+}
+
+/// Deletes the latches of contenders that `me` can prove dead (see the
+/// module's invariants). Best effort: any ZooKeeper error leaves the latch
+/// to its session's expiry.
+async fn remove_dead_latches(zk: &Zk, me: &LeaderInfo) {
+    let dir = zk.path(LEADER);
+    let Ok(children) = zk.client().list_children(&dir).await else {
+        return;
+    };
+    for child in children {
+        let path = format!("{dir}/{child}");
+        let Ok((data, stat)) = zk.client().get_data(&path).await else {
+            continue;
+        };
+        let Ok(other) = serde_json::from_slice::<LeaderInfo>(&data) else {
+            continue;
+        };
+        if other.provably_dead(me) && zk.client().delete(&path, Some(stat.version)).await.is_ok() {
+            tracing::warn!(
+                latch = %path,
+                owner = %other,
+                "removed the leader latch of an appmaster on this machine that is dead \
+                 (killed?), instead of waiting for its ZooKeeper session to expire"
+            );
+        }
+    }
 }
 
 async fn monitor(
@@ -282,5 +359,101 @@ async fn latch_gone(client: &zkc::Client, latch: &str) -> Option<String> {
         }
         // Connection trouble: `watch_session` decides when it is fatal.
         Err(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dead_child() -> u32 {
+        let mut child = std::process::Command::new("true")
+            .spawn()
+            .expect("spawn true");
+        let pid = child.id();
+        child.wait().expect("wait");
+        pid
+    }
+
+    #[test]
+    fn only_a_dead_process_of_this_machine_and_namespace_is_provably_dead() {
+        let me = LeaderInfo::this_process("am-1", None);
+        let identity = me.process.clone().expect("this process's identity");
+        // Ourselves, and a live process: never dead.
+        assert!(!me.provably_dead(&me));
+        let live = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("spawn sleep");
+        let live_info = LeaderInfo {
+            pid: live.id(),
+            process: Some(ProcessIdentity {
+                start_time: Recorded::of(live.id()).expect("stat").start_time,
+                ..identity.clone()
+            }),
+            ..me.clone()
+        };
+        assert!(!live_info.provably_dead(&me));
+        // A dead one on this machine: dead.
+        let dead = LeaderInfo {
+            pid: dead_child(),
+            ..me.clone()
+        };
+        assert!(dead.provably_dead(&me));
+        // The same pid alive but started at another time (reused): dead.
+        let reused = LeaderInfo {
+            process: Some(ProcessIdentity {
+                start_time: identity.start_time + 1,
+                ..identity.clone()
+            }),
+            ..live_info.clone()
+        };
+        assert!(reused.provably_dead(&me));
+        // Another host, another boot, another pid namespace, or an old
+        // record without identity: cannot tell, so never.
+        let other_host = LeaderInfo {
+            host: "am-2".into(),
+            ..dead.clone()
+        };
+        assert!(!other_host.provably_dead(&me));
+        for space in [
+            PidSpace {
+                boot_id: "another-boot".into(),
+                ..identity.space.clone()
+            },
+            PidSpace {
+                pid_ns: "pid:[1]".into(),
+                ..identity.space.clone()
+            },
+        ] {
+            let elsewhere = LeaderInfo {
+                process: Some(ProcessIdentity {
+                    space,
+                    ..identity.clone()
+                }),
+                ..dead.clone()
+            };
+            assert!(!elsewhere.provably_dead(&me));
+        }
+        let old = LeaderInfo {
+            process: None,
+            ..dead.clone()
+        };
+        assert!(!old.provably_dead(&me));
+        let mut live = live;
+        let _ = live.kill();
+        let _ = live.wait();
+    }
+
+    #[test]
+    fn latch_data_without_the_identity_still_reads() {
+        let old: LeaderInfo =
+            serde_json::from_str(r#"{"host":"h","pid":1,"since":"2026-12-01T00:00:00Z"}"#)
+                .expect("old latch data");
+        assert_eq!(old.process, None);
+        let me = LeaderInfo::this_process("h", None);
+        let back: LeaderInfo =
+            serde_json::from_slice(&serde_json::to_vec(&me).expect("json")).expect("read back");
+        assert_eq!(back, me);
     }
 }

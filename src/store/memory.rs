@@ -11,6 +11,7 @@ use crate::scheduler::Worker;
 
 const FRAMEWORK_ID: &str = "frameworkId";
 const TASK_COUNT: &str = "taskCount";
+const FAILED_TASKS: &str = "failedTasks";
 const WORKERS: &str = "workers/";
 
 /// `key -> (data, data version)`, like ZooKeeper nodes.
@@ -81,6 +82,8 @@ impl MemoryStore {
                 snapshot.framework_id = Some(record::decode_text(key, data)?);
             } else if key == TASK_COUNT {
                 snapshot.next_task_number = record::decode_number(key, data)?;
+            } else if key == FAILED_TASKS {
+                snapshot.failed_tasks = record::decode_count(key, data)?;
             } else if key.starts_with(WORKERS) {
                 snapshot.workers.push(record::decode_worker(key, data)?);
             }
@@ -107,6 +110,10 @@ impl WorkerStore for MemoryStore {
 
     async fn set_next_task_number(&mut self, n: u64) -> Result<(), StoreError> {
         self.set(TASK_COUNT, record::encode_number(n))
+    }
+
+    async fn set_failed_tasks(&mut self, n: u32) -> Result<(), StoreError> {
+        self.set(FAILED_TASKS, record::encode_number(u64::from(n)))
     }
 
     async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {

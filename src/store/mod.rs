@@ -1,9 +1,11 @@
 //! The worker store: what the appmaster persists so that a restarted
 //! appmaster can find its framework and its workers again.
 //!
-//! Three things are stored (the layout of Flink's Mesos mode, in our own
-//! record format): the framework id, the next task number, and one record per
-//! worker (`workers/<task id>`). The appmaster writes every worker transition
+//! Four things are stored (the layout of Flink's Mesos mode, in our own
+//! record format, plus the failure count): the framework id, the next task
+//! number, the number of workers that failed (against
+//! `mesos.maximum-failed-tasks`, so that a restart does not forgive them), and
+//! one record per worker (`workers/<task id>`). The appmaster writes every worker transition
 //! here *before* acting on it (architecture invariant; see `src/scheduler/`).
 //!
 //! [`WorkerStore`] is async and fallible because the ZooKeeper implementation
@@ -42,6 +44,8 @@ pub struct Snapshot {
     pub framework_id: Option<String>,
     /// The next task number to use (task ids are never reused).
     pub next_task_number: u64,
+    /// Workers failed so far (`mesos.maximum-failed-tasks`).
+    pub failed_tasks: u32,
     pub workers: Vec<Worker>,
 }
 
@@ -74,6 +78,8 @@ pub enum Write {
     /// Remove a worker (absent is fine).
     RemoveWorker(String),
     NextTaskNumber(u64),
+    /// The number of workers failed so far.
+    FailedTasks(u32),
     /// Set (`Some`) or forget (`None`) the framework id.
     FrameworkId(Option<String>),
 }
@@ -94,6 +100,7 @@ pub trait WorkerStore: Send {
                     Write::Worker(w) => self.put_worker(&w).await?,
                     Write::RemoveWorker(id) => self.remove_worker(&id).await?,
                     Write::NextTaskNumber(n) => self.set_next_task_number(n).await?,
+                    Write::FailedTasks(n) => self.set_failed_tasks(n).await?,
                     Write::FrameworkId(Some(id)) => self.set_framework_id(&id).await?,
                     Write::FrameworkId(None) => self.clear_framework_id().await?,
                 }
@@ -115,6 +122,7 @@ pub trait WorkerStore: Send {
         &mut self,
         n: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn set_failed_tasks(&mut self, n: u32) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn set_framework_id(&mut self, id: &str)
         -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Forgets the framework id ("Framework has been removed": register anew).
@@ -149,6 +157,9 @@ impl WorkerStore for AnyStore {
     }
     async fn set_next_task_number(&mut self, n: u64) -> Result<(), StoreError> {
         self.apply(vec![Write::NextTaskNumber(n)]).await
+    }
+    async fn set_failed_tasks(&mut self, n: u32) -> Result<(), StoreError> {
+        self.apply(vec![Write::FailedTasks(n)]).await
     }
     async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
         self.apply(vec![Write::FrameworkId(Some(id.to_string()))])

@@ -143,6 +143,14 @@ pub fn decode_number(key: &str, bytes: &[u8]) -> Result<u64, StoreError> {
         })
 }
 
+/// A count that fits in `u32` (the failure count).
+pub fn decode_count(key: &str, bytes: &[u8]) -> Result<u32, StoreError> {
+    u32::try_from(decode_number(key, bytes)?).map_err(|_| StoreError::Corrupt {
+        key: key.to_string(),
+        message: "a count beyond 4294967295".into(),
+    })
+}
+
 pub fn decode_text(key: &str, bytes: &[u8]) -> Result<String, StoreError> {
     String::from_utf8(bytes.to_vec()).map_err(|_| StoreError::Corrupt {
         key: key.to_string(),

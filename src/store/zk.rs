@@ -7,6 +7,7 @@
 //! <base>                    {"format":1,"kind":"flink-mesos worker store"}
 //! <base>/frameworkId        the framework id, UTF-8 text (absent: none yet)
 //! <base>/taskCount          the next task number, decimal text
+//! <base>/failedTasks        workers failed so far, decimal text (absent: 0)
 //! <base>/workers/<task id>  one JSON record per worker (`record`)
 //! <base>/leader/…latch-NNN  ephemeral sequential leader latches (`leader`)
 //! ```
@@ -40,6 +41,7 @@ use crate::scheduler::{Worker, WorkerState};
 
 pub const FRAMEWORK_ID: &str = "frameworkId";
 pub const TASK_COUNT: &str = "taskCount";
+pub const FAILED_TASKS: &str = "failedTasks";
 pub const WORKERS: &str = "workers";
 pub const LEADER: &str = "leader";
 /// What the base node holds, so that a path that holds something else is
@@ -110,6 +112,7 @@ pub struct Zk {
 pub struct Contents {
     pub framework_id: Option<(String, i32)>,
     pub task_count: Option<(u64, i32)>,
+    pub failed_tasks: Option<(u32, i32)>,
     pub workers: Vec<(StoredWorker, i32)>,
 }
 
@@ -268,7 +271,9 @@ impl Zk {
             .map_err(|e| self.error(base, e))?;
         let strange: Vec<&String> = children
             .iter()
-            .filter(|c| ![FRAMEWORK_ID, TASK_COUNT, WORKERS, LEADER].contains(&c.as_str()))
+            .filter(|c| {
+                ![FRAMEWORK_ID, TASK_COUNT, FAILED_TASKS, WORKERS, LEADER].contains(&c.as_str())
+            })
             .collect();
         if !strange.is_empty() {
             let names: Vec<&str> = strange.iter().take(5).map(|s| s.as_str()).collect();
@@ -278,6 +283,15 @@ impl Zk {
             )));
         }
         Ok(true)
+    }
+
+    /// One node's data and version; `None` when it does not exist.
+    async fn read_node(&self, path: &str) -> Result<Option<(Vec<u8>, i32)>, StoreError> {
+        match self.client.get_data(path).await {
+            Ok((data, stat)) => Ok(Some((data, stat.version))),
+            Err(zkc::Error::NoNode) => Ok(None),
+            Err(e) => Err(self.error(path, e)),
+        }
     }
 
     /// Reads everything under the base; `None` when there is no store.
@@ -295,12 +309,12 @@ impl Zk {
             Err(e) => return Err(self.error(&fw, e)),
         }
         let count = self.path(TASK_COUNT);
-        match self.client.get_data(&count).await {
-            Ok((data, stat)) => {
-                contents.task_count = Some((record::decode_number(&count, &data)?, stat.version))
-            }
-            Err(zkc::Error::NoNode) => {}
-            Err(e) => return Err(self.error(&count, e)),
+        if let Some((data, version)) = self.read_node(&count).await? {
+            contents.task_count = Some((record::decode_number(&count, &data)?, version));
+        }
+        let failed = self.path(FAILED_TASKS);
+        if let Some((data, version)) = self.read_node(&failed).await? {
+            contents.failed_tasks = Some((record::decode_count(&failed, &data)?, version));
         }
         let dir = self.path(WORKERS);
         let mut ids = match self.client.list_children(&dir).await {
@@ -469,6 +483,9 @@ impl ZkStore {
             if let Some((_, v)) = &c.task_count {
                 self.versions.insert(self.zk.path(TASK_COUNT), *v);
             }
+            if let Some((_, v)) = &c.failed_tasks {
+                self.versions.insert(self.zk.path(FAILED_TASKS), *v);
+            }
             for (r, v) in &c.workers {
                 let id = &r.worker.task_id;
                 self.versions.insert(self.zk.worker_path(id), *v);
@@ -541,6 +558,11 @@ impl ZkStore {
                     &pending,
                     self.zk.path(TASK_COUNT),
                     record::encode_number(n),
+                )),
+                Write::FailedTasks(n) => Some(self.op_write(
+                    &pending,
+                    self.zk.path(FAILED_TASKS),
+                    record::encode_number(u64::from(n)),
                 )),
                 Write::FrameworkId(Some(id)) => {
                     Some(self.op_write(&pending, self.zk.path(FRAMEWORK_ID), id.into_bytes()))
@@ -763,6 +785,7 @@ impl WorkerStore for ZkStore {
         Ok(Snapshot {
             framework_id: contents.framework_id.map(|(id, _)| id),
             next_task_number: contents.task_count.map_or(0, |(n, _)| n),
+            failed_tasks: contents.failed_tasks.map_or(0, |(n, _)| n),
             workers: contents
                 .workers
                 .into_iter()
@@ -786,6 +809,10 @@ impl WorkerStore for ZkStore {
 
     async fn set_next_task_number(&mut self, n: u64) -> Result<(), StoreError> {
         self.commit(vec![Write::NextTaskNumber(n)]).await
+    }
+
+    async fn set_failed_tasks(&mut self, n: u32) -> Result<(), StoreError> {
+        self.commit(vec![Write::FailedTasks(n)]).await
     }
 
     async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {

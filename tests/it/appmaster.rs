@@ -787,6 +787,9 @@ mod runtime {
         async fn set_next_task_number(&mut self, n: u64) -> Result<(), StoreError> {
             self.inner.set_next_task_number(n).await
         }
+        async fn set_failed_tasks(&mut self, n: u32) -> Result<(), StoreError> {
+            self.inner.set_failed_tasks(n).await
+        }
         async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
             self.inner.set_framework_id(id).await?;
             self.note(format!("framework {id}"));
@@ -1063,6 +1066,9 @@ mod runtime {
             async fn set_next_task_number(&mut self, n: u64) -> Result<(), StoreError> {
                 self.0.set_next_task_number(n).await
             }
+            async fn set_failed_tasks(&mut self, n: u32) -> Result<(), StoreError> {
+                self.0.set_failed_tasks(n).await
+            }
             async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
                 self.0.set_framework_id(id).await
             }
@@ -1166,6 +1172,7 @@ fn a_resubscription_revives_offers_for_pending_workers() {
         Input::Recovered {
             workers: Vec::new(),
             next_task_number: 1,
+            failed_tasks: 0,
         },
         secs(0),
     );

@@ -9,6 +9,7 @@ mod artifacts;
 mod broken;
 mod cli;
 mod conformance;
+mod crash;
 mod flink;
 mod flink_on_mesos;
 mod fuzz;

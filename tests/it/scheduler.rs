@@ -124,6 +124,7 @@ fn started(desired: u32, max_failed: Option<u32>) -> Scheduler {
         Input::Recovered {
             workers: vec![],
             next_task_number: 1,
+            failed_tasks: 0,
         },
         Duration::ZERO,
     );
@@ -364,6 +365,98 @@ fn failures_are_replaced_with_backoff_and_counted_until_the_limit() {
 }
 
 #[test]
+fn a_failure_is_stored_with_the_end_of_its_worker_before_the_acknowledgement() {
+    let mut s = started(1, Some(5));
+    s.step(
+        Input::Offers(vec![offer("o1", "a1", 1.0, 1024.0, (31000, 31005))]),
+        Duration::from_secs(1),
+    );
+    s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Running, true)),
+        Duration::from_secs(2),
+    );
+    let fx = s.step(
+        Input::Update(status("taskmanager-00001", TaskState::Failed, true)),
+        Duration::from_secs(3),
+    );
+    let remove = fx
+        .iter()
+        .position(|e| *e == Effect::Remove("taskmanager-00001".into()));
+    let stored = fx.iter().position(|e| *e == Effect::StoreFailedTasks(1));
+    let ack = fx
+        .iter()
+        .position(|e| matches!(e, Effect::Call(Call::Acknowledge { .. })));
+    assert!(
+        remove.is_some() && stored.is_some() && ack.is_some(),
+        "{fx:?}"
+    );
+    // Store effects next to each other are one atomic batch, written
+    // before the call that follows them.
+    assert!(remove < stored && stored < ack, "{fx:?}");
+    assert!(
+        fx[remove.unwrap()..stored.unwrap()]
+            .iter()
+            .all(|e| !matches!(e, Effect::Call(_))),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn recovered_failures_keep_counting_and_over_the_limit_give_the_cluster_up() {
+    let recovered = |failed_tasks| {
+        let mut s = Scheduler::new(policy(1, Some(2)), TaskTemplate::command("sleep 600"));
+        s.step(
+            Input::Recovered {
+                workers: vec![],
+                next_task_number: 7,
+                failed_tasks,
+            },
+            Duration::ZERO,
+        );
+        s
+    };
+    let mut s = recovered(2);
+    assert_eq!(s.failed(), 2, "a restart does not forgive failures");
+    s.step(Input::Subscribed, Duration::ZERO);
+    s.step(
+        Input::Offers(vec![offer("o1", "a1", 1.0, 1024.0, (31000, 31005))]),
+        Duration::from_secs(1),
+    );
+    let fx = s.step(
+        Input::Update(status("taskmanager-00007", TaskState::Failed, true)),
+        Duration::from_secs(2),
+    );
+    assert!(fx.contains(&Effect::StoreFailedTasks(3)), "{fx:?}");
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Exit(Outcome::TooManyFailures {
+                failed: 3,
+                limit: 2,
+                ..
+            })
+        )),
+        "{fx:?}"
+    );
+    // The appmaster that stored the third failure died before it could
+    // give up: the next one gives up at once.
+    let mut s = recovered(3);
+    let fx = s.step(Input::Subscribed, Duration::ZERO);
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Exit(Outcome::TooManyFailures {
+                failed: 3,
+                limit: 2,
+                ..
+            })
+        )),
+        "{fx:?}"
+    );
+    assert!(launched(&fx).is_empty(), "{fx:?}");
+}
+
+#[test]
 fn unknown_tasks_are_killed_and_stuck_launches_reconciled() {
     let mut s = started(1, None);
     let fx = s.step(
@@ -414,6 +507,7 @@ fn recovery_drops_new_reconciles_launched_and_kills_released() {
         Input::Recovered {
             workers: stored,
             next_task_number: 3,
+            failed_tasks: 0,
         },
         Duration::ZERO,
     );
@@ -641,6 +735,7 @@ fn reconciliation_is_repeated_until_answered_and_then_periodically() {
                 ports: vec![],
             }],
             next_task_number: 2,
+            failed_tasks: 0,
         },
         secs(0),
     );
@@ -817,6 +912,7 @@ fn released_workers_are_killed_until_terminal() {
         Input::Recovered {
             workers: vec![released],
             next_task_number: 4,
+            failed_tasks: 0,
         },
         secs(0),
     );
@@ -866,6 +962,7 @@ fn workers_beyond_the_desired_count_after_recovery_are_released() {
                 worker(4, WorkerState::Running),
             ],
             next_task_number: 5,
+            failed_tasks: 0,
         },
         secs(0),
     );
@@ -906,6 +1003,7 @@ fn recovery_persists_a_task_counter_past_the_stored_ids() {
                 ports: vec![],
             }],
             next_task_number: 3,
+            failed_tasks: 0,
         },
         secs(0),
     );
@@ -1104,6 +1202,8 @@ struct World {
     ever_launched: BTreeSet<String>,
     /// Failures the scheduler must have counted.
     expected_failures: u32,
+    /// The failure count as stored.
+    stored_failures: u32,
     /// Workers recovered Launched and not running since: a failure before
     /// they run is the dead appmaster's (its artifact server died).
     inherited: BTreeSet<String>,
@@ -1151,6 +1251,7 @@ impl World {
             completed: HashMap::new(),
             ever_launched: BTreeSet::new(),
             expected_failures: 0,
+            stored_failures: 0,
             inherited: BTreeSet::new(),
             next_offer: 0,
             exited: false,
@@ -1168,6 +1269,7 @@ impl World {
             Input::Recovered {
                 workers: vec![],
                 next_task_number: 1,
+                failed_tasks: 0,
             },
             &[],
         );
@@ -1358,6 +1460,10 @@ impl World {
                 Effect::Remove(id) => {
                     self.store.remove(id);
                 }
+                Effect::StoreFailedTasks(n) => {
+                    assert_eq!(*n, self.stored_failures + 1, "one failure at a time");
+                    self.stored_failures = *n;
+                }
                 Effect::StoreNextTaskNumber(n) => {
                     assert!(*n >= self.next_task_number, "the task counter went back");
                     self.next_task_number = *n;
@@ -1486,6 +1592,11 @@ impl World {
             self.sched.failed(),
             self.expected_failures,
             "failures counted exactly, and only the TaskManager's own"
+        );
+        assert_eq!(
+            self.stored_failures,
+            self.sched.failed(),
+            "every failure stored (a restart does not forgive it)"
         );
         // The store mirrors the scheduler.
         let in_store: BTreeMap<&str, WorkerState> = self
@@ -1686,8 +1797,7 @@ impl World {
             policy(self.desired, self.max_failed),
             TaskTemplate::command("sleep 600"),
         );
-        // Failures are not persisted: the new appmaster counts from zero.
-        self.expected_failures = 0;
+        // Failures are persisted: the new appmaster goes on counting.
         self.confirmed.clear();
         self.unreachable_since.clear();
         self.unanswered_offers.clear();
@@ -1706,6 +1816,7 @@ impl World {
             Input::Recovered {
                 workers,
                 next_task_number: n,
+                failed_tasks: self.stored_failures,
             },
             &[],
         );
@@ -1937,6 +2048,7 @@ fn a_launch_inherited_from_a_dead_appmaster_that_fails_is_not_counted() {
         Input::Recovered {
             workers: stored,
             next_task_number: 2,
+            failed_tasks: 0,
         },
         Duration::ZERO,
     );
@@ -1968,6 +2080,7 @@ fn a_launch_inherited_from_a_dead_appmaster_that_fails_is_not_counted() {
         Input::Recovered {
             workers: stored,
             next_task_number: 2,
+            failed_tasks: 0,
         },
         Duration::ZERO,
     );

@@ -415,9 +415,45 @@ async fn store_zk_clear_errors_for_foreign_paths_auth_and_no_server() {
         .put_worker(&worker(1, WorkerState::New))
         .await
         .unwrap();
+    store.set_next_task_number(2).await.unwrap();
     let anonymous = Zk::connect(config(&cs, "/sec/w", Duration::from_secs(10)))
         .await
         .unwrap();
+    // Nor write, delete or add anything: every node the appmaster created
+    // (the base, the counter, the workers' directory, a worker, the leader
+    // latch) is the digest user's alone.
+    let raw = anonymous.client().clone();
+    let nodes = [
+        owner.base().to_string(),
+        owner.path("taskCount"),
+        owner.path("workers"),
+        owner.worker_path("taskmanager-00001"),
+        lead.latch().to_string(),
+    ];
+    for node in &nodes {
+        let denied = |r: Result<(), zookeeper_client::Error>| {
+            matches!(r, Err(zookeeper_client::Error::NoAuth))
+        };
+        let read = raw.get_data(node).await.map(|_| ());
+        assert!(denied(read.clone()), "{node} readable: {read:?}");
+        assert!(
+            denied(raw.set_data(node, b"x", None).await.map(|_| ())),
+            "{node} writable"
+        );
+        assert!(denied(raw.delete(node, None).await), "{node} deletable");
+    }
+    let create = raw
+        .create(
+            &owner.worker_path("taskmanager-00099"),
+            b"x",
+            &zookeeper_client::CreateMode::Persistent
+                .with_acls(zookeeper_client::Acls::anyone_all()),
+        )
+        .await;
+    assert!(
+        matches!(create, Err(zookeeper_client::Error::NoAuth)),
+        "{create:?}"
+    );
     let e = ZkStore::new(anonymous, None).load().await.unwrap_err();
     let text = e.to_string();
     assert!(

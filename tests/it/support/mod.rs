@@ -5,6 +5,7 @@
 pub mod conformance;
 pub mod fake_master;
 pub mod flink;
+pub mod ha;
 pub mod mesos_local;
 pub mod zookeeper;
 

@@ -204,6 +204,25 @@ impl Ensemble {
             let _ = c.wait();
         }
     }
+
+    /// Starts every stopped node again (same port, same data) and waits
+    /// until the ensemble has a leader.
+    pub fn start_stopped(&mut self) {
+        for i in 0..3 {
+            if self.children[i].is_none() {
+                let node = self._dir.path().join(format!("n{}", i + 1));
+                self.children[i] = Some(spawn_server(&node, &node.join("zoo.cfg")));
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.leader().is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "the restarted ZooKeeper ensemble did not elect a leader within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
 }
 
 impl Drop for Ensemble {
