@@ -11,21 +11,16 @@ use flink_mesos::mesos::client::{
 use flink_mesos::mesos::operator::fetch_summary;
 use flink_mesos::mesos::{
     Call, CommandInfo, ContainerInfo, ContainerRuntime, DockerNetwork, Event, FrameworkId,
-    FrameworkSettings, Label, Offer, ReconcileTask, Resource, TaskId, TaskInfo, TaskState,
-    TaskStatus, Uri, Value, Volume,
+    FrameworkSettings, Label, Offer, ReconcileTask, TaskId, TaskInfo, TaskState, TaskStatus, Uri,
+    Volume,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::support::conformance::{settings, task};
 use crate::support::mesos_local::MesosLocal;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-fn settings(name: &str) -> FrameworkSettings {
-    let mut s = FrameworkSettings::new(name, "root");
-    s.failover_timeout = Duration::from_secs(120);
-    s
-}
 
 struct Framework {
     handle: DriverHandle,
@@ -121,33 +116,6 @@ impl Framework {
                 other => panic!("unexpected {other:?}"),
             }
         }
-    }
-}
-
-/// Takes `cpus` and `mem` from the offer's own resources, so the allocation
-/// role and reservations are exactly the offered ones.
-fn take(offer: &Offer, name: &str, amount: f64) -> Resource {
-    let mut r = offer
-        .resources
-        .iter()
-        .find(|r| r.name == name)
-        .unwrap_or_else(|| panic!("offer has no {name}: {offer:?}"))
-        .clone();
-    assert!(r.as_scalar().unwrap() >= amount);
-    r.value = Value::Scalar(amount);
-    r
-}
-
-fn task(offer: &Offer, id: &str, command: &str) -> TaskInfo {
-    TaskInfo {
-        name: id.into(),
-        task_id: TaskId::from(id),
-        agent_id: offer.agent_id.clone(),
-        resources: vec![take(offer, "cpus", 0.1), take(offer, "mem", 32.0)],
-        command: CommandInfo::shell(command),
-        container: None,
-        labels: vec![],
-        kill_grace_period: Some(Duration::from_secs(2)),
     }
 }
 

@@ -27,10 +27,56 @@ fn build_dir() -> PathBuf {
     }
 }
 
+/// The sandbox `.../executors/<task_id>/runs/latest` of the latest run of
+/// task `task_id` below an agent work dir `root` (the layout of genuine
+/// Mesos: `slaves/<agent>/frameworks/<fw>/executors/<executor>/runs/`), if
+/// there is one. Command tasks: the executor id is the task id.
+pub fn find_sandbox(root: &Path, task_id: &str) -> Option<PathBuf> {
+    fn walk(dir: &Path, task_id: &str, depth: usize) -> Option<PathBuf> {
+        if depth > 12 {
+            return None;
+        }
+        for entry in std::fs::read_dir(dir).ok()?.flatten() {
+            let path = entry.path();
+            // `meta/` mirrors the sandbox tree with bookkeeping only.
+            if !entry.file_type().ok()?.is_dir() || entry.file_name() == "meta" {
+                continue;
+            }
+            if path.ends_with(Path::new("executors").join(task_id)) {
+                let latest = path.join("runs/latest");
+                return latest.exists().then_some(latest);
+            }
+            if let Some(found) = walk(&path, task_id, depth + 1) {
+                return Some(found);
+            }
+        }
+        None
+    }
+    walk(root, task_id, 0)
+}
+
+/// GET a JSON endpoint, e.g. `/master/state`, of the master at `url`.
+pub async fn get_json(url: &str, path: &str) -> serde_json::Value {
+    let body = reqwest::get(format!("{url}{path}"))
+        .await
+        .and_then(|r| r.error_for_status())
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+        .bytes()
+        .await
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    serde_json::from_slice(&body).expect("JSON")
+}
+
+/// The agent resources of a cluster on `master_port` unless a test asks for
+/// others: 4 cpus, 4 GB, 10 GB disk and [`ports_for`] the port.
+pub fn agent_resources(master_port: u16) -> String {
+    format!("cpus:4;mem:4096;disk:10240;{}", ports_for(master_port))
+}
+
 /// A 200-port range for the cluster on `master_port`, below the ephemeral
 /// range (where outgoing connections take ports) and apart from other
 /// clusters' ranges (50 slots).
-fn ports_for(master_port: u16) -> String {
+pub fn ports_for(master_port: u16) -> String {
     let slot = (u32::from(master_port) * 7919) % 50;
     let begin = 20_000 + slot * 200;
     format!("ports:[{begin}-{}]", begin + 199)
@@ -87,7 +133,7 @@ impl MesosLocal {
             // two clusters on this one host offering the same range would
             // hand the same port to two TaskManagers running at once.
             let ports = ports_for(port);
-            let mut resources = format!("cpus:4;mem:4096;disk:10240;{ports}");
+            let mut resources = agent_resources(port);
             for (k, v) in env {
                 if *k == "MESOS_RESOURCES" {
                     resources = if v.contains("ports:") {
@@ -125,39 +171,12 @@ impl MesosLocal {
     /// The sandbox of the latest run of task `task_id` (command tasks: the
     /// executor id is the task id), if an agent has one.
     pub fn sandbox(&self, task_id: &str) -> Option<PathBuf> {
-        fn walk(dir: &Path, task_id: &str, depth: usize) -> Option<PathBuf> {
-            if depth > 12 {
-                return None;
-            }
-            for entry in std::fs::read_dir(dir).ok()?.flatten() {
-                let path = entry.path();
-                // `meta/` mirrors the sandbox tree with bookkeeping only.
-                if !entry.file_type().ok()?.is_dir() || entry.file_name() == "meta" {
-                    continue;
-                }
-                if path.ends_with(Path::new("executors").join(task_id)) {
-                    let latest = path.join("runs/latest");
-                    return latest.exists().then_some(latest);
-                }
-                if let Some(found) = walk(&path, task_id, depth + 1) {
-                    return Some(found);
-                }
-            }
-            None
-        }
-        walk(&self.work.path().join("agents"), task_id, 0)
+        find_sandbox(&self.work.path().join("agents"), task_id)
     }
 
     /// GET a JSON endpoint of the master, e.g. `/master/state`.
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
-        let body = reqwest::get(format!("{}{}", self.url, path))
-            .await
-            .and_then(|r| r.error_for_status())
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
-            .bytes()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
-        serde_json::from_slice(&body).expect("JSON")
+        get_json(&self.url, path).await
     }
 }
 
