@@ -5,7 +5,7 @@
 //! are explained in /status, SIGTERM tears the framework down and
 //! `--keep-framework` leaves it registered.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -61,19 +61,7 @@ impl Appmaster {
             .stderr(std::fs::File::create(&stderr).unwrap())
             .spawn()
             .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let base = line
-            .split_whitespace()
-            .find_map(|w| w.strip_suffix("/status"))
-            .unwrap_or_else(|| {
-                panic!(
-                    "no status address on stdout: {line:?}; stderr: {}",
-                    std::fs::read_to_string(&stderr).unwrap_or_default()
-                )
-            })
-            .to_string();
+        let (stdout, base) = crate::support::status_base(&mut child, &stderr);
         Appmaster {
             child,
             base,

@@ -7,7 +7,6 @@
 //! stops the cluster). Prints the start-up time and the
 //! resident memory of the appmaster next to the JobManager JVM.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -141,18 +140,7 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
             .unwrap(),
     );
     let child = &mut guard.0;
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let status_base = line
-        .split_whitespace()
-        .find_map(|w| w.strip_suffix("/status"))
-        .map(String::from);
-    assert!(
-        status_base.is_some(),
-        "no status address: {line:?}\n{}",
-        std::fs::read_to_string(&stderr_path).unwrap_or_default()
-    );
+    let (_stdout, _) = crate::support::status_base(child, &stderr_path);
 
     // Both TaskManagers register; their resource ids are the Mesos task ids.
     let ids = wait_registered(

@@ -3,7 +3,7 @@
 //! scenarios: its `/status`, its stderr, signals, and the master's view of
 //! its framework.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -81,19 +81,7 @@ impl Am {
             .stderr(std::fs::File::create(&stderr).unwrap())
             .spawn()
             .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let base = line
-            .split_whitespace()
-            .find_map(|w| w.strip_suffix("/status"))
-            .unwrap_or_else(|| {
-                panic!(
-                    "no status address: {line:?}; stderr: {}",
-                    std::fs::read_to_string(&stderr).unwrap_or_default()
-                )
-            })
-            .to_string();
+        let (stdout, base) = super::status_base(&mut child, &stderr);
         Am {
             child,
             stderr,

@@ -41,3 +41,28 @@ pub async fn wait_exit(
         tokio::time::sleep(poll).await;
     }
 }
+
+/// Reads the appmaster's first stdout line and returns the base URL of its
+/// status endpoint (`http://host:port`, from `… http://host:port/status`),
+/// with the reader to keep (dropping it would close the pipe). Fails the
+/// test with the line and `stderr_file` when there is none.
+pub fn status_base(
+    child: &mut std::process::Child,
+    stderr_file: &std::path::Path,
+) -> (std::io::BufReader<std::process::ChildStdout>, String) {
+    use std::io::BufRead;
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("read stdout");
+    let base = line
+        .split_whitespace()
+        .find_map(|w| w.strip_suffix("/status"))
+        .unwrap_or_else(|| {
+            panic!(
+                "no status address on stdout: {line:?}; stderr:\n{}",
+                std::fs::read_to_string(stderr_file).unwrap_or_default()
+            )
+        })
+        .to_string();
+    (stdout, base)
+}
