@@ -32,6 +32,7 @@ use crate::appmaster::status::{StatusServer, StatusView};
 use crate::appmaster::{self, Options, RunError};
 use crate::artifacts::{self, overlay, ArtifactError, ArtifactServer, ServerOptions};
 use crate::cli::{AppmasterArgs, GlobalArgs};
+use crate::config::options::Key;
 use crate::config::settings::Purpose;
 use crate::config::settings::ZooKeeperHa;
 use crate::error::{Error, Result};
@@ -110,14 +111,17 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
     let registry = overlays.registry().map_err(artifact_error)?;
     let tls = if settings.artifact_server_ssl {
         let keystore = config
-            .get_key("security.ssl.keystore")
+            .get(Key::SecuritySslKeystore.def())
             .map(|e| PathBuf::from(&e.value))
             .ok_or_else(|| {
                 Error::User(
                     "security.ssl.keystore is required for the artifact server's TLS".into(),
                 )
             })?;
-        Some(artifacts::tls::server_config(&keystore).map_err(artifact_error)?)
+        let password = config
+            .get(Key::SecuritySslKeystorePassword.def())
+            .map(|e| crate::config::secret::Secret::new(e.value.clone()));
+        Some(artifacts::tls::server_config(&keystore, password.as_ref()).map_err(artifact_error)?)
     } else {
         None
     };

@@ -344,7 +344,7 @@ options! {
     // --- Security -----------------------------------------------------------
     SecuritySslEnabled => opt("security.ssl.enabled", Type::Bool, Value("false"), Security,
         "Turns on SSL for Flink's internal and external connections (and the artifact server with `mesos.resourcemanager.artifactserver.ssl.enabled`)."),
-    SecuritySslKeystore => opt("security.ssl.keystore", Type::Str, NoDefault, Security, "Java keystore file with the SSL key and certificate.")
+    SecuritySslKeystore => opt("security.ssl.keystore", Type::Str, NoDefault, Security, "Keystore file with the SSL key and certificate (PKCS#12 for Flink and the artifact server; the artifact server also reads PEM).")
         .fallback(&["security.ssl.internal.keystore"]),
     SecuritySslKeystorePassword => opt("security.ssl.keystore-password", Type::Str, NoDefault, Security, "Password of the keystore.")
         .fallback(&["security.ssl.internal.keystore-password"])

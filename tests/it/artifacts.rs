@@ -303,7 +303,7 @@ async fn https_with_a_generated_certificate() {
         format!("{}{}", cert.cert.pem(), cert.signing_key.serialize_pem()),
     )
     .unwrap();
-    let tls = flink_mesos::artifacts::tls::server_config(&pem).unwrap();
+    let tls = flink_mesos::artifacts::tls::server_config(&pem, None).unwrap();
     let server = ArtifactServer::start(
         ServerOptions {
             bind_host: "127.0.0.1".into(),
@@ -346,5 +346,112 @@ async fn https_with_a_generated_certificate() {
         .is_err());
     let plain = server.url("served.txt").replacen("https://", "http://", 1);
     assert!(client.get(plain).send().await.is_err());
+    server.stop().await;
+}
+
+/// The same PKCS#12 keystore Flink's JVMs use, made by `keytool` as an
+/// operator makes it, serves HTTPS; a wrong or missing password and a JKS
+/// keystore are refused at start with advice, and no password is shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_a_pkcs12_keystore_from_keytool() {
+    use flink_mesos::config::secret::Secret;
+    let dir = tempfile::tempdir().unwrap();
+    let registry = fixture(dir.path());
+    let keytool = |args: &[&str]| {
+        let out = std::process::Command::new("keytool")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("keytool (Java) is installed");
+        assert!(
+            out.status.success(),
+            "keytool {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let password = "p12-s3cret-pass";
+    for (file, kind) in [("keystore.p12", "PKCS12"), ("keystore.jks", "JKS")] {
+        keytool(&[
+            "-genkeypair",
+            "-alias",
+            "artifacts",
+            "-keyalg",
+            "RSA",
+            "-keysize",
+            "2048",
+            "-dname",
+            "CN=localhost",
+            "-ext",
+            "SAN=dns:localhost",
+            "-validity",
+            "2",
+            "-storetype",
+            kind,
+            "-keystore",
+            file,
+            "-storepass",
+            password,
+            "-keypass",
+            password,
+        ]);
+    }
+    keytool(&[
+        "-exportcert",
+        "-rfc",
+        "-alias",
+        "artifacts",
+        "-keystore",
+        "keystore.p12",
+        "-storepass",
+        password,
+        "-file",
+        "cert.pem",
+    ]);
+    let p12 = dir.path().join("keystore.p12");
+    let secret = Secret::new(password);
+    for (path, pw, expected) in [
+        (p12.clone(), None, "set security.ssl.keystore-password"),
+        (
+            p12.clone(),
+            Some(Secret::new("wrong-pass-xyz")),
+            "wrong password",
+        ),
+        (
+            dir.path().join("keystore.jks"),
+            Some(secret.clone()),
+            "keytool -importkeystore",
+        ),
+    ] {
+        let e = flink_mesos::artifacts::tls::server_config(&path, pw.as_ref())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(expected), "{e}");
+        assert!(
+            !e.contains(password) && !e.contains("wrong-pass-xyz"),
+            "{e}"
+        );
+    }
+    let tls = flink_mesos::artifacts::tls::server_config(&p12, Some(&secret)).unwrap();
+    let server = ArtifactServer::start(
+        ServerOptions {
+            bind_host: "127.0.0.1".into(),
+            port: 0,
+            advertised_host: "localhost".into(),
+            tls: Some(tls),
+        },
+        registry,
+    )
+    .await
+    .unwrap();
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(dir.path().join("cert.pem")).unwrap())
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(ca)
+        .resolve("localhost", server.local_addr())
+        .build()
+        .unwrap();
+    let r = client.get(server.url("served.txt")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().starts_with("0123"));
     server.stop().await;
 }
