@@ -28,6 +28,7 @@ pub fn run(global: &GlobalArgs, command: &LocalCommand) -> Result<()> {
         LocalCommand::Down(args) => down(global, args),
         LocalCommand::Status(args) => status(global, args),
         LocalCommand::Logs(args) => logs(global, args),
+        LocalCommand::EmbeddedMesos(args) => super::embedded_mesos::run(global, args),
     }
 }
 
