@@ -311,6 +311,9 @@ pub struct Master {
     /// Round robin among frameworks for the one agent.
     rotation: u64,
     pub shutting_down: bool,
+    /// Processes of removed frameworks' tasks still being killed: shutdown
+    /// kills them too.
+    dying: Vec<Proc>,
 }
 
 /// What the HTTP layer answers to a call.
@@ -351,6 +354,7 @@ impl Shared {
                 allocate_soon: false,
                 rotation: 0,
                 shutting_down: false,
+                dying: Vec::new(),
             }),
             node,
         })
@@ -908,8 +912,10 @@ impl Master {
             task.kill.get_or_insert(DEFAULT_GRACE);
             if let Some(p) = &task.proc {
                 terminate(p, DEFAULT_GRACE);
+                self.dying.push(p.clone());
             }
         }
+        self.dying.retain(|p| !p.exited.load(Ordering::SeqCst));
         // The stream ends: dropping the sender closes it.
         fw.conn = None;
         self.offers.retain(|_, o| o.framework_id != fid);
@@ -1035,7 +1041,7 @@ impl Master {
 
     /// Every task process, for shutdown.
     pub fn all_procs(&mut self) -> Vec<Proc> {
-        let mut out = Vec::new();
+        let mut out: Vec<Proc> = self.dying.drain(..).collect();
         for fw in self.frameworks.values_mut() {
             for t in fw.tasks.values_mut() {
                 t.kill.get_or_insert(Duration::ZERO);
