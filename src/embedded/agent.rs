@@ -39,20 +39,38 @@ pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
             .and_then(|f| f.tasks.get(&task_id))
             .map(|t| (t.info.clone(), t.sandbox.clone()))
     };
-    let Some((info, sandbox)) = prepared else { return };
+    let Some((info, sandbox)) = prepared else {
+        return;
+    };
     let fail = |reason: Reason, message: String| {
         let mut m = shared.lock();
-        m.push_update(&fid, &task_id, S::TaskFailed, Source::Agent, Some(reason), Some(message));
+        m.push_update(
+            &fid,
+            &task_id,
+            S::TaskFailed,
+            Source::Agent,
+            Some(reason),
+            Some(message),
+        );
     };
     if let Err(e) = make_sandbox(&sandbox) {
         tracing::warn!(task = %task_id, error = %e, "cannot create the sandbox");
-        fail(Reason::ContainerLaunchFailed, format!("Failed to launch container: cannot create the sandbox {}: {e}", sandbox.display()));
+        fail(
+            Reason::ContainerLaunchFailed,
+            format!(
+                "Failed to launch container: cannot create the sandbox {}: {e}",
+                sandbox.display()
+            ),
+        );
         return;
     }
     let command = info.command.clone().unwrap_or_default();
     if let Err(message) = fetch_all(&command.uris, &sandbox).await {
         tracing::info!(task = %task_id, %message, "fetching failed");
-        fail(Reason::ContainerLaunchFailed, format!("Failed to launch container: {message}"));
+        fail(
+            Reason::ContainerLaunchFailed,
+            format!("Failed to launch container: {message}"),
+        );
         return;
     }
     let mut cmd = build_command(&shared, &fid, &task_id, &info, &command, &sandbox);
@@ -64,12 +82,26 @@ pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
             .and_then(|f| f.tasks.get(&task_id))
             .is_none_or(|t| t.kill.is_some());
         if killed {
-            m.push_update(&fid, &task_id, S::TaskKilled, Source::Agent, Some(Reason::TaskKilledDuringLaunch), Some("Task killed before it was launched".into()));
+            m.push_update(
+                &fid,
+                &task_id,
+                S::TaskKilled,
+                Source::Agent,
+                Some(Reason::TaskKilledDuringLaunch),
+                Some("Task killed before it was launched".into()),
+            );
             return;
         }
         // Mesos' command executor reports STARTING once it runs, RUNNING
         // once the command is forked.
-        m.push_update(&fid, &task_id, S::TaskStarting, Source::Executor, None, None);
+        m.push_update(
+            &fid,
+            &task_id,
+            S::TaskStarting,
+            Source::Executor,
+            None,
+            None,
+        );
         match cmd.spawn() {
             Ok(child) => {
                 let pgid = child.id().and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
@@ -77,7 +109,11 @@ pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
                     pgid,
                     exited: Arc::new(AtomicBool::new(false)),
                 };
-                if let Some(t) = m.frameworks.get_mut(&fid).and_then(|f| f.tasks.get_mut(&task_id)) {
+                if let Some(t) = m
+                    .frameworks
+                    .get_mut(&fid)
+                    .and_then(|f| f.tasks.get_mut(&task_id))
+                {
                     t.proc = Some(proc.clone());
                 }
                 m.push_update(&fid, &task_id, S::TaskRunning, Source::Executor, None, None);
@@ -90,7 +126,10 @@ pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
         Ok(x) => x,
         Err(e) => {
             let value = command.value.unwrap_or_default();
-            fail(Reason::CommandExecutorFailed, format!("Failed to launch the command `{value}`: {e}"));
+            fail(
+                Reason::CommandExecutorFailed,
+                format!("Failed to launch the command `{value}`: {e}"),
+            );
             return;
         }
     };
@@ -216,8 +255,12 @@ fn build_command(
     let _ = info;
     cmd.current_dir(sandbox).stdin(Stdio::null());
     match (
-        std::fs::OpenOptions::new().append(true).open(sandbox.join("stdout")),
-        std::fs::OpenOptions::new().append(true).open(sandbox.join("stderr")),
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(sandbox.join("stdout")),
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(sandbox.join("stderr")),
     ) {
         (Ok(out), Ok(err)) => {
             cmd.stdout(out).stderr(err);
@@ -243,7 +286,10 @@ fn build_command(
 /// Appends a line to the sandbox's stderr, as Mesos' fetcher logs there.
 fn log_stderr(sandbox: &Path, line: &str) {
     use std::io::Write;
-    if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(sandbox.join("stderr")) {
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .append(true)
+        .open(sandbox.join("stderr"))
+    {
         let _ = writeln!(f, "{line}");
     }
 }
@@ -265,7 +311,9 @@ async fn fetch_all(uris: &[pb::command_info::Uri], sandbox: &Path) -> Result<(),
 fn target_name(uri: &pb::command_info::Uri) -> Result<String, String> {
     if let Some(out) = uri.output_file.as_deref().filter(|o| !o.is_empty()) {
         if out.starts_with('/') || out.split('/').any(|p| p == "..") {
-            return Err(format!("output_file '{out}' must be a relative path inside the sandbox"));
+            return Err(format!(
+                "output_file '{out}' must be a relative path inside the sandbox"
+            ));
         }
         return Ok(out.to_string());
     }
@@ -282,7 +330,9 @@ async fn fetch(uri: &pb::command_info::Uri, sandbox: &Path) -> Result<(), String
     let name = target_name(uri)?;
     let dest = sandbox.join(&name);
     if let Some(parent) = dest.parent() {
-        tokio::fs::create_dir_all(parent).await.map_err(|e| e.to_string())?;
+        tokio::fs::create_dir_all(parent)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     if value.starts_with("http://") || value.starts_with("https://") {
         download(value, &dest).await?;
@@ -348,7 +398,9 @@ async fn extract(file: &Path, sandbox: &Path) -> Result<(), String> {
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    let tar = [".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz"];
+    let tar = [
+        ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz",
+    ];
     let mut cmd = if tar.iter().any(|s| name.ends_with(s)) {
         let mut c = tokio::process::Command::new("tar");
         c.arg("-C").arg(sandbox).arg("-xf").arg(file);

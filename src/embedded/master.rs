@@ -260,7 +260,12 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn new(config: &EmbeddedConfig, port: u16, total: Resources, attributes: Vec<pb::Attribute>) -> Node {
+    pub fn new(
+        config: &EmbeddedConfig,
+        port: u16,
+        total: Resources,
+        attributes: Vec<pb::Attribute>,
+    ) -> Node {
         let master_id = uuid_text();
         Node {
             agent_id: format!("{master_id}-S0"),
@@ -386,24 +391,36 @@ pub fn heartbeat_event() -> sched::Event {
 
 impl Master {
     /// SUBSCRIBE: a new framework, or a failover of a known one.
-    pub fn subscribe(&mut self, sub: sched::call::Subscribe, call_framework_id: Option<String>) -> Result<Subscribed, CallError> {
+    pub fn subscribe(
+        &mut self,
+        sub: sched::call::Subscribe,
+        call_framework_id: Option<String>,
+    ) -> Result<Subscribed, CallError> {
         if self.shutting_down {
-            return Err(CallError::Forbidden("the embedded Mesos master is shutting down".into()));
+            return Err(CallError::Forbidden(
+                "the embedded Mesos master is shutting down".into(),
+            ));
         }
         let info = sub.framework_info;
         if info.user.is_empty() && info.name.is_empty() {
-            return Err(CallError::BadRequest("Expecting 'framework_info.user' and 'framework_info.name' to be present".into()));
+            return Err(CallError::BadRequest(
+                "Expecting 'framework_info.user' and 'framework_info.name' to be present".into(),
+            ));
         }
         let info_id = info.id.as_ref().map(|i| i.value.clone());
         if let (Some(a), Some(b)) = (&info_id, &call_framework_id) {
             if a != b {
-                return Err(CallError::BadRequest("'framework_id' differs from 'subscribe.framework_info.id'".into()));
+                return Err(CallError::BadRequest(
+                    "'framework_id' differs from 'subscribe.framework_info.id'".into(),
+                ));
             }
         }
         let id = info_id.or(call_framework_id);
         if let Some(id) = &id {
             if self.removed.iter().any(|(r, _)| r == id) {
-                return Ok(Subscribed::Error(record(&error_event("Framework has been removed"))));
+                return Ok(Subscribed::Error(record(&error_event(
+                    "Framework has been removed",
+                ))));
             }
         }
         let now = Instant::now();
@@ -421,20 +438,25 @@ impl Master {
         info.id = Some(pb::FrameworkId { value: id.clone() });
         let suppressed = !sub.suppressed_roles.is_empty();
         let heartbeat = self.node.heartbeat;
-        let fw = self.frameworks.entry(id.clone()).or_insert_with(|| Framework {
-            id: id.clone(),
-            info: info.clone(),
-            conn: None,
-            disconnected_at: None,
-            suppressed,
-            filters: Vec::new(),
-            tasks: BTreeMap::new(),
-            next_heartbeat: now,
-            registered_time: now_secs(),
-        });
+        let fw = self
+            .frameworks
+            .entry(id.clone())
+            .or_insert_with(|| Framework {
+                id: id.clone(),
+                info: info.clone(),
+                conn: None,
+                disconnected_at: None,
+                suppressed,
+                filters: Vec::new(),
+                tasks: BTreeMap::new(),
+                next_heartbeat: now,
+                registered_time: now_secs(),
+            });
         if let Some(old) = fw.conn.take() {
             // Another scheduler instance took over: the old stream ends.
-            let _ = old.tx.try_send(record(&error_event("Framework failed over")));
+            let _ = old
+                .tx
+                .try_send(record(&error_event("Framework failed over")));
             tracing::info!(framework = %id, "framework failed over to a new subscription");
         }
         fw.info = info;
@@ -490,16 +512,23 @@ impl Master {
     }
 
     /// Checks the stream id of a call and returns the framework.
-    fn framework_for(&mut self, framework_id: Option<&str>, stream_id: Option<&str>) -> Result<String, CallError> {
-        let id = framework_id
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| CallError::BadRequest("Expecting 'framework_id' to be present".into()))?;
-        let Some(stream_id) = stream_id else {
-            return Err(CallError::BadRequest("All non-subscribe calls should include the 'Mesos-Stream-Id' header".into()));
-        };
-        let fw = self.frameworks.get(id).ok_or_else(|| {
-            CallError::BadRequest(format!("Framework '{id}' not found"))
+    fn framework_for(
+        &mut self,
+        framework_id: Option<&str>,
+        stream_id: Option<&str>,
+    ) -> Result<String, CallError> {
+        let id = framework_id.filter(|s| !s.is_empty()).ok_or_else(|| {
+            CallError::BadRequest("Expecting 'framework_id' to be present".into())
         })?;
+        let Some(stream_id) = stream_id else {
+            return Err(CallError::BadRequest(
+                "All non-subscribe calls should include the 'Mesos-Stream-Id' header".into(),
+            ));
+        };
+        let fw = self
+            .frameworks
+            .get(id)
+            .ok_or_else(|| CallError::BadRequest(format!("Framework '{id}' not found")))?;
         match &fw.conn {
             Some(c) if c.stream_id == stream_id => Ok(id.to_string()),
             Some(_) => Err(CallError::BadRequest(format!(
@@ -511,30 +540,44 @@ impl Master {
 
     /// Every non-SUBSCRIBE call. Returns the tasks to launch (the caller
     /// hands them to the agent outside the lock).
-    pub fn call(&mut self, call: sched::Call, stream_id: Option<&str>) -> Result<Vec<(String, String)>, CallError> {
+    pub fn call(
+        &mut self,
+        call: sched::Call,
+        stream_id: Option<&str>,
+    ) -> Result<Vec<(String, String)>, CallError> {
         use sched::call::Type as T;
         let ty = call
             .r#type
             .and_then(|t| T::try_from(t).ok())
-            .ok_or_else(|| CallError::BadRequest("Expecting 'type' to be present and known".into()))?;
-        let fid = self.framework_for(call.framework_id.as_ref().map(|f| f.value.as_str()), stream_id)?;
+            .ok_or_else(|| {
+                CallError::BadRequest("Expecting 'type' to be present and known".into())
+            })?;
+        let fid = self.framework_for(
+            call.framework_id.as_ref().map(|f| f.value.as_str()),
+            stream_id,
+        )?;
         let mut launches = Vec::new();
         match ty {
             T::Subscribe | T::Unknown => {
-                return Err(CallError::BadRequest("SUBSCRIBE is not expected here".into()))
+                return Err(CallError::BadRequest(
+                    "SUBSCRIBE is not expected here".into(),
+                ))
             }
             T::Teardown => self.remove_framework(&fid, "torn down"),
             T::Accept => {
-                let accept = call
-                    .accept
-                    .ok_or_else(|| CallError::BadRequest("Expecting 'accept' to be present".into()))?;
+                let accept = call.accept.ok_or_else(|| {
+                    CallError::BadRequest("Expecting 'accept' to be present".into())
+                })?;
                 launches = self.accept(&fid, accept);
             }
             T::Decline => {
-                let decline = call
-                    .decline
-                    .ok_or_else(|| CallError::BadRequest("Expecting 'decline' to be present".into()))?;
-                let refuse = decline.filters.and_then(|f| f.refuse_seconds).unwrap_or(DEFAULT_REFUSE);
+                let decline = call.decline.ok_or_else(|| {
+                    CallError::BadRequest("Expecting 'decline' to be present".into())
+                })?;
+                let refuse = decline
+                    .filters
+                    .and_then(|f| f.refuse_seconds)
+                    .unwrap_or(DEFAULT_REFUSE);
                 for o in decline.offer_ids {
                     if let Some(res) = self.take_offer(&fid, &o.value) {
                         self.filter(&fid, res, refuse);
@@ -554,19 +597,24 @@ impl Master {
                 }
             }
             T::Kill => {
-                let kill = call
-                    .kill
-                    .ok_or_else(|| CallError::BadRequest("Expecting 'kill' to be present".into()))?;
+                let kill = call.kill.ok_or_else(|| {
+                    CallError::BadRequest("Expecting 'kill' to be present".into())
+                })?;
                 let grace = kill
                     .kill_policy
                     .and_then(|p| p.grace_period)
                     .map(|d| duration(d.nanoseconds));
-                self.kill(&fid, &kill.task_id.value, kill.agent_id.map(|a| a.value), grace);
+                self.kill(
+                    &fid,
+                    &kill.task_id.value,
+                    kill.agent_id.map(|a| a.value),
+                    grace,
+                );
             }
             T::Acknowledge => {
-                let ack = call
-                    .acknowledge
-                    .ok_or_else(|| CallError::BadRequest("Expecting 'acknowledge' to be present".into()))?;
+                let ack = call.acknowledge.ok_or_else(|| {
+                    CallError::BadRequest("Expecting 'acknowledge' to be present".into())
+                })?;
                 if ack.uuid.len() != 16 {
                     return Err(CallError::BadRequest("Failed to validate scheduler::Call: 'acknowledge.uuid' is not a valid UUID".into()));
                 }
@@ -577,9 +625,9 @@ impl Master {
                 self.reconcile(&fid, rec.tasks);
             }
             T::UpdateFramework => {
-                let upd = call
-                    .update_framework
-                    .ok_or_else(|| CallError::BadRequest("Expecting 'update_framework' to be present".into()))?;
+                let upd = call.update_framework.ok_or_else(|| {
+                    CallError::BadRequest("Expecting 'update_framework' to be present".into())
+                })?;
                 if let Some(fw) = self.frameworks.get_mut(&fid) {
                     let mut info = upd.framework_info;
                     info.id = Some(pb::FrameworkId { value: fid.clone() });
@@ -589,7 +637,10 @@ impl Master {
                 self.allocate_soon = true;
             }
             other => {
-                tracing::debug!(call = other.as_str_name(), "call accepted and ignored by the embedded Mesos");
+                tracing::debug!(
+                    call = other.as_str_name(),
+                    "call accepted and ignored by the embedded Mesos"
+                );
             }
         }
         Ok(launches)
@@ -617,14 +668,26 @@ impl Master {
 
     /// A master-generated update for a task that never existed here
     /// (invalid offers, invalid task): no uuid, nothing to acknowledge.
-    fn master_update(&mut self, fid: &str, task_id: &str, state: S, reason: Reason, message: String, with_agent: bool) {
+    fn master_update(
+        &mut self,
+        fid: &str,
+        task_id: &str,
+        state: S,
+        reason: Reason,
+        message: String,
+        with_agent: bool,
+    ) {
         let status = pb::TaskStatus {
-            task_id: pb::TaskId { value: task_id.into() },
+            task_id: pb::TaskId {
+                value: task_id.into(),
+            },
             state: state as i32,
             message: Some(message),
             source: Some(Source::Master as i32),
             reason: Some(reason as i32),
-            agent_id: with_agent.then(|| pb::AgentId { value: self.node.agent_id.clone() }),
+            agent_id: with_agent.then(|| pb::AgentId {
+                value: self.node.agent_id.clone(),
+            }),
             timestamp: Some(now_secs()),
             ..Default::default()
         };
@@ -634,7 +697,10 @@ impl Master {
     }
 
     fn accept(&mut self, fid: &str, accept: sched::call::Accept) -> Vec<(String, String)> {
-        let partition_aware = self.frameworks.get(fid).is_some_and(Framework::partition_aware);
+        let partition_aware = self
+            .frameworks
+            .get(fid)
+            .is_some_and(Framework::partition_aware);
         let mut offered = Resources::default();
         let mut invalid = None;
         for o in &accept.offer_ids {
@@ -660,7 +726,11 @@ impl Master {
         if let Some(bad) = invalid {
             // All or nothing, as Mesos: the valid offers return.
             self.allocate_soon = true;
-            let (state, text) = if partition_aware { (S::TaskDropped, "TASK_DROPPED") } else { (S::TaskLost, "TASK_LOST") };
+            let (state, text) = if partition_aware {
+                (S::TaskDropped, "TASK_DROPPED")
+            } else {
+                (S::TaskLost, "TASK_LOST")
+            };
             let message = if bad.is_empty() {
                 "Task launched with invalid offers: No offers specified".to_string()
             } else {
@@ -668,7 +738,14 @@ impl Master {
             };
             for t in &tasks {
                 tracing::info!(task = %t.task_id.value, state = text, "ACCEPT with invalid offers");
-                self.master_update(fid, &t.task_id.value, state, Reason::InvalidOffers, message.clone(), false);
+                self.master_update(
+                    fid,
+                    &t.task_id.value,
+                    state,
+                    Reason::InvalidOffers,
+                    message.clone(),
+                    false,
+                );
             }
             return Vec::new();
         }
@@ -679,7 +756,14 @@ impl Master {
             match self.validate_task(fid, &t, &left) {
                 Err(message) => {
                     tracing::info!(task = %task_id, %message, "invalid task");
-                    self.master_update(fid, &task_id, S::TaskError, Reason::TaskInvalid, message, true);
+                    self.master_update(
+                        fid,
+                        &task_id,
+                        S::TaskError,
+                        Reason::TaskInvalid,
+                        message,
+                        true,
+                    );
                 }
                 Ok(res) => {
                     left.subtract(&res);
@@ -716,20 +800,40 @@ impl Master {
                 }
             }
         }
-        let refuse = accept.filters.and_then(|f| f.refuse_seconds).unwrap_or(DEFAULT_REFUSE);
+        let refuse = accept
+            .filters
+            .and_then(|f| f.refuse_seconds)
+            .unwrap_or(DEFAULT_REFUSE);
         self.filter(fid, left, refuse);
         launches
     }
 
-    fn validate_task(&self, fid: &str, t: &pb::TaskInfo, left: &Resources) -> Result<Resources, String> {
+    fn validate_task(
+        &self,
+        fid: &str,
+        t: &pb::TaskInfo,
+        left: &Resources,
+    ) -> Result<Resources, String> {
         let id = &t.task_id.value;
-        if id.is_empty() || id.contains('/') || id == "." || id == ".." || id.chars().any(char::is_control) {
+        if id.is_empty()
+            || id.contains('/')
+            || id == "."
+            || id == ".."
+            || id.chars().any(char::is_control)
+        {
             return Err(format!("Task ID '{id}' is invalid: it must be non-empty, without '/' or control characters"));
         }
         if t.agent_id.value != self.node.agent_id {
-            return Err(format!("Task uses agent '{}' but the offer is from agent '{}'", t.agent_id.value, self.node.agent_id));
+            return Err(format!(
+                "Task uses agent '{}' but the offer is from agent '{}'",
+                t.agent_id.value, self.node.agent_id
+            ));
         }
-        if self.frameworks.get(fid).is_some_and(|f| f.tasks.contains_key(id)) {
+        if self
+            .frameworks
+            .get(fid)
+            .is_some_and(|f| f.tasks.contains_key(id))
+        {
             return Err(format!("Task has duplicate ID: {id}"));
         }
         let Some(command) = &t.command else {
@@ -748,29 +852,49 @@ impl Master {
         }
         let res = Resources::from_pb(&t.resources)?;
         if !left.contains(&res) {
-            return Err(format!("Task uses more resources {:?} than available {:?}", res.to_json(), left.to_json()));
+            return Err(format!(
+                "Task uses more resources {:?} than available {:?}",
+                res.to_json(),
+                left.to_json()
+            ));
         }
         Ok(res)
     }
 
     /// Appends an update to the task's stream (sent now if it is the head).
-    pub fn push_update(&mut self, fid: &str, task_id: &str, state: S, source: Source, reason: Option<Reason>, message: Option<String>) {
+    pub fn push_update(
+        &mut self,
+        fid: &str,
+        task_id: &str,
+        state: S,
+        source: Source,
+        reason: Option<Reason>,
+        message: Option<String>,
+    ) {
         let agent_id = self.node.agent_id.clone();
         let now = Instant::now();
-        let Some(fw) = self.frameworks.get_mut(fid) else { return };
-        let Some(task) = fw.tasks.get_mut(task_id) else { return };
+        let Some(fw) = self.frameworks.get_mut(fid) else {
+            return;
+        };
+        let Some(task) = fw.tasks.get_mut(task_id) else {
+            return;
+        };
         if task.terminal() {
             return;
         }
         let ts = now_secs();
         let status = pb::TaskStatus {
-            task_id: pb::TaskId { value: task_id.into() },
+            task_id: pb::TaskId {
+                value: task_id.into(),
+            },
             state: state as i32,
             message,
             source: Some(source as i32),
             reason: reason.map(|r| r as i32),
             agent_id: Some(pb::AgentId { value: agent_id }),
-            executor_id: (source == Source::Executor).then(|| pb::ExecutorId { value: task_id.into() }),
+            executor_id: (source == Source::Executor).then(|| pb::ExecutorId {
+                value: task_id.into(),
+            }),
             timestamp: Some(ts),
             uuid: Some(uuid_bytes()),
             ..Default::default()
@@ -789,13 +913,21 @@ impl Master {
 
     fn acknowledge(&mut self, fid: &str, task_id: &str, uuid: &[u8]) {
         let now = Instant::now();
-        let Some(fw) = self.frameworks.get_mut(fid) else { return };
+        let Some(fw) = self.frameworks.get_mut(fid) else {
+            return;
+        };
         let Some(task) = fw.tasks.get_mut(task_id) else {
-            tracing::debug!(task = task_id, "acknowledgement for an unknown task ignored");
+            tracing::debug!(
+                task = task_id,
+                "acknowledgement for an unknown task ignored"
+            );
             return;
         };
         if task.pending.front().and_then(|s| s.uuid.as_deref()) != Some(uuid) {
-            tracing::debug!(task = task_id, "acknowledgement of an update that is not the pending one ignored");
+            tracing::debug!(
+                task = task_id,
+                "acknowledgement of an update that is not the pending one ignored"
+            );
             return;
         }
         task.pending.pop_front();
@@ -812,31 +944,52 @@ impl Master {
 
     fn reconcile(&mut self, fid: &str, tasks: Vec<sched::call::reconcile::Task>) {
         let agent_id = self.node.agent_id.clone();
-        let Some(fw) = self.frameworks.get_mut(fid) else { return };
+        let Some(fw) = self.frameworks.get_mut(fid) else {
+            return;
+        };
         let answer = |task_id: &str, state: S, message: &str, with_agent: bool| pb::TaskStatus {
-            task_id: pb::TaskId { value: task_id.into() },
+            task_id: pb::TaskId {
+                value: task_id.into(),
+            },
             state: state as i32,
             message: Some(message.into()),
             source: Some(Source::Master as i32),
             reason: Some(Reason::Reconciliation as i32),
-            agent_id: with_agent.then(|| pb::AgentId { value: agent_id.clone() }),
+            agent_id: with_agent.then(|| pb::AgentId {
+                value: agent_id.clone(),
+            }),
             timestamp: Some(now_secs()),
             ..Default::default()
         };
         let mut out = Vec::new();
         if tasks.is_empty() {
             for (id, t) in &fw.tasks {
-                out.push(answer(id, t.state, "Reconciliation: Latest task state", true));
+                out.push(answer(
+                    id,
+                    t.state,
+                    "Reconciliation: Latest task state",
+                    true,
+                ));
             }
         } else {
             let pa = fw.partition_aware();
             for t in tasks {
                 let id = t.task_id.value;
                 if let Some(task) = fw.tasks.get(&id) {
-                    out.push(answer(&id, task.state, "Reconciliation: Latest task state", true));
+                    out.push(answer(
+                        &id,
+                        task.state,
+                        "Reconciliation: Latest task state",
+                        true,
+                    ));
                 } else if t.agent_id.as_ref().is_some_and(|a| a.value == agent_id) {
                     let state = if pa { S::TaskGone } else { S::TaskLost };
-                    out.push(answer(&id, state, "Reconciliation: Task is unknown to the agent", true));
+                    out.push(answer(
+                        &id,
+                        state,
+                        "Reconciliation: Task is unknown to the agent",
+                        true,
+                    ));
                 } else {
                     let state = if pa { S::TaskUnknown } else { S::TaskLost };
                     out.push(answer(&id, state, "Reconciliation: Task is unknown", false));
@@ -848,7 +1001,13 @@ impl Master {
         }
     }
 
-    fn kill(&mut self, fid: &str, task_id: &str, agent_id: Option<String>, grace: Option<Duration>) {
+    fn kill(
+        &mut self,
+        fid: &str,
+        task_id: &str,
+        agent_id: Option<String>,
+        grace: Option<Duration>,
+    ) {
         let known = self
             .frameworks
             .get(fid)
@@ -860,7 +1019,9 @@ impl Master {
                 self.reconcile(
                     fid,
                     vec![sched::call::reconcile::Task {
-                        task_id: pb::TaskId { value: task_id.into() },
+                        task_id: pb::TaskId {
+                            value: task_id.into(),
+                        },
                         agent_id: agent_id.map(|value| pb::AgentId { value }),
                     }],
                 );
@@ -871,7 +1032,11 @@ impl Master {
                     .frameworks
                     .get(fid)
                     .is_some_and(|f| f.has(pb::framework_info::capability::Type::TaskKillingState));
-                let Some(task) = self.frameworks.get_mut(fid).and_then(|f| f.tasks.get_mut(task_id)) else {
+                let Some(task) = self
+                    .frameworks
+                    .get_mut(fid)
+                    .and_then(|f| f.tasks.get_mut(task_id))
+                else {
                     return;
                 };
                 if task.kill.is_some() {
@@ -895,7 +1060,14 @@ impl Master {
                 let running = matches!(task.state, S::TaskRunning | S::TaskStarting);
                 if let Some(p) = proc {
                     if killing && running {
-                        self.push_update(fid, task_id, S::TaskKilling, Source::Executor, None, None);
+                        self.push_update(
+                            fid,
+                            task_id,
+                            S::TaskKilling,
+                            Source::Executor,
+                            None,
+                            None,
+                        );
                     }
                     terminate(&p, grace);
                 }
@@ -906,7 +1078,9 @@ impl Master {
 
     /// Kills every task of the framework and forgets it.
     pub fn remove_framework(&mut self, fid: &str, why: &str) {
-        let Some(mut fw) = self.frameworks.remove(fid) else { return };
+        let Some(mut fw) = self.frameworks.remove(fid) else {
+            return;
+        };
         tracing::info!(framework = %fid, why, tasks = fw.tasks.len(), "removing the framework");
         for task in fw.tasks.values_mut() {
             task.kill.get_or_insert(DEFAULT_GRACE);
@@ -957,7 +1131,9 @@ impl Master {
                 let due: Vec<String> = fw
                     .tasks
                     .iter()
-                    .filter(|(_, t)| t.next_retry.is_some_and(|r| now >= r) && !t.pending.is_empty())
+                    .filter(|(_, t)| {
+                        t.next_retry.is_some_and(|r| now >= r) && !t.pending.is_empty()
+                    })
                     .map(|(k, _)| k.clone())
                     .collect();
                 for id in due {
@@ -998,12 +1174,20 @@ impl Master {
         }
         let n = ids.len() as u64;
         for k in 0..n {
-            let Some(id) = ids.get(((self.rotation + k) % n) as usize) else { continue };
-            let Some(fw) = self.frameworks.get(id) else { continue };
+            let Some(id) = ids.get(((self.rotation + k) % n) as usize) else {
+                continue;
+            };
+            let Some(fw) = self.frameworks.get(id) else {
+                continue;
+            };
             if !fw.connected() || fw.suppressed {
                 continue;
             }
-            if fw.filters.iter().any(|f| f.until > now && f.resources.contains(&free)) {
+            if fw
+                .filters
+                .iter()
+                .any(|f| f.until > now && f.resources.contains(&free))
+            {
                 continue;
             }
             self.rotation = self.rotation.wrapping_add(k + 1);
@@ -1012,13 +1196,19 @@ impl Master {
             let role = fw.role();
             let multi_role = fw.has(pb::framework_info::capability::Type::MultiRole);
             let offer = pb::Offer {
-                id: pb::OfferId { value: offer_id.clone() },
+                id: pb::OfferId {
+                    value: offer_id.clone(),
+                },
                 framework_id: pb::FrameworkId { value: id.clone() },
-                agent_id: pb::AgentId { value: self.node.agent_id.clone() },
+                agent_id: pb::AgentId {
+                    value: self.node.agent_id.clone(),
+                },
                 hostname: self.node.hostname.clone(),
                 resources: free.to_pb(multi_role.then_some(role.as_str())),
                 attributes: self.node.attributes.clone(),
-                allocation_info: multi_role.then(|| pb::resource::AllocationInfo { role: Some(role.clone()) }),
+                allocation_info: multi_role.then(|| pb::resource::AllocationInfo {
+                    role: Some(role.clone()),
+                }),
                 ..Default::default()
             };
             self.offers.insert(
@@ -1031,7 +1221,9 @@ impl Master {
             if let Some(fw) = self.frameworks.get_mut(id) {
                 fw.send(&sched::Event {
                     r#type: Some(sched::event::Type::Offers as i32),
-                    offers: Some(sched::event::Offers { offers: vec![offer] }),
+                    offers: Some(sched::event::Offers {
+                        offers: vec![offer],
+                    }),
                     ..Default::default()
                 });
             }

@@ -143,26 +143,24 @@ impl EmbeddedMesos {
             path: config.work_dir.display().to_string(),
             source,
         })?;
-        let work_dir = std::path::absolute(&config.work_dir).map_err(|source| {
-            EmbeddedError::WorkDir {
+        let work_dir =
+            std::path::absolute(&config.work_dir).map_err(|source| EmbeddedError::WorkDir {
                 path: config.work_dir.display().to_string(),
                 source,
-            }
-        })?;
+            })?;
         let listener = TcpListener::bind(("127.0.0.1", config.port))
             .await
             .map_err(|source| EmbeddedError::Bind {
                 port: config.port,
                 source,
             })?;
-        let addr = listener.local_addr().map_err(|source| EmbeddedError::Bind {
-            port: config.port,
-            source,
-        })?;
-        let config = EmbeddedConfig {
-            work_dir,
-            ..config
-        };
+        let addr = listener
+            .local_addr()
+            .map_err(|source| EmbeddedError::Bind {
+                port: config.port,
+                source,
+            })?;
+        let config = EmbeddedConfig { work_dir, ..config };
         let node = master::Node::new(&config, addr.port(), total, attributes);
         tracing::info!(
             url = %format!("http://{addr}"),
@@ -320,7 +318,10 @@ async fn scheduler(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
 
 fn subscribe(shared: Arc<Shared>, call: sched::Call) -> Response {
     let Some(sub) = call.subscribe else {
-        return bad(StatusCode::BAD_REQUEST, "Expecting 'subscribe' to be present");
+        return bad(
+            StatusCode::BAD_REQUEST,
+            "Expecting 'subscribe' to be present",
+        );
     };
     let framework_id = call.framework_id.map(|f| f.value);
     let result = shared.lock().subscribe(sub, framework_id);
@@ -328,7 +329,13 @@ fn subscribe(shared: Arc<Shared>, call: sched::Call) -> Response {
         Err(CallError::BadRequest(m)) => bad(StatusCode::BAD_REQUEST, m),
         Err(CallError::Forbidden(m)) => bad(StatusCode::SERVICE_UNAVAILABLE, m),
         Ok(Subscribed::Error(record)) => {
-            ([(CONTENT_TYPE, PROTOBUF)], record).into_response()
+            // As Mesos: the stream opens (with a stream id), carries the
+            // ERROR event and ends.
+            let mut response = ([(CONTENT_TYPE, PROTOBUF)], record).into_response();
+            if let Ok(v) = axum::http::HeaderValue::from_str(&master::uuid_text()) {
+                response.headers_mut().insert(STREAM_ID, v);
+            }
+            response
         }
         Ok(Subscribed::Stream {
             stream_id,

@@ -91,7 +91,8 @@ impl Resources {
         for (k, v) in &other.scalars {
             let sum = self.scalar(k) + v;
             // Fixed point, as Mesos keeps it: no drift from repeated sums.
-            self.scalars.insert(k.clone(), (sum * 1000.0).round() / 1000.0);
+            self.scalars
+                .insert(k.clone(), (sum * 1000.0).round() / 1000.0);
         }
         for (k, v) in &other.ranges {
             let mut all = self.ranges.remove(k).unwrap_or_default();
@@ -174,8 +175,10 @@ impl Resources {
             let value = value.trim();
             let mut one = Resources::default();
             if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
-                one.ranges
-                    .insert(name.into(), parse_ranges(inner).map_err(|e| format!("`{part}`: {e}"))?);
+                one.ranges.insert(
+                    name.into(),
+                    parse_ranges(inner).map_err(|e| format!("`{part}`: {e}"))?,
+                );
             } else if let Some(inner) = value.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
                 one.sets.insert(
                     name.into(),
@@ -186,9 +189,9 @@ impl Resources {
                         .collect(),
                 );
             } else {
-                let v: f64 = value
-                    .parse()
-                    .map_err(|_| format!("`{part}`: `{value}` is not a number, [ranges] or {{set}}"))?;
+                let v: f64 = value.parse().map_err(|_| {
+                    format!("`{part}`: `{value}` is not a number, [ranges] or {{set}}")
+                })?;
                 if !v.is_finite() || v < 0.0 {
                     return Err(format!("`{part}`: the amount must be a finite number >= 0"));
                 }
@@ -244,12 +247,23 @@ impl Resources {
         let mut out = Resources::default();
         for r in list {
             if !r.reservations.is_empty() || r.reservation.is_some() {
-                return Err(format!("resource `{}` is reserved; the embedded Mesos has only unreserved resources", r.name));
+                return Err(format!(
+                    "resource `{}` is reserved; the embedded Mesos has only unreserved resources",
+                    r.name
+                ));
             }
             if r.role.as_deref().is_some_and(|role| role != "*") {
-                return Err(format!("resource `{}` has role `{}`; the embedded Mesos has only `*`", r.name, r.role.as_deref().unwrap_or_default()));
+                return Err(format!(
+                    "resource `{}` has role `{}`; the embedded Mesos has only `*`",
+                    r.name,
+                    r.role.as_deref().unwrap_or_default()
+                ));
             }
-            if r.disk.is_some() || r.revocable.is_some() || r.shared.is_some() || r.provider_id.is_some() {
+            if r.disk.is_some()
+                || r.revocable.is_some()
+                || r.shared.is_some()
+                || r.provider_id.is_some()
+            {
                 return Err(format!("resource `{}` is a volume, revocable, shared or from a resource provider, which the embedded Mesos does not have", r.name));
             }
             let mut one = Resources::default();
@@ -268,7 +282,10 @@ impl Resources {
                         .flat_map(|rs| rs.range.iter().map(|x| (x.begin, x.end)))
                         .collect();
                     if ranges.iter().any(|(a, b)| a > b) {
-                        return Err(format!("resource `{}` has a range whose begin is above its end", r.name));
+                        return Err(format!(
+                            "resource `{}` has a range whose begin is above its end",
+                            r.name
+                        ));
                     }
                     one.ranges.insert(r.name.clone(), normalize(ranges));
                 }
@@ -278,7 +295,12 @@ impl Resources {
                         r.set.iter().flat_map(|s| s.item.iter().cloned()).collect(),
                     );
                 }
-                _ => return Err(format!("resource `{}` has an unknown value type {}", r.name, r.r#type)),
+                _ => {
+                    return Err(format!(
+                        "resource `{}` has an unknown value type {}",
+                        r.name, r.r#type
+                    ))
+                }
             }
             out.add(&one);
         }
@@ -380,7 +402,11 @@ pub fn attributes_json(attrs: &[pb::Attribute]) -> serde_json::Value {
         } else if let Some(s) = &a.scalar {
             serde_json::json!(s.value)
         } else if let Some(r) = &a.ranges {
-            let text: Vec<String> = r.range.iter().map(|x| format!("{}-{}", x.begin, x.end)).collect();
+            let text: Vec<String> = r
+                .range
+                .iter()
+                .map(|x| format!("{}-{}", x.begin, x.end))
+                .collect();
             format!("[{}]", text.join(", ")).into()
         } else if let Some(s) = &a.set {
             format!("{{{}}}", s.item.join(", ")).into()
@@ -421,10 +447,7 @@ mod tests {
         let mut free = total.clone();
         free.subtract(&task);
         assert_eq!(free.scalar("cpus"), 3.5);
-        assert_eq!(
-            free.ranges["ports"],
-            vec![(31002, 31049), (31051, 31099)]
-        );
+        assert_eq!(free.ranges["ports"], vec![(31002, 31049), (31051, 31099)]);
         assert!(!free.contains(&task));
         free.add(&task);
         assert_eq!(free, total);
@@ -434,7 +457,14 @@ mod tests {
 
     #[test]
     fn bad_text_is_an_error() {
-        for bad in ["cpus", "cpus:x", "ports:[5-1]", "cpus:-1", "cpus(web):1", ":3"] {
+        for bad in [
+            "cpus",
+            "cpus:x",
+            "ports:[5-1]",
+            "cpus:-1",
+            "cpus(web):1",
+            ":3",
+        ] {
             assert!(Resources::parse(bad).is_err(), "{bad}");
         }
         let attrs = parse_attributes("rack:r1;zone:2;ids:{a,b}").unwrap();

@@ -8,6 +8,7 @@ mod appmaster;
 mod artifacts;
 mod broken;
 mod cli;
+mod embedded;
 mod flink;
 mod flink_on_mesos;
 mod fuzz;
