@@ -93,7 +93,7 @@ pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
             return;
         }
         // Mesos' command executor reports STARTING once it runs, RUNNING
-        // once the command is forked.
+        // once the command is forked; it says so on the sandbox's stdout.
         m.push_update(
             &fid,
             &task_id,
@@ -102,6 +102,7 @@ pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
             None,
             None,
         );
+        log_to(&sandbox, "stdout", &format!("Starting task {task_id}"));
         match cmd.spawn() {
             Ok(child) => {
                 let pgid = child.id().and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
@@ -230,7 +231,7 @@ fn build_command(
     let sandbox_text = sandbox.display().to_string();
     let endpoint = format!("127.0.0.1:{}", node.port);
     // What Mesos' agent gives the command executor, which passes it on.
-    let vars: [(&str, String); 14] = [
+    let vars: [(&str, String); 12] = [
         ("MESOS_FRAMEWORK_ID", fid.to_string()),
         ("MESOS_EXECUTOR_ID", task_id.to_string()),
         ("MESOS_TASK_ID", task_id.to_string()),
@@ -240,12 +241,18 @@ fn build_command(
         ("MESOS_SLAVE_ID", node.agent_id.clone()),
         ("MESOS_SLAVE_PID", format!("slave(1)@{endpoint}")),
         ("MESOS_CHECKPOINT", "1".into()),
-        ("MESOS_HTTP_COMMAND_EXECUTOR", "1".into()),
         ("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "5secs".into()),
         ("MESOS_RECOVERY_TIMEOUT", "15mins".into()),
         ("MESOS_SUBSCRIPTION_BACKOFF_MAX", "2secs".into()),
-        ("LIBPROCESS_PORT", "0".into()),
     ];
+    // The command executor keeps its own libprocess settings from the task.
+    for k in [
+        "LIBPROCESS_PORT",
+        "LIBPROCESS_IP",
+        "MESOS_HTTP_COMMAND_EXECUTOR",
+    ] {
+        cmd.env_remove(k);
+    }
     cmd.envs(vars);
     for v in command.environment.iter().flat_map(|e| e.variables.iter()) {
         if let Some(value) = &v.value {
@@ -285,10 +292,16 @@ fn build_command(
 
 /// Appends a line to the sandbox's stderr, as Mesos' fetcher logs there.
 fn log_stderr(sandbox: &Path, line: &str) {
+    log_to(sandbox, "stderr", line);
+}
+
+/// Appends a line to the sandbox's `stdout` or `stderr`, where Mesos'
+/// command executor writes what it does.
+fn log_to(sandbox: &Path, file: &str, line: &str) {
     use std::io::Write;
     if let Ok(mut f) = std::fs::OpenOptions::new()
         .append(true)
-        .open(sandbox.join("stderr"))
+        .open(sandbox.join(file))
     {
         let _ = writeln!(f, "{line}");
     }
