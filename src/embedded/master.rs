@@ -466,7 +466,8 @@ impl Master {
             tx,
         });
         fw.disconnected_at = None;
-        fw.next_heartbeat = now + heartbeat;
+        // Mesos sends the first HEARTBEAT right after SUBSCRIBED.
+        fw.next_heartbeat = now;
         fw.send(&sched::Event {
             r#type: Some(sched::event::Type::Subscribed as i32),
             subscribed: Some(sched::event::Subscribed {
@@ -507,7 +508,6 @@ impl Master {
             fw.disconnected_at = Some(Instant::now());
             tracing::info!(framework = %framework_id, failover_timeout = ?fw.failover_timeout(), "framework disconnected");
             self.offers.retain(|_, o| o.framework_id != framework_id);
-            self.allocate_soon = true;
         }
     }
 
@@ -654,7 +654,6 @@ impl Master {
     }
 
     fn filter(&mut self, fid: &str, resources: Resources, refuse_seconds: f64) {
-        self.allocate_soon = true;
         if resources.is_empty() || !refuse_seconds.is_finite() || refuse_seconds <= 0.0 {
             return;
         }
@@ -675,7 +674,6 @@ impl Master {
         state: S,
         reason: Reason,
         message: String,
-        with_agent: bool,
     ) {
         let status = pb::TaskStatus {
             task_id: pb::TaskId {
@@ -685,7 +683,7 @@ impl Master {
             message: Some(message),
             source: Some(Source::Master as i32),
             reason: Some(reason as i32),
-            agent_id: with_agent.then(|| pb::AgentId {
+            agent_id: Some(pb::AgentId {
                 value: self.node.agent_id.clone(),
             }),
             timestamp: Some(now_secs()),
@@ -725,7 +723,6 @@ impl Master {
         }
         if let Some(bad) = invalid {
             // All or nothing, as Mesos: the valid offers return.
-            self.allocate_soon = true;
             let (state, text) = if partition_aware {
                 (S::TaskDropped, "TASK_DROPPED")
             } else {
@@ -744,7 +741,6 @@ impl Master {
                     state,
                     Reason::InvalidOffers,
                     message.clone(),
-                    false,
                 );
             }
             return Vec::new();
@@ -756,14 +752,7 @@ impl Master {
             match self.validate_task(fid, &t, &left) {
                 Err(message) => {
                     tracing::info!(task = %task_id, %message, "invalid task");
-                    self.master_update(
-                        fid,
-                        &task_id,
-                        S::TaskError,
-                        Reason::TaskInvalid,
-                        message,
-                        true,
-                    );
+                    self.master_update(fid, &task_id, S::TaskError, Reason::TaskInvalid, message);
                 }
                 Ok(res) => {
                     left.subtract(&res);
@@ -853,9 +842,9 @@ impl Master {
         let res = Resources::from_pb(&t.resources)?;
         if !left.contains(&res) {
             return Err(format!(
-                "Task uses more resources {:?} than available {:?}",
-                res.to_json(),
-                left.to_json()
+                "Total resources {} required by task and its executor is more than available {}",
+                res.to_text(),
+                left.to_text()
             ));
         }
         Ok(res)
@@ -903,9 +892,6 @@ impl Master {
         task.statuses.push((state, ts));
         task.pending.push_back(status);
         let first = task.pending.len() == 1;
-        if is_terminal(state) {
-            self.allocate_soon = true;
-        }
         if first {
             fw.send_head(task_id, now);
         }
@@ -1094,7 +1080,6 @@ impl Master {
         fw.conn = None;
         self.offers.retain(|_, o| o.framework_id != fid);
         self.removed.push((fid.to_string(), fw.info.name.clone()));
-        self.allocate_soon = true;
     }
 
     fn used(&self) -> Resources {
@@ -1350,6 +1335,8 @@ impl Master {
             "activated_slaves": 1,
             "deactivated_slaves": 0,
             "unreachable_slaves": 0,
+            "recovered_slaves": 0,
+            "capabilities": [],
             "embedded": true,
             "flags": {
                 "hostname": node.hostname,
@@ -1363,6 +1350,7 @@ impl Master {
                 "hostname": node.hostname,
                 "port": node.port,
                 "active": true,
+                "deactivated": false,
                 "version": VERSION,
                 "registered_time": node.start_time,
                 "resources": node.total.to_json(),

@@ -311,8 +311,17 @@ async fn scheduler(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
             }
             StatusCode::ACCEPTED.into_response()
         }
-        Err(CallError::BadRequest(m)) => bad(StatusCode::BAD_REQUEST, m),
+        Err(CallError::BadRequest(m)) => bad(StatusCode::BAD_REQUEST, validation(m)),
         Err(CallError::Forbidden(m)) => bad(StatusCode::FORBIDDEN, m),
+    }
+}
+
+/// Mesos words its validation errors this way.
+fn validation(m: String) -> String {
+    if m.starts_with("Expecting") {
+        format!("Failed to validate scheduler::Call: {m}")
+    } else {
+        m
     }
 }
 
@@ -326,7 +335,7 @@ fn subscribe(shared: Arc<Shared>, call: sched::Call) -> Response {
     let framework_id = call.framework_id.map(|f| f.value);
     let result = shared.lock().subscribe(sub, framework_id);
     match result {
-        Err(CallError::BadRequest(m)) => bad(StatusCode::BAD_REQUEST, m),
+        Err(CallError::BadRequest(m)) => bad(StatusCode::BAD_REQUEST, validation(m)),
         Err(CallError::Forbidden(m)) => bad(StatusCode::SERVICE_UNAVAILABLE, m),
         Ok(Subscribed::Error(record)) => {
             // As Mesos: the stream opens (with a stream id), carries the

@@ -307,6 +307,24 @@ impl Resources {
         Ok(out)
     }
 
+    /// Mesos' text form with the allocation role, as its messages show
+    /// resources: `cpus(allocated: *):1; ports(allocated: *):[31000-31001]`.
+    pub fn to_text(&self) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in &self.scalars {
+            parts.push(format!("{k}(allocated: *):{v}"));
+        }
+        for (k, v) in &self.ranges {
+            let r: Vec<String> = v.iter().map(|(a, b)| format!("{a}-{b}")).collect();
+            parts.push(format!("{k}(allocated: *):[{}]", r.join(", ")));
+        }
+        for (k, v) in &self.sets {
+            let items: Vec<&str> = v.iter().map(String::as_str).collect();
+            parts.push(format!("{k}(allocated: *):{{{}}}", items.join(", ")));
+        }
+        parts.join("; ")
+    }
+
     /// The JSON `/master/state` shows: scalars as numbers, ranges as
     /// `[a-b, c-d]`, sets as `{x, y}`.
     pub fn to_json(&self) -> serde_json::Value {
