@@ -417,6 +417,12 @@ impl Master {
         }
         let id = info_id.or(call_framework_id);
         if let Some(id) = &id {
+            // The id names a directory of every sandbox path.
+            if !valid_id(id) {
+                return Err(CallError::BadRequest(format!(
+                    "Framework ID '{id}' is invalid: it must not contain '/', control characters or be '.' or '..'"
+                )));
+            }
             if self.removed.iter().any(|(r, _)| r == id) {
                 return Ok(Subscribed::Error(record(&error_event(
                     "Framework has been removed",
@@ -804,12 +810,7 @@ impl Master {
         left: &Resources,
     ) -> Result<Resources, String> {
         let id = &t.task_id.value;
-        if id.is_empty()
-            || id.contains('/')
-            || id == "."
-            || id == ".."
-            || id.chars().any(char::is_control)
-        {
+        if !valid_id(id) {
             return Err(format!("Task ID '{id}' is invalid: it must be non-empty, without '/' or control characters"));
         }
         if t.agent_id.value != self.node.agent_id {
@@ -1371,4 +1372,93 @@ impl Master {
 
 fn duration(nanos: i64) -> Duration {
     Duration::from_nanos(u64::try_from(nanos).unwrap_or(0))
+}
+
+/// Whether an id can name a directory of a sandbox path: non-empty, no
+/// `/`, no control characters, not `.` or `..`.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id != "."
+        && id != ".."
+        && !id.contains('/')
+        && !id.chars().any(char::is_control)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn master() -> Master {
+        let mut config = EmbeddedConfig::new("/nonexistent/embedded-test");
+        config.heartbeat_interval = Duration::from_secs(1);
+        let total = Resources::parse("cpus:2;mem:1024;ports:[31000-31010]").unwrap_or_default();
+        let shared = Shared::new(Node::new(&config, 5050, total, Vec::new()));
+        let m = shared.lock();
+        Master {
+            node: m.node.clone(),
+            frameworks: BTreeMap::new(),
+            removed: Vec::new(),
+            offers: BTreeMap::new(),
+            next_offer: 0,
+            next_framework: 0,
+            last_allocation: Instant::now(),
+            allocate_soon: false,
+            rotation: 0,
+            shutting_down: false,
+            dying: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn ids_that_would_leave_the_sandbox_tree_are_refused() {
+        for bad in ["", ".", "..", "a/b", "x\n"] {
+            assert!(!valid_id(bad), "{bad:?}");
+        }
+        assert!(valid_id("taskmanager-00001"));
+        let mut m = master();
+        let sub = sched::call::Subscribe {
+            framework_info: pb::FrameworkInfo {
+                user: "u".into(),
+                name: "n".into(),
+                id: Some(pb::FrameworkId {
+                    value: "../..".into(),
+                }),
+                ..Default::default()
+            },
+            suppressed_roles: vec![],
+        };
+        assert!(matches!(
+            m.subscribe(sub, None),
+            Err(CallError::BadRequest(_))
+        ));
+    }
+
+    proptest::proptest! {
+        /// Whatever bytes arrive as a call, the master answers (or refuses)
+        /// without panicking, subscribed or not.
+        #[test]
+        fn arbitrary_calls_never_panic(bytes in proptest::collection::vec(proptest::arbitrary::any::<u8>(), 0..256), ty in 0i32..20) {
+            let mut m = master();
+            let sub = sched::call::Subscribe {
+                framework_info: pb::FrameworkInfo { user: "u".into(), name: "n".into(), ..Default::default() },
+                suppressed_roles: vec![],
+            };
+            let Ok(Subscribed::Stream { stream_id, framework_id, rx }) = m.subscribe(sub, None) else {
+                panic!("subscribe failed");
+            };
+            m.tick(Instant::now());
+            if let Ok(mut call) = sched::Call::decode(bytes.as_slice()) {
+                call.r#type = Some(ty);
+                if ty == sched::call::Type::Subscribe as i32 {
+                    let _ = call.subscribe.map(|s| m.subscribe(s, None));
+                } else {
+                    call.framework_id = Some(pb::FrameworkId { value: framework_id.clone() });
+                    let _ = m.call(call, Some(&stream_id));
+                }
+            }
+            m.tick(Instant::now() + Duration::from_secs(30));
+            let _ = m.state_json();
+            drop(rx);
+        }
+    }
 }
