@@ -678,3 +678,41 @@ async fn teardown_kills_every_task_and_shutdown_leaves_nothing() {
     node.mesos.shutdown().await;
     assert!(!alive(pid), "shutdown returned before the task was gone");
 }
+
+/// The boundary (ARCHITECTURE.md): the embedded Mesos is a peer of our
+/// client, not part of it, and the appmaster cannot tell which Mesos it
+/// talks to.
+#[test]
+fn the_embedded_mesos_and_the_appmaster_do_not_know_each_other() {
+    fn sources(dir: &str) -> Vec<(PathBuf, String)> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+            .map(|p| {
+                let text = std::fs::read_to_string(&p).unwrap();
+                (p, text)
+            })
+            .collect()
+    }
+    let embedded = sources("src/embedded");
+    assert!(embedded.len() >= 4);
+    for (path, text) in &embedded {
+        assert!(
+            !text.contains("crate::mesos::")
+                && !text.contains("use crate::mesos")
+                && !text.contains("super::super::mesos"),
+            "{} uses our Mesos client",
+            path.display()
+        );
+    }
+    for (path, text) in sources("src/appmaster") {
+        assert!(
+            !text.contains("crate::embedded"),
+            "{} knows of the embedded Mesos",
+            path.display()
+        );
+    }
+}
