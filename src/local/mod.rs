@@ -1096,6 +1096,8 @@ pub struct ComponentStatus {
 #[derive(Debug, Clone, Serialize)]
 pub struct ClusterStatus {
     pub state_dir: PathBuf,
+    /// Which Mesos runs (genuine or the embedded one), as `up` described it.
+    pub mesos: Option<String>,
     pub running: bool,
     pub healthy: bool,
     pub workers: u32,
@@ -1118,6 +1120,7 @@ pub fn status(state_dir: &Path) -> Result<ClusterStatus, LocalError> {
     let Some(st) = state::load(state_dir)? else {
         return Ok(ClusterStatus {
             state_dir: state_dir.to_path_buf(),
+            mesos: None,
             running: false,
             healthy: false,
             workers: 0,
@@ -1155,10 +1158,15 @@ pub fn status(state_dir: &Path) -> Result<ClusterStatus, LocalError> {
                 Some(v) => {
                     let n = v["activated_slaves"].as_f64().unwrap_or(0.0) as i64;
                     let fw = v["frameworks"].as_array().map_or(0, Vec::len);
+                    let kind = if st.mesos_kind.starts_with("embedded") {
+                        "embedded Mesos, "
+                    } else {
+                        ""
+                    };
                     (
                         n >= 1,
                         format!(
-                            "{} ({n} agent(s), {fw} framework(s))",
+                            "{} ({kind}{n} agent(s), {fw} framework(s))",
                             if n >= 1 { "healthy" } else { "no agent" }
                         ),
                     )
@@ -1257,6 +1265,7 @@ pub fn status(state_dir: &Path) -> Result<ClusterStatus, LocalError> {
         running && rows.iter().all(|r| r.healthy) && registered_ids.len() >= st.workers as usize;
     Ok(ClusterStatus {
         state_dir: state_dir.to_path_buf(),
+        mesos: (!st.mesos_kind.is_empty()).then(|| st.mesos_kind.clone()),
         running,
         healthy,
         workers: st.workers,

@@ -661,6 +661,7 @@ async fn local_up_with_the_embedded_mesos_and_down_leaves_nothing() {
     assert!(out.status.success(), "{}", text(&out));
     let status = json(&out);
     assert_eq!(status["healthy"], true, "{status:#}");
+    assert!(status["mesos"].as_str().unwrap().contains("embedded"));
     let components = status["components"].as_array().unwrap();
     let names: Vec<&str> = components
         .iter()
@@ -675,6 +676,13 @@ async fn local_up_with_the_embedded_mesos_and_down_leaves_nothing() {
             "taskmanager-00001",
             "taskmanager-00002"
         ]
+    );
+    assert!(
+        components[0]["health"]
+            .as_str()
+            .unwrap()
+            .contains("embedded Mesos"),
+        "{status:#}"
     );
     let mesos_pid = components[0]["pid"].as_u64().unwrap() as u32;
     let rss = std::fs::read_to_string(format!("/proc/{mesos_pid}/status"))
