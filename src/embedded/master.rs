@@ -526,22 +526,27 @@ impl Master {
         let id = framework_id.filter(|s| !s.is_empty()).ok_or_else(|| {
             CallError::BadRequest("Expecting 'framework_id' to be present".into())
         })?;
+        // Mesos' order of checks and wording (master/http.cpp).
+        let fw = self
+            .frameworks
+            .get(id)
+            .ok_or_else(|| CallError::BadRequest(format!("Framework '{id}' cannot be found")))?;
+        let Some(conn) = &fw.conn else {
+            return Err(CallError::Forbidden(format!(
+                "Framework '{id}' is not subscribed"
+            )));
+        };
         let Some(stream_id) = stream_id else {
             return Err(CallError::BadRequest(
                 "All non-subscribe calls should include the 'Mesos-Stream-Id' header".into(),
             ));
         };
-        let fw = self
-            .frameworks
-            .get(id)
-            .ok_or_else(|| CallError::BadRequest(format!("Framework '{id}' not found")))?;
-        match &fw.conn {
-            Some(c) if c.stream_id == stream_id => Ok(id.to_string()),
-            Some(_) => Err(CallError::BadRequest(format!(
+        if conn.stream_id != stream_id {
+            return Err(CallError::BadRequest(format!(
                 "The stream ID '{stream_id}' included in this request didn't match the stream ID currently associated with framework ID {id}"
-            ))),
-            None => Err(CallError::Forbidden(format!("Framework '{id}' is not subscribed"))),
+            )));
         }
+        Ok(id.to_string())
     }
 
     /// Every non-SUBSCRIBE call. Returns the tasks to launch (the caller

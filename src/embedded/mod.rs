@@ -353,7 +353,7 @@ fn subscribe(shared: Arc<Shared>, call: sched::Call) -> Response {
         }) => {
             let body = EventStream {
                 rx,
-                guard: Disconnect {
+                _disconnect: Disconnect {
                     shared,
                     framework_id,
                     stream_id: stream_id.clone(),
@@ -389,8 +389,7 @@ impl Drop for Disconnect {
 /// The SUBSCRIBE response body: RecordIO records from the master's queue.
 struct EventStream {
     rx: mpsc::Receiver<Bytes>,
-    #[allow(dead_code)]
-    guard: Disconnect,
+    _disconnect: Disconnect,
 }
 
 impl http_body::Body for EventStream {
