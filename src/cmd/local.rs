@@ -51,10 +51,6 @@ fn state_flag(args: &LocalStateArgs) -> String {
 
 fn error(e: LocalError) -> Error {
     match e {
-        LocalError::NotAvailable(what) => Error::NotAvailable {
-            command: "local up",
-            what,
-        },
         LocalError::Flink(e) => Error::Flink(e),
         LocalError::Io { context, source } => Error::Io { context, source },
         LocalError::Usage(m) => Error::Usage(m),

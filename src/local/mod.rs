@@ -47,8 +47,6 @@ pub enum LocalError {
     },
     #[error("{0}")]
     MesosNotFound(String),
-    #[error("{0}")]
-    NotAvailable(&'static str),
     #[error(transparent)]
     Flink(#[from] FlinkError),
     #[error("{context}: {source}")]
