@@ -19,9 +19,10 @@
 //! The appmaster cannot tell it from genuine Mesos.
 //!
 //! Invariants: nothing a client sends can panic it; bad calls get a 4xx
-//! naming what was wrong; request bodies are bounded; request headers must
-//! arrive within 10 s; [`EmbeddedMesos::shutdown`] kills every task's
-//! process group before it returns.
+//! naming what was wrong; request bodies are bounded (4 MiB); request
+//! headers must arrive within 10 s; at most 256 connections are served;
+//! [`EmbeddedMesos::shutdown`] kills every task's process group before it
+//! returns.
 
 mod agent;
 mod master;
@@ -120,6 +121,8 @@ pub struct EmbeddedMesos {
 /// Largest call body accepted (a LAUNCH of many tasks stays far below).
 const MAX_BODY: usize = 4 * 1024 * 1024;
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections served at once (each subscription holds one).
+const MAX_CONNECTIONS: usize = 256;
 const PROTOBUF: &str = "application/x-protobuf";
 const STREAM_ID: &str = "Mesos-Stream-Id";
 
@@ -418,6 +421,7 @@ fn serve(listener: TcpListener, router: Router, stop: watch::Receiver<bool>) -> 
     let service = TowerToHyperService::new(router);
     tokio::spawn(async move {
         let mut connections = tokio::task::JoinSet::new();
+        let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         let mut stop_accept = stop.clone();
         loop {
             let stream = tokio::select! {
@@ -432,9 +436,15 @@ fn serve(listener: TcpListener, router: Router, stop: watch::Receiver<bool>) -> 
                 _ = stopped(&mut stop_accept) => break,
             };
             while connections.try_join_next().is_some() {}
+            let Ok(permit) = slots.clone().try_acquire_owned() else {
+                tracing::warn!("embedded Mesos: {MAX_CONNECTIONS} connections busy; refusing one");
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
             let service = service.clone();
             let mut stop = stop.clone();
             connections.spawn(async move {
+                let _permit = permit;
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(HEADER_READ_TIMEOUT)
