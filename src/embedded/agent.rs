@@ -447,3 +447,47 @@ async fn extract(file: &Path, sandbox: &Path) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uri(value: &str, output_file: Option<&str>) -> pb::command_info::Uri {
+        pb::command_info::Uri {
+            value: value.into(),
+            output_file: output_file.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn fetched_files_stay_inside_the_sandbox() {
+        assert_eq!(
+            target_name(&uri("http://h:1/a/flink.tgz?x=1", None)).unwrap(),
+            "flink.tgz"
+        );
+        assert_eq!(
+            target_name(&uri("file:///x/y", Some("conf/z.yaml"))).unwrap(),
+            "conf/z.yaml"
+        );
+        for bad in [
+            uri("http://h:1/", None),
+            uri("http://h:1/..", None),
+            uri("x", Some("/etc/passwd")),
+            uri("x", Some("a/../../b")),
+        ] {
+            assert!(target_name(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn exit_statuses_read_as_mesos_writes_them() {
+        use std::os::unix::process::ExitStatusExt;
+        let code = std::process::ExitStatus::from_raw(3 << 8);
+        assert_eq!(describe(code), "exited with status 3");
+        let term = std::process::ExitStatus::from_raw(libc::SIGTERM);
+        assert_eq!(describe(term), "terminated with signal Terminated");
+        let kill = std::process::ExitStatus::from_raw(libc::SIGKILL);
+        assert_eq!(describe(kill), "terminated with signal Killed");
+    }
+}

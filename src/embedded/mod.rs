@@ -114,8 +114,9 @@ pub struct EmbeddedMesos {
     addr: SocketAddr,
     shared: Arc<Shared>,
     stop: watch::Sender<bool>,
-    server: JoinHandle<()>,
-    ticker: JoinHandle<()>,
+    /// Taken by [`EmbeddedMesos::shutdown`]; what is left is stopped on drop.
+    server: Option<JoinHandle<()>>,
+    ticker: Option<JoinHandle<()>>,
 }
 
 /// Largest call body accepted (a LAUNCH of many tasks stays far below).
@@ -194,8 +195,8 @@ impl EmbeddedMesos {
             addr,
             shared,
             stop,
-            server,
-            ticker,
+            server: Some(server),
+            ticker: Some(ticker),
         })
     }
 
@@ -210,7 +211,7 @@ impl EmbeddedMesos {
 
     /// Kills every task (SIGTERM to its process group, SIGKILL after 3 s),
     /// ends every subscription and stops serving.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
         let procs = {
             let mut m = self.shared.lock();
             m.shutting_down = true;
@@ -230,12 +231,43 @@ impl EmbeddedMesos {
             p.signal(libc::SIGKILL);
         }
         let _ = self.stop.send(true);
-        let _ = self.ticker.await;
-        if tokio::time::timeout(Duration::from_secs(3), self.server)
-            .await
-            .is_err()
+        if let Some(ticker) = self.ticker.take() {
+            let _ = ticker.await;
+        }
+        if let Some(server) = self.server.take() {
+            if tokio::time::timeout(Duration::from_secs(3), server)
+                .await
+                .is_err()
+            {
+                tracing::warn!("the HTTP server did not stop within 3 s");
+            }
+        }
+    }
+}
+
+impl Drop for EmbeddedMesos {
+    /// Dropped without [`EmbeddedMesos::shutdown`]: no task outlives it
+    /// (SIGKILL to every task's process group) and serving stops.
+    fn drop(&mut self) {
+        if self.server.is_none() {
+            return;
+        }
+        let procs = {
+            let mut m = self.shared.lock();
+            m.shutting_down = true;
+            let procs = m.all_procs();
+            m.frameworks.clear();
+            procs
+        };
+        for p in &procs {
+            p.signal(libc::SIGKILL);
+        }
+        let _ = self.stop.send(true);
+        for handle in [self.server.take(), self.ticker.take()]
+            .into_iter()
+            .flatten()
         {
-            tracing::warn!("the HTTP server did not stop within 3 s");
+            handle.abort();
         }
     }
 }

@@ -716,3 +716,23 @@ fn the_embedded_mesos_and_the_appmaster_do_not_know_each_other() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_it_without_shutdown_still_kills_its_tasks() {
+    let node = start().await;
+    let mut fw = subscribe(&node.mesos.url(), settings("it-embedded-drop", WAIT), None).await;
+    launch(
+        &mut fw,
+        vec![("orphan", CommandInfo::shell("echo $$ > pid; sleep 300"))],
+    )
+    .await;
+    let pid: i32 = wait_file(&sandbox(&node, &fw, "orphan").join("pid"))
+        .await
+        .trim()
+        .parse()
+        .unwrap();
+    let Node { mesos, work } = node;
+    drop(mesos);
+    wait_gone(pid).await;
+    drop(work);
+}
