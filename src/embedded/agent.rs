@@ -42,12 +42,28 @@ pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
     let Some((info, sandbox)) = prepared else {
         return;
     };
+    // Before the command runs, a failure is the agent's; a KILL that came
+    // meanwhile wins.
     let fail = |reason: Reason, message: String| {
         let mut m = shared.lock();
+        let killed = m
+            .frameworks
+            .get(&fid)
+            .and_then(|f| f.tasks.get(&task_id))
+            .is_some_and(|t| t.kill.is_some());
+        let (state, reason, message) = if killed {
+            (
+                S::TaskKilled,
+                Reason::TaskKilledDuringLaunch,
+                "Task killed before it was launched".to_string(),
+            )
+        } else {
+            (S::TaskFailed, reason, message)
+        };
         m.push_update(
             &fid,
             &task_id,
-            S::TaskFailed,
+            state,
             Source::Agent,
             Some(reason),
             Some(message),
@@ -73,7 +89,7 @@ pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
         );
         return;
     }
-    let mut cmd = build_command(&shared, &fid, &task_id, &info, &command, &sandbox);
+    let mut cmd = build_command(&shared, &fid, &task_id, &command, &sandbox);
     let spawned = {
         let mut m = shared.lock();
         let killed = m
@@ -211,7 +227,6 @@ fn build_command(
     shared: &Shared,
     fid: &str,
     task_id: &str,
-    info: &pb::TaskInfo,
     command: &pb::CommandInfo,
     sandbox: &Path,
 ) -> tokio::process::Command {
@@ -259,7 +274,6 @@ fn build_command(
             cmd.env(&v.name, value);
         }
     }
-    let _ = info;
     cmd.current_dir(sandbox).stdin(Stdio::null());
     match (
         std::fs::OpenOptions::new()

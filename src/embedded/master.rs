@@ -1145,6 +1145,14 @@ impl Master {
         for id in expired {
             self.remove_framework(&id, "its failover timeout ran out");
         }
+        // Offers of a framework that lost its subscription (however it was
+        // lost) return to the pool.
+        let frameworks = &self.frameworks;
+        self.offers.retain(|_, o| {
+            frameworks
+                .get(&o.framework_id)
+                .is_some_and(Framework::connected)
+        });
         if self.allocate_soon || now.duration_since(self.last_allocation) >= ALLOCATION_INTERVAL {
             self.allocate(now);
         }
