@@ -325,6 +325,16 @@ async fn scheduler(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
             ),
         );
     }
+    let accept = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("*/*");
+    if !(accept.contains(PROTOBUF) || accept.contains("*/*") || accept.contains("application/*")) {
+        return bad(
+            StatusCode::NOT_ACCEPTABLE,
+            format!("Expecting 'Accept' to allow {PROTOBUF} (the embedded Mesos answers in protobuf only), got '{accept}'"),
+        );
+    }
     let call = match sched::Call::decode(body) {
         Ok(c) => c,
         Err(e) => {

@@ -291,6 +291,24 @@ async fn subscribe_heartbeats_offers_state_and_bad_calls() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
     assert!(r.text().await.unwrap().contains("Call"));
+    // JSON is not spoken: said so, in either direction.
+    let r = http
+        .post(&api)
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 415);
+    let r = http
+        .post(&api)
+        .header("Content-Type", "application/x-protobuf")
+        .header("Accept", "application/json")
+        .body(vec![])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 406);
     // A REVIVE for our framework (type 5, framework_id) without the header.
     let mut body = vec![0x0a, fw.id.as_str().len() as u8 + 2, 0x0a];
     body.push(fw.id.as_str().len() as u8);
