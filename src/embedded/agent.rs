@@ -389,6 +389,10 @@ async fn fetch(uri: &pb::command_info::Uri, sandbox: &Path) -> Result<(), String
     Ok(())
 }
 
+fn cmd_name(cmd: &tokio::process::Command) -> String {
+    cmd.as_std().get_program().to_string_lossy().into_owned()
+}
+
 async fn download(url: &str, dest: &Path) -> Result<(), String> {
     use tokio::io::AsyncWriteExt;
     let client = reqwest::Client::builder()
@@ -451,7 +455,10 @@ async fn extract(file: &Path, sandbox: &Path) -> Result<(), String> {
         .stderr(Stdio::piped())
         .output()
         .await
-        .map_err(|e| format!("cannot run the extractor for {}: {e}", file.display()))?;
+        .map_err(|e| {
+            let tool = cmd_name(&cmd);
+            format!("cannot run `{tool}` to extract {}: {e}", file.display())
+        })?;
     if !out.status.success() {
         return Err(format!(
             "cannot extract {}: {}",
