@@ -58,6 +58,9 @@ _flink__mesos() {
             flink__mesos__subcmd__local,down)
                 cmd="flink__mesos__subcmd__local__subcmd__down"
                 ;;
+            flink__mesos__subcmd__local,embedded-mesos)
+                cmd="flink__mesos__subcmd__local__subcmd__embedded__subcmd__mesos"
+                ;;
             flink__mesos__subcmd__local,logs)
                 cmd="flink__mesos__subcmd__local__subcmd__logs"
                 ;;
@@ -341,7 +344,7 @@ _flink__mesos() {
             return 0
             ;;
         flink__subcmd__mesos__subcmd__local)
-            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version up down status logs"
+            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version up down status logs embedded-mesos"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -382,6 +385,64 @@ _flink__mesos() {
             fi
             case "${prev}" in
                 --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --conf-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -D)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__subcmd__mesos__subcmd__local__subcmd__embedded__subcmd__mesos)
+            opts="-D -v -q -h -V --port --work-dir --resources --attributes --hostname --heartbeat-interval --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --work-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resources)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --attributes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --heartbeat-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

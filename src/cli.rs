@@ -352,7 +352,7 @@ pub enum DefinitionFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum LocalCommand {
-    /// Start a genuine Mesos master + agent and the appmaster with N
+    /// Start a Mesos master + agent (genuine or embedded) and the appmaster with N
     /// TaskManagers and the Flink JobManager on this machine, wait until
     /// every TaskManager is registered, and print the web UIs.
     Up(LocalUpArgs),
@@ -364,6 +364,34 @@ pub enum LocalCommand {
     Status(LocalStateArgs),
     /// List the logs of the local cluster, or print one component's log.
     Logs(LocalLogsArgs),
+    /// The embedded single-node Mesos master + agent (what `local up
+    /// --mesos embedded` starts; a development stand-in for one machine).
+    #[command(hide = true)]
+    EmbeddedMesos(LocalEmbeddedMesosArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LocalEmbeddedMesosArgs {
+    /// The port on 127.0.0.1 to serve the scheduler API, /master/state and /health on.
+    #[arg(long, value_name = "PORT")]
+    pub port: u16,
+    /// Where task sandboxes go (slaves/<agent>/frameworks/…/runs/<container>).
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: PathBuf,
+    /// The agent's resources in Mesos' text format, e.g.
+    /// "cpus:4;mem:8192;disk:10240;ports:[31000-31099]". Default: this
+    /// machine's CPUs, its memory less 1 GiB, 10240 MB disk, ports 31000-32000.
+    #[arg(long, value_name = "RESOURCES")]
+    pub resources: Option<String>,
+    /// The agent's attributes, e.g. "rack:r1;zone:a".
+    #[arg(long, value_name = "ATTRIBUTES")]
+    pub attributes: Option<String>,
+    /// The hostname offers carry (as Mesos' --hostname).
+    #[arg(long, value_name = "HOST", default_value = "127.0.0.1")]
+    pub hostname: String,
+    /// Seconds between HEARTBEAT events on a subscription.
+    #[arg(long, value_name = "SECS", default_value_t = 15.0)]
+    pub heartbeat_interval: f64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -385,9 +413,11 @@ pub enum LocalMesos {
     /// Genuine Mesos binaries (MESOS_HOME, PATH, or the build of
     /// scripts/install-deps.sh); an error when there are none.
     Real,
-    /// An in-process single-node Mesos (not available yet).
+    /// The embedded single-node Mesos (master + agent in a flink-mesos
+    /// process; tasks run as plain local processes): a development
+    /// stand-in for one machine, no isolation or resource enforcement.
     Embedded,
-    /// Real Mesos when found, else an error saying how to get it.
+    /// Genuine Mesos when found, else the embedded one.
     Auto,
 }
 

@@ -14,7 +14,7 @@ pub enum ErrorKind {
     User,
     /// A peer (Mesos master, ZooKeeper, Flink) failed or refused: exit 1.
     Peer,
-    /// The command line is wrong, or the command is not available yet: exit 2.
+    /// The command line is wrong: exit 2.
     Usage,
     /// A bug or an impossible state: exit 255.
     Internal,
@@ -55,12 +55,6 @@ pub enum Error {
     Reported { errors: usize },
     #[error("{0}")]
     Usage(String),
-    /// A subcommand that a later release fills in.
-    #[error("`flink-mesos {command}` is not available yet: {what}")]
-    NotAvailable {
-        command: &'static str,
-        what: &'static str,
-    },
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -93,7 +87,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::User(_) | Error::Reported { .. } | Error::Io { .. } => ErrorKind::User,
-            Error::Usage(_) | Error::NotAvailable { .. } => ErrorKind::Usage,
+            Error::Usage(_) => ErrorKind::Usage,
             Error::Peer { .. } | Error::Failed(_) => ErrorKind::Peer,
             Error::Internal(_) => ErrorKind::Internal,
             Error::Flink(e) => {
@@ -152,14 +146,6 @@ mod tests {
         assert_eq!(Error::User("x".into()).exit_code(), 1);
         assert_eq!(Error::Reported { errors: 3 }.exit_code(), 1);
         assert_eq!(Error::Usage("x".into()).exit_code(), 2);
-        assert_eq!(
-            Error::NotAvailable {
-                command: "x",
-                what: "y"
-            }
-            .exit_code(),
-            2
-        );
         assert_eq!(
             Error::Peer {
                 peer: "p".into(),

@@ -6,6 +6,7 @@ pub mod artifacts;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod embedded;
 pub mod error;
 pub mod flink;
 #[doc(hidden)]

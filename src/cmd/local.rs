@@ -28,6 +28,7 @@ pub fn run(global: &GlobalArgs, command: &LocalCommand) -> Result<()> {
         LocalCommand::Down(args) => down(global, args),
         LocalCommand::Status(args) => status(global, args),
         LocalCommand::Logs(args) => logs(global, args),
+        LocalCommand::EmbeddedMesos(args) => super::embedded_mesos::run(global, args),
     }
 }
 
@@ -50,10 +51,6 @@ fn state_flag(args: &LocalStateArgs) -> String {
 
 fn error(e: LocalError) -> Error {
     match e {
-        LocalError::NotAvailable(what) => Error::NotAvailable {
-            command: "local up",
-            what,
-        },
         LocalError::Flink(e) => Error::Flink(e),
         LocalError::Io { context, source } => Error::Io { context, source },
         LocalError::Usage(m) => Error::Usage(m),

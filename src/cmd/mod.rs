@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 pub mod appmaster;
 pub mod completions;
 pub mod config_show;
+pub mod embedded_mesos;
 pub mod local;
 pub mod marathon_json;
 pub mod master;

@@ -1,4 +1,6 @@
-//! Genuine Mesos for a local cluster: finding an installation, composing
+//! Mesos for a local cluster: finding a genuine installation (or choosing
+//! the embedded single-node Mesos, `--mesos embedded`, or `auto` when no
+//! genuine one is found), composing
 //! the `MESOS_*` environment a master and its agents read, and starting
 //! them on a free loopback port.
 //!
@@ -33,9 +35,10 @@ use super::LocalError;
 pub enum MesosMode {
     /// Genuine Mesos binaries; an error when none is found.
     Real,
-    /// The in-process single-node Mesos (not available yet).
+    /// The embedded single-node Mesos (`flink-mesos local embedded-mesos`,
+    /// [`crate::embedded`]): a development stand-in for one machine.
     Embedded,
-    /// Real when found, else an error saying how to get it.
+    /// Real when found, else the embedded one.
     Auto,
 }
 
@@ -56,6 +59,9 @@ pub enum Installation {
         master_env: Option<PathBuf>,
         agent_env: Option<PathBuf>,
     },
+    /// The embedded single-node Mesos: this executable's hidden
+    /// `local embedded-mesos` subcommand, one process like `mesos-local`.
+    Embedded,
 }
 
 impl Installation {
@@ -69,6 +75,11 @@ impl Installation {
                 master.display(),
                 agent.display()
             ),
+            Installation::Embedded => {
+                "embedded single-node Mesos (flink-mesos local embedded-mesos; a development \
+                 stand-in for one machine)"
+                    .to_string()
+            }
         }
     }
 }
@@ -123,14 +134,25 @@ const HOW_TO_GET: &str = "install Mesos and set MESOS_HOME (or put mesos-local, 
      and mesos-agent, on PATH), or run scripts/install-deps.sh, which builds a genuine Mesos 1.11 \
      from ../shared/mesos-local into ~/.cache/mesos-local/build";
 
-/// Finds Mesos for `mode`.
+/// Finds Mesos for `mode`: `Embedded` is always there; `Auto` is genuine
+/// Mesos when one is found and the embedded one when none is (a
+/// `MESOS_HOME` that holds no Mesos stays an error: it asks for genuine
+/// Mesos).
 pub fn find(mode: MesosMode, search: &Search) -> Result<Installation, LocalError> {
-    if mode == MesosMode::Embedded {
-        return Err(LocalError::NotAvailable(
-            "--mesos embedded: the in-process single-node Mesos is not available yet; use \
-             --mesos real (genuine Mesos: run scripts/install-deps.sh to build one)",
-        ));
+    match mode {
+        MesosMode::Embedded => Ok(Installation::Embedded),
+        MesosMode::Real => find_real(search),
+        MesosMode::Auto => match find_real(search) {
+            Err(LocalError::MesosNotFound(_)) if search.mesos_home.is_none() => {
+                Ok(Installation::Embedded)
+            }
+            other => other,
+        },
     }
+}
+
+/// Finds genuine Mesos binaries.
+fn find_real(search: &Search) -> Result<Installation, LocalError> {
     if let Some(home) = &search.mesos_home {
         let dirs = [home.join("bin"), home.join("sbin")];
         let env_file = |name: &str| {
@@ -503,7 +525,7 @@ mod tests {
     }
 
     #[test]
-    fn finds_the_harness_build_and_refuses_embedded() {
+    fn finds_the_harness_build_else_the_embedded_one() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().to_path_buf();
         let bin = dir.join("bin");
@@ -513,8 +535,13 @@ mod tests {
             path: Some(OsString::from("/nonexistent")),
             harness_build: Some(dir.clone()),
         };
-        let err = find(MesosMode::Auto, &search).unwrap_err().to_string();
+        let err = find(MesosMode::Real, &search).unwrap_err().to_string();
         assert!(err.contains("scripts/install-deps.sh"), "{err}");
+        assert_eq!(
+            find(MesosMode::Auto, &search).unwrap(),
+            Installation::Embedded,
+            "no genuine Mesos: auto takes the embedded one"
+        );
         std::fs::write(bin.join("mesos-local"), "#!/bin/sh\n").unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(
@@ -526,9 +553,9 @@ mod tests {
             find(MesosMode::Real, &search).unwrap(),
             Installation::OneProcess { launcher_dir: Some(d), .. } if d == bin
         ));
-        assert!(matches!(
-            find(MesosMode::Embedded, &search),
-            Err(LocalError::NotAvailable(_))
-        ));
+        assert_eq!(
+            find(MesosMode::Embedded, &search).unwrap(),
+            Installation::Embedded
+        );
     }
 }

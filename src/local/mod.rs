@@ -1,5 +1,7 @@
 //! Local clusters (`flink-mesos local …`): a whole Flink-on-Mesos cluster on
-//! one machine — a genuine Mesos master with an agent, and the appmaster
+//! one machine — a Mesos master with an agent (genuine, or the embedded
+//! single-node Mesos of [`crate::embedded`] run as `flink-mesos local
+//! embedded-mesos`, a detached child like `mesos-local`), and the appmaster
 //! (this same executable) with the Flink JobManager and N TaskManagers
 //! launched as Mesos tasks — brought up, inspected and taken down again.
 //!
@@ -45,8 +47,6 @@ pub enum LocalError {
     },
     #[error("{0}")]
     MesosNotFound(String),
-    #[error("{0}")]
-    NotAvailable(&'static str),
     #[error(transparent)]
     Flink(#[from] FlinkError),
     #[error("{context}: {source}")]
@@ -250,6 +250,14 @@ pub fn plan(request: UpRequest, on_event: &mut dyn FnMut(Event)) -> Result<Plan,
     let lock = std::sync::Arc::new(state::UpLock::acquire(&state_dir)?);
     check_not_running(&state_dir, on_event)?;
     let installation = mesos::find(request.mesos, &mesos::Search::from_env())?;
+    if request.mesos == MesosMode::Auto && installation == Installation::Embedded {
+        on_event(Event::Note(
+            "no genuine Mesos found (MESOS_HOME, PATH, ~/.cache/mesos-local/build): using the \
+             embedded single-node Mesos, a development stand-in (--mesos real insists on genuine \
+             Mesos)"
+                .into(),
+        ));
+    }
     let flink_home = locate_flink(request.flink_home.as_deref())?;
     let [mesos, jobmanager_rpc, rest, appmaster_status] = mesos::free_ports(4)?[..] else {
         return Err(LocalError::Internal(
@@ -820,6 +828,40 @@ fn start_mesos(
                 log,
             });
         }
+        Installation::Embedded => {
+            let mut env = MesosEnv::default();
+            let work = work_dir(&mut env, dir, "")?;
+            st.mesos_work_dir = work.clone();
+            st.mesos_log_dir = None;
+            let log = dir.join("logs/mesos.log");
+            let _ = std::fs::remove_file(&log);
+            let mut cmd = Command::new(&plan.request.executable);
+            cmd.args(["local", "embedded-mesos", "--port"])
+                .arg(port.to_string())
+                .arg("--work-dir")
+                .arg(&work)
+                .arg("--resources")
+                .arg(&resources)
+                .current_dir(dir)
+                .env("NO_COLOR", "1")
+                .env_remove("MESOS_SANDBOX");
+            let rec = process::spawn_detached(cmd, &log).map_err(|e| {
+                LocalError::io(
+                    format!(
+                        "cannot start the embedded Mesos ({} local embedded-mesos)",
+                        plan.request.executable.display()
+                    ),
+                    e,
+                )
+            })?;
+            st.components.push(Component {
+                name: "mesos".into(),
+                process: rec,
+                port,
+                url: url.clone(),
+                log,
+            });
+        }
         Installation::MasterAgent {
             master,
             agent,
@@ -1052,6 +1094,8 @@ pub struct ComponentStatus {
 #[derive(Debug, Clone, Serialize)]
 pub struct ClusterStatus {
     pub state_dir: PathBuf,
+    /// Which Mesos runs (genuine or the embedded one), as `up` described it.
+    pub mesos: Option<String>,
     pub running: bool,
     pub healthy: bool,
     pub workers: u32,
@@ -1074,6 +1118,7 @@ pub fn status(state_dir: &Path) -> Result<ClusterStatus, LocalError> {
     let Some(st) = state::load(state_dir)? else {
         return Ok(ClusterStatus {
             state_dir: state_dir.to_path_buf(),
+            mesos: None,
             running: false,
             healthy: false,
             workers: 0,
@@ -1111,10 +1156,15 @@ pub fn status(state_dir: &Path) -> Result<ClusterStatus, LocalError> {
                 Some(v) => {
                     let n = v["activated_slaves"].as_f64().unwrap_or(0.0) as i64;
                     let fw = v["frameworks"].as_array().map_or(0, Vec::len);
+                    let kind = if st.mesos_kind.starts_with("embedded") {
+                        "embedded Mesos, "
+                    } else {
+                        ""
+                    };
                     (
                         n >= 1,
                         format!(
-                            "{} ({n} agent(s), {fw} framework(s))",
+                            "{} ({kind}{n} agent(s), {fw} framework(s))",
                             if n >= 1 { "healthy" } else { "no agent" }
                         ),
                     )
@@ -1213,6 +1263,7 @@ pub fn status(state_dir: &Path) -> Result<ClusterStatus, LocalError> {
         running && rows.iter().all(|r| r.healthy) && registered_ids.len() >= st.workers as usize;
     Ok(ClusterStatus {
         state_dir: state_dir.to_path_buf(),
+        mesos: (!st.mesos_kind.is_empty()).then(|| st.mesos_kind.clone()),
         running,
         healthy,
         workers: st.workers,

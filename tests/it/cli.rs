@@ -1,5 +1,5 @@
 //! The binary as a user runs it: exit codes, output formats, pipes, the
-//! drop-in scripts, and subcommands that are not available yet.
+//! drop-in scripts, and the hidden subcommand behind `local up --mesos embedded`.
 
 use std::process::{Command, Stdio};
 
@@ -105,12 +105,34 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn unfinished_subcommands_say_so_and_exit_2() {
-    let args = &["local", "up", "--mesos", "embedded"][..];
-    let (code, out, err) = run(args);
-    assert_eq!(code, 2, "{args:?}");
-    assert!(err.contains("is not available yet"), "{args:?}: {err}");
-    assert!(out.is_empty());
+fn the_embedded_mesos_subcommand_is_hidden_and_checks_its_flags() {
+    let (code, out, _) = run(&["local", "--help"]);
+    assert_eq!(code, 0);
+    assert!(!out.contains("embedded-mesos"), "hidden: {out}");
+    let work = tempfile::tempdir().unwrap();
+    let work = work.path().to_str().unwrap();
+    for (flag, value) in [
+        ("--resources", "cpus:lots"),
+        ("--attributes", "no-colon"),
+        ("--heartbeat-interval", "0"),
+    ] {
+        let args = [
+            "local",
+            "embedded-mesos",
+            "--port",
+            "0",
+            "--work-dir",
+            work,
+            flag,
+            value,
+        ];
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(out.is_empty());
+    }
+    let (code, _, err) = run(&["local", "embedded-mesos", "--work-dir", work]);
+    assert_eq!(code, 2, "--port is required: {err}");
 }
 
 #[test]

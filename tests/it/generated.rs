@@ -97,7 +97,13 @@ fn help_reference() -> String {
             "## `{path} --help`\n\n```text\n{}\n```\n\n",
             help.trim_end()
         ));
-        let subs: Vec<clap::Command> = cmd.get_subcommands().cloned().collect();
+        // Hidden subcommands (internal, like `local embedded-mesos`) are
+        // left out, as from the man pages.
+        let subs: Vec<clap::Command> = cmd
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set())
+            .cloned()
+            .collect();
         for mut sub in subs {
             let name = format!("{path} {}", sub.get_name());
             walk(&mut sub, &name, out);

@@ -1,6 +1,6 @@
 //! `flink-mesos local` (issue 13) against the real peers: a genuine Mesos
-//! (the `mesos-local` build of scripts/install-deps.sh), real Flink, and
-//! this binary as the appmaster. Each test has its own state directory and
+//! (the `mesos-local` build of scripts/install-deps.sh) or the embedded
+//! one, real Flink, and this binary as the appmaster. Each test has its own state directory and
 //! working directory; whatever a test started is stopped by `local down` in
 //! a drop guard, and every pid it saw is checked to be gone.
 
@@ -334,7 +334,7 @@ fn an_interrupted_up_stops_what_it_started() {
 }
 
 #[test]
-fn nothing_running_and_unavailable_choices() {
+fn nothing_running_and_impossible_choices() {
     let bin = Bin::new();
     let cwd = tempfile::tempdir().unwrap();
     let state = cwd.path().join("empty-state");
@@ -353,17 +353,6 @@ fn nothing_running_and_unavailable_choices() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to stop"));
     let out = bin.local(cwd.path(), &state, &["logs"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-
-    {
-        let args = ["up", "--mesos", "embedded"];
-        let out = bin.local(cwd.path(), &state, &args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains("not available yet"),
-            "{}",
-            text(&out)
-        );
-    }
 
     // MESOS_HOME without Mesos in it: a clear error, nothing started.
     let out = bin
@@ -608,4 +597,127 @@ async fn local_up_ha_runs_zookeeper_and_the_workers_are_in_its_store() {
     let out = bin.local(cwd.path(), &state, &["down"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(wait_gone(&pids, Duration::from_secs(30)).is_empty());
+}
+
+/// `--mesos embedded` from an empty directory with no other flag: the
+/// embedded single-node Mesos runs both TaskManagers, `status` shows it,
+/// and `down` leaves no process (the embedded Mesos, its tasks, the
+/// appmaster, the JobManager).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_up_with_the_embedded_mesos_and_down_leaves_nothing() {
+    let bin = Bin::new();
+    let cwd = tempfile::tempdir().unwrap();
+    let state_root = tempfile::tempdir().unwrap();
+    let state = state_root.path().join("cluster");
+    let _down = Down {
+        bin: &bin,
+        cwd: cwd.path().into(),
+        state: state.clone(),
+    };
+    let started = Instant::now();
+    let out = bin.local(
+        cwd.path(),
+        &state,
+        &[
+            "up",
+            "--mesos",
+            "embedded",
+            "--workers",
+            "2",
+            "--output",
+            "json",
+        ],
+    );
+    let up_secs = started.elapsed().as_secs_f64();
+    assert!(out.status.success(), "{}", text(&out));
+    let report = json(&out);
+    assert!(
+        report["mesos"].as_str().unwrap().contains("embedded"),
+        "{report}"
+    );
+    assert_eq!(
+        report["taskmanagers"],
+        serde_json::json!(["taskmanager-00001", "taskmanager-00002"])
+    );
+    let mesos_url = report["mesos_url"].as_str().unwrap().to_string();
+    let master: Value = serde_json::from_str(
+        &reqwest::get(format!("{mesos_url}/master/state"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(master["version"].as_str().unwrap().contains("embedded"));
+    let tasks = master["frameworks"][0]["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 2, "{master}");
+    assert!(
+        tasks.iter().all(|t| t["state"] == "TASK_RUNNING"),
+        "{master}"
+    );
+
+    let out = bin.local(cwd.path(), &state, &["status", "--output", "json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let status = json(&out);
+    assert_eq!(status["healthy"], true, "{status:#}");
+    assert!(status["mesos"].as_str().unwrap().contains("embedded"));
+    let components = status["components"].as_array().unwrap();
+    let names: Vec<&str> = components
+        .iter()
+        .map(|c| c["component"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "mesos",
+            "appmaster",
+            "jobmanager",
+            "taskmanager-00001",
+            "taskmanager-00002"
+        ]
+    );
+    assert!(
+        components[0]["health"]
+            .as_str()
+            .unwrap()
+            .contains("embedded Mesos"),
+        "{status:#}"
+    );
+    let mesos_pid = components[0]["pid"].as_u64().unwrap() as u32;
+    let rss = std::fs::read_to_string(format!("/proc/{mesos_pid}/status"))
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .map(str::to_string)
+        .unwrap_or_default();
+    // The TaskManagers' logs are in the embedded agent's sandboxes.
+    let out = bin.local(
+        cwd.path(),
+        &state,
+        &["logs", "taskmanager-00001", "-n", "50"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+
+    let mut pids: Vec<u32> = components
+        .iter()
+        .filter_map(|c| c["pid"].as_u64().map(|p| p as u32))
+        .flat_map(tree)
+        .collect();
+    pids.sort_unstable();
+    pids.dedup();
+    assert!(pids.len() >= 5, "{pids:?}");
+    let t = Instant::now();
+    let out = bin.local(cwd.path(), &state, &["down"]);
+    let down_secs = t.elapsed().as_secs_f64();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        wait_gone(&pids, Duration::from_secs(5)),
+        Vec::<u32>::new(),
+        "processes left behind"
+    );
+    assert!(!state.join("state.json").exists());
+    eprintln!(
+        "numbers: local up --mesos embedded --workers 2 (until both TaskManagers registered): {up_secs:.1} s; local down: {down_secs:.1} s; embedded Mesos {rss}"
+    );
 }

@@ -1,0 +1,512 @@
+//! The embedded single-node Mesos: a master and one agent in one process,
+//! like Mesos' own `mesos-local`, for machines without Mesos
+//! (`flink-mesos local up --mesos embedded`).
+//!
+//! **A development stand-in for one machine; production uses genuine
+//! Mesos.** It serves the part of the v1 scheduler HTTP API the appmaster
+//! uses — SUBSCRIBE (RecordIO events, heartbeats), offers built from the
+//! node's resources and attributes, ACCEPT/LAUNCH, DECLINE with filters,
+//! REVIVE/SUPPRESS, KILL, RECONCILE, ACKNOWLEDGE with status update
+//! retries, UPDATE_FRAMEWORK, TEARDOWN, the failover timeout — plus
+//! `/health` and a read-only `/master/state`. Tasks run as local processes
+//! (see `agent`). What it does not do: containerizers, isolation or
+//! resource enforcement, more than one agent, authentication or
+//! authorization, reservations and volumes, JSON calls, operator API,
+//! checkpointing (its state dies with the process), master failover.
+//!
+//! It is a peer of our Mesos client, not part of it: it has its own view of
+//! the generated protobuf types (`proto`) and never uses `crate::mesos`.
+//! The appmaster cannot tell it from genuine Mesos.
+//!
+//! Invariants: nothing a client sends can panic it; bad calls get a 4xx
+//! naming what was wrong; request bodies are bounded (4 MiB); request
+//! headers must arrive within 10 s; at most 256 connections are served;
+//! [`EmbeddedMesos::shutdown`] kills every task's process group before it
+//! returns.
+
+mod agent;
+mod master;
+mod proto;
+mod resources;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use prost::Message;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use master::{CallError, Shared, Subscribed};
+use proto::v1::scheduler as sched;
+
+pub use resources::machine_default as default_resources;
+
+/// How the embedded Mesos is set up.
+#[derive(Debug, Clone)]
+pub struct EmbeddedConfig {
+    /// The port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Sandboxes go below `<work_dir>/slaves/`.
+    pub work_dir: PathBuf,
+    /// Mesos' text format (`cpus:4;mem:8192;disk:10240;ports:[31000-31099]`);
+    /// `None`: derived from the machine ([`default_resources`]).
+    pub resources: Option<String>,
+    /// `name:value;…`, offered with every offer.
+    pub attributes: Option<String>,
+    /// The agent's hostname in offers and the master's in MasterInfo.
+    pub hostname: String,
+    pub heartbeat_interval: Duration,
+}
+
+impl EmbeddedConfig {
+    pub fn new(work_dir: impl Into<PathBuf>) -> EmbeddedConfig {
+        EmbeddedConfig {
+            port: 0,
+            work_dir: work_dir.into(),
+            resources: None,
+            attributes: None,
+            hostname: "127.0.0.1".into(),
+            heartbeat_interval: Duration::from_secs(15),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    #[error("--resources: {0}")]
+    Resources(String),
+    #[error("--attributes: {0}")]
+    Attributes(String),
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind {
+        port: u16,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot create the work directory {path}: {source}")]
+    WorkDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("--heartbeat-interval must be above zero")]
+    Heartbeat,
+}
+
+/// A running embedded master + agent.
+pub struct EmbeddedMesos {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    /// Taken by [`EmbeddedMesos::shutdown`]; what is left is stopped on drop.
+    server: Option<JoinHandle<()>>,
+    ticker: Option<JoinHandle<()>>,
+}
+
+/// Largest call body accepted (a LAUNCH of many tasks stays far below).
+const MAX_BODY: usize = 4 * 1024 * 1024;
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections served at once (each subscription holds one).
+const MAX_CONNECTIONS: usize = 256;
+const PROTOBUF: &str = "application/x-protobuf";
+const STREAM_ID: &str = "Mesos-Stream-Id";
+
+impl EmbeddedMesos {
+    /// Binds 127.0.0.1:`port`, creates the work directory and starts
+    /// serving.
+    pub async fn start(config: EmbeddedConfig) -> Result<EmbeddedMesos, EmbeddedError> {
+        if config.heartbeat_interval.is_zero() {
+            return Err(EmbeddedError::Heartbeat);
+        }
+        let text = config
+            .resources
+            .clone()
+            .unwrap_or_else(resources::machine_default);
+        let total = resources::Resources::parse(&text).map_err(EmbeddedError::Resources)?;
+        let attributes = match &config.attributes {
+            Some(a) => resources::parse_attributes(a).map_err(EmbeddedError::Attributes)?,
+            None => Vec::new(),
+        };
+        std::fs::create_dir_all(&config.work_dir).map_err(|source| EmbeddedError::WorkDir {
+            path: config.work_dir.display().to_string(),
+            source,
+        })?;
+        let work_dir =
+            std::path::absolute(&config.work_dir).map_err(|source| EmbeddedError::WorkDir {
+                path: config.work_dir.display().to_string(),
+                source,
+            })?;
+        let listener = TcpListener::bind(("127.0.0.1", config.port))
+            .await
+            .map_err(|source| EmbeddedError::Bind {
+                port: config.port,
+                source,
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| EmbeddedError::Bind {
+                port: config.port,
+                source,
+            })?;
+        let config = EmbeddedConfig { work_dir, ..config };
+        let node = master::Node::new(&config, addr.port(), total, attributes);
+        tracing::info!(
+            url = %format!("http://{addr}"),
+            master_id = %node.master_id,
+            agent_id = %node.agent_id,
+            resources = %text,
+            work_dir = %config.work_dir.display(),
+            "embedded Mesos master + agent started (a development stand-in for one machine)"
+        );
+        let shared = Shared::new(node);
+        let (stop, stop_rx) = watch::channel(false);
+        let ticker = {
+            let shared = shared.clone();
+            let mut stop_rx = stop_rx.clone();
+            tokio::spawn(async move {
+                let mut interval = tokio::time::interval(Duration::from_millis(100));
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = interval.tick() => shared.lock().tick(Instant::now()),
+                        _ = stopped(&mut stop_rx) => break,
+                    }
+                }
+            })
+        };
+        let server = serve(listener, router(shared.clone()), stop_rx);
+        Ok(EmbeddedMesos {
+            addr,
+            shared,
+            stop,
+            server: Some(server),
+            ticker: Some(ticker),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Kills every task (SIGTERM to its process group, SIGKILL after 3 s),
+    /// ends every subscription and stops serving.
+    pub async fn shutdown(mut self) {
+        let procs = {
+            let mut m = self.shared.lock();
+            m.shutting_down = true;
+            let procs = m.all_procs();
+            m.frameworks.clear();
+            procs
+        };
+        tracing::info!(tasks = procs.len(), "shutting down: killing every task");
+        for p in &procs {
+            p.signal(libc::SIGTERM);
+        }
+        let deadline = Instant::now() + master::DEFAULT_GRACE;
+        while Instant::now() < deadline && procs.iter().any(|p| !p.exited.load(Ordering::SeqCst)) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        for p in &procs {
+            p.signal(libc::SIGKILL);
+        }
+        let _ = self.stop.send(true);
+        if let Some(ticker) = self.ticker.take() {
+            let _ = ticker.await;
+        }
+        if let Some(server) = self.server.take() {
+            if tokio::time::timeout(Duration::from_secs(3), server)
+                .await
+                .is_err()
+            {
+                tracing::warn!("the HTTP server did not stop within 3 s");
+            }
+        }
+    }
+}
+
+impl Drop for EmbeddedMesos {
+    /// Dropped without [`EmbeddedMesos::shutdown`]: no task outlives it
+    /// (SIGKILL to every task's process group) and serving stops.
+    fn drop(&mut self) {
+        if self.server.is_none() {
+            return;
+        }
+        let procs = {
+            let mut m = self.shared.lock();
+            m.shutting_down = true;
+            let procs = m.all_procs();
+            m.frameworks.clear();
+            procs
+        };
+        for p in &procs {
+            p.signal(libc::SIGKILL);
+        }
+        let _ = self.stop.send(true);
+        for handle in [self.server.take(), self.ticker.take()]
+            .into_iter()
+            .flatten()
+        {
+            handle.abort();
+        }
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/api/v1/scheduler", post(scheduler))
+        .route("/master/api/v1/scheduler", post(scheduler))
+        .route("/health", get(health))
+        .route("/master/health", get(health))
+        .route("/slave(1)/health", get(health))
+        .route("/master/state", get(state))
+        .route("/master/state.json", get(state))
+        .route("/state", get(state))
+        .route("/state.json", get(state))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(shared)
+}
+
+async fn health() -> Response {
+    StatusCode::OK.into_response()
+}
+
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        "not found: the embedded Mesos serves /master/api/v1/scheduler (POST), /master/state and /health\n",
+    )
+        .into_response()
+}
+
+async fn state(State(shared): State<Arc<Shared>>) -> Response {
+    let v = shared.lock().state_json();
+    let body = serde_json::to_vec(&v).unwrap_or_else(|_| b"{}".to_vec());
+    ([(CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn bad(status: StatusCode, message: impl Into<String>) -> Response {
+    let mut m = message.into();
+    m.push('\n');
+    (status, [(CONTENT_TYPE, "text/plain; charset=utf-8")], m).into_response()
+}
+
+async fn scheduler(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.starts_with(PROTOBUF) {
+        return bad(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "Expecting 'Content-Type' of {PROTOBUF} (the embedded Mesos speaks protobuf only), got '{content_type}'"
+            ),
+        );
+    }
+    let accept = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("*/*");
+    if !(accept.contains(PROTOBUF) || accept.contains("*/*") || accept.contains("application/*")) {
+        return bad(
+            StatusCode::NOT_ACCEPTABLE,
+            format!("Expecting 'Accept' to allow {PROTOBUF} (the embedded Mesos answers in protobuf only), got '{accept}'"),
+        );
+    }
+    let call = match sched::Call::decode(body) {
+        Ok(c) => c,
+        Err(e) => {
+            return bad(
+                StatusCode::BAD_REQUEST,
+                format!("Failed to parse body into Call protobuf: {e}"),
+            )
+        }
+    };
+    if call.r#type == Some(sched::call::Type::Subscribe as i32) {
+        return subscribe(shared, call);
+    }
+    let stream_id = headers.get(STREAM_ID).and_then(|v| v.to_str().ok());
+    let result = shared.lock().call(call, stream_id);
+    match result {
+        Ok(launches) => {
+            for (fid, task) in launches {
+                tokio::spawn(agent::run_task(shared.clone(), fid, task));
+            }
+            StatusCode::ACCEPTED.into_response()
+        }
+        Err(CallError::BadRequest(m)) => bad(StatusCode::BAD_REQUEST, validation(m)),
+        Err(CallError::Forbidden(m)) => bad(StatusCode::FORBIDDEN, m),
+    }
+}
+
+/// Mesos words its validation errors this way.
+fn validation(m: String) -> String {
+    if m.starts_with("Expecting") {
+        format!("Failed to validate scheduler::Call: {m}")
+    } else {
+        m
+    }
+}
+
+fn subscribe(shared: Arc<Shared>, call: sched::Call) -> Response {
+    let Some(sub) = call.subscribe else {
+        return bad(
+            StatusCode::BAD_REQUEST,
+            "Expecting 'subscribe' to be present",
+        );
+    };
+    let framework_id = call.framework_id.map(|f| f.value);
+    let result = shared.lock().subscribe(sub, framework_id);
+    match result {
+        Err(CallError::BadRequest(m)) => bad(StatusCode::BAD_REQUEST, validation(m)),
+        Err(CallError::Forbidden(m)) => bad(StatusCode::SERVICE_UNAVAILABLE, m),
+        Ok(Subscribed::Error(record)) => {
+            // As Mesos: the stream opens (with a stream id), carries the
+            // ERROR event and ends.
+            let mut response = ([(CONTENT_TYPE, PROTOBUF)], record).into_response();
+            if let Ok(v) = axum::http::HeaderValue::from_str(&master::uuid_text()) {
+                response.headers_mut().insert(STREAM_ID, v);
+            }
+            response
+        }
+        Ok(Subscribed::Stream {
+            stream_id,
+            rx,
+            framework_id,
+        }) => {
+            let body = EventStream {
+                rx,
+                _disconnect: Disconnect {
+                    shared,
+                    framework_id,
+                    stream_id: stream_id.clone(),
+                },
+            };
+            let mut response = Response::new(Body::new(body));
+            let h = response.headers_mut();
+            h.insert(CONTENT_TYPE, axum::http::HeaderValue::from_static(PROTOBUF));
+            if let Ok(v) = axum::http::HeaderValue::from_str(&stream_id) {
+                h.insert(STREAM_ID, v);
+            }
+            response
+        }
+    }
+}
+
+/// Tells the master when a subscriber's stream is gone (the response body
+/// is dropped when the client closes the connection).
+struct Disconnect {
+    shared: Arc<Shared>,
+    framework_id: String,
+    stream_id: String,
+}
+
+impl Drop for Disconnect {
+    fn drop(&mut self) {
+        self.shared
+            .lock()
+            .disconnected(&self.framework_id, &self.stream_id);
+    }
+}
+
+/// The SUBSCRIBE response body: RecordIO records from the master's queue.
+struct EventStream {
+    rx: mpsc::Receiver<Bytes>,
+    _disconnect: Disconnect,
+}
+
+impl http_body::Body for EventStream {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        self.rx
+            .poll_recv(cx)
+            .map(|o| o.map(|b| Ok(http_body::Frame::data(b))))
+    }
+}
+
+/// Resolves once `stop` is true (or its sender is gone), holding no borrow
+/// of the channel afterwards, so the futures awaiting it stay `Send`.
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// Serves `router` until `stop`: hyper directly (as the appmaster's status
+/// endpoint does) for a header read timeout.
+fn serve(listener: TcpListener, router: Router, stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    let service = TowerToHyperService::new(router);
+    tokio::spawn(async move {
+        let mut connections = tokio::task::JoinSet::new();
+        let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+        let mut stop_accept = stop.clone();
+        loop {
+            let stream = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "embedded Mesos: accept failed");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+                _ = stopped(&mut stop_accept) => break,
+            };
+            while connections.try_join_next().is_some() {}
+            let Ok(permit) = slots.clone().try_acquire_owned() else {
+                tracing::warn!("embedded Mesos: {MAX_CONNECTIONS} connections busy; refusing one");
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let service = service.clone();
+            let mut stop = stop.clone();
+            connections.spawn(async move {
+                let _permit = permit;
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEADER_READ_TIMEOUT)
+                    .serve_connection(TokioIo::new(stream), service);
+                tokio::pin!(conn);
+                tokio::select! {
+                    _ = conn.as_mut() => {}
+                    _ = stopped(&mut stop) => {
+                        conn.as_mut().graceful_shutdown();
+                        let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
+                    }
+                }
+            });
+        }
+        let drain = async { while connections.join_next().await.is_some() {} };
+        if tokio::time::timeout(Duration::from_secs(2), drain)
+            .await
+            .is_err()
+        {
+            connections.abort_all();
+        }
+    })
+}
