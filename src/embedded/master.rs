@@ -18,6 +18,7 @@
 //! - every event to a framework goes through a bounded queue; a subscriber
 //!   that does not read is disconnected rather than buffered without end.
 
+use serde_json::json;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -163,8 +164,43 @@ pub struct Framework {
     pub suppressed: bool,
     filters: Vec<Filter>,
     pub tasks: BTreeMap<String, Task>,
+    /// Ended tasks as `/master/state` shows them (`completed_tasks`), the
+    /// latest [`MAX_COMPLETED_TASKS`].
+    pub completed: VecDeque<serde_json::Value>,
     next_heartbeat: Instant,
     pub registered_time: f64,
+}
+
+/// Mesos' `--max_completed_tasks_per_framework` default.
+const MAX_COMPLETED_TASKS: usize = 1000;
+
+impl Framework {
+    /// Remembers an ended task for `/master/state` (`state` overrides its
+    /// own: a task killed with its framework shows TASK_KILLED).
+    fn complete(&mut self, node: &Node, id: &str, task: &Task, state: S) {
+        if self.completed.len() >= MAX_COMPLETED_TASKS {
+            self.completed.pop_front();
+        }
+        let json = task_json(node, &self.id, id, task, state);
+        self.completed.push_back(json);
+    }
+}
+
+/// One task as `/master/state` shows it.
+fn task_json(node: &Node, framework_id: &str, id: &str, t: &Task, state: S) -> serde_json::Value {
+    let state_name = |s: S| s.as_str_name().to_string();
+    json!({
+        "id": id,
+        "name": t.info.name,
+        "framework_id": framework_id,
+        "executor_id": "",
+        "slave_id": node.agent_id,
+        "agent_id": node.agent_id,
+        "state": state_name(state),
+        "resources": t.resources.to_json(),
+        "statuses": t.statuses.iter().map(|(s, ts)| json!({"state": state_name(*s), "timestamp": ts})).collect::<Vec<_>>(),
+        "sandbox": t.sandbox.display().to_string(),
+    })
 }
 
 impl Framework {
@@ -303,11 +339,19 @@ impl Node {
     }
 }
 
+/// A framework that was torn down or timed out, for `/master/state`
+/// (`completed_frameworks`) and to refuse its id.
+pub struct RemovedFramework {
+    pub id: String,
+    pub name: String,
+    pub completed: Vec<serde_json::Value>,
+}
+
 pub struct Master {
     pub node: Arc<Node>,
     pub frameworks: BTreeMap<String, Framework>,
-    /// Framework ids that were torn down or timed out: (id, name).
-    pub removed: Vec<(String, String)>,
+    /// Frameworks that were torn down or timed out.
+    pub removed: Vec<RemovedFramework>,
     offers: BTreeMap<String, OfferRec>,
     next_offer: u64,
     next_framework: u64,
@@ -423,7 +467,7 @@ impl Master {
                     "Framework ID '{id}' is invalid: it must not contain '/', control characters or be '.' or '..'"
                 )));
             }
-            if self.removed.iter().any(|(r, _)| r == id) {
+            if self.removed.iter().any(|r| r.id == *id) {
                 return Ok(Subscribed::Error(record(&error_event(
                     "Framework has been removed",
                 ))));
@@ -455,6 +499,7 @@ impl Master {
                 suppressed,
                 filters: Vec::new(),
                 tasks: BTreeMap::new(),
+                completed: VecDeque::new(),
                 next_heartbeat: now,
                 registered_time: now_secs(),
             });
@@ -927,7 +972,10 @@ impl Master {
         task.next_retry = None;
         if task.pending.is_empty() {
             if task.terminal() {
-                fw.tasks.remove(task_id);
+                if let Some(done) = fw.tasks.remove(task_id) {
+                    let state = done.state;
+                    fw.complete(&self.node, task_id, &done, state);
+                }
             }
         } else {
             fw.send_head(task_id, now);
@@ -1085,7 +1133,21 @@ impl Master {
         // The stream ends: dropping the sender closes it.
         fw.conn = None;
         self.offers.retain(|_, o| o.framework_id != fid);
-        self.removed.push((fid.to_string(), fw.info.name.clone()));
+        // Its tasks end with it: the ones still running as TASK_KILLED.
+        let tasks = std::mem::take(&mut fw.tasks);
+        for (id, task) in &tasks {
+            let state = if task.terminal() {
+                task.state
+            } else {
+                S::TaskKilled
+            };
+            fw.complete(&self.node, id, task, state);
+        }
+        self.removed.push(RemovedFramework {
+            id: fid.to_string(),
+            name: fw.info.name.clone(),
+            completed: fw.completed.into_iter().collect(),
+        });
     }
 
     fn used(&self) -> Resources {
@@ -1246,11 +1308,9 @@ impl Master {
 
     /// `/master/state`, in the shape genuine Mesos uses for these fields.
     pub fn state_json(&self) -> serde_json::Value {
-        use serde_json::json;
         let node = &self.node;
         let used = self.used();
         let offered = self.offered();
-        let state_name = |s: S| s.as_str_name().to_string();
         let frameworks: Vec<serde_json::Value> = self
             .frameworks
             .values()
@@ -1263,18 +1323,7 @@ impl Master {
                         if !t.terminal() {
                             fw_used.add(&t.resources);
                         }
-                        json!({
-                            "id": id,
-                            "name": t.info.name,
-                            "framework_id": fw.id,
-                            "executor_id": "",
-                            "slave_id": node.agent_id,
-                            "agent_id": node.agent_id,
-                            "state": state_name(t.state),
-                            "resources": t.resources.to_json(),
-                            "statuses": t.statuses.iter().map(|(s, ts)| json!({"state": state_name(*s), "timestamp": ts})).collect::<Vec<_>>(),
-                            "sandbox": t.sandbox.display().to_string(),
-                        })
+                        task_json(node, &fw.id, id, t, t.state)
                     })
                     .collect();
                 let mut fw_offered = Resources::default();
@@ -1317,7 +1366,7 @@ impl Master {
                     "offered_resources": fw_offered.to_json(),
                     "tasks": tasks,
                     "unreachable_tasks": [],
-                    "completed_tasks": [],
+                    "completed_tasks": fw.completed,
                     "offers": offers,
                     "executors": [],
                 })
@@ -1326,7 +1375,7 @@ impl Master {
         let completed: Vec<serde_json::Value> = self
             .removed
             .iter()
-            .map(|(id, name)| json!({"id": id, "name": name, "active": false, "tasks": [], "completed_tasks": []}))
+            .map(|r| json!({"id": r.id, "name": r.name, "active": false, "tasks": [], "completed_tasks": r.completed}))
             .collect();
         let mut unreserved = node.total.clone();
         unreserved.subtract(&Resources::default());

@@ -863,39 +863,22 @@ mod embedded {
     use super::*;
 
     conformance_tests! { Embedded, "embedded Mesos",
-        #[ignore = "embedded Mesos not merged yet"]
         subscribe: scenario_subscribe => SUBSCRIBE;
-        #[ignore = "embedded Mesos not merged yet"]
         finish: scenario_finish => FINISH;
-        #[ignore = "embedded Mesos not merged yet"]
         fail: scenario_fail => FAIL;
-        #[ignore = "embedded Mesos not merged yet"]
         kill: scenario_kill => KILL;
-        #[ignore = "embedded Mesos not merged yet"]
         decline_revive: scenario_decline_revive => DECLINE_REVIVE;
-        #[ignore = "embedded Mesos not merged yet"]
         suppress_revive: scenario_suppress_revive => SUPPRESS_REVIVE;
-        #[ignore = "embedded Mesos not merged yet"]
         reconcile: scenario_reconcile => RECONCILE;
-        #[ignore = "embedded Mesos not merged yet"]
         resend: scenario_resend => RESEND;
-        #[ignore = "embedded Mesos not merged yet"]
         failover: scenario_failover => FAILOVER;
-        #[ignore = "embedded Mesos not merged yet"]
         removed: scenario_removed => REMOVED;
-        #[ignore = "embedded Mesos not merged yet"]
         teardown: scenario_teardown => TEARDOWN;
-        #[ignore = "embedded Mesos not merged yet"]
         fetch: scenario_fetch => FETCH;
-        #[ignore = "embedded Mesos not merged yet"]
         invalid: scenario_invalid => INVALID;
-        #[ignore = "embedded Mesos not merged yet"]
         kill_escalation: scenario_kill_escalation => KILL_ESCALATION;
-        #[ignore = "embedded Mesos not merged yet"]
         takeover: scenario_takeover => TAKEOVER;
-        #[ignore = "embedded Mesos not merged yet"]
         environment: scenario_environment => ENVIRONMENT;
-        #[ignore = "embedded Mesos not merged yet"]
         accept_filter: scenario_accept_filter => ACCEPT_FILTER;
     }
 }
