@@ -53,7 +53,7 @@ say "running the job on $REST"
 cat >&2 <<MSG
 demo: done. The cluster keeps running:
   Flink web UI:  $REST
-  Mesos web UI:  $(status_field mesos_url)
+  Mesos:         $(status_field mesos_url) ($(status_field mesos))
   status:        $BIN local status
   logs:          $BIN local logs [COMPONENT]
   stop:          $BIN local down

@@ -249,7 +249,16 @@ fn up(global: &GlobalArgs, args: &LocalUpArgs) -> Result<()> {
         report.taskmanagers.len(),
         report.taskmanagers.join(", ")
     )?;
-    writeln!(out, "  Mesos web UI:  {}", report.mesos_url)?;
+    if report.mesos.starts_with("embedded") {
+        // The embedded Mesos has no web interface, only the state JSON.
+        writeln!(
+            out,
+            "  Mesos state:   {}/master/state (embedded Mesos: no web UI)",
+            report.mesos_url
+        )?;
+    } else {
+        writeln!(out, "  Mesos web UI:  {}", report.mesos_url)?;
+    }
     writeln!(out, "  Flink web UI:  {}", report.flink_url)?;
     writeln!(out, "  submit a job:  {}", report.submit)?;
     writeln!(out, "  state and logs: {}", report.state_dir.display())?;

@@ -185,6 +185,11 @@ pub const LOCAL_DEFAULTS: &[(&str, &str)] = &[
     ("taskmanager.memory.network.max", "32m"),
     ("taskmanager.memory.managed.size", "64m"),
     ("mesos.resourcemanager.tasks.cpus", "0.5"),
+    // TaskManagers often start before the JobManager's resource manager is
+    // up (the embedded Mesos launches in well under a second); Flink then
+    // retries after `error-delay`, 10 s by default: too long on one machine.
+    ("cluster.registration.error-delay", "1 s"),
+    ("cluster.registration.refused-registration-delay", "1 s"),
 ];
 
 /// The Flink distribution: `--flink-home`/`$FLINK_HOME`, else the one
