@@ -17,6 +17,7 @@ pub mod marathon;
 pub mod mesos;
 pub mod procfs;
 pub mod scheduler;
+pub mod serve;
 pub mod shell;
 pub mod store;
 pub mod taskmanager;

@@ -29,8 +29,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -456,14 +454,8 @@ async fn not_found() -> Response {
 
 /// Resolves once `stop` is true (or its sender is gone); holds no borrow of
 /// the channel afterwards, so the futures awaiting it stay `Send`.
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
-}
-
-/// How long a client may take to send its request headers.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a graceful stop waits for requests in flight.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
+/// Connections the status endpoint serves at once (probes and operators).
+const MAX_CONNECTIONS: usize = 64;
 
 /// A bound, not yet serving, status endpoint (bind early so that the address
 /// can be printed before the appmaster connects to Mesos).
@@ -494,56 +486,20 @@ impl StatusServer {
     }
 
     /// Serves [`router`] until `stop` turns true, then stops accepting and
-    /// lets requests in flight finish (for at most 2 s).
-    ///
-    /// Connections are served by hyper directly (rather than `axum::serve`)
-    /// to keep a header read timeout: a client that never finishes its
-    /// request must not hold a connection forever.
+    /// lets requests in flight finish (for at most 2 s); see
+    /// [`crate::serve`].
     pub fn spawn(
         self,
         view: watch::Receiver<Arc<StatusView>>,
-        mut stop: watch::Receiver<bool>,
+        stop: watch::Receiver<bool>,
     ) -> JoinHandle<()> {
-        let service = TowerToHyperService::new(router(view));
-        tokio::spawn(async move {
-            let mut connections = tokio::task::JoinSet::new();
-            loop {
-                let stream = tokio::select! {
-                    accepted = self.listener.accept() => match accepted {
-                        Ok((stream, _)) => stream,
-                        Err(e) => {
-                            // Out of file descriptors and the like: back off briefly.
-                            tracing::warn!(error = %e, "status endpoint: accept failed");
-                            tokio::time::sleep(Duration::from_millis(100)).await;
-                            continue;
-                        }
-                    },
-                    _ = stopped(&mut stop) => break,
-                };
-                // Reap finished connections so the set does not grow.
-                while connections.try_join_next().is_some() {}
-                let service = service.clone();
-                let mut stop = stop.clone();
-                connections.spawn(async move {
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(HEADER_READ_TIMEOUT)
-                        .serve_connection(TokioIo::new(stream), service);
-                    tokio::pin!(conn);
-                    tokio::select! {
-                        _ = conn.as_mut() => {}
-                        _ = stopped(&mut stop) => {
-                            conn.as_mut().graceful_shutdown();
-                            let _ = conn.await;
-                        }
-                    }
-                });
-            }
-            let drain = async { while connections.join_next().await.is_some() {} };
-            if tokio::time::timeout(DRAIN_TIMEOUT, drain).await.is_err() {
-                connections.abort_all();
-            }
-        })
+        crate::serve::spawn(
+            self.listener,
+            router(view),
+            stop,
+            MAX_CONNECTIONS,
+            "status endpoint",
+        )
     }
 }
 

@@ -45,8 +45,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use prost::Message;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -121,7 +119,6 @@ pub struct EmbeddedMesos {
 
 /// Largest call body accepted (a LAUNCH of many tasks stays far below).
 const MAX_BODY: usize = 4 * 1024 * 1024;
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections served at once (each subscription holds one).
 const MAX_CONNECTIONS: usize = 256;
 const PROTOBUF: &str = "application/x-protobuf";
@@ -185,7 +182,7 @@ impl EmbeddedMesos {
                 loop {
                     tokio::select! {
                         _ = interval.tick() => shared.lock().tick(Instant::now()),
-                        _ = stopped(&mut stop_rx) => break,
+                        _ = crate::serve::stopped(&mut stop_rx) => break,
                     }
                 }
             })
@@ -453,60 +450,7 @@ impl http_body::Body for EventStream {
 
 /// Resolves once `stop` is true (or its sender is gone), holding no borrow
 /// of the channel afterwards, so the futures awaiting it stay `Send`.
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
-}
-
-/// Serves `router` until `stop`: hyper directly (as the appmaster's status
-/// endpoint does) for a header read timeout.
+/// Serves `router` until `stop` (see [`crate::serve`]).
 fn serve(listener: TcpListener, router: Router, stop: watch::Receiver<bool>) -> JoinHandle<()> {
-    let service = TowerToHyperService::new(router);
-    tokio::spawn(async move {
-        let mut connections = tokio::task::JoinSet::new();
-        let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
-        let mut stop_accept = stop.clone();
-        loop {
-            let stream = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => stream,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "embedded Mesos: accept failed");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        continue;
-                    }
-                },
-                _ = stopped(&mut stop_accept) => break,
-            };
-            while connections.try_join_next().is_some() {}
-            let Ok(permit) = slots.clone().try_acquire_owned() else {
-                tracing::warn!("embedded Mesos: {MAX_CONNECTIONS} connections busy; refusing one");
-                continue;
-            };
-            let _ = stream.set_nodelay(true);
-            let service = service.clone();
-            let mut stop = stop.clone();
-            connections.spawn(async move {
-                let _permit = permit;
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(HEADER_READ_TIMEOUT)
-                    .serve_connection(TokioIo::new(stream), service);
-                tokio::pin!(conn);
-                tokio::select! {
-                    _ = conn.as_mut() => {}
-                    _ = stopped(&mut stop) => {
-                        conn.as_mut().graceful_shutdown();
-                        let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
-                    }
-                }
-            });
-        }
-        let drain = async { while connections.join_next().await.is_some() {} };
-        if tokio::time::timeout(Duration::from_secs(2), drain)
-            .await
-            .is_err()
-        {
-            connections.abort_all();
-        }
-    })
+    crate::serve::spawn(listener, router, stop, MAX_CONNECTIONS, "embedded Mesos")
 }
