@@ -243,26 +243,7 @@ async fn local_up_runs_a_job_and_local_down_leaves_nothing_behind() {
         "FINISHED"
     );
 
-    // Every process of the cluster, as seen now.
-    let mut pids: Vec<u32> = components
-        .iter()
-        .filter_map(|c| c["pid"].as_u64().map(|p| p as u32))
-        .flat_map(tree)
-        .collect();
-    pids.sort_unstable();
-    pids.dedup();
-    assert!(pids.len() >= 5, "{pids:?}");
-
-    let t = Instant::now();
-    let out = bin.local(cwd.path(), &state, &["down"]);
-    let down_secs = t.elapsed().as_secs_f64();
-    assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(
-        wait_gone(&pids, Duration::from_secs(5)),
-        Vec::<u32>::new(),
-        "processes left behind"
-    );
-    assert!(!state.join("state.json").exists());
+    let down_secs = down_leaves_nothing(&bin, cwd.path(), &state, components);
     assert!(
         state.join("logs/appmaster.log").is_file(),
         "logs stay without --purge"
@@ -699,6 +680,21 @@ async fn local_up_with_the_embedded_mesos_and_down_leaves_nothing() {
     );
     assert!(out.status.success(), "{}", text(&out));
 
+    let down_secs = down_leaves_nothing(&bin, cwd.path(), &state, components);
+    eprintln!(
+        "numbers: local up --mesos embedded --workers 2 (until both TaskManagers registered): {up_secs:.1} s; local down: {down_secs:.1} s; embedded Mesos {rss}"
+    );
+}
+
+/// `local down`, after noting every process of the cluster (the recorded
+/// components and their descendants): it succeeds, none of them is left,
+/// and the state file is gone. Returns how long `down` took.
+fn down_leaves_nothing(
+    bin: &Bin,
+    cwd: &std::path::Path,
+    state: &std::path::Path,
+    components: &[Value],
+) -> f64 {
     let mut pids: Vec<u32> = components
         .iter()
         .filter_map(|c| c["pid"].as_u64().map(|p| p as u32))
@@ -708,7 +704,7 @@ async fn local_up_with_the_embedded_mesos_and_down_leaves_nothing() {
     pids.dedup();
     assert!(pids.len() >= 5, "{pids:?}");
     let t = Instant::now();
-    let out = bin.local(cwd.path(), &state, &["down"]);
+    let out = bin.local(cwd, state, &["down"]);
     let down_secs = t.elapsed().as_secs_f64();
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(
@@ -717,7 +713,5 @@ async fn local_up_with_the_embedded_mesos_and_down_leaves_nothing() {
         "processes left behind"
     );
     assert!(!state.join("state.json").exists());
-    eprintln!(
-        "numbers: local up --mesos embedded --workers 2 (until both TaskManagers registered): {up_secs:.1} s; local down: {down_secs:.1} s; embedded Mesos {rss}"
-    );
+    down_secs
 }
