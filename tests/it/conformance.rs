@@ -816,9 +816,8 @@ const INVALID: &[&str] = &[
 
 /// Runs `scenario` against a fresh `target` and asserts its transcript.
 macro_rules! conformance_tests {
-    ($target:expr, $label:literal, $($(#[$attr:meta])* $name:ident: $scenario:ident => $expected:ident;)*) => {
+    ($target:expr, $label:literal, $($name:ident: $scenario:ident => $expected:ident;)*) => {
         $(
-            $(#[$attr])*
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
                 let target = $target.start();
@@ -830,89 +829,63 @@ macro_rules! conformance_tests {
     };
 }
 
-/// Genuine Mesos 1.11: must pass now.
+/// Every scenario with its expected transcript, once: both targets get a
+/// test for each.
+macro_rules! every_scenario {
+    ($target:expr, $label:literal) => {
+        conformance_tests! { $target, $label,
+            subscribe: scenario_subscribe => SUBSCRIBE;
+            finish: scenario_finish => FINISH;
+            fail: scenario_fail => FAIL;
+            kill: scenario_kill => KILL;
+            decline_revive: scenario_decline_revive => DECLINE_REVIVE;
+            suppress_revive: scenario_suppress_revive => SUPPRESS_REVIVE;
+            reconcile: scenario_reconcile => RECONCILE;
+            resend: scenario_resend => RESEND;
+            failover: scenario_failover => FAILOVER;
+            removed: scenario_removed => REMOVED;
+            teardown: scenario_teardown => TEARDOWN;
+            fetch: scenario_fetch => FETCH;
+            invalid: scenario_invalid => INVALID;
+            kill_escalation: scenario_kill_escalation => KILL_ESCALATION;
+            takeover: scenario_takeover => TAKEOVER;
+            environment: scenario_environment => ENVIRONMENT;
+            accept_filter: scenario_accept_filter => ACCEPT_FILTER;
+        }
+    };
+}
+
+/// Genuine Mesos 1.11.
 mod genuine {
     use super::*;
-
-    conformance_tests! { Genuine, "genuine Mesos",
-        subscribe: scenario_subscribe => SUBSCRIBE;
-        finish: scenario_finish => FINISH;
-        fail: scenario_fail => FAIL;
-        kill: scenario_kill => KILL;
-        decline_revive: scenario_decline_revive => DECLINE_REVIVE;
-        suppress_revive: scenario_suppress_revive => SUPPRESS_REVIVE;
-        reconcile: scenario_reconcile => RECONCILE;
-        resend: scenario_resend => RESEND;
-        failover: scenario_failover => FAILOVER;
-        removed: scenario_removed => REMOVED;
-        teardown: scenario_teardown => TEARDOWN;
-        fetch: scenario_fetch => FETCH;
-        invalid: scenario_invalid => INVALID;
-        kill_escalation: scenario_kill_escalation => KILL_ESCALATION;
-        takeover: scenario_takeover => TAKEOVER;
-        environment: scenario_environment => ENVIRONMENT;
-        accept_filter: scenario_accept_filter => ACCEPT_FILTER;
-    }
+    every_scenario!(Genuine, "genuine Mesos");
 }
 
-// ============================================================ embedded Mesos
-// The same scenarios against `flink-mesos local embedded-mesos`. To enable
-// them when the embedded Mesos is merged, delete the `#[ignore]` lines
-// below (`Embedded::start` fails loudly if the subcommand is missing).
+/// The embedded Mesos (`flink-mesos local embedded-mesos`; another build
+/// with `FLINK_MESOS_EMBEDDED_BIN`).
 mod embedded {
     use super::*;
-
-    conformance_tests! { Embedded, "embedded Mesos",
-        subscribe: scenario_subscribe => SUBSCRIBE;
-        finish: scenario_finish => FINISH;
-        fail: scenario_fail => FAIL;
-        kill: scenario_kill => KILL;
-        decline_revive: scenario_decline_revive => DECLINE_REVIVE;
-        suppress_revive: scenario_suppress_revive => SUPPRESS_REVIVE;
-        reconcile: scenario_reconcile => RECONCILE;
-        resend: scenario_resend => RESEND;
-        failover: scenario_failover => FAILOVER;
-        removed: scenario_removed => REMOVED;
-        teardown: scenario_teardown => TEARDOWN;
-        fetch: scenario_fetch => FETCH;
-        invalid: scenario_invalid => INVALID;
-        kill_escalation: scenario_kill_escalation => KILL_ESCALATION;
-        takeover: scenario_takeover => TAKEOVER;
-        environment: scenario_environment => ENVIRONMENT;
-        accept_filter: scenario_accept_filter => ACCEPT_FILTER;
-    }
+    every_scenario!(Embedded, "embedded Mesos");
 }
 
-/// The check the embedded block is behind: every scenario has a genuine
-/// and an embedded variant; while this build has no `local embedded-mesos`,
-/// every embedded variant stays ignored, and once it has one, none may
-/// (delete the `#[ignore]`s above).
+/// Every `scenario_*` function is in [`every_scenario`]: none is written
+/// and then never run.
 #[test]
-fn embedded_variants_are_ignored_exactly_while_the_embedded_mesos_is_missing() {
+fn every_scenario_runs_against_both_targets() {
     let source = include_str!("conformance.rs");
     let entry = regex::Regex::new(r"(?m)^\s+\w+: (scenario_\w+) => \w+;$").unwrap();
-    let mut variants = std::collections::BTreeMap::<&str, usize>::new();
-    for c in entry.captures_iter(source) {
-        *variants.entry(c.get(1).unwrap().as_str()).or_default() += 1;
-    }
-    let scenarios = source.matches("\nasync fn scenario_").count();
-    assert_eq!(
-        variants.len(),
-        scenarios,
-        "every scenario has tests: {variants:?}"
-    );
+    let listed: std::collections::BTreeSet<&str> = entry
+        .captures_iter(source)
+        .map(|c| c.get(1).unwrap().as_str())
+        .collect();
+    let defined: std::collections::BTreeSet<&str> = regex::Regex::new(r"\nasync fn (scenario_\w+)")
+        .unwrap()
+        .captures_iter(source)
+        .map(|c| c.get(1).unwrap().as_str())
+        .collect();
+    assert_eq!(listed, defined);
     assert!(
-        variants.values().all(|&n| n == 2),
-        "one genuine and one embedded variant of each scenario: {variants:?}"
+        Embedded::available(Path::new(Embedded::OWN_BINARY)).is_ok(),
+        "this build has `flink-mesos local embedded-mesos`"
     );
-    let ignored = source
-        .matches(concat!("#[ignore = \"embedded Mesos ", "not merged yet\"]"))
-        .count();
-    match Embedded::available(Path::new(Embedded::OWN_BINARY)) {
-        Err(_) => assert_eq!(ignored, scenarios, "every embedded variant is ignored"),
-        Ok(()) => assert_eq!(
-            ignored, 0,
-            "`flink-mesos local embedded-mesos` exists now: enable the embedded variants"
-        ),
-    }
 }

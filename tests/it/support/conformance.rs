@@ -85,7 +85,7 @@ impl Embedded {
 
     /// The binary whose embedded Mesos the variants run against: this
     /// build's, or `$FLINK_MESOS_EMBEDDED_BIN` (to try another branch's
-    /// build before a merge: `--run-ignored only conformance::embedded`).
+    /// build: `cargo nextest run --test it conformance::embedded`).
     pub fn binary() -> PathBuf {
         std::env::var_os("FLINK_MESOS_EMBEDDED_BIN")
             .map_or_else(|| PathBuf::from(Self::OWN_BINARY), PathBuf::from)
