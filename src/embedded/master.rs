@@ -388,23 +388,29 @@ pub struct Shared {
     pub node: Arc<Node>,
 }
 
+impl Master {
+    fn new(node: Arc<Node>) -> Master {
+        Master {
+            node,
+            frameworks: BTreeMap::new(),
+            removed: Vec::new(),
+            offers: BTreeMap::new(),
+            next_offer: 0,
+            next_framework: 0,
+            last_allocation: Instant::now(),
+            allocate_soon: false,
+            rotation: 0,
+            shutting_down: false,
+            dying: Vec::new(),
+        }
+    }
+}
+
 impl Shared {
     pub fn new(node: Node) -> Arc<Shared> {
         let node = Arc::new(node);
         Arc::new(Shared {
-            master: Mutex::new(Master {
-                node: node.clone(),
-                frameworks: BTreeMap::new(),
-                removed: Vec::new(),
-                offers: BTreeMap::new(),
-                next_offer: 0,
-                next_framework: 0,
-                last_allocation: Instant::now(),
-                allocate_soon: false,
-                rotation: 0,
-                shutting_down: false,
-                dying: Vec::new(),
-            }),
+            master: Mutex::new(Master::new(node.clone())),
             node,
         })
     }
@@ -1456,19 +1462,7 @@ mod tests {
         let total = Resources::parse("cpus:2;mem:1024;ports:[31000-31010]").unwrap_or_default();
         let shared = Shared::new(Node::new(&config, 5050, total, Vec::new()));
         let m = shared.lock();
-        Master {
-            node: m.node.clone(),
-            frameworks: BTreeMap::new(),
-            removed: Vec::new(),
-            offers: BTreeMap::new(),
-            next_offer: 0,
-            next_framework: 0,
-            last_allocation: Instant::now(),
-            allocate_soon: false,
-            rotation: 0,
-            shutting_down: false,
-            dying: Vec::new(),
-        }
+        Master::new(m.node.clone())
     }
 
     #[test]
