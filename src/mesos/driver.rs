@@ -64,6 +64,8 @@ pub struct DriverHandle {
     /// Whether the last SUPPRESS was not followed by a REVIVE: a
     /// re-subscription keeps offers suppressed instead of flooding us.
     suppressed: watch::Sender<bool>,
+    /// A TEARDOWN was sent: the master ending the stream is expected.
+    tearing_down: watch::Sender<bool>,
 }
 
 impl DriverHandle {
@@ -76,6 +78,11 @@ impl DriverHandle {
         let Some(caller) = caller else {
             return Err(MesosError::NotConnected);
         };
+        if matches!(call, Call::Teardown) {
+            // Before the call: the master may end the stream before its
+            // answer arrives.
+            self.tearing_down.send_replace(true);
+        }
         caller.call(&call).await?;
         match call {
             // Re-subscribing with the old FrameworkInfo would undo the update.
@@ -129,6 +136,7 @@ pub struct Driver {
     stop: watch::Receiver<bool>,
     settings: watch::Receiver<Option<FrameworkSettings>>,
     suppressed: watch::Receiver<bool>,
+    tearing_down: watch::Receiver<bool>,
 }
 
 impl Driver {
@@ -143,6 +151,7 @@ impl Driver {
         let (stop_tx, stop_rx) = watch::channel(false);
         let (settings_tx, settings_rx) = watch::channel(None);
         let (suppressed_tx, suppressed_rx) = watch::channel(false);
+        let (tearing_down_tx, tearing_down_rx) = watch::channel(false);
         let backoff = Backoff::new(client.options().backoff);
         (
             Driver {
@@ -154,12 +163,14 @@ impl Driver {
                 stop: stop_rx,
                 settings: settings_rx,
                 suppressed: suppressed_rx,
+                tearing_down: tearing_down_rx,
             },
             DriverHandle {
                 caller: caller_rx,
                 stop: stop_tx,
                 settings: settings_tx,
                 suppressed: suppressed_tx,
+                tearing_down: tearing_down_tx,
             },
         )
     }
@@ -194,7 +205,12 @@ impl Driver {
             let lasted = started.elapsed();
             self.backoff.connection_lasted(lasted);
             let delay = self.backoff.next_delay();
-            tracing::warn!(error = %reason, retry_in = ?delay, "lost the Mesos master; re-subscribing");
+            if *self.tearing_down.borrow() {
+                // The master ends the stream of a framework it tore down.
+                tracing::info!(reason = %reason, "the event stream ended after TEARDOWN");
+            } else {
+                tracing::warn!(error = %reason, retry_in = ?delay, "lost the Mesos master; re-subscribing");
+            }
             if events
                 .send(SessionEvent::Disconnected {
                     reason: reason.to_string(),

@@ -328,6 +328,13 @@ async fn three_workers_run_a_killed_one_is_replaced_and_sigterm_tears_down() {
     assert!(!active.contains(&framework_id), "{active:?}");
     assert!(completed.contains(&framework_id), "{completed:?}");
     assert!(am.stderr().contains("framework torn down"));
+    // The master ending the stream of the torn-down framework is expected:
+    // no warning about a lost master in a clean stop.
+    assert!(
+        !am.stderr().contains("lost the Mesos master"),
+        "{}",
+        am.stderr()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
