@@ -385,10 +385,11 @@ mod tests {
             .arg("30")
             .spawn()
             .expect("spawn sleep");
+        let live_start = Recorded::of(live.id()).expect("stat").start_time;
         let live_info = LeaderInfo {
             pid: live.id(),
             process: Some(ProcessIdentity {
-                start_time: Recorded::of(live.id()).expect("stat").start_time,
+                start_time: live_start,
                 ..identity.clone()
             }),
             ..me.clone()
@@ -401,9 +402,11 @@ mod tests {
         };
         assert!(dead.provably_dead(&me));
         // The same pid alive but started at another time (reused): dead.
+        // (Another start time than the live process's own: not this test
+        // process's, which the sleep may share to the clock tick.)
         let reused = LeaderInfo {
             process: Some(ProcessIdentity {
-                start_time: identity.start_time + 1,
+                start_time: live_start + 1_000,
                 ..identity.clone()
             }),
             ..live_info.clone()
