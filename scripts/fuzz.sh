@@ -12,7 +12,7 @@ seconds="${2:-60}"
 if ! command -v cargo-fuzz >/dev/null; then
   cargo install cargo-fuzz --locked
 fi
-targets=(config master events worker_record artifact_path)
+targets=(config master events worker_record artifact_path embedded_calls)
 [ "$target" = all ] || targets=("$target")
 export RUSTC_BOOTSTRAP=1
 for t in "${targets[@]}"; do

@@ -103,3 +103,10 @@ pub fn artifact_registry(dir: &std::path::Path) -> crate::artifacts::Registry {
     }
     registry
 }
+
+/// Calls to the embedded Mesos from any local client: records of (length,
+/// call type, protobuf body), each applied as one call of a subscribed
+/// framework, the clock moving on between them.
+pub fn embedded_calls(data: &[u8]) {
+    crate::embedded::fuzz_calls(data);
+}

@@ -1452,6 +1452,70 @@ fn valid_id(id: &str) -> bool {
         && !id.chars().any(char::is_control)
 }
 
+/// For fuzzing (`crate::fuzzing::embedded_calls`): a subscribed framework,
+/// then every record of `data` (a length byte, a type byte: the call type
+/// in the low 7 bits, the high bit keeping the body's framework id, then a
+/// protobuf body) as one call of its own, with the clock moving on; the
+/// state JSON at the end. Nothing is launched (launches go to the agent
+/// outside the master). Must return for every input.
+pub(crate) fn fuzz_calls(data: &[u8]) {
+    use prost::Message;
+    let mut config = EmbeddedConfig::new("/nonexistent/embedded-fuzz");
+    config.heartbeat_interval = Duration::from_secs(1);
+    let total = Resources::parse("cpus:2;mem:1024;ports:[31000-31010]").unwrap_or_default();
+    let mut node = Node::new(&config, 5050, total, Vec::new());
+    // Fixed ids, so that inputs can name offers (`master-O0`, …) and the agent.
+    node.master_id = "master".into();
+    node.agent_id = "agent".into();
+    let mut m = Master::new(Arc::new(node));
+    let sub = sched::call::Subscribe {
+        framework_info: pb::FrameworkInfo {
+            user: "u".into(),
+            name: "n".into(),
+            ..Default::default()
+        },
+        suppressed_roles: vec![],
+    };
+    let Ok(Subscribed::Stream {
+        stream_id,
+        framework_id,
+        rx,
+    }) = m.subscribe(sub, None)
+    else {
+        return;
+    };
+    let mut now = Instant::now();
+    m.tick(now);
+    let mut rest = data;
+    while let [len, ty, tail @ ..] = rest {
+        let len = usize::from(*len).min(tail.len());
+        let (body, next) = tail.split_at(len);
+        rest = next;
+        let Ok(mut call) = sched::Call::decode(body) else {
+            continue;
+        };
+        call.r#type = Some(i32::from(*ty & 0x7f) % 24);
+        if call.r#type == Some(sched::call::Type::Subscribe as i32) {
+            if let Some(s) = call.subscribe {
+                let _ = m.subscribe(s, None);
+            }
+        } else {
+            // The high bit keeps the body's framework id (most likely a
+            // wrong one); otherwise the call is the subscribed framework's.
+            if ty & 0x80 == 0 {
+                call.framework_id = Some(pb::FrameworkId {
+                    value: framework_id.clone(),
+                });
+            }
+            let _ = m.call(call, Some(&stream_id));
+        }
+        now += Duration::from_millis(u64::from(*ty & 0x7f) * 100);
+        m.tick(now);
+    }
+    let _ = m.state_json();
+    drop(rx);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

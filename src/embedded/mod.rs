@@ -53,6 +53,7 @@ use tokio::task::JoinHandle;
 use master::{CallError, Shared, Subscribed};
 use proto::v1::scheduler as sched;
 
+pub(crate) use master::fuzz_calls;
 pub use resources::machine_default as default_resources;
 
 /// How the embedded Mesos is set up.

@@ -48,6 +48,11 @@ pub mod testing {
         super::convert::offers_event(offers).encode_to_vec()
     }
 
+    /// A call, protobuf-encoded as a scheduler sends it (a request body).
+    pub fn encode_call(call: &super::Call, framework_id: &str) -> Vec<u8> {
+        super::convert::call_to_pb(call, &super::FrameworkId::from(framework_id)).encode_to_vec()
+    }
+
     /// Decodes one record body into an event.
     pub fn decode_event(bytes: &[u8]) -> Result<super::Event, super::ProtocolError> {
         super::convert::decode_event(bytes)

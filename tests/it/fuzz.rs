@@ -182,3 +182,85 @@ fn artifact_request_paths_resolve_only_to_exact_registered_names() {
     });
     assert!(resolved >= 3, "the registered names themselves resolve");
 }
+
+/// Calls to the embedded Mesos, as any local client may send them: each
+/// seed is a sequence of (length, call type, protobuf body) records, the
+/// types as in Mesos' scheduler.proto (ACCEPT 3, DECLINE 4, REVIVE 5, KILL 6,
+/// ACKNOWLEDGE 8, RECONCILE 9, TEARDOWN 2).
+#[test]
+fn embedded_mesos_calls_survive_mutations() {
+    use flink_mesos::mesos::testing::encode_call;
+    use flink_mesos::mesos::{AgentId, Call, CommandInfo, ReconcileTask, TaskId, TaskInfo};
+    let offer = Offer {
+        id: OfferId("master-O0".into()),
+        framework_id: FrameworkId::from("fw"),
+        agent_id: AgentId("agent".into()),
+        hostname: "127.0.0.1".into(),
+        resources: vec![
+            Resource::scalar("cpus", 2.0),
+            Resource::scalar("mem", 1024.0),
+        ],
+        attributes: Vec::new(),
+        allocation_role: Some("*".into()),
+    };
+    let launch = Call::Launch {
+        offer_ids: vec![offer.id.clone()],
+        tasks: vec![TaskInfo {
+            name: "t".into(),
+            task_id: TaskId::from("t"),
+            agent_id: offer.agent_id.clone(),
+            resources: vec![Resource::scalar("cpus", 0.1), Resource::scalar("mem", 32.0)],
+            command: CommandInfo::shell("true"),
+            container: None,
+            labels: vec![],
+            kill_grace_period: None,
+        }],
+        refuse_seconds: Some(1.0),
+    };
+    let calls = [
+        (3u8, launch),
+        (
+            4,
+            Call::Decline {
+                offer_ids: vec![offer.id.clone()],
+                refuse_seconds: Some(5.0),
+            },
+        ),
+        (5, Call::Revive { roles: vec![] }),
+        (
+            6,
+            Call::Kill {
+                task_id: TaskId::from("t"),
+                agent_id: Some(offer.agent_id.clone()),
+                grace_period: None,
+            },
+        ),
+        (
+            9,
+            Call::Reconcile {
+                tasks: vec![ReconcileTask {
+                    task_id: TaskId::from("t"),
+                    agent_id: None,
+                }],
+            },
+        ),
+        (
+            8,
+            Call::Acknowledge {
+                agent_id: offer.agent_id.clone(),
+                task_id: TaskId::from("t"),
+                uuid: vec![1, 2, 3],
+            },
+        ),
+        (2, Call::Teardown),
+    ];
+    let record = |ty: u8, call: &Call| {
+        let body = encode_call(call, "fw");
+        let mut r = vec![body.len().min(255) as u8, ty];
+        r.extend(body.into_iter().take(255));
+        r
+    };
+    let mut seeds: Vec<Vec<u8>> = calls.iter().map(|(ty, c)| record(*ty, c)).collect();
+    seeds.push(calls.iter().flat_map(|(ty, c)| record(*ty, c)).collect());
+    run(6, seeds, MUTATIONS / 5, fuzzing::embedded_calls);
+}
