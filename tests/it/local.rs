@@ -580,12 +580,13 @@ async fn local_up_ha_runs_zookeeper_and_the_workers_are_in_its_store() {
     assert!(wait_gone(&pids, Duration::from_secs(30)).is_empty());
 }
 
-/// `--mesos embedded` from an empty directory with no other flag: the
-/// embedded single-node Mesos runs both TaskManagers, `status` shows it,
-/// and `down` leaves no process (the embedded Mesos, its tasks, the
-/// appmaster, the JobManager).
+/// The default, `--mesos auto`, on a machine without Mesos (nothing on
+/// PATH, no MESOS_HOME, no harness build), from an empty directory with no
+/// other flag: the embedded single-node Mesos runs both TaskManagers,
+/// `status` shows it, and `down` leaves no process (the embedded Mesos, its
+/// tasks, the appmaster, the JobManager).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn local_up_with_the_embedded_mesos_and_down_leaves_nothing() {
+async fn local_up_without_mesos_falls_back_to_the_embedded_mesos_and_down_leaves_nothing() {
     let bin = Bin::new();
     let cwd = tempfile::tempdir().unwrap();
     let state_root = tempfile::tempdir().unwrap();
@@ -595,20 +596,14 @@ async fn local_up_with_the_embedded_mesos_and_down_leaves_nothing() {
         cwd: cwd.path().into(),
         state: state.clone(),
     };
+    let no_build = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let out = bin.local(
-        cwd.path(),
-        &state,
-        &[
-            "up",
-            "--mesos",
-            "embedded",
-            "--workers",
-            "2",
-            "--output",
-            "json",
-        ],
-    );
+    let out = bin
+        .command(cwd.path(), &state, &["up", "--output", "json"])
+        .env("PATH", "/usr/bin:/bin")
+        .env("MESOS_LOCAL_BUILD_DIR", no_build.path())
+        .output()
+        .unwrap();
     let up_secs = started.elapsed().as_secs_f64();
     assert!(out.status.success(), "{}", text(&out));
     let report = json(&out);
@@ -682,7 +677,7 @@ async fn local_up_with_the_embedded_mesos_and_down_leaves_nothing() {
 
     let down_secs = down_leaves_nothing(&bin, cwd.path(), &state, components);
     eprintln!(
-        "numbers: local up --mesos embedded --workers 2 (until both TaskManagers registered): {up_secs:.1} s; local down: {down_secs:.1} s; embedded Mesos {rss}"
+        "numbers: local up (auto: the embedded Mesos) --workers 2 (until both TaskManagers registered): {up_secs:.1} s; local down: {down_secs:.1} s; embedded Mesos {rss}"
     );
 }
 
