@@ -32,9 +32,16 @@ pub fn run(_global: &GlobalArgs, args: &LocalEmbeddedMesosArgs) -> Result<()> {
         .map_err(|e| Error::io("cannot start the async runtime", e))?;
     rt.block_on(async {
         use tokio::signal::unix::{signal, SignalKind};
-        let (mut term, mut int) = (
-            signal(SignalKind::terminate()).map_err(|e| Error::io("cannot watch SIGTERM", e))?,
-            signal(SignalKind::interrupt()).map_err(|e| Error::io("cannot watch SIGINT", e))?,
+        let watch = |kind: SignalKind, name: &'static str| {
+            signal(kind).map_err(|e| Error::io(format!("cannot watch {name}"), e))
+        };
+        // SIGHUP and SIGQUIT too: their default action would end the process
+        // without stopping the tasks, which run in sessions of their own.
+        let (mut term, mut int, mut hup, mut quit) = (
+            watch(SignalKind::terminate(), "SIGTERM")?,
+            watch(SignalKind::interrupt(), "SIGINT")?,
+            watch(SignalKind::hangup(), "SIGHUP")?,
+            watch(SignalKind::quit(), "SIGQUIT")?,
         );
         let mesos = EmbeddedMesos::start(config).await.map_err(|e| match e {
             crate::embedded::EmbeddedError::Resources(_)
@@ -42,10 +49,12 @@ pub fn run(_global: &GlobalArgs, args: &LocalEmbeddedMesosArgs) -> Result<()> {
             | crate::embedded::EmbeddedError::Heartbeat => Error::Usage(e.to_string()),
             e => Error::Failed(e.to_string()),
         })?;
-        tracing::info!(url = %mesos.url(), "serving; SIGTERM or SIGINT stops it");
+        tracing::info!(url = %mesos.url(), "serving; SIGTERM, SIGINT, SIGHUP or SIGQUIT stops it");
         tokio::select! {
             _ = term.recv() => {},
             _ = int.recv() => {},
+            _ = hup.recv() => {},
+            _ = quit.recv() => {},
         }
         tracing::info!("signal received; stopping");
         mesos.shutdown().await;

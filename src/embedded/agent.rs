@@ -29,6 +29,25 @@ use pb::TaskState as S;
 /// How long one URI may take to download.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(600);
 
+/// Resolves once this run of the task (the one with this sandbox: a task
+/// id may be used again) has been asked to die, or is gone.
+async fn killed_or_gone(shared: &Shared, fid: &str, task_id: &str, sandbox: &Path) {
+    loop {
+        let done = {
+            let m = shared.lock();
+            m.frameworks
+                .get(fid)
+                .and_then(|f| f.tasks.get(task_id))
+                .filter(|t| t.sandbox == sandbox)
+                .is_none_or(|t| t.kill.is_some())
+        };
+        if done {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Runs the task `task_id` of `fid` to its end (spawned by the HTTP layer
 /// after ACCEPT).
 pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
@@ -81,7 +100,13 @@ pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
         return;
     }
     let command = info.command.clone().unwrap_or_default();
-    if let Err(message) = fetch_all(&command.uris, &sandbox).await {
+    // A KILL during the fetch ends it at once (a download may take
+    // minutes); the check below then reports TASK_KILLED.
+    let fetched = tokio::select! {
+        r = fetch_all(&command.uris, &sandbox) => Some(r),
+        _ = killed_or_gone(&shared, &fid, &task_id, &sandbox) => None,
+    };
+    if let Some(Err(message)) = fetched {
         tracing::info!(task = %task_id, %message, "fetching failed");
         fail(
             Reason::ContainerLaunchFailed,
@@ -153,9 +178,12 @@ pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
     tracing::info!(task = %task_id, pid = proc.pgid, sandbox = %sandbox.display(), "task started");
     let status = child.wait().await;
     // Whatever the command left in its group goes with it.
-    // SAFETY: killpg(2) has no memory effects; the group is the task's own.
-    unsafe {
-        libc::killpg(proc.pgid, libc::SIGKILL);
+    // Never group 0 (ours) or 1: only a group the task leads.
+    if proc.pgid > 1 {
+        // SAFETY: killpg(2) has no memory effects; the group is the task's own.
+        unsafe {
+            libc::killpg(proc.pgid, libc::SIGKILL);
+        }
     }
     proc.exited.store(true, Ordering::SeqCst);
     let mut m = shared.lock();
@@ -453,6 +481,8 @@ async fn extract(file: &Path, sandbox: &Path) -> Result<(), String> {
     let out = cmd
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
+        // A fetch abandoned because of a KILL takes the tool with it.
+        .kill_on_drop(true)
         .output()
         .await
         .map_err(|e| {

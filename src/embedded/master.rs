@@ -173,6 +173,8 @@ pub struct Framework {
 
 /// Mesos' `--max_completed_tasks_per_framework` default.
 const MAX_COMPLETED_TASKS: usize = 1000;
+/// Mesos' `--max_completed_frameworks` default.
+const MAX_COMPLETED_FRAMEWORKS: usize = 50;
 
 impl Framework {
     /// Remembers an ended task for `/master/state` (`state` overrides its
@@ -350,8 +352,11 @@ pub struct RemovedFramework {
 pub struct Master {
     pub node: Arc<Node>,
     pub frameworks: BTreeMap<String, Framework>,
-    /// Frameworks that were torn down or timed out.
+    /// Frameworks that were torn down or timed out, the latest
+    /// [`MAX_COMPLETED_FRAMEWORKS`] (for `/master/state`).
     pub removed: Vec<RemovedFramework>,
+    /// The ids of every removed framework: refused when they subscribe.
+    removed_ids: std::collections::HashSet<String>,
     offers: BTreeMap<String, OfferRec>,
     next_offer: u64,
     next_framework: u64,
@@ -394,6 +399,7 @@ impl Master {
             node,
             frameworks: BTreeMap::new(),
             removed: Vec::new(),
+            removed_ids: std::collections::HashSet::new(),
             offers: BTreeMap::new(),
             next_offer: 0,
             next_framework: 0,
@@ -473,7 +479,7 @@ impl Master {
                     "Framework ID '{id}' is invalid: it must not contain '/', control characters or be '.' or '..'"
                 )));
             }
-            if self.removed.iter().any(|r| r.id == *id) {
+            if self.removed_ids.contains(id.as_str()) {
                 return Ok(Subscribed::Error(record(&error_event(
                     "Framework has been removed",
                 ))));
@@ -494,6 +500,10 @@ impl Master {
         info.id = Some(pb::FrameworkId { value: id.clone() });
         let suppressed = !sub.suppressed_roles.is_empty();
         let heartbeat = self.node.heartbeat;
+        // Offers made to an earlier subscription of this framework are void:
+        // the new scheduler never saw their ids and could neither use nor
+        // decline them (Mesos rescinds them on failover).
+        self.offers.retain(|_, o| o.framework_id != id);
         let fw = self
             .frameworks
             .entry(id.clone())
@@ -1085,10 +1095,15 @@ impl Master {
                 else {
                     return;
                 };
-                if task.kill.is_some() {
-                    // Killed again: escalate with the new grace period.
-                    if let Some(p) = &task.proc {
-                        terminate(p, grace.unwrap_or(Duration::ZERO));
+                if let Some(current) = task.kill {
+                    // Killed again: as Mesos' command executor, escalate
+                    // only to a shorter grace period given with this KILL;
+                    // a repeated KILL without one changes nothing.
+                    if let Some(shorter) = grace.filter(|g| *g < current) {
+                        task.kill = Some(shorter);
+                        if let Some(p) = &task.proc {
+                            terminate(p, shorter);
+                        }
                     }
                     return;
                 }
@@ -1149,6 +1164,11 @@ impl Master {
             };
             fw.complete(&self.node, id, task, state);
         }
+        if self.removed.len() >= MAX_COMPLETED_FRAMEWORKS {
+            // Its id stays refused; only what `/master/state` shows goes.
+            self.removed.remove(0);
+        }
+        self.removed_ids.insert(fid.to_string());
         self.removed.push(RemovedFramework {
             id: fid.to_string(),
             name: fw.info.name.clone(),

@@ -199,11 +199,16 @@ async fn scenario_takeover(t: &dyn RunningTarget) -> Transcript {
     let tr = Transcript::default();
     let mut first = Session::subscribe(t, settings("conformance"), None, &tr).await;
     let id = first.subscribed().await;
+    // The first subscription holds an offer of everything when the second
+    // takes over: the new scheduler never saw it, so the master must not
+    // keep it for the framework.
+    first.offers().await;
     let mut second = Session::subscribe(t, settings("conformance"), Some(&id), &tr).await;
     second.subscribed().await;
     tr.push("-- the first subscription:");
     first.until_closed().await;
     tr.push("-- the second subscription:");
+    second.offers().await;
     teardown(&mut second).await;
     tr
 }
@@ -767,12 +772,14 @@ const KILL_ESCALATION: &[&str] = &[
 const TAKEOVER: &[&str] = &[
     "> SUBSCRIBE",
     "SUBSCRIBED new framework id, heartbeat interval 15s",
+    "OFFERS x1",
     "> SUBSCRIBE with the framework id",
     "SUBSCRIBED the same framework id, heartbeat interval 15s",
     "-- the first subscription:",
     "ERROR Framework failed over",
     "STREAM CLOSED",
     "-- the second subscription:",
+    "OFFERS x1",
     "> TEARDOWN",
     "STREAM CLOSED",
 ];

@@ -754,3 +754,90 @@ async fn dropping_it_without_shutdown_still_kills_its_tasks() {
     wait_gone(pid).await;
     drop(work);
 }
+
+/// A KILL repeated without a grace period changes nothing (the appmaster
+/// repeats KILL until the task ends; Mesos' command executor ignores a
+/// repeat without a kill policy); one with a shorter grace period escalates.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_kill_keeps_the_grace_period_unless_it_brings_a_shorter_one() {
+    let node = start().await;
+    let mut fw = subscribe(
+        &node.mesos.url(),
+        settings("it-embedded-rekill", WAIT),
+        None,
+    )
+    .await;
+    let cmd = CommandInfo::shell("trap '' TERM; echo $$ > task.pid; while true; do sleep 1; done");
+    let offer = launch(&mut fw, vec![("stubborn", cmd)]).await;
+    assert_eq!(fw.update("stubborn").await.state, TaskState::Starting);
+    assert_eq!(fw.update("stubborn").await.state, TaskState::Running);
+    let pid: i32 = wait_file(&sandbox(&node, &fw, "stubborn").join("task.pid"))
+        .await
+        .trim()
+        .parse()
+        .unwrap();
+    let kill = |grace: Option<Duration>| Call::Kill {
+        task_id: TaskId::from("stubborn"),
+        agent_id: Some(offer.agent_id.clone()),
+        grace_period: grace,
+    };
+    fw.call(kill(Some(Duration::from_secs(30)))).await;
+    assert_eq!(fw.update("stubborn").await.state, TaskState::Killing);
+    fw.call(kill(None)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(alive(pid), "a repeated KILL cut the 30 s grace period");
+    fw.call(kill(Some(Duration::from_millis(200)))).await;
+    let end = fw.until_terminal("stubborn").await;
+    assert_eq!(
+        end.last().map(|s| s.state),
+        Some(TaskState::Killed),
+        "{end:?}"
+    );
+    wait_gone(pid).await;
+    node.mesos.shutdown().await;
+}
+
+/// A KILL while the task's URIs are still being fetched (from a server
+/// that never answers) ends the launch at once: TASK_KILLED, the command
+/// never runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_during_the_fetch_ends_the_launch_at_once() {
+    let node = start().await;
+    // Accepts connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = silent.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            open.push(stream);
+        }
+    });
+    let mut fw = subscribe(
+        &node.mesos.url(),
+        settings("it-embedded-fetch-kill", WAIT),
+        None,
+    )
+    .await;
+    let mut cmd = CommandInfo::shell("touch ran");
+    cmd.uris = vec![Uri::new(format!("http://{addr}/never.tar"))];
+    let offer = launch(&mut fw, vec![("fetching", cmd)]).await;
+    // Let the fetch start.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    fw.call(Call::Kill {
+        task_id: TaskId::from("fetching"),
+        agent_id: Some(offer.agent_id.clone()),
+        grace_period: None,
+    })
+    .await;
+    let end = fw.until_terminal("fetching").await;
+    let last = end.last().unwrap();
+    assert_eq!(last.state, TaskState::Killed, "{end:?}");
+    assert_eq!(
+        last.reason.as_deref(),
+        Some("REASON_TASK_KILLED_DURING_LAUNCH"),
+        "{end:?}"
+    );
+    assert!(!sandbox(&node, &fw, "fetching").join("ran").exists());
+    held.abort();
+    node.mesos.shutdown().await;
+}
