@@ -303,14 +303,15 @@ fn build_command(
         }
     }
     cmd.current_dir(sandbox).stdin(Stdio::null());
-    match (
+    let append = |name: &str| {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Never through a symlink an archive may have put in its place.
         std::fs::OpenOptions::new()
             .append(true)
-            .open(sandbox.join("stdout")),
-        std::fs::OpenOptions::new()
-            .append(true)
-            .open(sandbox.join("stderr")),
-    ) {
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(sandbox.join(name))
+    };
+    match (append("stdout"), append("stderr")) {
         (Ok(out), Ok(err)) => {
             cmd.stdout(out).stderr(err);
         }
@@ -341,8 +342,11 @@ fn log_stderr(sandbox: &Path, line: &str) {
 /// command executor writes what it does.
 fn log_to(sandbox: &Path, file: &str, line: &str) {
     use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    // Never through a symlink an archive may have put in its place.
     if let Ok(mut f) = std::fs::OpenOptions::new()
         .append(true)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(sandbox.join(file))
     {
         let _ = writeln!(f, "{line}");
@@ -385,9 +389,21 @@ async fn fetch(uri: &pb::command_info::Uri, sandbox: &Path) -> Result<(), String
     let name = target_name(uri)?;
     let dest = sandbox.join(&name);
     if let Some(parent) = dest.parent() {
+        // An earlier URI's archive may have left symlinks: nothing is
+        // created or written through one that leads out of the sandbox.
+        ensure_inside(sandbox, parent).await?;
         tokio::fs::create_dir_all(parent)
             .await
             .map_err(|e| e.to_string())?;
+        ensure_inside(sandbox, parent).await?;
+    }
+    if tokio::fs::symlink_metadata(&dest)
+        .await
+        .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        tokio::fs::remove_file(&dest)
+            .await
+            .map_err(|e| format!("cannot replace the symlink {}: {e}", dest.display()))?;
     }
     if value.starts_with("http://") || value.starts_with("https://") {
         download(value, &dest).await?;
@@ -415,6 +431,32 @@ async fn fetch(uri: &pb::command_info::Uri, sandbox: &Path) -> Result<(), String
         extract(&dest, sandbox).await?;
     }
     Ok(())
+}
+
+/// Fails unless `dir` (or, while it does not exist yet, its nearest
+/// existing ancestor) resolves to a place inside `sandbox`.
+async fn ensure_inside(sandbox: &Path, dir: &Path) -> Result<(), String> {
+    let root = tokio::fs::canonicalize(sandbox)
+        .await
+        .map_err(|e| format!("cannot resolve the sandbox {}: {e}", sandbox.display()))?;
+    let mut probe = dir;
+    let real = loop {
+        match tokio::fs::canonicalize(probe).await {
+            Ok(real) => break real,
+            Err(_) => match probe.parent() {
+                Some(parent) if probe != sandbox => probe = parent,
+                _ => return Err(format!("cannot resolve {}", dir.display())),
+            },
+        }
+    };
+    if real.starts_with(&root) {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{}' leads outside the sandbox (through a symlink)",
+            dir.strip_prefix(sandbox).unwrap_or(dir).display()
+        ))
+    }
 }
 
 fn cmd_name(cmd: &tokio::process::Command) -> String {

@@ -841,3 +841,50 @@ async fn a_kill_during_the_fetch_ends_the_launch_at_once() {
     held.abort();
     node.mesos.shutdown().await;
 }
+
+/// An archive may hold symlinks; nothing later is written through one that
+/// leads out of the sandbox: a URI whose `output_file` goes through it
+/// fails the launch, naming the path, and nothing appears outside.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetched_files_are_never_written_through_a_symlink_out_of_the_sandbox() {
+    let node = start().await;
+    let files = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let content = files.path().join("content");
+    std::fs::create_dir(&content).unwrap();
+    std::os::unix::fs::symlink(outside.path(), content.join("out")).unwrap();
+    let archive = files.path().join("links.tar");
+    let status = std::process::Command::new("tar")
+        .arg("-C")
+        .arg(&content)
+        .arg("-cf")
+        .arg(&archive)
+        .arg("out")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let plain = files.path().join("plain.conf");
+    std::fs::write(&plain, "key: value\n").unwrap();
+    let mut fw = subscribe(
+        &node.mesos.url(),
+        settings("it-embedded-symlink", WAIT),
+        None,
+    )
+    .await;
+    let mut cmd = CommandInfo::shell("true");
+    cmd.uris = vec![
+        Uri::new(format!("file://{}", archive.display())),
+        Uri {
+            output_file: Some("out/planted.conf".into()),
+            ..Uri::new(format!("file://{}", plain.display()))
+        },
+    ];
+    launch(&mut fw, vec![("linked", cmd)]).await;
+    let end = fw.until_terminal("linked").await;
+    let last = end.last().unwrap();
+    assert_eq!(last.state, TaskState::Failed, "{end:?}");
+    let message = last.message.clone().unwrap_or_default();
+    assert!(message.contains("outside the sandbox"), "{message}");
+    assert!(!outside.path().join("planted.conf").exists());
+    node.mesos.shutdown().await;
+}
