@@ -14,6 +14,7 @@ use std::time::Duration;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::write_json_line;
 use crate::cli::{
     GlobalArgs, LocalCommand, LocalDownArgs, LocalLogsArgs, LocalMesos, LocalStateArgs,
     LocalUpArgs, OutputFormat,
@@ -236,9 +237,7 @@ fn up(global: &GlobalArgs, args: &LocalUpArgs) -> Result<()> {
     progress.finish();
     let mut out = std::io::stdout().lock();
     if global.output == OutputFormat::Json {
-        serde_json::to_writer(&mut out, &report)
-            .map_err(|e| Error::Internal(format!("cannot encode the report: {e}")))?;
-        writeln!(out)?;
+        write_json_line(&mut out, &report)?;
         return Ok(());
     }
     let flag = state_flag(&args.state);
@@ -285,9 +284,7 @@ fn down(global: &GlobalArgs, args: &LocalDownArgs) -> Result<()> {
     .map_err(error)?;
     let mut out = std::io::stdout().lock();
     if global.output == OutputFormat::Json {
-        serde_json::to_writer(&mut out, &report)
-            .map_err(|e| Error::Internal(format!("cannot encode the report: {e}")))?;
-        writeln!(out)?;
+        write_json_line(&mut out, &report)?;
         return Ok(());
     }
     if !report.found {
@@ -315,9 +312,7 @@ fn status(global: &GlobalArgs, args: &LocalStateArgs) -> Result<()> {
     let st = local::status(&dir).map_err(error)?;
     let mut out = std::io::stdout().lock();
     if global.output == OutputFormat::Json {
-        serde_json::to_writer(&mut out, &st)
-            .map_err(|e| Error::Internal(format!("cannot encode the status: {e}")))?;
-        writeln!(out)?;
+        write_json_line(&mut out, &st)?;
     } else if st.components.is_empty() {
         writeln!(
             out,
@@ -358,9 +353,7 @@ fn logs(global: &GlobalArgs, args: &LocalLogsArgs) -> Result<()> {
     let mut out = std::io::stdout().lock();
     let Some(wanted) = &args.component else {
         if global.output == OutputFormat::Json {
-            serde_json::to_writer(&mut out, &files)
-                .map_err(|e| Error::Internal(format!("cannot encode the list: {e}")))?;
-            writeln!(out)?;
+            write_json_line(&mut out, &files)?;
             return Ok(());
         }
         let mut table = Table::new();

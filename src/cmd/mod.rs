@@ -103,6 +103,18 @@ pub fn write_json(out: &mut (impl Write + ?Sized), value: &impl serde::Serialize
     Ok(())
 }
 
+/// Writes `value` as one line of compact JSON (one object per line, for
+/// pipelines that read line by line).
+pub fn write_json_line(
+    out: &mut (impl Write + ?Sized),
+    value: &impl serde::Serialize,
+) -> Result<()> {
+    let text = serde_json::to_string(value)
+        .map_err(|e| Error::Internal(format!("cannot render JSON: {e}")))?;
+    writeln!(out, "{text}")?;
+    Ok(())
+}
+
 /// A single-threaded async runtime for a command that makes a few network
 /// calls.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {

@@ -35,9 +35,7 @@ async fn killed_or_gone(shared: &Shared, fid: &str, task_id: &str, sandbox: &Pat
     loop {
         let done = {
             let m = shared.lock();
-            m.frameworks
-                .get(fid)
-                .and_then(|f| f.tasks.get(task_id))
+            m.task(fid, task_id)
                 .filter(|t| t.sandbox == sandbox)
                 .is_none_or(|t| t.kill.is_some())
         };
@@ -53,9 +51,7 @@ async fn killed_or_gone(shared: &Shared, fid: &str, task_id: &str, sandbox: &Pat
 pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
     let prepared = {
         let m = shared.lock();
-        m.frameworks
-            .get(&fid)
-            .and_then(|f| f.tasks.get(&task_id))
+        m.task(&fid, &task_id)
             .map(|t| (t.info.clone(), t.sandbox.clone()))
     };
     let Some((info, sandbox)) = prepared else {
@@ -65,11 +61,7 @@ pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
     // meanwhile wins.
     let fail = |reason: Reason, message: String| {
         let mut m = shared.lock();
-        let killed = m
-            .frameworks
-            .get(&fid)
-            .and_then(|f| f.tasks.get(&task_id))
-            .is_some_and(|t| t.kill.is_some());
+        let killed = m.task(&fid, &task_id).is_some_and(|t| t.kill.is_some());
         let (state, reason, message) = if killed {
             (
                 S::TaskKilled,
@@ -117,11 +109,7 @@ pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
     let mut cmd = build_command(&shared, &fid, &task_id, &command, &sandbox);
     let spawned = {
         let mut m = shared.lock();
-        let killed = m
-            .frameworks
-            .get(&fid)
-            .and_then(|f| f.tasks.get(&task_id))
-            .is_none_or(|t| t.kill.is_some());
+        let killed = m.task(&fid, &task_id).is_none_or(|t| t.kill.is_some());
         if killed {
             m.push_update(
                 &fid,
@@ -151,11 +139,7 @@ pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
                     pgid,
                     exited: Arc::new(AtomicBool::new(false)),
                 };
-                if let Some(t) = m
-                    .frameworks
-                    .get_mut(&fid)
-                    .and_then(|f| f.tasks.get_mut(&task_id))
-                {
+                if let Some(t) = m.task_mut(&fid, &task_id) {
                     t.proc = Some(proc.clone());
                 }
                 m.push_update(&fid, &task_id, S::TaskRunning, Source::Executor, None, None);
@@ -187,11 +171,7 @@ pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
     }
     proc.exited.store(true, Ordering::SeqCst);
     let mut m = shared.lock();
-    let killed = m
-        .frameworks
-        .get(&fid)
-        .and_then(|f| f.tasks.get(&task_id))
-        .is_some_and(|t| t.kill.is_some());
+    let killed = m.task(&fid, &task_id).is_some_and(|t| t.kill.is_some());
     let (state, message) = match status {
         Ok(s) => {
             let message = format!("Command {}", describe(s));

@@ -394,6 +394,15 @@ pub struct Shared {
 }
 
 impl Master {
+    /// The task `task_id` of framework `fid`, if both exist.
+    pub fn task(&self, fid: &str, task_id: &str) -> Option<&Task> {
+        self.frameworks.get(fid)?.tasks.get(task_id)
+    }
+
+    pub fn task_mut(&mut self, fid: &str, task_id: &str) -> Option<&mut Task> {
+        self.frameworks.get_mut(fid)?.tasks.get_mut(task_id)
+    }
+
     fn new(node: Arc<Node>) -> Master {
         Master {
             node,
@@ -1064,11 +1073,7 @@ impl Master {
         agent_id: Option<String>,
         grace: Option<Duration>,
     ) {
-        let known = self
-            .frameworks
-            .get(fid)
-            .and_then(|f| f.tasks.get(task_id))
-            .map(|t| t.terminal());
+        let known = self.task(fid, task_id).map(|t| t.terminal());
         match known {
             None => {
                 // Mesos answers a KILL of an unknown task with reconciliation.
@@ -1088,11 +1093,7 @@ impl Master {
                     .frameworks
                     .get(fid)
                     .is_some_and(|f| f.has(pb::framework_info::capability::Type::TaskKillingState));
-                let Some(task) = self
-                    .frameworks
-                    .get_mut(fid)
-                    .and_then(|f| f.tasks.get_mut(task_id))
-                else {
+                let Some(task) = self.task_mut(fid, task_id) else {
                     return;
                 };
                 if let Some(current) = task.kill {

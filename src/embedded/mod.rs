@@ -207,16 +207,20 @@ impl EmbeddedMesos {
         self.addr.port()
     }
 
+    /// Marks the master as shutting down, forgets every framework (ending
+    /// their subscriptions) and returns the processes of their tasks.
+    fn stop_everything(&self) -> Vec<master::Proc> {
+        let mut m = self.shared.lock();
+        m.shutting_down = true;
+        let procs = m.all_procs();
+        m.frameworks.clear();
+        procs
+    }
+
     /// Kills every task (SIGTERM to its process group, SIGKILL after 3 s),
     /// ends every subscription and stops serving.
     pub async fn shutdown(mut self) {
-        let procs = {
-            let mut m = self.shared.lock();
-            m.shutting_down = true;
-            let procs = m.all_procs();
-            m.frameworks.clear();
-            procs
-        };
+        let procs = self.stop_everything();
         tracing::info!(tasks = procs.len(), "shutting down: killing every task");
         for p in &procs {
             p.signal(libc::SIGTERM);
@@ -250,13 +254,7 @@ impl Drop for EmbeddedMesos {
         if self.server.is_none() {
             return;
         }
-        let procs = {
-            let mut m = self.shared.lock();
-            m.shutting_down = true;
-            let procs = m.all_procs();
-            m.frameworks.clear();
-            procs
-        };
+        let procs = self.stop_everything();
         for p in &procs {
             p.signal(libc::SIGKILL);
         }

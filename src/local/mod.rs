@@ -519,16 +519,15 @@ fn bring_up(
                 e,
             )
         })?;
-        let log = logs.join("zookeeper.log");
-        let rec = process::spawn_detached(cmd, &log)
-            .map_err(|e| LocalError::io("cannot start ZooKeeper (java)", e))?;
-        st.components.push(Component {
-            name: "zookeeper".into(),
-            process: rec,
+        start_component(
+            st,
+            "zookeeper",
+            cmd,
+            "ZooKeeper (java)",
             port,
-            url: format!("127.0.0.1:{port}"),
-            log,
-        });
+            format!("127.0.0.1:{port}"),
+            logs.join("zookeeper.log"),
+        )?;
         state::save(dir, st)?;
         wait(
             st,
@@ -608,23 +607,16 @@ fn bring_up(
         .env("FLINK_HOME", &plan.flink_home.root)
         .env_remove("MESOS_SANDBOX")
         .env_remove("FLINK_CONF_DIR");
-    let rec = process::spawn_detached(cmd, &log).map_err(|e| {
-        LocalError::io(
-            format!(
-                "cannot start the appmaster ({})",
-                plan.request.executable.display()
-            ),
-            e,
-        )
-    })?;
     let status_url = format!("http://127.0.0.1:{}", plan.ports.appmaster_status);
-    st.components.push(Component {
-        name: "appmaster".into(),
-        process: rec,
-        port: plan.ports.appmaster_status,
-        url: format!("{status_url}/status"),
-        log: log.clone(),
-    });
+    start_component(
+        st,
+        "appmaster",
+        cmd,
+        &format!("the appmaster ({})", plan.request.executable.display()),
+        plan.ports.appmaster_status,
+        format!("{status_url}/status"),
+        log.clone(),
+    )?;
     state::save(dir, st)?;
     wait(
         st,
@@ -779,6 +771,29 @@ fn start_error(c: &Component, message: &str) -> LocalError {
     }
 }
 
+/// Starts `cmd` detached as the component `name`, its output going to
+/// `log`, and records it in `st`; `what` names the program in the error.
+fn start_component(
+    st: &mut State,
+    name: &str,
+    cmd: Command,
+    what: &str,
+    port: u16,
+    url: String,
+    log: PathBuf,
+) -> Result<(), LocalError> {
+    let process = process::spawn_detached(cmd, &log)
+        .map_err(|e| LocalError::io(format!("cannot start {what}"), e))?;
+    st.components.push(Component {
+        name: name.into(),
+        process,
+        port,
+        url,
+        log,
+    });
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 fn start_mesos(
     plan: &Plan,
@@ -823,15 +838,15 @@ fn start_mesos(
             let mut cmd = Command::new(binary);
             env.apply(&mut cmd);
             cmd.current_dir(dir);
-            let rec = process::spawn_detached(cmd, &log)
-                .map_err(|e| LocalError::io(format!("cannot start {}", binary.display()), e))?;
-            st.components.push(Component {
-                name: "mesos".into(),
-                process: rec,
+            start_component(
+                st,
+                "mesos",
+                cmd,
+                &binary.display().to_string(),
                 port,
-                url: url.clone(),
+                url.clone(),
                 log,
-            });
+            )?;
         }
         Installation::Embedded => {
             let mut env = MesosEnv::default();
@@ -850,22 +865,18 @@ fn start_mesos(
                 .current_dir(dir)
                 .env("NO_COLOR", "1")
                 .env_remove("MESOS_SANDBOX");
-            let rec = process::spawn_detached(cmd, &log).map_err(|e| {
-                LocalError::io(
-                    format!(
-                        "cannot start the embedded Mesos ({} local embedded-mesos)",
-                        plan.request.executable.display()
-                    ),
-                    e,
-                )
-            })?;
-            st.components.push(Component {
-                name: "mesos".into(),
-                process: rec,
+            start_component(
+                st,
+                "mesos",
+                cmd,
+                &format!(
+                    "the embedded Mesos ({} local embedded-mesos)",
+                    plan.request.executable.display()
+                ),
                 port,
-                url: url.clone(),
+                url.clone(),
                 log,
-            });
+            )?;
         }
         Installation::MasterAgent {
             master,
@@ -886,15 +897,15 @@ fn start_mesos(
             let mut cmd = Command::new(master);
             env.apply(&mut cmd);
             cmd.current_dir(dir);
-            let rec = process::spawn_detached(cmd, &log)
-                .map_err(|e| LocalError::io(format!("cannot start {}", master.display()), e))?;
-            st.components.push(Component {
-                name: "mesos-master".into(),
-                process: rec,
+            start_component(
+                st,
+                "mesos-master",
+                cmd,
+                &master.display().to_string(),
                 port,
-                url: url.clone(),
+                url.clone(),
                 log,
-            });
+            )?;
             state::save(dir, st)?;
 
             let mut env =
@@ -916,15 +927,15 @@ fn start_mesos(
             let mut cmd = Command::new(agent);
             env.apply(&mut cmd);
             cmd.current_dir(dir);
-            let rec = process::spawn_detached(cmd, &log)
-                .map_err(|e| LocalError::io(format!("cannot start {}", agent.display()), e))?;
-            st.components.push(Component {
-                name: "mesos-agent".into(),
-                process: rec,
-                port: agent_port,
-                url: format!("http://127.0.0.1:{agent_port}"),
+            start_component(
+                st,
+                "mesos-agent",
+                cmd,
+                &agent.display().to_string(),
+                agent_port,
+                format!("http://127.0.0.1:{agent_port}"),
                 log,
-            });
+            )?;
         }
     }
     st.mesos_url = url.clone();
