@@ -26,6 +26,32 @@ async fn serve(registry: Registry) -> ArtifactServer {
     .unwrap()
 }
 
+/// An HTTPS server advertised as `localhost`, and a client that trusts
+/// `ca_pem` and reaches `localhost` on it.
+async fn serve_tls(
+    registry: Registry,
+    tls: Arc<rustls::ServerConfig>,
+    ca_pem: &[u8],
+) -> (ArtifactServer, reqwest::Client) {
+    let server = ArtifactServer::start(
+        ServerOptions {
+            bind_host: "127.0.0.1".into(),
+            port: 0,
+            advertised_host: "localhost".into(),
+            tls: Some(tls),
+        },
+        registry,
+    )
+    .await
+    .unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem).unwrap())
+        .resolve("localhost", server.local_addr())
+        .build()
+        .unwrap();
+    (server, client)
+}
+
 /// The URL path of the server's base (`/<id>/`).
 fn base_path(server: &ArtifactServer) -> String {
     let url = server.base_url();
@@ -304,28 +330,12 @@ async fn https_with_a_generated_certificate() {
     )
     .unwrap();
     let tls = flink_mesos::artifacts::tls::server_config(&pem, None).unwrap();
-    let server = ArtifactServer::start(
-        ServerOptions {
-            bind_host: "127.0.0.1".into(),
-            port: 0,
-            advertised_host: "localhost".into(),
-            tls: Some(tls),
-        },
-        registry,
-    )
-    .await
-    .unwrap();
+    let (server, client) = serve_tls(registry, tls, cert.cert.pem().as_bytes()).await;
     assert!(server.base_url().starts_with("https://localhost:"));
     assert_eq!(
         server.origin(),
         format!("https://localhost:{}", server.local_addr().port())
     );
-    let ca = reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap();
-    let client = reqwest::Client::builder()
-        .add_root_certificate(ca)
-        .resolve("localhost", server.local_addr())
-        .build()
-        .unwrap();
     let r = client
         .get(server.url("served.txt"))
         .header("Range", "bytes=0-3")
@@ -432,24 +442,8 @@ async fn https_with_a_pkcs12_keystore_from_keytool() {
         );
     }
     let tls = flink_mesos::artifacts::tls::server_config(&p12, Some(&secret)).unwrap();
-    let server = ArtifactServer::start(
-        ServerOptions {
-            bind_host: "127.0.0.1".into(),
-            port: 0,
-            advertised_host: "localhost".into(),
-            tls: Some(tls),
-        },
-        registry,
-    )
-    .await
-    .unwrap();
-    let ca = reqwest::Certificate::from_pem(&std::fs::read(dir.path().join("cert.pem")).unwrap())
-        .unwrap();
-    let client = reqwest::Client::builder()
-        .add_root_certificate(ca)
-        .resolve("localhost", server.local_addr())
-        .build()
-        .unwrap();
+    let ca = std::fs::read(dir.path().join("cert.pem")).unwrap();
+    let (server, client) = serve_tls(registry, tls, &ca).await;
     let r = client.get(server.url("served.txt")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().starts_with("0123"));

@@ -190,25 +190,8 @@ async fn local_up_runs_a_job_and_local_down_leaves_nothing_behind() {
     assert!(config.contains("from-the-conf-dir"), "{config}");
 
     // Status: every component healthy, with pids and ports.
-    let out = bin.local(cwd.path(), &state, &["status", "--output", "json"]);
-    assert!(out.status.success(), "{}", text(&out));
-    let status = json(&out);
-    assert_eq!(status["healthy"], true, "{status:#}");
+    let status = healthy_two_worker_status(&bin, cwd.path(), &state);
     let components = status["components"].as_array().unwrap();
-    let names: Vec<&str> = components
-        .iter()
-        .map(|c| c["component"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "mesos",
-            "appmaster",
-            "jobmanager",
-            "taskmanager-00001",
-            "taskmanager-00002"
-        ]
-    );
     for c in components {
         assert_eq!(c["healthy"], true, "{c}");
         assert!(c["pid"].as_u64().is_some(), "{c}");
@@ -633,26 +616,9 @@ async fn local_up_without_mesos_falls_back_to_the_embedded_mesos_and_down_leaves
         "{master}"
     );
 
-    let out = bin.local(cwd.path(), &state, &["status", "--output", "json"]);
-    assert!(out.status.success(), "{}", text(&out));
-    let status = json(&out);
-    assert_eq!(status["healthy"], true, "{status:#}");
+    let status = healthy_two_worker_status(&bin, cwd.path(), &state);
     assert!(status["mesos"].as_str().unwrap().contains("embedded"));
     let components = status["components"].as_array().unwrap();
-    let names: Vec<&str> = components
-        .iter()
-        .map(|c| c["component"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "mesos",
-            "appmaster",
-            "jobmanager",
-            "taskmanager-00001",
-            "taskmanager-00002"
-        ]
-    );
     assert!(
         components[0]["health"]
             .as_str()
@@ -709,4 +675,31 @@ fn down_leaves_nothing(
     );
     assert!(!state.join("state.json").exists());
     down_secs
+}
+
+/// `local status --output json` of a cluster with two workers: it succeeds,
+/// says healthy, and lists Mesos, the appmaster, the JobManager and both
+/// TaskManagers in that order.
+fn healthy_two_worker_status(bin: &Bin, cwd: &Path, state: &Path) -> Value {
+    let out = bin.local(cwd, state, &["status", "--output", "json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let status = json(&out);
+    assert_eq!(status["healthy"], true, "{status:#}");
+    let names: Vec<&str> = status["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["component"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "mesos",
+            "appmaster",
+            "jobmanager",
+            "taskmanager-00001",
+            "taskmanager-00002"
+        ]
+    );
+    status
 }
