@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::ha::{cluster, count, task_pid, tasks, Am};
+use crate::support::ha::{cluster, count, fixed_artifact_port, task_pid, tasks, Am};
 use crate::support::mesos_local::MesosLocal;
 use crate::support::zookeeper::{Ensemble, ZooKeeper};
 
@@ -78,11 +78,7 @@ async fn crash_kill_9_at_30_seeded_points_then_exactly_the_desired_workers_none_
     let zk = ZooKeeper::start();
     let mesos = MesosLocal::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    // One artifact server port across restarts, as an HA setup has.
-    let artifacts = format!(
-        "-Dmesos.resourcemanager.artifactserver.port={}",
-        crate::support::free_port()
-    );
+    let artifacts = fixed_artifact_port();
     let desired = format!("-Dmesos.initial-tasks={DESIRED}");
     let cmd = format!(
         "-Dmesos.resourcemanager.tasks.taskmanager-cmd={}",

@@ -6,9 +6,9 @@
 //! launched twice, no orphan task.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::support::ha::{cluster, count, task_pid, tasks, Am, WAIT};
+use crate::support::ha::{cluster, count, fixed_artifact_port, task_pid, tasks, Am};
 use crate::support::mesos_local::MesosLocal;
 use crate::support::zookeeper::{Ensemble, Proxy, ZooKeeper};
 
@@ -70,12 +70,7 @@ async fn store_ha_kill_9_during_launches_then_restart_gives_exactly_10() {
     let zk = ZooKeeper::start();
     let mesos = MesosLocal::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    // One artifact server port across restarts, as an HA setup has (the
-    // URLs still change with every start).
-    let artifacts = format!(
-        "-Dmesos.resourcemanager.artifactserver.port={}",
-        crate::support::free_port()
-    );
+    let artifacts = fixed_artifact_port();
     // Launches in flight when an appmaster dies fail to fetch from its
     // artifact server (a new start serves under a new id); the next leader
     // replaces them uncounted (scheduler: inherited launches). Never give up
@@ -176,16 +171,8 @@ async fn store_ha_lost_leadership_stops_at_once_then_leads_again() {
     am.wait_stderr("lost the leadership").await;
     // No other appmaster: it leads again, re-reads the store and fails over
     // to the same framework with the same workers.
-    let deadline = Instant::now() + WAIT;
-    while am
-        .stderr()
-        .matches("leading: reading the worker store")
-        .count()
-        < 2
-    {
-        assert!(Instant::now() < deadline, "{}", am.stderr());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    am.wait_stderr_times("leading: reading the worker store", 2)
+        .await;
     let v = am
         .wait_status("2 running workers again", |v| {
             v["connected"] == true && count(v, "running") == 2
@@ -278,16 +265,8 @@ async fn store_ha_session_expiry_loses_nothing() {
 
     // Back: a new session, the store read again, the same framework and
     // workers, nothing relaunched.
-    let deadline = Instant::now() + WAIT;
-    while am
-        .stderr()
-        .matches("leading: reading the worker store")
-        .count()
-        < 2
-    {
-        assert!(Instant::now() < deadline, "{}", am.stderr());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    am.wait_stderr_times("leading: reading the worker store", 2)
+        .await;
     let v = am
         .wait_status("2 running workers again", |v| {
             v["connected"] == true && count(v, "running") == 2

@@ -135,11 +135,16 @@ impl Am {
     }
 
     pub async fn wait_stderr(&self, what: &str) {
+        self.wait_stderr_times(what, 1).await;
+    }
+
+    /// Waits until `what` appears `times` times in the stderr.
+    pub async fn wait_stderr_times(&self, what: &str, times: usize) {
         let deadline = Instant::now() + WAIT;
-        while !self.stderr().contains(what) {
+        while self.stderr().matches(what).count() < times {
             assert!(
                 Instant::now() < deadline,
-                "no {what:?} in:\n{}",
+                "no {what:?} ({times} times) in:\n{}",
                 self.stderr()
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -170,6 +175,15 @@ impl Drop for Am {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `-D` for one artifact server port across restarts, as an HA setup has
+/// (the URLs still change with every start).
+pub fn fixed_artifact_port() -> String {
+    format!(
+        "-Dmesos.resourcemanager.artifactserver.port={}",
+        super::free_port()
+    )
 }
 
 pub fn count(v: &Value, state: &str) -> usize {
