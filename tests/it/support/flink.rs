@@ -195,36 +195,14 @@ pub fn cmdline(pid: u32) -> String {
         .unwrap_or_default()
 }
 
-/// A small streaming job (sequence → map → filter → print), compiled by the
-/// test against the distribution's jars (the PyPI wheels ship no examples).
-const SMALL_JOB: &str = r#"
-import org.apache.flink.api.common.functions.FilterFunction;
-import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-
-public class SmallJob {
-    public static void main(String[] args) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.fromSequence(1, 10000)
-            .map(new MapFunction<Long, Long>() {
-                public Long map(Long x) { return x * 2; }
-            })
-            .filter(new FilterFunction<Long>() {
-                public boolean filter(Long x) { return x % 1000 == 0; }
-            })
-            .print();
-        env.execute("flink-mesos small job");
-    }
-}
-"#;
-
-/// Compiles [`SMALL_JOB`] with `javac -cp "lib/*"` into `<dir>/small-job.jar`.
+/// Compiles the README demo's job, `examples/jobs/SmallJob.java` (a small
+/// streaming pipeline; the PyPI wheels ship no examples), with
+/// `javac -cp "lib/*"` into `<dir>/small-job.jar`.
 pub fn build_small_job(home: &FlinkHome, dir: &std::path::Path) -> PathBuf {
-    let src = dir.join("src");
+    let source =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/jobs/SmallJob.java");
     let classes = dir.join("classes");
-    std::fs::create_dir_all(&src).unwrap();
     std::fs::create_dir_all(&classes).unwrap();
-    std::fs::write(src.join("SmallJob.java"), SMALL_JOB).unwrap();
     let run = |cmd: &mut std::process::Command| {
         let out = cmd.output().unwrap_or_else(|e| {
             panic!("{cmd:?}: {e} (a JDK is needed: run scripts/install-deps.sh)")
@@ -240,7 +218,7 @@ pub fn build_small_job(home: &FlinkHome, dir: &std::path::Path) -> PathBuf {
         .arg(home.root.join("lib").join("*"))
         .arg("-d")
         .arg(&classes)
-        .arg(src.join("SmallJob.java")));
+        .arg(&source));
     let jar = dir.join("small-job.jar");
     run(std::process::Command::new("jar")
         .arg("cf")
