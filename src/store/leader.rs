@@ -117,7 +117,7 @@ fn sequence(name: &str) -> Option<u64> {
 pub async fn current_leader(zk: &Zk) -> Result<Option<(String, Option<LeaderInfo>)>, StoreError> {
     let dir = zk.path(LEADER);
     loop {
-        let children = match zk.client().list_children(&dir).await {
+        let children = match zk.bounded(zk.client().list_children(&dir)).await {
             Ok(c) => c,
             Err(zkc::Error::NoNode) => return Ok(None),
             Err(e) => return Err(zk.error(&dir, e)),
@@ -130,7 +130,7 @@ pub async fn current_leader(zk: &Zk) -> Result<Option<(String, Option<LeaderInfo
         else {
             return Ok(None);
         };
-        match zk.client().get_data(&first).await {
+        match zk.bounded(zk.client().get_data(&first)).await {
             Ok((data, _)) => return Ok(Some((first, serde_json::from_slice(&data).ok()))),
             // It went away between listing and reading: look again.
             Err(zkc::Error::NoNode) => continue,
@@ -267,18 +267,23 @@ pub async fn campaign(
 /// to its session's expiry.
 async fn remove_dead_latches(zk: &Zk, me: &LeaderInfo) {
     let dir = zk.path(LEADER);
-    let Ok(children) = zk.client().list_children(&dir).await else {
+    let Ok(children) = zk.bounded(zk.client().list_children(&dir)).await else {
         return;
     };
     for child in children {
         let path = format!("{dir}/{child}");
-        let Ok((data, stat)) = zk.client().get_data(&path).await else {
+        let Ok((data, stat)) = zk.bounded(zk.client().get_data(&path)).await else {
             continue;
         };
         let Ok(other) = serde_json::from_slice::<LeaderInfo>(&data) else {
             continue;
         };
-        if other.provably_dead(me) && zk.client().delete(&path, Some(stat.version)).await.is_ok() {
+        if other.provably_dead(me)
+            && zk
+                .bounded(zk.client().delete(&path, Some(stat.version)))
+                .await
+                .is_ok()
+        {
             tracing::warn!(
                 latch = %path,
                 owner = %other,

@@ -154,6 +154,21 @@ impl Zk {
         &self.config
     }
 
+    /// One request with a backstop. The client queues requests while it
+    /// reconnects and fails them once the session expires (7/5 of the
+    /// session timeout without a server); an answer that never comes after
+    /// twice the session timeout becomes [`zkc::Error::Timeout`], so no
+    /// caller (the appmaster's core loop included) waits on ZooKeeper forever.
+    pub async fn bounded<T>(
+        &self,
+        request: impl std::future::Future<Output = Result<T, zkc::Error>>,
+    ) -> Result<T, zkc::Error> {
+        match tokio::time::timeout(self.config.session_timeout * 2, request).await {
+            Ok(answer) => answer,
+            Err(_) => Err(zkc::Error::Timeout),
+        }
+    }
+
     pub fn client(&self) -> &zkc::Client {
         &self.client
     }
@@ -213,18 +228,19 @@ impl Zk {
         let acls = self.acls();
         let options = zkc::CreateMode::Persistent.with_acls(acls);
         let exists = self
-            .client
-            .check_stat(base)
+            .bounded(self.client.check_stat(base))
             .await
             .map_err(|e| self.error(base, e))?;
         if exists.is_none() {
             if let Some((parent, _)) = base.rsplit_once('/').filter(|(p, _)| !p.is_empty()) {
-                self.client
-                    .mkdir(parent, &options)
+                self.bounded(self.client.mkdir(parent, &options))
                     .await
                     .map_err(|e| self.error(parent, e))?;
             }
-            match self.client.create(base, &marker(), &options).await {
+            match self
+                .bounded(self.client.create(base, &marker(), &options))
+                .await
+            {
                 Ok(_) | Err(zkc::Error::NodeExists) => {}
                 Err(e) => return Err(self.error(base, e)),
             }
@@ -232,7 +248,7 @@ impl Zk {
         self.check_layout().await?;
         for dir in [WORKERS, LEADER] {
             let path = self.path(dir);
-            match self.client.create(&path, b"", &options).await {
+            match self.bounded(self.client.create(&path, b"", &options)).await {
                 Ok(_) | Err(zkc::Error::NodeExists) => {}
                 Err(e) => return Err(self.error(&path, e)),
             }
@@ -243,7 +259,7 @@ impl Zk {
     /// `false`: nothing at the base path. An error: something else is there.
     pub async fn check_layout(&self) -> Result<bool, StoreError> {
         let base = self.base();
-        let data = match self.client.get_data(base).await {
+        let data = match self.bounded(self.client.get_data(base)).await {
             Ok((data, _)) => data,
             Err(zkc::Error::NoNode) => return Ok(false),
             Err(e) => return Err(self.error(base, e)),
@@ -265,8 +281,7 @@ impl Zk {
             }
         }
         let children = self
-            .client
-            .list_children(base)
+            .bounded(self.client.list_children(base))
             .await
             .map_err(|e| self.error(base, e))?;
         let strange: Vec<&String> = children
@@ -287,7 +302,7 @@ impl Zk {
 
     /// One node's data and version; `None` when it does not exist.
     async fn read_node(&self, path: &str) -> Result<Option<(Vec<u8>, i32)>, StoreError> {
-        match self.client.get_data(path).await {
+        match self.bounded(self.client.get_data(path)).await {
             Ok((data, stat)) => Ok(Some((data, stat.version))),
             Err(zkc::Error::NoNode) => Ok(None),
             Err(e) => Err(self.error(path, e)),
@@ -301,7 +316,7 @@ impl Zk {
         }
         let mut contents = Contents::default();
         let fw = self.path(FRAMEWORK_ID);
-        match self.client.get_data(&fw).await {
+        match self.bounded(self.client.get_data(&fw)).await {
             Ok((data, stat)) => {
                 contents.framework_id = Some((record::decode_text(&fw, &data)?, stat.version))
             }
@@ -317,7 +332,7 @@ impl Zk {
             contents.failed_tasks = Some((record::decode_count(&failed, &data)?, version));
         }
         let dir = self.path(WORKERS);
-        let mut ids = match self.client.list_children(&dir).await {
+        let mut ids = match self.bounded(self.client.list_children(&dir)).await {
             Ok(ids) => ids,
             Err(zkc::Error::NoNode) => Vec::new(),
             Err(e) => return Err(self.error(&dir, e)),
@@ -327,14 +342,14 @@ impl Zk {
         // one connection).
         let mut reads = tokio::task::JoinSet::new();
         for (n, chunk) in ids.chunks(READ_CHUNK).enumerate() {
-            let client = self.client.clone();
+            let zk = self.clone();
             let paths: Vec<String> = chunk.iter().map(|id| self.worker_path(id)).collect();
             reads.spawn(async move {
-                let mut reader = client.new_multi_reader();
+                let mut reader = zk.client.new_multi_reader();
                 for p in &paths {
                     reader.add_get_data(p)?;
                 }
-                reader.commit().await.map(|r| (n, paths, r))
+                zk.bounded(reader.commit()).await.map(|r| (n, paths, r))
             });
         }
         let mut chunks = Vec::new();
@@ -736,7 +751,7 @@ impl ZkStore {
         }
         let mut seen = Vec::new();
         for op in last {
-            let read = self.zk.client.get_data(op.path()).await;
+            let read = self.zk.bounded(self.zk.client.get_data(op.path())).await;
             match (op, read) {
                 (Op::Create { data, .. } | Op::Set { data, .. }, Ok((now, stat)))
                     if now == *data =>

@@ -41,6 +41,15 @@ pub fn worker(n: u32, state: WorkerState) -> Worker {
     }
 }
 
+/// `step`, or a panic that names it when it takes over 60 s (far past any
+/// session timeout here): a hang fails with its name instead of the runner's
+/// timeout.
+async fn bounded<T>(what: &str, step: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(60), step)
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not finish within 60 s"))
+}
+
 async fn leader(zk: &Zk, host: &str) -> Leadership {
     tokio::time::timeout(
         Duration::from_secs(30),
@@ -53,6 +62,7 @@ async fn leader(zk: &Zk, host: &str) -> Leadership {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_zk_round_trip_and_readable_layout() {
+    crate::support::trace_to_test_output();
     let server = ZooKeeper::start();
     let cs = server.connect_string();
     let zk = Zk::connect(config(
@@ -141,6 +151,7 @@ async fn store_zk_round_trip_and_readable_layout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_zk_conditional_writes_conflict() {
+    crate::support::trace_to_test_output();
     let server = ZooKeeper::start();
     let cs = server.connect_string();
     let zk = Zk::connect(config(&cs, "/c/w", Duration::from_secs(10)))
@@ -184,6 +195,7 @@ async fn store_zk_conditional_writes_conflict() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_zk_deposed_leader_cannot_write_and_nothing_is_lost() {
+    crate::support::trace_to_test_output();
     let server = ZooKeeper::start();
     let cs = server.connect_string();
     let cfg = config(&cs, "/flink/f/mesos-workers", Duration::from_secs(4));
@@ -298,6 +310,7 @@ async fn store_zk_deposed_leader_cannot_write_and_nothing_is_lost() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_zk_connection_loss_within_the_session_is_survived() {
+    crate::support::trace_to_test_output();
     let mut server = ZooKeeper::start();
     let cs = server.connect_string();
     let zk = Zk::connect(config(
@@ -316,33 +329,86 @@ async fn store_zk_connection_loss_within_the_session_is_survived() {
         .unwrap();
 
     // The server dies and comes back 2 s later (same data): the write issued
-    // meanwhile completes, the leadership survives.
-    let restart = std::thread::spawn(move || {
+    // meanwhile completes, the leadership survives. Every step has a bound
+    // well past the session's, so a hang names its step.
+    let restart = tokio::task::spawn_blocking(move || {
         std::thread::sleep(Duration::from_millis(200));
         server.restart_after(Duration::from_secs(2));
         server
     });
     tokio::time::sleep(Duration::from_millis(400)).await;
-    store
-        .apply(vec![
+    bounded(
+        "the write during the outage",
+        store.apply(vec![
             Write::Worker(worker(1, WorkerState::Launched)),
             Write::NextTaskNumber(2),
-        ])
-        .await
-        .unwrap();
-    let _server = restart.join().unwrap();
+        ]),
+    )
+    .await
+    .unwrap();
+    let _server = bounded("the restart", restart).await.unwrap();
     assert!(lead.lost().borrow().is_none());
-    store
-        .put_worker(&worker(1, WorkerState::Running))
+    bounded(
+        "the write after the outage",
+        store.put_worker(&worker(1, WorkerState::Running)),
+    )
+    .await
+    .unwrap();
+    let snap = bounded("the read", ZkStore::new(zk.clone(), None).load())
         .await
         .unwrap();
-    let snap = ZkStore::new(zk.clone(), None).load().await.unwrap();
     assert_eq!(snap.workers, vec![worker(1, WorkerState::Running)]);
     assert_eq!(snap.next_task_number, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_zk_requests_while_zookeeper_is_gone_fail_within_the_session_timeout() {
+    crate::support::trace_to_test_output();
+    let mut server = ZooKeeper::start();
+    let cs = server.connect_string();
+    let zk = Zk::connect(config(
+        &cs,
+        "/flink/g/mesos-workers",
+        Duration::from_secs(4),
+    ))
+    .await
+    .unwrap();
+    let lead = leader(&zk, "am").await;
+    let mut store = ZkStore::for_leader(zk.clone(), lead.latch().to_string());
+    store.load().await.unwrap();
+    server.kill();
+    // The leader's write fails as lost leadership (another appmaster may
+    // lead once the session is gone), naming the servers; a read fails as
+    // an expired session. Neither waits past the session (bound: 60 s).
+    let write = tokio::time::timeout(
+        Duration::from_secs(60),
+        store.put_worker(&worker(1, WorkerState::New)),
+    )
+    .await
+    .expect("a write must not hang while ZooKeeper is gone");
+    match write {
+        Err(StoreError::LeadershipLost(m)) => assert!(m.contains(&cs), "{m}"),
+        other => panic!("expected LeadershipLost, got {other:?}"),
+    }
+    let read = tokio::time::timeout(
+        Duration::from_secs(60),
+        ZkStore::new(zk.clone(), None).load(),
+    )
+    .await
+    .expect("a read must not hang while ZooKeeper is gone");
+    match read {
+        Err(e) => assert!(e.to_string().contains(&cs), "{e}"),
+        Ok(snap) => panic!("read without a server: {snap:?}"),
+    }
+    let reason = tokio::time::timeout(Duration::from_secs(60), lead.wait_lost())
+        .await
+        .expect("the leadership must end");
+    assert!(reason.contains("ZooKeeper"), "{reason}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_zk_ensemble_leader_killed_without_an_error() {
+    crate::support::trace_to_test_output();
     let mut ensemble = Ensemble::start();
     let cs = ensemble.connect_string();
     let zk = Zk::connect(config(
@@ -380,6 +446,7 @@ async fn store_zk_ensemble_leader_killed_without_an_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_zk_clear_errors_for_foreign_paths_auth_and_no_server() {
+    crate::support::trace_to_test_output();
     let server = ZooKeeper::start();
     let cs = server.connect_string();
     let plain = Zk::connect(config(&cs, "/other", Duration::from_secs(10)))

@@ -12,6 +12,19 @@ pub mod zookeeper;
 use std::net::TcpListener;
 
 /// A port that was free a moment ago on 127.0.0.1.
+/// Sends this process's `tracing` output (the library's, debug and up, and
+/// the ZooKeeper client's) to the test's captured output, which the runner
+/// shows when the test fails or hangs. `RUST_LOG` overrides the filter.
+pub fn trace_to_test_output() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "flink_mesos=debug,zookeeper_client=info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .with_ansi(false)
+        .try_init();
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

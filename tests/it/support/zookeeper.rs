@@ -107,6 +107,12 @@ impl ZooKeeper {
         format!("127.0.0.1:{}", self.port)
     }
 
+    /// Kills the server (-9) for good.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Kills the server (-9) and starts it again on the same port and data:
     /// sessions survive if the client reconnects within their timeout.
     pub fn restart_after(&mut self, down: Duration) {
