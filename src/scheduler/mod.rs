@@ -29,6 +29,10 @@
 //! * **Only the TaskManager's own failures count** against
 //!   `mesos.maximum-failed-tasks` (see [`blames_the_worker`]): launches the
 //!   master never saw, rescinded offers and the like are replaced uncounted.
+//!   A terminal state that only answers reconciliation (the latest state,
+//!   without its reason) ends nothing: the task's own update, which Mesos
+//!   delivers because it is not acknowledged yet, decides within
+//!   `latest_state_wait` (without it: replaced uncounted).
 //! * **Partitions are not failures.** TASK_UNREACHABLE keeps the worker; it
 //!   counts and is replaced only on TASK_GONE or after `unreachable_timeout`.
 //! * **Offers are never held**: each offer is answered in the step that
@@ -96,6 +100,10 @@ pub struct Timers {
     /// after this long (not at once: a master that fails every call must not
     /// make the loop spin).
     pub call_retry: Duration,
+    /// A worker the master reported ended in answer to reconciliation (which
+    /// says that it ended, not why) waits this long for its own status
+    /// update; without one it is replaced uncounted.
+    pub latest_state_wait: Duration,
 }
 
 impl Default for Timers {
@@ -109,6 +117,7 @@ impl Default for Timers {
             kill_retry: Duration::from_secs(30),
             unreachable_timeout: Duration::from_secs(300),
             call_retry: Duration::from_secs(1),
+            latest_state_wait: Duration::from_secs(30),
         }
     }
 }
@@ -230,6 +239,10 @@ struct Live {
     /// fetch URIs point at that appmaster's artifact server, which died
     /// with it, so a failure before it runs is not the TaskManager's own.
     inherited: bool,
+    /// When the master answered reconciliation with a terminal state for it,
+    /// and that answer: the task ended, but only its own status update (not
+    /// yet acknowledged, so Mesos delivers it) says whether it failed.
+    ended_per_master: Option<(Duration, String)>,
 }
 
 impl Live {
@@ -242,6 +255,7 @@ impl Live {
             unreachable_since: None,
             killed_at: None,
             inherited: false,
+            ended_per_master: None,
         }
     }
 }
@@ -827,6 +841,20 @@ impl Scheduler {
             state if state.is_terminal() || state == TaskState::Unknown => {
                 let released = live.worker.state == WorkerState::Released;
                 let inherited_launch = live.inherited && live.worker.state == WorkerState::Launched;
+                if !released && !inherited_launch && latest_state_without_reason(&status) {
+                    // Wait for the task's own update: it tells a TaskManager
+                    // that died (counted) from one killed by the agent while
+                    // no appmaster listened, and the like. See `tick` for a
+                    // wait that ends without it.
+                    live.confirmed = true;
+                    if live.ended_per_master.is_none() {
+                        let why = describe_end(&id, &status);
+                        tracing::info!(reason = %why, "the master reports a worker ended; waiting for its own status update, which says why");
+                        live.ended_per_master = Some((now, why));
+                    }
+                    fx.extend(ack);
+                    return;
+                }
                 self.workers.remove(&id);
                 fx.push(Effect::Remove(id.clone()));
                 if !released {
@@ -1006,6 +1034,26 @@ impl Scheduler {
                 _ => {}
             }
         }
+        // Workers the master reported ended whose own update never came.
+        let unexplained: Vec<(String, String)> = self
+            .workers
+            .values()
+            .filter_map(|l| {
+                let (at, why) = l.ended_per_master.as_ref()?;
+                (now.saturating_sub(*at) >= timers.latest_state_wait)
+                    .then(|| (l.worker.task_id.clone(), why.clone()))
+            })
+            .collect();
+        for (id, why) in unexplained {
+            tracing::warn!(
+                reason = %why,
+                waited = ?timers.latest_state_wait,
+                "no status update of its own came for a worker the master reported ended; replacing it uncounted"
+            );
+            self.workers.remove(&id);
+            fx.push(Effect::Remove(id));
+            self.counters.workers_replaced_uncounted += 1;
+        }
         for (id, counted, why) in timed_out {
             if self
                 .workers
@@ -1067,6 +1115,19 @@ pub fn blames_the_worker(status: &TaskStatus) -> bool {
         .reason
         .as_deref()
         .is_some_and(|r| NOT_THE_WORKERS.contains(&r))
+}
+
+/// The master's answer to reconciliation about a task it knows has ended:
+/// the latest state (FAILED, FINISHED, KILLED, ERROR) with
+/// REASON_RECONCILIATION, which replaces the reason the task's own update
+/// carries. (TASK_LOST, TASK_GONE or TASK_UNKNOWN with that reason are the
+/// master's word on a task it does not know, and final.)
+fn latest_state_without_reason(status: &TaskStatus) -> bool {
+    status.reason.as_deref() == Some("REASON_RECONCILIATION")
+        && matches!(
+            status.state,
+            TaskState::Failed | TaskState::Finished | TaskState::Killed | TaskState::Error
+        )
 }
 
 fn describe_end(id: &str, status: &TaskStatus) -> String {

@@ -1,7 +1,8 @@
 //! Crash and fault scenarios against the genuine Mesos and a real ZooKeeper
 //! (issue 14): the appmaster killed with -9 at seeded random points while it
-//! launches and replaces workers; the whole ZooKeeper ensemble down for a
-//! while; a running worker's sandbox removed under it.
+//! launches and replaces workers, and after every kill a restart that must
+//! bring the cluster back within bounded time; the whole ZooKeeper ensemble
+//! down for a while; a running worker's sandbox removed under it.
 //!
 //! The seed of the kill points is printed; `FLINK_MESOS_CRASH_SEED=<seed>`
 //! repeats a run and `FLINK_MESOS_CRASH_POINTS=<n>` changes how many points
@@ -59,11 +60,68 @@ fn phase(v: Option<&Value>, desired: usize) -> &'static str {
     "settled"
 }
 
+/// What every restart after a kill must show within `within`: exactly the
+/// desired workers running and nothing pending, the same framework, no
+/// orphan (what runs at the master is what the appmaster knows as running),
+/// no task id launched twice in the framework's whole history, and a failure
+/// count of exactly the TaskManagers the test killed (nothing the appmaster
+/// crashes caused counts). Returns the last `/status`.
+async fn assert_recovered(
+    am: &Am,
+    mesos: &MesosLocal,
+    framework_id: &mut Option<String>,
+    worker_kills: u32,
+    within: Duration,
+    context: &str,
+) -> Value {
+    let v = am
+        .wait_status_for(
+            &format!(
+                "exactly the desired workers, all running, {worker_kills} failures ({context})"
+            ),
+            within,
+            |v| {
+                count(v, "running") == DESIRED
+                    && count(v, "new") + count(v, "launched") + count(v, "released") == 0
+                    && v["failures"]["count"] == worker_kills
+            },
+        )
+        .await;
+    let id = v["framework_id"].as_str().unwrap().to_string();
+    let first = framework_id.get_or_insert_with(|| id.clone());
+    assert_eq!(&id, first, "one framework throughout ({context})");
+    // Let stragglers show up: a task the store had not known would be killed
+    // as unknown, and a duplicate would appear at the master.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let v = am.status().await.unwrap();
+    let (active, completed) = tasks(mesos, &id).await;
+    let context = format!(
+        "{context}\nactive {active:?}\ncompleted {completed:?}\n{}",
+        am.stderr()
+    );
+    assert_eq!(active.len(), DESIRED, "desired count: {context}");
+    assert_eq!(running_ids(&v), active, "no orphan: {context}");
+    let mut all: Vec<&String> = active.iter().chain(&completed).collect();
+    all.sort();
+    let total = all.len();
+    all.dedup();
+    assert_eq!(all.len(), total, "a task id was launched twice: {context}");
+    assert_eq!(
+        v["failures"]["count"], worker_kills,
+        "failure count: {context}"
+    );
+    v
+}
+
 const DESIRED: usize = 4;
 const CRASH_CMD: [&str; 2] = ["sleep", "634"];
+/// How long a restart may take to bring the cluster back: generous for a
+/// loaded 2-core machine (typically 1–5 s: reconciliation, and the launch of
+/// replacements with their artifact fetch).
+const RECOVERY_BOUND: Duration = Duration::from_secs(90);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn crash_kill_9_at_30_seeded_points_then_exactly_the_desired_workers_none_twice_no_orphan_failures_intact(
+async fn crash_kill_9_at_30_seeded_points_every_restart_recovers_exactly_the_desired_workers_none_twice_no_orphan_failures_intact(
 ) {
     let seed = env_number("FLINK_MESOS_CRASH_SEED").unwrap_or_else(|| {
         std::time::SystemTime::now()
@@ -140,8 +198,9 @@ async fn crash_kill_9_at_30_seeded_points_then_exactly_the_desired_workers_none_
             Some(_) => Duration::from_secs(3),
             None => Duration::from_secs_f64(2.5 * rng.f64().powi(2)),
         };
-        // Kill a TaskManager in one round of three, and in every other
-        // crash-point round (its replacement brings writes and calls).
+        // Kill a TaskManager in one outside-kill round of three, and in
+        // every other crash-point round (its replacement brings writes and
+        // calls).
         let kill_worker = if crash_at.is_some() {
             rng.bool()
         } else {
@@ -202,12 +261,42 @@ async fn crash_kill_9_at_30_seeded_points_then_exactly_the_desired_workers_none_
             "killed by a signal, not ended: {}",
             am.stderr()
         );
+
+        // Liveness after every kill: a plain restart brings back exactly
+        // the desired workers within bounded time, counting only the
+        // TaskManagers the test killed. It is killed in turn (steady state),
+        // so the next round recovers from a crash as well.
+        let mut recovery = Am::start(dir.path(), &format!("rec{point:02}"), &mesos, &zk, &extra);
+        let v = assert_recovered(
+            &recovery,
+            &mesos,
+            &mut framework_id,
+            worker_kills,
+            RECOVERY_BOUND,
+            &format!("after kill point {point} ({what}), seed {seed}"),
+        )
+        .await;
+        recovery.kill("KILL");
+        recovery.wait_exit().await;
+        // In one round of two, TaskManagers die while no appmaster runs:
+        // the next one starts by replacing them, so that its kill point
+        // falls into launches (store writes, ACCEPTs, acknowledgements).
+        if rng.bool() {
+            let mut running = running_ids(&v);
+            for _ in 0..rng.usize(1..=2) {
+                let victim = running.swap_remove(rng.usize(0..running.len()));
+                if task_pid(&victim, &CRASH_CMD).is_some_and(kill_9) {
+                    worker_kills += 1;
+                }
+            }
+        }
     }
     // A restarted appmaster removes the leader latch of its dead
     // predecessor on this machine instead of waiting out its session.
     let latches_removed = (0..points)
-        .filter(|p| {
-            std::fs::read_to_string(dir.path().join(format!("am{p:02}.stderr")))
+        .flat_map(|p| [format!("am{p:02}"), format!("rec{p:02}")])
+        .filter(|name| {
+            std::fs::read_to_string(dir.path().join(format!("{name}.stderr")))
                 .unwrap_or_default()
                 .contains("removed the leader latch of an appmaster on this machine that is dead")
         })
@@ -219,50 +308,18 @@ async fn crash_kill_9_at_30_seeded_points_then_exactly_the_desired_workers_none_
     eprintln!("crash suite: {latches_removed} restarts removed a dead predecessor's latch");
     eprintln!("crash suite: kill points by what the appmaster was doing: {phases:?}; TaskManagers killed: {worker_kills}");
 
-    // Recovery: the last appmaster brings the cluster back within bounded
-    // time, from whatever the kills left behind.
+    // The last appmaster, too, recovers from the last steady-state kill.
     let am = Am::start(dir.path(), "last", &mesos, &zk, &extra);
-    let v = am
-        .wait_status_for(
-            "exactly the desired workers, all running",
-            Duration::from_secs(150),
-            |v| {
-                count(v, "running") == DESIRED
-                    && count(v, "new") + count(v, "launched") + count(v, "released") == 0
-            },
-        )
-        .await;
-    let id = v["framework_id"].as_str().unwrap().to_string();
-    if let Some(first) = &framework_id {
-        assert_eq!(&id, first, "one framework throughout (seed {seed})");
-    }
-    // Let stragglers show up: a task the store had not known would be killed
-    // as unknown, and a duplicate would appear at the master.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let v = am.status().await.unwrap();
-    let (active, completed) = tasks(&mesos, &id).await;
-    let context = format!(
-        "seed {seed}; phases {phases:?}\nactive {active:?}\ncompleted {completed:?}\n{}",
-        am.stderr()
-    );
-    assert_eq!(active.len(), DESIRED, "desired count: {context}");
-    // No orphan: what runs at the master is exactly what the appmaster
-    // knows as running.
-    assert_eq!(running_ids(&v), active, "no orphan: {context}");
-    // None launched twice: every task id appears once in the master's
-    // whole history of the framework.
-    let mut all: Vec<&String> = active.iter().chain(&completed).collect();
-    all.sort();
-    let total = all.len();
-    all.dedup();
-    assert_eq!(all.len(), total, "a task id was launched twice: {context}");
-    // Failures intact: every TaskManager we killed while it was stored as
-    // running counts once, across every crash; nothing the crashes caused
-    // (launches whose artifact server died with their appmaster) counts.
-    assert_eq!(
-        v["failures"]["count"], worker_kills,
-        "failure count: {context}"
-    );
+    let context = format!("seed {seed}; phases {phases:?}");
+    assert_recovered(
+        &am,
+        &mesos,
+        &mut framework_id,
+        worker_kills,
+        RECOVERY_BOUND,
+        &context,
+    )
+    .await;
     // The kill points are spread over what the appmaster does.
     assert!(
         phases.len() >= 3,

@@ -47,6 +47,7 @@ fn policy(desired: u32, max_failed: Option<u32>) -> Policy {
             kill_retry: Duration::from_secs(20),
             unreachable_timeout: Duration::from_secs(120),
             call_retry: Duration::from_secs(1),
+            latest_state_wait: Duration::from_secs(30),
         },
     }
 }
@@ -780,6 +781,63 @@ fn reconciliation_is_repeated_until_answered_and_then_periodically() {
     // Every reconcile interval, everything is reconciled again.
     let fx = s.step(Input::Tick, secs(601));
     assert_eq!((explicit(&fx), implicit(&fx)), (1, 1));
+}
+
+#[test]
+fn a_terminal_state_answering_reconciliation_waits_for_the_tasks_own_update() {
+    // Found by the crash suite: a TaskManager died while no appmaster ran;
+    // the next one's reconciliation is answered first with the latest state
+    // (TASK_FAILED, REASON_RECONCILIATION: that, not why), then Mesos
+    // delivers the task's own unacknowledged update.
+    let latest = reasoned_status(
+        "taskmanager-00001",
+        TaskState::Failed,
+        "REASON_RECONCILIATION",
+    );
+    let mut s = one_launched(Some(5), true);
+    let fx = s.step(Input::Update(latest.clone()), secs(10));
+    assert!(
+        !fx.contains(&Effect::Remove("taskmanager-00001".into())),
+        "{fx:?}"
+    );
+    assert_eq!(s.failed(), 0);
+    // Asked again meanwhile: the same answer changes nothing.
+    let fx = s.step(Input::Update(latest.clone()), secs(12));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Remove(_))), "{fx:?}");
+    // The task's own update: a TaskManager that died counts, once.
+    let own = status("taskmanager-00001", TaskState::Failed, true);
+    let fx = s.step(Input::Update(own), secs(13));
+    assert!(
+        fx.contains(&Effect::Remove("taskmanager-00001".into())),
+        "{fx:?}"
+    );
+    assert!(fx.contains(&Effect::StoreFailedTasks(1)), "{fx:?}");
+    assert_eq!(s.failed(), 1);
+
+    // When the own update never comes: replaced uncounted after
+    // `latest_state_wait` (30 s here), not before.
+    let mut s = one_launched(Some(5), true);
+    s.step(Input::Update(latest.clone()), secs(10));
+    let fx = s.step(Input::Tick, secs(39));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Remove(_))), "{fx:?}");
+    let fx = s.step(Input::Tick, secs(40));
+    assert!(
+        fx.contains(&Effect::Remove("taskmanager-00001".into())),
+        "{fx:?}"
+    );
+    assert_eq!(s.failed(), 0);
+    assert_eq!(stored(&fx, WorkerState::New), ["taskmanager-00002"]);
+
+    // A released worker's end is final whatever the update says (released:
+    // not running within the launch timeout, 120 s here).
+    let mut s = one_launched(Some(5), false);
+    s.step(Input::Tick, secs(122));
+    let fx = s.step(Input::Update(latest), secs(123));
+    assert!(
+        fx.contains(&Effect::Remove("taskmanager-00001".into())),
+        "{fx:?}"
+    );
+    assert_eq!(s.failed(), 0);
 }
 
 #[test]
