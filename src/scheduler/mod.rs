@@ -846,7 +846,6 @@ impl Scheduler {
                     // that died (counted) from one killed by the agent while
                     // no appmaster listened, and the like. See `tick` for a
                     // wait that ends without it.
-                    live.confirmed = true;
                     if live.ended_per_master.is_none() {
                         let why = describe_end(&id, &status);
                         tracing::info!(reason = %why, "the master reports a worker ended; waiting for its own status update, which says why");
@@ -998,6 +997,27 @@ impl Scheduler {
             .map(|l| l.worker.task_id.clone())
             .collect();
         self.ask_about(silent, now, fx);
+        // Workers the master reported ended whose own update never came.
+        let unexplained: Vec<(String, String)> = self
+            .workers
+            .values()
+            .filter(|l| l.worker.state != WorkerState::Released)
+            .filter_map(|l| {
+                let (at, why) = l.ended_per_master.as_ref()?;
+                (now.saturating_sub(*at) >= timers.latest_state_wait)
+                    .then(|| (l.worker.task_id.clone(), why.clone()))
+            })
+            .collect();
+        for (id, why) in unexplained {
+            tracing::warn!(
+                reason = %why,
+                waited = ?timers.latest_state_wait,
+                "no status update of its own came for a worker the master reported ended; replacing it uncounted"
+            );
+            self.workers.remove(&id);
+            fx.push(Effect::Remove(id));
+            self.counters.workers_replaced_uncounted += 1;
+        }
         // Launches that hang (a fetch or image pull that never ends) and
         // partitions that do not heal: give the worker up and replace it.
         let mut timed_out = Vec::new();
@@ -1033,26 +1053,6 @@ impl Scheduler {
                 }
                 _ => {}
             }
-        }
-        // Workers the master reported ended whose own update never came.
-        let unexplained: Vec<(String, String)> = self
-            .workers
-            .values()
-            .filter_map(|l| {
-                let (at, why) = l.ended_per_master.as_ref()?;
-                (now.saturating_sub(*at) >= timers.latest_state_wait)
-                    .then(|| (l.worker.task_id.clone(), why.clone()))
-            })
-            .collect();
-        for (id, why) in unexplained {
-            tracing::warn!(
-                reason = %why,
-                waited = ?timers.latest_state_wait,
-                "no status update of its own came for a worker the master reported ended; replacing it uncounted"
-            );
-            self.workers.remove(&id);
-            fx.push(Effect::Remove(id));
-            self.counters.workers_replaced_uncounted += 1;
         }
         for (id, counted, why) in timed_out {
             if self

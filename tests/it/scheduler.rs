@@ -1236,6 +1236,7 @@ struct SimTask {
 
 /// An update in flight, and whether it is a failure of the TaskManager
 /// itself (the only kind the scheduler may count).
+#[derive(Clone)]
 struct InFlight {
     status: TaskStatus,
     workers_fault: bool,
@@ -1275,6 +1276,10 @@ struct World {
     driver_suppressed: bool,
     /// Status updates the master is going to send, in order.
     inbox: VecDeque<InFlight>,
+    /// Terminal updates of tasks that ended on their own (the agent's, not
+    /// the master's) that the scheduler has not acknowledged: Mesos sends
+    /// them again on every subscription until it does.
+    unacked: BTreeMap<String, InFlight>,
     /// Faults on: calls fail, answers get lost, tasks hang or die.
     chaos: bool,
     /// Offers whose answer failed: they may be answered again later.
@@ -1317,6 +1322,7 @@ impl World {
             master_suppressed: false,
             driver_suppressed: false,
             inbox: VecDeque::new(),
+            unacked: BTreeMap::new(),
             chaos: true,
             unanswered_offers: BTreeSet::new(),
             confirmed: BTreeSet::new(),
@@ -1435,14 +1441,8 @@ impl World {
                         );
                         self.send(killed, false);
                     }
-                    None => {
-                        if !self.completed.contains_key(id) {
-                            self.send(
-                                reasoned(id, TaskState::Lost, "REASON_RECONCILIATION", false),
-                                false,
-                            );
-                        }
-                    }
+                    // Mesos reconciles a KILL of a task it does not run.
+                    None => self.answer_reconciliation(id),
                 }
             }
             Call::Reconcile { tasks } if tasks.is_empty() => {
@@ -1460,26 +1460,43 @@ impl World {
                     if self.chaos && self.rng.one_in(3) {
                         continue;
                     }
-                    if self.tasks.contains_key(id) {
-                        let s = self.task_state(id);
-                        self.send(status(id, s, false), false);
-                    } else if let Some(done) = self.completed.get(id) {
-                        let mut s = done.status.clone();
-                        s.uuid = None;
-                        let fault = done.workers_fault;
-                        self.send(s, fault);
-                    } else if self.rng.one_in(2) {
-                        self.send(
-                            reasoned(id, TaskState::Lost, "REASON_RECONCILIATION", false),
-                            false,
-                        );
-                    } else {
-                        self.send(status(id, TaskState::Unknown, false), false);
-                    }
+                    self.answer_reconciliation(id);
                 }
+            }
+            Call::Acknowledge { task_id, .. } => {
+                self.unacked.remove(task_id.as_str());
             }
             Call::Teardown => self.tasks.clear(),
             _ => {}
+        }
+    }
+
+    /// The master's answer to explicit reconciliation of one task.
+    fn answer_reconciliation(&mut self, id: &str) {
+        if self.tasks.contains_key(id) {
+            let s = self.task_state(id);
+            self.send(status(id, s, false), false);
+        } else if let Some(done) = self.completed.get(id) {
+            // Genuine Mesos answers with the latest state and
+            // REASON_RECONCILIATION in place of the task's own reason, for
+            // an update the agent sent; the master's own (TASK_LOST,
+            // TASK_GONE) as it was.
+            let mut s = done.status.clone();
+            s.uuid = None;
+            let mut fault = done.workers_fault;
+            if agent_generated(s.state) {
+                s.reason = Some("REASON_RECONCILIATION".into());
+                s.message = Some("Reconciliation: Latest task state".into());
+                fault = false;
+            }
+            self.send(s, fault);
+        } else if self.rng.one_in(2) {
+            self.send(
+                reasoned(id, TaskState::Lost, "REASON_RECONCILIATION", false),
+                false,
+            );
+        } else {
+            self.send(status(id, TaskState::Unknown, false), false);
         }
     }
 
@@ -1709,7 +1726,19 @@ impl World {
             }
             _ => {}
         }
+        let latest_state_only = agent_generated(status.state)
+            && status.reason.as_deref() == Some("REASON_RECONCILIATION");
+        let inherited_launch = self.inherited.contains(&id) && state == Some(WorkerState::Launched);
         self.feed(Input::Update(status), &[]);
+        // Reconciliation's latest state says that the task ended, not why:
+        // the worker waits for the task's own update, which decides.
+        if latest_state_only && alive && !inherited_launch && !self.exited {
+            assert_eq!(
+                self.state_of(&id),
+                state,
+                "{id} ended on reconciliation's answer, before its own update"
+            );
+        }
     }
 
     fn pick_task(&mut self, filter: impl Fn(&SimTask) -> bool) -> Option<String> {
@@ -1727,21 +1756,37 @@ impl World {
     }
 
     /// A task ends on its own (recorded by the master for reconciliation).
-    /// While we are disconnected, the update may never come (the master
-    /// generated it and failed over): only reconciliation tells.
+    /// The agent's update comes, again on every subscription, until it is
+    /// acknowledged. One the master generated (TASK_LOST, TASK_GONE) may
+    /// never come while we are disconnected (the master failed over): only
+    /// reconciliation tells.
     fn die(&mut self, id: &str, state: TaskState) {
         self.tasks.remove(id);
-        let st = status(id, state, true);
-        self.completed.insert(
-            id.to_string(),
-            InFlight {
-                status: st.clone(),
-                workers_fault: true,
-            },
-        );
-        if self.connected || self.rng.one_in(2) {
-            self.send(st, true);
+        let update = InFlight {
+            status: status(id, state, true),
+            workers_fault: true,
+        };
+        self.completed.insert(id.to_string(), update.clone());
+        if agent_generated(state) {
+            self.unacked.insert(id.to_string(), update.clone());
+            self.inbox.push_back(update);
+        } else if self.connected || self.rng.one_in(2) {
+            self.inbox.push_back(update);
         }
+    }
+
+    /// The subscription's stream is gone with what it had not delivered yet;
+    /// the agents' unacknowledged updates come again after the next
+    /// subscription (after the master's own answers to it: they take the way
+    /// through the agent).
+    fn stream_lost(&mut self) {
+        self.inbox.clear();
+    }
+
+    /// After a subscription: Mesos sends the unacknowledged updates again.
+    fn resend_unacked(&mut self) {
+        let again: Vec<InFlight> = self.unacked.values().cloned().collect();
+        self.inbox.extend(again);
     }
 
     /// Offers, if the master sends any (it does not while we are suppressed).
@@ -1827,6 +1872,7 @@ impl World {
                 if self.connected {
                     self.connected = false;
                     self.unanswered_offers.clear();
+                    self.stream_lost();
                     self.feed(Input::Disconnected, &[]);
                 } else {
                     self.reconnect();
@@ -1847,10 +1893,12 @@ impl World {
         self.connected = true;
         self.master_suppressed = self.driver_suppressed;
         self.feed(Input::Subscribed, &[]);
+        self.resend_unacked();
     }
 
     /// The appmaster dies and a new one recovers from the store.
     fn restart(&mut self) {
+        self.stream_lost();
         self.sched = Scheduler::new(
             policy(self.desired, self.max_failed),
             TaskTemplate::command("sleep 600"),
@@ -1883,6 +1931,7 @@ impl World {
         self.driver_suppressed = false;
         self.master_suppressed = false;
         self.feed(Input::Subscribed, &[]);
+        self.resend_unacked();
     }
 
     /// Faults stop; the master answers everything and offers plenty. Returns
@@ -1981,6 +2030,14 @@ impl World {
     }
 }
 
+/// States of updates the agent sends (and resends until acknowledged).
+fn agent_generated(state: TaskState) -> bool {
+    matches!(
+        state,
+        TaskState::Failed | TaskState::Killed | TaskState::Finished | TaskState::Error
+    )
+}
+
 fn reasoned(task: &str, state: TaskState, reason: &str, uuid: bool) -> TaskStatus {
     let mut s = status(task, state, uuid);
     s.reason = Some(reason.into());
@@ -2001,6 +2058,7 @@ fn simulation_keeps_the_invariants_and_every_wanted_worker_runs() {
         + t.unreachable_timeout
         + t.reconcile_retry_max * 2
         + t.revive_interval
+        + t.latest_state_wait
         + Duration::from_secs(30 + 60);
     let mut launched_total = 0;
     let mut exits = 0;
