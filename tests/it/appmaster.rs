@@ -5,131 +5,29 @@
 //! are explained in /status, SIGTERM tears the framework down and
 //! `--keep-framework` leaves it registered.
 
-use std::io::{BufReader, Read, Write};
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::support::appmaster::{kill_9, running_ids, task_pid, Appmaster};
 use crate::support::mesos_local::MesosLocal;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-struct Appmaster {
-    child: Child,
-    /// `http://127.0.0.1:PORT`
-    base: String,
-    stderr: PathBuf,
-    _dir: tempfile::TempDir,
-    _stdout: BufReader<std::process::ChildStdout>,
+/// The shared harness in a temporary directory, its workers running `cmd`
+/// (a failover timeout of 60 s); `extra` adds arguments.
+fn start_appmaster(mesos: &MesosLocal, cmd: &str, extra: &[&str]) -> Appmaster {
+    spawn_appmaster(Appmaster::command(), mesos, cmd, extra)
 }
 
-impl Appmaster {
-    /// Starts `flink-mesos appmaster --no-jobmanager` against `mesos` with tiny
-    /// workers running `cmd`; `extra` adds arguments.
-    fn start(mesos: &MesosLocal, cmd: &str, extra: &[&str]) -> Appmaster {
-        let mut command = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"));
-        command
-            .arg("appmaster")
-            .env_remove("FLINK_MESOS_FRAMEWORK_SECRET");
-        Appmaster::spawn(command, mesos, cmd, extra)
-    }
-
-    fn spawn(mut command: Command, mesos: &MesosLocal, cmd: &str, extra: &[&str]) -> Appmaster {
-        let dir = tempfile::tempdir().unwrap();
-        let stderr = dir.path().join("stderr");
-        let master = mesos.url.trim_start_matches("http://");
-        let mut child = command
-            .current_dir(dir.path())
-            .env_remove("FLINK_CONF_DIR")
-            .env_remove("FLINK_PROPERTIES")
-            .env_remove("FLINK_MESOS_MASTER")
-            .env("NO_COLOR", "1")
-            .args(["--no-jobmanager", "--status-bind", "127.0.0.1"])
-            .arg(format!("-Dmesos.master={master}"))
-            .arg(format!(
-                "-Dmesos.resourcemanager.tasks.taskmanager-cmd={cmd}"
-            ))
-            .args([
-                "-Dmesos.resourcemanager.tasks.mem=32",
-                "-Dmesos.resourcemanager.tasks.cpus=0.1",
-                "-Dmesos.failover-timeout=60",
-            ])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr).unwrap())
-            .spawn()
-            .unwrap();
-        let (stdout, base) = crate::support::status_base(&mut child, &stderr);
-        Appmaster {
-            child,
-            base,
-            stderr,
-            _dir: dir,
-            _stdout: stdout,
-        }
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-
-    async fn status(&self) -> Value {
-        let body = reqwest::get(format!("{}/status", self.base))
-            .await
-            .and_then(|r| r.error_for_status())
-            .unwrap_or_else(|e| panic!("GET /status: {e}\n{}", self.stderr()))
-            .bytes()
-            .await
-            .unwrap();
-        serde_json::from_slice(&body).expect("/status is JSON")
-    }
-
-    /// Polls /status until `ok` holds.
-    async fn wait_status(&self, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let v = self.status().await;
-            if ok(&v) {
-                return v;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; /status: {v:#}\nstderr:\n{}",
-                self.stderr()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn signal(&self, name: &str) {
-        let ok = Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -{name}");
-    }
-
-    async fn wait_exit(&mut self) -> ExitStatus {
-        let stderr = self.stderr.clone();
-        crate::support::wait_exit(
-            &mut self.child,
-            WAIT,
-            Duration::from_millis(50),
-            "the appmaster did not exit; stderr:",
-            || std::fs::read_to_string(&stderr).unwrap_or_default(),
-        )
-        .await
-    }
-}
-
-impl Drop for Appmaster {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// [`start_appmaster`] with a `command` the test prepared.
+fn spawn_appmaster(command: Command, mesos: &MesosLocal, cmd: &str, extra: &[&str]) -> Appmaster {
+    let cmd = format!("-Dmesos.resourcemanager.tasks.taskmanager-cmd={cmd}");
+    let mut args = vec![cmd.as_str(), "-Dmesos.failover-timeout=60"];
+    args.extend_from_slice(extra);
+    Appmaster::spawn_in_temp_dir(command, mesos, &args)
 }
 
 /// A policy for tiny workers (0.1 cpus, 32 MB) that the fake-master tests share.
@@ -160,15 +58,6 @@ fn small_policy(
     }
 }
 
-fn running_ids(status: &Value) -> Vec<String> {
-    status["workers"]["running"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["task_id"].as_str().unwrap().to_string())
-        .collect()
-}
-
 /// Our frameworks in the master's view: `(active ids, completed ids)`.
 async fn frameworks(mesos: &MesosLocal) -> (Vec<String>, Vec<String>) {
     let state = mesos.get_json("/master/state").await;
@@ -185,45 +74,10 @@ async fn frameworks(mesos: &MesosLocal) -> (Vec<String>, Vec<String>) {
     (ids("frameworks"), ids("completed_frameworks"))
 }
 
-/// The pid of the process of `task_id` whose command line is `cmdline`.
+/// The pid of `task_id`'s process `cmdline`; fails the test without one.
 fn task_process(task_id: &str, cmdline: &[&str]) -> u32 {
-    let wanted_env = format!("FLINK_MESOS_TASK_ID={task_id}");
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let read = |f: &str| {
-            let mut buf = Vec::new();
-            std::fs::File::open(entry.path().join(f))
-                .and_then(|mut file| file.read_to_end(&mut buf))
-                .map(|_| buf)
-                .unwrap_or_default()
-        };
-        let args: Vec<String> = read("cmdline")
-            .split(|b| *b == 0)
-            .filter(|a| !a.is_empty())
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        if args != cmdline {
-            continue;
-        }
-        let env = read("environ");
-        if env.split(|b| *b == 0).any(|v| v == wanted_env.as_bytes()) {
-            return pid;
-        }
-    }
-    panic!("no process {cmdline:?} of {task_id} found");
-}
-
-/// Kills (SIGKILL) the process of `task_id` whose command line is `cmdline`.
-fn kill_task_process(task_id: &str, cmdline: &[&str]) {
-    let pid = task_process(task_id, cmdline);
-    let ok = Command::new("kill")
-        .args(["-KILL", &pid.to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
+    task_pid(task_id, cmdline)
+        .unwrap_or_else(|| panic!("no process {cmdline:?} of {task_id} found"))
 }
 
 fn environment_of(pid: u32) -> String {
@@ -235,7 +89,7 @@ fn environment_of(pid: u32) -> String {
 async fn three_workers_run_a_killed_one_is_replaced_and_sigterm_tears_down() {
     let mesos = MesosLocal::start(&[]);
     // A sleep length no other test uses, to find this test's processes.
-    let mut am = Appmaster::start(&mesos, "sleep 611", &["-Dmesos.initial-tasks=3"]);
+    let mut am = start_appmaster(&mesos, "sleep 611", &["-Dmesos.initial-tasks=3"]);
 
     let v = am
         .wait_status("3 running workers", |v| running_ids(v).len() == 3)
@@ -303,7 +157,7 @@ async fn three_workers_run_a_killed_one_is_replaced_and_sigterm_tears_down() {
     assert_eq!(r.status(), 404);
 
     // A worker killed from outside is replaced under a new task id.
-    kill_task_process("taskmanager-00002", &["sleep", "611"]);
+    assert!(kill_9(task_process("taskmanager-00002", &["sleep", "611"])));
     let v = am
         .wait_status("the replacement running", |v| {
             let ids = running_ids(v);
@@ -340,7 +194,7 @@ async fn three_workers_run_a_killed_one_is_replaced_and_sigterm_tears_down() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn too_many_failures_stop_the_cluster_with_a_message() {
     let mesos = MesosLocal::start(&[]);
-    let mut am = Appmaster::start(
+    let mut am = start_appmaster(
         &mesos,
         "exit 1",
         &["-Dmesos.initial-tasks=1", "-Dmesos.maximum-failed-tasks=1"],
@@ -376,7 +230,7 @@ async fn a_worker_whose_fetch_hangs_is_killed_after_the_launch_timeout_and_repla
         }
     });
     let uris = format!("-Dmesos.resourcemanager.tasks.uris=http://127.0.0.1:{port}/flink.tgz");
-    let mut am = Appmaster::start(
+    let mut am = start_appmaster(
         &mesos,
         "sleep 613",
         &[
@@ -416,7 +270,7 @@ async fn a_worker_whose_fetch_hangs_is_killed_after_the_launch_timeout_and_repla
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unmet_constraints_leave_workers_pending_and_keep_framework_leaves_it() {
     let mesos = MesosLocal::start(&[("MESOS_ATTRIBUTES", "rack:r1")]);
-    let mut am = Appmaster::start(
+    let mut am = start_appmaster(
         &mesos,
         "sleep 612",
         &[
@@ -464,7 +318,7 @@ async fn seed_standalone_example_comes_up_without_secrets_on_the_workers() {
             assert_cmd::cargo::cargo_bin("flink-mesos"),
         )
         .env("FLINK_MESOS_FRAMEWORK_SECRET", "hunter2-secret");
-    let mut am = Appmaster::spawn(
+    let mut am = spawn_appmaster(
         command,
         &mesos,
         "sleep 613",
@@ -1335,7 +1189,7 @@ async fn workers_fetch_their_configuration_over_https_and_secrets_stay_in_it() {
     let mesos = MesosLocal::start(&[("SSL_CERT_FILE", ca_env.as_str())]);
     let keystore_arg = format!("-Dsecurity.ssl.keystore={}", keystore.display());
     // The worker checks that its configuration arrived, with the password.
-    let am = Appmaster::start(
+    let am = start_appmaster(
         &mesos,
         "sh -c 'grep -q ks-pass-4711 flink-mesos-conf/config.yaml && exec sleep 617'",
         &[

@@ -9,35 +9,17 @@
 //! one run kills at (at least 30 by default).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::ha::{cluster, count, fixed_artifact_port, task_pid, tasks, Am};
+use crate::support::appmaster::{kill_9, running_ids, task_pid};
+use crate::support::ha::{cluster, count, fixed_artifact_port, tasks, Am};
 use crate::support::mesos_local::MesosLocal;
 use crate::support::zookeeper::{Ensemble, ZooKeeper};
 
 fn env_number(name: &str) -> Option<u64> {
     std::env::var(name).ok()?.trim().parse().ok()
-}
-
-fn running_ids(v: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = v["workers"]["running"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|w| w["task_id"].as_str().map(str::to_string))
-        .collect();
-    ids.sort();
-    ids
-}
-
-fn kill_9(pid: u32) -> bool {
-    Command::new("kill")
-        .args(["-KILL", &pid.to_string()])
-        .status()
-        .is_ok_and(|s| s.success())
 }
 
 /// What the appmaster was doing, from its last `/status` before the kill.
@@ -93,7 +75,7 @@ async fn assert_recovered(
     // Let stragglers show up: a task the store had not known would be killed
     // as unknown, and a duplicate would appear at the master.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let v = am.status().await.unwrap();
+    let v = am.status().await;
     let (active, completed) = tasks(mesos, &id).await;
     let context = format!(
         "{context}\nactive {active:?}\ncompleted {completed:?}\n{}",
@@ -217,7 +199,7 @@ async fn crash_kill_9_at_30_seeded_points_every_restart_recovers_exactly_the_des
                 died_itself = true;
                 break;
             }
-            if let Some(v) = am.status().await {
+            if let Some(v) = am.try_status().await {
                 if let Some(id) = v["framework_id"].as_str() {
                     let first = framework_id.get_or_insert_with(|| id.to_string());
                     assert_eq!(first, id, "one framework throughout (seed {seed})");
@@ -252,7 +234,7 @@ async fn crash_kill_9_at_30_seeded_points_every_restart_recovers_exactly_the_des
         };
         *phases.entry(what).or_default() += 1;
         if !died_itself {
-            am.kill("KILL");
+            am.signal("KILL");
         }
         let status = am.wait_exit().await;
         assert_eq!(
@@ -276,7 +258,7 @@ async fn crash_kill_9_at_30_seeded_points_every_restart_recovers_exactly_the_des
             &format!("after kill point {point} ({what}), seed {seed}"),
         )
         .await;
-        recovery.kill("KILL");
+        recovery.signal("KILL");
         recovery.wait_exit().await;
         // In one round of two, TaskManagers die while no appmaster runs:
         // the next one starts by replacing them, so that its kill point
@@ -406,7 +388,7 @@ async fn crash_sandbox_removed_under_a_running_worker_goes_unnoticed_then_its_de
     // The process runs on without its sandbox: nothing to replace, and no
     // failure counted for a worker that is alive.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let v = am.status().await.unwrap();
+    let v = am.status().await;
     assert_eq!(running_ids(&v), before, "{}", am.stderr());
     assert_eq!(v["failures"]["count"], 0);
 
@@ -480,7 +462,7 @@ async fn crash_appmaster_away_past_the_failover_timeout_registers_anew_and_repla
         .await;
     let old_framework = v["framework_id"].as_str().unwrap().to_string();
     let old_workers = running_ids(&v);
-    am.kill("KILL");
+    am.signal("KILL");
     am.wait_exit().await;
     // The master removes the framework and kills its tasks once the
     // failover timeout ran out.

@@ -8,7 +8,8 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::ha::{cluster, count, fixed_artifact_port, task_pid, tasks, Am};
+use crate::support::appmaster::task_pid;
+use crate::support::ha::{cluster, count, fixed_artifact_port, tasks, Am};
 use crate::support::mesos_local::MesosLocal;
 use crate::support::zookeeper::{Ensemble, Proxy, ZooKeeper};
 
@@ -22,7 +23,7 @@ async fn store_ha_standby_takes_over_when_the_leader_dies() {
         "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 631",
         &cluster("ha-standby"),
     ];
-    let mut first = Am::start(dir.path(), "first", &mesos, &zk, &extra);
+    let first = Am::start(dir.path(), "first", &mesos, &zk, &extra);
     let v = first
         .wait_status("3 running workers", |v| count(v, "running") == 3)
         .await;
@@ -30,7 +31,7 @@ async fn store_ha_standby_takes_over_when_the_leader_dies() {
     let second = Am::start(dir.path(), "second", &mesos, &zk, &extra);
     second.wait_stderr("standing by").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(second.status().await.unwrap()["phase"], "standby");
+    assert_eq!(second.status().await["phase"], "standby");
     let (before, _) = tasks(&mesos, &framework_id).await;
     assert_eq!(before.len(), 3, "{before:?}");
     // The standby has not talked to Mesos at all: one framework, one
@@ -45,7 +46,7 @@ async fn store_ha_standby_takes_over_when_the_leader_dies() {
 
     // The leader dies hard: the standby takes over within the session
     // timeout, fails over to the same framework and adopts the workers.
-    first.kill("KILL");
+    first.signal("KILL");
     let v = second
         .wait_status("the standby leads with 3 running workers", |v| {
             v["connected"] == true && count(v, "running") == 3
@@ -58,7 +59,7 @@ async fn store_ha_standby_takes_over_when_the_leader_dies() {
 
     // With HA, SIGTERM leaves the framework for the next leader.
     let mut second = second;
-    second.kill("TERM");
+    second.signal("TERM");
     let status = second.wait_exit().await;
     assert!(status.success(), "{status}\n{}", second.stderr());
     let (still, _) = tasks(&mesos, &framework_id).await;
@@ -95,7 +96,7 @@ async fn store_ha_kill_9_during_launches_then_restart_gives_exactly_10() {
         if let Some(id) = v["framework_id"].as_str() {
             framework_id.get_or_insert(id.to_string());
         }
-        am.kill("KILL");
+        am.signal("KILL");
         am.wait_exit().await;
     }
     let am = Am::start(dir.path(), "last", &mesos, &zk, &extra);
@@ -183,7 +184,7 @@ async fn store_ha_lost_leadership_stops_at_once_then_leads_again() {
     assert_eq!(after, before, "no TEARDOWN, no KILL, no relaunch");
     assert!(completed.is_empty(), "{completed:?}");
 
-    am.kill("TERM");
+    am.signal("TERM");
     let status = am.wait_exit().await;
     assert!(status.success(), "{status}\n{}", am.stderr());
     let (still, _) = tasks(&mesos, &framework_id).await;

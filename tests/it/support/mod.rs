@@ -2,6 +2,7 @@
 //! and stops them in `Drop` guards. A peer that cannot be started fails the
 //! test with a message that says how to install it; nothing is skipped.
 
+pub mod appmaster;
 pub mod conformance;
 pub mod fake_master;
 pub mod flink;
