@@ -416,6 +416,45 @@ async fn scenario_resend(t: &dyn RunningTarget) -> Transcript {
     tr
 }
 
+/// A task ends while its scheduler is away. After the failover Mesos sends
+/// the terminal update again (unacknowledged); while it stays
+/// unacknowledged, reconciliation answers with the latest state and
+/// REASON_RECONCILIATION in place of the task's own reason (what the
+/// appmaster must not take for the end's cause); once acknowledged, the
+/// task is gone from what reconciliation knows.
+async fn scenario_ended_while_away(t: &dyn RunningTarget) -> Transcript {
+    let tr = Transcript::default();
+    let (mut s, offers) = framework(t, "conformance", &tr).await;
+    let agent = offers[0].agent_id.clone();
+    launch(&s, &offers, "brief", "sleep 2; exit 3").await;
+    s.update_of("brief", TaskState::Running).await;
+    let id = s.framework_id.clone().unwrap();
+    s.disconnect();
+    // It fails meanwhile; nobody acknowledges that.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let mut s = Session::subscribe(t, settings("conformance"), Some(&id), &tr).await;
+    s.auto_ack = false;
+    s.subscribed().await;
+    s.update_of("brief", TaskState::Failed).await;
+    let brief = || {
+        vec![ReconcileTask {
+            task_id: TaskId::from("brief"),
+            agent_id: Some(agent.clone()),
+        }]
+    };
+    reconcile(&s, "brief (unacknowledged)", brief()).await;
+    s.next_update("brief").await;
+    s.auto_ack = true;
+    s.acknowledge_held().await;
+    // The master moves the task to its completed ones on the
+    // acknowledgement.
+    tokio::time::sleep(QUIET).await;
+    reconcile(&s, "brief (acknowledged)", brief()).await;
+    s.next_update("brief").await;
+    teardown(&mut s).await;
+    tr
+}
+
 /// The scheduler goes away and fails over within the failover timeout: the
 /// same framework, its task still running.
 async fn scenario_failover(t: &dyn RunningTarget) -> Transcript {
@@ -714,6 +753,28 @@ const FAILOVER: &[&str] = &[
     "STREAM CLOSED",
     "OUTCOME process group gone: true",
 ];
+/// A task that ended while its scheduler was away: its update comes again
+/// right after SUBSCRIBED; reconciliation gives the latest state without
+/// the task's reason until the acknowledgement, then TASK_GONE.
+const ENDED_WHILE_AWAY: &[&str] = &[
+    "> SUBSCRIBE",
+    "SUBSCRIBED new framework id, heartbeat interval 15s",
+    "OFFERS x1",
+    "> LAUNCH brief",
+    "UPDATE brief TASK_STARTING SOURCE_EXECUTOR",
+    "UPDATE brief TASK_RUNNING SOURCE_EXECUTOR",
+    "> close the event stream",
+    "> SUBSCRIBE with the framework id",
+    "SUBSCRIBED the same framework id, heartbeat interval 15s",
+    "UPDATE brief TASK_FAILED SOURCE_EXECUTOR \"Command exited with status 3\"",
+    "> RECONCILE brief (unacknowledged)",
+    "UPDATE brief TASK_FAILED SOURCE_MASTER REASON_RECONCILIATION \"Reconciliation: Latest task state\" (nothing to acknowledge)",
+    "> ACKNOWLEDGE brief TASK_FAILED",
+    "> RECONCILE brief (acknowledged)",
+    "UPDATE brief TASK_GONE SOURCE_MASTER REASON_RECONCILIATION \"Reconciliation: Task is unknown to the agent\" (nothing to acknowledge)",
+    "> TEARDOWN",
+    "STREAM CLOSED",
+];
 /// A removed framework gets 200, one ERROR event and the end of the stream.
 const REMOVED: &[&str] = &[
     "> SUBSCRIBE",
@@ -850,6 +911,7 @@ macro_rules! every_scenario {
             reconcile: scenario_reconcile => RECONCILE;
             resend: scenario_resend => RESEND;
             failover: scenario_failover => FAILOVER;
+            ended_while_away: scenario_ended_while_away => ENDED_WHILE_AWAY;
             removed: scenario_removed => REMOVED;
             teardown: scenario_teardown => TEARDOWN;
             fetch: scenario_fetch => FETCH;
