@@ -93,6 +93,10 @@ pub struct StatusView {
     pub unreachable_workers: Vec<String>,
     /// Workers whose explicit reconciliation the master has not answered.
     pub awaiting_reconciliation: Vec<String>,
+    /// Workers the master reported ended (reconciliation's latest state),
+    /// waiting for their own status update, which says whether the end
+    /// counts: task id → the master's answer.
+    pub reported_ended_workers: BTreeMap<String, String>,
     /// Why the last subscription to the master ended, while disconnected.
     pub disconnect_reason: Option<String>,
     /// Where the workers fetch their artifacts: `http(s)://host:port`.
@@ -262,6 +266,10 @@ pub fn view_of(scheduler: &Scheduler) -> StatusView {
         awaiting_reconciliation: scheduler
             .awaiting_reconciliation()
             .map(str::to_string)
+            .collect(),
+        reported_ended_workers: scheduler
+            .reported_ended()
+            .map(|(id, why)| (id.to_string(), why.to_string()))
             .collect(),
         workers,
         ..StatusView::default()

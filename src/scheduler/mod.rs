@@ -380,6 +380,15 @@ impl Scheduler {
             .map(|l| l.worker.task_id.as_str())
     }
 
+    /// Workers the master reported ended in answer to reconciliation, with
+    /// that answer, while they wait for their own status update.
+    pub fn reported_ended(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.workers.values().filter_map(|l| {
+            let (_, why) = l.ended_per_master.as_ref()?;
+            Some((l.worker.task_id.as_str(), why.as_str()))
+        })
+    }
+
     /// Why offers were not used, by host (the latest reason per host).
     pub fn unmatched(&self) -> &BTreeMap<String, String> {
         &self.unmatched

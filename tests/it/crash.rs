@@ -92,6 +92,13 @@ async fn assert_recovered(
         v["failures"]["count"], worker_kills,
         "failure count: {context}"
     );
+    // No worker left waiting for its own update after the master said it
+    // ended.
+    assert_eq!(
+        v["reported_ended_workers"],
+        serde_json::json!({}),
+        "{context}"
+    );
     v
 }
 
@@ -302,9 +309,10 @@ async fn crash_kill_9_at_30_seeded_points_every_restart_recovers_exactly_the_des
         &context,
     )
     .await;
-    // The kill points are spread over what the appmaster does.
+    // The kill points are spread over what the appmaster does (a run of
+    // fewer than 20 points, FLINK_MESOS_CRASH_POINTS, may well miss some).
     assert!(
-        phases.len() >= 3,
+        points < 20 || phases.len() >= 3,
         "kill points fell into too few phases: {context}"
     );
 }

@@ -801,6 +801,14 @@ fn a_terminal_state_answering_reconciliation_waits_for_the_tasks_own_update() {
         "{fx:?}"
     );
     assert_eq!(s.failed(), 0);
+    // Shown as such (/status `reported_ended_workers`).
+    let reported: Vec<(&str, &str)> = s.reported_ended().collect();
+    assert_eq!(reported.len(), 1);
+    assert_eq!(reported[0].0, "taskmanager-00001");
+    assert!(
+        reported[0].1.contains("REASON_RECONCILIATION"),
+        "{reported:?}"
+    );
     // Asked again meanwhile: the same answer changes nothing.
     let fx = s.step(Input::Update(latest.clone()), secs(12));
     assert!(!fx.iter().any(|e| matches!(e, Effect::Remove(_))), "{fx:?}");
@@ -813,6 +821,7 @@ fn a_terminal_state_answering_reconciliation_waits_for_the_tasks_own_update() {
     );
     assert!(fx.contains(&Effect::StoreFailedTasks(1)), "{fx:?}");
     assert_eq!(s.failed(), 1);
+    assert_eq!(s.reported_ended().count(), 0);
 
     // When the own update never comes: replaced uncounted after
     // `latest_state_wait` (30 s here), not before.
