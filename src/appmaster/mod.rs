@@ -375,16 +375,28 @@ impl<S: WorkerStore> Runtime<S> {
             Event::Update(status) => {
                 let terminal = status.state.is_terminal()
                     || matches!(status.state, TaskState::Unreachable | TaskState::Unknown);
-                if terminal {
-                    tracing::warn!(
-                        task_id = %status.task_id,
-                        state = %status.state,
-                        message = status.message.as_deref().unwrap_or(""),
-                        reason = status.reason.as_deref().unwrap_or(""),
+                // Warn about the ends nobody asked for, once: a worker we
+                // killed ends as expected, and answers about a task we no
+                // longer keep (repeated reconciliation, resent updates) are
+                // news to nobody.
+                let worker = self.scheduler.worker_state(status.task_id.as_str());
+                let (message, reason) = (
+                    status.message.as_deref().unwrap_or(""),
+                    status.reason.as_deref().unwrap_or(""),
+                );
+                match (terminal, worker) {
+                    (true, Some(WorkerState::Released)) => tracing::info!(
+                        task_id = %status.task_id, state = %status.state, message, reason,
+                        "released worker ended"
+                    ),
+                    (true, Some(_)) => tracing::warn!(
+                        task_id = %status.task_id, state = %status.state, message, reason,
                         "task ended"
-                    );
-                } else {
-                    tracing::debug!(task_id = %status.task_id, state = %status.state, "task status");
+                    ),
+                    _ => tracing::debug!(
+                        task_id = %status.task_id, state = %status.state, message, reason,
+                        "task status"
+                    ),
                 }
                 Input::Update(status)
             }

@@ -380,6 +380,11 @@ impl Scheduler {
             .map(|l| l.worker.task_id.as_str())
     }
 
+    /// The state of the worker with this task id, if it is one we keep.
+    pub fn worker_state(&self, task_id: &str) -> Option<WorkerState> {
+        self.workers.get(task_id).map(|l| l.worker.state)
+    }
+
     /// Workers the master reported ended in answer to reconciliation, with
     /// that answer, while they wait for their own status update.
     pub fn reported_ended(&self) -> impl Iterator<Item = (&str, &str)> {

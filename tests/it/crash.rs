@@ -372,6 +372,90 @@ async fn crash_whole_zookeeper_ensemble_down_then_back_the_appmaster_stands_by_t
     assert!(completed.is_empty(), "none launched again: {completed:?}");
 }
 
+/// The state the master reports for `task_id` of `framework_id`, if it
+/// lists the task (active, or completed).
+async fn master_task_state(
+    mesos: &MesosLocal,
+    framework_id: &str,
+    task_id: &str,
+) -> Option<String> {
+    let state = mesos.get_json("/master/state").await;
+    for key in ["frameworks", "completed_frameworks"] {
+        for f in state[key].as_array().into_iter().flatten() {
+            if f["id"] != framework_id {
+                continue;
+            }
+            for list in ["tasks", "completed_tasks"] {
+                for t in f[list].as_array().into_iter().flatten() {
+                    if t["id"] == task_id {
+                        return t["state"].as_str().map(str::to_string);
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_a_taskmanager_that_dies_while_no_appmaster_runs_is_counted_once_and_replaced() {
+    let zk = ZooKeeper::start();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    const CMD: [&str; 2] = ["sleep", "637"];
+    let extra = quiet_cluster("died-away", 2, &CMD);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let mut am = Am::start(dir.path(), "first", &mesos, &zk, &extra);
+    let v = am
+        .wait_status("2 running workers", |v| count(v, "running") == 2)
+        .await;
+    let framework_id = v["framework_id"].as_str().unwrap().to_string();
+    am.signal("KILL");
+    am.wait_exit().await;
+
+    // With no appmaster, a TaskManager dies; its TASK_FAILED waits at the
+    // agent for an acknowledgement.
+    let victim = "taskmanager-00001";
+    let pid = task_pid(victim, &CMD).expect("the worker's process");
+    assert!(kill_9(pid));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while master_task_state(&mesos, &framework_id, victim)
+        .await
+        .as_deref()
+        != Some("TASK_FAILED")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the master never saw {victim} fail"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The next appmaster counts that death once (reconciliation's answer,
+    // TASK_FAILED with REASON_RECONCILIATION, and the task's own update may
+    // come in either order) and replaces it.
+    let am = Am::start(dir.path(), "second", &mesos, &zk, &extra);
+    let v = am
+        .wait_status("the dead worker counted and replaced", |v| {
+            count(v, "running") == 2
+                && v["failures"]["count"] == 1
+                && !running_ids(v).contains(&victim.to_string())
+        })
+        .await;
+    assert_eq!(v["framework_id"], framework_id.as_str());
+    assert!(
+        v["failures"]["last"]
+            .as_str()
+            .is_some_and(|l| l.contains(victim)),
+        "{v:#}"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let v = am.status().await;
+    assert_eq!(v["failures"]["count"], 1, "counted once: {}", am.stderr());
+    assert_eq!(v["reported_ended_workers"], serde_json::json!({}));
+    assert_eq!(count(&v, "running"), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_sandbox_removed_under_a_running_worker_goes_unnoticed_then_its_death_is_replaced_and_counted_once(
 ) {
