@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use flink_mesos::mesos::{Call, Offer, ReconcileTask, TaskId, TaskState, Uri};
+use flink_mesos::mesos::{AgentId, Call, Offer, ReconcileTask, TaskId, TaskState, Uri};
 
 use crate::support::conformance::{
     group_alive, group_gone, is_executable, sandbox_file, settings, task, Embedded, Genuine,
@@ -64,6 +64,16 @@ async fn launch(s: &Session, offers: &[Offer], id: &str, command: &str) {
 async fn reconcile(s: &Session, what: &str, tasks: Vec<ReconcileTask>) {
     s.call(&format!("RECONCILE {what}"), Call::Reconcile { tasks })
         .await;
+}
+
+/// KILL of `task` (no grace period of its own).
+async fn kill(s: &Session, task: &str, agent_id: Option<AgentId>) {
+    let call = Call::Kill {
+        task_id: TaskId::from(task),
+        agent_id,
+        grace_period: None,
+    };
+    s.call(&format!("KILL {task}"), call).await;
 }
 
 async fn teardown(s: &mut Session) {
@@ -141,27 +151,11 @@ async fn scenario_kill(t: &dyn RunningTarget) -> Transcript {
     let running = s.update_of("sleeper", TaskState::Running).await;
     let pgid = sleeper_pgid(t, "sleeper").await;
     tr.outcome(format!("process group alive: {}", group_alive(pgid)));
-    s.call(
-        "KILL sleeper",
-        Call::Kill {
-            task_id: TaskId::from("sleeper"),
-            agent_id: running.agent_id.clone(),
-            grace_period: None,
-        },
-    )
-    .await;
+    kill(&s, "sleeper", running.agent_id.clone()).await;
     s.update_of("sleeper", TaskState::Killed).await;
     tr.outcome(format!("process group gone: {}", group_gone(pgid).await));
     // A task the master never saw: answered like a reconciliation.
-    s.call(
-        "KILL unknown",
-        Call::Kill {
-            task_id: TaskId::from("unknown"),
-            agent_id: running.agent_id.clone(),
-            grace_period: None,
-        },
-    )
-    .await;
+    kill(&s, "unknown", running.agent_id.clone()).await;
     s.next_update("unknown").await;
     teardown(&mut s).await;
     tr
@@ -178,15 +172,7 @@ async fn scenario_kill_escalation(t: &dyn RunningTarget) -> Transcript {
     let running = s.update_of("stubborn", TaskState::Running).await;
     let pgid = sleeper_pgid(t, "stubborn").await;
     tr.outcome(format!("process group alive: {}", group_alive(pgid)));
-    s.call(
-        "KILL stubborn",
-        Call::Kill {
-            task_id: TaskId::from("stubborn"),
-            agent_id: running.agent_id.clone(),
-            grace_period: None,
-        },
-    )
-    .await;
+    kill(&s, "stubborn", running.agent_id.clone()).await;
     s.update_of("stubborn", TaskState::Killed).await;
     tr.outcome(format!("process group gone: {}", group_gone(pgid).await));
     teardown(&mut s).await;

@@ -208,6 +208,19 @@ fn sandbox(node: &Node, fw: &Fw, task: &str) -> PathBuf {
         .join("runs/latest")
 }
 
+/// `tar <create> <archive> <member>` run in `dir` (`-cf`, or `-czf` for gzip).
+fn tar(dir: &Path, create: &str, archive: &Path, member: &str) {
+    let status = std::process::Command::new("tar")
+        .arg("-C")
+        .arg(dir)
+        .arg(create)
+        .arg(archive)
+        .arg(member)
+        .status()
+        .unwrap();
+    assert!(status.success(), "tar {create} {}", archive.display());
+}
+
 fn alive(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
@@ -442,15 +455,7 @@ async fn uris_are_fetched_extracted_and_made_executable() {
     std::fs::create_dir(&content).unwrap();
     std::fs::write(content.join("inside.txt"), "from the archive\n").unwrap();
     let archive = files.path().join("dist.tar.gz");
-    let status = std::process::Command::new("tar")
-        .arg("-C")
-        .arg(&content)
-        .arg("-czf")
-        .arg(&archive)
-        .arg("inside.txt")
-        .status()
-        .unwrap();
-    assert!(status.success());
+    tar(&content, "-czf", &archive, "inside.txt");
     let plain = files.path().join("plain.conf");
     std::fs::write(&plain, "key: value\n").unwrap();
     let app = axum::Router::new().route(
@@ -854,15 +859,7 @@ async fn fetched_files_are_never_written_through_a_symlink_out_of_the_sandbox() 
     std::fs::create_dir(&content).unwrap();
     std::os::unix::fs::symlink(outside.path(), content.join("out")).unwrap();
     let archive = files.path().join("links.tar");
-    let status = std::process::Command::new("tar")
-        .arg("-C")
-        .arg(&content)
-        .arg("-cf")
-        .arg(&archive)
-        .arg("out")
-        .status()
-        .unwrap();
-    assert!(status.success());
+    tar(&content, "-cf", &archive, "out");
     let plain = files.path().join("plain.conf");
     std::fs::write(&plain, "key: value\n").unwrap();
     let mut fw = subscribe(

@@ -53,16 +53,30 @@ impl Bin {
     }
 }
 
-/// Runs `local down` when the test ends, however it ends.
-struct Down<'a> {
-    bin: &'a Bin,
-    cwd: PathBuf,
+/// One test's cluster: a private binary, an empty working directory and a
+/// state directory; `local down` runs when the test ends, however it ends.
+struct Scene {
+    bin: Bin,
+    cwd: tempfile::TempDir,
     state: PathBuf,
+    _state_root: tempfile::TempDir,
 }
 
-impl Drop for Down<'_> {
+impl Scene {
+    fn new() -> Scene {
+        let state_root = tempfile::tempdir().unwrap();
+        Scene {
+            bin: Bin::new(),
+            cwd: tempfile::tempdir().unwrap(),
+            state: state_root.path().join("cluster"),
+            _state_root: state_root,
+        }
+    }
+}
+
+impl Drop for Scene {
     fn drop(&mut self) {
-        let _ = self.bin.local(&self.cwd, &self.state, &["down"]);
+        let _ = self.bin.local(self.cwd.path(), &self.state, &["down"]);
     }
 }
 
@@ -119,15 +133,8 @@ fn wait_gone(pids: &[u32], timeout: Duration) -> Vec<u32> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_up_runs_a_job_and_local_down_leaves_nothing_behind() {
-    let bin = Bin::new();
-    let cwd = tempfile::tempdir().unwrap();
-    let state_root = tempfile::tempdir().unwrap();
-    let state = state_root.path().join("cluster");
-    let _down = Down {
-        bin: &bin,
-        cwd: cwd.path().into(),
-        state: state.clone(),
-    };
+    let scene = Scene::new();
+    let (bin, cwd, state) = (&scene.bin, &scene.cwd, scene.state.clone());
 
     // The user's ./conf counts, although the appmaster runs elsewhere.
     std::fs::create_dir(cwd.path().join("conf")).unwrap();
@@ -190,7 +197,7 @@ async fn local_up_runs_a_job_and_local_down_leaves_nothing_behind() {
     assert!(config.contains("from-the-conf-dir"), "{config}");
 
     // Status: every component healthy, with pids and ports.
-    let status = healthy_two_worker_status(&bin, cwd.path(), &state);
+    let status = healthy_two_worker_status(bin, cwd.path(), &state);
     let components = status["components"].as_array().unwrap();
     for c in components {
         assert_eq!(c["healthy"], true, "{c}");
@@ -226,7 +233,7 @@ async fn local_up_runs_a_job_and_local_down_leaves_nothing_behind() {
         "FINISHED"
     );
 
-    let down_secs = down_leaves_nothing(&bin, cwd.path(), &state, components);
+    let down_secs = down_leaves_nothing(bin, cwd.path(), &state, components);
     assert!(
         state.join("logs/appmaster.log").is_file(),
         "logs stay without --purge"
@@ -250,15 +257,8 @@ async fn local_up_runs_a_job_and_local_down_leaves_nothing_behind() {
 
 #[test]
 fn an_interrupted_up_stops_what_it_started() {
-    let bin = Bin::new();
-    let cwd = tempfile::tempdir().unwrap();
-    let state_root = tempfile::tempdir().unwrap();
-    let state = state_root.path().join("cluster");
-    let _down = Down {
-        bin: &bin,
-        cwd: cwd.path().into(),
-        state: state.clone(),
-    };
+    let scene = Scene::new();
+    let (bin, cwd, state) = (&scene.bin, &scene.cwd, scene.state.clone());
     let mut up = bin
         .command(cwd.path(), &state, &["up", "--workers", "1"])
         .stdout(Stdio::null())
@@ -363,14 +363,8 @@ fn nothing_running_and_impossible_choices() {
 /// one.
 #[test]
 fn mesos_home_and_its_env_files_are_honoured() {
-    let bin = Bin::new();
-    let cwd = tempfile::tempdir().unwrap();
-    let state = cwd.path().join("state");
-    let _down = Down {
-        bin: &bin,
-        cwd: cwd.path().into(),
-        state: state.clone(),
-    };
+    let scene = Scene::new();
+    let (bin, cwd, state) = (&scene.bin, &scene.cwd, scene.state.clone());
     // A Mesos installation layout around the genuine mesos-local build.
     let home = cwd.path().join("mesos-home");
     std::fs::create_dir_all(home.join("etc/mesos")).unwrap();
@@ -454,14 +448,8 @@ fn mesos_home_and_its_env_files_are_honoured() {
 /// every one of them (by their sandbox below the cluster's work directory).
 #[test]
 fn down_stops_tasks_whose_mesos_died() {
-    let bin = Bin::new();
-    let cwd = tempfile::tempdir().unwrap();
-    let state = cwd.path().join("state");
-    let _down = Down {
-        bin: &bin,
-        cwd: cwd.path().into(),
-        state: state.clone(),
-    };
+    let scene = Scene::new();
+    let (bin, cwd, state) = (&scene.bin, &scene.cwd, scene.state.clone());
     let out = bin.local(
         cwd.path(),
         &state,
@@ -502,15 +490,8 @@ fn down_stops_tasks_whose_mesos_died() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_up_ha_runs_zookeeper_and_the_workers_are_in_its_store() {
-    let bin = Bin::new();
-    let cwd = tempfile::tempdir().unwrap();
-    let state_root = tempfile::tempdir().unwrap();
-    let state = state_root.path().join("cluster");
-    let _down = Down {
-        bin: &bin,
-        cwd: cwd.path().into(),
-        state: state.clone(),
-    };
+    let scene = Scene::new();
+    let (bin, cwd, state) = (&scene.bin, &scene.cwd, scene.state.clone());
     let out = bin.local(
         cwd.path(),
         &state,
@@ -570,15 +551,8 @@ async fn local_up_ha_runs_zookeeper_and_the_workers_are_in_its_store() {
 /// tasks, the appmaster, the JobManager).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_up_without_mesos_falls_back_to_the_embedded_mesos_and_down_leaves_nothing() {
-    let bin = Bin::new();
-    let cwd = tempfile::tempdir().unwrap();
-    let state_root = tempfile::tempdir().unwrap();
-    let state = state_root.path().join("cluster");
-    let _down = Down {
-        bin: &bin,
-        cwd: cwd.path().into(),
-        state: state.clone(),
-    };
+    let scene = Scene::new();
+    let (bin, cwd, state) = (&scene.bin, &scene.cwd, scene.state.clone());
     let no_build = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let out = bin
@@ -616,7 +590,7 @@ async fn local_up_without_mesos_falls_back_to_the_embedded_mesos_and_down_leaves
         "{master}"
     );
 
-    let status = healthy_two_worker_status(&bin, cwd.path(), &state);
+    let status = healthy_two_worker_status(bin, cwd.path(), &state);
     assert!(status["mesos"].as_str().unwrap().contains("embedded"));
     let components = status["components"].as_array().unwrap();
     assert!(
@@ -641,7 +615,7 @@ async fn local_up_without_mesos_falls_back_to_the_embedded_mesos_and_down_leaves
     );
     assert!(out.status.success(), "{}", text(&out));
 
-    let down_secs = down_leaves_nothing(&bin, cwd.path(), &state, components);
+    let down_secs = down_leaves_nothing(bin, cwd.path(), &state, components);
     eprintln!(
         "numbers: local up (auto: the embedded Mesos) --workers 2 (until both TaskManagers registered): {up_secs:.1} s; local down: {down_secs:.1} s; embedded Mesos {rss}"
     );

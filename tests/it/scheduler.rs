@@ -429,14 +429,14 @@ fn recovered_failures_keep_counting_and_over_the_limit_give_the_cluster_up() {
     );
     assert!(fx.contains(&Effect::StoreFailedTasks(3)), "{fx:?}");
     assert!(
-        fx.iter().any(|e| matches!(
-            e,
-            Effect::Exit(Outcome::TooManyFailures {
+        matches!(
+            exit_of(&fx),
+            Some(Outcome::TooManyFailures {
                 failed: 3,
                 limit: 2,
                 ..
             })
-        )),
+        ),
         "{fx:?}"
     );
     // The appmaster that stored the third failure died before it could
@@ -444,14 +444,14 @@ fn recovered_failures_keep_counting_and_over_the_limit_give_the_cluster_up() {
     let mut s = recovered(3);
     let fx = s.step(Input::Subscribed, Duration::ZERO);
     assert!(
-        fx.iter().any(|e| matches!(
-            e,
-            Effect::Exit(Outcome::TooManyFailures {
+        matches!(
+            exit_of(&fx),
+            Some(Outcome::TooManyFailures {
                 failed: 3,
                 limit: 2,
                 ..
             })
-        )),
+        ),
         "{fx:?}"
     );
     assert!(launched(&fx).is_empty(), "{fx:?}");

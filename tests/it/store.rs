@@ -60,20 +60,32 @@ async fn leader(zk: &Zk, host: &str) -> Leadership {
     .unwrap()
 }
 
+/// A session with `cs` for the store at `base`, leading as `host`, and the
+/// leader's store (not loaded yet).
+async fn leading_store(
+    cs: &str,
+    base: &str,
+    session: Duration,
+    host: &str,
+) -> (Zk, Leadership, ZkStore) {
+    let zk = Zk::connect(config(cs, base, session)).await.unwrap();
+    let lead = leader(&zk, host).await;
+    let store = ZkStore::for_leader(zk.clone(), lead.latch().to_string());
+    (zk, lead, store)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_zk_round_trip_and_readable_layout() {
     crate::support::trace_to_test_output();
     let server = ZooKeeper::start();
     let cs = server.connect_string();
-    let zk = Zk::connect(config(
+    let (zk, lead, mut store) = leading_store(
         &cs,
         "/flink/default/mesos-workers",
         Duration::from_secs(10),
-    ))
-    .await
-    .unwrap();
-    let lead = leader(&zk, "am-1").await;
-    let mut store = ZkStore::for_leader(zk.clone(), lead.latch().to_string());
+        "am-1",
+    )
+    .await;
     let snap = store.load().await.unwrap();
     assert_eq!(snap.framework_id, None);
     assert_eq!(snap.next_task_number, 0);
@@ -313,15 +325,8 @@ async fn store_zk_connection_loss_within_the_session_is_survived() {
     crate::support::trace_to_test_output();
     let mut server = ZooKeeper::start();
     let cs = server.connect_string();
-    let zk = Zk::connect(config(
-        &cs,
-        "/flink/l/mesos-workers",
-        Duration::from_secs(12),
-    ))
-    .await
-    .unwrap();
-    let lead = leader(&zk, "am").await;
-    let mut store = ZkStore::for_leader(zk.clone(), lead.latch().to_string());
+    let (zk, lead, mut store) =
+        leading_store(&cs, "/flink/l/mesos-workers", Duration::from_secs(12), "am").await;
     store.load().await.unwrap();
     store
         .put_worker(&worker(1, WorkerState::New))
@@ -366,15 +371,8 @@ async fn store_zk_requests_while_zookeeper_is_gone_fail_within_the_session_timeo
     crate::support::trace_to_test_output();
     let mut server = ZooKeeper::start();
     let cs = server.connect_string();
-    let zk = Zk::connect(config(
-        &cs,
-        "/flink/g/mesos-workers",
-        Duration::from_secs(4),
-    ))
-    .await
-    .unwrap();
-    let lead = leader(&zk, "am").await;
-    let mut store = ZkStore::for_leader(zk.clone(), lead.latch().to_string());
+    let (zk, lead, mut store) =
+        leading_store(&cs, "/flink/g/mesos-workers", Duration::from_secs(4), "am").await;
     store.load().await.unwrap();
     server.kill();
     // The leader's write fails as lost leadership (another appmaster may
@@ -411,15 +409,8 @@ async fn store_zk_ensemble_leader_killed_without_an_error() {
     crate::support::trace_to_test_output();
     let mut ensemble = Ensemble::start();
     let cs = ensemble.connect_string();
-    let zk = Zk::connect(config(
-        &cs,
-        "/flink/e/mesos-workers",
-        Duration::from_secs(10),
-    ))
-    .await
-    .unwrap();
-    let lead = leader(&zk, "am").await;
-    let mut store = ZkStore::for_leader(zk.clone(), lead.latch().to_string());
+    let (zk, lead, mut store) =
+        leading_store(&cs, "/flink/e/mesos-workers", Duration::from_secs(10), "am").await;
     store.load().await.unwrap();
     for n in 1..=20u32 {
         if n == 5 {

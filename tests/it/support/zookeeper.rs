@@ -116,8 +116,7 @@ impl ZooKeeper {
     /// Kills the server (-9) and starts it again on the same port and data:
     /// sessions survive if the client reconnects within their timeout.
     pub fn restart_after(&mut self, down: Duration) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
         std::thread::sleep(down);
         self.child = spawn_server(self._dir.path(), &self._dir.path().join("zoo.cfg"));
         self.wait_ready();
@@ -126,8 +125,7 @@ impl ZooKeeper {
 
 impl Drop for ZooKeeper {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 
@@ -177,15 +175,20 @@ impl Ensemble {
             children,
             _dir: dir,
         };
+        ensemble.wait_leader("the ZooKeeper ensemble");
+        ensemble
+    }
+
+    /// Waits up to 60 s until the ensemble has elected a leader.
+    fn wait_leader(&self, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(60);
-        while ensemble.leader().is_none() {
+        while self.leader().is_none() {
             assert!(
                 Instant::now() < deadline,
-                "the ZooKeeper ensemble did not elect a leader within 60 s"
+                "{what} did not elect a leader within 60 s"
             );
             std::thread::sleep(Duration::from_millis(200));
         }
-        ensemble
     }
 
     pub fn connect_string(&self) -> String {
@@ -220,14 +223,7 @@ impl Ensemble {
                 self.children[i] = Some(spawn_server(&node, &node.join("zoo.cfg")));
             }
         }
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while self.leader().is_none() {
-            assert!(
-                Instant::now() < deadline,
-                "the restarted ZooKeeper ensemble did not elect a leader within 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        self.wait_leader("the restarted ZooKeeper ensemble");
     }
 }
 
