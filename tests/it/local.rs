@@ -175,15 +175,7 @@ async fn local_up_runs_a_job_and_local_down_leaves_nothing_behind() {
     );
 
     // Mesos answers and runs our framework with two tasks.
-    let master: Value = serde_json::from_str(
-        &reqwest::get(format!("{mesos_url}/master/state"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let master = crate::support::mesos_local::get_json(&mesos_url, "/master/state").await;
     let frameworks = master["frameworks"].as_array().unwrap();
     assert_eq!(frameworks.len(), 1, "{master}");
     assert_eq!(frameworks[0]["tasks"].as_array().unwrap().len(), 2);
@@ -573,15 +565,7 @@ async fn local_up_without_mesos_falls_back_to_the_embedded_mesos_and_down_leaves
         serde_json::json!(["taskmanager-00001", "taskmanager-00002"])
     );
     let mesos_url = report["mesos_url"].as_str().unwrap().to_string();
-    let master: Value = serde_json::from_str(
-        &reqwest::get(format!("{mesos_url}/master/state"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let master = crate::support::mesos_local::get_json(&mesos_url, "/master/state").await;
     assert!(master["version"].as_str().unwrap().contains("embedded"));
     let tasks = master["frameworks"][0]["tasks"].as_array().unwrap();
     assert_eq!(tasks.len(), 2, "{master}");
