@@ -35,6 +35,7 @@ mod crashpoint;
 pub mod jobmanager;
 pub mod plan;
 pub mod status;
+pub mod workdir;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -110,6 +110,7 @@ pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> P
             })
             .collect(),
         kill_grace_period: None,
+        secrets: None,
     };
     let mut framework = FrameworkSettings::from_settings(settings);
     if framework.user.is_empty() {

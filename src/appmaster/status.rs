@@ -13,7 +13,8 @@
 //! `/health` answers 200 `ok` while the appmaster is doing its job and 503
 //! with the reason when it is not (see [`health`]): the owner loop has not
 //! published a view for [`LOOP_STALLED_AFTER`] (it is wedged), or no Mesos
-//! subscription has been live for [`DISCONNECTED_UNHEALTHY_AFTER`]. A
+//! subscription has been live for half of `mesos.failover-timeout` (at most
+//! [`DISCONNECTED_UNHEALTHY_AFTER`]; [`HealthLimits::for_failover_timeout`]). A
 //! supervisor such as Marathon restarts the appmaster on it; the new one
 //! fails over to the same framework and keeps the workers.
 
@@ -135,16 +136,36 @@ impl Default for HealthLimits {
 /// never returns), and /health says so.
 pub const LOOP_STALLED_AFTER: Duration = Duration::from_secs(60);
 
-/// Not subscribed to a Mesos master for longer than this (or never since
-/// start) makes /health fail. Long enough to ride out a master failover and
-/// the driver's reconnect backoff; short enough that a supervisor (Marathon)
-/// restarts an appmaster that cannot get back before the framework's
-/// failover timeout (default 10 minutes) kills its workers.
+/// The upper bound of how long the appmaster may be without a Mesos
+/// subscription (or never subscribed since start) before /health fails.
+/// Long enough to ride out a master failover and the driver's reconnect
+/// backoff. The limit in force is [`HealthLimits::for_failover_timeout`]:
+/// half of `mesos.failover-timeout`, at most this.
 pub const DISCONNECTED_UNHEALTHY_AFTER: Duration = Duration::from_secs(300);
 
+/// The least time without a subscription that fails /health, whatever the
+/// failover timeout: a master failover takes a few seconds.
+pub const DISCONNECTED_UNHEALTHY_MIN: Duration = Duration::from_secs(5);
+
+impl HealthLimits {
+    /// The limits for a framework whose `mesos.failover-timeout` is
+    /// `failover_timeout`: /health fails after half of it without a
+    /// subscription (between [`DISCONNECTED_UNHEALTHY_MIN`] and
+    /// [`DISCONNECTED_UNHEALTHY_AFTER`]), so that a supervisor that restarts
+    /// the appmaster on a failing /health has the other half to do so
+    /// before Mesos kills every worker of the framework.
+    pub fn for_failover_timeout(failover_timeout: Duration) -> HealthLimits {
+        HealthLimits {
+            disconnected_after: (failover_timeout / 2)
+                .clamp(DISCONNECTED_UNHEALTHY_MIN, DISCONNECTED_UNHEALTHY_AFTER),
+            ..HealthLimits::default()
+        }
+    }
+}
+
 /// The /health verdict: `Err(why)` when the owner loop has not run for
-/// [`LOOP_STALLED_AFTER`] or no Mesos subscription has been live for
-/// [`DISCONNECTED_UNHEALTHY_AFTER`] (the view's [`HealthLimits`]). A view
+/// [`LOOP_STALLED_AFTER`] or no Mesos subscription has been live for the
+/// view's [`HealthLimits::disconnected_after`]. A view
 /// without `published_at` or `disconnected_since` says nothing against it.
 pub fn health(view: &StatusView, now: Instant) -> Result<(), String> {
     let limits = view.health_limits;
@@ -166,8 +187,12 @@ pub fn health(view: &StatusView, now: Instant) -> Result<(), String> {
                 .map(|r| format!(": {r}"))
                 .unwrap_or_default();
             return Err(format!(
-                "not subscribed to a Mesos master for {}s{reason}",
-                away.as_secs()
+                "not subscribed to a Mesos master for {}s{reason} (unhealthy after {}s: half of \
+                 mesos.failover-timeout, at most {}s, so that a restart can fail over before \
+                 Mesos ends the workers)",
+                away.as_secs(),
+                limits.disconnected_after.as_secs(),
+                DISCONNECTED_UNHEALTHY_AFTER.as_secs()
             ));
         }
     }

@@ -24,6 +24,7 @@
 //! timeout; routing, 405s and file serving are axum's and tower-http's.
 
 pub mod overlay;
+pub mod secrets;
 pub mod tls;
 
 use std::collections::BTreeMap;
@@ -73,6 +74,9 @@ pub enum ArtifactError {
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
     files: BTreeMap<String, PathBuf>,
+    /// The workers' secrets, served under [`secrets::BUNDLE_NAME`] to each
+    /// task once, with its token.
+    secrets: Option<Arc<secrets::Gate>>,
 }
 
 impl Registry {
@@ -126,7 +130,12 @@ impl Registry {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.files.is_empty() && self.secrets.is_none()
+    }
+
+    /// Serves `gate`'s bundle under [`secrets::BUNDLE_NAME`].
+    pub fn set_secrets(&mut self, gate: Arc<secrets::Gate>) {
+        self.secrets = Some(gate);
     }
 }
 
@@ -263,6 +272,12 @@ fn router(shared: Shared) -> Router {
 }
 
 async fn serve(State(shared): State<Shared>, request: Request) -> Response {
+    if let Some(gate) = &shared.registry.secrets {
+        let bundle_path = format!("/{}/{}", shared.prefix, secrets::BUNDLE_NAME);
+        if request.uri().path() == bundle_path {
+            return serve_secrets(gate, &request);
+        }
+    }
     let Some(path) = shared.registry.lookup(&shared.prefix, request.uri().path()) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -310,6 +325,50 @@ async fn serve(State(shared): State<Shared>, request: Request) -> Response {
             response
         }
         Err(never) => match never {},
+    }
+}
+
+/// The secrets bundle, to the task named in the request with its token,
+/// once (see [`secrets`]). Never cached by anyone on the way.
+fn serve_secrets(gate: &secrets::Gate, request: &Request) -> Response {
+    let headers = request.headers();
+    let task = headers
+        .get(secrets::TASK_HEADER)
+        .and_then(|v| v.to_str().ok());
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match gate.take(task, token) {
+        Ok(bundle) => {
+            tracing::info!(
+                task = task.unwrap_or_default(),
+                "secrets delivered to the worker"
+            );
+            (
+                [
+                    (header::CONTENT_TYPE, "application/x-tar"),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                bundle.to_vec(),
+            )
+                .into_response()
+        }
+        Err(secrets::Refusal::Unauthorized) => {
+            tracing::warn!(
+                task = task.unwrap_or("(none)"),
+                "a request for the workers' secrets without a valid task token was refused"
+            );
+            StatusCode::UNAUTHORIZED.into_response()
+        }
+        Err(secrets::Refusal::AlreadyDelivered) => {
+            tracing::warn!(
+                task = task.unwrap_or_default(),
+                "a second request for a worker's secrets was refused (each task gets them once; \
+                 if the worker did not make it, its token was read and used by someone else)"
+            );
+            StatusCode::GONE.into_response()
+        }
     }
 }
 

@@ -29,8 +29,9 @@ use std::path::{Path, PathBuf};
 use crate::config::settings::{Container, Settings};
 use crate::config::{Config, Origin};
 use crate::mesos::Uri;
+use crate::scheduler::command;
 
-use super::{ArtifactError, Registry};
+use super::{secrets, ArtifactError, Registry};
 
 /// Directory of the TaskManager configuration in the sandbox.
 pub const CONF_DIR: &str = "flink-mesos-conf";
@@ -106,6 +107,8 @@ pub struct Overlays {
     pub conf_keys: Vec<String>,
     /// What each overlay did, for the log.
     pub notes: Vec<String>,
+    /// What reaches the workers apart from the fetcher (see [`secrets`]).
+    pub secrets: secrets::Bundle,
 }
 
 impl Overlays {
@@ -147,14 +150,15 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
         .map(|e| (e.key.clone(), e.value.clone()))
         .collect();
 
-    // flink-mesos itself.
-    let program = out
-        .command
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    if program == "flink-mesos" {
+    // flink-mesos itself, wherever the task command runs it as a bare
+    // `flink-mesos` (a compound command may run it after other commands).
+    let runs_flink_mesos = command::runs(&out.command, "flink-mesos");
+    let (shipped_command, bare) = command::rewrite_program(
+        &out.command,
+        "flink-mesos",
+        "\"${MESOS_SANDBOX:-.}/flink-mesos\"",
+    );
+    if bare > 0 {
         match &inputs.self_exe {
             Some(exe) => {
                 out.artifacts.push(Artifact {
@@ -164,8 +168,7 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
                     extract: false,
                     cache: true,
                 });
-                let rest = out.command.trim_start()["flink-mesos".len()..].to_string();
-                out.command = format!("\"${{MESOS_SANDBOX:-.}}/flink-mesos\"{rest}");
+                out.command = shipped_command;
                 out.notes.push(format!(
                     "workers fetch flink-mesos from the artifact server ({})",
                     exe.display()
@@ -182,7 +185,6 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
         Container::Mesos { image } => image.clone(),
         Container::Docker { image, .. } => Some(image.clone()),
     };
-    let runs_flink_mesos = program.as_str().rsplit('/').next() == Some("flink-mesos");
     match (inputs.flink_home, image) {
         (_, Some(image)) => out.notes.push(format!(
             "the container image {image} provides Flink; the distribution is not shipped"
@@ -238,7 +240,7 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
 
     // Kerberos keytab and krb5.conf.
     if let Some(keytab) = conf.get("security.kerberos.login.keytab").cloned() {
-        ship_file(
+        ship_secret_file(
             &mut out,
             &mut conf,
             "security.kerberos.login.keytab",
@@ -279,7 +281,39 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
                 "ssl-{}{ext}",
                 key.trim_start_matches("security.ssl.").replace('.', "-")
             );
-            ship_file(&mut out, &mut conf, key, &file, &name)?;
+            ship_secret_file(&mut out, &mut conf, key, &file, &name)?;
+        }
+    }
+
+    // Secrets never go through the fetcher (see `secrets`): the secret
+    // entries, and those naming a secret file, leave the shipped file.
+    let secret_keys: Vec<String> = conf
+        .iter()
+        .filter(|(k, v)| {
+            crate::config::options::secret_part(k, v).is_some()
+                || out
+                    .secrets
+                    .files
+                    .iter()
+                    .any(|(name, _)| v.as_str() == format!("{}/{name}", secrets::FILES_DIR))
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    for key in secret_keys {
+        if let Some(value) = conf.remove(&key) {
+            out.secrets.entries.insert(key, value);
+        }
+    }
+    if !out.secrets.is_empty() {
+        out.notes.push(format!(
+            "{} secret entries and {} secret files reach each worker once, fetched by `flink-mesos taskmanager` with the task's token into a private directory outside its sandbox",
+            out.secrets.entries.len(),
+            out.secrets.files.len()
+        ));
+        if !runs_flink_mesos {
+            out.notes.push(
+                "the task command does not run `flink-mesos taskmanager`: it must fetch its secrets itself (FLINK_MESOS_SECRETS_URL with FLINK_MESOS_SECRETS_TOKEN)".into(),
+            );
         }
     }
 
@@ -324,6 +358,31 @@ fn ship_file(
     });
     conf.insert(key.into(), name.into());
     out.notes.push(format!("workers fetch `{key}` as {name}"));
+    Ok(())
+}
+
+/// Ships one secret file in the secrets bundle (never through the fetcher)
+/// and points `key` at it (`files/<name>`, which the worker replaces by
+/// the path of its private copy).
+fn ship_secret_file(
+    out: &mut Overlays,
+    conf: &mut BTreeMap<String, String>,
+    key: &str,
+    file: &str,
+    name: &str,
+) -> Result<(), ArtifactError> {
+    let path = PathBuf::from(file);
+    if !path.is_file() {
+        return Err(ArtifactError::File {
+            path,
+            message: format!("`{key}` names it, but it is not a readable file on the appmaster's machine; the workers get their copy from there"),
+        });
+    }
+    out.secrets.files.push((name.into(), path));
+    conf.insert(key.into(), format!("{}/{name}", secrets::FILES_DIR));
+    out.notes.push(format!(
+        "workers receive `{key}` with their secrets, never through the fetcher"
+    ));
     Ok(())
 }
 
@@ -472,9 +531,20 @@ pub fn distribution_archive(home: &Path, archive: &Path) -> Result<bool, Artifac
         let Ok(rel) = path.strip_prefix(home) else {
             continue;
         };
-        builder
-            .append_path_with_name(path, Path::new(FLINK_DIR).join(rel))
-            .map_err(&err)?;
+        let name = Path::new(FLINK_DIR).join(rel);
+        if let Some(text) = without_secrets(home, rel) {
+            // The distribution's own configuration file, less its secrets:
+            // the archive is unpacked into every sandbox.
+            let mut header = tar::Header::new_gnu();
+            header.set_mode(0o644);
+            header.set_size(text.len() as u64);
+            header.set_mtime(now_secs());
+            builder
+                .append_data(&mut header, &name, text.as_bytes())
+                .map_err(&err)?;
+            continue;
+        }
+        builder.append_path_with_name(path, name).map_err(&err)?;
     }
     let writer = builder.into_inner().map_err(&err)?;
     let file = writer.into_inner().map_err(|e| err(e.into_error()))?;
@@ -482,6 +552,36 @@ pub fn distribution_archive(home: &Path, archive: &Path) -> Result<bool, Artifac
     std::fs::rename(&tmp, archive).map_err(&err)?;
     std::fs::write(&stamp_file, stamp).map_err(&err)?;
     Ok(true)
+}
+
+/// When `rel` is the distribution's Flink configuration file and holds a
+/// secret (the classic layout keeps the operator's configuration in
+/// `$FLINK_HOME/conf`), its text without the secret entries; `None` to ship
+/// the file as it is.
+fn without_secrets(home: &Path, rel: &Path) -> Option<String> {
+    let name = rel.to_str()?;
+    let standard = match name {
+        "conf/config.yaml" => true,
+        "conf/flink-conf.yaml" => false,
+        _ => return None,
+    };
+    let mut config = Config::default();
+    config.load_file(&home.join(rel), standard).ok()?;
+    let secret =
+        |e: &&crate::config::Entry| crate::config::options::secret_part(&e.key, &e.value).is_some();
+    if !config.winners().any(|e| secret(&e)) {
+        return None;
+    }
+    let kept: BTreeMap<String, String> = config
+        .winners()
+        .filter(|e| !secret(e))
+        .map(|e| (e.key.clone(), e.value.clone()))
+        .collect();
+    Some(if standard {
+        conf_yaml(&kept)
+    } else {
+        kept.iter().map(|(k, v)| format!("{k}: {v}\n")).collect()
+    })
 }
 
 /// The regular files directly in `dir` as `top/<name>` in a tar.
@@ -625,14 +725,31 @@ mod tests {
         );
         assert!(text.contains("metrics.reporter.prom.factory.class"));
         assert!(text.contains("\"mesos.resourcemanager.tasks.mem\": \"2048\""));
+        // No secret in anything the fetcher downloads: the TaskManager's
+        // passwords travel in the secrets bundle, the scheduler's not at all.
         assert!(
-            text.contains("ks-pass"),
-            "the TaskManager needs its SSL passwords"
+            !text.contains("ks-pass") && !text.contains("zk-digest-pass"),
+            "{text}"
         );
         assert!(
             !text.contains("fw-secret") && !text.contains("mesos.master"),
             "{text}"
         );
+        assert_eq!(
+            o.secrets
+                .entries
+                .get("security.ssl.internal.keystore-password"),
+            Some(&"ks-pass".to_string())
+        );
+        // The appmaster's own ZooKeeper credentials stay with it.
+        assert!(!o
+            .secrets
+            .entries
+            .contains_key("high-availability.zookeeper.client.digest.password"));
+        assert!(!o
+            .secrets
+            .entries
+            .contains_key("mesos.resourcemanager.framework.secret"));
         // Nothing secret anywhere but in the file.
         let visible = format!("{:?} {:?} {}", o.environment, o.notes, o.command);
         assert!(!visible.contains("ks-pass"));
@@ -640,6 +757,46 @@ mod tests {
         let again =
             distribution_archive(&home, &dir.path().join("artifacts/flink-dist.tar")).unwrap();
         assert!(!again);
+    }
+
+    #[test]
+    fn the_distributions_own_configuration_is_shipped_without_its_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = fake_home(dir.path());
+        // Flink's classic layout: the operator's configuration in the home.
+        std::fs::write(
+            home.join("conf/config.yaml"),
+            "env.java.opts.all: --add-opens=java.base/java.lang=ALL-UNNAMED\n\
+             mesos.resourcemanager.framework.secret: fw-secret-in-home\n\
+             security.ssl.internal.keystore-password: ks-pass-in-home\n",
+        )
+        .unwrap();
+        std::fs::write(
+            home.join("conf/log4j.properties"),
+            "rootLogger.level = INFO\n",
+        )
+        .unwrap();
+        let archive = dir.path().join("flink-dist.tar");
+        distribution_archive(&home, &archive).unwrap();
+        let mut a = tar::Archive::new(std::fs::File::open(&archive).unwrap());
+        let mut texts = BTreeMap::new();
+        for e in a.entries().unwrap() {
+            let mut e = e.unwrap();
+            let name = e.path().unwrap().display().to_string();
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut e, &mut text);
+            texts.insert(name, text);
+        }
+        let conf = &texts["flink/conf/config.yaml"];
+        assert!(conf.contains("--add-opens"), "{conf}");
+        assert!(
+            !conf.contains("fw-secret-in-home") && !conf.contains("ks-pass-in-home"),
+            "{conf}"
+        );
+        assert_eq!(
+            texts["flink/conf/log4j.properties"],
+            "rootLogger.level = INFO\n"
+        );
     }
 
     #[test]
@@ -692,21 +849,21 @@ mod tests {
         })
         .unwrap();
         let names: Vec<&str> = o.artifacts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["hadoop-conf.tar", "flink-mesos-conf.tar"]);
+        // Key material never goes through the fetcher: it is in the
+        // secrets bundle, the keys pointing at it there.
+        let secret_files: Vec<&str> = o.secrets.files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(secret_files, ["krb5.keytab", "ssl-internal-keystore.jks"]);
         assert_eq!(
-            names,
-            [
-                "hadoop-conf.tar",
-                "krb5.keytab",
-                "ssl-internal-keystore.jks",
-                "flink-mesos-conf.tar"
-            ]
+            o.secrets.entries.get("security.ssl.internal.keystore"),
+            Some(&"files/ssl-internal-keystore.jks".to_string())
         );
         assert!(o
             .environment
             .contains(&("HADOOP_CONF_DIR".into(), "hadoop-conf".into())));
         let hadoop_tar = entries(&dir.path().join("artifacts/hadoop-conf.tar"));
         assert_eq!(hadoop_tar[0].0, "hadoop-conf/core-site.xml");
-        assert!(o
+        assert!(!o
             .conf_keys
             .contains(&"security.ssl.internal.keystore".to_string()));
         // A missing store is an error naming the key.

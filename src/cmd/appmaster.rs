@@ -28,14 +28,15 @@ use tokio::sync::watch;
 
 use crate::appmaster::jobmanager;
 use crate::appmaster::plan::{self, Host};
-use crate::appmaster::status::{StatusServer, StatusView};
+use crate::appmaster::status::{HealthLimits, StatusServer, StatusView};
 use crate::appmaster::{self, Options, RunError};
-use crate::artifacts::{self, overlay, ArtifactError, ArtifactServer, ServerOptions};
+use crate::artifacts::{self, overlay, secrets, ArtifactError, ArtifactServer, ServerOptions};
 use crate::cli::{AppmasterArgs, GlobalArgs};
 use crate::config::options::Key;
 use crate::config::settings::Purpose;
 use crate::config::settings::ZooKeeperHa;
 use crate::error::{Error, Result};
+use crate::scheduler::task::SecretsAccess;
 use crate::scheduler::Outcome;
 use crate::store::leader::{campaign, LeaderInfo, Leadership};
 use crate::store::memory::MemoryStore;
@@ -68,6 +69,10 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             .or_else(|| std::env::var_os("MESOS_SANDBOX").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("flink-mesos-appmaster")),
     )?;
+    // Ours alone until this process ends: a second appmaster here would
+    // serve its secrets through our artifact server and ours through its.
+    let _work_dir_lock =
+        appmaster::workdir::lock(&work_dir).map_err(|e| Error::User(e.to_string()))?;
     let flink_home = args.flink_home.clone().map(absolute).transpose()?;
     // The TaskManagers get this address from the plan; the JobManager
     // listens on it and the artifact server serves there.
@@ -108,7 +113,16 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         tracing::info!("overlay: {note}");
     }
     tracing::info!(keys = %overlays.conf_keys.join(","), "TaskManager configuration (shipped as a file)");
-    let registry = overlays.registry().map_err(artifact_error)?;
+    let mut registry = overlays.registry().map_err(artifact_error)?;
+    // The workers' secrets: served to each task once, with its token.
+    let secrets_key = if overlays.secrets.is_empty() {
+        None
+    } else {
+        let key = secrets::TokenKey::generate().map_err(Error::Internal)?;
+        let bundle = overlays.secrets.to_tar().map_err(Error::User)?;
+        registry.set_secrets(secrets::Gate::new(bundle, key.clone()));
+        Some(key)
+    };
     let tls = if settings.artifact_server_ssl {
         let keystore = config
             .get(Key::SecuritySslKeystore.def())
@@ -162,6 +176,10 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         plan.template.uris = uris;
         plan.template.environment.extend(overlays.environment.iter().cloned());
         plan.template.command = overlays.command.clone();
+        plan.template.secrets = secrets_key.map(|key| SecretsAccess {
+            url: artifact_server.url(secrets::BUNDLE_NAME),
+            key,
+        });
         // The Mesos web UI links the framework to Flink's web interface, or
         // to our status page when the JobManager runs elsewhere.
         plan.framework.webui_url = match jobmanager.as_ref().and_then(|j| j.web_ui_url.clone()) {
@@ -186,7 +204,7 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             artifact_server: Some(artifact_server.origin().to_string()),
             // `mesos.tls.ca-file`: a master behind a private CA.
             client: plan::client_options(&settings),
-            ..Options::default()
+            health: HealthLimits::for_failover_timeout(settings.framework.failover_timeout),
         };
         // The runtime stops when a signal arrives or the JobManager is beyond
         // saving; `stop` carries both.

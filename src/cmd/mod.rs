@@ -68,8 +68,14 @@ pub fn load_config(global: &GlobalArgs) -> Result<Config> {
 /// for data). The report's settings are there only when nothing is wrong.
 pub fn load_checked(global: &GlobalArgs, purpose: Purpose) -> Result<(Config, Report)> {
     let config = load_config(global)?;
+    let report = check_loaded(global, &config, purpose)?;
+    Ok((config, report))
+}
+
+/// [`load_checked`] for a configuration already loaded.
+pub fn check_loaded(global: &GlobalArgs, config: &Config, purpose: Purpose) -> Result<Report> {
     let report = settings::resolve(
-        &config,
+        config,
         ValidateOptions {
             purpose,
             strict: false,
@@ -81,7 +87,7 @@ pub fn load_checked(global: &GlobalArgs, purpose: Purpose) -> Result<(Config, Re
         let mut err = stderr.lock();
         validate_conf::write_report(
             &mut err,
-            &config,
+            config,
             &report,
             global.output,
             color,
@@ -89,7 +95,7 @@ pub fn load_checked(global: &GlobalArgs, purpose: Purpose) -> Result<(Config, Re
         )?;
         err.flush()?;
     }
-    Ok((config, report))
+    Ok(report)
 }
 
 /// Writes `value` as pretty JSON and a newline: the one way commands print

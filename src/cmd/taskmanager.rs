@@ -11,7 +11,45 @@ use crate::flink::Output;
 use crate::taskmanager::{self, Options, TASK_ID_ENV};
 
 pub fn run(global: &GlobalArgs, args: &TaskmanagerArgs) -> Result<()> {
-    let (config, report) = super::load_checked(global, Purpose::Taskmanager)?;
+    let mut config = super::load_config(global)?;
+    let sandbox = match &args.sandbox {
+        Some(dir) => dir.clone(),
+        None => std::env::current_dir()
+            .map_err(|e| Error::io("cannot read the working directory", e))?,
+    };
+    let task_id = std::env::var(TASK_ID_ENV).ok().filter(|s| !s.is_empty());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
+    // The secrets come from the appmaster apart from the shipped
+    // configuration, once per task (a dry run leaves them there). They stay
+    // in `delivered` (a private directory outside the sandbox, removed when
+    // it drops) until the TaskManager has ended.
+    let delivered = if args.dry_run {
+        None
+    } else {
+        runtime
+            .block_on(taskmanager::secrets::receive(&sandbox, task_id.as_deref()))
+            .map_err(|e| Error::Peer {
+                peer: "the appmaster's artifact server".into(),
+                message: e.to_string(),
+            })?
+    };
+    if let Some(d) = &delivered {
+        tracing::info!(
+            dir = %d.dir.path.display(),
+            files = d.files,
+            "received the secrets; the configuration that holds them stays in this directory, outside the sandbox"
+        );
+        config.load_text(
+            "the secrets from the appmaster".into(),
+            None,
+            d.entries_yaml.clone(),
+            true,
+        );
+    }
+    let report = super::check_loaded(global, &config, Purpose::Taskmanager)?;
     let Some(settings) = report.settings else {
         if let Some(message) = taskmanager::memory_cannot_fit(&report) {
             return Err(crate::flink::FlinkError::Memory {
@@ -24,11 +62,6 @@ pub fn run(global: &GlobalArgs, args: &TaskmanagerArgs) -> Result<()> {
             errors: report.errors(),
         });
     };
-    let sandbox = match &args.sandbox {
-        Some(dir) => dir.clone(),
-        None => std::env::current_dir()
-            .map_err(|e| Error::io("cannot read the working directory", e))?,
-    };
     // A relative FLINK_HOME (the appmaster ships Flink as `flink` in the
     // sandbox) is relative to the sandbox.
     let flink_home = args.flink_home.as_ref().map(|p| sandbox.join(p));
@@ -36,7 +69,8 @@ pub fn run(global: &GlobalArgs, args: &TaskmanagerArgs) -> Result<()> {
         flink_home,
         sandbox,
         skip_bootstrap: args.skip_bootstrap || args.dry_run,
-        task_id: std::env::var(TASK_ID_ENV).ok().filter(|s| !s.is_empty()),
+        task_id,
+        conf_dir: delivered.as_ref().map(|d| d.dir.path.join("conf")),
         output: if args.output_files {
             Output::Files
         } else {
@@ -47,11 +81,15 @@ pub fn run(global: &GlobalArgs, args: &TaskmanagerArgs) -> Result<()> {
         let (command, version) = taskmanager::prepare(&config, &settings, &opts)?;
         return print_command(global, &command, version);
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(taskmanager::run(&config, &settings, &opts))
+    let cleanup = delivered.as_ref().map(|d| d.dir.path.clone());
+    let result = runtime.block_on(async {
+        if let Some(dir) = cleanup {
+            tokio::spawn(taskmanager::secrets::remove_on_signal(dir));
+        }
+        taskmanager::run(&config, &settings, &opts).await
+    });
+    drop(delivered);
+    result
 }
 
 /// `--dry-run`: the command, shell-quoted (text) or as JSON. It holds no

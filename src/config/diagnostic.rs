@@ -15,6 +15,8 @@ use super::source::Span;
 pub enum Severity {
     Error,
     Warning,
+    /// Not a problem: how a setting will be used, where that is not obvious.
+    Note,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +88,7 @@ impl Diagnostic {
         let (label, style) = match self.severity {
             Severity::Error => ("error", AnsiColor::Red.on_default().bold()),
             Severity::Warning => ("warning", AnsiColor::Yellow.on_default().bold()),
+            Severity::Note => ("note", AnsiColor::Cyan.on_default().bold()),
         };
         let bold = Style::new().bold();
         let mut out = String::new();

@@ -15,6 +15,7 @@ use super::options::{self, DefaultValue, Key, OptionDef, Type};
 use super::secret::Secret;
 use super::values::{self, Volume};
 use super::{Config, Entry, Layer};
+use crate::scheduler::command;
 
 /// What the configuration is for; the appmaster needs more than a worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +129,10 @@ impl Report {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
     pub fn warnings(&self) -> usize {
-        self.diagnostics.len() - self.errors()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
 }
 
@@ -466,6 +470,14 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
             "is empty",
             "leave it unset to run `flink-mesos taskmanager`",
         );
+    } else if command::shape(&tasks.taskmanager_cmd) == command::Shape::Compound {
+        let d = c.at_value(
+            Severity::Note,
+            Key::MesosResourcemanagerTasksTaskmanagerCmd,
+            &command::explain(&tasks.taskmanager_cmd),
+            "a single command (e.g. `flink-mesos taskmanager`, or a script that ends with `exec`) is run with `exec` and gets signals directly",
+        );
+        c.push(d);
     }
 
     // --- High availability ------------------------------------------------------

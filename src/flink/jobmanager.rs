@@ -73,6 +73,7 @@ pub async fn start(
             java: &java,
             conf,
             work_dir: dir,
+            conf_dir: None,
             log_dir,
             log_config: None,
             container_mb: None,

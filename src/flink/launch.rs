@@ -67,8 +67,11 @@ pub struct LaunchRequest<'a> {
     /// The effective Flink configuration (see [`conf::flink_entries`] and
     /// [`fill_memory`]); written to `<work_dir>/flink-conf/`.
     pub conf: FlinkConf,
-    /// Gets `flink-conf/` (mode 0700).
+    /// Gets `flink-conf/` (mode 0700) unless `conf_dir` says otherwise.
     pub work_dir: PathBuf,
+    /// Where the configuration goes instead of `<work_dir>/flink-conf`
+    /// (a worker with secrets keeps it in its private directory).
+    pub conf_dir: Option<PathBuf>,
     /// Gets `<role>.log` (and `.out`/`.err` with [`super::Output::Files`]).
     pub log_dir: PathBuf,
     /// A log4j configuration; `None`: the distribution's `conf/log4j.properties`.
@@ -199,7 +202,10 @@ pub fn prepare(req: &LaunchRequest<'_>) -> Result<JvmCommand, FlinkError> {
             conf.insert("env.java.opts.all".into(), opts);
         }
     }
-    let conf_dir = req.work_dir.join("flink-conf");
+    let conf_dir = req
+        .conf_dir
+        .clone()
+        .unwrap_or_else(|| req.work_dir.join("flink-conf"));
     let text = conf::render(&conf, home.version).map_err(|m| {
         FlinkError::io(
             "cannot write the Flink configuration",

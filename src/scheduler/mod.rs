@@ -42,6 +42,7 @@
 //! * **Task ids are never reused**: the counter is persisted before an id is
 //!   used, and after recovery it is beyond every stored id.
 
+pub mod command;
 pub mod matching;
 pub mod task;
 

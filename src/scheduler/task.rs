@@ -36,6 +36,16 @@ pub struct TaskTemplate {
     pub container: Container,
     pub volumes: Vec<Volume>,
     pub kill_grace_period: Option<Duration>,
+    /// Where each worker fetches its secrets, and the key of its token.
+    pub secrets: Option<SecretsAccess>,
+}
+
+/// The secrets bundle's URL and the key that makes each task's token
+/// (`src/artifacts/secrets.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretsAccess {
+    pub url: String,
+    pub key: crate::artifacts::secrets::TokenKey,
 }
 
 impl TaskTemplate {
@@ -53,6 +63,7 @@ impl TaskTemplate {
             container: Container::Mesos { image: None },
             volumes: Vec::new(),
             kill_grace_period: None,
+            secrets: None,
         }
     }
 
@@ -83,10 +94,12 @@ impl TaskTemplate {
         let mut environment = self.environment.clone();
         environment.push(("FLINK_PROPERTIES".into(), flink_properties));
         environment.push(("FLINK_MESOS_TASK_ID".into(), task_id.as_str().to_string()));
-        let value = match &self.bootstrap {
-            Some(b) => format!("{b} && exec {}", self.command),
-            None => format!("exec {}", self.command),
-        };
+        if let Some(access) = &self.secrets {
+            use crate::artifacts::secrets::{TOKEN_ENV, URL_ENV};
+            environment.push((URL_ENV.into(), access.url.clone()));
+            environment.push((TOKEN_ENV.into(), access.key.token(task_id.as_str())));
+        }
+        let value = super::command::task_shell(self.bootstrap.as_deref(), &self.command);
         let command = CommandInfo {
             value,
             shell: true,

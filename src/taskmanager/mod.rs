@@ -18,6 +18,8 @@ use crate::flink::conf::{self, FlinkConf};
 use crate::flink::launch::{self, JvmCommand, LaunchRequest, Role};
 use crate::flink::{FlinkHome, FlinkProcess, FlinkVersion, Java, Output, SpawnOptions};
 
+pub mod secrets;
+
 /// Environment variable the appmaster sets to the Mesos task id.
 pub const TASK_ID_ENV: &str = "FLINK_MESOS_TASK_ID";
 
@@ -35,6 +37,9 @@ pub struct Options {
     pub skip_bootstrap: bool,
     /// The Mesos task id (`FLINK_MESOS_TASK_ID`).
     pub task_id: Option<String>,
+    /// The JVM's configuration directory when it must not be in the
+    /// sandbox (it holds secrets: [`secrets`]); else `<sandbox>/flink-conf`.
+    pub conf_dir: Option<PathBuf>,
     pub output: Output,
 }
 
@@ -199,6 +204,7 @@ pub fn prepare(
         java: &java,
         conf,
         work_dir: opts.sandbox.clone(),
+        conf_dir: opts.conf_dir.clone(),
         log_dir: opts.sandbox.clone(),
         log_config: None,
         container_mb: Some(settings.tasks.mem_mb),

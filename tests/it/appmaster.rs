@@ -1188,10 +1188,10 @@ async fn workers_fetch_their_configuration_over_https_and_secrets_stay_in_it() {
     let ca_env = ca.display().to_string();
     let mesos = MesosLocal::start(&[("SSL_CERT_FILE", ca_env.as_str())]);
     let keystore_arg = format!("-Dsecurity.ssl.keystore={}", keystore.display());
-    // The worker checks that its configuration arrived, with the password.
+    // The worker's configuration arrives through the fetcher, over HTTPS.
     let am = start_appmaster(
         &mesos,
-        "sh -c 'grep -q ks-pass-4711 flink-mesos-conf/config.yaml && exec sleep 617'",
+        "sh -c 'test -f flink-mesos-conf/config.yaml && exec sleep 617'",
         &[
             "-Dmesos.initial-tasks=1",
             "-Djobmanager.rpc.address=localhost",
@@ -1229,4 +1229,55 @@ async fn workers_fetch_their_configuration_over_https_and_secrets_stay_in_it() {
         !env.contains("ks-pass-4711"),
         "a secret reached the environment"
     );
+    // The password is in the secrets bundle alone: over the same HTTPS,
+    // to the task with its token, once.
+    let var = |name: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} in {env}"))
+            .to_string()
+    };
+    let (url, token) = (
+        var("FLINK_MESOS_SECRETS_URL"),
+        var("FLINK_MESOS_SECRETS_TOKEN"),
+    );
+    assert!(url.starts_with("https://localhost:"), "{url}");
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let get = |task: &str, token: Option<&str>| {
+        let mut r = client.get(&url).header("x-flink-mesos-task", task);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    assert_eq!(get("taskmanager-00001", None).await.unwrap().status(), 401);
+    assert_eq!(
+        get("taskmanager-00002", Some(&token))
+            .await
+            .unwrap()
+            .status(),
+        401,
+        "a token is good for its own task only"
+    );
+    let bundle = get("taskmanager-00001", Some(&token)).await.unwrap();
+    assert_eq!(bundle.status(), 200);
+    let bundle = bundle.bytes().await.unwrap();
+    assert!(
+        crate::support::mesos_local::holds(&bundle, "ks-pass-4711"),
+        "the bundle holds the password"
+    );
+    assert_eq!(
+        get("taskmanager-00001", Some(&token))
+            .await
+            .unwrap()
+            .status(),
+        410,
+        "each task gets its secrets once"
+    );
+    let sandbox = mesos.sandbox("taskmanager-00001").expect("a sandbox");
+    let shipped = std::fs::read_to_string(sandbox.join("flink-mesos-conf/config.yaml")).unwrap();
+    assert!(!shipped.contains("ks-pass-4711"), "{shipped}");
 }

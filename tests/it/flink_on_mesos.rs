@@ -94,6 +94,10 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
     // the agent still starts TaskManagers from it.
     let tm_bin = dir.path().join("flink-mesos");
     std::fs::copy(&bin, &tm_bin).unwrap();
+    // A secret entry and a key store: they reach each TaskManager apart
+    // from the fetcher (the store is not used: internal SSL stays off).
+    let keystore = dir.path().join("internal.p12");
+    std::fs::write(&keystore, KEYSTORE_CANARY).unwrap();
     let stderr_path = dir.path().join("appmaster.stderr");
     let master = mesos.url.trim_start_matches("http://").to_string();
     let mut args = vec![
@@ -122,6 +126,8 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
         "-Djobmanager.memory.process.size=512m".into(),
         "-Djobmanager.memory.jvm-metaspace.size=128m".into(),
         "-Djobmanager.memory.jvm-overhead.min=64m".into(),
+        format!("-Dmy.service.password={PASSWORD_CANARY}"),
+        format!("-Dsecurity.ssl.internal.keystore={}", keystore.display()),
     ];
     for (k, v) in flink::small_taskmanager() {
         args.push(format!("-D{k}={v}"));
@@ -152,6 +158,7 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
     .await;
     let all_registered = started.elapsed();
     assert_eq!(ids, ["taskmanager-00001", "taskmanager-00002"]);
+    let private_dirs = audit_secrets(&mesos, &ids).await;
 
     // The framework's web UI link is Flink's web interface.
     let state = mesos.get_json("/master/state").await;
@@ -215,6 +222,15 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
 
     // SIGTERM: the framework is torn down and the JobManager stopped.
     terminate_and_wait_success(child, &stderr_path).await;
+    // The TaskManagers took their secrets with them.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while private_dirs.iter().any(|d| d.exists()) {
+        assert!(
+            Instant::now() < deadline,
+            "secrets left behind: {private_dirs:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     assert!(
         cmdline(jm_pid).is_empty(),
         "the JobManager outlived the appmaster"
@@ -228,6 +244,78 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
             .any(|f| f["name"] == "Flink"),
         "the framework is still registered"
     );
+}
+
+const PASSWORD_CANARY: &str = "tm-canary-5e1f";
+const KEYSTORE_CANARY: &str = "keystore-canary-77";
+
+/// The TaskManager JVM of a Mesos task.
+fn taskmanager_jvm(task_id: &str) -> Option<u32> {
+    let wanted = format!("FLINK_MESOS_TASK_ID={task_id}");
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+        let has_id = environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes());
+        (has_id && cmdline(pid).contains("TaskManagerRunner")).then_some(pid)
+    })
+}
+
+/// Secrets on the agent (issue 18): each running TaskManager has the
+/// password and the key store in a private directory (0700, files 0600)
+/// outside its sandbox and the agent's work dir; no file below the agents'
+/// work dirs and nothing the agent's `/files` API serves holds either.
+/// Returns the private directories.
+async fn audit_secrets(mesos: &MesosLocal, ids: &[String]) -> Vec<std::path::PathBuf> {
+    use crate::support::mesos_local::{files_below, holds};
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let mut dirs = Vec::new();
+    for task in ids {
+        let jvm = taskmanager_jvm(task).expect("the TaskManager JVM");
+        let cmd = cmdline(jvm);
+        let conf_dir = cmd
+            .split(' ')
+            .skip_while(|w| *w != "--configDir")
+            .nth(1)
+            .map(std::path::PathBuf::from)
+            .expect("--configDir");
+        assert!(
+            !conf_dir.starts_with(mesos.work_dir()),
+            "{task}: the configuration is in the agent's work dir: {}",
+            conf_dir.display()
+        );
+        let private = conf_dir.parent().unwrap().to_path_buf();
+        let conf = std::fs::read_to_string(conf_dir.join("config.yaml")).unwrap();
+        assert!(conf.contains(PASSWORD_CANARY), "{conf}");
+        assert_eq!(mode(&private), 0o700);
+        assert_eq!(mode(&conf_dir.join("config.yaml")), 0o600);
+        let store = private.join("ssl-internal-keystore.p12");
+        assert_eq!(std::fs::read_to_string(&store).unwrap(), KEYSTORE_CANARY);
+        assert_eq!(mode(&store), 0o600);
+        assert!(conf.contains(&store.display().to_string()), "{conf}");
+        dirs.push(private);
+    }
+    let on_disk = files_below(mesos.work_dir());
+    assert!(on_disk.iter().any(|(p, _)| p.ends_with("stdout")));
+    for (path, content) in &on_disk {
+        for canary in [PASSWORD_CANARY, KEYSTORE_CANARY] {
+            assert!(!holds(content, canary), "{canary} in {}", path.display());
+        }
+    }
+    let served = mesos.files_served().await;
+    assert!(
+        served
+            .iter()
+            .any(|(p, _)| p.ends_with("flink-mesos-conf.tar")),
+        "/files serves the sandboxes: {:?}",
+        served.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
+    for (path, content) in &served {
+        for canary in [PASSWORD_CANARY, KEYSTORE_CANARY] {
+            assert!(!holds(content, canary), "{canary} served as {path}");
+        }
+    }
+    dirs
 }
 
 /// Sends SIGTERM to the appmaster and waits (up to 60 s) for it to exit 0.

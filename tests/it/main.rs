@@ -10,6 +10,7 @@ mod broken;
 mod cli;
 mod conformance;
 mod crash;
+mod defects;
 mod embedded;
 mod flink;
 mod flink_on_mesos;

@@ -171,14 +171,33 @@ async fn a_running_ha_cluster_keeps_secrets_out_of_zookeeper_task_infos_logs_and
     );
     am.wait_status("2 running workers", |v| count(v, "running") == 2)
         .await;
-
-    // The secrets did reach where they belong: the workers' configuration.
-    let sandbox = mesos.sandbox("taskmanager-00001").expect("a sandbox");
-    let config = std::fs::read_to_string(sandbox.join("flink-mesos-conf/config.yaml"))
-        .expect("the worker's configuration");
-    assert!(config.contains(SECRETS[1]) && config.contains(SECRETS[5]));
-
     let mut places: Vec<(String, String)> = Vec::new();
+
+    // The workers' secrets are offered apart from the fetcher (the task's
+    // own `flink-mesos taskmanager` fetches them: `flink_on_mesos`), so no
+    // file of the agents, fetcher cache included, holds one, whatever its
+    // mode, and neither does anything the agent's `/files` API serves.
+    let sandbox = mesos.sandbox("taskmanager-00001").expect("a sandbox");
+    assert!(sandbox.join("flink-mesos-conf/config.yaml").is_file());
+    let on_disk = crate::support::mesos_local::files_below(mesos.work_dir());
+    assert!(on_disk
+        .iter()
+        .any(|(p, _)| p.ends_with("flink-mesos-conf/config.yaml")));
+    for (path, content) in on_disk {
+        places.push((
+            format!("the agent's file {}", path.display()),
+            String::from_utf8_lossy(&content).into(),
+        ));
+    }
+    let served = mesos.files_served().await;
+    assert!(served.iter().any(|(p, _)| p.ends_with("stderr")));
+    for (path, content) in served {
+        places.push((
+            format!("the agent's /files: {path}"),
+            String::from_utf8_lossy(&content).into(),
+        ));
+    }
+
     // Everything in ZooKeeper, read with the credentials (creator ACLs).
     let client = zookeeper_client::Client::connector()
         .with_auth("digest", format!("flink:{}", SECRETS[4]).as_bytes())

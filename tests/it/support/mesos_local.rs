@@ -178,6 +178,88 @@ impl MesosLocal {
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
         get_json(&self.url, path).await
     }
+
+    /// The cluster's work directory: the agents' work dirs (sandboxes,
+    /// fetcher cache) are below it.
+    pub fn work_dir(&self) -> &Path {
+        self.work.path()
+    }
+
+    /// Every file the agents' `/files` HTTP API serves, as anyone who can
+    /// reach an agent reads them: each directory `/files/debug` lists as
+    /// attached, browsed recursively, each file downloaded. (path, content)
+    pub async fn files_served(&self) -> Vec<(String, Vec<u8>)> {
+        let client = reqwest::Client::new();
+        let attached = self.get_json("/files/debug").await;
+        let mut stack: Vec<String> = attached
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        let mut seen = std::collections::HashSet::new();
+        let mut files = Vec::new();
+        while let Some(dir) = stack.pop() {
+            if !seen.insert(dir.clone()) {
+                continue;
+            }
+            let listing: serde_json::Value = match client
+                .get(format!("{}/files/browse", self.url))
+                .query(&[("path", &dir)])
+                .send()
+                .await
+            {
+                Ok(r) if r.status().is_success() => {
+                    serde_json::from_slice(&r.bytes().await.unwrap_or_default()).unwrap_or_default()
+                }
+                _ => continue,
+            };
+            for entry in listing.as_array().into_iter().flatten() {
+                let path = entry["path"].as_str().unwrap_or_default().to_string();
+                if entry["mode"].as_str().is_some_and(|m| m.starts_with('d')) {
+                    stack.push(path);
+                    continue;
+                }
+                let body = client
+                    .get(format!("{}/files/download", self.url))
+                    .query(&[("path", &path)])
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(body.status().is_success(), "GET /files/download {path}");
+                files.push((path, body.bytes().await.unwrap().to_vec()));
+            }
+        }
+        files
+    }
+}
+
+/// Every regular file below `root` (not following links) with its content;
+/// files over 64 MB are skipped (jars of a shipped distribution).
+pub fn files_below(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file() && entry.metadata().is_ok_and(|m| m.len() < 64 << 20) {
+                out.push((
+                    entry.path(),
+                    std::fs::read(entry.path()).unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Whether `haystack` contains `needle`.
+pub fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
 
 impl Drop for MesosLocal {
