@@ -58,9 +58,6 @@ _flink__mesos() {
             flink__mesos__subcmd__local,down)
                 cmd="flink__mesos__subcmd__local__subcmd__down"
                 ;;
-            flink__mesos__subcmd__local,embedded-mesos)
-                cmd="flink__mesos__subcmd__local__subcmd__embedded__subcmd__mesos"
-                ;;
             flink__mesos__subcmd__local,logs)
                 cmd="flink__mesos__subcmd__local__subcmd__logs"
                 ;;
@@ -119,7 +116,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__appmaster)
+        flink__mesos__subcmd__appmaster)
             opts="-D -v -q -h -V --keep-framework --no-jobmanager --flink-home --jobmanager-restarts --work-dir --status-port --status-bind --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -173,7 +170,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__completions)
+        flink__mesos__subcmd__completions)
             opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -207,7 +204,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__config)
+        flink__mesos__subcmd__config)
             opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version show"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -241,7 +238,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__config__subcmd__show)
+        flink__mesos__subcmd__config__subcmd__show)
             opts="-D -v -q -h -V --all --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -275,7 +272,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__framework)
+        flink__mesos__subcmd__framework)
             opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version clear-id"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -309,7 +306,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__framework__subcmd__clear__subcmd__id)
+        flink__mesos__subcmd__framework__subcmd__clear__subcmd__id)
             opts="-y -D -v -q -h -V --yes --force --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -343,8 +340,8 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__local)
-            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version up down status logs embedded-mesos"
+        flink__mesos__subcmd__local)
+            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version up down status logs"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -377,7 +374,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__local__subcmd__down)
+        flink__mesos__subcmd__local__subcmd__down)
             opts="-D -v -q -h -V --state-dir --purge --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -415,65 +412,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__local__subcmd__embedded__subcmd__mesos)
-            opts="-D -v -q -h -V --port --work-dir --resources --attributes --hostname --heartbeat-interval --conf-dir --verbose --quiet --output --log-format --color --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --port)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --work-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --resources)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --attributes)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --hostname)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --heartbeat-interval)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --conf-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -D)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
-                    return 0
-                    ;;
-                --log-format)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
-                    return 0
-                    ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        flink__subcmd__mesos__subcmd__local__subcmd__logs)
+        flink__mesos__subcmd__local__subcmd__logs)
             opts="-n -D -v -q -h -V --state-dir --lines --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -519,7 +458,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__local__subcmd__status)
+        flink__mesos__subcmd__local__subcmd__status)
             opts="-D -v -q -h -V --state-dir --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -557,7 +496,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__local__subcmd__up)
+        flink__mesos__subcmd__local__subcmd__up)
             opts="-D -v -q -h -V --state-dir --workers --ha --flink-home --mesos --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -607,7 +546,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__man)
+        flink__mesos__subcmd__man)
             opts="-D -v -q -h -V --out-dir --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -645,7 +584,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__marathon__subcmd__json)
+        flink__mesos__subcmd__marathon__subcmd__json)
             opts="-D -v -q -h -V --id --instances --docker-image --flink-home --entrypoint --cpus --disk --constraint --env --label --secret-store --inline-config --format --pretty --deploy --deploy-user --deploy-ca --deploy-force --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -739,7 +678,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__master)
+        flink__mesos__subcmd__master)
             opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -773,7 +712,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__taskmanager)
+        flink__mesos__subcmd__taskmanager)
             opts="-D -v -q -h -V --flink-home --sandbox --skip-bootstrap --output-files --dry-run --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -815,7 +754,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__validate__subcmd__conf)
+        flink__mesos__subcmd__validate__subcmd__conf)
             opts="-D -v -q -h -V --strict --for --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -853,7 +792,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__workers)
+        flink__mesos__subcmd__workers)
             opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version list show forget"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -887,7 +826,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__workers__subcmd__forget)
+        flink__mesos__subcmd__workers__subcmd__forget)
             opts="-y -D -v -q -h -V --yes --force --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -921,7 +860,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__workers__subcmd__list)
+        flink__mesos__subcmd__workers__subcmd__list)
             opts="-D -v -q -h -V --watch --interval --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -959,7 +898,7 @@ _flink__mesos() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flink__subcmd__mesos__subcmd__workers__subcmd__show)
+        flink__mesos__subcmd__workers__subcmd__show)
             opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

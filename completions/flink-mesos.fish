@@ -278,25 +278,24 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s V -l version -d 'Print version'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs embedded-mesos" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs embedded-mesos" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs embedded-mesos" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
 json\t''
 yaml\t'YAML (`workers` and `framework` commands)'"
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs embedded-mesos" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs embedded-mesos" -l color -d 'When to colour human output' -r -f -a "auto\t''
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -l color -d 'When to colour human output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs embedded-mesos" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs embedded-mesos" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs embedded-mesos" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs embedded-mesos" -s V -l version -d 'Print version'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs embedded-mesos" -f -a "up" -d 'Start a Mesos master + agent (genuine or embedded) and the appmaster with N TaskManagers and the Flink JobManager on this machine, wait until every TaskManager is registered, and print the web UIs'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs embedded-mesos" -f -a "down" -d 'Stop what `local up` started, in reverse order, by the pids it recorded (idempotent)'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs embedded-mesos" -f -a "status" -d 'Show each component of the local cluster: pid, port, health (exit 1 when a recorded component is unhealthy)'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs embedded-mesos" -f -a "logs" -d 'List the logs of the local cluster, or print one component\'s log'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs embedded-mesos" -f -a "embedded-mesos" -d 'The embedded single-node Mesos master + agent (what `local up --mesos embedded` starts; a development stand-in for one machine)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -f -a "up" -d 'Start a Mesos master + agent (genuine or embedded) and the appmaster with N TaskManagers and the Flink JobManager on this machine, wait until every TaskManager is registered, and print the web UIs'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -f -a "down" -d 'Stop what `local up` started, in reverse order, by the pids it recorded (idempotent)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -f -a "status" -d 'Show each component of the local cluster: pid, port, health (exit 1 when a recorded component is unhealthy)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and not __fish_seen_subcommand_from up down status logs" -f -a "logs" -d 'List the logs of the local cluster, or print one component\'s log'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l state-dir -d 'Where the cluster\'s record (state.json), logs and Mesos work directory live. Default: $XDG_STATE_HOME/flink-mesos/local, else ~/.local/state/flink-mesos/local' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l workers -d 'Number of TaskManagers (Mesos tasks)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l flink-home -d 'The Flink distribution. Defaults to $FLINK_HOME, then to what scripts/fetch-flink.sh assembled in ~/.cache/flink-mesos/flink-2.3.0' -r -F
@@ -365,26 +364,6 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fis
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from logs" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from logs" -s V -l version -d 'Print version'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from embedded-mesos" -l port -d 'The port on 127.0.0.1 to serve the scheduler API, /master/state and /health on' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from embedded-mesos" -l work-dir -d 'Where task sandboxes go (slaves/<agent>/frameworks/…/runs/<container>)' -r -F
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from embedded-mesos" -l resources -d 'The agent\'s resources in Mesos\' text format, e.g. "cpus:4;mem:8192;disk:10240;ports:[31000-31099]". Default: this machine\'s CPUs, its memory less 1 GiB, 10240 MB disk, ports 31000-32000' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from embedded-mesos" -l attributes -d 'The agent\'s attributes, e.g. "rack:r1;zone:a"' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from embedded-mesos" -l hostname -d 'The hostname offers carry (as Mesos\' --hostname)' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from embedded-mesos" -l heartbeat-interval -d 'Seconds between HEARTBEAT events on a subscription' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from embedded-mesos" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from embedded-mesos" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from embedded-mesos" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
-json\t''
-yaml\t'YAML (`workers` and `framework` commands)'"
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from embedded-mesos" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
-json\t''"
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from embedded-mesos" -l color -d 'When to colour human output' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from embedded-mesos" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from embedded-mesos" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from embedded-mesos" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from embedded-mesos" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand completions" -l output -d 'Format of the data a command prints' -r -f -a "text\t''

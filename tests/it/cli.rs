@@ -254,3 +254,153 @@ fn completions_for_every_shell() {
         assert!(out.contains("validate-conf"), "{shell}");
     }
 }
+
+/// What bash offers for `line` (the word under the cursor is its last word,
+/// empty after a trailing space), with the script `flink-mesos completions
+/// bash` prints sourced into a real `bash` and run in `dir`. The completion
+/// function is called the way readline calls it, and when it offers nothing
+/// the `-o default` fallback of its `complete` line is applied too: file
+/// names, which is what an interactive shell would then list.
+fn bash_complete(script: &std::path::Path, dir: &std::path::Path, line: &str) -> Vec<String> {
+    const DRIVER: &str = r#"
+source "$1" || exit 3
+shift
+spec=$(complete -p flink-mesos) || exit 4
+fn=${spec#*-F }
+fn=${fn%% *}
+COMP_WORDS=("$@")
+COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+COMP_LINE="$*"
+COMP_POINT=${#COMP_LINE}
+COMP_TYPE=9
+COMP_KEY=9
+cur=${COMP_WORDS[COMP_CWORD]}
+prev=${COMP_WORDS[COMP_CWORD-1]}
+COMPREPLY=()
+"$fn" "${COMP_WORDS[0]}" "$cur" "$prev" 2>/dev/null
+if [[ ${#COMPREPLY[@]} -eq 0 && $spec == *"-o default"* ]]; then
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+fi
+printf '%s\n' "${COMPREPLY[@]}"
+"#;
+    let mut words: Vec<&str> = line.split_whitespace().collect();
+    if line.ends_with(' ') {
+        words.push("");
+    }
+    let out = Command::new("bash")
+        .args(["--noprofile", "--norc", "-c", DRIVER, "bash"])
+        .arg(script)
+        .args(&words)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "bash failed for {line:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn bash_completes_subcommands_and_their_flags() {
+    let (code, script, err) = run(&["completions", "bash"]);
+    assert_eq!(code, 0, "{err}");
+    let tmp = tempfile::tempdir().unwrap();
+    let script_path = tmp.path().join("flink-mesos.bash");
+    std::fs::write(&script_path, script).unwrap();
+    // A file that shows up whenever bash falls back to completing file names.
+    let cwd = tmp.path().join("cwd");
+    std::fs::create_dir(&cwd).unwrap();
+    std::fs::write(cwd.join("zz-a-file"), "").unwrap();
+    let complete = |line: &str| bash_complete(&script_path, &cwd, line);
+    let offers = |line: &str, expected: &[&str]| {
+        let got = complete(line);
+        for word in expected {
+            assert!(
+                got.iter().any(|g| g == word),
+                "{line:?} offers {got:?}, not {word}"
+            );
+        }
+        assert!(
+            !got.iter().any(|g| g == "zz-a-file"),
+            "{line:?} offers file names: {got:?}"
+        );
+        got
+    };
+
+    offers(
+        "flink-mesos ",
+        &[
+            "appmaster",
+            "taskmanager",
+            "validate-conf",
+            "config",
+            "workers",
+            "local",
+            "completions",
+        ],
+    );
+    let local = offers("flink-mesos local ", &["up", "down", "status", "logs"]);
+    assert!(
+        local
+            .iter()
+            .all(|w| w.starts_with('-') || ["up", "down", "status", "logs"].contains(&w.as_str())),
+        "flink-mesos local offers {local:?}"
+    );
+    assert_eq!(complete("flink-mesos local em"), Vec::<String>::new());
+    assert_eq!(complete("flink-mesos local s"), ["status"]);
+    offers("flink-mesos workers ", &["list", "show", "forget"]);
+    offers("flink-mesos config ", &["show"]);
+    assert_eq!(complete("flink-mesos local up --w"), ["--workers"]);
+    assert_eq!(
+        complete("flink-mesos local up --mesos "),
+        ["real", "embedded", "auto"]
+    );
+    assert_eq!(complete("flink-mesos config show --a"), ["--all"]);
+    assert_eq!(complete("flink-mesos workers list --i"), ["--interval"]);
+    assert_eq!(complete("flink-mesos marathon-json --pre"), ["--pretty"]);
+    assert_eq!(complete("flink-mesos --log-format "), ["text", "json"]);
+}
+
+/// Every hidden subcommand and flag of the clap tree (path, name).
+fn hidden_items(cmd: &clap::Command, path: &str, out: &mut Vec<(String, String)>) {
+    for arg in cmd.get_arguments().filter(|a| a.is_hide_set()) {
+        if let Some(long) = arg.get_long() {
+            out.push((path.to_owned(), format!("--{long}")));
+        }
+    }
+    for sub in cmd.get_subcommands() {
+        if sub.is_hide_set() {
+            out.push((path.to_owned(), sub.get_name().to_owned()));
+        }
+        hidden_items(sub, &format!("{path} {}", sub.get_name()), out);
+    }
+}
+
+#[test]
+fn completions_leave_hidden_subcommands_and_flags_out() {
+    let mut root = flink_mesos::cli::command();
+    root.build();
+    let mut hidden = Vec::new();
+    hidden_items(&root, "flink-mesos", &mut hidden);
+    assert!(
+        hidden.contains(&("flink-mesos local".to_owned(), "embedded-mesos".to_owned())),
+        "{hidden:?}"
+    );
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let (code, out, _) = run(&["completions", shell]);
+        assert_eq!(code, 0);
+        for (path, name) in &hidden {
+            assert!(
+                !out.contains(name.as_str()),
+                "{shell} offers `{path} {name}`"
+            );
+        }
+    }
+}
