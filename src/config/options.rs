@@ -344,6 +344,8 @@ options! {
     // --- Security -----------------------------------------------------------
     SecuritySslEnabled => opt("security.ssl.enabled", Type::Bool, Value("false"), Security,
         "Turns on SSL for Flink's internal and external connections (and the artifact server with `mesos.resourcemanager.artifactserver.ssl.enabled`)."),
+    SecuritySslInternalEnabled => opt("security.ssl.internal.enabled", Type::Bool, Value("false"), Security,
+        "Turns on SSL for Flink's internal connections; the artifact server then serves over TLS too (the workers' key stores travel through it), unless `mesos.resourcemanager.artifactserver.ssl.enabled` is false, which is then an error."),
     SecuritySslKeystore => opt("security.ssl.keystore", Type::Str, NoDefault, Security, "Keystore file with the SSL key and certificate (PKCS#12 for Flink and the artifact server; the artifact server also reads PEM).")
         .fallback(&["security.ssl.internal.keystore"]),
     SecuritySslKeystorePassword => opt("security.ssl.keystore-password", Type::Str, NoDefault, Security, "Password of the keystore.")
@@ -369,11 +371,29 @@ pub fn lookup(key: &str) -> Option<&'static OptionDef> {
         .find(|o| o.key == key || o.fallback_keys.contains(&key))
 }
 
+/// Flink's own list of sensitive key fragments (`GlobalConfiguration`'s
+/// `SENSITIVE_KEYS`, Flink 1.18 to 2.x): a key that contains one, in any
+/// case, has a secret value.
+pub const SENSITIVE_KEY_FRAGMENTS: [&str; 11] = [
+    "password",
+    "secret",
+    "fs.azure.account.key",
+    "apikey",
+    "api-key",
+    "auth-params",
+    "service-key",
+    "token",
+    "basic-auth",
+    "jaas.config",
+    "http-headers",
+];
+
 /// Whether a key that is not declared still looks like a secret (Flink's own
-/// rule: the key contains "password" or "secret"), so that it is masked too.
+/// rule, [`SENSITIVE_KEY_FRAGMENTS`]), so that it is masked and kept out of
+/// everything but the workers' secrets too.
 pub fn looks_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    k.contains("password") || k.contains("secret")
+    SENSITIVE_KEY_FRAGMENTS.iter().any(|f| k.contains(f))
 }
 
 /// Flink Mesos options that flink-mesos deliberately does not have, with why:

@@ -306,11 +306,21 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
     );
 
     // --- Security / artifact server --------------------------------------------
-    let ssl = c.value(Key::SecuritySslEnabled, values::parse_bool);
+    // Internal SSL means key material for the workers, which travels
+    // through the artifact server: never in clear text.
+    let internal_ssl = c.value(Key::SecuritySslInternalEnabled, values::parse_bool);
+    let ssl = c.value(Key::SecuritySslEnabled, values::parse_bool) || internal_ssl;
     let artifact_ssl = c.value(
         Key::MesosResourcemanagerArtifactserverSslEnabled,
         values::parse_bool,
     );
+    if internal_ssl && !artifact_ssl {
+        c.error_at(
+            Key::MesosResourcemanagerArtifactserverSslEnabled,
+            "is false while security.ssl.internal.enabled is true: the workers' key stores and their passwords would travel to them over plain HTTP",
+            "remove it (the artifact server then serves over TLS with security.ssl.internal.keystore), or turn internal SSL off",
+        );
+    }
     if artifact_ssl && ssl {
         for key in [
             Key::SecuritySslKeystore,
@@ -319,7 +329,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         ] {
             if c.entry(key).is_none() {
                 c.push(
-                    Diagnostic::error("is required: the artifact server serves over TLS (security.ssl.enabled and mesos.resourcemanager.artifactserver.ssl.enabled are true)")
+                    Diagnostic::error("is required: the artifact server serves over TLS (security.ssl.enabled or security.ssl.internal.enabled, and mesos.resourcemanager.artifactserver.ssl.enabled, are true)")
                         .key(key)
                         .hint("provide the key material, or set mesos.resourcemanager.artifactserver.ssl.enabled: false"),
                 );

@@ -168,3 +168,35 @@ async fn a_second_appmaster_on_the_same_work_directory_is_refused() {
     let v = first.status().await;
     assert_eq!(running_ids(&v), ["taskmanager-00001"], "{v}");
 }
+
+#[test]
+fn validate_conf_says_how_a_compound_command_will_run() {
+    let run = |cmd: &str| {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"))
+            .current_dir(tempfile::tempdir().unwrap().path())
+            .env_remove("FLINK_CONF_DIR")
+            .env_remove("FLINK_PROPERTIES")
+            .env("NO_COLOR", "1")
+            .args(["validate-conf", "-Dmesos.master=m:5050"])
+            .arg(format!(
+                "-Dmesos.resourcemanager.tasks.taskmanager-cmd={cmd}"
+            ))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run("echo starting; flink-mesos taskmanager");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains(
+            "note: `mesos.resourcemanager.tasks.taskmanager-cmd`: a compound shell command"
+        ) && out.contains("ok, 0 warning(s)"),
+        "{out}"
+    );
+    let (code, out) = run("flink-mesos taskmanager");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!out.contains("note:"), "{out}");
+}

@@ -14,13 +14,17 @@ use std::process::Command;
 
 use assert_cmd::cargo::CommandCargoExt;
 
-const SECRETS: [&str; 6] = [
+const SECRETS: [&str; 8] = [
     "fw-secret-9f3a",
     "ks-pass-71c2",
     "key-pass-55e0",
     "ts-pass-0b9d",
     "zk-pw-a7e1",
     "props-secret-3c44",
+    // Keys that Flink's list of sensitive fragments covers beyond
+    // "password" and "secret".
+    "apikey-6d2b",
+    "azure-key-8c1d",
 ];
 
 fn audit(args: &[&str], dir: &std::path::Path) -> (i32, String) {
@@ -68,9 +72,11 @@ fn no_command_prints_a_secret() {
              security.ssl.keystore-password: {}\n\
              security.ssl.key-password: {}\n\
              mesos.initial-tasks: 2\n\
+             metrics.reporter.dghttp.apikey: {}\n\
+             fs.azure.account.key.acct.blob.core.windows.net: {}\n\
              # a malformed line next to a secret, for a diagnostic that quotes lines\n\
              security.ssl.key-password {}\n",
-            SECRETS[4], SECRETS[1], SECRETS[2], SECRETS[2]
+            SECRETS[4], SECRETS[1], SECRETS[2], SECRETS[6], SECRETS[7], SECRETS[2]
         ),
     )
     .unwrap();

@@ -198,7 +198,16 @@ fn cross_field_rules() {
     );
     assert_has(&d, "-: error: high-availability.storageDir: is required when high-availability is ZOOKEEPER (the JobManager stores its recovery data there)");
     let d = flat("security.ssl.enabled: true");
-    assert_has(&d, "-: error: security.ssl.keystore: is required: the artifact server serves over TLS (security.ssl.enabled and mesos.resourcemanager.artifactserver.ssl.enabled are true)");
+    assert_has(&d, "-: error: security.ssl.keystore: is required: the artifact server serves over TLS (security.ssl.enabled or security.ssl.internal.enabled, and mesos.resourcemanager.artifactserver.ssl.enabled, are true)");
+    // Internal SSL alone turns the artifact server's TLS on (the workers'
+    // key stores travel through it) ...
+    let d = flat("security.ssl.internal.enabled: true");
+    assert_has(&d, "-: error: security.ssl.keystore: is required: the artifact server serves over TLS (security.ssl.enabled or security.ssl.internal.enabled, and mesos.resourcemanager.artifactserver.ssl.enabled, are true)");
+    // ... and refuses to be turned off.
+    assert_has(
+        &flat("security.ssl.internal.enabled: true\nmesos.resourcemanager.artifactserver.ssl.enabled: false"),
+        "3:51: error: mesos.resourcemanager.artifactserver.ssl.enabled: is false while security.ssl.internal.enabled is true: the workers' key stores and their passwords would travel to them over plain HTTP",
+    );
     assert_has(
         &flat("mesos.resourcemanager.artifactserver.ssl.enabled: true"),
         "2:51: warning: mesos.resourcemanager.artifactserver.ssl.enabled: is true but `security.ssl.enabled` is false, so the artifact server serves plain HTTP",
