@@ -8,6 +8,7 @@ pub mod cmd;
 pub mod config;
 pub mod embedded;
 pub mod error;
+pub mod exit_codes;
 pub mod flink;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -1,4 +1,4 @@
-//! The configuration reference table in the README, generated from
+//! The configuration reference in docs/configuration.md, generated from
 //! [`super::options::OPTIONS`]. A test fails when the committed copy is stale.
 
 use super::options::{DefaultValue, Section, OPTIONS};
@@ -14,7 +14,7 @@ pub fn reference_markdown() -> String {
     sections.dedup();
     let mut out = String::new();
     for section in sections {
-        out.push_str(&format!("\n#### {}\n\n", section.title()));
+        out.push_str(&format!("\n### {}\n\n", section.title()));
         out.push_str("| Key | Default | Type | Description |\n|---|---|---|---|\n");
         for o in OPTIONS.iter().filter(|o| o.section == section) {
             let default = match o.default {
@@ -46,16 +46,16 @@ pub fn reference_markdown() -> String {
     out
 }
 
-/// Replaces the generated block in a README text.
-pub fn splice(readme: &str) -> Option<String> {
-    let start = readme.find(BEGIN)? + BEGIN.len();
-    let end = readme.find(END)?;
+/// Replaces the generated block between [`BEGIN`] and [`END`] in a page.
+pub fn splice(page: &str) -> Option<String> {
+    let start = page.find(BEGIN)? + BEGIN.len();
+    let end = page.find(END)?;
     (start <= end).then(|| {
         format!(
             "{}\n{}\n{}",
-            &readme[..start],
+            &page[..start],
             reference_markdown().trim_end(),
-            &readme[end..]
+            &page[end..]
         )
     })
 }

@@ -1,6 +1,6 @@
 //! Every configuration option flink-mesos reads, declared exactly once.
 //!
-//! Validation, `config show`, the README reference table and the typed
+//! Validation, `config show`, the reference in docs/configuration.md and the typed
 //! settings all read this table; nothing else spells a default or a range.
 //! Keys not in this table are passed through to Flink untouched (Flink has
 //! hundreds); only unknown keys under `mesos.` are reported, with a

@@ -862,10 +862,15 @@ impl Checker<'_> {
                 let mut d = Diagnostic::warning("is not a flink-mesos option and is ignored")
                     .key(entry.key.clone())
                     .at(entry.origin.key_span());
-                d = match (options::retired(&entry.key), options::did_you_mean(&entry.key)) {
+                d = match (
+                    options::retired(&entry.key),
+                    options::did_you_mean(&entry.key),
+                ) {
                     (Some(why), _) => d.hint(why),
                     (None, Some(s)) => d.hint(format!("did you mean `{s}`?")),
-                    (None, None) => d.hint("see the configuration reference in the README for the supported mesos.* keys"),
+                    (None, None) => {
+                        d.hint("see docs/configuration.md for the supported mesos.* keys")
+                    }
                 };
                 self.diags.push(d);
             } else if strict {

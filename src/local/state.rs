@@ -1,6 +1,6 @@
 //! The state directory of a local cluster and the record kept in it.
 //!
-//! Layout (see the README's "Local clusters"):
+//! Layout (see docs/local.md):
 //! `state.json` (this record), `logs/` (one log per component started),
 //! `mesos/` (the Mesos work directory unless `MESOS_WORK_DIR` says
 //! otherwise), `appmaster/` (the appmaster's work directory: JobManager

@@ -1,6 +1,7 @@
 //! Generated files stay in step with the code: shell completions, man pages,
-//! the `--help` reference of every subcommand and the README configuration
-//! table. Run with FLINK_MESOS_UPDATE_GENERATED=1 to rewrite them.
+//! the `--help` reference of every subcommand, the configuration reference
+//! in docs/configuration.md and docs/exit-codes.md. Run with
+//! FLINK_MESOS_UPDATE_GENERATED=1 to rewrite them.
 
 use std::path::{Path, PathBuf};
 
@@ -144,10 +145,11 @@ fn help_snapshots_are_current() {
 }
 
 #[test]
-fn readme_configuration_reference_is_current() {
-    let path = root().join("README.md");
-    let readme = std::fs::read_to_string(&path).unwrap();
-    let expected = docs::splice(&readme).expect("README.md lacks the generated-reference markers");
+fn configuration_reference_is_current() {
+    let path = root().join("docs/configuration.md");
+    let page = std::fs::read_to_string(&path).unwrap();
+    let expected =
+        docs::splice(&page).expect("docs/configuration.md lacks the generated-reference markers");
     for def in flink_mesos::config::options::OPTIONS {
         assert!(
             expected.contains(&format!("| `{}` |", def.key)),
@@ -157,6 +159,33 @@ fn readme_configuration_reference_is_current() {
     }
     report(
         check(&path, expected.as_bytes())
+            .err()
+            .into_iter()
+            .collect(),
+    );
+}
+
+#[test]
+fn exit_code_reference_is_current() {
+    use flink_mesos::error::ErrorKind;
+    let reference = flink_mesos::exit_codes::reference_markdown();
+    // The numbers are the code's: every kind's row starts with its code.
+    for kind in [
+        ErrorKind::User,
+        ErrorKind::Peer,
+        ErrorKind::Usage,
+        ErrorKind::FlinkHome,
+        ErrorKind::JavaMissing,
+        ErrorKind::MemoryDoesNotFit,
+        ErrorKind::Internal,
+    ] {
+        assert!(
+            reference.contains(&format!("| {} | `{kind:?}` |", kind.exit_code())),
+            "no row for {kind:?}"
+        );
+    }
+    report(
+        check(&root().join("docs/exit-codes.md"), reference.as_bytes())
             .err()
             .into_iter()
             .collect(),
