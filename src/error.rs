@@ -130,6 +130,58 @@ impl Error {
     }
 }
 
+/// How the appmaster's runtime failed, by class: a peer that failed or
+/// refused (Mesos, ZooKeeper), the cluster stopped, or a user error
+/// (listening, serving files).
+impl From<crate::appmaster::serve::ServeError> for Error {
+    fn from(e: crate::appmaster::serve::ServeError) -> Self {
+        use crate::appmaster::serve::ServeError as S;
+        use crate::appmaster::RunError as R;
+        match e {
+            S::StatusBind { addr, source } => {
+                Error::io(format!("cannot listen on {addr} for /status"), source)
+            }
+            S::Artifacts(e) => e.into(),
+            S::Store(e) => Error::Peer {
+                peer: "ZooKeeper".into(),
+                message: e.to_string(),
+            },
+            S::Run(R::Mesos(e)) => Error::Peer {
+                peer: "Mesos".into(),
+                message: e.to_string(),
+            },
+            S::Run(R::Detect(e)) => Error::Peer {
+                peer: "Mesos master detection".into(),
+                message: e.to_string(),
+            },
+            S::Run(R::Store(e)) => Error::Failed(format!("stopping: {e}")),
+            S::Run(e @ R::Teardown { .. }) => Error::Failed(e.to_string()),
+            S::Run(R::Internal(m)) | S::Internal(m) => Error::Internal(m),
+        }
+    }
+}
+
+/// The artifact server or an overlay could not be set up: the files or
+/// the port the configuration names.
+impl From<crate::artifacts::ArtifactError> for Error {
+    fn from(e: crate::artifacts::ArtifactError) -> Self {
+        Error::User(e.to_string())
+    }
+}
+
+/// Preparing the appmaster failed: the work directory is taken, Flink or
+/// Java cannot be used, a file to serve is missing (each its own class).
+impl From<crate::appmaster::serve::PrepareError> for Error {
+    fn from(e: crate::appmaster::serve::PrepareError) -> Self {
+        use crate::appmaster::serve::PrepareError as P;
+        match e {
+            P::Flink(e) => Error::Flink(e),
+            P::Artifacts(e) => e.into(),
+            e @ (P::WorkDir(_) | P::NoKeystore) => Error::User(e.to_string()),
+        }
+    }
+}
+
 /// Writing to stdout: broken pipes become [`Error::Io`] with `BrokenPipe`.
 impl From<io::Error> for Error {
     fn from(source: io::Error) -> Self {

@@ -34,6 +34,7 @@
 mod crashpoint;
 pub mod jobmanager;
 pub mod plan;
+pub mod serve;
 pub mod status;
 pub mod workdir;
 

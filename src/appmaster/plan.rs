@@ -53,6 +53,18 @@ pub fn client_options(settings: &Settings) -> ClientOptions {
     }
 }
 
+impl Plan {
+    /// The JobManager address every TaskManager gets, when the
+    /// configuration names one.
+    pub fn jobmanager_address(&self) -> Option<&str> {
+        self.template
+            .properties
+            .iter()
+            .find(|(k, _)| k == "jobmanager.rpc.address")
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// `jitter` in [0, 1) spreads the backoff of different appmasters (±20 %).
 pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> Plan {
     let tasks = &settings.tasks;

@@ -25,6 +25,7 @@ mod mesos_zk;
 mod out_of_the_box;
 mod scheduler;
 mod secrets;
+mod serve;
 mod store;
 mod store_failover;
 mod support;

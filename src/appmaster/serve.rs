@@ -1,0 +1,626 @@
+//! One appmaster process's life, in the spirit of mini-redis's
+//! `server::run(listener, shutdown)`: [`serve`] takes what
+//! `src/cmd/appmaster.rs` prepared (plan, overlays, JobManager), binds the
+//! status and artifact servers, supervises the JobManager, and runs the
+//! runtime ([`super::run`]) once per leadership, until a stop request or a
+//! cluster failure. It says how it ended ([`Ended`]); the command maps that
+//! to an exit code. Nothing here prints or exits.
+//!
+//! Stop requests are a counter (`watch::Receiver<u32>`, signals in the
+//! binary): the first asks the runtime to stop (tear the framework down, or
+//! leave it with `keep_framework`); a second one ends [`serve`] at once,
+//! whatever the runtime is waiting for.
+//!
+//! High availability (`high-availability: zookeeper`): the appmaster stands
+//! by until it leads (`src/store/leader.rs`), answering `/status` with phase
+//! `standby`, and only then reads the store and runs. The framework always
+//! outlives the process (as with `keep_framework`). When the leadership is
+//! lost the runtime is dropped at once — no further call to Mesos, no
+//! TEARDOWN — and the appmaster stands by again with a new ZooKeeper session
+//! (retrying while ZooKeeper is away): it leads again (re-reading the store
+//! and failing over to the stored framework) when no other appmaster does.
+//! At start, an unreachable ZooKeeper is an error instead. A conflicting
+//! write (the store changed under the leader, e.g. a forced `workers
+//! forget`) gives the leadership up the same way.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use std::path::PathBuf;
+
+use super::jobmanager;
+use super::plan::{self, Host, Plan};
+use super::status::{HealthLimits, StatusServer, StatusView};
+use super::workdir::{self, WorkDirError, WorkDirLock};
+use super::{Options, RunError};
+use crate::artifacts::overlay;
+use crate::artifacts::overlay::Overlays;
+use crate::artifacts::{secrets, ArtifactError, ArtifactServer, ServerOptions};
+use crate::config::master::MasterSpec;
+use crate::config::options::Key;
+use crate::config::secret::Secret;
+use crate::config::settings::{Settings, ZooKeeperHa};
+use crate::config::Config;
+use crate::flink::FlinkError;
+use crate::mesos::client::ClientOptions;
+use crate::scheduler::task::SecretsAccess;
+use crate::scheduler::Outcome;
+use crate::store::leader::{campaign, LeaderInfo, Leadership};
+use crate::store::memory::MemoryStore;
+use crate::store::zk::{Zk, ZkConfig, ZkStore};
+use crate::store::{AnyStore, StoreError};
+
+/// Everything [`serve`] runs, prepared by the command.
+pub struct Inputs {
+    pub settings: Settings,
+    pub master: MasterSpec,
+    pub plan: Plan,
+    /// This host's name, for `/status` URLs and the leader record.
+    pub hostname: String,
+    /// Where the artifact server listens and what its URLs name.
+    pub artifact_host: String,
+    pub overlays: Overlays,
+    /// The artifact server's TLS, when it serves HTTPS.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The JobManager to run beside the scheduler (`None`: `--no-jobmanager`).
+    pub jobmanager: Option<jobmanager::Prepared>,
+    /// JobManager deaths within the restart window before the cluster stops.
+    pub jobmanager_restarts: u32,
+    /// On stop, leave the framework and its workers running.
+    pub keep_framework: bool,
+    /// Where `/status`, `/metrics` and `/health` listen.
+    pub status_addr: SocketAddr,
+    pub client: ClientOptions,
+}
+
+/// What the command line decides, for [`prepare`].
+pub struct Setup<'a> {
+    pub config: &'a Config,
+    pub settings: Settings,
+    pub master: MasterSpec,
+    /// `--work-dir` (absolute): locked for this process.
+    pub work_dir: PathBuf,
+    /// `--flink-home` (absolute), else `FLINK_HOME` or the search.
+    pub flink_home: Option<PathBuf>,
+    /// `false` with `--no-jobmanager`.
+    pub run_jobmanager: bool,
+    pub jobmanager_restarts: u32,
+    pub keep_framework: bool,
+    pub status_addr: SocketAddr,
+    /// This executable, shipped to the workers.
+    pub self_exe: Option<PathBuf>,
+    /// `$HADOOP_CONF_DIR` of the appmaster.
+    pub hadoop_conf_dir: Option<PathBuf>,
+}
+
+/// [`Inputs`] ready for [`serve`], and the work directory's lock, to hold
+/// until the process ends.
+pub struct Prepared {
+    pub inputs: Inputs,
+    pub work_dir_lock: WorkDirLock,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error(transparent)]
+    WorkDir(#[from] WorkDirError),
+    #[error(transparent)]
+    Flink(#[from] FlinkError),
+    #[error(transparent)]
+    Artifacts(#[from] ArtifactError),
+    #[error("security.ssl.keystore is required for the artifact server's TLS")]
+    NoKeystore,
+}
+
+/// Everything before the servers start: the work directory (locked), the
+/// plan, the JobManager's configuration, the workers' overlays, the
+/// artifact server's TLS. Blocks (it may build the distribution archive).
+pub fn prepare(setup: Setup<'_>) -> Result<Prepared, PrepareError> {
+    let Setup {
+        config,
+        settings,
+        master,
+        work_dir,
+        flink_home,
+        run_jobmanager,
+        jobmanager_restarts,
+        keep_framework,
+        status_addr,
+        self_exe,
+        hadoop_conf_dir,
+    } = setup;
+    // Ours alone until this process ends: a second appmaster here would
+    // serve its secrets through our artifact server and ours through its.
+    let work_dir_lock = workdir::lock(&work_dir)?;
+    let host = Host {
+        hostname: plan::local_hostname(),
+        user: plan::current_user(),
+    };
+    let plan = plan::plan(&settings, config, &host, fastrand::f64());
+    // The TaskManagers get this address from the plan; the JobManager
+    // listens on it and the artifact server serves there.
+    let address = plan
+        .jobmanager_address()
+        .unwrap_or(&host.hostname)
+        .to_string();
+    let jobmanager = if run_jobmanager {
+        Some(jobmanager::prepare(
+            config,
+            &settings,
+            flink_home.as_deref(),
+            &address,
+            &work_dir,
+        )?)
+    } else {
+        None
+    };
+    let shipped_home = jobmanager
+        .as_ref()
+        .map(|j| j.home.root.clone())
+        .or(flink_home);
+    let overlays = overlay::build(&overlay::Inputs {
+        settings: &settings,
+        config,
+        flink_home: shipped_home.as_deref(),
+        self_exe,
+        work_dir: &work_dir,
+        hadoop_conf_dir,
+    })?;
+    for note in &overlays.notes {
+        tracing::info!("overlay: {note}");
+    }
+    tracing::info!(keys = %overlays.conf_keys.join(","), "TaskManager configuration (shipped as a file)");
+    let tls = if settings.artifact_server_ssl {
+        let keystore = config
+            .get(Key::SecuritySslKeystore.def())
+            .map(|e| PathBuf::from(&e.value))
+            .ok_or(PrepareError::NoKeystore)?;
+        let password = config
+            .get(Key::SecuritySslKeystorePassword.def())
+            .map(|e| Secret::new(e.value.clone()));
+        Some(crate::artifacts::tls::server_config(
+            &keystore,
+            password.as_ref(),
+        )?)
+    } else {
+        None
+    };
+    let client = plan::client_options(&settings);
+    Ok(Prepared {
+        inputs: Inputs {
+            settings,
+            master,
+            plan,
+            hostname: host.hostname,
+            artifact_host: address,
+            overlays,
+            tls,
+            jobmanager,
+            jobmanager_restarts,
+            keep_framework,
+            status_addr,
+            client,
+        },
+        work_dir_lock,
+    })
+}
+
+/// Where the appmaster can be reached, once it listens.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// `host:port` of the status endpoint, as others reach it.
+    pub status: String,
+    pub status_bound: SocketAddr,
+    pub artifacts: SocketAddr,
+    /// `http(s)://host:port` of the artifact server.
+    pub artifact_origin: String,
+}
+
+/// How [`serve`] ended.
+#[derive(Debug)]
+pub enum Ended {
+    /// Stopped as asked.
+    Stopped,
+    /// More workers failed than `mesos.maximum-failed-tasks` allows; the
+    /// framework was torn down.
+    TooManyFailures {
+        failed: u32,
+        limit: u32,
+        last: String,
+    },
+    /// The JobManager kept dying; the cluster was stopped.
+    JobManagerFailed(String),
+    /// A second stop request ended it at once; the framework and its
+    /// workers were left as they were.
+    Forced,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr} for /status: {source}")]
+    StatusBind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Artifacts(#[from] ArtifactError),
+    /// ZooKeeper could not be reached for the leadership at start.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Runs the appmaster until `stop` asks twice, or once and it has stopped,
+/// or the cluster fails. `ready` is called once both servers listen.
+pub async fn serve(
+    inputs: Inputs,
+    stop: watch::Receiver<u32>,
+    ready: impl FnOnce(&Endpoints),
+) -> Result<Ended, ServeError> {
+    let Inputs {
+        settings,
+        master,
+        mut plan,
+        hostname,
+        artifact_host,
+        overlays,
+        tls,
+        jobmanager,
+        jobmanager_restarts,
+        keep_framework,
+        status_addr,
+        client,
+    } = inputs;
+    let server =
+        StatusServer::bind(status_addr)
+            .await
+            .map_err(|source| ServeError::StatusBind {
+                addr: status_addr,
+                source,
+            })?;
+    let bound = server
+        .local_addr()
+        .map_err(|source| ServeError::StatusBind {
+            addr: status_addr,
+            source,
+        })?;
+    let shown = if bound.ip().is_unspecified() {
+        format!("{hostname}:{}", bound.port())
+    } else {
+        bound.to_string()
+    };
+    tracing::info!(address = %bound, "status endpoint listening");
+
+    // The artifact server, with the workers' secrets behind per-task tokens.
+    let mut registry = overlays.registry()?;
+    let secrets_key = if overlays.secrets.is_empty() {
+        None
+    } else {
+        let key = secrets::TokenKey::generate().map_err(ServeError::Internal)?;
+        let bundle = overlays
+            .secrets
+            .to_tar()
+            .map_err(|message| ArtifactError::Archive {
+                path: "secrets".into(),
+                message,
+            })?;
+        registry.set_secrets(secrets::Gate::new(bundle, key.clone()));
+        Some(key)
+    };
+    let artifact_server = ArtifactServer::start(
+        ServerOptions {
+            bind_host: artifact_host.clone(),
+            port: settings.artifact_server_port,
+            advertised_host: artifact_host.clone(),
+            tls,
+        },
+        registry,
+    )
+    .await?;
+    tracing::info!(address = %artifact_server.local_addr(), origin = %artifact_server.origin(), "artifact server listening");
+    let mut uris = overlays.uris(artifact_server.base_url());
+    uris.append(&mut plan.template.uris);
+    plan.template.uris = uris;
+    plan.template
+        .environment
+        .extend(overlays.environment.iter().cloned());
+    plan.template.command = overlays.command.clone();
+    plan.template.secrets = secrets_key.map(|key| SecretsAccess {
+        url: artifact_server.url(secrets::BUNDLE_NAME),
+        key,
+    });
+    // The Mesos web UI links the framework to Flink's web interface, or to
+    // our status page when the JobManager runs elsewhere.
+    plan.framework.webui_url = match jobmanager.as_ref().and_then(|j| j.web_ui_url.clone()) {
+        Some(url) => Some(url),
+        None => Some(format!("http://{shown}/status")),
+    };
+    ready(&Endpoints {
+        status: shown.clone(),
+        status_bound: bound,
+        artifacts: artifact_server.local_addr(),
+        artifact_origin: artifact_server.origin().to_string(),
+    });
+
+    // With high availability the framework always outlives this process:
+    // the next leader fails over to it.
+    let options = Options {
+        keep_framework: keep_framework || settings.ha.is_some(),
+        artifact_server: Some(artifact_server.origin().to_string()),
+        client,
+        health: HealthLimits::for_failover_timeout(settings.framework.failover_timeout),
+    };
+    // The runtime stops when asked or when the JobManager is beyond
+    // saving; `stop_rx` carries both.
+    let (stop_tx, stop_rx) = watch::channel(0u32);
+    let stop_tx = Arc::new(stop_tx);
+    let mut second = stop.clone();
+    {
+        let stop_tx = stop_tx.clone();
+        let mut requests = stop.clone();
+        tokio::spawn(async move {
+            loop {
+                let n = *requests.borrow_and_update();
+                stop_tx.send_modify(|v| *v = (*v).max(n));
+                if requests.changed().await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    // High availability: lead before reading the store (standbys wait
+    // here); a stop request while waiting ends the standby.
+    let info = LeaderInfo::this_process(&hostname, Some(format!("http://{shown}/status")));
+    let mut leading = match &settings.ha {
+        Some(ha) => match stand_by(ha, &info, &server, stop_rx.clone(), false).await? {
+            Some(leading) => Some(leading),
+            None => {
+                artifact_server.stop().await;
+                return Ok(Ended::Stopped);
+            }
+        },
+        None => None,
+    };
+    if keep_framework && leading.is_none() {
+        tracing::warn!(
+            "--keep-framework: without the ZooKeeper worker store the framework id lives in \
+             this process only, so a new appmaster registers a new framework; kept workers \
+             end when mesos.failover-timeout runs out"
+        );
+    }
+    let (jm_stop_tx, jm_stop_rx) = watch::channel(false);
+    let jm_failure: Arc<Mutex<Option<String>>> = Arc::default();
+    let jm_task = jobmanager.map(|prepared| {
+        let (stop_tx, failure) = (stop_tx.clone(), jm_failure.clone());
+        tokio::spawn(async move {
+            let policy = jobmanager::RestartPolicy {
+                max_restarts: jobmanager_restarts,
+                ..jobmanager::RestartPolicy::default()
+            };
+            if let Err(message) =
+                jobmanager::supervise(prepared, policy, jm_stop_rx, Duration::from_secs(15)).await
+            {
+                tracing::error!("{message}");
+                *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(message);
+                stop_tx.send_modify(|v| *v = (*v).max(1));
+            }
+        })
+    });
+    // One round per leadership (one round without high availability).
+    let result = loop {
+        let round = Round {
+            plan: &plan,
+            master: &master,
+            server: &server,
+            stop: stop_rx.clone(),
+            options: &options,
+        };
+        let lost = tokio::select! {
+            r = round.run(leading.take()) => match r {
+                RoundEnd::Done(r) => break r,
+                RoundEnd::LostLeadership(reason) => reason,
+            },
+            _ = second.wait_for(|n| *n >= 2) => break Ok(Ended::Forced),
+        };
+        tracing::error!(
+            reason = %lost,
+            "lost the leadership: stopped at once without any further call to Mesos; the \
+             framework and its workers are left to the next leader; standing by again"
+        );
+        let Some(ha) = &settings.ha else {
+            break Err(ServeError::Internal(
+                "leadership lost without high availability".into(),
+            ));
+        };
+        match stand_by(ha, &info, &server, stop_rx.clone(), true).await? {
+            Some(l) => leading = Some(l),
+            None => break Ok(Ended::Stopped),
+        }
+    };
+    jm_stop_tx.send_replace(true);
+    artifact_server.stop().await;
+    if let Some(task) = jm_task {
+        let _ = tokio::time::timeout(Duration::from_secs(20), task).await;
+    }
+    let failure = jm_failure.lock().unwrap_or_else(|p| p.into_inner()).take();
+    match (result, failure) {
+        (Ok(Ended::Stopped), Some(message)) => Ok(Ended::JobManagerFailed(message)),
+        (result, _) => result,
+    }
+}
+
+/// One leadership (or, without high availability, the whole run).
+struct Round<'a> {
+    plan: &'a Plan,
+    master: &'a MasterSpec,
+    server: &'a StatusServer,
+    stop: watch::Receiver<u32>,
+    options: &'a Options,
+}
+
+enum RoundEnd {
+    /// The appmaster is done (stopped, failed).
+    Done(Result<Ended, ServeError>),
+    /// The leadership was lost (or given up): stand by again.
+    LostLeadership(String),
+}
+
+impl Round<'_> {
+    async fn run(self, leading: Option<(Zk, Leadership)>) -> RoundEnd {
+        let (store, leadership) = match leading {
+            Some((zk, leadership)) => (
+                AnyStore::ZooKeeper(Box::new(ZkStore::for_leader(
+                    zk,
+                    leadership.latch().to_string(),
+                ))),
+                Some(leadership),
+            ),
+            None => (AnyStore::Memory(MemoryStore::new()), None),
+        };
+        let leadership_lost = async {
+            match &leadership {
+                Some(l) => l.wait_lost().await,
+                None => std::future::pending().await,
+            }
+        };
+        let status = match self.server.try_clone() {
+            Ok(s) => s,
+            Err(e) => {
+                return RoundEnd::Done(Err(ServeError::StatusBind {
+                    addr: self.server.local_addr().unwrap_or(([0, 0, 0, 0], 0).into()),
+                    source: e,
+                }))
+            }
+        };
+        let run = super::run(
+            self.plan.clone(),
+            self.master,
+            store,
+            Some(status),
+            self.stop,
+            self.options.clone(),
+        );
+        tokio::select! {
+            r = run => match r {
+                Err(RunError::Store(StoreError::LeadershipLost(reason))) => RoundEnd::LostLeadership(reason),
+                // With high availability a conflict means the store was
+                // changed under us (a forced repair): give the leadership
+                // up and read the store afresh.
+                Err(RunError::Store(e @ StoreError::Conflict { .. })) if leadership.is_some() => {
+                    if let Some(l) = &leadership {
+                        if l.lost().borrow().is_none() {
+                            l.release().await;
+                        }
+                    }
+                    RoundEnd::LostLeadership(e.to_string())
+                }
+                r => {
+                    if let Some(l) = leadership {
+                        // A standby takes over at once instead of after
+                        // the session timeout.
+                        if l.lost().borrow().is_none() {
+                            l.resign().await;
+                        }
+                    }
+                    RoundEnd::Done(match r {
+                        Ok(Outcome::Stopped) => Ok(Ended::Stopped),
+                        Ok(Outcome::TooManyFailures { failed, limit, last }) => {
+                            Ok(Ended::TooManyFailures { failed, limit, last })
+                        }
+                        Err(e) => Err(ServeError::Run(e)),
+                    })
+                }
+            },
+            // Dropping the runtime here makes no further call: no TEARDOWN.
+            reason = leadership_lost => RoundEnd::LostLeadership(reason),
+        }
+    }
+}
+
+/// Stands by until this process leads, answering `/status` and `/health`
+/// meanwhile (phase `standby`, so that Marathon's health checks keep it
+/// alive); `None` when a stop was requested while standing by.
+async fn stand_by(
+    ha: &ZooKeeperHa,
+    info: &LeaderInfo,
+    server: &StatusServer,
+    stop: watch::Receiver<u32>,
+    retry: bool,
+) -> Result<Option<(Zk, Leadership)>, ServeError> {
+    let (_view_tx, view_rx) = watch::channel(Arc::new(StatusView {
+        phase: "standby",
+        ..StatusView::default()
+    }));
+    let (stop_serving, serving) = watch::channel(false);
+    let standby = server
+        .try_clone()
+        .map_err(|source| ServeError::StatusBind {
+            addr: server.local_addr().unwrap_or(([0, 0, 0, 0], 0).into()),
+            source,
+        })?
+        .spawn(view_rx, serving);
+    let led = lead(ha, info, stop, retry).await;
+    stop_serving.send_replace(true);
+    // The runtime serves the same socket from now on.
+    standby.abort();
+    led
+}
+
+/// Connects to ZooKeeper and waits for the leadership; `None` when a stop
+/// was requested while standing by.
+async fn lead(
+    ha: &ZooKeeperHa,
+    info: &LeaderInfo,
+    mut stop: watch::Receiver<u32>,
+    retry: bool,
+) -> Result<Option<(Zk, Leadership)>, ServeError> {
+    let config = ZkConfig::from_settings(ha);
+    let (servers, base) = (config.servers_text(), config.base.clone());
+    let waiting = |leader: Option<&LeaderInfo>| match leader {
+        Some(l) => tracing::info!(leader = %l, "standing by: another appmaster leads"),
+        None => tracing::info!("standing by"),
+    };
+    let mut delay = Duration::from_millis(500);
+    loop {
+        let attempt = async {
+            let zk = Zk::connect(config.clone()).await?;
+            tracing::info!(zookeeper = %servers, path = %base, "high availability: campaigning for the leadership");
+            let leadership = campaign(&zk, info, waiting).await?;
+            Ok::<_, StoreError>((zk, leadership))
+        };
+        let result = tokio::select! {
+            r = attempt => r,
+            _ = stop.wait_for(|n| *n >= 1) => {
+                tracing::info!("stopped while standing by");
+                return Ok(None);
+            }
+        };
+        match result {
+            Ok((zk, leadership)) => {
+                tracing::info!(latch = %leadership.latch(), "leading: reading the worker store");
+                return Ok(Some((zk, leadership)));
+            }
+            // After a lost leadership ZooKeeper is often still away: keep
+            // trying (at start, a clear error is more useful).
+            Err(e) if retry => {
+                tracing::warn!(error = %e, retry_in = ?delay, "cannot campaign for the leadership yet");
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = stop.wait_for(|n| *n >= 1) => {
+                        tracing::info!("stopped while standing by");
+                        return Ok(None);
+                    }
+                }
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+            Err(e) => return Err(ServeError::Store(e)),
+        }
+    }
+}
