@@ -69,9 +69,18 @@ pub enum Error {
     Failed(String),
     #[error("internal error: {0}")]
     Internal(String),
-    /// Finding, configuring or starting a Flink JVM failed.
-    #[error(transparent)]
-    Flink(#[from] crate::flink::FlinkError),
+    /// A library module's own error, kept whole: its class (how the
+    /// process exits), what it concerns (`peer: …`), its `source()` chain
+    /// (printed with `-v`) and a hint as data. Built by `?` from any
+    /// [`Classified`] error.
+    #[error("{}{source}", label.as_deref().map(|l| format!("{l}: ")).unwrap_or_default())]
+    Module {
+        kind: ErrorKind,
+        label: Option<String>,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+        hint: Option<String>,
+    },
     /// A supervised Flink JVM exited unsuccessfully.
     #[error("the {process} JVM ended with {status}; its log is {log}")]
     Child {
@@ -90,22 +99,21 @@ impl Error {
             Error::Usage(_) => ErrorKind::Usage,
             Error::Peer { .. } | Error::Failed(_) => ErrorKind::Peer,
             Error::Internal(_) => ErrorKind::Internal,
-            Error::Flink(e) => {
-                use crate::flink::FlinkError as F;
-                match e {
-                    F::FlinkHome(_) => ErrorKind::FlinkHome,
-                    F::JavaMissing(_) => ErrorKind::JavaMissing,
-                    F::Memory { .. } => ErrorKind::MemoryDoesNotFit,
-                    F::BashJavaUtils { .. } => ErrorKind::Peer,
-                    F::Io { .. } => ErrorKind::User,
-                }
-            }
+            Error::Module { kind, .. } => *kind,
             Error::Child { status, .. } => ErrorKind::Child(status.exit_code().clamp(1, 255)),
         }
     }
 
     pub fn exit_code(&self) -> i32 {
         self.kind().exit_code()
+    }
+
+    /// What the operator can do about it, when the module knows.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::Module { hint, .. } => hint.as_deref(),
+            _ => None,
+        }
     }
 
     /// True when the error is a closed stdout (`flink-mesos … | head`): the
@@ -130,54 +138,58 @@ impl Error {
     }
 }
 
-/// How the appmaster's runtime failed, by class: a peer that failed or
-/// refused (Mesos, ZooKeeper), the cluster stopped, or a user error
-/// (listening, serving files).
-impl From<crate::appmaster::serve::ServeError> for Error {
-    fn from(e: crate::appmaster::serve::ServeError) -> Self {
-        use crate::appmaster::serve::ServeError as S;
-        use crate::appmaster::RunError as R;
-        match e {
-            S::StatusBind { addr, source } => {
-                Error::io(format!("cannot listen on {addr} for /status"), source)
-            }
-            S::Artifacts(e) => e.into(),
-            S::Store(e) => Error::Peer {
-                peer: "ZooKeeper".into(),
-                message: e.to_string(),
-            },
-            S::Run(R::Mesos(e)) => Error::Peer {
-                peer: "Mesos".into(),
-                message: e.to_string(),
-            },
-            S::Run(R::Detect(e)) => Error::Peer {
-                peer: "Mesos master detection".into(),
-                message: e.to_string(),
-            },
-            S::Run(R::Store(e)) => Error::Failed(format!("stopping: {e}")),
-            S::Run(e @ R::Teardown { .. }) => Error::Failed(e.to_string()),
-            S::Run(R::Internal(m)) | S::Internal(m) => Error::Internal(m),
+/// An error type of a library module that knows its own class: `?` turns
+/// it into [`Error::Module`] with no string in between, so the class, the
+/// hint and the `source()` chain survive to `main`.
+pub trait Classified: std::error::Error + Send + Sync + 'static {
+    /// How the process exits on it.
+    fn kind(&self) -> ErrorKind;
+    /// What it concerns, shown before the message (`ZooKeeper: …`).
+    fn label(&self) -> Option<String> {
+        None
+    }
+    /// What the operator can do about it.
+    fn hint(&self) -> Option<String> {
+        None
+    }
+}
+
+impl<E: Classified> From<E> for Error {
+    fn from(e: E) -> Self {
+        Error::Module {
+            kind: e.kind(),
+            label: e.label(),
+            hint: e.hint(),
+            source: Box::new(e),
         }
     }
 }
 
-/// The artifact server or an overlay could not be set up: the files or
-/// the port the configuration names.
-impl From<crate::artifacts::ArtifactError> for Error {
-    fn from(e: crate::artifacts::ArtifactError) -> Self {
-        Error::User(e.to_string())
+/// `local`: a cluster already running, no Mesos found, a damaged state
+/// record are the operator's; a component that did not come up is the
+/// cluster's.
+impl Classified for crate::local::LocalError {
+    fn kind(&self) -> ErrorKind {
+        use crate::local::LocalError as L;
+        match self {
+            L::Flink(e) => e.kind(),
+            L::Io { .. } | L::AlreadyRunning { .. } | L::MesosNotFound(_) | L::Corrupt(_) => {
+                ErrorKind::User
+            }
+            L::Usage(_) => ErrorKind::Usage,
+            L::Internal(_) => ErrorKind::Internal,
+            L::Start { .. } | L::Interrupted => ErrorKind::Peer,
+        }
     }
 }
 
-/// Preparing the appmaster failed: the work directory is taken, Flink or
-/// Java cannot be used, a file to serve is missing (each its own class).
-impl From<crate::appmaster::serve::PrepareError> for Error {
-    fn from(e: crate::appmaster::serve::PrepareError) -> Self {
-        use crate::appmaster::serve::PrepareError as P;
-        match e {
-            P::Flink(e) => Error::Flink(e),
-            P::Artifacts(e) => e.into(),
-            e @ (P::WorkDir(_) | P::NoKeystore) => Error::User(e.to_string()),
+/// The embedded Mesos: bad flags are usage errors, the rest a failure.
+impl Classified for crate::embedded::EmbeddedError {
+    fn kind(&self) -> ErrorKind {
+        use crate::embedded::EmbeddedError as E;
+        match self {
+            E::Resources(_) | E::Attributes(_) | E::Heartbeat => ErrorKind::Usage,
+            _ => ErrorKind::Peer,
         }
     }
 }
@@ -228,6 +240,23 @@ mod tests {
         };
         assert_eq!(child(Some(2), None).exit_code(), 2);
         assert_eq!(child(None, Some(9)).exit_code(), 137);
+    }
+
+    #[test]
+    fn a_module_error_keeps_its_class_label_and_cause() {
+        let e: Error = crate::store::StoreError::Unavailable("connection refused".into()).into();
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(
+            e.to_string(),
+            "ZooKeeper: the worker store is not available: connection refused"
+        );
+        let cause = std::error::Error::source(&e).expect("the store's error is the source");
+        assert!(cause.to_string().contains("connection refused"));
+        let e: Error = crate::embedded::EmbeddedError::Heartbeat.into();
+        assert_eq!(e.exit_code(), 2, "a usage error stays one");
+        let e: Error =
+            crate::mesos::detector::DetectError::Spec("`x` is not a master".into()).into();
+        assert_eq!(e.to_string(), "mesos.master: `x` is not a master");
     }
 
     #[test]

@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         }
     };
     cmd::init_logging(&cli.global);
+    let verbose = cli.global.verbose > 0;
     match cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
@@ -30,6 +31,22 @@ fn main() -> ExitCode {
             if !matches!(e, flink_mesos::error::Error::Reported { .. }) {
                 let mut stderr = std::io::stderr().lock();
                 let _ = writeln!(stderr, "error: {e}");
+                if let Some(hint) = e.hint() {
+                    let _ = writeln!(stderr, "  = hint: {hint}");
+                }
+                // `-v`: the causes below the message, each once.
+                if verbose {
+                    let mut shown = e.to_string();
+                    let mut cause = std::error::Error::source(&e);
+                    while let Some(c) = cause {
+                        let text = c.to_string();
+                        if !shown.contains(&text) {
+                            let _ = writeln!(stderr, "  caused by: {text}");
+                            shown.push_str(&text);
+                        }
+                        cause = c.source();
+                    }
+                }
             }
             ExitCode::from(e.exit_code() as u8)
         }

@@ -44,6 +44,7 @@ use crate::config::options::Key;
 use crate::config::secret::Secret;
 use crate::config::settings::{Settings, ZooKeeperHa};
 use crate::config::Config;
+use crate::error::{Classified, ErrorKind};
 use crate::flink::FlinkError;
 use crate::mesos::client::ClientOptions;
 use crate::scheduler::task::SecretsAccess;
@@ -113,6 +114,11 @@ pub enum PrepareError {
     Artifacts(#[from] ArtifactError),
     #[error("security.ssl.keystore is required for the artifact server's TLS")]
     NoKeystore,
+    #[error(
+        "the workers fetch their files from {name}, which does not resolve on this host ({message}); \
+         set jobmanager.rpc.address to an address or name of this host that the agents can reach"
+    )]
+    Unresolvable { name: String, message: String },
 }
 
 /// Everything before the servers start: the work directory (locked), the
@@ -146,6 +152,7 @@ pub fn prepare(setup: Setup<'_>) -> Result<Prepared, PrepareError> {
         .jobmanager_address()
         .unwrap_or(&host.hostname)
         .to_string();
+    check_advertised(&address, &master)?;
     let jobmanager = if run_jobmanager {
         Some(jobmanager::prepare(
             config,
@@ -208,6 +215,38 @@ pub fn prepare(setup: Setup<'_>) -> Result<Prepared, PrepareError> {
     })
 }
 
+/// The name the workers fetch from must resolve; one that means only this
+/// host's loopback cannot be reached from a master (and its agents) on
+/// another host: a warning, since an agent may well run here.
+fn check_advertised(name: &str, master: &MasterSpec) -> Result<(), PrepareError> {
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<SocketAddr> = (name, 0)
+        .to_socket_addrs()
+        .map_err(|e| PrepareError::Unresolvable {
+            name: name.to_string(),
+            message: e.to_string(),
+        })?
+        .collect();
+    let loopback_only = !addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback());
+    let remote_master = match master {
+        MasterSpec::Direct { host, .. } => (host.as_str(), 0)
+            .to_socket_addrs()
+            .map(|mut a| a.any(|a| !a.ip().is_loopback()))
+            .unwrap_or(false),
+        _ => false,
+    };
+    if loopback_only && remote_master {
+        tracing::warn!(
+            advertised = name,
+            resolves_to = ?addrs.iter().map(|a| a.ip()).collect::<Vec<_>>(),
+            "the workers fetch from {name}, which resolves to a loopback address here while the \
+             Mesos master is on another host: agents elsewhere cannot reach it; set \
+             jobmanager.rpc.address to this host's routable address"
+        );
+    }
+    Ok(())
+}
+
 /// Where the appmaster can be reached, once it listens.
 #[derive(Debug, Clone)]
 pub struct Endpoints {
@@ -255,6 +294,37 @@ pub enum ServeError {
     Run(#[from] RunError),
     #[error("{0}")]
     Internal(String),
+}
+
+impl Classified for ServeError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ServeError::StatusBind { .. } | ServeError::Artifacts(_) => ErrorKind::User,
+            ServeError::Store(_) => ErrorKind::Peer,
+            ServeError::Run(RunError::Internal(_)) | ServeError::Internal(_) => ErrorKind::Internal,
+            ServeError::Run(_) => ErrorKind::Peer,
+        }
+    }
+
+    fn label(&self) -> Option<String> {
+        match self {
+            ServeError::Store(_) => Some("ZooKeeper".into()),
+            ServeError::Run(RunError::Mesos(_)) => Some("Mesos".into()),
+            ServeError::Run(RunError::Detect(_)) => Some("Mesos master detection".into()),
+            ServeError::Run(RunError::Store(_)) => Some("stopping".into()),
+            _ => None,
+        }
+    }
+}
+
+impl Classified for PrepareError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            PrepareError::Flink(e) => e.kind(),
+            PrepareError::Unresolvable { .. } => ErrorKind::User,
+            _ => ErrorKind::User,
+        }
+    }
 }
 
 /// Runs the appmaster until `stop` asks twice, or once and it has stopped,
@@ -316,7 +386,10 @@ pub async fn serve(
     };
     let artifact_server = ArtifactServer::start(
         ServerOptions {
-            bind_host: artifact_host.clone(),
+            // Listen on the bind address, name the advertised one: a host
+            // whose own name resolves to 127.0.1.1 (Debian) must not
+            // listen there alone.
+            bind_host: settings.artifact_server_bind.clone(),
             port: settings.artifact_server_port,
             advertised_host: artifact_host.clone(),
             tls,

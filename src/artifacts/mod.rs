@@ -58,7 +58,10 @@ const CHUNK: usize = 512 << 10;
 pub enum ArtifactError {
     #[error("cannot serve {path}: {message}")]
     File { path: PathBuf, message: String },
-    #[error("the artifact server cannot listen on {address}: {source}; set mesos.resourcemanager.artifactserver.port to a free port (0 picks one)")]
+    #[error(
+        "the artifact server cannot listen on {address}: {source}; {}",
+        bind_hint(source)
+    )]
     Bind {
         address: String,
         source: std::io::Error,
@@ -67,6 +70,22 @@ pub enum ArtifactError {
     Tls(String),
     #[error("cannot build {path}: {message}")]
     Archive { path: PathBuf, message: String },
+}
+
+/// The files or the port the configuration names: the operator's to fix.
+impl crate::error::Classified for ArtifactError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::User
+    }
+}
+
+fn bind_hint(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            "set mesos.resourcemanager.artifactserver.port to a free port (0 picks one)"
+        }
+        _ => "set mesos.resourcemanager.artifactserver.bind-host to an address of this host (0.0.0.0, the default, listens on all of them)",
+    }
 }
 
 /// The files to serve: URL name → file on disk. Names are made by the

@@ -58,13 +58,11 @@ const SSL_STORE_KEYS: [&str; 6] = [
     "security.ssl.truststore",
 ];
 
-/// flink-mesos' own ZooKeeper credentials (the worker store's); Flink's own
-/// ZooKeeper settings do reach the workers.
-const APPMASTER_ONLY_PREFIXES: [&str; 1] = ["high-availability.zookeeper.client.digest."];
-
 /// Whether a configuration key goes into the TaskManager configuration.
 pub fn reaches_workers(key: &str) -> bool {
-    if APPMASTER_ONLY_PREFIXES.iter().any(|p| key.starts_with(p)) {
+    // flink-mesos' own ZooKeeper credentials; Flink's own ZooKeeper
+    // settings do reach the workers.
+    if crate::config::options::appmaster_only(key) {
         return false;
     }
     !key.starts_with("mesos.") || MESOS_KEYS_FOR_WORKERS.contains(&key)
@@ -251,6 +249,7 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
     if let Some(krb5) = conf.get("security.kerberos.krb5-conf.path").cloned() {
         ship_file(
             &mut out,
+            &dir,
             &mut conf,
             "security.kerberos.krb5-conf.path",
             &krb5,
@@ -334,9 +333,11 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
     Ok(out)
 }
 
-/// Ships one file under `name` and points `key` at the sandbox copy.
+/// Ships one file under `name` (a private copy in `dir`) and points `key`
+/// at the sandbox copy.
 fn ship_file(
     out: &mut Overlays,
+    dir: &Path,
     conf: &mut BTreeMap<String, String>,
     key: &str,
     file: &str,
@@ -349,9 +350,18 @@ fn ship_file(
             message: format!("`{key}` names it, but it is not a readable file on the appmaster's machine; the workers get their copy from there"),
         });
     }
+    // A private copy taken now: the served file cannot be swapped later
+    // (for a link to something else) by whoever can write the original's
+    // directory.
+    let copy = dir.join(name);
+    let bytes = std::fs::read(&path).map_err(|e| ArtifactError::File {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    write_private(&copy, &bytes)?;
     out.artifacts.push(Artifact {
         name: name.into(),
-        path,
+        path: copy,
         executable: false,
         extract: false,
         cache: false,

@@ -13,8 +13,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tokio::sync::watch;
-
 use crate::appmaster::serve::{self, Ended};
 use crate::cli::{AppmasterArgs, GlobalArgs};
 use crate::config::settings::Purpose;
@@ -32,6 +30,11 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             "mesos.master is not set; the appmaster needs to know the Mesos master".into(),
         ));
     };
+    // Whatever the caller's umask (Marathon's sandbox may leave 000), what
+    // this process and the JobManager create is its user's alone: the work
+    // directory holds the workers' configuration and the JobManager's logs.
+    // SAFETY: umask(2) cannot fail.
+    unsafe { libc::umask(0o077) };
     // Every path handed to a child process or served is absolute: the
     // JobManager runs with its own working directory (a relative default
     // once made Flink look for its configuration below itself).
@@ -65,7 +68,7 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         .build()
         .map_err(|e| Error::io("cannot start the async runtime", e))?;
     let ended = runtime.block_on(async {
-        let signals = watch_signals()?;
+        let signals = super::stop_signals()?;
         let mut announced = Ok(());
         let ended = serve::serve(inputs, signals, |at| {
             let mut out = std::io::stdout().lock();
@@ -101,28 +104,6 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
                 .into(),
         )),
     }
-}
-
-/// Counts SIGTERM and SIGINT: 1 asks for a graceful stop, 2 forces it.
-fn watch_signals() -> Result<watch::Receiver<u32>> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term =
-        signal(SignalKind::terminate()).map_err(|e| Error::io("cannot watch SIGTERM", e))?;
-    let mut int =
-        signal(SignalKind::interrupt()).map_err(|e| Error::io("cannot watch SIGINT", e))?;
-    let (tx, rx) = watch::channel(0u32);
-    tokio::spawn(async move {
-        loop {
-            let name = tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = int.recv() => "SIGINT",
-            };
-            let count = *tx.borrow() + 1;
-            tracing::warn!(signal = name, count, "signal received");
-            tx.send_replace(count);
-        }
-    });
-    Ok(rx)
 }
 
 fn absolute(path: PathBuf) -> Result<PathBuf> {

@@ -43,12 +43,7 @@ pub fn run(_global: &GlobalArgs, args: &LocalEmbeddedMesosArgs) -> Result<()> {
             watch(SignalKind::hangup(), "SIGHUP")?,
             watch(SignalKind::quit(), "SIGQUIT")?,
         );
-        let mesos = EmbeddedMesos::start(config).await.map_err(|e| match e {
-            crate::embedded::EmbeddedError::Resources(_)
-            | crate::embedded::EmbeddedError::Attributes(_)
-            | crate::embedded::EmbeddedError::Heartbeat => Error::Usage(e.to_string()),
-            e => Error::Failed(e.to_string()),
-        })?;
+        let mesos = EmbeddedMesos::start(config).await?;
         tracing::info!(url = %mesos.url(), "serving; SIGTERM, SIGINT, SIGHUP or SIGQUIT stops it");
         tokio::select! {
             _ = term.recv() => {},

@@ -21,7 +21,7 @@ use crate::cli::{
 };
 use crate::config::settings::Purpose;
 use crate::error::{Error, Result};
-use crate::local::{self, Event, LocalError, MesosMode, Resolved, Stage, UpRequest};
+use crate::local::{self, Event, MesosMode, Resolved, Stage, UpRequest};
 
 pub fn run(global: &GlobalArgs, command: &LocalCommand) -> Result<()> {
     match command {
@@ -47,19 +47,6 @@ fn state_flag(args: &LocalStateArgs) -> String {
     match &args.state_dir {
         Some(d) => format!(" --state-dir {}", d.display()),
         None => String::new(),
-    }
-}
-
-fn error(e: LocalError) -> Error {
-    match e {
-        LocalError::Flink(e) => Error::Flink(e),
-        LocalError::Io { context, source } => Error::Io { context, source },
-        LocalError::Usage(m) => Error::Usage(m),
-        LocalError::Internal(m) => Error::Internal(m),
-        e @ (LocalError::AlreadyRunning { .. }
-        | LocalError::MesosNotFound(_)
-        | LocalError::Corrupt(_)) => Error::User(e.to_string()),
-        e @ (LocalError::Start { .. } | LocalError::Interrupted) => Error::Failed(e.to_string()),
     }
 }
 
@@ -202,7 +189,7 @@ fn up(global: &GlobalArgs, args: &LocalUpArgs) -> Result<()> {
         ha: args.ha,
     };
     let mut progress = Progress::new(global);
-    let plan = local::plan(request, &mut |e| progress.event(e)).map_err(error)?;
+    let plan = local::plan(request, &mut |e| progress.event(e))?;
     // The appmaster's configuration, checked here exactly as it will check
     // it, so a mistake is reported before anything starts.
     let mut checked = global.clone();
@@ -231,7 +218,7 @@ fn up(global: &GlobalArgs, args: &LocalUpArgs) -> Result<()> {
         Ok(r) => r,
         Err(e) => {
             progress.abandon();
-            return Err(error(e));
+            return Err(e.into());
         }
     };
     progress.finish();
@@ -280,8 +267,7 @@ fn down(global: &GlobalArgs, args: &LocalDownArgs) -> Result<()> {
                 r.name, r.outcome, r.pid, r.seconds
             );
         }
-    })
-    .map_err(error)?;
+    })?;
     let mut out = std::io::stdout().lock();
     if global.output == OutputFormat::Json {
         write_json_line(&mut out, &report)?;
@@ -309,7 +295,7 @@ fn down(global: &GlobalArgs, args: &LocalDownArgs) -> Result<()> {
 
 fn status(global: &GlobalArgs, args: &LocalStateArgs) -> Result<()> {
     let dir = state_dir(args);
-    let st = local::status(&dir).map_err(error)?;
+    let st = local::status(&dir)?;
     let mut out = std::io::stdout().lock();
     if global.output == OutputFormat::Json {
         write_json_line(&mut out, &st)?;
@@ -349,7 +335,7 @@ fn status(global: &GlobalArgs, args: &LocalStateArgs) -> Result<()> {
 
 fn logs(global: &GlobalArgs, args: &LocalLogsArgs) -> Result<()> {
     let dir = state_dir(&args.state);
-    let files = local::logs(&dir).map_err(error)?;
+    let files = local::logs(&dir)?;
     let mut out = std::io::stdout().lock();
     let Some(wanted) = &args.component else {
         if global.output == OutputFormat::Json {

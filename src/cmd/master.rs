@@ -13,8 +13,8 @@ use serde::Serialize;
 use crate::cli::{GlobalArgs, MasterArgs, OutputFormat};
 use crate::config::settings::{self, MasterAccess};
 use crate::error::{Error, Result};
-use crate::mesos::client::{ClientOptions, MesosError};
-use crate::mesos::detector::{detect_once, DetectError, MasterAddress};
+use crate::mesos::client::ClientOptions;
+use crate::mesos::detector::{detect_once, MasterAddress};
 use crate::mesos::operator::{fetch_summary, MasterSummary};
 
 #[derive(Debug, Serialize)]
@@ -64,16 +64,14 @@ async fn resolve(access: &MasterAccess) -> Result<(MasterAddress, MasterSummary)
         ca_file: access.ca_file.clone(),
         ..ClientOptions::default()
     };
-    let mut leader = detect_once(&access.spec).await.map_err(detect_error)?;
-    let mut state = fetch_summary(&leader.url, &options)
-        .await
-        .map_err(mesos_error)?;
+    let mut leader = detect_once(&access.spec).await?;
+    let mut state = fetch_summary(&leader.url, &options).await?;
     if !state.is_leader {
         if let Some(address) = state.leader.clone() {
             // The leader speaks the scheme of the master that named it.
             let scheme = leader.url.split_once("://").map_or("http", |(s, _)| s);
             let url = format!("{scheme}://{address}");
-            state = fetch_summary(&url, &options).await.map_err(mesos_error)?;
+            state = fetch_summary(&url, &options).await?;
             leader.url = url;
         }
     }
@@ -81,23 +79,6 @@ async fn resolve(access: &MasterAccess) -> Result<(MasterAddress, MasterSummary)
         leader.version = state.version.clone();
     }
     Ok((leader, state))
-}
-
-fn detect_error(e: DetectError) -> Error {
-    match e {
-        DetectError::Spec(message) => Error::User(message),
-        other => Error::Peer {
-            peer: "ZooKeeper".into(),
-            message: other.to_string(),
-        },
-    }
-}
-
-fn mesos_error(e: MesosError) -> Error {
-    Error::Peer {
-        peer: "Mesos master".into(),
-        message: e.to_string(),
-    }
 }
 
 fn write_text(out: &mut impl Write, o: &Output) -> std::io::Result<()> {

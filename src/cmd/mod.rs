@@ -169,3 +169,26 @@ pub fn init_logging(global: &GlobalArgs) {
         LogFormat::Text => builder.try_init(),
     };
 }
+
+/// Counts SIGTERM and SIGINT: 1 asks for a graceful stop, 2 forces it.
+/// Call it inside the async runtime.
+pub fn stop_signals() -> Result<tokio::sync::watch::Receiver<u32>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| Error::io("cannot watch SIGTERM", e))?;
+    let mut int =
+        signal(SignalKind::interrupt()).map_err(|e| Error::io("cannot watch SIGINT", e))?;
+    let (tx, rx) = tokio::sync::watch::channel(0u32);
+    tokio::spawn(async move {
+        loop {
+            let name = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            };
+            let count = *tx.borrow() + 1;
+            tracing::warn!(signal = name, count, "signal received");
+            tx.send_replace(count);
+        }
+    });
+    Ok(rx)
+}

@@ -29,12 +29,7 @@ pub fn run(global: &GlobalArgs, args: &TaskmanagerArgs) -> Result<()> {
     let delivered = if args.dry_run {
         None
     } else {
-        runtime
-            .block_on(taskmanager::secrets::receive(&sandbox, task_id.as_deref()))
-            .map_err(|e| Error::Peer {
-                peer: "the appmaster's artifact server".into(),
-                message: e.to_string(),
-            })?
+        runtime.block_on(taskmanager::secrets::receive(&sandbox, task_id.as_deref()))?
     };
     if let Some(d) = &delivered {
         tracing::info!(

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::store::leader::{current_leader, LeaderInfo};
 use crate::store::record::StoredWorker;
 use crate::store::zk::{Zk, ZkConfig, ZkStore};
-use crate::store::{StoreError, WorkerStore};
+use crate::store::WorkerStore;
 
 /// What `workers list` shows.
 #[derive(Debug, Serialize)]
@@ -37,6 +37,15 @@ pub struct Listing {
     pub failed_tasks: u32,
     pub leader: Option<Leader>,
     pub workers: Vec<StoredWorker>,
+    /// Worker records that cannot be read (task id, why): quarantined.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub damaged: Vec<Damaged>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Damaged {
+    pub task_id: String,
+    pub error: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -90,6 +99,17 @@ pub fn run(global: &GlobalArgs, command: WorkersCommand) -> Result<()> {
                 let zk = connect(&config).await?;
                 let mut store = ZkStore::new(zk.clone(), None);
                 let listing = listing(&zk).await?;
+                if let Some(d) = listing.damaged.iter().find(|d| d.task_id == args.task_id) {
+                    let what = format!(
+                        "Forget the unreadable record of {} ({})? Its task, if it still runs, \
+                         is killed as unknown at the next reconciliation.",
+                        d.task_id, d.error
+                    );
+                    guard(&listing, &args.confirm, &what)?;
+                    store.load_records().await?;
+                    store.remove_worker(&args.task_id).await?;
+                    return done(global, "forgot", "task_id", &args.task_id);
+                }
                 let worker = find(&zk, &listing, &args.task_id)?;
                 let what = format!(
                     "Forget worker {} ({}{})? Its task, if it still runs, is killed as unknown at \
@@ -104,11 +124,8 @@ pub fn run(global: &GlobalArgs, command: WorkersCommand) -> Result<()> {
                         .unwrap_or_default()
                 );
                 guard(&listing, &args.confirm, &what)?;
-                store.load_records().await.map_err(store_error)?;
-                store
-                    .remove_worker(&args.task_id)
-                    .await
-                    .map_err(store_error)?;
+                store.load_records().await?;
+                store.remove_worker(&args.task_id).await?;
                 done(global, "forgot", "task_id", &args.task_id)
             }
         }
@@ -135,8 +152,8 @@ pub fn run_framework(global: &GlobalArgs, command: FrameworkCommand) -> Result<(
                 );
                 guard(&listing, &confirm, &what)?;
                 let mut store = ZkStore::new(zk.clone(), None);
-                store.load_records().await.map_err(store_error)?;
-                store.clear_framework_id().await.map_err(store_error)?;
+                store.load_records().await?;
+                store.clear_framework_id().await?;
                 done(global, "cleared the framework id", "framework_id", &id)
             }
         }
@@ -172,19 +189,12 @@ fn zk_config(global: &GlobalArgs) -> Result<ZkConfig> {
 }
 
 async fn connect(config: &ZkConfig) -> Result<Zk> {
-    Zk::connect(config.clone()).await.map_err(store_error)
-}
-
-fn store_error(e: StoreError) -> Error {
-    Error::Peer {
-        peer: "ZooKeeper".into(),
-        message: e.to_string(),
-    }
+    Ok(Zk::connect(config.clone()).await?)
 }
 
 /// Reads the whole store; a missing store is an error that says why.
 pub async fn listing(zk: &Zk) -> Result<Listing> {
-    let contents = zk.read().await.map_err(store_error)?.ok_or_else(|| {
+    let contents = zk.read().await?.ok_or_else(|| {
         Error::User(format!(
             "nothing is stored at {} in ZooKeeper {}: no appmaster has run with this \
              high-availability.cluster-id and high-availability.zookeeper.path.* (check them)",
@@ -193,8 +203,7 @@ pub async fn listing(zk: &Zk) -> Result<Listing> {
         ))
     })?;
     let leader = current_leader(zk)
-        .await
-        .map_err(store_error)?
+        .await?
         .map(|(latch, info)| Leader { latch, info });
     Ok(Listing {
         zookeeper: zk.config().servers_text(),
@@ -204,6 +213,11 @@ pub async fn listing(zk: &Zk) -> Result<Listing> {
         failed_tasks: contents.failed_tasks.map_or(0, |(n, _)| n),
         leader,
         workers: contents.workers.into_iter().map(|(r, _)| r).collect(),
+        damaged: contents
+            .damaged
+            .into_iter()
+            .map(|(task_id, error, _)| Damaged { task_id, error })
+            .collect(),
     })
 }
 
@@ -362,6 +376,12 @@ pub fn render_listing(format: OutputFormat, listing: &Listing) -> String {
             "\n{} worker(s): {}\n",
             listing.workers.len(),
             by_state.join(", ")
+        ));
+    }
+    for d in &listing.damaged {
+        out.push_str(&format!(
+            "unreadable record {} (left out; `flink-mesos workers forget {}` removes it): {}\n",
+            d.task_id, d.task_id, d.error
         ));
     }
     out

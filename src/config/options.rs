@@ -219,6 +219,8 @@ options! {
         "The failover timeout in seconds for the Mesos scheduler, after which running tasks are automatically shut down."),
     MesosResourcemanagerArtifactserverPort => opt("mesos.resourcemanager.artifactserver.port", Type::Port, Value("0"), Mesos,
         "Port of the artifact server that serves files to the workers; 0 lets the OS choose a free port."),
+    MesosResourcemanagerArtifactserverBindHost => opt("mesos.resourcemanager.artifactserver.bind-host", Type::Str, Value("0.0.0.0"), Mesos,
+        "Address the artifact server listens on (all of this host's by default); its URLs name `jobmanager.rpc.address` (else this host's name), which the agents must resolve to this host. Narrow it like Flink's `*.bind-host` keys."),
     MesosResourcemanagerArtifactserverSslEnabled => opt("mesos.resourcemanager.artifactserver.ssl.enabled", Type::Bool, Value("true"), Mesos,
         "Enables SSL for the artifact server. `security.ssl.enabled` must also be `true` for encryption to be used."),
     MesosResourcemanagerFrameworkName => opt("mesos.resourcemanager.framework.name", Type::Str, Value("Flink"), Mesos, "Mesos framework name."),
@@ -369,6 +371,22 @@ pub fn lookup(key: &str) -> Option<&'static OptionDef> {
     OPTIONS
         .iter()
         .find(|o| o.key == key || o.fallback_keys.contains(&key))
+}
+
+/// flink-mesos' own ZooKeeper credentials (the worker store's): they stay
+/// with the appmaster process, in neither Flink JVM's configuration.
+pub fn appmaster_only(key: &str) -> bool {
+    key.starts_with("high-availability.zookeeper.client.digest.")
+}
+
+/// The environment variables that carry flink-mesos' own settings (each
+/// option's overlay variable, several of them secrets) and the worker's
+/// secrets token: no Flink JVM reads them, so none is passed on to one.
+pub fn private_env_vars() -> impl Iterator<Item = &'static str> {
+    OPTIONS
+        .iter()
+        .filter_map(|o| o.env)
+        .chain(["FLINK_MESOS_SECRETS_TOKEN", "FLINK_MESOS_SECRETS_URL"])
 }
 
 /// Flink's own list of sensitive key fragments (`GlobalConfiguration`'s

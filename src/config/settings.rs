@@ -106,6 +106,8 @@ pub struct Settings {
     pub constraints: Vec<(String, String)>,
     pub framework: Framework,
     pub artifact_server_port: u16,
+    /// `mesos.resourcemanager.artifactserver.bind-host`.
+    pub artifact_server_bind: String,
     /// Serve artifacts over TLS (both SSL switches on).
     pub artifact_server_ssl: bool,
     pub declined_offer_refuse: Duration,
@@ -600,6 +602,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         constraints,
         framework,
         artifact_server_port,
+        artifact_server_bind: c.text(Key::MesosResourcemanagerArtifactserverBindHost),
         artifact_server_ssl: artifact_ssl && ssl,
         declined_offer_refuse,
         tasks,

@@ -21,7 +21,7 @@ pub type FlinkConf = BTreeMap<String, String>;
 pub fn flink_entries(config: &Config) -> FlinkConf {
     let mut out = FlinkConf::new();
     for entry in config.winners() {
-        if entry.key.starts_with("mesos.") {
+        if entry.key.starts_with("mesos.") || options::appmaster_only(&entry.key) {
             continue;
         }
         let value = match options::lookup(&entry.key) {

@@ -61,6 +61,19 @@ pub enum FlinkError {
     },
 }
 
+impl crate::error::Classified for FlinkError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            FlinkError::FlinkHome(_) => ErrorKind::FlinkHome,
+            FlinkError::JavaMissing(_) => ErrorKind::JavaMissing,
+            FlinkError::Memory { .. } => ErrorKind::MemoryDoesNotFit,
+            FlinkError::BashJavaUtils { .. } => ErrorKind::Peer,
+            FlinkError::Io { .. } => ErrorKind::User,
+        }
+    }
+}
+
 impl FlinkError {
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         FlinkError::Io {

@@ -96,6 +96,11 @@ impl FlinkProcess {
         cmd.args(&command.args)
             .envs(command.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null());
+        // Our own settings' variables (the framework secret, passwords, the
+        // worker's secrets token) are nothing a JVM reads: not passed on.
+        for var in crate::config::options::private_env_vars() {
+            cmd.env_remove(var);
+        }
         if let Some(dir) = &opts.cwd {
             cmd.current_dir(dir);
         }

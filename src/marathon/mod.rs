@@ -33,7 +33,6 @@ use serde_json::{json, Map, Value};
 use crate::config::options::Key;
 use crate::config::settings::Settings;
 use crate::config::Config;
-use crate::error::Error;
 
 pub use cmd::shell_quote;
 use cmd::{command, secret_references};
@@ -170,9 +169,10 @@ pub enum MarathonError {
     Unquotable { key: String, origin: String },
 }
 
-impl From<MarathonError> for Error {
-    fn from(e: MarathonError) -> Self {
-        Error::Usage(e.to_string())
+/// A flag or an id the operator gave: a usage error.
+impl crate::error::Classified for MarathonError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::Usage
     }
 }
 

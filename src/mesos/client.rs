@@ -100,6 +100,16 @@ pub enum MesosError {
     Tls(String),
 }
 
+/// The master failed, refused or cannot be reached.
+impl crate::error::Classified for MesosError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::Peer
+    }
+    fn label(&self) -> Option<String> {
+        Some("Mesos master".into())
+    }
+}
+
 impl MesosError {
     /// Whether reconnecting (after a backoff) can help.
     pub fn is_retryable(&self) -> bool {

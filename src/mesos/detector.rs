@@ -42,6 +42,19 @@ pub enum DetectError {
     BadMember { member: String, message: String },
 }
 
+/// A malformed `mesos.master` is the operator's; the rest is ZooKeeper's.
+impl crate::error::Classified for DetectError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            DetectError::Spec(_) => crate::error::ErrorKind::User,
+            _ => crate::error::ErrorKind::Peer,
+        }
+    }
+    fn label(&self) -> Option<String> {
+        (!matches!(self, DetectError::Spec(_))).then(|| "ZooKeeper".into())
+    }
+}
+
 /// The leading master as found in its ZooKeeper group (or given directly).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct MasterAddress {

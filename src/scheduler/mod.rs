@@ -601,7 +601,7 @@ impl Scheduler {
             self.next_task_number += 1;
             fx.push(Effect::StoreNextTaskNumber(self.next_task_number));
             let worker = Worker {
-                task_id: format!("taskmanager-{n:05}"),
+                task_id: format!("{WORKER_TASK_PREFIX}{n:05}"),
                 state: WorkerState::New,
                 agent_id: None,
                 hostname: None,
@@ -800,7 +800,22 @@ impl Scheduler {
         self.awaiting.remove(&id);
         let connected = self.connected;
         let Some(live) = self.workers.get_mut(&id) else {
-            // Not ours (or already gone): kill it if it still runs.
+            // Not ours (or already gone): kill it if it still runs — but
+            // only a task this product can have launched. A framework id
+            // that is not ours (a forged or mixed-up store) must not make
+            // us kill another framework's tasks.
+            if !is_worker_task_id(&id) {
+                if !status.state.is_terminal() {
+                    tracing::warn!(
+                        task = %id,
+                        "a task that flink-mesos never launches (its id is not taskmanager-NNNNN) \
+                         runs under this framework: left alone; is the stored framework id this \
+                         cluster's?"
+                    );
+                }
+                fx.extend(ack);
+                return;
+            }
             if !status.state.is_terminal() && status.state != TaskState::Unknown {
                 self.counters.unknown_tasks_killed += 1;
                 fx.push(Effect::Call(Call::Kill {
@@ -1176,4 +1191,13 @@ pub fn backoff(base: Duration, max: Duration, n: u32) -> Duration {
         0 => Duration::ZERO,
         n => crate::mesos::backoff::capped_exponential(base, max, n - 1),
     }
+}
+
+/// Every worker's task id is this prefix and a number (`taskmanager-00001`).
+pub const WORKER_TASK_PREFIX: &str = "taskmanager-";
+
+/// Whether `id` is a task id this product gives a worker.
+pub fn is_worker_task_id(id: &str) -> bool {
+    id.strip_prefix(WORKER_TASK_PREFIX)
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }

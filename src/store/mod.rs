@@ -70,6 +70,16 @@ pub enum StoreError {
     LeadershipLost(String),
 }
 
+/// ZooKeeper (or the store in it) failed or refused.
+impl crate::error::Classified for StoreError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::Peer
+    }
+    fn label(&self) -> Option<String> {
+        Some("ZooKeeper".into())
+    }
+}
+
 /// One write of a batch ([`WorkerStore::apply`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Write {

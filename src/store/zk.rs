@@ -114,6 +114,10 @@ pub struct Contents {
     pub task_count: Option<(u64, i32)>,
     pub failed_tasks: Option<(u32, i32)>,
     pub workers: Vec<(StoredWorker, i32)>,
+    /// Worker records that cannot be read, quarantined: (task id, why,
+    /// version). The rest of the store works without them; `flink-mesos
+    /// workers forget ID` removes one.
+    pub damaged: Vec<(String, String, i32)>,
 }
 
 impl Zk {
@@ -364,8 +368,21 @@ impl Zk {
             for (path, result) in paths.iter().zip(results) {
                 match result {
                     zkc::MultiReadResult::Data { data, stat } => {
-                        let record = record::decode_record(path, &data)?;
-                        contents.workers.push((record, stat.version));
+                        match record::decode_record(path, &data) {
+                            Ok(record) => contents.workers.push((record, stat.version)),
+                            // One unreadable record must not stop the
+                            // appmaster for good: it is left out, named.
+                            Err(e) => {
+                                let id = path.rsplit('/').next().unwrap_or(path).to_string();
+                                tracing::error!(
+                                    record = %path,
+                                    "{e}; the record is left out (quarantined): its task, if it \
+                                     runs, is killed as unknown and replaced; `flink-mesos workers \
+                                     forget {id}` removes the record"
+                                );
+                                contents.damaged.push((id, e.to_string(), stat.version));
+                            }
+                        }
                     }
                     // Removed between listing and reading.
                     zkc::MultiReadResult::Error {
@@ -497,6 +514,9 @@ impl ZkStore {
             }
             if let Some((_, v)) = &c.task_count {
                 self.versions.insert(self.zk.path(TASK_COUNT), *v);
+            }
+            for (id, _, v) in &c.damaged {
+                self.versions.insert(self.zk.worker_path(id), *v);
             }
             if let Some((_, v)) = &c.failed_tasks {
                 self.versions.insert(self.zk.path(FAILED_TASKS), *v);

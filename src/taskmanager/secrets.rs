@@ -53,6 +53,17 @@ pub enum SecretsError {
     Bundle(String),
 }
 
+/// The artifact server refused or failed; a damaged bundle or no private
+/// directory is no less the peer's or the host's than the operator's.
+impl crate::error::Classified for SecretsError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::Peer
+    }
+    fn label(&self) -> Option<String> {
+        matches!(self, SecretsError::Fetch(_)).then(|| "the appmaster's artifact server".into())
+    }
+}
+
 /// Where the secrets directory goes: the first writable candidate outside
 /// `sandbox`.
 pub fn base_dir(sandbox: &Path) -> Option<PathBuf> {

@@ -200,3 +200,47 @@ fn validate_conf_says_how_a_compound_command_will_run() {
     assert_eq!(code, Some(0), "{out}");
     assert!(!out.contains("note:"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_work_directory_stays_private_under_a_permissive_umask() {
+    let mesos = MesosLocal::start(&[]);
+    // An existing directory (as a Marathon sandbox is) and umask 000.
+    let mut command = std::process::Command::new("sh");
+    command
+        .args(["-c", "umask 000; exec \"$0\" \"$@\""])
+        .arg(assert_cmd::cargo::cargo_bin("flink-mesos"))
+        .arg("appmaster")
+        .env_remove("FLINK_MESOS_FRAMEWORK_SECRET");
+    let dir = tempfile::tempdir().unwrap();
+    let am = Appmaster::spawn(
+        command,
+        dir.path(),
+        dir.path().join("stderr"),
+        &mesos,
+        &[
+            "-Dmesos.initial-tasks=1",
+            "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 616",
+            "-Dsecurity.ssl.keystore-password=umask-secret",
+        ],
+    );
+    am.wait_status("the worker running", |v| running_ids(v).len() == 1)
+        .await;
+    use std::os::unix::fs::PermissionsExt;
+    let work = dir.path().join("flink-mesos-appmaster");
+    let mut seen = 0;
+    let mut stack = vec![work.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let mode = e.metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode & 0o077, 0, "{} is {mode:o}", e.path().display());
+            seen += 1;
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            }
+        }
+    }
+    assert!(
+        seen >= 3,
+        "the lock, artifacts/ and the configuration archive"
+    );
+}

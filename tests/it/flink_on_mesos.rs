@@ -127,6 +127,7 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
         "-Djobmanager.memory.jvm-metaspace.size=128m".into(),
         "-Djobmanager.memory.jvm-overhead.min=64m".into(),
         format!("-Dmy.service.password={PASSWORD_CANARY}"),
+        "-Dmesos.resourcemanager.framework.principal=flink".into(),
         format!("-Dsecurity.ssl.internal.keystore={}", keystore.display()),
     ];
     for (k, v) in flink::small_taskmanager() {
@@ -140,6 +141,7 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
             .env_remove("FLINK_CONF_DIR")
             .env_remove("FLINK_PROPERTIES")
             .env("NO_COLOR", "1")
+            .env("FLINK_MESOS_FRAMEWORK_SECRET", FRAMEWORK_SECRET_CANARY)
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&stderr_path).unwrap())
             .spawn()
@@ -180,6 +182,22 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
         .find(|p| cmdline(*p).contains("StandaloneSessionClusterEntrypoint"))
         .expect("the JobManager runs as the appmaster's child");
     let jm_rss = rss_mb(jm_pid).unwrap_or(0);
+    // Each JVM gets only what it uses: not the framework secret, not a
+    // worker's secrets token (issue 26).
+    for (who, pid) in [
+        ("the JobManager", Some(jm_pid)),
+        ("a TaskManager", taskmanager_jvm("taskmanager-00002")),
+    ] {
+        let pid = pid.unwrap_or_else(|| panic!("{who} runs"));
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+        let environ = String::from_utf8_lossy(&environ);
+        assert!(
+            !environ.contains(FRAMEWORK_SECRET_CANARY)
+                && !environ.contains("FLINK_MESOS_FRAMEWORK_SECRET")
+                && !environ.contains("FLINK_MESOS_SECRETS_TOKEN"),
+            "{who}'s environment holds a secret"
+        );
+    }
 
     let job_id = submit_jar(rest_port, &job, "SmallJob").await;
     assert_eq!(
@@ -247,6 +265,7 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
 }
 
 const PASSWORD_CANARY: &str = "tm-canary-5e1f";
+const FRAMEWORK_SECRET_CANARY: &str = "fw-canary-3a1c";
 const KEYSTORE_CANARY: &str = "keystore-canary-77";
 
 /// The TaskManager JVM of a Mesos task.
@@ -298,7 +317,7 @@ async fn audit_secrets(mesos: &MesosLocal, ids: &[String]) -> Vec<std::path::Pat
     let on_disk = files_below(mesos.work_dir());
     assert!(on_disk.iter().any(|(p, _)| p.ends_with("stdout")));
     for (path, content) in &on_disk {
-        for canary in [PASSWORD_CANARY, KEYSTORE_CANARY] {
+        for canary in [PASSWORD_CANARY, KEYSTORE_CANARY, FRAMEWORK_SECRET_CANARY] {
             assert!(!holds(content, canary), "{canary} in {}", path.display());
         }
     }
@@ -311,7 +330,7 @@ async fn audit_secrets(mesos: &MesosLocal, ids: &[String]) -> Vec<std::path::Pat
         served.iter().map(|(p, _)| p).collect::<Vec<_>>()
     );
     for (path, content) in &served {
-        for canary in [PASSWORD_CANARY, KEYSTORE_CANARY] {
+        for canary in [PASSWORD_CANARY, KEYSTORE_CANARY, FRAMEWORK_SECRET_CANARY] {
             assert!(!holds(content, canary), "{canary} served as {path}");
         }
     }

@@ -16,6 +16,7 @@ mod flink;
 mod flink_on_mesos;
 mod fuzz;
 mod generated;
+mod hosts;
 mod local;
 mod marathon;
 mod mesos;

@@ -417,3 +417,46 @@ async fn workers_list_with_credentials_and_watch() {
         .count();
     assert!(documents >= 3, "{documents} documents:\n{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_worker_record_is_quarantined_and_forgotten() {
+    let zk = ZooKeeper::start();
+    let base = "/flink/garbage/mesos-workers";
+    let z = seed(&zk, base, false).await;
+    // Garbage where a worker record belongs (a bad write, a foreign tool).
+    z.client()
+        .create(
+            &z.worker_path("taskmanager-00007"),
+            b"\x00\xffnot a record",
+            &CreateMode::Persistent.with_acls(Acls::anyone_all()),
+        )
+        .await
+        .unwrap();
+    // The appmaster's own read keeps working with the other records.
+    let mut store = flink_mesos::store::zk::ZkStore::new(z.clone(), None);
+    let contents = store.load_records().await.unwrap().expect("a store");
+    assert_eq!(contents.workers.len(), 4);
+    assert_eq!(contents.damaged.len(), 1);
+    assert_eq!(contents.damaged[0].0, "taskmanager-00007");
+
+    let args = ha_args(&zk, "garbage");
+    let o = run(&with(&args, &["workers", "list"]));
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("unreadable record taskmanager-00007")
+            && stdout.contains("workers forget taskmanager-00007"),
+        "{stdout}"
+    );
+    let o = run(&with(
+        &args,
+        &["workers", "forget", "taskmanager-00007", "--yes"],
+    ));
+    let (_, stderr) = text(&o);
+    assert!(o.status.success(), "{stderr}");
+    let o = run(&with(&args, &["workers", "list", "--output", "json"]));
+    let (stdout, _) = text(&o);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(v.get("damaged").is_none(), "{stdout}");
+    assert_eq!(v["workers"].as_array().unwrap().len(), 4);
+}
