@@ -6,13 +6,24 @@
 //! keep a header read timeout: a client that never finishes its request
 //! must not hold a connection forever.
 //!
-//! Invariants: at most `max_connections` are served at once (further ones
-//! are closed at once, and logged); once `stop` turns true no connection is
-//! accepted, requests in flight get [`DRAIN_TIMEOUT`] to finish, then the
-//! rest are cut.
+//! Invariants: at most `max_connections` are served at once; once `stop`
+//! turns true no connection is accepted, requests in flight get
+//! [`DRAIN_TIMEOUT`] to finish, then the rest are cut.
+//!
+//! Idle connections cannot starve the server: a connection counts as idle
+//! until its first byte arrives, and when every slot is taken a new
+//! connection evicts the oldest idle one instead of being refused (a flood
+//! of idle sockets then keeps at most its newest ones open, while a health
+//! probe, which sends its request at once, always gets a slot). Only when
+//! every slot is busy with a request is a new connection refused.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio::net::TcpStream;
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::task::AbortHandle;
 
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -43,7 +54,7 @@ pub fn spawn(
     let service = TowerToHyperService::new(router);
     tokio::spawn(async move {
         let mut connections = tokio::task::JoinSet::new();
-        let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
+        let slots = Arc::new(Slots::new(max_connections));
         let mut stop_accept = stop.clone();
         loop {
             let stream = tokio::select! {
@@ -60,15 +71,17 @@ pub fn spawn(
             };
             // Reap finished connections so the set does not grow.
             while connections.try_join_next().is_some() {}
-            let Ok(permit) = slots.clone().try_acquire_owned() else {
-                tracing::warn!("{name}: {max_connections} connections busy; refusing one");
+            let Some(slot) = slots.acquire(name).await else {
                 continue;
             };
             let _ = stream.set_nodelay(true);
             let service = service.clone();
             let mut stop = stop.clone();
-            connections.spawn(async move {
-                let _permit = permit;
+            let (slot, started) = slot.split();
+            let handle = connections.spawn(async move {
+                let Some(_slot) = slot.first_byte(&stream, started).await else {
+                    return;
+                };
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(HEADER_READ_TIMEOUT)
@@ -82,10 +95,137 @@ pub fn spawn(
                     }
                 }
             });
+            slots.register(handle);
         }
         let drain = async { while connections.join_next().await.is_some() {} };
         if tokio::time::timeout(DRAIN_TIMEOUT, drain).await.is_err() {
             connections.abort_all();
         }
     })
+}
+
+/// Connection slots that idle connections cannot starve (see the module
+/// docs): [`Slots::acquire`] evicts the oldest connection that has not sent
+/// a byte when every slot is taken.
+pub struct Slots {
+    semaphore: Arc<Semaphore>,
+    max: usize,
+    /// Connections that have not sent a byte yet, oldest first.
+    idle: Mutex<VecDeque<(u64, AbortHandle)>>,
+    next_id: Mutex<u64>,
+    /// The registration of the connection acquired last, for [`Slots::register`].
+    pending: Mutex<Option<(u64, oneshot::Sender<()>)>>,
+}
+
+/// A slot, before its connection's task runs.
+pub struct Slot {
+    permit: OwnedSemaphorePermit,
+    id: u64,
+    slots: Arc<Slots>,
+}
+
+/// A slot inside its connection's task: [`IdleSlot::first_byte`] waits for
+/// the client to speak.
+pub struct IdleSlot {
+    permit: OwnedSemaphorePermit,
+    id: u64,
+    slots: Arc<Slots>,
+}
+
+impl Slots {
+    pub fn new(max: usize) -> Slots {
+        Slots {
+            semaphore: Arc::new(Semaphore::new(max)),
+            max,
+            idle: Mutex::default(),
+            next_id: Mutex::new(0),
+            pending: Mutex::new(None),
+        }
+    }
+
+    fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+        m.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A slot for a new connection: a free one, else the oldest idle
+    /// connection's (which is closed); `None` when every slot serves a
+    /// request (the new connection is then refused, and logged).
+    pub async fn acquire(self: &Arc<Self>, name: &str) -> Option<Slot> {
+        let permit = match self.semaphore.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => {
+                let evicted = Self::lock(&self.idle).pop_front();
+                let Some((_, handle)) = evicted else {
+                    tracing::warn!("{name}: {} connections busy; refusing one", self.max);
+                    return None;
+                };
+                handle.abort();
+                match tokio::time::timeout(
+                    Duration::from_secs(1),
+                    self.semaphore.clone().acquire_owned(),
+                )
+                .await
+                {
+                    Ok(Ok(p)) => p,
+                    _ => {
+                        tracing::warn!("{name}: no connection slot freed; refusing one");
+                        return None;
+                    }
+                }
+            }
+        };
+        let id = {
+            let mut next = Self::lock(&self.next_id);
+            *next += 1;
+            *next
+        };
+        Some(Slot {
+            permit,
+            id,
+            slots: self.clone(),
+        })
+    }
+
+    /// Registers the task that serves the slot acquired last, so that it
+    /// can be evicted while idle.
+    pub fn register(&self, handle: AbortHandle) {
+        if let Some((id, ready)) = Self::lock(&self.pending).take() {
+            Self::lock(&self.idle).push_back((id, handle));
+            let _ = ready.send(());
+        }
+    }
+}
+
+impl Slot {
+    /// Hands the slot to its connection's task; the receiver resolves once
+    /// [`Slots::register`] has run.
+    pub fn split(self) -> (IdleSlot, oneshot::Receiver<()>) {
+        let (tx, rx) = oneshot::channel();
+        *Slots::lock(&self.slots.pending) = Some((self.id, tx));
+        (
+            IdleSlot {
+                permit: self.permit,
+                id: self.id,
+                slots: self.slots,
+            },
+            rx,
+        )
+    }
+}
+
+impl IdleSlot {
+    /// Waits (at most [`HEADER_READ_TIMEOUT`]) for the connection's first
+    /// byte, evictable meanwhile; the permit to hold while serving it, or
+    /// `None` when the client sent nothing or left.
+    pub async fn first_byte(
+        self,
+        stream: &TcpStream,
+        registered: oneshot::Receiver<()>,
+    ) -> Option<OwnedSemaphorePermit> {
+        let _ = registered.await;
+        let mut byte = [0u8; 1];
+        let first = tokio::time::timeout(HEADER_READ_TIMEOUT, stream.peek(&mut byte)).await;
+        Slots::lock(&self.slots.idle).retain(|(i, _)| *i != self.id);
+        matches!(first, Ok(Ok(n)) if n > 0).then_some(self.permit)
+    }
 }

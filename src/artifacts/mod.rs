@@ -17,7 +17,9 @@
 //!   modification time and answer `If-None-Match`. Other methods get 405;
 //! * resources are bounded: at most [`MAX_CONNECTIONS`] connections, request
 //!   headers must arrive within [`HEADER_TIMEOUT`] (slow clients cannot hold
-//!   sockets forever), TLS handshakes within the same time.
+//!   sockets forever), TLS handshakes within the same time; a connection
+//!   that has sent nothing yet gives its slot up to a new one when all are
+//!   taken ([`crate::serve::Slots`]).
 //!
 //! The accept loop is our own (a few lines over hyper-util) rather than
 //! `axum::serve`, because `axum::serve` offers neither TLS nor a header read
@@ -43,7 +45,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::watch;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
@@ -397,7 +399,7 @@ async fn accept_loop(
     tls: Option<Arc<rustls::ServerConfig>>,
     mut stopped: watch::Receiver<bool>,
 ) {
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let slots = Arc::new(crate::serve::Slots::new(MAX_CONNECTIONS));
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     loop {
         let accepted = tokio::select! {
@@ -413,15 +415,20 @@ async fn accept_loop(
                 continue;
             }
         };
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
-            tracing::warn!(%peer, "artifact server: {MAX_CONNECTIONS} connections busy; refusing one");
+        // Idle connections (nothing sent yet) give their slot up to new
+        // ones: a flood of them cannot stop the workers' fetches.
+        let Some(slot) = slots.acquire("artifact server").await else {
+            tracing::debug!(%peer, "artifact server: connection refused");
             continue;
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let acceptor = acceptor.clone();
-        tokio::spawn(async move {
-            let _permit = permit;
+        let (slot, registered) = slot.split();
+        let task = tokio::spawn(async move {
+            let Some(_permit) = slot.first_byte(&stream, registered).await else {
+                return;
+            };
             match acceptor {
                 Some(acceptor) => {
                     match tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)).await {
@@ -437,6 +444,7 @@ async fn accept_loop(
                 None => serve_connection(stream, router).await,
             }
         });
+        slots.register(task.abort_handle());
     }
 }
 

@@ -26,6 +26,7 @@ mod mesos_zk;
 mod out_of_the_box;
 mod scheduler;
 mod secrets;
+mod security;
 mod serve;
 mod store;
 mod store_failover;
