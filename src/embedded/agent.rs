@@ -1,5 +1,7 @@
-//! The embedded agent: runs one task as a local process, the way Mesos'
-//! command executor with the POSIX launcher does — a sandbox per run
+//! The embedded agent: carries out what the master decided ([`Action`]:
+//! launch a task, signal a task's process group with a grace period) and
+//! runs each task as a local process, the way Mesos' command executor with
+//! the POSIX launcher does — a sandbox per run
 //! (`<work>/slaves/<agent>/frameworks/<fw>/executors/<task>/runs/<container>`
 //! and `runs/latest`), the URIs fetched into it, `stdout`/`stderr` files,
 //! the command in a session (process group) of its own with the agent's
@@ -13,21 +15,97 @@
 //!
 //! Invariants: whatever a task does, its whole process group is killed when
 //! its command ends or it is killed, so nothing of it outlives the task;
-//! the launcher never holds the master's lock across an `.await`.
+//! every signal, spawn and file operation here happens with the master's
+//! lock released — the lock is taken only for the master's own steps
+//! ([`Master::starting`](super::master::Master::starting),
+//! [`Master::spawned`](super::master::Master::spawned), status updates),
+//! whose actions are carried out after it is dropped, and never across an
+//! `.await`.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::master::{Proc, Shared};
+use super::master::Shared;
 use super::proto::v1 as pb;
+use super::tasks::Action;
 use pb::task_status::{Reason, Source};
 use pb::TaskState as S;
 
 /// How long one URI may take to download.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// A running task process: its process group and whether it has exited.
+#[derive(Debug, Clone)]
+pub struct Proc {
+    pub pgid: i32,
+    pub exited: Arc<AtomicBool>,
+}
+
+impl PartialEq for Proc {
+    /// The same process: the same group and the same exit flag.
+    fn eq(&self, other: &Proc) -> bool {
+        self.pgid == other.pgid && Arc::ptr_eq(&self.exited, &other.exited)
+    }
+}
+
+impl Proc {
+    pub fn new(pgid: i32) -> Proc {
+        Proc {
+            pgid,
+            exited: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub fn has_exited(&self) -> bool {
+        self.exited.load(Ordering::SeqCst)
+    }
+
+    /// Signals the process group, unless its command has exited (the group
+    /// id may be someone else's by now) or it is no group of a task's own.
+    pub fn signal(&self, sig: i32) {
+        if self.pgid > 1 && !self.has_exited() {
+            // SAFETY: killpg(2) has no memory effects; the group is the
+            // task's own session (setsid at spawn), never ours.
+            unsafe {
+                libc::killpg(self.pgid, sig);
+            }
+        }
+    }
+}
+
+/// Sends SIGTERM now and SIGKILL after `grace` unless it exited meanwhile.
+fn terminate(proc: &Proc, grace: Duration) {
+    proc.signal(libc::SIGTERM);
+    let proc = proc.clone();
+    tokio::spawn(async move {
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline && !proc.has_exited() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        proc.signal(libc::SIGKILL);
+    });
+}
+
+/// Carries out what the master decided. Called with its lock released
+/// (the actions are returned by a step taken under the lock); needs a
+/// tokio runtime.
+pub fn carry_out(shared: &Arc<Shared>, actions: Vec<Action>) {
+    for action in actions {
+        match action {
+            Action::Launch {
+                framework_id,
+                task_id,
+            } => {
+                tokio::spawn(run_task(shared.clone(), framework_id, task_id));
+            }
+            Action::Terminate { proc, grace } => terminate(&proc, grace),
+            Action::Kill { proc } => proc.signal(libc::SIGKILL),
+        }
+    }
+}
 
 /// Resolves once this run of the task (the one with this sandbox: a task
 /// id may be used again) has been asked to die, or is gone.
@@ -46,8 +124,7 @@ async fn killed_or_gone(shared: &Shared, fid: &str, task_id: &str, sandbox: &Pat
     }
 }
 
-/// Runs the task `task_id` of `fid` to its end (spawned by the HTTP layer
-/// after ACCEPT).
+/// Runs the task `task_id` of `fid` to its end ([`Action::Launch`]).
 pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
     let prepared = {
         let m = shared.lock();
@@ -107,47 +184,21 @@ pub async fn run_task(shared: Arc<Shared>, fid: String, task_id: String) {
         return;
     }
     let mut cmd = build_command(&shared, &fid, &task_id, &command, &sandbox);
-    let spawned = {
-        let mut m = shared.lock();
-        let killed = m.task(&fid, &task_id).is_none_or(|t| t.kill.is_some());
-        if killed {
-            m.push_update(
-                &fid,
-                &task_id,
-                S::TaskKilled,
-                Source::Agent,
-                Some(Reason::TaskKilledDuringLaunch),
-                Some("Task killed before it was launched".into()),
-            );
-            return;
-        }
-        // Mesos' command executor reports STARTING once it runs, RUNNING
-        // once the command is forked; it says so on the sandbox's stdout.
-        m.push_update(
-            &fid,
-            &task_id,
-            S::TaskStarting,
-            Source::Executor,
-            None,
-            None,
-        );
-        log_to(&sandbox, "stdout", &format!("Starting task {task_id}"));
-        match cmd.spawn() {
-            Ok(child) => {
-                let pgid = child.id().and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
-                let proc = Proc {
-                    pgid,
-                    exited: Arc::new(AtomicBool::new(false)),
-                };
-                if let Some(t) = m.task_mut(&fid, &task_id) {
-                    t.proc = Some(proc.clone());
-                }
-                m.push_update(&fid, &task_id, S::TaskRunning, Source::Executor, None, None);
-                Ok((child, proc))
-            }
-            Err(e) => Err(e),
-        }
-    };
+    // Killed meanwhile: TASK_KILLED, and the command never runs.
+    if !shared.lock().starting(&fid, &task_id, &sandbox) {
+        return;
+    }
+    // Mesos' command executor says so on the sandbox's stdout.
+    log_to(&sandbox, "stdout", &format!("Starting task {task_id}"));
+    let spawned = cmd.spawn().map(|child| {
+        let pgid = child.id().and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
+        (child, Proc::new(pgid))
+    });
+    // Outside the lock: a KILL that came while the command was spawning,
+    // or the end of the task's framework, reaches the process now.
+    let proc = spawned.as_ref().ok().map(|(_, proc)| proc.clone());
+    let actions = shared.lock().spawned(&fid, &task_id, &sandbox, proc);
+    carry_out(&shared, actions);
     let (mut child, proc) = match spawned {
         Ok(x) => x,
         Err(e) => {

@@ -1,288 +1,53 @@
-//! The embedded master's state machine: frameworks and their subscriptions,
-//! offers, filters, tasks, and the per-task status update streams.
+//! The embedded master's state machine: the node, frameworks and their
+//! subscriptions, the scheduler calls, the timers (heartbeats, update
+//! retries, failover timeouts, allocation), all behind one mutex.
 //!
 //! Part of the embedded single-node Mesos, a development stand-in for one
 //! machine (production uses genuine Mesos). The behaviour a scheduler can
 //! see follows Mesos 1.11 (`src/master/master.cpp`, the hierarchical
 //! allocator, the agent's status update manager and the command executor).
+//! The rest of the model is in files of its own: tasks, kills and launches
+//! in [`tasks`](super::tasks), offers and filters in
+//! [`allocator`](super::allocator), each framework's subscription and
+//! status update streams in [`framework`](super::framework), and
+//! `/master/state` in [`state`](mod@super::state).
+//!
+//! Like the scheduler core (`Scheduler::step`), the master decides and does
+//! not act: what must happen to processes — run a task, signal a task's
+//! process group with a grace period — comes back from [`Master::call`],
+//! [`Master::tick`] and the launcher's steps as
+//! [`Action`]s, which the caller hands to
+//! [`agent::carry_out`](super::agent::carry_out) after the lock is
+//! released.
 //!
 //! Invariants:
 //! - all state sits behind one mutex, held only for short, non-blocking
-//!   sections (never across an `.await`); process work happens in `agent`;
-//! - an offer's resources are never in two outstanding offers, and offered
-//!   plus used resources never exceed the agent's total;
-//! - per task, updates reach the framework in order: the next one is sent
-//!   only after the previous one was acknowledged; unacknowledged ones are
-//!   resent (10 s, doubling, at most 10 min); a task is forgotten once its
-//!   terminal update is acknowledged;
-//! - every event to a framework goes through a bounded queue; a subscriber
-//!   that does not read is disconnected rather than buffered without end.
+//!   sections (never across an `.await`); no signal, spawn, file or network
+//!   I/O happens under it: the model's files (this one, `tasks`,
+//!   `framework`, `allocator`, `state`) have no process, file or network
+//!   calls at all (`tests::the_locked_model_does_no_signal_spawn_or_io`);
+//! - nothing a client sends can panic it (`tests::arbitrary_calls_never_panic`,
+//!   and the fuzz target on [`fuzz_calls`]).
 
-use serde_json::json;
-use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use prost::Message;
 use tokio::sync::mpsc;
 
+use super::agent::Proc;
+use super::allocator::{Allocator, Candidate, DEFAULT_REFUSE};
+use super::framework::{
+    error_event, heartbeat_event, now_secs, record, uuid_text, Conn, Framework, Task, QUEUE,
+};
 use super::proto::v1 as pb;
 use super::proto::v1::scheduler as sched;
-use super::resources::{attributes_json, Resources};
+use super::resources::Resources;
+use super::tasks::Action;
 use super::EmbeddedConfig;
 
-use pb::task_status::{Reason, Source};
-use pb::TaskState as S;
-
-/// Mesos' default `refuse_seconds` of a filter.
-const DEFAULT_REFUSE: f64 = 5.0;
-/// The agent's first status update retry, then doubling up to the maximum.
-pub const RETRY_MIN: Duration = Duration::from_secs(10);
-pub const RETRY_MAX: Duration = Duration::from_secs(600);
-/// The command executor's grace period between SIGTERM and SIGKILL.
-pub const DEFAULT_GRACE: Duration = Duration::from_secs(3);
-/// Events queued for one subscriber before it counts as gone.
-const QUEUE: usize = 4096;
-/// Mesos' allocation interval.
-const ALLOCATION_INTERVAL: Duration = Duration::from_secs(1);
-
 pub const VERSION: &str = "1.11.0-embedded";
-
-pub fn now_secs() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
-}
-
-/// A random id in the UUID text form Mesos uses.
-pub fn uuid_text() -> String {
-    let b = uuid_bytes();
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
-pub fn uuid_bytes() -> Vec<u8> {
-    let mut b: Vec<u8> = (0..16).map(|_| fastrand::u8(..)).collect();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    b
-}
-
-/// A running task process: its process group and whether it has exited.
-#[derive(Debug, Clone)]
-pub struct Proc {
-    pub pgid: i32,
-    pub exited: Arc<AtomicBool>,
-}
-
-impl Proc {
-    pub fn signal(&self, sig: i32) {
-        if self.pgid > 1 && !self.exited.load(Ordering::SeqCst) {
-            // SAFETY: killpg(2) has no memory effects; the group is the
-            // task's own session (setsid at spawn), never ours.
-            unsafe {
-                libc::killpg(self.pgid, sig);
-            }
-        }
-    }
-}
-
-/// Sends SIGTERM now and SIGKILL after `grace` unless it exited meanwhile.
-pub fn terminate(proc: &Proc, grace: Duration) {
-    proc.signal(libc::SIGTERM);
-    let proc = proc.clone();
-    tokio::spawn(async move {
-        let deadline = Instant::now() + grace;
-        while Instant::now() < deadline && !proc.exited.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        proc.signal(libc::SIGKILL);
-    });
-}
-
-#[derive(Debug)]
-pub struct Task {
-    pub info: pb::TaskInfo,
-    pub resources: Resources,
-    /// The latest state (of the latest update, acknowledged or not).
-    pub state: S,
-    pub statuses: Vec<(S, f64)>,
-    /// Updates not yet acknowledged; the head is the one sent.
-    pub pending: VecDeque<pb::TaskStatus>,
-    pub next_retry: Option<Instant>,
-    pub retry_interval: Duration,
-    pub proc: Option<Proc>,
-    /// Set by KILL: the grace period to use.
-    pub kill: Option<Duration>,
-    pub sandbox: std::path::PathBuf,
-}
-
-impl Task {
-    fn terminal(&self) -> bool {
-        is_terminal(self.state)
-    }
-}
-
-pub fn is_terminal(s: S) -> bool {
-    matches!(
-        s,
-        S::TaskFinished
-            | S::TaskFailed
-            | S::TaskKilled
-            | S::TaskError
-            | S::TaskLost
-            | S::TaskDropped
-            | S::TaskGone
-            | S::TaskGoneByOperator
-    )
-}
-
-struct Conn {
-    stream_id: String,
-    tx: mpsc::Sender<Bytes>,
-}
-
-struct Filter {
-    resources: Resources,
-    until: Instant,
-}
-
-pub struct Framework {
-    pub id: String,
-    pub info: pb::FrameworkInfo,
-    conn: Option<Conn>,
-    pub disconnected_at: Option<Instant>,
-    pub suppressed: bool,
-    filters: Vec<Filter>,
-    pub tasks: BTreeMap<String, Task>,
-    /// Ended tasks as `/master/state` shows them (`completed_tasks`), the
-    /// latest [`MAX_COMPLETED_TASKS`].
-    pub completed: VecDeque<serde_json::Value>,
-    next_heartbeat: Instant,
-    pub registered_time: f64,
-}
-
-/// Mesos' `--max_completed_tasks_per_framework` default.
-const MAX_COMPLETED_TASKS: usize = 1000;
-/// Mesos' `--max_completed_frameworks` default.
-const MAX_COMPLETED_FRAMEWORKS: usize = 50;
-
-impl Framework {
-    /// Remembers an ended task for `/master/state` (`state` overrides its
-    /// own: a task killed with its framework shows TASK_KILLED).
-    fn complete(&mut self, node: &Node, id: &str, task: &Task, state: S) {
-        if self.completed.len() >= MAX_COMPLETED_TASKS {
-            self.completed.pop_front();
-        }
-        let json = task_json(node, &self.id, id, task, state);
-        self.completed.push_back(json);
-    }
-}
-
-/// One task as `/master/state` shows it.
-fn task_json(node: &Node, framework_id: &str, id: &str, t: &Task, state: S) -> serde_json::Value {
-    let state_name = |s: S| s.as_str_name().to_string();
-    json!({
-        "id": id,
-        "name": t.info.name,
-        "framework_id": framework_id,
-        "executor_id": "",
-        "slave_id": node.agent_id,
-        "agent_id": node.agent_id,
-        "state": state_name(state),
-        "resources": t.resources.to_json(),
-        "statuses": t.statuses.iter().map(|(s, ts)| json!({"state": state_name(*s), "timestamp": ts})).collect::<Vec<_>>(),
-        "sandbox": t.sandbox.display().to_string(),
-    })
-}
-
-impl Framework {
-    fn has(&self, cap: pb::framework_info::capability::Type) -> bool {
-        self.info
-            .capabilities
-            .iter()
-            .any(|c| c.r#type == Some(cap as i32))
-    }
-
-    pub fn partition_aware(&self) -> bool {
-        self.has(pb::framework_info::capability::Type::PartitionAware)
-    }
-
-    #[allow(deprecated)]
-    fn role(&self) -> String {
-        self.info
-            .roles
-            .first()
-            .cloned()
-            .or_else(|| self.info.role.clone())
-            .unwrap_or_else(|| "*".into())
-    }
-
-    fn failover_timeout(&self) -> Duration {
-        let secs = self.info.failover_timeout.unwrap_or(0.0);
-        if secs.is_finite() && secs > 0.0 {
-            Duration::from_secs_f64(secs.min(1e9))
-        } else {
-            Duration::ZERO
-        }
-    }
-
-    fn connected(&self) -> bool {
-        self.conn.is_some()
-    }
-
-    /// Queues one event; a full or closed queue disconnects the framework.
-    fn send(&mut self, event: &sched::Event) {
-        let Some(conn) = &self.conn else { return };
-        if conn.tx.try_send(record(event)).is_err() {
-            tracing::warn!(framework = %self.id, "subscriber does not read its events; disconnecting it");
-            self.conn = None;
-            self.disconnected_at = Some(Instant::now());
-        }
-    }
-
-    fn send_update(&mut self, status: pb::TaskStatus) {
-        self.send(&sched::Event {
-            r#type: Some(sched::event::Type::Update as i32),
-            update: Some(sched::event::Update { status }),
-            ..Default::default()
-        });
-    }
-
-    /// Sends the head update of `task_id` (first send or retry).
-    fn send_head(&mut self, task_id: &str, now: Instant) {
-        let Some(task) = self.tasks.get_mut(task_id) else {
-            return;
-        };
-        let Some(head) = task.pending.front().cloned() else {
-            return;
-        };
-        task.next_retry = Some(now + task.retry_interval);
-        self.send_update(head);
-    }
-}
-
-/// A RecordIO record: the length in decimal, `\n`, the encoded event.
-pub fn record(event: &sched::Event) -> Bytes {
-    let body = event.encode_to_vec();
-    let mut out = format!("{}\n", body.len()).into_bytes();
-    out.extend_from_slice(&body);
-    Bytes::from(out)
-}
-
-struct OfferRec {
-    framework_id: String,
-    resources: Resources,
-}
 
 /// Fixed facts about the master and its one agent.
 pub struct Node {
@@ -353,21 +118,19 @@ pub struct Master {
     pub node: Arc<Node>,
     pub frameworks: BTreeMap<String, Framework>,
     /// Frameworks that were torn down or timed out, the latest
-    /// [`MAX_COMPLETED_FRAMEWORKS`] (for `/master/state`).
+    /// 50 (Mesos' `--max_completed_frameworks`; for `/master/state`).
     pub removed: Vec<RemovedFramework>,
     /// The ids of every removed framework: refused when they subscribe.
-    removed_ids: std::collections::HashSet<String>,
-    offers: BTreeMap<String, OfferRec>,
-    next_offer: u64,
+    pub(super) removed_ids: HashSet<String>,
+    pub allocator: Allocator,
     next_framework: u64,
-    last_allocation: Instant,
-    allocate_soon: bool,
-    /// Round robin among frameworks for the one agent.
-    rotation: u64,
     pub shutting_down: bool,
     /// Processes of removed frameworks' tasks still being killed: shutdown
     /// kills them too.
-    dying: Vec<Proc>,
+    pub(super) dying: Vec<Proc>,
+    /// Launchers between [`Master::starting`] and [`Master::spawned`]:
+    /// their command may be spawning right now.
+    pub launching: usize,
 }
 
 /// What the HTTP layer answers to a call.
@@ -393,34 +156,6 @@ pub struct Shared {
     pub node: Arc<Node>,
 }
 
-impl Master {
-    /// The task `task_id` of framework `fid`, if both exist.
-    pub fn task(&self, fid: &str, task_id: &str) -> Option<&Task> {
-        self.frameworks.get(fid)?.tasks.get(task_id)
-    }
-
-    pub fn task_mut(&mut self, fid: &str, task_id: &str) -> Option<&mut Task> {
-        self.frameworks.get_mut(fid)?.tasks.get_mut(task_id)
-    }
-
-    fn new(node: Arc<Node>) -> Master {
-        Master {
-            node,
-            frameworks: BTreeMap::new(),
-            removed: Vec::new(),
-            removed_ids: std::collections::HashSet::new(),
-            offers: BTreeMap::new(),
-            next_offer: 0,
-            next_framework: 0,
-            last_allocation: Instant::now(),
-            allocate_soon: false,
-            rotation: 0,
-            shutting_down: false,
-            dying: Vec::new(),
-        }
-    }
-}
-
 impl Shared {
     pub fn new(node: Node) -> Arc<Shared> {
         let node = Arc::new(node);
@@ -437,24 +172,30 @@ impl Shared {
     }
 }
 
-fn error_event(message: &str) -> sched::Event {
-    sched::Event {
-        r#type: Some(sched::event::Type::Error as i32),
-        error: Some(sched::event::Error {
-            message: message.into(),
-        }),
-        ..Default::default()
-    }
-}
-
-pub fn heartbeat_event() -> sched::Event {
-    sched::Event {
-        r#type: Some(sched::event::Type::Heartbeat as i32),
-        ..Default::default()
-    }
-}
-
 impl Master {
+    pub fn new(node: Arc<Node>) -> Master {
+        Master {
+            node,
+            frameworks: BTreeMap::new(),
+            removed: Vec::new(),
+            removed_ids: HashSet::new(),
+            allocator: Allocator::new(Instant::now()),
+            next_framework: 0,
+            shutting_down: false,
+            dying: Vec::new(),
+            launching: 0,
+        }
+    }
+
+    /// The task `task_id` of framework `fid`, if both exist.
+    pub fn task(&self, fid: &str, task_id: &str) -> Option<&Task> {
+        self.frameworks.get(fid)?.tasks.get(task_id)
+    }
+
+    pub fn task_mut(&mut self, fid: &str, task_id: &str) -> Option<&mut Task> {
+        self.frameworks.get_mut(fid)?.tasks.get_mut(task_id)
+    }
+
     /// SUBSCRIBE: a new framework, or a failover of a known one.
     pub fn subscribe(
         &mut self,
@@ -512,7 +253,7 @@ impl Master {
         // Offers made to an earlier subscription of this framework are void:
         // the new scheduler never saw their ids and could neither use nor
         // decline them (Mesos rescinds them on failover).
-        self.offers.retain(|_, o| o.framework_id != id);
+        self.allocator.rescind(&id);
         let fw = self
             .frameworks
             .entry(id.clone())
@@ -522,7 +263,6 @@ impl Master {
                 conn: None,
                 disconnected_at: None,
                 suppressed,
-                filters: Vec::new(),
                 tasks: BTreeMap::new(),
                 completed: VecDeque::new(),
                 next_heartbeat: now,
@@ -554,17 +294,9 @@ impl Master {
             ..Default::default()
         });
         // Unacknowledged updates go out again at once.
-        let heads: Vec<String> = fw
-            .tasks
-            .iter()
-            .filter(|(_, t)| !t.pending.is_empty())
-            .map(|(k, _)| k.clone())
-            .collect();
-        for task in heads {
-            fw.send_head(&task, now);
-        }
+        fw.resend_all(now);
         tracing::info!(framework = %id, name = %fw.info.name, "framework subscribed");
-        self.allocate_soon = true;
+        self.allocator.soon();
         Ok(Subscribed::Stream {
             stream_id,
             rx,
@@ -583,7 +315,7 @@ impl Master {
             fw.conn = None;
             fw.disconnected_at = Some(Instant::now());
             tracing::info!(framework = %framework_id, failover_timeout = ?fw.failover_timeout(), "framework disconnected");
-            self.offers.retain(|_, o| o.framework_id != framework_id);
+            self.allocator.rescind(framework_id);
         }
     }
 
@@ -619,13 +351,15 @@ impl Master {
         Ok(id.to_string())
     }
 
-    /// Every non-SUBSCRIBE call. Returns the tasks to launch (the caller
-    /// hands them to the agent outside the lock).
+    /// Every non-SUBSCRIBE call. Returns what the agent is to do (launch
+    /// the accepted tasks, signal the killed ones), for the caller to
+    /// carry out after the lock is released.
+    #[must_use = "the actions must be carried out (after the lock is released)"]
     pub fn call(
         &mut self,
         call: sched::Call,
         stream_id: Option<&str>,
-    ) -> Result<Vec<(String, String)>, CallError> {
+    ) -> Result<Vec<Action>, CallError> {
         use sched::call::Type as T;
         let ty = call
             .r#type
@@ -637,19 +371,19 @@ impl Master {
             call.framework_id.as_ref().map(|f| f.value.as_str()),
             stream_id,
         )?;
-        let mut launches = Vec::new();
+        let mut actions = Vec::new();
         match ty {
             T::Subscribe | T::Unknown => {
                 return Err(CallError::BadRequest(
                     "SUBSCRIBE is not expected here".into(),
                 ))
             }
-            T::Teardown => self.remove_framework(&fid, "torn down"),
+            T::Teardown => actions = self.remove_framework(&fid, "torn down"),
             T::Accept => {
                 let accept = call.accept.ok_or_else(|| {
                     CallError::BadRequest("Expecting 'accept' to be present".into())
                 })?;
-                launches = self.accept(&fid, accept);
+                actions = self.accept(&fid, accept);
             }
             T::Decline => {
                 let decline = call.decline.ok_or_else(|| {
@@ -660,17 +394,17 @@ impl Master {
                     .and_then(|f| f.refuse_seconds)
                     .unwrap_or(DEFAULT_REFUSE);
                 for o in decline.offer_ids {
-                    if let Some(res) = self.take_offer(&fid, &o.value) {
-                        self.filter(&fid, res, refuse);
+                    if let Some(res) = self.allocator.take(&fid, &o.value) {
+                        self.allocator.refuse(&fid, res, refuse, Instant::now());
                     }
                 }
             }
             T::Revive => {
                 if let Some(fw) = self.frameworks.get_mut(&fid) {
-                    fw.filters.clear();
+                    self.allocator.revive(&fid);
                     fw.suppressed = false;
                 }
-                self.allocate_soon = true;
+                self.allocator.soon();
             }
             T::Suppress => {
                 if let Some(fw) = self.frameworks.get_mut(&fid) {
@@ -685,7 +419,7 @@ impl Master {
                     .kill_policy
                     .and_then(|p| p.grace_period)
                     .map(|d| duration(d.nanoseconds));
-                self.kill(
+                actions = self.kill(
                     &fid,
                     &kill.task_id.value,
                     kill.agent_id.map(|a| a.value),
@@ -699,7 +433,10 @@ impl Master {
                 if ack.uuid.len() != 16 {
                     return Err(CallError::BadRequest("Failed to validate scheduler::Call: 'acknowledge.uuid' is not a valid UUID".into()));
                 }
-                self.acknowledge(&fid, &ack.task_id.value, &ack.uuid);
+                let node = self.node.clone();
+                if let Some(fw) = self.frameworks.get_mut(&fid) {
+                    fw.acknowledge(&node, &ack.task_id.value, &ack.uuid, Instant::now());
+                }
             }
             T::Reconcile => {
                 let rec = call.reconcile.unwrap_or_default();
@@ -715,7 +452,7 @@ impl Master {
                     fw.info = info;
                     fw.suppressed = !upd.suppressed_roles.is_empty();
                 }
-                self.allocate_soon = true;
+                self.allocator.soon();
             }
             other => {
                 tracing::debug!(
@@ -724,460 +461,11 @@ impl Master {
                 );
             }
         }
-        Ok(launches)
+        Ok(actions)
     }
 
-    fn take_offer(&mut self, fid: &str, offer_id: &str) -> Option<Resources> {
-        match self.offers.get(offer_id) {
-            Some(o) if o.framework_id == fid => self.offers.remove(offer_id).map(|o| o.resources),
-            _ => None,
-        }
-    }
-
-    fn filter(&mut self, fid: &str, resources: Resources, refuse_seconds: f64) {
-        if resources.is_empty() || !refuse_seconds.is_finite() || refuse_seconds <= 0.0 {
-            return;
-        }
-        if let Some(fw) = self.frameworks.get_mut(fid) {
-            fw.filters.push(Filter {
-                resources,
-                until: Instant::now() + Duration::from_secs_f64(refuse_seconds.min(31_536_000.0)),
-            });
-        }
-    }
-
-    /// A master-generated update for a task that never existed here
-    /// (invalid offers, invalid task): no uuid, nothing to acknowledge.
-    fn master_update(
-        &mut self,
-        fid: &str,
-        task_id: &str,
-        state: S,
-        reason: Reason,
-        message: String,
-    ) {
-        let status = pb::TaskStatus {
-            task_id: pb::TaskId {
-                value: task_id.into(),
-            },
-            state: state as i32,
-            message: Some(message),
-            source: Some(Source::Master as i32),
-            reason: Some(reason as i32),
-            agent_id: Some(pb::AgentId {
-                value: self.node.agent_id.clone(),
-            }),
-            timestamp: Some(now_secs()),
-            ..Default::default()
-        };
-        if let Some(fw) = self.frameworks.get_mut(fid) {
-            fw.send_update(status);
-        }
-    }
-
-    fn accept(&mut self, fid: &str, accept: sched::call::Accept) -> Vec<(String, String)> {
-        let partition_aware = self
-            .frameworks
-            .get(fid)
-            .is_some_and(Framework::partition_aware);
-        let mut offered = Resources::default();
-        let mut invalid = None;
-        for o in &accept.offer_ids {
-            match self.take_offer(fid, &o.value) {
-                Some(r) => offered.add(&r),
-                None => invalid = invalid.or(Some(o.value.clone())),
-            }
-        }
-        let tasks: Vec<pb::TaskInfo> = accept
-            .operations
-            .iter()
-            .filter(|op| op.r#type == Some(pb::offer::operation::Type::Launch as i32))
-            .flat_map(|op| op.launch.iter().flat_map(|l| l.task_infos.iter().cloned()))
-            .collect();
-        for op in &accept.operations {
-            if op.r#type != Some(pb::offer::operation::Type::Launch as i32) {
-                tracing::warn!(operation = ?op.r#type, "the embedded Mesos supports only LAUNCH operations; ignored");
-            }
-        }
-        if accept.offer_ids.is_empty() && invalid.is_none() {
-            invalid = Some(String::new());
-        }
-        if let Some(bad) = invalid {
-            // All or nothing, as Mesos: the valid offers return.
-            let (state, text) = if partition_aware {
-                (S::TaskDropped, "TASK_DROPPED")
-            } else {
-                (S::TaskLost, "TASK_LOST")
-            };
-            let message = if bad.is_empty() {
-                "Task launched with invalid offers: No offers specified".to_string()
-            } else {
-                format!("Task launched with invalid offers: Offer {bad} is no longer valid")
-            };
-            for t in &tasks {
-                tracing::info!(task = %t.task_id.value, state = text, "ACCEPT with invalid offers");
-                self.master_update(
-                    fid,
-                    &t.task_id.value,
-                    state,
-                    Reason::InvalidOffers,
-                    message.clone(),
-                );
-            }
-            return Vec::new();
-        }
-        let mut left = offered;
-        let mut launches = Vec::new();
-        for t in tasks {
-            let task_id = t.task_id.value.clone();
-            match self.validate_task(fid, &t, &left) {
-                Err(message) => {
-                    tracing::info!(task = %task_id, %message, "invalid task");
-                    self.master_update(fid, &task_id, S::TaskError, Reason::TaskInvalid, message);
-                }
-                Ok(res) => {
-                    left.subtract(&res);
-                    let container = uuid_text();
-                    let sandbox = self
-                        .node
-                        .work_dir
-                        .join("slaves")
-                        .join(&self.node.agent_id)
-                        .join("frameworks")
-                        .join(fid)
-                        .join("executors")
-                        .join(&task_id)
-                        .join("runs")
-                        .join(&container);
-                    if let Some(fw) = self.frameworks.get_mut(fid) {
-                        fw.tasks.insert(
-                            task_id.clone(),
-                            Task {
-                                info: t,
-                                resources: res,
-                                state: S::TaskStaging,
-                                statuses: vec![(S::TaskStaging, now_secs())],
-                                pending: VecDeque::new(),
-                                next_retry: None,
-                                retry_interval: RETRY_MIN,
-                                proc: None,
-                                kill: None,
-                                sandbox,
-                            },
-                        );
-                        launches.push((fid.to_string(), task_id));
-                    }
-                }
-            }
-        }
-        let refuse = accept
-            .filters
-            .and_then(|f| f.refuse_seconds)
-            .unwrap_or(DEFAULT_REFUSE);
-        self.filter(fid, left, refuse);
-        launches
-    }
-
-    fn validate_task(
-        &self,
-        fid: &str,
-        t: &pb::TaskInfo,
-        left: &Resources,
-    ) -> Result<Resources, String> {
-        let id = &t.task_id.value;
-        if !valid_id(id) {
-            return Err(format!("Task ID '{id}' is invalid: it must be non-empty, without '/' or control characters"));
-        }
-        if t.agent_id.value != self.node.agent_id {
-            return Err(format!(
-                "Task uses agent '{}' but the offer is from agent '{}'",
-                t.agent_id.value, self.node.agent_id
-            ));
-        }
-        if self
-            .frameworks
-            .get(fid)
-            .is_some_and(|f| f.tasks.contains_key(id))
-        {
-            return Err(format!("Task has duplicate ID: {id}"));
-        }
-        let Some(command) = &t.command else {
-            return Err("Task should have at least one (but not both) of CommandInfo or ExecutorInfo present; the embedded Mesos runs CommandInfo only".into());
-        };
-        if command.value.as_deref().unwrap_or("").is_empty() {
-            return Err("Task's CommandInfo has no 'value' (the command to run)".into());
-        }
-        if let Some(c) = &t.container {
-            if c.r#type == pb::container_info::Type::Docker as i32 || c.docker.is_some() {
-                return Err("Task asks for the Docker containerizer; the embedded Mesos runs tasks as plain local processes".into());
-            }
-            if c.mesos.as_ref().is_some_and(|m| m.image.is_some()) {
-                return Err("Task asks for a container image; the embedded Mesos runs tasks as plain local processes".into());
-            }
-        }
-        let res = Resources::from_pb(&t.resources)?;
-        if !left.contains(&res) {
-            return Err(format!(
-                "Total resources {} required by task and its executor is more than available {}",
-                res.to_text(),
-                left.to_text()
-            ));
-        }
-        Ok(res)
-    }
-
-    /// Appends an update to the task's stream (sent now if it is the head).
-    pub fn push_update(
-        &mut self,
-        fid: &str,
-        task_id: &str,
-        state: S,
-        source: Source,
-        reason: Option<Reason>,
-        message: Option<String>,
-    ) {
-        let agent_id = self.node.agent_id.clone();
-        let now = Instant::now();
-        let Some(fw) = self.frameworks.get_mut(fid) else {
-            return;
-        };
-        let Some(task) = fw.tasks.get_mut(task_id) else {
-            return;
-        };
-        if task.terminal() {
-            return;
-        }
-        let ts = now_secs();
-        let status = pb::TaskStatus {
-            task_id: pb::TaskId {
-                value: task_id.into(),
-            },
-            state: state as i32,
-            message,
-            source: Some(source as i32),
-            reason: reason.map(|r| r as i32),
-            agent_id: Some(pb::AgentId { value: agent_id }),
-            executor_id: (source == Source::Executor).then(|| pb::ExecutorId {
-                value: task_id.into(),
-            }),
-            timestamp: Some(ts),
-            uuid: Some(uuid_bytes()),
-            ..Default::default()
-        };
-        task.state = state;
-        task.statuses.push((state, ts));
-        task.pending.push_back(status);
-        let first = task.pending.len() == 1;
-        if first {
-            fw.send_head(task_id, now);
-        }
-    }
-
-    fn acknowledge(&mut self, fid: &str, task_id: &str, uuid: &[u8]) {
-        let now = Instant::now();
-        let Some(fw) = self.frameworks.get_mut(fid) else {
-            return;
-        };
-        let Some(task) = fw.tasks.get_mut(task_id) else {
-            tracing::debug!(
-                task = task_id,
-                "acknowledgement for an unknown task ignored"
-            );
-            return;
-        };
-        if task.pending.front().and_then(|s| s.uuid.as_deref()) != Some(uuid) {
-            tracing::debug!(
-                task = task_id,
-                "acknowledgement of an update that is not the pending one ignored"
-            );
-            return;
-        }
-        task.pending.pop_front();
-        task.retry_interval = RETRY_MIN;
-        task.next_retry = None;
-        if task.pending.is_empty() {
-            if task.terminal() {
-                if let Some(done) = fw.tasks.remove(task_id) {
-                    let state = done.state;
-                    fw.complete(&self.node, task_id, &done, state);
-                }
-            }
-        } else {
-            fw.send_head(task_id, now);
-        }
-    }
-
-    fn reconcile(&mut self, fid: &str, tasks: Vec<sched::call::reconcile::Task>) {
-        let agent_id = self.node.agent_id.clone();
-        let Some(fw) = self.frameworks.get_mut(fid) else {
-            return;
-        };
-        let answer = |task_id: &str, state: S, message: &str, with_agent: bool| pb::TaskStatus {
-            task_id: pb::TaskId {
-                value: task_id.into(),
-            },
-            state: state as i32,
-            message: Some(message.into()),
-            source: Some(Source::Master as i32),
-            reason: Some(Reason::Reconciliation as i32),
-            agent_id: with_agent.then(|| pb::AgentId {
-                value: agent_id.clone(),
-            }),
-            timestamp: Some(now_secs()),
-            ..Default::default()
-        };
-        let mut out = Vec::new();
-        if tasks.is_empty() {
-            for (id, t) in &fw.tasks {
-                out.push(answer(
-                    id,
-                    t.state,
-                    "Reconciliation: Latest task state",
-                    true,
-                ));
-            }
-        } else {
-            let pa = fw.partition_aware();
-            for t in tasks {
-                let id = t.task_id.value;
-                if let Some(task) = fw.tasks.get(&id) {
-                    out.push(answer(
-                        &id,
-                        task.state,
-                        "Reconciliation: Latest task state",
-                        true,
-                    ));
-                } else if t.agent_id.as_ref().is_some_and(|a| a.value == agent_id) {
-                    let state = if pa { S::TaskGone } else { S::TaskLost };
-                    out.push(answer(
-                        &id,
-                        state,
-                        "Reconciliation: Task is unknown to the agent",
-                        true,
-                    ));
-                } else {
-                    let state = if pa { S::TaskUnknown } else { S::TaskLost };
-                    out.push(answer(&id, state, "Reconciliation: Task is unknown", false));
-                }
-            }
-        }
-        for s in out {
-            fw.send_update(s);
-        }
-    }
-
-    fn kill(
-        &mut self,
-        fid: &str,
-        task_id: &str,
-        agent_id: Option<String>,
-        grace: Option<Duration>,
-    ) {
-        let known = self.task(fid, task_id).map(|t| t.terminal());
-        match known {
-            None => {
-                // Mesos answers a KILL of an unknown task with reconciliation.
-                self.reconcile(
-                    fid,
-                    vec![sched::call::reconcile::Task {
-                        task_id: pb::TaskId {
-                            value: task_id.into(),
-                        },
-                        agent_id: agent_id.map(|value| pb::AgentId { value }),
-                    }],
-                );
-            }
-            Some(true) => {}
-            Some(false) => {
-                let killing = self
-                    .frameworks
-                    .get(fid)
-                    .is_some_and(|f| f.has(pb::framework_info::capability::Type::TaskKillingState));
-                let Some(task) = self.task_mut(fid, task_id) else {
-                    return;
-                };
-                if let Some(current) = task.kill {
-                    // Killed again: as Mesos' command executor, escalate
-                    // only to a shorter grace period given with this KILL;
-                    // a repeated KILL without one changes nothing.
-                    if let Some(shorter) = grace.filter(|g| *g < current) {
-                        task.kill = Some(shorter);
-                        if let Some(p) = &task.proc {
-                            terminate(p, shorter);
-                        }
-                    }
-                    return;
-                }
-                let grace = grace
-                    .or_else(|| {
-                        task.info
-                            .kill_policy
-                            .as_ref()
-                            .and_then(|k| k.grace_period.as_ref())
-                            .map(|d| duration(d.nanoseconds))
-                    })
-                    .unwrap_or(DEFAULT_GRACE);
-                task.kill = Some(grace);
-                let proc = task.proc.clone();
-                let running = matches!(task.state, S::TaskRunning | S::TaskStarting);
-                if let Some(p) = proc {
-                    if killing && running {
-                        self.push_update(
-                            fid,
-                            task_id,
-                            S::TaskKilling,
-                            Source::Executor,
-                            None,
-                            None,
-                        );
-                    }
-                    terminate(&p, grace);
-                }
-                // Not spawned yet: the launcher sees `kill` and ends it.
-            }
-        }
-    }
-
-    /// Kills every task of the framework and forgets it.
-    pub fn remove_framework(&mut self, fid: &str, why: &str) {
-        let Some(mut fw) = self.frameworks.remove(fid) else {
-            return;
-        };
-        tracing::info!(framework = %fid, why, tasks = fw.tasks.len(), "removing the framework");
-        for task in fw.tasks.values_mut() {
-            task.kill.get_or_insert(DEFAULT_GRACE);
-            if let Some(p) = &task.proc {
-                terminate(p, DEFAULT_GRACE);
-                self.dying.push(p.clone());
-            }
-        }
-        self.dying.retain(|p| !p.exited.load(Ordering::SeqCst));
-        // The stream ends: dropping the sender closes it.
-        fw.conn = None;
-        self.offers.retain(|_, o| o.framework_id != fid);
-        // Its tasks end with it: the ones still running as TASK_KILLED.
-        let tasks = std::mem::take(&mut fw.tasks);
-        for (id, task) in &tasks {
-            let state = if task.terminal() {
-                task.state
-            } else {
-                S::TaskKilled
-            };
-            fw.complete(&self.node, id, task, state);
-        }
-        if self.removed.len() >= MAX_COMPLETED_FRAMEWORKS {
-            // Its id stays refused; only what `/master/state` shows goes.
-            self.removed.remove(0);
-        }
-        self.removed_ids.insert(fid.to_string());
-        self.removed.push(RemovedFramework {
-            id: fid.to_string(),
-            name: fw.info.name.clone(),
-            completed: fw.completed.into_iter().collect(),
-        });
-    }
-
-    fn used(&self) -> Resources {
+    /// What the tasks that have not ended hold.
+    pub fn used(&self) -> Resources {
         let mut used = Resources::default();
         for fw in self.frameworks.values() {
             for t in fw.tasks.values().filter(|t| !t.terminal()) {
@@ -1187,18 +475,12 @@ impl Master {
         used
     }
 
-    fn offered(&self) -> Resources {
-        let mut r = Resources::default();
-        for o in self.offers.values() {
-            r.add(&o.resources);
-        }
-        r
-    }
-
     /// Timers: heartbeats, update retries, failover timeouts, allocation.
-    pub fn tick(&mut self, now: Instant) {
+    /// Returns the kills of the frameworks whose failover timeout ran out.
+    #[must_use = "the actions must be carried out (after the lock is released)"]
+    pub fn tick(&mut self, now: Instant) -> Vec<Action> {
         if self.shutting_down {
-            return;
+            return Vec::new();
         }
         let heartbeat = self.node.heartbeat;
         let mut expired = Vec::new();
@@ -1208,264 +490,64 @@ impl Master {
                     fw.next_heartbeat = now + heartbeat;
                     fw.send(&heartbeat_event());
                 }
-                let due: Vec<String> = fw
-                    .tasks
-                    .iter()
-                    .filter(|(_, t)| {
-                        t.next_retry.is_some_and(|r| now >= r) && !t.pending.is_empty()
-                    })
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                for id in due {
-                    if let Some(t) = fw.tasks.get_mut(&id) {
-                        // Mesos' agent: 10 s, then doubling up to 10 min.
-                        t.retry_interval = (t.retry_interval * 2).min(RETRY_MAX);
-                        tracing::debug!(task = %id, next_in = ?t.retry_interval, "resending an unacknowledged status update");
-                        fw.send_head(&id, now);
-                    }
-                }
+                fw.resend_due(now);
             } else if let Some(since) = fw.disconnected_at {
                 if now.duration_since(since) >= fw.failover_timeout() {
                     expired.push(fw.id.clone());
                 }
             }
-            fw.filters.retain(|f| f.until > now);
         }
+        self.allocator.expire(now);
+        let mut actions = Vec::new();
         for id in expired {
-            self.remove_framework(&id, "its failover timeout ran out");
+            actions.extend(self.remove_framework(&id, "its failover timeout ran out"));
         }
         // Offers of a framework that lost its subscription (however it was
         // lost) return to the pool.
         let frameworks = &self.frameworks;
-        self.offers.retain(|_, o| {
-            frameworks
-                .get(&o.framework_id)
-                .is_some_and(Framework::connected)
-        });
-        if self.allocate_soon || now.duration_since(self.last_allocation) >= ALLOCATION_INTERVAL {
+        self.allocator
+            .retain_offers(|fid| frameworks.get(fid).is_some_and(Framework::connected));
+        if self.allocator.due(now) {
             self.allocate(now);
         }
+        actions
     }
 
+    /// One allocation round; the offer goes out on its framework's stream.
     fn allocate(&mut self, now: Instant) {
-        self.allocate_soon = false;
-        self.last_allocation = now;
-        let mut free = self.node.total.clone();
-        free.subtract(&self.used());
-        free.subtract(&self.offered());
-        if free.is_empty() || !free.allocatable() {
-            return;
-        }
-        let ids: Vec<String> = self.frameworks.keys().cloned().collect();
-        if ids.is_empty() {
-            return;
-        }
-        let n = ids.len() as u64;
-        for k in 0..n {
-            let Some(id) = ids.get(((self.rotation + k) % n) as usize) else {
-                continue;
-            };
-            let Some(fw) = self.frameworks.get(id) else {
-                continue;
-            };
-            if !fw.connected() || fw.suppressed {
-                continue;
-            }
-            if fw
-                .filters
-                .iter()
-                .any(|f| f.until > now && f.resources.contains(&free))
-            {
-                continue;
-            }
-            self.rotation = self.rotation.wrapping_add(k + 1);
-            let offer_id = format!("{}-O{}", self.node.master_id, self.next_offer);
-            self.next_offer += 1;
-            let role = fw.role();
-            let multi_role = fw.has(pb::framework_info::capability::Type::MultiRole);
-            let offer = pb::Offer {
-                id: pb::OfferId {
-                    value: offer_id.clone(),
-                },
-                framework_id: pb::FrameworkId { value: id.clone() },
-                agent_id: pb::AgentId {
-                    value: self.node.agent_id.clone(),
-                },
-                hostname: self.node.hostname.clone(),
-                resources: free.to_pb(multi_role.then_some(role.as_str())),
-                attributes: self.node.attributes.clone(),
-                allocation_info: multi_role.then(|| pb::resource::AllocationInfo {
-                    role: Some(role.clone()),
-                }),
-                ..Default::default()
-            };
-            self.offers.insert(
-                offer_id,
-                OfferRec {
-                    framework_id: id.clone(),
-                    resources: free,
-                },
-            );
-            if let Some(fw) = self.frameworks.get_mut(id) {
-                fw.send(&sched::Event {
-                    r#type: Some(sched::event::Type::Offers as i32),
-                    offers: Some(sched::event::Offers {
-                        offers: vec![offer],
-                    }),
-                    ..Default::default()
-                });
-            }
-            return;
-        }
-    }
-
-    /// Every task process, for shutdown.
-    pub fn all_procs(&mut self) -> Vec<Proc> {
-        let mut out: Vec<Proc> = self.dying.drain(..).collect();
-        for fw in self.frameworks.values_mut() {
-            for t in fw.tasks.values_mut() {
-                t.kill.get_or_insert(Duration::ZERO);
-                if let Some(p) = &t.proc {
-                    out.push(p.clone());
-                }
-            }
-        }
-        out
-    }
-
-    /// `/master/state`, in the shape genuine Mesos uses for these fields.
-    pub fn state_json(&self) -> serde_json::Value {
-        let node = &self.node;
         let used = self.used();
-        let offered = self.offered();
-        let frameworks: Vec<serde_json::Value> = self
+        let candidates: Vec<Candidate<'_>> = self
             .frameworks
             .values()
-            .map(|fw| {
-                let mut fw_used = Resources::default();
-                let tasks: Vec<serde_json::Value> = fw
-                    .tasks
-                    .iter()
-                    .map(|(id, t)| {
-                        if !t.terminal() {
-                            fw_used.add(&t.resources);
-                        }
-                        task_json(node, &fw.id, id, t, t.state)
-                    })
-                    .collect();
-                let mut fw_offered = Resources::default();
-                let offers: Vec<serde_json::Value> = self
-                    .offers
-                    .iter()
-                    .filter(|(_, o)| o.framework_id == fw.id)
-                    .map(|(id, o)| {
-                        fw_offered.add(&o.resources);
-                        json!({"id": id, "framework_id": fw.id, "slave_id": node.agent_id, "resources": o.resources.to_json()})
-                    })
-                    .collect();
-                let caps: Vec<String> = fw
-                    .info
-                    .capabilities
-                    .iter()
-                    .filter_map(|c| c.r#type)
-                    .filter_map(|t| pb::framework_info::capability::Type::try_from(t).ok())
-                    .map(|t| t.as_str_name().to_string())
-                    .collect();
-                json!({
-                    "id": fw.id,
-                    "name": fw.info.name,
-                    "user": fw.info.user,
-                    "pid": "",
-                    "active": fw.connected(),
-                    "connected": fw.connected(),
-                    "recovered": false,
-                    "role": fw.role(),
-                    "roles": [fw.role()],
-                    "principal": fw.info.principal,
-                    "hostname": fw.info.hostname,
-                    "webui_url": fw.info.webui_url.clone().unwrap_or_default(),
-                    "failover_timeout": fw.info.failover_timeout.unwrap_or(0.0),
-                    "checkpoint": fw.info.checkpoint.unwrap_or(false),
-                    "capabilities": caps,
-                    "registered_time": fw.registered_time,
-                    "resources": fw_used.to_json(),
-                    "used_resources": fw_used.to_json(),
-                    "offered_resources": fw_offered.to_json(),
-                    "tasks": tasks,
-                    "unreachable_tasks": [],
-                    "completed_tasks": fw.completed,
-                    "offers": offers,
-                    "executors": [],
-                })
+            .map(|fw| Candidate {
+                id: &fw.id,
+                wants_offers: fw.connected() && !fw.suppressed,
+                role: fw.role(),
+                multi_role: fw.has(pb::framework_info::capability::Type::MultiRole),
             })
             .collect();
-        let completed: Vec<serde_json::Value> = self
-            .removed
-            .iter()
-            .map(|r| json!({"id": r.id, "name": r.name, "active": false, "tasks": [], "completed_tasks": r.completed}))
-            .collect();
-        let mut unreserved = node.total.clone();
-        unreserved.subtract(&Resources::default());
-        json!({
-            "version": VERSION,
-            "id": node.master_id,
-            "pid": node.master_pid(),
-            "hostname": node.hostname,
-            "leader": node.master_pid(),
-            "leader_info": {
-                "id": node.master_id,
-                "pid": node.master_pid(),
-                "port": node.port,
-                "hostname": node.hostname,
-                "version": VERSION,
-                "address": {"hostname": node.hostname, "ip": "127.0.0.1", "port": node.port},
-            },
-            "start_time": node.start_time,
-            "elected_time": node.start_time,
-            "activated_slaves": 1,
-            "deactivated_slaves": 0,
-            "unreachable_slaves": 0,
-            "recovered_slaves": 0,
-            "capabilities": [],
-            "embedded": true,
-            "flags": {
-                "hostname": node.hostname,
-                "port": node.port.to_string(),
-                "work_dir": node.work_dir.display().to_string(),
-                "allocation_interval": "1secs",
-            },
-            "slaves": [{
-                "id": node.agent_id,
-                "pid": format!("slave(1)@127.0.0.1:{}", node.port),
-                "hostname": node.hostname,
-                "port": node.port,
-                "active": true,
-                "deactivated": false,
-                "version": VERSION,
-                "registered_time": node.start_time,
-                "resources": node.total.to_json(),
-                "used_resources": used.to_json(),
-                "offered_resources": offered.to_json(),
-                "reserved_resources": {},
-                "unreserved_resources": unreserved.to_json(),
-                "attributes": attributes_json(&node.attributes),
-                "capabilities": [],
-            }],
-            "frameworks": frameworks,
-            "completed_frameworks": completed,
-            "orphan_tasks": [],
-            "unregistered_frameworks": [],
-        })
+        let Some((id, offer)) = self.allocator.allocate(now, &self.node, &used, &candidates) else {
+            return;
+        };
+        if let Some(fw) = self.frameworks.get_mut(&id) {
+            fw.send(&sched::Event {
+                r#type: Some(sched::event::Type::Offers as i32),
+                offers: Some(sched::event::Offers {
+                    offers: vec![offer],
+                }),
+                ..Default::default()
+            });
+        }
     }
 }
 
-fn duration(nanos: i64) -> Duration {
+pub(super) fn duration(nanos: i64) -> Duration {
     Duration::from_nanos(u64::try_from(nanos).unwrap_or(0))
 }
 
 /// Whether an id can name a directory of a sandbox path: non-empty, no
 /// `/`, no control characters, not `.` or `..`.
-fn valid_id(id: &str) -> bool {
+pub(super) fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id != "."
         && id != ".."
@@ -1477,8 +559,9 @@ fn valid_id(id: &str) -> bool {
 /// then every record of `data` (a length byte, a type byte: the call type
 /// in the low 7 bits, the high bit keeping the body's framework id, then a
 /// protobuf body) as one call of its own, with the clock moving on; the
-/// state JSON at the end. Nothing is launched (launches go to the agent
-/// outside the master). Must return for every input.
+/// state JSON at the end. Nothing is launched or signalled: the actions
+/// the master returns are the agent's, and are dropped here. Must return
+/// for every input.
 pub(crate) fn fuzz_calls(data: &[u8]) {
     use prost::Message;
     let mut config = EmbeddedConfig::new("/nonexistent/embedded-fuzz");
@@ -1506,7 +589,7 @@ pub(crate) fn fuzz_calls(data: &[u8]) {
         return;
     };
     let mut now = Instant::now();
-    m.tick(now);
+    let _ = m.tick(now);
     let mut rest = data;
     while let [len, ty, tail @ ..] = rest {
         let len = usize::from(*len).min(tail.len());
@@ -1531,23 +614,56 @@ pub(crate) fn fuzz_calls(data: &[u8]) {
             let _ = m.call(call, Some(&stream_id));
         }
         now += Duration::from_millis(u64::from(*ty & 0x7f) * 100);
-        m.tick(now);
+        let _ = m.tick(now);
     }
-    let _ = m.state_json();
+    let _ = super::state::render(&m);
     drop(rx);
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+    use prost::Message;
 
-    fn master() -> Master {
+    /// A master on a node of 2 CPUs, 1 GiB and 11 ports (nothing runs).
+    pub(in crate::embedded) fn master() -> Master {
         let mut config = EmbeddedConfig::new("/nonexistent/embedded-test");
         config.heartbeat_interval = Duration::from_secs(1);
         let total = Resources::parse("cpus:2;mem:1024;ports:[31000-31010]").unwrap_or_default();
-        let shared = Shared::new(Node::new(&config, 5050, total, Vec::new()));
-        let m = shared.lock();
-        Master::new(m.node.clone())
+        Master::new(Arc::new(Node::new(&config, 5050, total, Vec::new())))
+    }
+
+    /// The master and what it owns only decide; processes, files and the
+    /// network are the agent's and the HTTP layer's, so nothing of the
+    /// kind can happen under the master's lock.
+    #[test]
+    fn the_locked_model_does_no_signal_spawn_or_io() {
+        let forbidden = [
+            concat!("libc", "::"),
+            concat!("kill", "pg"),
+            concat!("spawn", "("),
+            concat!("Command", "::"),
+            concat!("std::", "process"),
+            concat!("std::", "fs"),
+            concat!("tokio::", "fs"),
+            concat!("std::", "net"),
+            concat!("tokio::", "net"),
+            concat!("req", "west"),
+            concat!("File", "::"),
+            concat!("terminate", "("),
+            concat!(".sig", "nal("),
+        ];
+        for (file, text) in [
+            ("master.rs", include_str!("master.rs")),
+            ("tasks.rs", include_str!("tasks.rs")),
+            ("framework.rs", include_str!("framework.rs")),
+            ("allocator.rs", include_str!("allocator.rs")),
+            ("state.rs", include_str!("state.rs")),
+        ] {
+            for needle in forbidden {
+                assert!(!text.contains(needle), "{file} contains `{needle}`");
+            }
+        }
     }
 
     #[test]
@@ -1587,7 +703,7 @@ mod tests {
             let Ok(Subscribed::Stream { stream_id, framework_id, rx }) = m.subscribe(sub, None) else {
                 panic!("subscribe failed");
             };
-            m.tick(Instant::now());
+            let _ = m.tick(Instant::now());
             if let Ok(mut call) = sched::Call::decode(bytes.as_slice()) {
                 call.r#type = Some(ty);
                 if ty == sched::call::Type::Subscribe as i32 {
@@ -1597,8 +713,8 @@ mod tests {
                     let _ = m.call(call, Some(&stream_id));
                 }
             }
-            m.tick(Instant::now() + Duration::from_secs(30));
-            let _ = m.state_json();
+            let _ = m.tick(Instant::now() + Duration::from_secs(30));
+            let _ = crate::embedded::state::render(&m);
             drop(rx);
         }
     }

@@ -18,22 +18,35 @@
 //! the generated protobuf types (`proto`) and never uses `crate::mesos`.
 //! The appmaster cannot tell it from genuine Mesos.
 //!
+//! Layout: the model behind one mutex only decides — `master` (node,
+//! frameworks, calls, timers), `tasks` (ACCEPT, KILL, the launch steps,
+//! framework removal; the `Action`s they return), `framework`
+//! (subscriptions, per-task status update streams), `allocator` (offers,
+//! filters), `state` (`/master/state`); `agent` acts (launches, signals
+//! with a grace period, sandboxes, fetching); `resources` is Mesos' text
+//! format and resource arithmetic; this module is the HTTP layer.
+//!
 //! Invariants: nothing a client sends can panic it; bad calls get a 4xx
 //! naming what was wrong; request bodies are bounded (4 MiB); request
 //! headers must arrive within 10 s; at most 256 connections are served;
-//! [`EmbeddedMesos::shutdown`] kills every task's process group before it
-//! returns.
+//! no signal, spawn, file or network I/O happens under the master's lock
+//! (the actions a locked step returns are carried out after the guard is
+//! dropped); [`EmbeddedMesos::shutdown`] kills every task's process group
+//! before it returns.
 
 mod agent;
+mod allocator;
+mod framework;
 mod master;
 mod proto;
 mod resources;
+mod state;
+mod tasks;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -182,7 +195,10 @@ impl EmbeddedMesos {
                 interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     tokio::select! {
-                        _ = interval.tick() => shared.lock().tick(Instant::now()),
+                        _ = interval.tick() => {
+                            let actions = shared.lock().tick(Instant::now());
+                            agent::carry_out(&shared, actions);
+                        }
                         _ = crate::serve::stopped(&mut stop_rx) => break,
                     }
                 }
@@ -209,7 +225,7 @@ impl EmbeddedMesos {
 
     /// Marks the master as shutting down, forgets every framework (ending
     /// their subscriptions) and returns the processes of their tasks.
-    fn stop_everything(&self) -> Vec<master::Proc> {
+    fn stop_everything(&self) -> Vec<agent::Proc> {
         let mut m = self.shared.lock();
         m.shutting_down = true;
         let procs = m.all_procs();
@@ -220,13 +236,19 @@ impl EmbeddedMesos {
     /// Kills every task (SIGTERM to its process group, SIGKILL after 3 s),
     /// ends every subscription and stops serving.
     pub async fn shutdown(mut self) {
-        let procs = self.stop_everything();
+        let mut procs = self.stop_everything();
+        let deadline = Instant::now() + tasks::DEFAULT_GRACE;
+        // A command being spawned right now belongs to a task that is gone:
+        // once spawned, it is among the master's dying processes.
+        while self.shared.lock().launching > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        procs.extend(self.shared.lock().all_procs());
         tracing::info!(tasks = procs.len(), "shutting down: killing every task");
         for p in &procs {
             p.signal(libc::SIGTERM);
         }
-        let deadline = Instant::now() + master::DEFAULT_GRACE;
-        while Instant::now() < deadline && procs.iter().any(|p| !p.exited.load(Ordering::SeqCst)) {
+        while Instant::now() < deadline && procs.iter().any(|p| !p.has_exited()) {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         for p in &procs {
@@ -297,7 +319,7 @@ async fn not_found() -> Response {
 }
 
 async fn state(State(shared): State<Arc<Shared>>) -> Response {
-    let v = shared.lock().state_json();
+    let v = state::render(&shared.lock());
     let body = serde_json::to_vec(&v).unwrap_or_else(|_| b"{}".to_vec());
     ([(CONTENT_TYPE, "application/json")], body).into_response()
 }
@@ -346,10 +368,8 @@ async fn scheduler(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
     let stream_id = headers.get(STREAM_ID).and_then(|v| v.to_str().ok());
     let result = shared.lock().call(call, stream_id);
     match result {
-        Ok(launches) => {
-            for (fid, task) in launches {
-                tokio::spawn(agent::run_task(shared.clone(), fid, task));
-            }
+        Ok(actions) => {
+            agent::carry_out(&shared, actions);
             StatusCode::ACCEPTED.into_response()
         }
         Err(CallError::BadRequest(m)) => bad(StatusCode::BAD_REQUEST, validation(m)),
@@ -382,7 +402,7 @@ fn subscribe(shared: Arc<Shared>, call: sched::Call) -> Response {
             // As Mesos: the stream opens (with a stream id), carries the
             // ERROR event and ends.
             let mut response = ([(CONTENT_TYPE, PROTOBUF)], record).into_response();
-            if let Ok(v) = axum::http::HeaderValue::from_str(&master::uuid_text()) {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&framework::uuid_text()) {
                 response.headers_mut().insert(STREAM_ID, v);
             }
             response

@@ -1,0 +1,311 @@
+//! The plan of `local up`: the request checked (no cluster running in the
+//! state directory, Mesos and Flink found), free ports chosen and the
+//! appmaster's `-D` list worked out, before anything is started; and what
+//! the validated configuration says about the cluster ([`Resolved`]).
+//!
+//! Invariant: a plan holds the state directory's `up` lock, so a second
+//! `local up` on the same directory is refused even before the first one
+//! recorded anything.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::mesos::{self, Installation, MesosMode, Sizing};
+use super::{state, zookeeper, Event, LocalError};
+use crate::flink::{FlinkError, FlinkHome};
+
+/// What `local up` was asked for.
+#[derive(Debug, Clone)]
+pub struct UpRequest {
+    pub state_dir: PathBuf,
+    pub workers: u32,
+    /// `--flink-home`, else `$FLINK_HOME`.
+    pub flink_home: Option<PathBuf>,
+    pub mesos: MesosMode,
+    pub conf_dir: Option<PathBuf>,
+    /// The user's `-D` arguments, as given.
+    pub properties: Vec<String>,
+    /// The flink-mesos executable that runs the appmaster.
+    pub executable: PathBuf,
+    /// `--ha`: a ZooKeeper server, the appmaster's worker store and leader
+    /// election in it, and Flink's own ZooKeeper high availability.
+    pub ha: bool,
+}
+
+/// Ports chosen for the cluster.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Ports {
+    pub mesos: u16,
+    pub jobmanager_rpc: u16,
+    pub rest: u16,
+    pub appmaster_status: u16,
+    /// ZooKeeper's client port (`--ha`).
+    pub zookeeper: Option<u16>,
+}
+
+/// A checked request: Mesos and Flink found, ports chosen, the appmaster's
+/// `-D` list worked out. The caller validates [`Plan::properties`] as the
+/// appmaster's configuration before calling [`up`](super::up()).
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub request: UpRequest,
+    pub state_dir: PathBuf,
+    pub installation: Installation,
+    pub flink_home: FlinkHome,
+    pub ports: Ports,
+    /// `-D` arguments for the appmaster: local defaults, then the user's,
+    /// then what the local cluster needs (master, worker count, address).
+    pub properties: Vec<String>,
+    /// Held while `local up` runs: a second `up` on the same state
+    /// directory is refused even before the first one recorded anything.
+    pub lock: std::sync::Arc<state::UpLock>,
+}
+
+/// Small memory settings that work with Flink 2.x on a laptop
+/// (DESIGN.md §5), and half a CPU per TaskManager; `-D` overrides each.
+pub const LOCAL_DEFAULTS: &[(&str, &str)] = &[
+    ("jobmanager.memory.process.size", "512m"),
+    ("jobmanager.memory.jvm-metaspace.size", "128m"),
+    ("jobmanager.memory.jvm-overhead.min", "64m"),
+    ("taskmanager.memory.process.size", "512m"),
+    ("taskmanager.memory.jvm-metaspace.size", "128m"),
+    ("taskmanager.memory.jvm-overhead.min", "64m"),
+    ("taskmanager.memory.framework.heap.size", "64m"),
+    ("taskmanager.memory.framework.off-heap.size", "64m"),
+    ("taskmanager.memory.network.min", "32m"),
+    ("taskmanager.memory.network.max", "32m"),
+    ("taskmanager.memory.managed.size", "64m"),
+    ("mesos.resourcemanager.tasks.cpus", "0.5"),
+    // TaskManagers often start before the JobManager's resource manager is
+    // up (the embedded Mesos launches in well under a second); Flink then
+    // retries after `error-delay`, 10 s by default: too long on one machine.
+    ("cluster.registration.error-delay", "1 s"),
+    ("cluster.registration.refused-registration-delay", "1 s"),
+];
+
+/// The Flink distribution: `--flink-home`/`$FLINK_HOME`, else the one
+/// `scripts/fetch-flink.sh` assembles in `~/.cache/flink-mesos/flink-2.3.0`.
+pub fn locate_flink(explicit: Option<&Path>) -> Result<FlinkHome, LocalError> {
+    if let Some(p) = explicit {
+        return Ok(FlinkHome::open(&std::path::absolute(p).map_err(|e| {
+            LocalError::io(format!("cannot make {} absolute", p.display()), e)
+        })?)?);
+    }
+    match crate::flink::cached_home("2.3.0").filter(|p| p.is_dir()) {
+        Some(p) => Ok(FlinkHome::open(&p)?),
+        None => Err(FlinkError::FlinkHome(
+            "no Flink distribution: pass --flink-home DIR or set FLINK_HOME, or run \
+             scripts/fetch-flink.sh (it assembles Flink 2.3 from PyPI into \
+             ~/.cache/flink-mesos/flink-2.3.0, where `local up` finds it)"
+                .into(),
+        )
+        .into()),
+    }
+}
+
+/// Refuses when a cluster runs in the state dir; removes a stale record.
+fn check_not_running(dir: &Path, on_event: &mut dyn FnMut(Event)) -> Result<(), LocalError> {
+    if let Some(old) = state::load(dir)? {
+        let alive: Vec<String> = old
+            .components
+            .iter()
+            .filter(|c| c.process.alive())
+            .map(|c| format!("{} pid {}", c.name, c.process.pid))
+            .collect();
+        if !alive.is_empty() {
+            return Err(LocalError::AlreadyRunning {
+                dir: dir.display().to_string(),
+                what: alive.join(", "),
+                flag: if *dir == state::default_dir() {
+                    String::new()
+                } else {
+                    format!(" --state-dir {}", dir.display())
+                },
+            });
+        }
+        on_event(Event::Note(format!(
+            "removing the record of a local cluster that is no longer running ({})",
+            state::path(dir).display()
+        )));
+        state::remove(dir)?;
+    }
+    Ok(())
+}
+
+/// Checks the request and chooses ports.
+pub fn plan(request: UpRequest, on_event: &mut dyn FnMut(Event)) -> Result<Plan, LocalError> {
+    if request.workers == 0 {
+        return Err(LocalError::Usage("--workers must be at least 1".into()));
+    }
+    let state_dir = std::path::absolute(&request.state_dir).map_err(|e| {
+        LocalError::io(
+            format!("cannot make {} absolute", request.state_dir.display()),
+            e,
+        )
+    })?;
+    let lock = std::sync::Arc::new(state::UpLock::acquire(&state_dir)?);
+    check_not_running(&state_dir, on_event)?;
+    let installation = mesos::find(request.mesos, &mesos::Search::from_env())?;
+    if request.mesos == MesosMode::Auto && installation == Installation::Embedded {
+        on_event(Event::Note(
+            "no genuine Mesos found (MESOS_HOME, PATH, ~/.cache/mesos-local/build): using the \
+             embedded single-node Mesos, a development stand-in (--mesos real insists on genuine \
+             Mesos)"
+                .into(),
+        ));
+    }
+    let flink_home = locate_flink(request.flink_home.as_deref())?;
+    let [mesos, jobmanager_rpc, rest, appmaster_status] = mesos::free_ports(4)?[..] else {
+        return Err(LocalError::Internal(
+            "free_ports(4) did not give 4 ports".into(),
+        ));
+    };
+    let zookeeper = if request.ha {
+        zookeeper::installed()?;
+        mesos::free_ports(1)?.first().copied()
+    } else {
+        None
+    };
+    let ports = Ports {
+        mesos,
+        jobmanager_rpc,
+        rest,
+        appmaster_status,
+        zookeeper,
+    };
+    let mut properties = properties(&ports, &request.properties, request.workers);
+    if let Some(zk) = zookeeper {
+        properties.extend(zookeeper::properties(zk, &state_dir));
+    }
+    // The appmaster runs in the state directory: hand it the configuration
+    // directory this command sees (`--conf-dir`/`FLINK_CONF_DIR`, else
+    // `./conf` when it exists), absolute.
+    let conf_dir = match &request.conf_dir {
+        Some(dir) => Some(dir.clone()),
+        None => Some(PathBuf::from("conf")).filter(|d| d.is_dir()),
+    }
+    .map(|d| {
+        std::path::absolute(&d)
+            .map_err(|e| LocalError::io(format!("cannot make {} absolute", d.display()), e))
+    })
+    .transpose()?;
+    let request = UpRequest {
+        conf_dir,
+        ..request
+    };
+    Ok(Plan {
+        lock,
+        request,
+        state_dir,
+        installation,
+        flink_home,
+        ports,
+        properties,
+    })
+}
+
+/// The appmaster's `-D` list, later entries winning: the local defaults
+/// and free ports, then the user's `-D`, then what a local cluster must
+/// have (its master, `--workers`, the loopback address).
+pub fn properties(ports: &Ports, user: &[String], workers: u32) -> Vec<String> {
+    let mut p: Vec<String> = LOCAL_DEFAULTS
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    p.push(format!("jobmanager.rpc.port={}", ports.jobmanager_rpc));
+    p.push(format!("rest.port={}", ports.rest));
+    p.push("jobmanager.bind-host=127.0.0.1".into());
+    p.push("rest.bind-address=127.0.0.1".into());
+    p.extend(user.iter().cloned());
+    p.push(format!("mesos.master=127.0.0.1:{}", ports.mesos));
+    p.push(format!("mesos.initial-tasks={workers}"));
+    p.push("jobmanager.rpc.address=127.0.0.1".into());
+    p
+}
+
+/// What the validated configuration says about the cluster.
+#[derive(Debug, Clone, Copy)]
+pub struct Resolved {
+    pub sizing: Sizing,
+    pub rest_port: u16,
+    pub rpc_port: u16,
+}
+
+impl Resolved {
+    pub fn from_settings(s: &crate::config::settings::Settings, workers: u32) -> Resolved {
+        let cpus = if s.tasks.cpus > 0.0 {
+            s.tasks.cpus
+        } else {
+            f64::from(s.task_slots.max(1))
+        };
+        Resolved {
+            sizing: Sizing {
+                workers,
+                cpus_per_task: cpus,
+                mem_mb_per_task: s.tasks.mem_mb,
+                disk_mb_per_task: s.tasks.disk_mb,
+                ports_per_task: 2 + s.tasks.port_assignments.len(),
+            },
+            rest_port: s.rest_port,
+            rpc_port: s.jobmanager_rpc_port,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::settings::{resolve, Purpose, Settings, ValidateOptions};
+    use crate::config::{Config, LoadOptions};
+
+    fn load(dynamic: Vec<String>) -> Settings {
+        let config = Config::load(&LoadOptions {
+            conf_dir: None,
+            dynamic,
+            env: Vec::new(),
+        })
+        .expect("load");
+        let report = resolve(
+            &config,
+            ValidateOptions {
+                purpose: Purpose::Appmaster,
+                strict: false,
+            },
+        );
+        report.settings.expect("valid settings")
+    }
+
+    const PORTS: Ports = Ports {
+        mesos: 5050,
+        jobmanager_rpc: 6123,
+        rest: 8081,
+        appmaster_status: 8090,
+        zookeeper: None,
+    };
+
+    #[test]
+    fn defaults_are_valid_small_and_overridable() {
+        let s = load(properties(&PORTS, &[], 2));
+        assert_eq!(s.initial_tasks, 2);
+        assert_eq!(s.rest_port, 8081);
+        let r = Resolved::from_settings(&s, 2);
+        assert_eq!(r.sizing.cpus_per_task, 0.5);
+        assert!(r.sizing.mem_mb_per_task <= 512, "{:?}", r.sizing);
+
+        let user = vec![
+            "rest.port=9999".to_string(),
+            "mesos.initial-tasks=7".into(),
+            "mesos.master=elsewhere:5050".into(),
+        ];
+        let s = load(properties(&PORTS, &user, 3));
+        assert_eq!(s.rest_port, 9999, "the user's -D beats the defaults");
+        assert_eq!(s.initial_tasks, 3, "--workers beats -D");
+        let p = properties(&PORTS, &user, 3);
+        let master = p.iter().rev().find(|e| e.starts_with("mesos.master="));
+        assert_eq!(
+            master.map(String::as_str),
+            Some("mesos.master=127.0.0.1:5050")
+        );
+    }
+}
