@@ -51,9 +51,10 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         });
     };
     let Some(master) = settings.master.clone() else {
-        return Err(Error::User(
-            "mesos.master is not set; the appmaster needs to know the Mesos master".into(),
-        ));
+        return Err(Error::User(format!(
+            "{} is not set; the appmaster needs to know the Mesos master",
+            Key::MesosMaster
+        )));
     };
     let host = Host {
         hostname: plan::local_hostname(),
@@ -80,7 +81,7 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         .template
         .properties
         .iter()
-        .find(|(k, _)| k == "jobmanager.rpc.address")
+        .find(|(k, _)| k == Key::JobmanagerRpcAddress.name())
         .map(|(_, v)| v.clone())
         .unwrap_or_else(|| host.hostname.clone());
     let jobmanager = if args.no_jobmanager {
@@ -128,9 +129,10 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             .get(Key::SecuritySslKeystore.def())
             .map(|e| PathBuf::from(&e.value))
             .ok_or_else(|| {
-                Error::User(
-                    "security.ssl.keystore is required for the artifact server's TLS".into(),
-                )
+                Error::User(format!(
+                    "{} is required for the artifact server's TLS",
+                    Key::SecuritySslKeystore
+                ))
             })?;
         let password = config
             .get(Key::SecuritySslKeystorePassword.def())
