@@ -14,10 +14,11 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use crate::config::options::Key;
 use crate::config::settings::Settings;
 use crate::config::Config;
 use crate::flink::conf::FlinkConf;
-use crate::flink::{jobmanager, FlinkError, FlinkHome, Java};
+use crate::flink::{jobmanager, FlinkError, FlinkHome, Java, Role};
 
 /// Everything needed to (re)start the JobManager.
 #[derive(Debug, Clone)]
@@ -41,7 +42,7 @@ pub fn prepare(
     work_dir: &Path,
 ) -> Result<Prepared, FlinkError> {
     let home = FlinkHome::locate(flink_home, &[work_dir.to_path_buf()])?;
-    let java_home = config.get_key("env.java.home").map(|e| e.value.clone());
+    let java_home = config.get(Key::EnvJavaHome.def()).map(|e| e.value.clone());
     let java = Java::locate(java_home.as_deref())?;
     let (conf, notes) = jobmanager::jobmanager_conf(config, settings, home.version, address);
     for note in notes {
@@ -127,7 +128,7 @@ pub async fn supervise(
         let now = Instant::now();
         deaths.retain(|t| now.duration_since(*t) < policy.window);
         deaths.push(now);
-        let log = prepared.log_dir.join("jobmanager.log");
+        let log = prepared.log_dir.join(Role::JobManager.log_file_name());
         if deaths.len() as u32 > policy.max_restarts {
             return Err(format!(
                 "the Flink JobManager ended ({status}) {} times within {} s (the last time after running {} s); see {}",

@@ -4,13 +4,17 @@
 //!
 //! The TaskManager configuration (`FLINK_PROPERTIES` of every worker) holds
 //! only what a TaskManager needs to find the JobManager and size itself:
-//! `jobmanager.rpc.address`/`port`, `taskmanager.numberOfTaskSlots`, the
-//! TaskManager memory keys and the (non-secret) high-availability keys. The
+//! `jobmanager.rpc.address` ([`jobmanager_address`])/`port`,
+//! `taskmanager.numberOfTaskSlots`, the TaskManager memory keys (with the
+//! container as the process size when none is configured:
+//! `config::memory`) and the (non-secret) high-availability keys. The
 //! ports from the offer are added per worker by the template. Secrets never go
 //! in (the template drops them again, as a second line of defence).
 
 use std::time::Duration;
 
+use crate::config::memory;
+use crate::config::options::{self, Key};
 use crate::config::settings::Settings;
 use crate::config::values::VolumeMode;
 use crate::config::{Config, Origin};
@@ -21,7 +25,7 @@ use crate::scheduler::task::TaskTemplate;
 use crate::scheduler::{Policy, Timers};
 
 /// Ports every TaskManager gets from its offer.
-pub const TASKMANAGER_PORT_KEYS: [&str; 2] = ["taskmanager.rpc.port", "taskmanager.data.port"];
+pub const TASKMANAGER_PORT_KEYS: [Key; 2] = [Key::TaskmanagerRpcPort, Key::TaskmanagerDataPort];
 /// A worker in Launched (no TASK_RUNNING yet) this long is reconciled.
 pub const STAGING_TIMEOUT: Duration = Duration::from_secs(60);
 /// First replacement delay after a failure (doubles per consecutive failure).
@@ -60,7 +64,7 @@ impl Plan {
         self.template
             .properties
             .iter()
-            .find(|(k, _)| k == "jobmanager.rpc.address")
+            .find(|(k, _)| k == crate::config::options::Key::JobmanagerRpcAddress.name())
             .map(|(_, v)| v.as_str())
     }
 }
@@ -139,10 +143,18 @@ pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> P
 
 /// Whether a key belongs in the TaskManager's configuration.
 fn for_taskmanager(key: &str) -> bool {
-    key.starts_with("taskmanager.memory.")
-        || key.starts_with("taskmanager.heap.")
-        || key.starts_with("high-availability")
-        || key == "taskmanager.numberOfTaskSlots"
+    memory::is_taskmanager_memory_key(key)
+        || key.starts_with(options::HIGH_AVAILABILITY_PREFIX)
+        || key == Key::TaskmanagerNumberOfTaskSlots.name()
+}
+
+/// The address of the JobManager, the same for it and every TaskManager:
+/// `jobmanager.rpc.address` when configured, else this host's name.
+pub fn jobmanager_address(settings: &Settings, host: &Host) -> String {
+    settings
+        .jobmanager_rpc_address
+        .clone()
+        .unwrap_or_else(|| host.hostname.clone())
 }
 
 fn taskmanager_properties(
@@ -150,19 +162,17 @@ fn taskmanager_properties(
     config: &Config,
     host: &Host,
 ) -> Vec<(String, String)> {
-    let address = config
-        .get_key("jobmanager.rpc.address")
-        .map(|e| e.value.clone())
-        .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| host.hostname.clone());
     let mut props = vec![
-        ("jobmanager.rpc.address".to_string(), address),
         (
-            "jobmanager.rpc.port".to_string(),
+            Key::JobmanagerRpcAddress.into(),
+            jobmanager_address(settings, host),
+        ),
+        (
+            Key::JobmanagerRpcPort.into(),
             settings.jobmanager_rpc_port.to_string(),
         ),
         (
-            "taskmanager.numberOfTaskSlots".to_string(),
+            Key::TaskmanagerNumberOfTaskSlots.into(),
             settings.task_slots.to_string(),
         ),
     ];
@@ -176,22 +186,8 @@ fn taskmanager_properties(
         }
         props.push((entry.key.clone(), entry.value.clone()));
     }
-    // Without any TaskManager memory setting, the TaskManager sizes itself to
-    // the container (as Flink's Mesos mode did), never beyond it.
-    let sized = props.iter().any(|(k, _)| {
-        matches!(
-            k.as_str(),
-            "taskmanager.memory.process.size"
-                | "taskmanager.memory.flink.size"
-                | "taskmanager.heap.mb"
-                | "taskmanager.heap.size"
-        )
-    });
-    if !sized {
-        props.push((
-            "taskmanager.memory.process.size".into(),
-            format!("{}m", settings.tasks.mem_mb),
-        ));
+    if let Some((key, value)) = settings.taskmanager_memory.for_workers() {
+        props.push((key.into(), value));
     }
     props
 }
@@ -321,5 +317,21 @@ mod tests {
         assert_eq!(p.framework.user, "svc");
         assert!(p.framework.gpu_resources);
         assert_eq!(p.policy.backoff_base, BACKOFF_BASE.mul_f64(0.8));
+    }
+
+    #[test]
+    fn taskmanager_sized_by_task_heap_and_managed_memory_keeps_its_size() {
+        let (s, c) = load(&[
+            "mesos.master=m:5050",
+            "mesos.resourcemanager.tasks.mem=2048",
+            "taskmanager.memory.task.heap.size=512m",
+            "taskmanager.memory.managed.size=256m",
+        ]);
+        let props = plan(&s, &c, &host(), 0.0).template.properties;
+        assert!(props.contains(&("taskmanager.memory.managed.size".into(), "256m".into())));
+        // Flink would find an invented process size inconsistent with them.
+        assert!(!props
+            .iter()
+            .any(|(k, _)| k == "taskmanager.memory.process.size"));
     }
 }

@@ -112,7 +112,10 @@ pub enum PrepareError {
     Flink(#[from] FlinkError),
     #[error(transparent)]
     Artifacts(#[from] ArtifactError),
-    #[error("security.ssl.keystore is required for the artifact server's TLS")]
+    #[error(
+        "{} is required for the artifact server's TLS",
+        Key::SecuritySslKeystore
+    )]
     NoKeystore,
     #[error(
         "the workers fetch their files from {name}, which does not resolve on this host ({message}); \

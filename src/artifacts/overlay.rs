@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use crate::config::options::{self, Key};
 use crate::config::settings::{Container, Settings};
 use crate::config::{Config, Origin};
 use crate::mesos::Uri;
@@ -41,31 +42,40 @@ pub const HADOOP_DIR: &str = "hadoop-conf";
 
 /// The `mesos.*` keys a TaskManager reads itself (the size of its
 /// container); every other `mesos.*` key is the scheduler's alone.
-const MESOS_KEYS_FOR_WORKERS: [&str; 4] = [
-    "mesos.resourcemanager.tasks.mem",
-    "mesos.resourcemanager.tasks.cpus",
-    "mesos.resourcemanager.tasks.gpus",
-    "mesos.resourcemanager.tasks.disk",
+const MESOS_KEYS_FOR_WORKERS: [Key; 4] = [
+    Key::MesosResourcemanagerTasksMem,
+    Key::MesosResourcemanagerTasksCpus,
+    Key::MesosResourcemanagerTasksGpus,
+    Key::MesosResourcemanagerTasksDisk,
 ];
 
-/// Store keys whose files are shipped; the sandbox name is made from the key.
-const SSL_STORE_KEYS: [&str; 6] = [
-    "security.ssl.internal.keystore",
-    "security.ssl.internal.truststore",
-    "security.ssl.rest.keystore",
-    "security.ssl.rest.truststore",
-    "security.ssl.keystore",
-    "security.ssl.truststore",
+/// Store options whose files are shipped, in every spelling (the
+/// `security.ssl.internal.*` ones are read for the plain ones); the sandbox
+/// name is made from the spelling.
+const SSL_STORES: [Key; 4] = [
+    Key::SecuritySslKeystore,
+    Key::SecuritySslTruststore,
+    Key::SecuritySslRestKeystore,
+    Key::SecuritySslRestTruststore,
 ];
 
-/// Whether a configuration key goes into the TaskManager configuration.
+/// Every spelling of the [`SSL_STORES`] (older ones first).
+fn ssl_store_keys() -> impl Iterator<Item = &'static str> {
+    SSL_STORES.iter().flat_map(|key| {
+        let def = key.def();
+        def.fallback_keys.iter().copied().chain([def.key])
+    })
+}
+
+/// Whether a configuration key goes into the TaskManager configuration:
+/// not flink-mesos' own ZooKeeper credentials (the worker store's; Flink's
+/// own ZooKeeper settings do reach the workers), not the scheduler's
+/// `mesos.*` keys.
 pub fn reaches_workers(key: &str) -> bool {
-    // flink-mesos' own ZooKeeper credentials; Flink's own ZooKeeper
-    // settings do reach the workers.
-    if crate::config::options::appmaster_only(key) {
+    if options::appmaster_only(key) {
         return false;
     }
-    !key.starts_with("mesos.") || MESOS_KEYS_FOR_WORKERS.contains(&key)
+    !options::is_mesos_key(key) || MESOS_KEYS_FOR_WORKERS.iter().any(|k| k.name() == key)
 }
 
 /// What the overlays read.
@@ -214,7 +224,7 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
 
     // Hadoop configuration.
     let hadoop = conf
-        .get("fs.hdfs.hadoopconf")
+        .get(Key::FsHdfsHadoopconf.name())
         .map(PathBuf::from)
         .or_else(|| inputs.hadoop_conf_dir.clone());
     if let Some(hadoop) = hadoop {
@@ -229,7 +239,7 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
         });
         out.environment
             .push(("HADOOP_CONF_DIR".into(), HADOOP_DIR.into()));
-        conf.insert("fs.hdfs.hadoopconf".into(), HADOOP_DIR.into());
+        conf.insert(Key::FsHdfsHadoopconf.into(), HADOOP_DIR.into());
         out.notes.push(format!(
             "workers fetch the Hadoop configuration {}",
             hadoop.display()
@@ -237,30 +247,19 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
     }
 
     // Kerberos keytab and krb5.conf.
-    if let Some(keytab) = conf.get("security.kerberos.login.keytab").cloned() {
-        ship_secret_file(
-            &mut out,
-            &mut conf,
-            "security.kerberos.login.keytab",
-            &keytab,
-            "krb5.keytab",
-        )?;
+    let keytab_key = Key::SecurityKerberosLoginKeytab.name();
+    if let Some(keytab) = conf.get(keytab_key).cloned() {
+        ship_secret_file(&mut out, &mut conf, keytab_key, &keytab, "krb5.keytab")?;
     }
-    if let Some(krb5) = conf.get("security.kerberos.krb5-conf.path").cloned() {
-        ship_file(
-            &mut out,
-            &dir,
-            &mut conf,
-            "security.kerberos.krb5-conf.path",
-            &krb5,
-            "krb5.conf",
-        )?;
+    let krb5_key = Key::SecurityKerberosKrb5ConfPath.name();
+    if let Some(krb5) = conf.get(krb5_key).cloned() {
+        ship_file(&mut out, &dir, &mut conf, krb5_key, &krb5, "krb5.conf")?;
         let opts = conf
-            .get("env.java.opts.taskmanager")
+            .get(Key::EnvJavaOptsTaskmanager.name())
             .cloned()
             .unwrap_or_default();
         conf.insert(
-            "env.java.opts.taskmanager".into(),
+            Key::EnvJavaOptsTaskmanager.into(),
             format!("{opts} -Djava.security.krb5.conf=krb5.conf")
                 .trim()
                 .to_string(),
@@ -268,7 +267,7 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
     }
 
     // SSL key and trust stores.
-    for key in SSL_STORE_KEYS {
+    for key in ssl_store_keys() {
         if let Some(file) = conf.get(key).cloned() {
             let ext = Path::new(&file)
                 .extension()
@@ -278,7 +277,8 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
                 .unwrap_or_default();
             let name = format!(
                 "ssl-{}{ext}",
-                key.trim_start_matches("security.ssl.").replace('.', "-")
+                key.trim_start_matches(options::SSL_PREFIX)
+                    .replace('.', "-")
             );
             ship_secret_file(&mut out, &mut conf, key, &file, &name)?;
         }
@@ -289,7 +289,7 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
     let secret_keys: Vec<String> = conf
         .iter()
         .filter(|(k, v)| {
-            crate::config::options::secret_part(k, v).is_some()
+            options::secret_part(k, v).is_some()
                 || out
                     .secrets
                     .files

@@ -19,7 +19,12 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::ArtifactError;
+use crate::config::options::Key;
 use crate::config::secret::Secret;
+
+const KEYSTORE: Key = Key::SecuritySslKeystore;
+const PASSWORD: Key = Key::SecuritySslKeystorePassword;
+const ARTIFACT_SSL: Key = Key::MesosResourcemanagerArtifactserverSslEnabled;
 
 const JKS_MAGIC: [u8; 4] = [0xfe, 0xed, 0xfe, 0xed];
 
@@ -30,16 +35,15 @@ pub fn server_config(
     password: Option<&Secret>,
 ) -> Result<Arc<rustls::ServerConfig>, ArtifactError> {
     let shown = keystore.display();
-    let bytes = std::fs::read(keystore).map_err(|e| {
-        ArtifactError::Tls(format!("cannot read security.ssl.keystore {shown}: {e}"))
-    })?;
+    let bytes = std::fs::read(keystore)
+        .map_err(|e| ArtifactError::Tls(format!("cannot read {KEYSTORE} {shown}: {e}")))?;
     let (certs, key) = if bytes.starts_with(&JKS_MAGIC) {
         return Err(ArtifactError::Tls(format!(
-            "security.ssl.keystore {shown} is a JKS keystore, which the artifact server cannot \
+            "{KEYSTORE} {shown} is a JKS keystore, which the artifact server cannot \
              read. Convert it to PKCS#12, which Flink's JVMs read as well: `keytool \
              -importkeystore -srckeystore {shown} -destkeystore keystore.p12 -deststoretype \
-             PKCS12` and point security.ssl.keystore at keystore.p12 (or set \
-             mesos.resourcemanager.artifactserver.ssl.enabled: false)"
+             PKCS12` and point {KEYSTORE} at keystore.p12 (or set \
+             {ARTIFACT_SSL}: false)"
         )));
     } else if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
         from_pem(&bytes, &shown.to_string())?
@@ -47,7 +51,7 @@ pub fn server_config(
         from_pkcs12(&bytes, password, &shown.to_string())?
     } else {
         return Err(ArtifactError::Tls(format!(
-            "security.ssl.keystore {shown} is neither a PKCS#12 keystore nor PEM; give it a \
+            "{KEYSTORE} {shown} is neither a PKCS#12 keystore nor PEM; give it a \
              PKCS#12 keystore (`keytool -genkeypair … -storetype PKCS12`) or a PEM file with the \
              certificate chain and the private key"
         )));
@@ -60,7 +64,7 @@ pub fn server_config(
         .with_single_cert(certs, key)
         .map_err(|e| {
             ArtifactError::Tls(format!(
-                "security.ssl.keystore {shown}: the key does not fit the certificate: {e}"
+                "{KEYSTORE} {shown}: the key does not fit the certificate: {e}"
             ))
         })?;
     Ok(Arc::new(config))
@@ -75,8 +79,8 @@ fn from_pkcs12(
 ) -> Result<KeyMaterial, ArtifactError> {
     let Some(password) = password else {
         return Err(ArtifactError::Tls(format!(
-            "security.ssl.keystore {shown} is a PKCS#12 keystore: set \
-             security.ssl.keystore-password to open it"
+            "{KEYSTORE} {shown} is a PKCS#12 keystore: set \
+             {PASSWORD} to open it"
         )));
     };
     let store = p12_keystore::KeyStore::from_pkcs12(
@@ -86,13 +90,13 @@ fn from_pkcs12(
     )
     .map_err(|e| {
         ArtifactError::Tls(format!(
-            "cannot open the PKCS#12 keystore security.ssl.keystore {shown} with \
-             security.ssl.keystore-password (wrong password, or not PKCS#12?): {e}"
+            "cannot open the PKCS#12 keystore {KEYSTORE} {shown} with \
+             {PASSWORD} (wrong password, or not PKCS#12?): {e}"
         ))
     })?;
     let Some((_, chain)) = store.private_key_chain() else {
         return Err(ArtifactError::Tls(format!(
-            "the PKCS#12 keystore security.ssl.keystore {shown} holds no private key with its \
+            "the PKCS#12 keystore {KEYSTORE} {shown} holds no private key with its \
              certificate chain"
         )));
     };
@@ -103,7 +107,7 @@ fn from_pkcs12(
         .collect();
     if certs.is_empty() {
         return Err(ArtifactError::Tls(format!(
-            "the PKCS#12 keystore security.ssl.keystore {shown} holds a key without certificates"
+            "the PKCS#12 keystore {KEYSTORE} {shown} holds a key without certificates"
         )));
     }
     let key = PrivateKeyDer::Pkcs8(chain.key().as_der().to_vec().into());
@@ -113,20 +117,16 @@ fn from_pkcs12(
 fn from_pem(bytes: &[u8], shown: &str) -> Result<KeyMaterial, ArtifactError> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(bytes)
         .collect::<Result<_, _>>()
-        .map_err(|e| {
-            ArtifactError::Tls(format!(
-                "security.ssl.keystore {shown}: bad certificate: {e}"
-            ))
-        })?;
+        .map_err(|e| ArtifactError::Tls(format!("{KEYSTORE} {shown}: bad certificate: {e}")))?;
     if certs.is_empty() {
         return Err(ArtifactError::Tls(format!(
-            "security.ssl.keystore {shown} holds no CERTIFICATE block; put the certificate chain \
+            "{KEYSTORE} {shown} holds no CERTIFICATE block; put the certificate chain \
              in the same PEM file as the key"
         )));
     }
     let key = PrivateKeyDer::from_pem_slice(bytes).map_err(|e| {
         ArtifactError::Tls(format!(
-            "security.ssl.keystore {shown} holds no usable private key ({e}); it must be an \
+            "{KEYSTORE} {shown} holds no usable private key ({e}); it must be an \
              unencrypted PEM key (BEGIN PRIVATE KEY / RSA PRIVATE KEY / EC PRIVATE KEY)"
         ))
     })?;

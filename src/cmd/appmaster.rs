@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use crate::appmaster::serve::{self, Ended};
 use crate::cli::{AppmasterArgs, GlobalArgs};
+use crate::config::options::Key;
 use crate::config::settings::Purpose;
 use crate::error::{Error, Result};
 
@@ -26,9 +27,10 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         });
     };
     let Some(master) = settings.master.clone() else {
-        return Err(Error::User(
-            "mesos.master is not set; the appmaster needs to know the Mesos master".into(),
-        ));
+        return Err(Error::User(format!(
+            "{} is not set; the appmaster needs to know the Mesos master",
+            Key::MesosMaster
+        )));
     };
     // Whatever the caller's umask (Marathon's sandbox may leave 000), what
     // this process and the JobManager create is its user's alone: the work

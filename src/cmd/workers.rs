@@ -19,6 +19,7 @@ use comfy_table::{presets, Cell, ContentArrangement, Table};
 use serde::Serialize;
 
 use crate::cli::{ConfirmArgs, FrameworkCommand, GlobalArgs, OutputFormat, WorkersCommand};
+use crate::config::options::Key;
 use crate::config::settings::Purpose;
 use crate::error::{Error, Result};
 use crate::store::leader::{current_leader, LeaderInfo};
@@ -176,12 +177,15 @@ fn zk_config(global: &GlobalArgs) -> Result<ZkConfig> {
         });
     };
     let Some(ha) = settings.ha else {
-        return Err(Error::User(
-            "high-availability.type is not ZOOKEEPER: without it the appmaster keeps its \
-             workers in memory (see its /status endpoint); set high-availability.type: zookeeper \
-             and high-availability.zookeeper.quorum to look into the ZooKeeper store"
-                .into(),
-        ));
+        let (ha_type, quorum) = (
+            Key::HighAvailabilityType,
+            Key::HighAvailabilityZookeeperQuorum,
+        );
+        return Err(Error::User(format!(
+            "{ha_type} is not ZOOKEEPER: without it the appmaster keeps its \
+             workers in memory (see its /status endpoint); set {ha_type}: zookeeper \
+             and {quorum} to look into the ZooKeeper store"
+        )));
     };
     let mut config = ZkConfig::from_settings(&ha);
     config.connect_timeout = Duration::from_secs(5).min(config.connect_timeout);

@@ -15,6 +15,7 @@ pub mod docs;
 pub mod effective;
 mod flat;
 pub mod master;
+pub mod memory;
 pub mod options;
 pub mod secret;
 pub mod settings;

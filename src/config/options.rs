@@ -189,6 +189,14 @@ impl Key {
     pub fn name(self) -> &'static str {
         self.def().key
     }
+
+    /// The declared default value, when it is a fixed one.
+    pub fn default_value(self) -> Option<&'static str> {
+        match self.def().default {
+            DefaultValue::Value(v) => Some(v),
+            _ => None,
+        }
+    }
 }
 
 impl From<Key> for String {
@@ -298,6 +306,8 @@ options! {
     HighAvailabilityZookeeperPathMesosWorkers => opt("high-availability.zookeeper.path.mesos-workers", Type::ZkPath, Value("/mesos-workers"), HighAvailability,
         "The ZooKeeper root path for persisting the Mesos worker information.")
         .fallback(&["recovery.zookeeper.path.mesos-workers"]),
+    HighAvailabilityJobmanagerPort => opt("high-availability.jobmanager.port", Type::PortRange, Value("0"), HighAvailability,
+        "The port (range) of the JobManager's RPC endpoint with high availability; `marathon-json` gives it the Marathon port of `jobmanager.rpc.port`."),
     HighAvailabilityZookeeperClientAcl => opt("high-availability.zookeeper.client.acl", Type::Enum(&["open", "creator"]), Value("open"), HighAvailability,
         "ACL for the ZooKeeper nodes: `open`, or `creator` when ZooKeeper authentication is used."),
     HighAvailabilityZookeeperClientSessionTimeout => opt("high-availability.zookeeper.client.session-timeout", Type::Duration, Value("60 s"), HighAvailability,
@@ -311,25 +321,53 @@ options! {
     // --- Flink ------------------------------------------------------------
     JobmanagerRpcAddress => opt("jobmanager.rpc.address", Type::Str, NoDefault, Flink, "Address of the JobManager; the appmaster fills it in."),
     JobmanagerRpcPort => opt("jobmanager.rpc.port", Type::Port, Value("6123"), Flink, "The JobManager's RPC port."),
+    JobmanagerBindHost => opt("jobmanager.bind-host", Type::Str, NoDefault, Flink,
+        "The local address the JobManager's RPC endpoint binds to (all interfaces when not set)."),
     RestPort => opt("rest.port", Type::Port, Value("8081"), Flink, "Port of the Flink web interface and REST API.")
         .fallback(&["jobmanager.web.port", "web.port"]),
+    RestAddress => opt("rest.address", Type::Str, NoDefault, Flink,
+        "The address clients use to reach the REST API; the appmaster sets the JobManager's address when it is not given."),
+    RestBindAddress => opt("rest.bind-address", Type::Str, NoDefault, Flink,
+        "The local address the REST API binds to (all interfaces when not set)."),
+    BlobServerPort => opt("blob.server.port", Type::PortRange, Value("0"), Flink,
+        "The port (range) of the JobManager's blob server; 0 lets the OS choose a free port."),
     JobmanagerHeapMb => opt("jobmanager.heap.mb", Type::Megabytes, NoDefault, Flink,
         "Legacy (Flink < 1.10): JobManager JVM heap in MB. Newer Flink: `jobmanager.memory.process.size`."),
     JobmanagerHeapSize => opt("jobmanager.heap.size", Type::MemorySize, NoDefault, Flink,
-        "Legacy (Flink 1.5–1.10): JobManager JVM heap size."),
+        "Legacy (Flink 1.5–1.10): JobManager JVM heap size; wins over `jobmanager.heap.mb`."),
     JobmanagerMemoryProcessSize => opt("jobmanager.memory.process.size", Type::MemorySize, NoDefault, Flink,
-        "Total process memory of the JobManager (Flink 1.11+)."),
+        "Total process memory of the JobManager (Flink 1.11+); 1600m (the value of the configuration Flink ships) when no JobManager memory is configured."),
+    JobmanagerMemoryFlinkSize => opt("jobmanager.memory.flink.size", Type::MemorySize, NoDefault, Flink,
+        "Total Flink memory of the JobManager, without JVM metaspace and overhead (Flink 1.11+)."),
     JobmanagerMemoryHeapSize => opt("jobmanager.memory.heap.size", Type::MemorySize, NoDefault, Flink, "JVM heap of the JobManager (Flink 1.11+)."),
+    JobmanagerMemoryJvmMetaspaceSize => opt("jobmanager.memory.jvm-metaspace.size", Type::MemorySize, Value("256m"), Flink, "JVM metaspace of the JobManager."),
+    JobmanagerMemoryJvmOverheadMin => opt("jobmanager.memory.jvm-overhead.min", Type::MemorySize, Value("192m"), Flink, "Minimum JVM overhead of the JobManager."),
     TaskmanagerHeapMb => opt("taskmanager.heap.mb", Type::Megabytes, NoDefault, Flink,
-        "Legacy (Flink < 1.10): TaskManager JVM heap in MB. Newer Flink: `taskmanager.memory.process.size`."),
+        "Legacy (Flink < 1.10): TaskManager JVM heap in MB; wins over `taskmanager.heap.size`. Newer Flink: `taskmanager.memory.process.size`."),
     TaskmanagerHeapSize => opt("taskmanager.heap.size", Type::MemorySize, NoDefault, Flink,
         "Legacy (Flink 1.5–1.9): TaskManager JVM heap size."),
     TaskmanagerMemoryProcessSize => opt("taskmanager.memory.process.size", Type::MemorySize, NoDefault, Flink,
-        "Total process memory of the TaskManager (Flink 1.10+); sizes the Mesos container when `mesos.resourcemanager.tasks.mem` is not set."),
+        "Total process memory of the TaskManager (Flink 1.10+); sizes the Mesos container when `mesos.resourcemanager.tasks.mem` is not set. When no TaskManager memory is configured, the TaskManager gets the whole container."),
     TaskmanagerMemoryFlinkSize => opt("taskmanager.memory.flink.size", Type::MemorySize, NoDefault, Flink,
         "Total Flink memory of the TaskManager, without JVM metaspace and overhead."),
+    TaskmanagerMemoryTaskHeapSize => opt("taskmanager.memory.task.heap.size", Type::MemorySize, NoDefault, Flink,
+        "JVM heap for the tasks of the TaskManager; with `taskmanager.memory.managed.size` it sizes the TaskManager."),
+    TaskmanagerMemoryManagedSize => opt("taskmanager.memory.managed.size", Type::MemorySize, NoDefault, Flink,
+        "Managed (off-heap) memory of the TaskManager; a fraction of its Flink memory when not set."),
+    TaskmanagerMemoryFrameworkHeapSize => opt("taskmanager.memory.framework.heap.size", Type::MemorySize, Value("128m"), Flink,
+        "JVM heap of the TaskManager's framework (not for tasks)."),
+    TaskmanagerMemoryFrameworkOffHeapSize => opt("taskmanager.memory.framework.off-heap.size", Type::MemorySize, Value("128m"), Flink,
+        "Off-heap memory of the TaskManager's framework (not for tasks)."),
+    TaskmanagerMemoryNetworkMin => opt("taskmanager.memory.network.min", Type::MemorySize, Value("64m"), Flink,
+        "Minimum network (shuffle) memory of the TaskManager."),
+    TaskmanagerMemoryNetworkMax => opt("taskmanager.memory.network.max", Type::MemorySize, Value("9223372036854775807 bytes"), Flink,
+        "Maximum network (shuffle) memory of the TaskManager (no limit by default)."),
     TaskmanagerMemoryJvmMetaspaceSize => opt("taskmanager.memory.jvm-metaspace.size", Type::MemorySize, Value("256m"), Flink, "JVM metaspace of the TaskManager."),
     TaskmanagerMemoryJvmOverheadMin => opt("taskmanager.memory.jvm-overhead.min", Type::MemorySize, Value("192m"), Flink, "Minimum JVM overhead of the TaskManager."),
+    ContainerizedHeapCutoffRatio => opt("containerized.heap-cutoff-ratio", Type::Float { min: 0.0 }, Value("0.25"), Flink,
+        "Legacy (Flink < 1.10): the share of the container kept from the TaskManager's heap for the JVM itself."),
+    ContainerizedHeapCutoffMin => opt("containerized.heap-cutoff-min", Type::Int { min: 0, max: i64::MAX }, Value("600"), Flink,
+        "Legacy (Flink < 1.10): the least MB kept from the TaskManager's heap for the JVM itself."),
     TaskmanagerNumberOfTaskSlots => opt("taskmanager.numberOfTaskSlots", Type::Int { min: 1, max: 100_000 }, Value("1"), Flink,
         "The number of task slots each TaskManager offers."),
     ParallelismDefault => opt("parallelism.default", Type::Int { min: 1, max: 100_000 }, Value("1"), Flink, "Default parallelism of jobs."),
@@ -339,15 +377,35 @@ options! {
         "The TaskManager's data (shuffle) port; the appmaster assigns one from the Mesos offer."),
     TaskmanagerHost => opt("taskmanager.host", Type::Str, NoDefault, Flink,
         "The TaskManager's host name; set from `mesos.resourcemanager.tasks.hostname` when that is configured."),
+    TaskmanagerResourceId => opt("taskmanager.resource-id", Type::Str, NoDefault, Flink,
+        "The TaskManager's resource id; `flink-mesos taskmanager` uses the Mesos task id."),
+    ClusterRegistrationErrorDelay => opt("cluster.registration.error-delay", Type::Duration, Value("10 s"), Flink,
+        "How long a TaskManager waits after a failed registration attempt before it tries again."),
+    ClusterRegistrationRefusedRegistrationDelay => opt("cluster.registration.refused-registration-delay", Type::Duration, Value("30 s"), Flink,
+        "How long a TaskManager waits after a refused registration before it tries again."),
+    IoTmpDirs => opt("io.tmp.dirs", Type::Str, NoDefault, Flink,
+        "Directories for temporary files, separated by `,` or `:`; `flink-mesos taskmanager` uses `tmp` in the sandbox, Flink otherwise the JVM's temporary directory."),
+    FsHdfsHadoopconf => opt("fs.hdfs.hadoopconf", Type::Str, NoDefault, Flink,
+        "Directory of the Hadoop configuration (deprecated in Flink); shipped to the workers like `$HADOOP_CONF_DIR`."),
+    EnvJavaHome => opt("env.java.home", Type::Str, NoDefault, Flink,
+        "The Java installation Flink's JVMs run with; else `JAVA_HOME`, else `java` on the PATH."),
     EnvJavaOpts => opt("env.java.opts", Type::Str, NoDefault, Flink, "JVM options for all Flink processes (Flink 1.x)."),
     EnvJavaOptsAll => opt("env.java.opts.all", Type::Str, NoDefault, Flink, "JVM options for all Flink processes (Flink 1.19+)."),
     EnvJavaOptsJobmanager => opt("env.java.opts.jobmanager", Type::Str, NoDefault, Flink, "JVM options for the JobManager."),
     EnvJavaOptsTaskmanager => opt("env.java.opts.taskmanager", Type::Str, NoDefault, Flink, "JVM options for the TaskManagers."),
+    EnvJavaDefaultOptsAll => opt("env.java.default-opts.all", Type::Str, NoDefault, Flink,
+        "Default JVM options for all Flink processes (Flink 1.19+), before `env.java.opts.all`."),
+    EnvJavaDefaultOptsJobmanager => opt("env.java.default-opts.jobmanager", Type::Str, NoDefault, Flink,
+        "Default JVM options for the JobManager (Flink 1.19+), before `env.java.opts.jobmanager`."),
+    EnvJavaDefaultOptsTaskmanager => opt("env.java.default-opts.taskmanager", Type::Str, NoDefault, Flink,
+        "Default JVM options for the TaskManagers (Flink 1.19+), before `env.java.opts.taskmanager`."),
     // --- Security -----------------------------------------------------------
     SecuritySslEnabled => opt("security.ssl.enabled", Type::Bool, Value("false"), Security,
         "Turns on SSL for Flink's internal and external connections (and the artifact server with `mesos.resourcemanager.artifactserver.ssl.enabled`)."),
     SecuritySslInternalEnabled => opt("security.ssl.internal.enabled", Type::Bool, Value("false"), Security,
         "Turns on SSL for Flink's internal connections; the artifact server then serves over TLS too (the workers' key stores travel through it), unless `mesos.resourcemanager.artifactserver.ssl.enabled` is false, which is then an error."),
+    SecuritySslRestEnabled => opt("security.ssl.rest.enabled", Type::Bool, Value("false"), Security,
+        "Turns on SSL for the REST API and web interface; the framework's web UI link is then `https://`."),
     SecuritySslKeystore => opt("security.ssl.keystore", Type::Str, NoDefault, Security, "Keystore file with the SSL key and certificate (PKCS#12 for Flink and the artifact server; the artifact server also reads PEM).")
         .fallback(&["security.ssl.internal.keystore"]),
     SecuritySslKeystorePassword => opt("security.ssl.keystore-password", Type::Str, NoDefault, Security, "Password of the keystore.")
@@ -364,6 +422,14 @@ options! {
         .fallback(&["security.ssl.internal.truststore-password"])
         .secret()
         .env("FLINK_SSL_TRUSTSTORE_PASSWORD"),
+    SecuritySslRestKeystore => opt("security.ssl.rest.keystore", Type::Str, NoDefault, Security,
+        "Keystore of the REST API's SSL; shipped to the workers."),
+    SecuritySslRestTruststore => opt("security.ssl.rest.truststore", Type::Str, NoDefault, Security,
+        "Truststore of the REST API's SSL; shipped to the workers."),
+    SecurityKerberosLoginKeytab => opt("security.kerberos.login.keytab", Type::Str, NoDefault, Security,
+        "Kerberos keytab file; shipped to the workers (as a secret) as `krb5.keytab`."),
+    SecurityKerberosKrb5ConfPath => opt("security.kerberos.krb5-conf.path", Type::Str, NoDefault, Security,
+        "Kerberos `krb5.conf`; shipped to the workers as `krb5.conf`, which their JVMs are pointed at."),
 }
 
 /// The declaration for a key, by its name or one of its fallback spellings.
@@ -373,10 +439,25 @@ pub fn lookup(key: &str) -> Option<&'static OptionDef> {
         .find(|o| o.key == key || o.fallback_keys.contains(&key))
 }
 
+/// flink-mesos' own keys (the scheduler's), which Flink never sees: `mesos.*`.
+pub const MESOS_PREFIX: &str = "mesos.";
+/// Flink's high-availability keys (`high-availability` and below).
+pub const HIGH_AVAILABILITY_PREFIX: &str = "high-availability";
+/// flink-mesos' own ZooKeeper credentials (the worker store's), which the
+/// workers never get.
+pub const ZOOKEEPER_DIGEST_PREFIX: &str = "high-availability.zookeeper.client.digest.";
+/// Flink's SSL keys.
+pub const SSL_PREFIX: &str = "security.ssl.";
+
+/// Whether `key` is one of flink-mesos' own `mesos.*` keys.
+pub fn is_mesos_key(key: &str) -> bool {
+    key.starts_with(MESOS_PREFIX)
+}
+
 /// flink-mesos' own ZooKeeper credentials (the worker store's): they stay
 /// with the appmaster process, in neither Flink JVM's configuration.
 pub fn appmaster_only(key: &str) -> bool {
-    key.starts_with("high-availability.zookeeper.client.digest.")
+    key.starts_with(ZOOKEEPER_DIGEST_PREFIX)
 }
 
 /// The environment variables that carry flink-mesos' own settings (each

@@ -4,6 +4,8 @@
 //! values: `validate-conf` prints its diagnostics, and every command that
 //! runs something (appmaster, taskmanager, marathon-json) refuses to start
 //! when it reports an error. Diagnostics point at the value that caused them.
+//! The memory rules between the Mesos container and Flink's memory settings
+//! are [`super::memory`]'s; their results travel in [`Settings`].
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -11,6 +13,7 @@ use std::time::Duration;
 
 use super::diagnostic::{Diagnostic, Severity};
 use super::master::MasterSpec;
+use super::memory;
 use super::options::{self, DefaultValue, Key, OptionDef, Type};
 use super::secret::Secret;
 use super::values::{self, Volume};
@@ -82,18 +85,7 @@ pub struct ZooKeeperHa {
     pub digest: Option<(String, Secret)>,
 }
 
-/// The JobManager memory as configured, by the key that decides it: the
-/// Flink 1.11+ keys first, then the legacy heap keys. Used to size the
-/// container the JobManager runs in (`marathon-json`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobManagerMemory {
-    /// `jobmanager.memory.process.size`: the whole JVM process, in MB.
-    Process { mb: u64 },
-    /// A heap size in MB from `key`; the JVM needs more than this.
-    Heap { key: &'static str, mb: u64 },
-    /// Nothing configured.
-    Unset,
-}
+pub use super::memory::{JobManagerMemory, TaskManagerMemory};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -113,10 +105,19 @@ pub struct Settings {
     pub declined_offer_refuse: Duration,
     pub tasks: Tasks,
     pub ha: Option<ZooKeeperHa>,
+    /// `jobmanager.rpc.address` when configured (not blank); else the
+    /// appmaster's host name (`appmaster::plan::jobmanager_address`).
+    pub jobmanager_rpc_address: Option<String>,
     pub jobmanager_rpc_port: u16,
     pub rest_port: u16,
     pub task_slots: u32,
+    /// What sizes the JobManager ([`super::memory`]).
     pub jobmanager_memory: JobManagerMemory,
+    /// The JobManager's legacy heap keys that are set, the winning one
+    /// first, with their values ([`JobManagerMemory::keys`]).
+    pub jobmanager_legacy_heap: Vec<(Key, String)>,
+    /// The TaskManagers' container and memory ([`super::memory`]).
+    pub taskmanager_memory: TaskManagerMemory,
 }
 
 /// Diagnostics, and the settings when there was no error.
@@ -204,15 +205,6 @@ pub fn resolve_master(config: &Config) -> Result<MasterAccess, Vec<Diagnostic>> 
         _ if mine.is_empty() => Err(vec![master_not_set()]),
         _ => Err(mine),
     }
-}
-
-/// JVM metaspace + overhead Flink needs beside the heap, in MB, from the
-/// declared defaults of `taskmanager.memory.jvm-metaspace.size` and
-/// `taskmanager.memory.jvm-overhead.min` (or their configured values).
-fn jvm_overhead_mb(c: &mut Checker) -> u64 {
-    let metaspace = c.value(Key::TaskmanagerMemoryJvmMetaspaceSize, values::parse_memory);
-    let overhead = c.value(Key::TaskmanagerMemoryJvmOverheadMin, values::parse_memory);
-    (metaspace + overhead) >> 20
 }
 
 pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
@@ -351,7 +343,8 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
 
     // --- TaskManager tasks -----------------------------------------------------
     let task_slots = c.int(Key::TaskmanagerNumberOfTaskSlots) as u32;
-    let mem_mb = task_memory(&mut c);
+    let taskmanager_memory = memory::taskmanager(&mut c);
+    let mem_mb = taskmanager_memory.container_mb;
     let cpus = match c.typed(Key::MesosResourcemanagerTasksCpus, |s| {
         values::parse_float(s, 0.0)
     }) {
@@ -594,6 +587,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         }
     };
 
+    let (jobmanager_memory, jobmanager_legacy_heap) = memory::jobmanager(&mut c);
     let settings = Settings {
         master,
         master_ca_file: master_ca_file(&c),
@@ -607,10 +601,15 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         declined_offer_refuse,
         tasks,
         ha,
+        jobmanager_rpc_address: c
+            .string(Key::JobmanagerRpcAddress)
+            .filter(|a| !a.trim().is_empty()),
         jobmanager_rpc_port: c.value(Key::JobmanagerRpcPort, values::parse_port),
         rest_port: c.value(Key::RestPort, values::parse_port),
         task_slots,
-        jobmanager_memory: jobmanager_memory(&mut c),
+        jobmanager_memory,
+        jobmanager_legacy_heap,
+        taskmanager_memory,
     };
     let mut diagnostics = c.diags;
     // Errors first, then in source order, so that the worst is seen first.
@@ -629,88 +628,9 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
     }
 }
 
-fn jobmanager_memory(c: &mut Checker) -> JobManagerMemory {
-    if let Some(b) = c.typed(Key::JobmanagerMemoryProcessSize, values::parse_memory) {
-        return JobManagerMemory::Process { mb: b >> 20 };
-    }
-    for key in [Key::JobmanagerMemoryHeapSize, Key::JobmanagerHeapSize] {
-        if let Some(b) = c.typed(key, values::parse_memory) {
-            return JobManagerMemory::Heap {
-                key: key.name(),
-                mb: b >> 20,
-            };
-        }
-    }
-    match c.typed(Key::JobmanagerHeapMb, values::parse_megabytes) {
-        Some(mb) => JobManagerMemory::Heap {
-            key: Key::JobmanagerHeapMb.name(),
-            mb,
-        },
-        None => JobManagerMemory::Unset,
-    }
-}
-
-/// The container size in MB and the memory rules between it and the
-/// TaskManager's own memory settings.
-fn task_memory(c: &mut Checker) -> u64 {
-    const MEM: Key = Key::MesosResourcemanagerTasksMem;
-    let container = c
-        .set_by_user(MEM)
-        .then(|| c.typed(MEM, values::parse_megabytes))
-        .flatten();
-    let process_key = Key::TaskmanagerMemoryProcessSize;
-    let process = c.typed(process_key, values::parse_memory).map(|b| b >> 20);
-    let (heap_key, heap) = match c.typed(Key::TaskmanagerHeapMb, values::parse_megabytes) {
-        Some(h) => (Key::TaskmanagerHeapMb, Some(h)),
-        None => (
-            Key::TaskmanagerHeapSize,
-            c.typed(Key::TaskmanagerHeapSize, values::parse_memory)
-                .map(|b| b >> 20),
-        ),
-    };
-    let overhead = jvm_overhead_mb(c);
-    let Some(container) = container else {
-        // Not set: follow the TaskManager's process memory, as later Flink versions do.
-        return process
-            .or(heap.map(|h| h + overhead))
-            .unwrap_or_else(|| c.value(MEM, values::parse_megabytes));
-    };
-    if let Some(p) = process {
-        if p > container {
-            c.error_at(
-                process_key,
-                &format!("is {p} MB, larger than the Mesos container (`{MEM}` = {container} MB)"),
-                &format!(
-                    "raise {MEM} to at least {p}, or remove it so that the container follows the TaskManager memory"
-                ),
-            );
-        }
-    }
-    if let Some(h) = heap {
-        if h > container {
-            c.error_at(
-                heap_key,
-                &format!("is {h} MB, larger than the Mesos container (`{MEM}` = {container} MB)"),
-                &format!(
-                    "raise {MEM} to at least {}, or lower the heap",
-                    h + overhead
-                ),
-            );
-        } else if container - h < overhead {
-            c.warn_at(
-                heap_key,
-                &format!(
-                    "leaves {} MB of the {container} MB container for JVM metaspace and overhead, which need about {overhead} MB; Mesos may kill the TaskManager for using too much memory",
-                    container - h
-                ),
-                &format!("lower the heap to at most {} MB or raise {MEM}", container.saturating_sub(overhead)),
-            );
-        }
-    }
-    container
-}
-
-struct Checker<'a> {
+/// Reads and checks the configuration: the typed values of declared options
+/// and the diagnostics of everything that is wrong.
+pub(super) struct Checker<'a> {
     config: &'a Config,
     diags: Vec<Diagnostic>,
     /// Declared keys whose value failed its type check (already reported).
@@ -722,21 +642,27 @@ impl Checker<'_> {
         key.def()
     }
 
-    fn entry(&self, key: Key) -> Option<&Entry> {
+    pub(super) fn entry(&self, key: Key) -> Option<&Entry> {
         self.config.get(Self::def(key))
     }
 
-    fn set_by_user(&self, key: Key) -> bool {
+    pub(super) fn set_by_user(&self, key: Key) -> bool {
         self.entry(key)
             .is_some_and(|e| e.origin.layer() > Layer::Default)
     }
 
-    fn push(&mut self, d: Diagnostic) {
+    pub(super) fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
 
     /// A diagnostic pointing at the value of `key` (masked when secret).
-    fn at_value(&self, severity: Severity, key: Key, message: &str, hint: &str) -> Diagnostic {
+    pub(super) fn at_value(
+        &self,
+        severity: Severity,
+        key: Key,
+        message: &str,
+        hint: &str,
+    ) -> Diagnostic {
         let entry = self.entry(key);
         let span = entry.and_then(|e| e.origin.value_span());
         let d = Diagnostic {
@@ -750,18 +676,18 @@ impl Checker<'_> {
         d.masking(mask.as_ref())
     }
 
-    fn error_at(&mut self, key: Key, message: &str, hint: &str) {
+    pub(super) fn error_at(&mut self, key: Key, message: &str, hint: &str) {
         let d = self.at_value(Severity::Error, key, message, hint);
         self.push(d);
     }
 
-    fn warn_at(&mut self, key: Key, message: &str, hint: &str) {
+    pub(super) fn warn_at(&mut self, key: Key, message: &str, hint: &str) {
         let d = self.at_value(Severity::Warning, key, message, hint);
         self.push(d);
     }
 
     /// The effective text of a declared option: the winning value, else its default.
-    fn raw_value(&self, key: Key) -> Option<String> {
+    pub(super) fn raw_value(&self, key: Key) -> Option<String> {
         let def = Self::def(key);
         if let Some(e) = self.config.get(def) {
             return Some(e.value.clone());
@@ -775,7 +701,11 @@ impl Checker<'_> {
     /// The typed value; when it failed its type check (an error already
     /// reported, so no settings come out) the declared default, so that a
     /// default is spelled only in `options.rs`.
-    fn value<T: Default>(&mut self, key: Key, parse: impl Fn(&str) -> Result<T, String>) -> T {
+    pub(super) fn value<T: Default>(
+        &mut self,
+        key: Key,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> T {
         if let Some(v) = self.typed(key, &parse) {
             return v;
         }
@@ -786,7 +716,7 @@ impl Checker<'_> {
     }
 
     /// [`Self::value`] of an integer option.
-    fn int(&mut self, key: Key) -> i64 {
+    pub(super) fn int(&mut self, key: Key) -> i64 {
         let Type::Int { min, max } = key.def().ty else {
             return 0;
         };
@@ -794,12 +724,12 @@ impl Checker<'_> {
     }
 
     /// The text of an option that has a declared default.
-    fn text(&self, key: Key) -> String {
+    pub(super) fn text(&self, key: Key) -> String {
         self.raw_value(key).unwrap_or_default()
     }
 
     /// A comma-separated list option; empty when unset.
-    fn list(&self, key: Key) -> Vec<String> {
+    pub(super) fn list(&self, key: Key) -> Vec<String> {
         self.raw_value(key)
             .map(|s| {
                 values::split_list(&s)
@@ -810,12 +740,16 @@ impl Checker<'_> {
             .unwrap_or_default()
     }
 
-    fn string(&self, key: Key) -> Option<String> {
+    pub(super) fn string(&self, key: Key) -> Option<String> {
         self.raw_value(key)
     }
 
     /// Parses the effective value; a value that failed its type check gives `None`.
-    fn typed<T>(&mut self, key: Key, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+    pub(super) fn typed<T>(
+        &mut self,
+        key: Key,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
         let def = Self::def(key);
         if self.bad.contains(def.key) {
             return None;
@@ -824,7 +758,7 @@ impl Checker<'_> {
         parse(&raw).ok()
     }
 
-    fn typed_int(&mut self, key: Key) -> Option<i64> {
+    pub(super) fn typed_int(&mut self, key: Key) -> Option<i64> {
         let Type::Int { min, max } = Self::def(key).ty else {
             return None;
         };
@@ -833,7 +767,7 @@ impl Checker<'_> {
 
     /// Type checks of every declared option that has a value, unknown `mesos.`
     /// keys with did-you-mean, and in strict mode unknown and deprecated keys.
-    fn check_keys(&mut self, strict: bool) {
+    pub(super) fn check_keys(&mut self, strict: bool) {
         for def in options::OPTIONS {
             let Some(entry) = self.config.get(def) else {
                 continue;
@@ -861,7 +795,7 @@ impl Checker<'_> {
             if options::lookup(&entry.key).is_some() {
                 continue;
             }
-            if entry.key.starts_with("mesos.") {
+            if options::is_mesos_key(&entry.key) {
                 let mut d = Diagnostic::warning("is not a flink-mesos option and is ignored")
                     .key(entry.key.clone())
                     .at(entry.origin.key_span());
@@ -1031,14 +965,14 @@ mod tests {
         assert_eq!(
             memory(&["jobmanager.heap.mb=1024"]),
             JobManagerMemory::Heap {
-                key: "jobmanager.heap.mb",
+                key: Key::JobmanagerHeapMb,
                 mb: 1024
             }
         );
         assert_eq!(
             memory(&["jobmanager.heap.mb=1024", "jobmanager.memory.heap.size=2g"]),
             JobManagerMemory::Heap {
-                key: "jobmanager.memory.heap.size",
+                key: Key::JobmanagerMemoryHeapSize,
                 mb: 2048
             }
         );
@@ -1049,6 +983,41 @@ mod tests {
             ]),
             JobManagerMemory::Process { mb: 1600 }
         );
+    }
+
+    #[test]
+    fn jobmanager_memory_flink_size_is_configured_memory() {
+        let (s, _) = for_tests(&[
+            "mesos.master=m:5050",
+            "jobmanager.memory.flink.size=1g",
+            "jobmanager.heap.mb=768",
+        ]);
+        assert_eq!(s.jobmanager_memory, JobManagerMemory::Flink { mb: 1024 });
+        assert_eq!(
+            s.jobmanager_legacy_heap,
+            [(Key::JobmanagerHeapMb, "768".to_string())]
+        );
+        // The process size still wins for the container.
+        let (s, _) = for_tests(&[
+            "mesos.master=m:5050",
+            "jobmanager.memory.flink.size=1g",
+            "jobmanager.memory.process.size=1600m",
+        ]);
+        assert_eq!(s.jobmanager_memory, JobManagerMemory::Process { mb: 1600 });
+        // Legacy heap: `.heap.size` wins over `.heap.mb`, as in Flink.
+        let (s, _) = for_tests(&[
+            "mesos.master=m:5050",
+            "jobmanager.heap.mb=768",
+            "jobmanager.heap.size=1g",
+        ]);
+        assert_eq!(
+            s.jobmanager_memory,
+            JobManagerMemory::Heap {
+                key: Key::JobmanagerHeapSize,
+                mb: 1024
+            }
+        );
+        assert_eq!(s.jobmanager_legacy_heap[0].0, Key::JobmanagerHeapSize);
     }
 
     #[test]

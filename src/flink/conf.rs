@@ -7,10 +7,66 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{FlinkError, FlinkVersion};
-use crate::config::{options, Config};
+use crate::config::options::{self, Key};
+use crate::config::Config;
 
-/// An ordered set of Flink configuration entries (key → value).
-pub type FlinkConf = BTreeMap<String, String>;
+/// An ordered set of Flink configuration entries (key → value). flink-mesos
+/// reads and sets declared options by [`Key`]; keys from outside (the
+/// user's configuration, Flink has hundreds) go in by name
+/// ([`FlinkConf::insert`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlinkConf(BTreeMap<String, String>);
+
+impl FlinkConf {
+    pub fn new() -> Self {
+        FlinkConf::default()
+    }
+
+    /// The value of `key`, under its own spelling.
+    pub fn get(&self, key: Key) -> Option<&str> {
+        self.0.get(key.name()).map(String::as_str)
+    }
+
+    /// Sets `key`, replacing what was there.
+    pub fn set(&mut self, key: Key, value: impl Into<String>) {
+        self.0.insert(key.name().to_string(), value.into());
+    }
+
+    /// Sets `key` unless the configuration has it.
+    pub fn set_default(&mut self, key: Key, value: impl FnOnce() -> String) {
+        self.0.entry(key.name().to_string()).or_insert_with(value);
+    }
+
+    pub fn remove(&mut self, key: Key) -> Option<String> {
+        self.0.remove(key.name())
+    }
+
+    /// An entry by name, for keys from outside.
+    pub fn insert(&mut self, key: String, value: String) {
+        self.0.insert(key, value);
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter()
+    }
+}
+
+impl std::ops::Index<&str> for FlinkConf {
+    type Output = String;
+    fn index(&self, key: &str) -> &String {
+        &self.0[key]
+    }
+}
+
+impl FromIterator<(String, String)> for FlinkConf {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        FlinkConf(iter.into_iter().collect())
+    }
+}
 
 /// The entries of `config` that a Flink JVM should see: everything except
 /// flink-mesos' own `mesos.*` keys (including the framework secret and the
@@ -21,7 +77,7 @@ pub type FlinkConf = BTreeMap<String, String>;
 pub fn flink_entries(config: &Config) -> FlinkConf {
     let mut out = FlinkConf::new();
     for entry in config.winners() {
-        if entry.key.starts_with("mesos.") || options::appmaster_only(&entry.key) {
+        if options::is_mesos_key(&entry.key) || options::appmaster_only(&entry.key) {
             continue;
         }
         let value = match options::lookup(&entry.key) {
@@ -33,7 +89,7 @@ pub fn flink_entries(config: &Config) -> FlinkConf {
         out.insert(entry.key.clone(), value.clone());
         // `options::lookup` resolves fallback spellings to their option.
         if let Some(def) = options::lookup(&entry.key) {
-            if !def.fallback_keys.is_empty() && !def.key.starts_with("mesos.") {
+            if !def.fallback_keys.is_empty() && !options::is_mesos_key(def.key) {
                 out.insert(def.key.to_string(), value);
             }
         }
@@ -57,7 +113,7 @@ pub fn render(conf: &FlinkConf, version: FlinkVersion) -> Result<String, String>
     let mut out = String::from(
         "# Written by flink-mesos: the effective configuration of this Flink process.\n",
     );
-    for (key, value) in conf {
+    for (key, value) in conf.iter() {
         if key.contains(['\n', '#', ':']) || key.trim() != key || key.is_empty() {
             return Err(format!(
                 "cannot write the key {key:?} into a Flink configuration file"

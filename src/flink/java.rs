@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::FlinkError;
+use crate::config::options::Key;
 
 /// A `java` executable and its feature release (17 for Java 17).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +61,10 @@ pub fn find_java(
     path_var: &str,
     exists: impl Fn(&Path) -> bool,
 ) -> Result<PathBuf, FlinkError> {
-    for (what, home) in [("env.java.home", env_java_home), ("JAVA_HOME", java_home)] {
+    for (what, home) in [
+        (Key::EnvJavaHome.name(), env_java_home),
+        ("JAVA_HOME", java_home),
+    ] {
         let Some(home) = home.map(str::trim).filter(|h| !h.is_empty()) else {
             continue;
         };

@@ -7,16 +7,17 @@ use std::path::PathBuf;
 use super::conf::{self, FlinkConf};
 use super::launch::{self, LaunchRequest, Role};
 use super::{FlinkError, FlinkHome, FlinkProcess, Java, Output, SpawnOptions};
+use crate::config::options::Key;
 use crate::config::settings::Settings;
 use crate::config::Config;
 
 /// The JobManager's Flink configuration: the user's entries
 /// ([`conf::flink_entries`]) with the RPC and REST ports flink-mesos
 /// validated (`jobmanager.rpc.port`, `rest.port` — also spelled
-/// `jobmanager.web.port`), `address` as `jobmanager.rpc.address` and
-/// `rest.address` unless given, and the memory rules of
+/// `jobmanager.web.port`), `address` as `jobmanager.rpc.address` (the
+/// address every TaskManager gets: `appmaster::plan::jobmanager_address`)
+/// and as `rest.address` unless given, and the memory keys of
 /// [`launch::fill_memory`] (`jobmanager.heap.mb` → `jobmanager.memory.heap.size`).
-/// The same `jobmanager.rpc.address`/`port` must go to every TaskManager.
 pub fn jobmanager_conf(
     config: &Config,
     settings: &Settings,
@@ -24,27 +25,28 @@ pub fn jobmanager_conf(
     address: &str,
 ) -> (FlinkConf, Vec<String>) {
     let mut conf = conf::flink_entries(config);
-    conf.entry("jobmanager.rpc.address".into())
-        .or_insert_with(|| address.to_string());
-    conf.insert(
-        "jobmanager.rpc.port".into(),
+    conf.set(Key::JobmanagerRpcAddress, address);
+    conf.set(
+        Key::JobmanagerRpcPort,
         settings.jobmanager_rpc_port.to_string(),
     );
-    conf.insert("rest.port".into(), settings.rest_port.to_string());
-    conf.entry("rest.address".into())
-        .or_insert_with(|| address.to_string());
-    let notes = launch::fill_memory(Role::JobManager, version, &mut conf, None);
+    conf.set(Key::RestPort, settings.rest_port.to_string());
+    conf.set_default(Key::RestAddress, || address.to_string());
+    let notes = launch::fill_memory(Role::JobManager, version, &mut conf, settings);
     (conf, notes)
 }
 
 /// The web interface's URL for the framework's `webui_url`.
 pub fn web_ui_url(conf: &FlinkConf) -> Option<String> {
     let host = conf
-        .get("rest.address")
-        .or_else(|| conf.get("jobmanager.rpc.address"))?;
-    let port = conf.get("rest.port").map_or("8081", |p| p.as_str());
+        .get(Key::RestAddress)
+        .or_else(|| conf.get(Key::JobmanagerRpcAddress))?;
+    let port = conf
+        .get(Key::RestPort)
+        .or(Key::RestPort.default_value())
+        .unwrap_or_default();
     let ssl = conf
-        .get("security.ssl.rest.enabled")
+        .get(Key::SecuritySslRestEnabled)
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
     Some(format!(
         "{}://{host}:{port}",

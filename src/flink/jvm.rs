@@ -1,6 +1,8 @@
 //! JVM options from `env.java.*`, as Flink's `config.sh` assembles them.
 //! Pure.
 
+use crate::config::options::Key;
+
 /// Which Flink process the options are for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptsRole {
@@ -9,10 +11,17 @@ pub enum OptsRole {
 }
 
 impl OptsRole {
-    fn suffix(self) -> &'static str {
+    /// The role's `env.java.default-opts.*` and `env.java.opts.*`.
+    fn keys(self) -> (Key, Key) {
         match self {
-            OptsRole::JobManager => "jobmanager",
-            OptsRole::TaskManager => "taskmanager",
+            OptsRole::JobManager => (
+                Key::EnvJavaDefaultOptsJobmanager,
+                Key::EnvJavaOptsJobmanager,
+            ),
+            OptsRole::TaskManager => (
+                Key::EnvJavaDefaultOptsTaskmanager,
+                Key::EnvJavaOptsTaskmanager,
+            ),
         }
     }
 }
@@ -26,17 +35,18 @@ impl OptsRole {
 pub fn java_opts(
     role: OptsRole,
     java_feature: u32,
-    get: impl Fn(&str) -> Option<String>,
+    get: impl Fn(Key) -> Option<String>,
 ) -> Vec<String> {
-    let all = get("env.java.opts.all").or_else(|| get("env.java.opts"));
-    let role_default = get(&format!("env.java.default-opts.{}", role.suffix()));
-    let role_opts = get(&format!("env.java.opts.{}", role.suffix()));
+    let all = get(Key::EnvJavaOptsAll).or_else(|| get(Key::EnvJavaOpts));
+    let (role_default_key, role_opts_key) = role.keys();
+    let role_default = get(role_default_key);
+    let role_opts = get(role_opts_key);
     let mut out = vec!["-XX:+IgnoreUnrecognizedVMOptions".to_string()];
     let user_set = [&all, &role_opts]
         .iter()
         .any(|o| o.as_deref().is_some_and(|s| !s.trim().is_empty()));
     for part in [
-        get("env.java.default-opts.all"),
+        get(Key::EnvJavaDefaultOptsAll),
         all,
         role_default,
         role_opts,
@@ -123,11 +133,11 @@ pub fn split_words(s: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(Key) -> Option<String> + 'a {
         move |k| {
             pairs
                 .iter()
-                .find(|(key, _)| *key == k)
+                .find(|(key, _)| *key == k.name())
                 .map(|(_, v)| v.to_string())
         }
     }

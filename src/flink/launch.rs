@@ -10,9 +10,14 @@ use std::path::{Path, PathBuf};
 
 use super::conf::{self, FlinkConf};
 use super::jvm::{self, OptsRole};
-use super::memory::{self, BashJavaUtilsFailure, LegacyTaskManagerMemory, ResourceParams};
+use super::memory::{
+    self as flink_memory, BashJavaUtilsFailure, LegacyTaskManagerMemory, ResourceParams,
+};
 use super::{FlinkError, FlinkHome, Java};
-use crate::config::{options, values, Config, LoadOptions};
+use crate::config::memory;
+use crate::config::options::{self, Key};
+use crate::config::settings::Settings;
+use crate::config::{Config, LoadOptions};
 
 /// Which Flink process to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +54,10 @@ impl Role {
             Role::TaskManager => "taskmanager",
             Role::JobManager => "jobmanager",
         }
+    }
+    /// `<name>.log`, the file the JVM logs to.
+    pub fn log_file_name(self) -> String {
+        format!("{}.log", self.name())
     }
     fn display(self) -> &'static str {
         match self {
@@ -119,75 +128,36 @@ impl JvmCommand {
     }
 }
 
-/// Adds memory settings a Flink version needs when the user gave none, and
-/// drops legacy keys that newer Flink would misread. Returns notes to log.
-///
-/// TaskManager, Flink 1.10+: without `taskmanager.memory.process.size`,
-/// `.flink.size` or both `.task.heap.size` and `.managed.size`, the process
-/// gets the whole container (`container_mb`). JobManager, Flink 1.10+:
-/// `jobmanager.heap.mb`/`.heap.size` become `jobmanager.memory.heap.size`;
-/// with nothing set, `jobmanager.memory.process.size` is Flink's own
-/// default of 1600m.
+/// Applies the memory keys a Flink 1.10+ process needs
+/// ([`crate::config::memory`], resolved into `settings`): the legacy heap
+/// keys leave; the TaskManager without a Flink 1.10+ size gets the whole
+/// container as `taskmanager.memory.process.size`; the JobManager's legacy
+/// heap becomes `jobmanager.memory.heap.size`, and with no JobManager
+/// memory at all `jobmanager.memory.process.size` is Flink's shipped
+/// default. Older Flink keeps its keys for the legacy rules. Returns notes
+/// to log.
 pub fn fill_memory(
     role: Role,
     version: super::FlinkVersion,
     conf: &mut FlinkConf,
-    container_mb: Option<u64>,
+    settings: &Settings,
 ) -> Vec<String> {
-    let mut notes = Vec::new();
     if !version.has_memory_model() {
-        return notes;
+        return Vec::new();
     }
-    let has = |c: &FlinkConf, k: &str| c.get(k).is_some_and(|v| !v.trim().is_empty());
-    match role {
-        Role::TaskManager => {
-            for legacy in ["taskmanager.heap.mb", "taskmanager.heap.size"] {
-                if let Some(v) = conf.remove(legacy) {
-                    notes.push(format!("{legacy} ({v}) is a setting of Flink before 1.10 and is not passed to Flink {version}; the TaskManager is sized by taskmanager.memory.process.size"));
-                }
-            }
-            let sized = has(conf, "taskmanager.memory.process.size")
-                || has(conf, "taskmanager.memory.flink.size")
-                || (has(conf, "taskmanager.memory.task.heap.size")
-                    && has(conf, "taskmanager.memory.managed.size"));
-            if let (false, Some(mb)) = (sized, container_mb) {
-                conf.insert("taskmanager.memory.process.size".into(), format!("{mb}m"));
-                notes.push(format!("taskmanager.memory.process.size is not set: using the container's {mb} MB (mesos.resourcemanager.tasks.mem)"));
-            }
-        }
-        Role::JobManager => {
-            // Both legacy keys leave the file; `.heap.size` wins over `.heap.mb`
-            // as in `settings::JobManagerMemory` (which sizes marathon-json).
-            let size = conf.remove("jobmanager.heap.size");
-            let mb = conf.remove("jobmanager.heap.mb");
-            let legacy = size
-                .map(|v| ("jobmanager.heap.size", v))
-                .or(mb.map(|v| ("jobmanager.heap.mb", v)));
-            let sized = ["process.size", "flink.size", "heap.size"]
-                .iter()
-                .any(|k| has(conf, &format!("jobmanager.memory.{k}")));
-            match legacy {
-                Some((key, v)) if !sized => {
-                    let v = if key == "jobmanager.heap.mb" {
-                        format!("{}m", v.trim())
-                    } else {
-                        v
-                    };
-                    notes.push(format!("{key} is a setting of Flink before 1.10: passing it as jobmanager.memory.heap.size={v}"));
-                    conf.insert("jobmanager.memory.heap.size".into(), v);
-                }
-                Some((key, _)) => notes.push(format!(
-                    "{key} is ignored: jobmanager.memory.* settings are given"
-                )),
-                None if !sized => {
-                    conf.insert("jobmanager.memory.process.size".into(), "1600m".into());
-                    notes.push("no JobManager memory is configured: using jobmanager.memory.process.size 1600m".into());
-                }
-                None => {}
-            }
-        }
+    let keys = match role {
+        Role::TaskManager => settings.taskmanager_memory.keys(version),
+        Role::JobManager => settings
+            .jobmanager_memory
+            .keys(&settings.jobmanager_legacy_heap),
+    };
+    for key in keys.remove {
+        conf.remove(key);
     }
-    notes
+    if let Some((key, value)) = keys.set {
+        conf.set(key, value);
+    }
+    keys.notes
 }
 
 /// Writes the configuration directory, derives memory flags and builds the
@@ -197,9 +167,9 @@ pub fn prepare(req: &LaunchRequest<'_>) -> Result<JvmCommand, FlinkError> {
     // Java 17 needs the `--add-opens` list of the distribution's own
     // configuration when the user's configuration has none.
     let mut conf = req.conf.clone();
-    if !conf.contains_key("env.java.opts.all") && !conf.contains_key("env.java.opts") {
+    if conf.get(Key::EnvJavaOptsAll).is_none() && conf.get(Key::EnvJavaOpts).is_none() {
         if let Some(opts) = shipped_java_opts(home) {
-            conf.insert("env.java.opts.all".into(), opts);
+            conf.set(Key::EnvJavaOptsAll, opts);
         }
     }
     let conf_dir = req
@@ -220,7 +190,7 @@ pub fn prepare(req: &LaunchRequest<'_>) -> Result<JvmCommand, FlinkError> {
         legacy_memory(req.role, &conf, req.container_mb)?
     };
 
-    let log_file = req.log_dir.join(format!("{}.log", req.role.name()));
+    let log_file = req.log_dir.join(req.role.log_file_name());
     std::fs::create_dir_all(&req.log_dir)
         .map_err(|e| FlinkError::io(format!("cannot create {}", req.log_dir.display()), e))?;
     let log_config = req
@@ -228,7 +198,7 @@ pub fn prepare(req: &LaunchRequest<'_>) -> Result<JvmCommand, FlinkError> {
         .clone()
         .or_else(|| home.log_config("log4j.properties"));
     let opts = jvm::java_opts(req.role.opts_role(), req.java.feature, |k| {
-        conf.get(k).cloned()
+        conf.get(k).map(String::from)
     });
     let args = build_args(&ArgsSpec {
         role: req.role,
@@ -315,8 +285,8 @@ fn shipped_java_opts(home: &FlinkHome) -> Option<String> {
     })
     .ok()?;
     config
-        .raw("env.java.opts.all")
-        .or_else(|| config.raw("env.java.opts"))
+        .get(Key::EnvJavaOptsAll.def())
+        .or_else(|| config.get(Key::EnvJavaOpts.def()))
         .map(|e| e.value.clone())
         .filter(|v| !v.trim().is_empty())
 }
@@ -341,9 +311,9 @@ fn run_bash_java_utils(
     let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stderr));
     let parsed = if out.status.success() {
-        memory::parse_resource_params(&text)
+        flink_memory::parse_resource_params(&text)
     } else {
-        Err(memory::failure(&text))
+        Err(flink_memory::failure(&text))
     };
     parsed.map_err(|f| match f {
         BashJavaUtilsFailure::DoesNotFit(message) => FlinkError::Memory {
@@ -359,37 +329,27 @@ fn legacy_memory(
     conf: &FlinkConf,
     container_mb: Option<u64>,
 ) -> Result<ResourceParams, FlinkError> {
-    let mb =
-        |key: &str, parse: fn(&str) -> Result<u64, String>| -> Result<Option<u64>, FlinkError> {
-            conf.get(key)
-                .map(|v| {
-                    parse(v).map_err(|m| FlinkError::Memory {
-                        role: role.display(),
-                        message: format!("{key}: {m}"),
-                    })
-                })
-                .transpose()
-        };
-    let heap_mb = |mb_key: &str, size_key: &str| -> Result<Option<u64>, FlinkError> {
-        Ok(match mb(mb_key, values::parse_megabytes)? {
-            Some(h) => Some(h),
-            None => mb(size_key, values::parse_memory)?.map(|b| b >> 20),
-        })
+    let heap_mb = |keys: &[Key]| -> Result<Option<u64>, FlinkError> {
+        memory::legacy_heap(keys, |k| conf.get(k))
+            .map(|heap| heap.map(|(_, mb)| mb))
+            .map_err(|message| FlinkError::Memory {
+                role: role.display(),
+                message,
+            })
     };
     match role {
-        Role::JobManager => Ok(memory::legacy_jobmanager(heap_mb(
-            "jobmanager.heap.mb",
-            "jobmanager.heap.size",
+        Role::JobManager => Ok(flink_memory::legacy_jobmanager(heap_mb(
+            &memory::JOBMANAGER_LEGACY_HEAP,
         )?)),
         Role::TaskManager => {
-            let heap = heap_mb("taskmanager.heap.mb", "taskmanager.heap.size")?;
+            let heap = heap_mb(&memory::TASKMANAGER_LEGACY_HEAP)?;
             let container = container_mb.unwrap_or(1024);
             let mut rules = LegacyTaskManagerMemory::new(container, heap);
-            let float = |k: &str| conf.get(k).and_then(|v| v.trim().parse::<f64>().ok());
-            if let Some(r) = float("containerized.heap-cutoff-ratio") {
+            let float = |k: Key| conf.get(k).and_then(|v| v.trim().parse::<f64>().ok());
+            if let Some(r) = float(Key::ContainerizedHeapCutoffRatio) {
                 rules.cutoff_ratio = r;
             }
-            if let Some(m) = float("containerized.heap-cutoff-min") {
+            if let Some(m) = float(Key::ContainerizedHeapCutoffMin) {
                 rules.cutoff_min_mb = m as u64;
             }
             rules.derive().map_err(|message| FlinkError::Memory {
@@ -412,9 +372,29 @@ mod tests {
             .collect()
     }
 
+    /// [`fill_memory`] on the configuration of `pairs` (as `-D`), with the
+    /// container `container_mb` (`mesos.resourcemanager.tasks.mem`).
+    fn fill(
+        role: Role,
+        version: FlinkVersion,
+        pairs: &[(&str, &str)],
+        container_mb: Option<u64>,
+    ) -> (FlinkConf, Vec<String>) {
+        let mut dynamic: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        dynamic.push("mesos.master=m:5050".into());
+        if let Some(mb) = container_mb {
+            dynamic.push(format!("mesos.resourcemanager.tasks.mem={mb}"));
+        }
+        let dynamic: Vec<&str> = dynamic.iter().map(String::as_str).collect();
+        let (settings, config) = crate::config::settings::for_tests(&dynamic);
+        let mut c = conf::flink_entries(&config);
+        let notes = fill_memory(role, version, &mut c, &settings);
+        (c, notes)
+    }
+
     #[test]
     fn taskmanager_command_line() {
-        let memory = memory::parse_resource_params(
+        let memory = flink_memory::parse_resource_params(
             "BASH_JAVA_UTILS_EXEC_RESULT:-Xmx167772160 -Xms167772160 -XX:MaxDirectMemorySize=100663296 -XX:MaxMetaspaceSize=134217728\n\
              BASH_JAVA_UTILS_EXEC_RESULT:-D taskmanager.memory.network.min=33554432b -D taskmanager.cpu.cores=1.0 -D some.password=x\n",
         )
@@ -477,28 +457,36 @@ mod tests {
     #[test]
     fn taskmanager_memory_follows_the_container() {
         let v2 = FlinkVersion::new(2, 3, 0);
-        let mut c = conf(&[("taskmanager.heap.mb", "3500")]);
-        let notes = fill_memory(Role::TaskManager, v2, &mut c, Some(4096));
+        let tm = Role::TaskManager;
+        let (c, notes) = fill(tm, v2, &[("taskmanager.heap.mb", "3500")], Some(4096));
         assert_eq!(c, conf(&[("taskmanager.memory.process.size", "4096m")]));
         assert_eq!(notes.len(), 2);
-        let mut c = conf(&[("taskmanager.memory.process.size", "512m")]);
-        assert!(fill_memory(Role::TaskManager, v2, &mut c, Some(4096)).is_empty());
+        let (c, notes) = fill(
+            tm,
+            v2,
+            &[("taskmanager.memory.process.size", "512m")],
+            Some(4096),
+        );
+        assert!(notes.is_empty());
         assert_eq!(c["taskmanager.memory.process.size"], "512m");
-        let mut c = conf(&[
-            ("taskmanager.memory.task.heap.size", "100m"),
-            ("taskmanager.memory.managed.size", "100m"),
-        ]);
-        fill_memory(Role::TaskManager, v2, &mut c, Some(4096));
+        let (c, _) = fill(
+            tm,
+            v2,
+            &[
+                ("taskmanager.memory.task.heap.size", "100m"),
+                ("taskmanager.memory.managed.size", "100m"),
+            ],
+            Some(4096),
+        );
         assert!(!c.contains_key("taskmanager.memory.process.size"));
         // Legacy Flink keeps its keys for the legacy rules.
-        let mut c = conf(&[("taskmanager.heap.mb", "3500")]);
-        assert!(fill_memory(
-            Role::TaskManager,
+        let (c, notes) = fill(
+            tm,
             FlinkVersion::new(1, 9, 3),
-            &mut c,
-            Some(4096)
-        )
-        .is_empty());
+            &[("taskmanager.heap.mb", "3500")],
+            Some(4096),
+        );
+        assert!(notes.is_empty());
         let p = legacy_memory(Role::TaskManager, &c, Some(4096)).unwrap();
         assert_eq!(p.jvm_args[1], "-Xmx3500m");
         let e = legacy_memory(Role::TaskManager, &c, Some(2048)).unwrap_err();
@@ -508,17 +496,20 @@ mod tests {
     #[test]
     fn jobmanager_memory_defaults_and_legacy_heap() {
         let v2 = FlinkVersion::new(2, 3, 0);
-        let mut c = conf(&[("jobmanager.heap.mb", "1024")]);
-        fill_memory(Role::JobManager, v2, &mut c, None);
+        let jm = Role::JobManager;
+        let (c, _) = fill(jm, v2, &[("jobmanager.heap.mb", "1024")], None);
         assert_eq!(c, conf(&[("jobmanager.memory.heap.size", "1024m")]));
-        let mut c = conf(&[]);
-        fill_memory(Role::JobManager, v2, &mut c, None);
+        let (c, _) = fill(jm, v2, &[], None);
         assert_eq!(c, conf(&[("jobmanager.memory.process.size", "1600m")]));
-        let mut c = conf(&[
-            ("jobmanager.memory.process.size", "512m"),
-            ("jobmanager.heap.mb", "1"),
-        ]);
-        fill_memory(Role::JobManager, v2, &mut c, None);
+        let (c, _) = fill(
+            jm,
+            v2,
+            &[
+                ("jobmanager.memory.process.size", "512m"),
+                ("jobmanager.heap.mb", "1"),
+            ],
+            None,
+        );
         assert_eq!(c, conf(&[("jobmanager.memory.process.size", "512m")]));
         let p = legacy_memory(
             Role::JobManager,
@@ -527,5 +518,44 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.jvm_args, ["-Xms768m", "-Xmx768m"]);
+    }
+
+    #[test]
+    fn jobmanager_flink_size_is_jobmanager_memory() {
+        let v2 = FlinkVersion::new(2, 3, 0);
+        let jm = Role::JobManager;
+        // No default invented beside it, and the legacy heap leaves.
+        let (c, notes) = fill(
+            jm,
+            v2,
+            &[
+                ("jobmanager.memory.flink.size", "1g"),
+                ("jobmanager.heap.mb", "768"),
+            ],
+            None,
+        );
+        assert_eq!(c, conf(&[("jobmanager.memory.flink.size", "1g")]));
+        assert_eq!(
+            notes,
+            ["jobmanager.heap.mb is ignored: jobmanager.memory.* settings are given"]
+        );
+        // Legacy Flink: `.heap.size` wins over `.heap.mb`, as in Flink and
+        // in the rule for newer Flink.
+        let both = conf(&[
+            ("jobmanager.heap.mb", "512"),
+            ("jobmanager.heap.size", "768m"),
+        ]);
+        let p = legacy_memory(jm, &both, None).unwrap();
+        assert_eq!(p.jvm_args, ["-Xms768m", "-Xmx768m"]);
+        let (c, _) = fill(
+            jm,
+            v2,
+            &[
+                ("jobmanager.heap.mb", "512"),
+                ("jobmanager.heap.size", "768m"),
+            ],
+            None,
+        );
+        assert_eq!(c, conf(&[("jobmanager.memory.heap.size", "768m")]));
     }
 }

@@ -5,6 +5,8 @@
 //! of Flink's containered TaskManagers (heap cut-off, network buffers) within
 //! the Mesos container. Pure.
 
+use crate::config::options::Key;
+
 /// What BashJavaUtils (or the legacy rules) decided.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ResourceParams {
@@ -103,8 +105,8 @@ impl LegacyTaskManagerMemory {
         LegacyTaskManagerMemory {
             container_mb,
             heap_mb,
-            cutoff_ratio: 0.25,
-            cutoff_min_mb: 600,
+            cutoff_ratio: declared(Key::ContainerizedHeapCutoffRatio),
+            cutoff_min_mb: declared(Key::ContainerizedHeapCutoffMin) as u64,
             network_fraction: 0.1,
             network_min_mb: 64,
             network_max_mb: 1024,
@@ -120,7 +122,9 @@ impl LegacyTaskManagerMemory {
             Some(h) => {
                 if h >= c {
                     return Err(format!(
-                        "taskmanager.heap.mb ({h} MB) does not fit in the {c} MB container (mesos.resourcemanager.tasks.mem); lower the heap or raise the container"
+                        "{} ({h} MB) does not fit in the {c} MB container ({}); lower the heap or raise the container",
+                        Key::TaskmanagerHeapMb,
+                        Key::MesosResourcemanagerTasksMem
                     ));
                 }
                 h
@@ -152,6 +156,13 @@ impl LegacyTaskManagerMemory {
             dynamic: Vec::new(),
         })
     }
+}
+
+/// The declared default of a numeric option.
+fn declared(key: Key) -> f64 {
+    key.default_value()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_default()
 }
 
 /// Legacy JobManager: `-Xms`/`-Xmx` from `jobmanager.heap.mb` (default 1024).

@@ -87,7 +87,7 @@ pub fn logs(state_dir: &Path) -> Result<Vec<LogFile>, LocalError> {
         path: st.appmaster_work_dir.join("log/jobmanager.log"),
     });
     for (id, sandbox) in sandboxes(&st.mesos_work_dir) {
-        let log = sandbox.join("taskmanager.log");
+        let log = sandbox.join(crate::flink::Role::TaskManager.log_file_name());
         out.push(LogFile {
             component: id,
             path: if log.exists() {

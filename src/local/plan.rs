@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::mesos::{self, Installation, MesosMode, Sizing};
 use super::{state, zookeeper, Event, LocalError};
+use crate::config::options::Key;
 use crate::flink::{FlinkError, FlinkHome};
 
 /// What `local up` was asked for.
@@ -64,24 +65,24 @@ pub struct Plan {
 
 /// Small memory settings that work with Flink 2.x on a laptop
 /// (DESIGN.md §5), and half a CPU per TaskManager; `-D` overrides each.
-pub const LOCAL_DEFAULTS: &[(&str, &str)] = &[
-    ("jobmanager.memory.process.size", "512m"),
-    ("jobmanager.memory.jvm-metaspace.size", "128m"),
-    ("jobmanager.memory.jvm-overhead.min", "64m"),
-    ("taskmanager.memory.process.size", "512m"),
-    ("taskmanager.memory.jvm-metaspace.size", "128m"),
-    ("taskmanager.memory.jvm-overhead.min", "64m"),
-    ("taskmanager.memory.framework.heap.size", "64m"),
-    ("taskmanager.memory.framework.off-heap.size", "64m"),
-    ("taskmanager.memory.network.min", "32m"),
-    ("taskmanager.memory.network.max", "32m"),
-    ("taskmanager.memory.managed.size", "64m"),
-    ("mesos.resourcemanager.tasks.cpus", "0.5"),
+pub const LOCAL_DEFAULTS: &[(Key, &str)] = &[
+    (Key::JobmanagerMemoryProcessSize, "512m"),
+    (Key::JobmanagerMemoryJvmMetaspaceSize, "128m"),
+    (Key::JobmanagerMemoryJvmOverheadMin, "64m"),
+    (Key::TaskmanagerMemoryProcessSize, "512m"),
+    (Key::TaskmanagerMemoryJvmMetaspaceSize, "128m"),
+    (Key::TaskmanagerMemoryJvmOverheadMin, "64m"),
+    (Key::TaskmanagerMemoryFrameworkHeapSize, "64m"),
+    (Key::TaskmanagerMemoryFrameworkOffHeapSize, "64m"),
+    (Key::TaskmanagerMemoryNetworkMin, "32m"),
+    (Key::TaskmanagerMemoryNetworkMax, "32m"),
+    (Key::TaskmanagerMemoryManagedSize, "64m"),
+    (Key::MesosResourcemanagerTasksCpus, "0.5"),
     // TaskManagers often start before the JobManager's resource manager is
     // up (the embedded Mesos launches in well under a second); Flink then
     // retries after `error-delay`, 10 s by default: too long on one machine.
-    ("cluster.registration.error-delay", "1 s"),
-    ("cluster.registration.refused-registration-delay", "1 s"),
+    (Key::ClusterRegistrationErrorDelay, "1 s"),
+    (Key::ClusterRegistrationRefusedRegistrationDelay, "1 s"),
 ];
 
 /// The Flink distribution: `--flink-home`/`$FLINK_HOME`, else the one
@@ -213,15 +214,27 @@ pub fn properties(ports: &Ports, user: &[String], workers: u32) -> Vec<String> {
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    p.push(format!("jobmanager.rpc.port={}", ports.jobmanager_rpc));
-    p.push(format!("rest.port={}", ports.rest));
-    p.push("jobmanager.bind-host=127.0.0.1".into());
-    p.push("rest.bind-address=127.0.0.1".into());
+    p.push(format!(
+        "{}={}",
+        Key::JobmanagerRpcPort,
+        ports.jobmanager_rpc
+    ));
+    p.push(format!("{}={}", Key::RestPort, ports.rest));
+    p.push(format!("{}={LOOPBACK}", Key::JobmanagerBindHost));
+    p.push(format!("{}={LOOPBACK}", Key::RestBindAddress));
     p.extend(user.iter().cloned());
-    p.push(format!("mesos.master=127.0.0.1:{}", ports.mesos));
-    p.push(format!("mesos.initial-tasks={workers}"));
-    p.push("jobmanager.rpc.address=127.0.0.1".into());
+    p.push(planned_master(ports.mesos));
+    p.push(format!("{}={workers}", Key::MesosInitialTasks));
+    p.push(format!("{}={LOOPBACK}", Key::JobmanagerRpcAddress));
     p
+}
+
+/// Where everything of a local cluster listens.
+const LOOPBACK: &str = "127.0.0.1";
+
+/// The `-D` property naming the local cluster's master.
+pub(super) fn planned_master(port: u16) -> String {
+    format!("{}={LOOPBACK}:{port}", Key::MesosMaster)
 }
 
 /// What the validated configuration says about the cluster.

@@ -232,10 +232,10 @@ fn bring_up(
         .arg(&plan.flink_home.root)
         .args(["--status-bind", "127.0.0.1", "--status-port"])
         .arg(plan.ports.appmaster_status.to_string());
-    let planned_master = format!("mesos.master=127.0.0.1:{}", plan.ports.mesos);
+    let planned = super::plan::planned_master(plan.ports.mesos);
     for p in &plan.properties {
-        if *p == planned_master {
-            cmd.arg(format!("-Dmesos.master=127.0.0.1:{port}"));
+        if *p == planned {
+            cmd.arg(format!("-D{}", super::plan::planned_master(port)));
         } else {
             cmd.arg(format!("-D{p}"));
         }

@@ -11,6 +11,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::LocalError;
+use crate::config::options::Key;
 
 const JARS: [&str; 2] = [
     "/usr/share/java/zookeeper.jar",
@@ -82,10 +83,11 @@ pub fn ruok(port: u16) -> bool {
 /// The appmaster's (and through it Flink's) high-availability settings.
 pub fn properties(port: u16, state_dir: &Path) -> Vec<String> {
     vec![
-        "high-availability.type=zookeeper".into(),
-        format!("high-availability.zookeeper.quorum=127.0.0.1:{port}"),
+        format!("{}=zookeeper", Key::HighAvailabilityType),
+        format!("{}=127.0.0.1:{port}", Key::HighAvailabilityZookeeperQuorum),
         format!(
-            "high-availability.storageDir=file://{}",
+            "{}=file://{}",
+            Key::HighAvailabilityStorageDir,
             state_dir.join("ha").display()
         ),
     ]

@@ -138,13 +138,13 @@ fn cmd_entries<'a>(config: &'a Config, req: &Request) -> Vec<&'a Entry> {
 /// The port name and index when `key` (in any spelling) is one Marathon assigns.
 fn port_of(key: &str) -> Option<(&'static str, usize)> {
     let canonical = options::lookup(key).map_or(key, |d| d.key);
-    if canonical == HA_RPC_PORT_KEY {
+    if canonical == HA_RPC_PORT_KEY.name() {
         return Some(("rpc", RPC_PORT_INDEX));
     }
     PORTS
         .iter()
         .enumerate()
-        .find(|(_, (_, k))| *k == canonical)
+        .find(|(_, (_, k))| k.name() == canonical)
         .map(|(i, (name, _))| (*name, i))
 }
 

@@ -47,9 +47,12 @@ pub const APPMASTER_OVERHEAD_MB: u64 = 128;
 /// What a JobManager JVM needs beyond its heap with Flink's defaults:
 /// metaspace 256m + off-heap 128m + JVM overhead (minimum) 192m.
 pub const JOBMANAGER_JVM_OVERHEAD_MB: u64 = 576;
-/// `jobmanager.memory.process.size` in the `config.yaml` Flink ships, assumed
-/// when no JobManager memory is configured.
-pub const JOBMANAGER_DEFAULT_PROCESS_MB: u64 = 1600;
+/// What a JobManager JVM needs beyond `jobmanager.memory.flink.size` with
+/// Flink's defaults: metaspace 256m + JVM overhead (minimum) 192m.
+pub const JOBMANAGER_METASPACE_AND_OVERHEAD_MB: u64 = 448;
+/// `jobmanager.memory.process.size` assumed when no JobManager memory is
+/// configured (defined with the memory rules).
+pub use crate::config::memory::JOBMANAGER_DEFAULT_PROCESS_MB;
 
 /// Health check timing. The grace period covers a JobManager start with
 /// recovery from ZooKeeper; three failures 30 s apart restart a hung appmaster
@@ -65,15 +68,15 @@ pub const TASK_KILL_GRACE_PERIOD_S: u32 = 30;
 /// property gets `$PORT<index>`. The appmaster's own status endpoint
 /// (`--status-port`, not a configuration key) comes after these, at
 /// [`STATUS_PORT_INDEX`]: the health check asks its `/health`.
-const PORTS: [(&str, &str); 4] = [
-    ("rest", "rest.port"),
-    ("rpc", "jobmanager.rpc.port"),
-    ("blob", "blob.server.port"),
-    ("artifacts", "mesos.resourcemanager.artifactserver.port"),
+const PORTS: [(&str, Key); 4] = [
+    ("rest", Key::RestPort),
+    ("rpc", Key::JobmanagerRpcPort),
+    ("blob", Key::BlobServerPort),
+    ("artifacts", Key::MesosResourcemanagerArtifactserverPort),
 ];
 /// With high availability the JobManager binds this key instead of
 /// `jobmanager.rpc.port`; it gets the same Marathon port.
-const HA_RPC_PORT_KEY: &str = "high-availability.jobmanager.port";
+const HA_RPC_PORT_KEY: Key = Key::HighAvailabilityJobmanagerPort;
 const RPC_PORT_INDEX: usize = 1;
 /// `portDefinitions` index of the appmaster's status endpoint.
 pub const STATUS_PORT_INDEX: usize = PORTS.len();

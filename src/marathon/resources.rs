@@ -3,22 +3,26 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::config::options::Key;
 use crate::config::settings::{Container, JobManagerMemory, Settings};
 use crate::config::values::VolumeMode;
 
 use super::{
     Request, APPMASTER_OVERHEAD_MB, JOBMANAGER_DEFAULT_PROCESS_MB, JOBMANAGER_JVM_OVERHEAD_MB,
+    JOBMANAGER_METASPACE_AND_OVERHEAD_MB,
 };
 
 /// The JobManager process plus the appmaster beside it, in MB.
 pub(super) fn memory_mb(settings: &Settings, notes: &mut Vec<String>) -> u64 {
     let jobmanager = match settings.jobmanager_memory {
         JobManagerMemory::Process { mb } => mb,
+        JobManagerMemory::Flink { mb } => mb + JOBMANAGER_METASPACE_AND_OVERHEAD_MB,
         JobManagerMemory::Heap { mb, .. } => mb + JOBMANAGER_JVM_OVERHEAD_MB,
         JobManagerMemory::Unset => {
             notes.push(format!(
-                "no JobManager memory is configured; `mem` assumes jobmanager.memory.process.size: {JOBMANAGER_DEFAULT_PROCESS_MB}m \
-                 (Flink's shipped configuration); set it so that the container and the JobManager agree"
+                "no JobManager memory is configured; `mem` assumes {}: {JOBMANAGER_DEFAULT_PROCESS_MB}m \
+                 (Flink's shipped configuration); set it so that the container and the JobManager agree",
+                Key::JobmanagerMemoryProcessSize
             ));
             JOBMANAGER_DEFAULT_PROCESS_MB
         }
@@ -103,4 +107,21 @@ pub(super) fn container(
         c.insert("volumes".into(), Value::Array(volumes));
     }
     Some(Value::Object(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobmanager_flink_size_sizes_the_app() {
+        let (s, _) = crate::config::settings::for_tests(&[
+            "mesos.master=m:5050",
+            "jobmanager.memory.flink.size=1024m",
+        ]);
+        let mut notes = Vec::new();
+        // Flink memory + metaspace and overhead + the appmaster.
+        assert_eq!(memory_mb(&s, &mut notes), 1024 + 448 + 128);
+        assert!(notes.is_empty(), "{notes:?}");
+    }
 }

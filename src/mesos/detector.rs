@@ -26,13 +26,14 @@ use tokio::task::JoinHandle;
 use super::backoff::{Backoff, BackoffPolicy};
 use super::client::MasterSource;
 use crate::config::master::{MasterSpec, Scheme, ZkAuth};
+use crate::config::options::Key;
 
 /// Prefix of the group members that carry MasterInfo as JSON.
 pub const MEMBER_PREFIX: &str = "json.info_";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DetectError {
-    #[error("mesos.master: {0}")]
+    #[error("{key}: {0}", key = Key::MesosMaster)]
     Spec(String),
     #[error("ZooKeeper {servers}: {message}")]
     ZooKeeper { servers: String, message: String },

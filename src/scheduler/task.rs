@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::config::options;
+use crate::config::options::{self, Key};
 pub use crate::config::values::Container;
 use crate::mesos::{
     AgentId, CommandInfo, ContainerInfo, ContainerRuntime, DockerNetwork, Label, TaskId, TaskInfo,
@@ -84,8 +84,9 @@ impl TaskTemplate {
             properties.push((key.clone(), port.to_string()));
         }
         if let Some(h) = &hostname {
-            properties.retain(|(k, _)| k != "taskmanager.host");
-            properties.push(("taskmanager.host".into(), h.clone()));
+            let host = Key::TaskmanagerHost.name();
+            properties.retain(|(k, _)| k != host);
+            properties.push((host.into(), h.clone()));
         }
         let flink_properties: String = properties
             .iter()

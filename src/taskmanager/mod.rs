@@ -11,6 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::config::memory;
+use crate::config::options::Key;
 use crate::config::settings::{Report, Settings};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -49,7 +51,8 @@ pub struct Options {
 /// JobManager's view and Mesos' agree), `taskmanager.host` from
 /// `mesos.resourcemanager.tasks.hostname` with `_TASK_` replaced,
 /// `io.tmp.dirs` inside the sandbox (Mesos cleans it up), and the memory
-/// rules of [`launch::fill_memory`]. Returns notes to log.
+/// keys resolved into `settings` ([`launch::fill_memory`]). Returns notes to
+/// log.
 pub fn taskmanager_conf(
     config: &Config,
     settings: &Settings,
@@ -60,29 +63,28 @@ pub fn taskmanager_conf(
     let mut conf = conf::flink_entries(config);
     let mut notes = Vec::new();
     if let Some(id) = task_id {
-        conf.entry("taskmanager.resource-id".into())
-            .or_insert_with(|| id.to_string());
+        conf.set_default(Key::TaskmanagerResourceId, || id.to_string());
     }
-    if !conf.contains_key("taskmanager.host") {
+    if conf.get(Key::TaskmanagerHost).is_none() {
         if let Some(pattern) = &settings.tasks.hostname {
             match (pattern.contains("_TASK_"), task_id) {
                 (true, None) => notes.push(format!(
-                    "mesos.resourcemanager.tasks.hostname ({pattern}) needs the task id, but {TASK_ID_ENV} is not set; Flink picks the host name"
+                    "{} ({pattern}) needs the task id, but {TASK_ID_ENV} is not set; Flink picks the host name",
+                    Key::MesosResourcemanagerTasksHostname
                 )),
                 (_, id) => {
                     let host = pattern.replace("_TASK_", id.unwrap_or_default());
-                    conf.insert("taskmanager.host".into(), host);
+                    conf.set(Key::TaskmanagerHost, host);
                 }
             }
         }
     }
-    conf.entry("io.tmp.dirs".into())
-        .or_insert_with(|| sandbox.join("tmp").display().to_string());
+    conf.set_default(Key::IoTmpDirs, || sandbox.join("tmp").display().to_string());
     notes.extend(launch::fill_memory(
         Role::TaskManager,
         version,
         &mut conf,
-        Some(settings.tasks.mem_mb),
+        settings,
     ));
     (conf, notes)
 }
@@ -93,9 +95,10 @@ pub fn taskmanager_conf(
 pub fn memory_cannot_fit(report: &Report) -> Option<String> {
     let errors: Vec<_> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
     let fits = |d: &&crate::config::Diagnostic| {
-        d.key.as_deref().is_some_and(|k| {
-            k.starts_with("taskmanager.memory.") || k.starts_with("taskmanager.heap.")
-        }) && d.message.contains("larger than the Mesos container")
+        d.key
+            .as_deref()
+            .is_some_and(memory::is_taskmanager_memory_key)
+            && d.message.contains(memory::LARGER_THAN_CONTAINER)
     };
     (!errors.is_empty() && errors.iter().all(fits)).then(|| {
         errors
@@ -180,7 +183,7 @@ pub fn prepare(
         std::slice::from_ref(&opts.sandbox),
     )?;
     tracing::info!(flink_home = %home.root.display(), version = %home.version, "Flink distribution");
-    let java_home = config.get_key("env.java.home").map(|e| e.value.clone());
+    let java_home = config.get(Key::EnvJavaHome.def()).map(|e| e.value.clone());
     let java = Java::locate(java_home.as_deref())?;
     tracing::debug!(java = %java.path.display(), feature = java.feature, "java");
     let (conf, notes) = taskmanager_conf(
@@ -193,7 +196,7 @@ pub fn prepare(
     for n in notes {
         tracing::info!("{n}");
     }
-    if let Some(tmp) = conf.get("io.tmp.dirs") {
+    if let Some(tmp) = conf.get(Key::IoTmpDirs) {
         for dir in tmp.split([',', ':']).filter(|d| !d.is_empty()) {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -207,7 +210,7 @@ pub fn prepare(
         conf_dir: opts.conf_dir.clone(),
         log_dir: opts.sandbox.clone(),
         log_config: None,
-        container_mb: Some(settings.tasks.mem_mb),
+        container_mb: Some(settings.taskmanager_memory.container_mb),
     })?;
     Ok((command, home.version))
 }

@@ -8,6 +8,7 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use flink_mesos::config::options::Key;
 use flink_mesos::config::settings::{resolve, Purpose, ValidateOptions};
 use flink_mesos::config::{Config, LoadOptions};
 use flink_mesos::flink::{jobmanager, FlinkHome, FlinkProcess, Java};
@@ -30,10 +31,10 @@ pub fn java() -> Java {
 
 /// The small TaskManager memory settings that work with Flink 2.x
 /// (DESIGN.md §5): the ones `local up` uses.
-pub fn small_taskmanager() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+pub fn small_taskmanager() -> impl Iterator<Item = &'static (Key, &'static str)> {
     flink_mesos::local::LOCAL_DEFAULTS
         .iter()
-        .filter(|(k, _)| k.starts_with("taskmanager.memory."))
+        .filter(|(k, _)| k.name().starts_with("taskmanager.memory."))
 }
 pub struct JobManager {
     pub process: FlinkProcess,
