@@ -157,6 +157,20 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
         .filter(|e| !matches!(e.origin, Origin::Default) && reaches_workers(&e.key))
         .map(|e| (e.key.clone(), e.value.clone()))
         .collect();
+    // "This host" on the appmaster's host is another host for a worker: a
+    // TaskManager then advertises and binds its agent's address, as Flink's
+    // Mesos mode did (Flink's shipped conf/ sets both to localhost).
+    for key in [Key::TaskmanagerHost, Key::TaskmanagerBindHost] {
+        if conf
+            .get(key.name())
+            .is_some_and(|v| crate::config::values::is_loopback_host(v))
+        {
+            conf.remove(key.name());
+            out.notes.push(format!(
+                "{key} is a loopback address here and is not shipped: each TaskManager uses its agent's address"
+            ));
+        }
+    }
 
     // flink-mesos itself, wherever the task command runs it as a bare
     // `flink-mesos` (a compound command may run it after other commands).
@@ -333,6 +347,18 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
     Ok(out)
 }
 
+/// The file `key` names, when it is one the workers can get a copy of.
+fn shippable(key: &str, file: &str) -> Result<PathBuf, ArtifactError> {
+    let path = PathBuf::from(file);
+    if !path.is_file() {
+        return Err(ArtifactError::File {
+            path,
+            message: format!("`{key}` names it, but it is not a readable file on the appmaster's machine; the workers get their copy from there"),
+        });
+    }
+    Ok(path)
+}
+
 /// Ships one file under `name` (a private copy in `dir`) and points `key`
 /// at the sandbox copy.
 fn ship_file(
@@ -343,13 +369,7 @@ fn ship_file(
     file: &str,
     name: &str,
 ) -> Result<(), ArtifactError> {
-    let path = PathBuf::from(file);
-    if !path.is_file() {
-        return Err(ArtifactError::File {
-            path,
-            message: format!("`{key}` names it, but it is not a readable file on the appmaster's machine; the workers get their copy from there"),
-        });
-    }
+    let path = shippable(key, file)?;
     // A private copy taken now: the served file cannot be swapped later
     // (for a link to something else) by whoever can write the original's
     // directory.
@@ -381,13 +401,7 @@ fn ship_secret_file(
     file: &str,
     name: &str,
 ) -> Result<(), ArtifactError> {
-    let path = PathBuf::from(file);
-    if !path.is_file() {
-        return Err(ArtifactError::File {
-            path,
-            message: format!("`{key}` names it, but it is not a readable file on the appmaster's machine; the workers get their copy from there"),
-        });
-    }
+    let path = shippable(key, file)?;
     out.secrets.files.push((name.into(), path));
     conf.insert(key.into(), format!("{}/{name}", secrets::FILES_DIR));
     out.notes.push(format!(
@@ -807,6 +821,58 @@ mod tests {
             texts["flink/conf/log4j.properties"],
             "rootLogger.level = INFO\n"
         );
+    }
+
+    #[test]
+    fn loopback_taskmanager_addresses_are_not_shipped_to_other_hosts() {
+        let dir = tempfile::tempdir().unwrap();
+        let (s, c) = load(&[
+            "mesos.master=m:5050",
+            "mesos.resourcemanager.tasks.taskmanager-cmd=sleep 100",
+            "taskmanager.host=localhost",
+            "taskmanager.bind-host=127.0.0.1",
+            "taskmanager.numberOfTaskSlots=2",
+        ]);
+        let o = build(&Inputs {
+            settings: &s,
+            config: &c,
+            flink_home: None,
+            self_exe: None,
+            work_dir: dir.path(),
+            hadoop_conf_dir: None,
+        })
+        .unwrap();
+        assert!(
+            !o.conf_keys
+                .iter()
+                .any(|k| k == "taskmanager.host" || k == "taskmanager.bind-host"),
+            "{:?}",
+            o.conf_keys
+        );
+        assert!(o
+            .conf_keys
+            .iter()
+            .any(|k| k == "taskmanager.numberOfTaskSlots"));
+        assert!(o
+            .notes
+            .iter()
+            .any(|n| n.contains("taskmanager.host is a loopback address")));
+        // A routable one is the operator's choice and is kept.
+        let (s, c) = load(&[
+            "mesos.master=m:5050",
+            "mesos.resourcemanager.tasks.taskmanager-cmd=sleep 100",
+            "taskmanager.bind-host=0.0.0.0",
+        ]);
+        let o = build(&Inputs {
+            settings: &s,
+            config: &c,
+            flink_home: None,
+            self_exe: None,
+            work_dir: dir.path(),
+            hadoop_conf_dir: None,
+        })
+        .unwrap();
+        assert!(o.conf_keys.iter().any(|k| k == "taskmanager.bind-host"));
     }
 
     #[test]

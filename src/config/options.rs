@@ -377,6 +377,8 @@ options! {
         "The TaskManager's data (shuffle) port; the appmaster assigns one from the Mesos offer."),
     TaskmanagerHost => opt("taskmanager.host", Type::Str, NoDefault, Flink,
         "The TaskManager's host name; set from `mesos.resourcemanager.tasks.hostname` when that is configured."),
+    TaskmanagerBindHost => opt("taskmanager.bind-host", Type::Str, NoDefault, Flink,
+        "Address the TaskManager listens on (Flink 1.11+); a loopback value (Flink's shipped conf/ has `localhost`) is not shipped to the workers."),
     TaskmanagerResourceId => opt("taskmanager.resource-id", Type::Str, NoDefault, Flink,
         "The TaskManager's resource id; `flink-mesos taskmanager` uses the Mesos task id."),
     ClusterRegistrationErrorDelay => opt("cluster.registration.error-delay", Type::Duration, Value("10 s"), Flink,

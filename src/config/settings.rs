@@ -220,6 +220,22 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
     if opts.purpose == Purpose::Appmaster && c.entry(Key::MesosMaster).is_none() {
         c.push(master_not_set());
     }
+    // A JobManager address that means "this host" cannot reach TaskManagers
+    // on the agents of a master elsewhere (Flink's shipped conf/ sets them
+    // all to localhost).
+    let remote_master = matches!(&master, Some(MasterSpec::Direct { host, .. }) if !values::is_loopback_host(host))
+        || matches!(&master, Some(MasterSpec::ZooKeeper { servers, .. }) if servers.iter().any(|(h, _)| !values::is_loopback_host(h)));
+    if opts.purpose == Purpose::Appmaster && remote_master {
+        for key in [Key::JobmanagerRpcAddress, Key::JobmanagerBindHost] {
+            if c.string(key).is_some_and(|v| values::is_loopback_host(&v)) {
+                c.error_at(
+                    key,
+                    "is a loopback address while the Mesos master (and so the TaskManagers) is on another host: they could not reach the JobManager",
+                    "set it to this host's routable address or name (or remove it: the appmaster then uses this host's name); Flink's shipped conf/ sets it to localhost",
+                );
+            }
+        }
+    }
     let initial_tasks = c.int(Key::MesosInitialTasks) as u32;
     let max_failed_tasks = match c.entry(Key::MesosMaximumFailedTasks) {
         Some(_) => match c.typed_int(Key::MesosMaximumFailedTasks) {

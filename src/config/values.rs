@@ -298,6 +298,19 @@ pub enum Container {
     },
 }
 
+/// Whether a host (name or address) means "this host" wherever it is
+/// used: `localhost` and its usual aliases, `127.0.0.0/8`, `::1`.
+pub fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
+    let lower = h.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "localhost" | "localhost.localdomain" | "ip6-localhost" | "ip6-loopback"
+    ) || h
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

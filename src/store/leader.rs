@@ -42,7 +42,8 @@ use crate::procfs::{PidSpace, Recorded};
 pub struct LeaderInfo {
     pub host: String,
     pub pid: u32,
-    /// RFC 3339: when this contender started campaigning.
+    /// RFC 3339: when this contender started campaigning; once it leads,
+    /// when it began to lead.
     pub since: String,
     /// The contender's status endpoint, if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -251,6 +252,15 @@ pub async fn campaign(
     };
     let lock = lock.into_owned();
     let latch = lock.lock_path().to_string();
+    // From now on `since` says when this process began to lead, not when
+    // it began to wait (best effort: the latch is ours either way).
+    let leading = LeaderInfo {
+        since: record::rfc3339(SystemTime::now()),
+        ..info.clone()
+    };
+    if let Ok(data) = serde_json::to_vec(&leading) {
+        let _ = zk.bounded(zk.client().set_data(&latch, &data, None)).await;
+    }
     let (tx, rx) = watch::channel(None);
     let grace = zk.config().session_timeout / 2;
     let monitor = tokio::spawn(monitor(zk.client().clone(), latch.clone(), grace, tx));

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use flink_mesos::artifacts::{ArtifactServer, Registry, ServerOptions, HEADER_TIMEOUT};
 
-async fn serve(registry: Registry) -> ArtifactServer {
+pub(crate) async fn serve(registry: Registry) -> ArtifactServer {
     ArtifactServer::start(
         ServerOptions {
             bind_host: "127.0.0.1".into(),

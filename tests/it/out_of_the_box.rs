@@ -135,15 +135,23 @@ async fn the_readme_flow_runs_flink_on_agents_that_have_nothing_installed() {
         .is_dir());
 
     // A key only the appmaster's file has reached the TaskManager: Flink
-    // logs every property it loads, and serves the log over REST.
-    let log = reqwest::get(format!(
-        "http://127.0.0.1:{rest_port}/taskmanagers/taskmanager-00002/log"
-    ))
-    .await
-    .unwrap()
-    .text()
-    .await
-    .unwrap();
+    // logs every property it loads, and serves the log over REST. Right
+    // after registering, a TaskManager may not know the blob server yet
+    // ("BlobServer address is unknown"): ask again until it serves its log.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let log = loop {
+        let r = reqwest::get(format!(
+            "http://127.0.0.1:{rest_port}/taskmanagers/taskmanager-00002/log"
+        ))
+        .await
+        .unwrap();
+        let ok = r.status().is_success();
+        let text = r.text().await.unwrap();
+        if ok || Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
     assert!(
         log.contains(&format!(
             "Loading configuration property: state.checkpoints.dir, {checkpoints}"

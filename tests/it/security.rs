@@ -48,23 +48,12 @@ async fn health_answers_while_a_thousand_idle_connections_are_held() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fetches_go_on_while_a_thousand_idle_connections_are_held() {
-    use flink_mesos::artifacts::{ArtifactServer, Registry, ServerOptions};
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("flink-mesos-conf.tar");
     std::fs::write(&file, b"the configuration").unwrap();
-    let mut registry = Registry::default();
+    let mut registry = flink_mesos::artifacts::Registry::default();
     registry.add("flink-mesos-conf.tar", &file).unwrap();
-    let server = ArtifactServer::start(
-        ServerOptions {
-            bind_host: "127.0.0.1".into(),
-            port: 0,
-            advertised_host: "127.0.0.1".into(),
-            tls: None,
-        },
-        registry,
-    )
-    .await
-    .unwrap();
+    let server = crate::artifacts::serve(registry).await;
     let mut idle = Vec::new();
     for _ in 0..1000 {
         idle.push(

@@ -128,6 +128,7 @@ async fn serve_hands_the_leadership_over_on_stop_and_a_second_stop_ends_at_once(
     wait_status(&b.status, "b stands by", |v| v["phase"] == "standby").await;
 
     // A stop request: a leaves the framework to the next leader.
+    let handed_over = flink_mesos::store::record::rfc3339(std::time::SystemTime::now());
     a.stop.send_replace(1);
     let ended = tokio::time::timeout(Duration::from_secs(60), a.task)
         .await
@@ -151,6 +152,24 @@ async fn serve_hands_the_leadership_over_on_stop_and_a_second_stop_ends_at_once(
         ids
     };
     assert_eq!(ids(&took), ids(&led), "the same workers, adopted");
+    // The leader record says since when b leads, not since when it waited.
+    let z = flink_mesos::store::zk::Zk::connect(crate::store::config(
+        &zk.connect_string(),
+        &format!("/flink/{cluster}/mesos-workers"),
+        Duration::from_secs(10),
+    ))
+    .await
+    .unwrap();
+    let (_, leader) = flink_mesos::store::leader::current_leader(&z)
+        .await
+        .unwrap()
+        .expect("a leader");
+    let leader = leader.expect("its record");
+    assert!(
+        leader.since >= handed_over,
+        "since {} but the leadership changed hands at {handed_over}",
+        leader.since
+    );
 
     // Two stop requests: b ends at once, whatever it waits for.
     b.stop.send_replace(2);

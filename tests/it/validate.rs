@@ -436,10 +436,32 @@ fn flinks_own_configuration_files_validate() {
         let name = file.file_name().to_string_lossy().to_string();
         formats.insert(name.clone());
         let content = std::fs::read_to_string(file.path()).unwrap();
+        // Flink ships `localhost` for the JobManager's address: fine with a
+        // master on this host, an error naming the line with one elsewhere.
+        let (remote, d) = validate_with(
+            &name,
+            &content,
+            &["mesos.master=mesos.example:5050"],
+            Purpose::Appmaster,
+            false,
+        );
+        assert!(remote.errors() >= 1, "{}: {d:?}", dir.display());
+        assert!(
+            d.iter()
+                .all(|l| l.contains("is a loopback address while the Mesos master")),
+            "{}: {d:?}",
+            dir.display()
+        );
+        assert!(
+            d.iter()
+                .any(|l| l.contains("error: jobmanager.rpc.address:")),
+            "{}: {d:?}",
+            dir.display()
+        );
         let (report, d) = validate_with(
             &name,
             &content,
-            &["mesos.master=m:5050"],
+            &["mesos.master=127.0.0.1:5050"],
             Purpose::Appmaster,
             false,
         );
