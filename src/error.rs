@@ -81,13 +81,6 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
         hint: Option<String>,
     },
-    /// A supervised Flink JVM exited unsuccessfully.
-    #[error("the {process} JVM ended with {status}; its log is {log}")]
-    Child {
-        process: &'static str,
-        status: crate::flink::ExitReport,
-        log: String,
-    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -100,7 +93,6 @@ impl Error {
             Error::Peer { .. } | Error::Failed(_) => ErrorKind::Peer,
             Error::Internal(_) => ErrorKind::Internal,
             Error::Module { kind, .. } => *kind,
-            Error::Child { status, .. } => ErrorKind::Child(status.exit_code().clamp(1, 255)),
         }
     }
 
@@ -194,7 +186,11 @@ impl Classified for crate::embedded::EmbeddedError {
     }
 }
 
-/// Writing to stdout: broken pipes become [`Error::Io`] with `BrokenPipe`.
+/// Writing a command's output (stdout/stderr in `src/cmd/`): broken pipes
+/// become [`Error::Io`] with `BrokenPipe`. Nothing else reaches this: the
+/// library's modules return errors of their own ([`Classified`]), and a
+/// command's other I/O says what it did ([`Error::io`]); removing this
+/// impl leaves only `writeln!`/`flush` sites of `src/cmd/` to fix.
 impl From<io::Error> for Error {
     fn from(source: io::Error) -> Self {
         Error::io("cannot write output", source)
@@ -233,10 +229,13 @@ mod tests {
             message: "m".into(),
         };
         assert_eq!(Error::from(memory).exit_code(), 5);
-        let child = |code, signal| Error::Child {
-            process: "TaskManager",
-            status: ExitReport { code, signal },
-            log: "l".into(),
+        let child = |code, signal| -> Error {
+            crate::taskmanager::TaskmanagerError::Child {
+                process: "TaskManager",
+                status: ExitReport { code, signal },
+                log: "l".into(),
+            }
+            .into()
         };
         assert_eq!(child(Some(2), None).exit_code(), 2);
         assert_eq!(child(None, Some(9)).exit_code(), 137);

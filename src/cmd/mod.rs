@@ -60,7 +60,7 @@ pub fn load_options(global: &GlobalArgs) -> LoadOptions {
 /// Loads the configuration the command line names (problems in it are
 /// diagnostics, see [`Config::load`]).
 pub fn load_config(global: &GlobalArgs) -> Result<Config> {
-    Config::load(&load_options(global))
+    Ok(Config::load(&load_options(global))?)
 }
 
 /// Loads the configuration and checks it for `purpose`, printing the

@@ -84,7 +84,7 @@ pub fn run(global: &GlobalArgs, args: &TaskmanagerArgs) -> Result<()> {
         taskmanager::run(&config, &settings, &opts).await
     });
     drop(delivered);
-    result
+    Ok(result?)
 }
 
 /// `--dry-run`: the command, shell-quoted (text) or as JSON. It holds no

@@ -27,10 +27,38 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::error::{Error, Result};
+use crate::error::{Classified, ErrorKind};
 pub use diagnostic::{Diagnostic, Severity};
 use options::OptionDef;
 pub use source::{Layer, Origin, Span, Text};
+
+/// Why a configuration cannot be loaded at all (problems in its content
+/// are diagnostics, never errors).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration directory {} does not exist; pass --conf-dir DIR or set FLINK_CONF_DIR", .0.display())]
+    NoDirectory(PathBuf),
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A malformed `-D` flag: a usage error.
+    #[error("{0}")]
+    Flag(String),
+}
+
+impl Classified for ConfigError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ConfigError::Flag(_) => ErrorKind::Usage,
+            _ => ErrorKind::User,
+        }
+    }
+}
+
+type Result<T, E = ConfigError> = std::result::Result<T, E>;
 
 /// File names in a configuration directory, in the order Flink prefers them.
 pub const STANDARD_YAML: &str = "config.yaml";
@@ -95,10 +123,7 @@ impl Config {
         let dir = match &opts.conf_dir {
             Some(dir) => {
                 if !dir.is_dir() {
-                    return Err(Error::User(format!(
-                        "configuration directory {} does not exist; pass --conf-dir DIR or set FLINK_CONF_DIR",
-                        dir.display()
-                    )));
+                    return Err(ConfigError::NoDirectory(dir.clone()));
                 }
                 Some(dir.clone())
             }
@@ -145,12 +170,12 @@ impl Config {
         }
         for (index, arg) in opts.dynamic.iter().enumerate() {
             let Some((key, value)) = arg.split_once('=') else {
-                return Err(Error::Usage(format!(
+                return Err(ConfigError::Flag(format!(
                     "-D {arg}: expected key=value, e.g. -Dmesos.master=host:5050"
                 )));
             };
             if key.trim().is_empty() {
-                return Err(Error::Usage(format!(
+                return Err(ConfigError::Flag(format!(
                     "-D {arg}: the key is empty; expected key=value"
                 )));
             }
@@ -217,7 +242,10 @@ impl Config {
 
     /// Reads one file; `standard` picks the `config.yaml` parser.
     pub fn load_file(&mut self, path: &Path, standard: bool) -> Result<()> {
-        let content = std::fs::read_to_string(path).map_err(|e| Error::read_file(path, e))?;
+        let content = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         self.load_text(
             path.display().to_string(),
             Some(path.to_path_buf()),
@@ -400,7 +428,7 @@ mod tests {
                 ..Default::default()
             })
             .unwrap_err();
-            assert_eq!(err.exit_code(), 2, "{arg}");
+            assert_eq!(err.kind().exit_code(), 2, "{arg}");
         }
     }
 
@@ -412,7 +440,7 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.to_string().contains("/nonexistent/conf"));
-        assert_eq!(err.exit_code(), 1);
+        assert_eq!(err.kind().exit_code(), 1);
     }
 }
 

@@ -15,12 +15,62 @@ use crate::config::memory;
 use crate::config::options::Key;
 use crate::config::settings::{Report, Settings};
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::{Classified, ErrorKind};
 use crate::flink::conf::{self, FlinkConf};
 use crate::flink::launch::{self, JvmCommand, LaunchRequest, Role};
 use crate::flink::{FlinkHome, FlinkProcess, FlinkVersion, Java, Output, SpawnOptions};
 
 pub mod secrets;
+
+/// Why a worker could not run its TaskManager, by class: a bootstrap
+/// command or the sandbox is the operator's, Flink's own errors keep
+/// theirs, and a TaskManager JVM that failed passes its exit code on.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskmanagerError {
+    #[error("{0}")]
+    Bootstrap(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Flink(#[from] crate::flink::FlinkError),
+    /// The TaskManager JVM exited unsuccessfully.
+    #[error("the {process} JVM ended with {status}; its log is {log}")]
+    Child {
+        process: &'static str,
+        status: crate::flink::ExitReport,
+        log: String,
+    },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl TaskmanagerError {
+    fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        TaskmanagerError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+impl Classified for TaskmanagerError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            TaskmanagerError::Bootstrap(_) | TaskmanagerError::Io { .. } => ErrorKind::User,
+            TaskmanagerError::Flink(e) => e.kind(),
+            TaskmanagerError::Child { status, .. } => {
+                ErrorKind::Child(status.exit_code().clamp(1, 255))
+            }
+            TaskmanagerError::Internal(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+type Result<T, E = TaskmanagerError> = std::result::Result<T, E>;
 
 /// Environment variable the appmaster sets to the Mesos task id.
 pub const TASK_ID_ENV: &str = "FLINK_MESOS_TASK_ID";
@@ -124,7 +174,7 @@ pub fn run_bootstrap(command: &str, sandbox: &Path, timeout: Duration) -> Result
         .stdin(std::process::Stdio::null())
         .process_group(0)
         .spawn()
-        .map_err(|e| Error::io("cannot run the bootstrap command with sh", e))?;
+        .map_err(|e| TaskmanagerError::io("cannot run the bootstrap command with sh", e))?;
     let deadline = Instant::now() + timeout;
     let status = loop {
         match child.try_wait() {
@@ -135,18 +185,23 @@ pub fn run_bootstrap(command: &str, sandbox: &Path, timeout: Duration) -> Result
                 // yet reaped (so the group id is still ours).
                 unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
                 let _ = child.wait();
-                return Err(Error::User(format!(
+                return Err(TaskmanagerError::Bootstrap(format!(
                     "the bootstrap command (mesos.resourcemanager.tasks.bootstrap-cmd) did not finish within {} (mesos.resourcemanager.tasks.bootstrap-timeout) and was killed; the TaskManager was not started",
                     humantime(timeout)
                 )));
             }
-            Err(e) => return Err(Error::io("cannot wait for the bootstrap command", e)),
+            Err(e) => {
+                return Err(TaskmanagerError::io(
+                    "cannot wait for the bootstrap command",
+                    e,
+                ))
+            }
         }
     };
     if status.success() {
         Ok(())
     } else {
-        Err(Error::User(format!(
+        Err(TaskmanagerError::Bootstrap(format!(
             "the bootstrap command (mesos.resourcemanager.tasks.bootstrap-cmd) failed with {status}; the TaskManager was not started"
         )))
     }
@@ -172,8 +227,9 @@ pub fn prepare(
     settings: &Settings,
     opts: &Options,
 ) -> Result<(JvmCommand, FlinkVersion)> {
-    std::fs::create_dir_all(&opts.sandbox)
-        .map_err(|e| Error::io(format!("cannot create {}", opts.sandbox.display()), e))?;
+    std::fs::create_dir_all(&opts.sandbox).map_err(|e| {
+        TaskmanagerError::io(format!("cannot create {}", opts.sandbox.display()), e)
+    })?;
     // First, as Flink's own script did: it may be what installs Flink or Java.
     if let (Some(cmd), false) = (&settings.tasks.bootstrap_cmd, opts.skip_bootstrap) {
         run_bootstrap(cmd, &opts.sandbox, settings.tasks.bootstrap_timeout)?;
@@ -243,7 +299,7 @@ pub async fn run(config: &Config, settings: &Settings, opts: &Options) -> Result
     let (config_, settings_, opts_) = (config.clone(), settings.clone(), opts.clone());
     let (command, _) = tokio::task::spawn_blocking(move || prepare(&config_, &settings_, &opts_))
         .await
-        .map_err(|e| Error::Internal(format!("preparing the TaskManager: {e}")))??;
+        .map_err(|e| TaskmanagerError::Internal(format!("preparing the TaskManager: {e}")))??;
     let mut process = start(&command, opts)?;
     tracing::info!(pid = process.pid(), "TaskManager JVM started");
     let (status, forwarded) = process.wait_forwarding_signals().await?;
@@ -257,7 +313,7 @@ pub async fn run(config: &Config, settings: &Settings, opts: &Options) -> Result
             tracing::info!("the TaskManager exited");
             Ok(())
         }
-        _ => Err(Error::Child {
+        _ => Err(TaskmanagerError::Child {
             process: "TaskManager",
             status,
             log,
@@ -431,6 +487,6 @@ mod tests {
         assert!(dir.path().join("bootstrapped").exists());
         let e = run_bootstrap("exit 7", dir.path(), Duration::from_secs(10)).unwrap_err();
         assert!(e.to_string().contains("exit status: 7"), "{e}");
-        assert_eq!(e.exit_code(), 1);
+        assert_eq!(e.kind().exit_code(), 1);
     }
 }
