@@ -157,35 +157,6 @@ impl<E: Classified> From<E> for Error {
     }
 }
 
-/// `local`: a cluster already running, no Mesos found, a damaged state
-/// record are the operator's; a component that did not come up is the
-/// cluster's.
-impl Classified for crate::local::LocalError {
-    fn kind(&self) -> ErrorKind {
-        use crate::local::LocalError as L;
-        match self {
-            L::Flink(e) => e.kind(),
-            L::Io { .. } | L::AlreadyRunning { .. } | L::MesosNotFound(_) | L::Corrupt(_) => {
-                ErrorKind::User
-            }
-            L::Usage(_) => ErrorKind::Usage,
-            L::Internal(_) => ErrorKind::Internal,
-            L::Start { .. } | L::Interrupted => ErrorKind::Peer,
-        }
-    }
-}
-
-/// The embedded Mesos: bad flags are usage errors, the rest a failure.
-impl Classified for crate::embedded::EmbeddedError {
-    fn kind(&self) -> ErrorKind {
-        use crate::embedded::EmbeddedError as E;
-        match self {
-            E::Resources(_) | E::Attributes(_) | E::Heartbeat => ErrorKind::Usage,
-            _ => ErrorKind::Peer,
-        }
-    }
-}
-
 /// Writing a command's output (stdout/stderr in `src/cmd/`): broken pipes
 /// become [`Error::Io`] with `BrokenPipe`. Nothing else reaches this: the
 /// library's modules return errors of their own ([`Classified`]), and a

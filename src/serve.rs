@@ -18,6 +18,7 @@
 //! every slot is busy with a request is a new connection refused.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -71,15 +72,14 @@ pub fn spawn(
             };
             // Reap finished connections so the set does not grow.
             while connections.try_join_next().is_some() {}
-            let Some(slot) = slots.acquire(name).await else {
+            let Some((slot, registration)) = slots.acquire(name).await else {
                 continue;
             };
             let _ = stream.set_nodelay(true);
             let service = service.clone();
             let mut stop = stop.clone();
-            let (slot, started) = slot.split();
             let handle = connections.spawn(async move {
-                let Some(_slot) = slot.first_byte(&stream, started).await else {
+                let Some(_permit) = slot.first_byte(&stream).await else {
                     return;
                 };
                 let conn = hyper::server::conn::http1::Builder::new()
@@ -95,7 +95,7 @@ pub fn spawn(
                     }
                 }
             });
-            slots.register(handle);
+            registration.register(handle);
         }
         let drain = async { while connections.join_next().await.is_some() {} };
         if tokio::time::timeout(DRAIN_TIMEOUT, drain).await.is_err() {
@@ -112,24 +112,27 @@ pub struct Slots {
     max: usize,
     /// Connections that have not sent a byte yet, oldest first.
     idle: Mutex<VecDeque<(u64, AbortHandle)>>,
-    next_id: Mutex<u64>,
-    /// The registration of the connection acquired last, for [`Slots::register`].
-    pending: Mutex<Option<(u64, oneshot::Sender<()>)>>,
+    next_id: AtomicU64,
 }
 
-/// A slot, before its connection's task runs.
+/// A slot, moved into its connection's task: [`Slot::first_byte`] waits
+/// for the client to speak.
 pub struct Slot {
     permit: OwnedSemaphorePermit,
     id: u64,
     slots: Arc<Slots>,
+    registered: oneshot::Receiver<()>,
 }
 
-/// A slot inside its connection's task: [`IdleSlot::first_byte`] waits for
-/// the client to speak.
-pub struct IdleSlot {
-    permit: OwnedSemaphorePermit,
+/// Kept by the accept loop: makes the slot's task evictable.
+pub struct Registration {
     id: u64,
     slots: Arc<Slots>,
+    ready: oneshot::Sender<()>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Slots {
@@ -138,23 +141,18 @@ impl Slots {
             semaphore: Arc::new(Semaphore::new(max)),
             max,
             idle: Mutex::default(),
-            next_id: Mutex::new(0),
-            pending: Mutex::new(None),
+            next_id: AtomicU64::new(0),
         }
-    }
-
-    fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-        m.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A slot for a new connection: a free one, else the oldest idle
     /// connection's (which is closed); `None` when every slot serves a
     /// request (the new connection is then refused, and logged).
-    pub async fn acquire(self: &Arc<Self>, name: &str) -> Option<Slot> {
+    pub async fn acquire(self: &Arc<Self>, name: &str) -> Option<(Slot, Registration)> {
         let permit = match self.semaphore.clone().try_acquire_owned() {
             Ok(p) => p,
             Err(_) => {
-                let evicted = Self::lock(&self.idle).pop_front();
+                let evicted = lock(&self.idle).pop_front();
                 let Some((_, handle)) = evicted else {
                     tracing::warn!("{name}: {} connections busy; refusing one", self.max);
                     return None;
@@ -174,58 +172,42 @@ impl Slots {
                 }
             }
         };
-        let id = {
-            let mut next = Self::lock(&self.next_id);
-            *next += 1;
-            *next
-        };
-        Some(Slot {
-            permit,
-            id,
-            slots: self.clone(),
-        })
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (ready, registered) = oneshot::channel();
+        Some((
+            Slot {
+                permit,
+                id,
+                slots: self.clone(),
+                registered,
+            },
+            Registration {
+                id,
+                slots: self.clone(),
+                ready,
+            },
+        ))
     }
+}
 
-    /// Registers the task that serves the slot acquired last, so that it
-    /// can be evicted while idle.
-    pub fn register(&self, handle: AbortHandle) {
-        if let Some((id, ready)) = Self::lock(&self.pending).take() {
-            Self::lock(&self.idle).push_back((id, handle));
-            let _ = ready.send(());
-        }
+impl Registration {
+    /// Registers the task that serves the slot, so that it can be evicted
+    /// while idle.
+    pub fn register(self, handle: AbortHandle) {
+        lock(&self.slots.idle).push_back((self.id, handle));
+        let _ = self.ready.send(());
     }
 }
 
 impl Slot {
-    /// Hands the slot to its connection's task; the receiver resolves once
-    /// [`Slots::register`] has run.
-    pub fn split(self) -> (IdleSlot, oneshot::Receiver<()>) {
-        let (tx, rx) = oneshot::channel();
-        *Slots::lock(&self.slots.pending) = Some((self.id, tx));
-        (
-            IdleSlot {
-                permit: self.permit,
-                id: self.id,
-                slots: self.slots,
-            },
-            rx,
-        )
-    }
-}
-
-impl IdleSlot {
     /// Waits (at most [`HEADER_READ_TIMEOUT`]) for the connection's first
     /// byte, evictable meanwhile; the permit to hold while serving it, or
     /// `None` when the client sent nothing or left.
-    pub async fn first_byte(
-        self,
-        stream: &TcpStream,
-        registered: oneshot::Receiver<()>,
-    ) -> Option<OwnedSemaphorePermit> {
-        let _ = registered.await;
+    pub async fn first_byte(self, stream: &TcpStream) -> Option<OwnedSemaphorePermit> {
+        let _ = self.registered.await;
         let mut byte = [0u8; 1];
         let first = tokio::time::timeout(HEADER_READ_TIMEOUT, stream.peek(&mut byte)).await;
-        Slots::lock(&self.slots.idle).retain(|(i, _)| *i != self.id);
+        lock(&self.slots.idle).retain(|(i, _)| *i != self.id);
         matches!(first, Ok(Ok(n)) if n > 0).then_some(self.permit)
     }
 }

@@ -417,16 +417,15 @@ async fn accept_loop(
         };
         // Idle connections (nothing sent yet) give their slot up to new
         // ones: a flood of them cannot stop the workers' fetches.
-        let Some(slot) = slots.acquire("artifact server").await else {
+        let Some((slot, registration)) = slots.acquire("artifact server").await else {
             tracing::debug!(%peer, "artifact server: connection refused");
             continue;
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let acceptor = acceptor.clone();
-        let (slot, registered) = slot.split();
         let task = tokio::spawn(async move {
-            let Some(_permit) = slot.first_byte(&stream, registered).await else {
+            let Some(_permit) = slot.first_byte(&stream).await else {
                 return;
             };
             match acceptor {
@@ -444,7 +443,7 @@ async fn accept_loop(
                 None => serve_connection(stream, router).await,
             }
         });
-        slots.register(task.abort_handle());
+        registration.register(task.abort_handle());
     }
 }
 

@@ -823,6 +823,19 @@ mod tests {
         );
     }
 
+    /// The overlays with neither a Flink home, this executable nor Hadoop.
+    fn bare(s: &Settings, c: &Config, work_dir: &Path) -> Overlays {
+        build(&Inputs {
+            settings: s,
+            config: c,
+            flink_home: None,
+            self_exe: None,
+            work_dir,
+            hadoop_conf_dir: None,
+        })
+        .unwrap()
+    }
+
     #[test]
     fn loopback_taskmanager_addresses_are_not_shipped_to_other_hosts() {
         let dir = tempfile::tempdir().unwrap();
@@ -833,15 +846,7 @@ mod tests {
             "taskmanager.bind-host=127.0.0.1",
             "taskmanager.numberOfTaskSlots=2",
         ]);
-        let o = build(&Inputs {
-            settings: &s,
-            config: &c,
-            flink_home: None,
-            self_exe: None,
-            work_dir: dir.path(),
-            hadoop_conf_dir: None,
-        })
-        .unwrap();
+        let o = bare(&s, &c, dir.path());
         assert!(
             !o.conf_keys
                 .iter()
@@ -863,15 +868,7 @@ mod tests {
             "mesos.resourcemanager.tasks.taskmanager-cmd=sleep 100",
             "taskmanager.bind-host=0.0.0.0",
         ]);
-        let o = build(&Inputs {
-            settings: &s,
-            config: &c,
-            flink_home: None,
-            self_exe: None,
-            work_dir: dir.path(),
-            hadoop_conf_dir: None,
-        })
-        .unwrap();
+        let o = bare(&s, &c, dir.path());
         assert!(o.conf_keys.iter().any(|k| k == "taskmanager.bind-host"));
     }
 

@@ -9,7 +9,7 @@
 //! shipped configuration:
 //!
 //! * the appmaster packs them into one in-memory *bundle* (a tar:
-//!   `secrets.yaml`, and `files/<name>` for each file; an entry whose value
+//!   `secrets.json`, and `files/<name>` for each file; an entry whose value
 //!   is `files/<name>` names that file) and serves it only to a request
 //!   that carries the worker's task id and its *token*:
 //!   HMAC-SHA256(per-start key, task id), handed to the task in its
@@ -33,8 +33,8 @@ pub const URL_ENV: &str = "FLINK_MESOS_SECRETS_URL";
 pub const TOKEN_ENV: &str = "FLINK_MESOS_SECRETS_TOKEN";
 /// The request header naming the task.
 pub const TASK_HEADER: &str = "x-flink-mesos-task";
-/// The bundle's configuration entries.
-pub const ENTRIES_FILE: &str = "secrets.yaml";
+/// The bundle's configuration entries (a JSON object of strings).
+pub const ENTRIES_FILE: &str = "secrets.json";
 /// The bundle's directory of files; an entry valued `files/<name>` names one.
 pub const FILES_DIR: &str = "files";
 
@@ -119,10 +119,8 @@ impl Bundle {
                 .append_data(&mut header, name, bytes)
                 .map_err(|e| format!("cannot pack {name}: {e}"))
         };
-        add(
-            ENTRIES_FILE,
-            super::overlay::conf_yaml(&self.entries).as_bytes(),
-        )?;
+        let entries = serde_json::to_vec(&self.entries).map_err(|e| e.to_string())?;
+        add(ENTRIES_FILE, &entries)?;
         for (name, path) in &self.files {
             let bytes =
                 std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -146,7 +144,7 @@ pub struct Unpacked {
 pub fn unpack(bundle: &[u8], dir: &Path) -> Result<Unpacked, String> {
     use std::io::Read;
     let mut archive = tar::Archive::new(bundle);
-    let mut yaml = None;
+    let mut entries: Option<BTreeMap<String, String>> = None;
     let mut files = Vec::new();
     let mut names = HashSet::new();
     for entry in archive.entries().map_err(|e| e.to_string())? {
@@ -158,7 +156,8 @@ pub fn unpack(bundle: &[u8], dir: &Path) -> Result<Unpacked, String> {
             .read_to_end(&mut bytes)
             .map_err(|e| format!("{text}: {e}"))?;
         if text == ENTRIES_FILE {
-            yaml = Some(String::from_utf8(bytes).map_err(|_| "secrets.yaml is not UTF-8")?);
+            entries =
+                Some(serde_json::from_slice(&bytes).map_err(|e| format!("{ENTRIES_FILE}: {e}"))?);
         } else if let Some(name) = text.strip_prefix(&format!("{FILES_DIR}/")) {
             // Names come from the appmaster's overlay: one plain segment.
             let plain = !name.is_empty()
@@ -177,22 +176,17 @@ pub fn unpack(bundle: &[u8], dir: &Path) -> Result<Unpacked, String> {
             return Err(format!("unexpected entry {text:?} in the bundle"));
         }
     }
-    let yaml = yaml.ok_or("the bundle has no secrets.yaml")?;
+    let mut entries = entries.ok_or(format!("the bundle has no {ENTRIES_FILE}"))?;
     // Point `files/<name>` values at the unpacked copies.
-    let mut out = String::new();
-    for line in yaml.lines() {
-        let rewritten = names.iter().find_map(|name| {
-            let quoted = serde_json::Value::String(format!("{FILES_DIR}/{name}")).to_string();
-            line.strip_suffix(&quoted).map(|key| {
-                let path = serde_json::Value::String(dir.join(name).display().to_string());
-                format!("{key}{path}")
-            })
-        });
-        out.push_str(rewritten.as_deref().unwrap_or(line));
-        out.push('\n');
+    for value in entries.values_mut() {
+        if let Some(name) = value.strip_prefix(&format!("{FILES_DIR}/")) {
+            if names.contains(name) {
+                *value = dir.join(name).display().to_string();
+            }
+        }
     }
     Ok(Unpacked {
-        entries_yaml: out,
+        entries_yaml: super::overlay::conf_yaml(&entries),
         files,
     })
 }

@@ -121,6 +121,18 @@ pub enum EmbeddedError {
     Heartbeat,
 }
 
+/// The embedded Mesos: bad flags are usage errors, the rest a failure.
+impl crate::error::Classified for EmbeddedError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        use EmbeddedError as E;
+        match self {
+            E::Resources(_) | E::Attributes(_) | E::Heartbeat => ErrorKind::Usage,
+            _ => ErrorKind::Peer,
+        }
+    }
+}
+
 /// A running embedded master + agent.
 pub struct EmbeddedMesos {
     addr: SocketAddr,

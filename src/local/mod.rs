@@ -81,6 +81,25 @@ pub enum LocalError {
     Internal(String),
 }
 
+/// `local`: a cluster already running, no Mesos found, a damaged state
+/// record are the operator's; a component that did not come up is the
+/// cluster's.
+impl crate::error::Classified for LocalError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        use LocalError as L;
+        match self {
+            L::Flink(e) => e.kind(),
+            L::Io { .. } | L::AlreadyRunning { .. } | L::MesosNotFound(_) | L::Corrupt(_) => {
+                ErrorKind::User
+            }
+            L::Usage(_) => ErrorKind::Usage,
+            L::Internal(_) => ErrorKind::Internal,
+            L::Start { .. } | L::Interrupted => ErrorKind::Peer,
+        }
+    }
+}
+
 impl LocalError {
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         LocalError::Io {

@@ -70,16 +70,26 @@ pub(crate) async fn wait_registered(
     }
 }
 
-/// The `flink-mesos taskmanager` process of a Mesos task (its environment
-/// holds `FLINK_MESOS_TASK_ID`).
-fn task_process(task_id: &str) -> Option<u32> {
+/// The process of a Mesos task (its environment holds
+/// `FLINK_MESOS_TASK_ID`) whose command line contains `needle`.
+fn task_process_with(task_id: &str, needle: &str) -> Option<u32> {
     let wanted = format!("FLINK_MESOS_TASK_ID={task_id}");
     std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
         let pid: u32 = e.file_name().to_str()?.parse().ok()?;
         let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
         let has_id = environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes());
-        (has_id && cmdline(pid).contains(" taskmanager ")).then_some(pid)
+        (has_id && cmdline(pid).contains(needle)).then_some(pid)
     })
+}
+
+/// The `flink-mesos taskmanager` process of a Mesos task.
+fn task_process(task_id: &str) -> Option<u32> {
+    task_process_with(task_id, " taskmanager ")
+}
+
+/// The TaskManager JVM of a Mesos task.
+fn taskmanager_jvm(task_id: &str) -> Option<u32> {
+    task_process_with(task_id, "TaskManagerRunner")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -267,17 +277,6 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
 const PASSWORD_CANARY: &str = "tm-canary-5e1f";
 const FRAMEWORK_SECRET_CANARY: &str = "fw-canary-3a1c";
 const KEYSTORE_CANARY: &str = "keystore-canary-77";
-
-/// The TaskManager JVM of a Mesos task.
-fn taskmanager_jvm(task_id: &str) -> Option<u32> {
-    let wanted = format!("FLINK_MESOS_TASK_ID={task_id}");
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
-        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
-        let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
-        let has_id = environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes());
-        (has_id && cmdline(pid).contains("TaskManagerRunner")).then_some(pid)
-    })
-}
 
 /// Secrets on the agent (issue 18): each running TaskManager has the
 /// password and the key store in a private directory (0700, files 0600)
