@@ -220,6 +220,35 @@ pub enum WorkersCommand {
     /// Remove one worker from the store (repair; its task, if any, is then
     /// killed as unknown by the next reconciliation).
     Forget(WorkersForgetArgs),
+    /// Set the floor of a running cluster: at least N workers, whatever the
+    /// jobs' demand (stored: it survives a restart or failover). Needs the
+    /// admin token; waits until the workers run.
+    Scale(WorkersScaleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WorkersScaleArgs {
+    /// The new floor: workers kept running even when idle.
+    #[arg(value_name = "N")]
+    pub workers: u32,
+    /// The appmaster's status address (`host:port` or a URL, as printed at
+    /// its start). Default with ZooKeeper high availability: the leader's.
+    #[arg(long, value_name = "URL")]
+    pub appmaster: Option<String>,
+    /// A file holding the admin token. Default: $FLINK_MESOS_ADMIN_TOKEN,
+    /// then mesos.resourcemanager.admin-token, then <work dir>/admin-token.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<std::path::PathBuf>,
+    /// The appmaster's work directory, for its admin-token file (default:
+    /// ./flink-mesos-appmaster).
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<std::path::PathBuf>,
+    /// How long to wait until N workers run (e.g. `90 s`, `5 min`).
+    #[arg(long, value_name = "DURATION", default_value = "5 min")]
+    pub timeout: String,
+    /// Return once the appmaster took the change, without waiting.
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 #[derive(Debug, Args)]

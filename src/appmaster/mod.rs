@@ -31,7 +31,9 @@
 //!   most every 100 ms, at most 100 ms stale), never the scheduler itself;
 //! * nothing here prints or exits; `src/cmd/appmaster.rs` does.
 
+pub mod admin;
 mod crashpoint;
+pub mod demand;
 pub mod jobmanager;
 pub mod plan;
 pub mod serve;
@@ -87,6 +89,11 @@ pub struct Options {
     pub health: status::HealthLimits,
     /// The artifact server's base URL, shown on `/status`.
     pub artifact_server: Option<String>,
+    /// The JobManager's REST API, through a local address: its demand and
+    /// registrations size the cluster (see [`demand`]).
+    pub jobmanager_rest: Option<String>,
+    /// The credential `workers scale` must present (`None`: no mutations).
+    pub admin_token: Option<crate::config::secret::Secret>,
 }
 
 /// The runtime's state, owned by the [`run`] task alone.
@@ -177,6 +184,7 @@ impl<S: WorkerStore> Runtime<S> {
                     Effect::Remove(task_id) => batch.push(Write::RemoveWorker(task_id)),
                     Effect::StoreNextTaskNumber(n) => batch.push(Write::NextTaskNumber(n)),
                     Effect::StoreFailedTasks(n) => batch.push(Write::FailedTasks(n)),
+                    Effect::StoreFloor(n) => batch.push(Write::Floor(n)),
                     Effect::Call(call) => {
                         self.store_batch(std::mem::take(&mut batch)).await?;
                         let failed = if master_stalled && !matches!(call, Call::Teardown) {
@@ -228,7 +236,7 @@ impl<S: WorkerStore> Runtime<S> {
                     self.launched_at.remove(&task_id);
                 }
                 Write::NextTaskNumber(n) => self.next_task_number = self.next_task_number.max(n),
-                Write::FrameworkId(_) | Write::FailedTasks(_) => {}
+                Write::FrameworkId(_) | Write::FailedTasks(_) | Write::Floor(_) => {}
             }
         }
         Ok(())
@@ -322,7 +330,7 @@ impl<S: WorkerStore> Runtime<S> {
     fn publish(&mut self) {
         self.published = Instant::now();
         self.dirty = false;
-        let mut view = status::view_of(&self.scheduler);
+        let mut view = status::view_of(&self.scheduler, self.now());
         view.phase = self.phase;
         view.framework_id = self.framework_id.clone();
         view.master = self.leader.clone().or_else(|| self.master.borrow().clone());
@@ -444,6 +452,7 @@ impl<S: WorkerStore> Runtime<S> {
             next_task_number,
             // The cluster goes on: its failures still count.
             failed_tasks: self.scheduler.failed(),
+            floor: Some(self.scheduler.floor()),
         };
         self.step(recovered, None).await?;
         Ok(())
@@ -472,11 +481,16 @@ pub async fn run<S: WorkerStore>(
         ..StatusView::default()
     }));
     let (server_stop, server_stop_rx) = watch::channel(false);
-    let server = status.map(|s| s.spawn(view_rx, server_stop_rx));
+    let (scale_tx, scale_rx) = mpsc::channel(16);
+    let control = options.admin_token.clone().map(|token| status::Control {
+        token: Arc::new(token),
+        requests: scale_tx,
+    });
+    let server = status.map(|s| s.spawn(view_rx, control, server_stop_rx));
     // However `run` ends, the endpoint ends with it: gracefully when `run`
     // returns, aborted when it is dropped or fails.
     let _server_guard = AbortOnDrop(server.as_ref().map(|h| h.abort_handle()));
-    let result = run_inner(plan, master, store, shutdown, options, view_tx).await;
+    let result = run_inner(plan, master, store, shutdown, options, view_tx, scale_rx).await;
     server_stop.send_replace(true);
     if let Some(server) = server {
         let _ = server.await;
@@ -491,8 +505,18 @@ async fn run_inner<S: WorkerStore>(
     mut shutdown: watch::Receiver<u32>,
     options: Options,
     view_tx: watch::Sender<Arc<StatusView>>,
+    mut scale_rx: mpsc::Receiver<status::ScaleRequest>,
 ) -> Result<Outcome, RunError> {
     let snapshot = store.load().await?;
+    let (flink_tx, mut flink_rx) = mpsc::channel(4);
+    let observer = match &options.jobmanager_rest {
+        Some(base) if plan.policy.elastic.is_some() => {
+            let observer = demand::Observer::new(base.clone()).map_err(RunError::Internal)?;
+            Some(tokio::spawn(demand::watch(observer, flink_tx)))
+        }
+        _ => None,
+    };
+    let _observer_guard = AbortOnDrop(observer.as_ref().map(|h| h.abort_handle()));
     let (master_source, detector) = spawn_detector(master)?;
     let _detector_guard = AbortOnDrop(detector.as_ref().map(|h| h.abort_handle()));
     let client = Client::new(plan.framework.clone(), options.client.clone())?;
@@ -533,6 +557,7 @@ async fn run_inner<S: WorkerStore>(
             workers: snapshot.workers,
             next_task_number: snapshot.next_task_number,
             failed_tasks: snapshot.failed_tasks,
+            floor: snapshot.floor,
         },
         None,
     )
@@ -595,6 +620,19 @@ async fn run_inner<S: WorkerStore>(
                 }
                 _ = tick.tick() => {
                     if let Some(outcome) = rt.step(Input::Tick, Some(&handle)).await? {
+                        break Some(outcome);
+                    }
+                }
+                Some(view) = flink_rx.recv() => {
+                    if let Some(outcome) = rt.step(Input::Flink(view), Some(&handle)).await? {
+                        break Some(outcome);
+                    }
+                }
+                Some(request) = scale_rx.recv() => {
+                    let from = rt.scheduler.floor();
+                    let outcome = rt.step(Input::SetFloor(request.floor), Some(&handle)).await?;
+                    let _ = request.reply.send((from, rt.scheduler.floor()));
+                    if let Some(outcome) = outcome {
                         break Some(outcome);
                     }
                 }

@@ -83,7 +83,8 @@ pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> P
     }
     let scale = 0.8 + 0.4 * jitter.clamp(0.0, 1.0);
     let policy = Policy {
-        desired: settings.initial_tasks,
+        desired: settings.floor,
+        elastic: Some(settings.elastic.clone()),
         max_failed: settings.max_failed_tasks,
         role: settings.framework.role.clone(),
         constraints: settings.constraints.clone(),

@@ -33,6 +33,7 @@ use std::path::PathBuf;
 
 use super::jobmanager;
 use super::plan::{self, Host, Plan};
+use super::admin;
 use super::status::{HealthLimits, StatusServer, StatusView};
 use super::workdir::{self, WorkDirError, WorkDirLock};
 use super::{Options, RunError};
@@ -75,6 +76,8 @@ pub struct Inputs {
     /// Where `/status`, `/metrics` and `/health` listen.
     pub status_addr: SocketAddr,
     pub client: ClientOptions,
+    /// What `workers scale` must present (also in `<work dir>/admin-token`).
+    pub admin_token: Secret,
 }
 
 /// What the command line decides, for [`prepare`].
@@ -122,6 +125,8 @@ pub enum PrepareError {
          set jobmanager.rpc.address to an address or name of this host that the agents can reach"
     )]
     Unresolvable { name: String, message: String },
+    #[error("the admin token: {0}")]
+    AdminToken(String),
 }
 
 /// Everything before the servers start: the work directory (locked), the
@@ -199,6 +204,18 @@ pub fn prepare(setup: Setup<'_>) -> Result<Prepared, PrepareError> {
         None
     };
     let client = plan::client_options(&settings);
+    let admin_token = admin::token(config).map_err(PrepareError::AdminToken)?;
+    admin::write(&work_dir, &admin_token).map_err(|e| {
+        PrepareError::AdminToken(format!(
+            "cannot write {}: {e}",
+            work_dir.join(admin::TOKEN_FILE).display()
+        ))
+    })?;
+    // A fixed pool without a JobManager of ours to observe.
+    let mut plan = plan;
+    if jobmanager.is_none() {
+        plan.policy.elastic = None;
+    }
     Ok(Prepared {
         inputs: Inputs {
             settings,
@@ -213,6 +230,7 @@ pub fn prepare(setup: Setup<'_>) -> Result<Prepared, PrepareError> {
             keep_framework,
             status_addr,
             client,
+            admin_token,
         },
         work_dir_lock,
     })
@@ -350,6 +368,7 @@ pub async fn serve(
         keep_framework,
         status_addr,
         client,
+        admin_token,
     } = inputs;
     let server =
         StatusServer::bind(status_addr)
@@ -427,11 +446,23 @@ pub async fn serve(
 
     // With high availability the framework always outlives this process:
     // the next leader fails over to it.
+    let jobmanager_rest = jobmanager
+        .as_ref()
+        .and_then(|j| crate::flink::jobmanager::local_rest_url(&j.conf));
+    if jobmanager.is_some() && jobmanager_rest.is_none() && plan.policy.elastic.is_some() {
+        tracing::warn!(
+            "the JobManager's REST API is served over TLS (security.ssl.rest.enabled), which the \
+             appmaster does not observe yet: the cluster keeps its floor of workers and does not \
+             follow the jobs' demand"
+        );
+    }
     let options = Options {
         keep_framework: keep_framework || settings.ha.is_some(),
         artifact_server: Some(artifact_server.origin().to_string()),
         client,
         health: HealthLimits::for_failover_timeout(settings.framework.failover_timeout),
+        jobmanager_rest,
+        admin_token: Some(admin_token),
     };
     // The runtime stops when asked or when the JobManager is beyond
     // saving; `stop_rx` carries both.
@@ -641,7 +672,7 @@ async fn stand_by(
             addr: server.local_addr().unwrap_or(([0, 0, 0, 0], 0).into()),
             source,
         })?
-        .spawn(view_rx, serving);
+        .spawn(view_rx, None, serving);
     let led = lead(ha, info, stop, retry).await;
     stop_serving.send_replace(true);
     // The runtime serves the same socket from now on.

@@ -24,25 +24,38 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
-use axum::http::StatusCode;
+use axum::extract::{FromRef, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Serialize;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::scheduler::{Counters, Scheduler, Worker, WorkerState};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct WorkerView {
     pub task_id: String,
     pub host: Option<String>,
     pub agent_id: Option<String>,
     pub ports: BTreeMap<String, u16>,
+    /// Why it exists: `floor` or `demand`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// Its TaskManager registered with the JobManager (as last reported;
+    /// `null` while the JobManager is not observed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registered: Option<bool>,
+    /// Its TaskManager's slots, as last reported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slots: Option<crate::scheduler::elastic::Slots>,
+    /// How long its TaskManager has had no allocated slot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_seconds: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -80,7 +93,12 @@ pub struct StatusView {
     /// The leading master's URL as last known.
     pub master: Option<String>,
     pub connected: bool,
+    /// Workers wanted now: the floor, or more for the jobs' demand, at most
+    /// the ceiling.
     pub desired_workers: u32,
+    /// How the workers follow demand (absent: a fixed pool).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand: Option<DemandView>,
     pub workers: WorkersByState,
     pub failures: Failures,
     /// Why offers could not be used, by agent host (the latest reason),
@@ -111,6 +129,33 @@ pub struct StatusView {
     pub disconnected_since: Option<Instant>,
     #[serde(skip)]
     pub health_limits: HealthLimits,
+}
+
+/// The demand side of `/status`.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct DemandView {
+    /// Workers kept whatever the demand (`mesos.initial-tasks`,
+    /// `slotmanager.number-of-slots.min`, or `workers scale`).
+    pub floor: u32,
+    /// `slotmanager.number-of-slots.max` in workers (`null`: none).
+    pub ceiling: Option<u32>,
+    pub slots_per_worker: u32,
+    /// Slots the jobs that are not finished need (as last reported).
+    pub required_slots: u64,
+    /// Slots the registered TaskManagers have.
+    pub registered_slots: u64,
+    /// Required slots that no registered TaskManager offers yet.
+    pub pending_slots: u64,
+    /// Workers the demand needs beyond the ceiling (not started).
+    pub beyond_ceiling: u32,
+    /// Jobs that are not finished.
+    pub active_jobs: u32,
+    /// TaskManagers registered with the JobManager.
+    pub registered_taskmanagers: u32,
+    /// Seconds since the JobManager last answered (`null`: never yet).
+    pub observed_seconds_ago: Option<f64>,
+    /// `resourcemanager.taskmanager-timeout` in seconds.
+    pub idle_timeout_seconds: f64,
 }
 
 /// When `/health` turns 503 (see [`health`]).
@@ -256,24 +301,69 @@ fn worker_view(w: &Worker) -> WorkerView {
         host: w.hostname.clone(),
         agent_id: w.agent_id.clone(),
         ports: w.ports.iter().cloned().collect(),
+        reason: None,
+        registered: None,
+        slots: None,
+        idle_seconds: None,
     }
 }
 
-/// The view of the scheduler's current state (the runtime adds the rest).
-pub fn view_of(scheduler: &Scheduler) -> StatusView {
+/// The view of the scheduler's current state at `now` (the core's clock;
+/// the runtime adds the rest).
+pub fn view_of(scheduler: &Scheduler, now: Duration) -> StatusView {
     let mut workers = WorkersByState::default();
+    let elastic = scheduler.policy().elastic.as_ref();
+    let view = scheduler.flink_view();
+    let alive: Vec<&str> = scheduler
+        .workers()
+        .filter(|w| w.state != WorkerState::Released)
+        .map(|w| w.task_id.as_str())
+        .collect();
+    let reasons = crate::scheduler::elastic::reasons(alive, scheduler.floor());
     for w in scheduler.workers() {
+        let mut wv = worker_view(w);
+        if elastic.is_some() {
+            wv.reason = reasons.get(w.task_id.as_str()).map(|r| r.as_str());
+            if view.is_some() && w.state == WorkerState::Running {
+                let (slots, idle_since) = scheduler.taskmanager(&w.task_id);
+                wv.registered = Some(slots.is_some());
+                wv.slots = slots;
+                wv.idle_seconds = idle_since.map(|at| now.saturating_sub(at).as_secs_f64());
+            }
+        }
         let list = match w.state {
             WorkerState::New => &mut workers.new,
             WorkerState::Launched => &mut workers.launched,
             WorkerState::Running => &mut workers.running,
             WorkerState::Released => &mut workers.released,
         };
-        list.push(worker_view(w));
+        list.push(wv);
     }
+    let demand = elastic.map(|e| {
+        let registered_slots: u64 = view
+            .map(|(_, v)| v.taskmanagers.values().map(|s| u64::from(s.total)).sum())
+            .unwrap_or(0);
+        let required = view.map(|(_, v)| v.required_slots).unwrap_or(0);
+        DemandView {
+            floor: scheduler.floor(),
+            ceiling: e.ceiling,
+            slots_per_worker: e.slots_per_worker,
+            required_slots: required,
+            registered_slots,
+            pending_slots: required.saturating_sub(registered_slots),
+            beyond_ceiling: scheduler.needed().saturating_sub(scheduler.target()),
+            active_jobs: view.map(|(_, v)| v.active_jobs).unwrap_or(0),
+            registered_taskmanagers: view
+                .map(|(_, v)| v.taskmanagers.len() as u32)
+                .unwrap_or(0),
+            observed_seconds_ago: view.map(|(at, _)| now.saturating_sub(at).as_secs_f64()),
+            idle_timeout_seconds: e.idle_timeout.as_secs_f64(),
+        }
+    });
     StatusView {
         phase: "running",
-        desired_workers: scheduler.policy().desired,
+        desired_workers: scheduler.target(),
+        demand,
         failures: Failures {
             count: scheduler.failed(),
             limit: scheduler.policy().max_failed,
@@ -326,9 +416,26 @@ pub fn metrics_text(v: &StatusView) -> String {
     metric(
         "workers_desired",
         "gauge",
-        "Workers to keep alive (mesos.initial-tasks).",
+        "Workers wanted now: the floor, or more for the jobs' demand, at most the ceiling.",
         &[("", f64::from(v.desired_workers))],
     );
+    if let Some(d) = &v.demand {
+        let registered = v
+            .workers
+            .running
+            .iter()
+            .filter(|w| w.registered == Some(true))
+            .count();
+        for (name, help, value) in [
+            ("workers_floor", "Workers kept whatever the demand (mesos.initial-tasks, slotmanager.number-of-slots.min, workers scale).", f64::from(d.floor)),
+            ("slots_required", "Slots the jobs that are not finished need.", d.required_slots as f64),
+            ("slots_pending", "Required slots that no registered TaskManager offers yet (pending slot demand).", d.pending_slots as f64),
+            ("workers_beyond_ceiling", "Workers the demand needs beyond slotmanager.number-of-slots.max (not started).", f64::from(d.beyond_ceiling)),
+            ("taskmanagers_registered", "Running workers whose TaskManager registered with the JobManager.", registered as f64),
+        ] {
+            metric(name, "gauge", help, &[("", value)]);
+        }
+    }
     metric(
         "connected",
         "gauge",
@@ -384,6 +491,16 @@ pub fn metrics_text(v: &StatusView) -> String {
             c.workers_replaced_uncounted,
         ),
         (
+            "workers_released_idle_total",
+            "Workers released because their TaskManager stayed idle for resourcemanager.taskmanager-timeout.",
+            c.released_idle,
+        ),
+        (
+            "registration_timeouts_total",
+            "Workers given up because their TaskManager did not register within taskmanager.registration.timeout.",
+            c.registration_timeouts,
+        ),
+        (
             "launch_timeouts_total",
             "Workers killed because they were not running within the launch timeout.",
             c.launch_timeouts,
@@ -430,17 +547,111 @@ pub fn metrics_text(v: &StatusView) -> String {
     out
 }
 
+/// `workers scale N`, from the status endpoint to the owner loop.
+#[derive(Debug)]
+pub struct ScaleRequest {
+    pub floor: u32,
+    /// The floor before and after.
+    pub reply: oneshot::Sender<(u32, u32)>,
+}
+
+/// The one mutation the status endpoint takes (`POST /workers/scale`), for
+/// callers that present the admin token.
+#[derive(Clone, Debug)]
+pub struct Control {
+    pub token: Arc<crate::config::secret::Secret>,
+    pub requests: mpsc::Sender<ScaleRequest>,
+}
+
+#[derive(Clone)]
+struct Shared {
+    view: watch::Receiver<Arc<StatusView>>,
+    control: Option<Control>,
+}
+
+impl FromRef<Shared> for watch::Receiver<Arc<StatusView>> {
+    fn from_ref(s: &Shared) -> Self {
+        s.view.clone()
+    }
+}
+
 /// The endpoint's routes over the latest published view: `GET`/`HEAD` on
-/// `/status`, `/metrics` and `/health`; 405 (with `Allow`) for other methods
-/// on them, 404 elsewhere.
-pub fn router(view: watch::Receiver<Arc<StatusView>>) -> Router {
+/// `/status`, `/metrics` and `/health` for anyone; `POST /workers/scale`
+/// (body `{"workers": N}`) for callers with the admin token (`Authorization:
+/// Bearer …`) while this appmaster leads; 405 (with `Allow`) for other
+/// methods, 404 elsewhere.
+pub fn router(view: watch::Receiver<Arc<StatusView>>, control: Option<Control>) -> Router {
     Router::new()
         .route("/status", get(status_json))
         .route("/metrics", get(metrics))
         .route("/health", get(health_check))
+        .route("/workers/scale", post(scale))
         .fallback(not_found)
-        .with_state(view)
+        .with_state(Shared { view, control })
 }
+
+/// Largest request body `POST /workers/scale` reads.
+const MAX_SCALE_BODY: usize = 4096;
+
+fn text(status: StatusCode, body: String) -> Response {
+    (status, [(CONTENT_TYPE, "text/plain")], body).into_response()
+}
+
+async fn scale(State(shared): State<Shared>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let Some(control) = shared.control else {
+        return text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this appmaster does not lead the cluster; ask the leader (see `flink-mesos workers list`)\n".into(),
+        );
+    };
+    let presented = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(presented) = presented else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(WWW_AUTHENTICATE, "Bearer"), (CONTENT_TYPE, "text/plain")],
+            "changing the cluster needs the admin token (Authorization: Bearer …); see `flink-mesos workers scale --help`\n",
+        )
+            .into_response();
+    };
+    if !control.token.matches(presented) {
+        return text(StatusCode::FORBIDDEN, "wrong admin token\n".into());
+    }
+    if body.len() > MAX_SCALE_BODY {
+        return text(StatusCode::PAYLOAD_TOO_LARGE, "body too large\n".into());
+    }
+    let floor = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["workers"].as_u64())
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n <= MAX_FLOOR);
+    let Some(floor) = floor else {
+        return text(
+            StatusCode::BAD_REQUEST,
+            format!("expected a JSON body {{\"workers\": N}} with 0 <= N <= {MAX_FLOOR}\n"),
+        );
+    };
+    let (reply, answer) = oneshot::channel();
+    if control.requests.send(ScaleRequest { floor, reply }).await.is_err() {
+        return text(StatusCode::SERVICE_UNAVAILABLE, "the appmaster is stopping\n".into());
+    }
+    match tokio::time::timeout(Duration::from_secs(10), answer).await {
+        Ok(Ok((from, to))) => {
+            let body = serde_json::json!({"floor": {"from": from, "to": to}});
+            ([(CONTENT_TYPE, "application/json")], format!("{body}\n")).into_response()
+        }
+        _ => text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the appmaster did not take the change (stopping, or its store is unavailable)\n".into(),
+        ),
+    }
+}
+
+/// The largest floor `workers scale` accepts.
+pub const MAX_FLOOR: u32 = 100_000;
 
 type ViewState = State<watch::Receiver<Arc<StatusView>>>;
 
@@ -524,11 +735,12 @@ impl StatusServer {
     pub fn spawn(
         self,
         view: watch::Receiver<Arc<StatusView>>,
+        control: Option<Control>,
         stop: watch::Receiver<bool>,
     ) -> JoinHandle<()> {
         crate::serve::spawn(
             self.listener,
-            router(view),
+            router(view, control),
             stop,
             MAX_CONNECTIONS,
             "status endpoint",
@@ -551,7 +763,7 @@ mod tests {
             .uri(path)
             .body(Body::empty())
             .unwrap();
-        let response = router(rx).oneshot(request).await.unwrap();
+        let response = router(rx, None).oneshot(request).await.unwrap();
         let status = response.status();
         let body = axum::body::to_bytes(response.into_body(), 1 << 20)
             .await
@@ -571,6 +783,7 @@ mod tests {
             host: Some("h".into()),
             agent_id: None,
             ports: BTreeMap::from([("taskmanager.rpc.port".into(), 31000)]),
+            ..Default::default()
         });
         let (status, body) = ask(&v, Method::GET, "/status?x=1").await;
         assert_eq!(status, StatusCode::OK);
@@ -645,7 +858,7 @@ mod tests {
         let addr = server.local_addr().unwrap();
         let (_view_tx, view) = watch::channel(Arc::new(StatusView::default()));
         let (stop, stop_rx) = watch::channel(false);
-        let handle = server.spawn(view, stop_rx);
+        let handle = server.spawn(view, None, stop_rx);
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         stream
@@ -661,6 +874,70 @@ mod tests {
             .expect("the server did not stop")
             .unwrap();
         assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    }
+
+    /// One request to the router with a control whose owner loop answers.
+    async fn scale_request(auth: Option<&str>, body: &str) -> (StatusCode, String, Vec<u32>) {
+        let (_tx, rx) = watch::channel(Arc::new(StatusView::default()));
+        let (requests, mut taken) = mpsc::channel::<ScaleRequest>(4);
+        let owner = tokio::spawn(async move {
+            let mut floors = Vec::new();
+            while let Some(r) = taken.recv().await {
+                floors.push(r.floor);
+                let _ = r.reply.send((1, r.floor));
+            }
+            floors
+        });
+        let control = Control {
+            token: Arc::new(crate::config::secret::Secret::new("s3cret")),
+            requests,
+        };
+        let mut request = Request::builder().method(Method::POST).uri("/workers/scale");
+        if let Some(auth) = auth {
+            request = request.header("Authorization", auth);
+        }
+        let response = router(rx, Some(control))
+            .oneshot(request.body(Body::from(body.to_string())).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let floors = owner.await.unwrap();
+        (status, String::from_utf8_lossy(&bytes).into_owned(), floors)
+    }
+
+    #[tokio::test]
+    async fn scaling_needs_the_admin_token_and_a_valid_body() {
+        let body = r#"{"workers": 3}"#;
+        let (status, text, floors) = scale_request(None, body).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{text}");
+        assert!(floors.is_empty(), "nothing changes without the token");
+        let (status, _, floors) = scale_request(Some("Bearer wrong"), body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(floors.is_empty());
+        let (status, text, floors) = scale_request(Some("Bearer s3cret"), "{\"workers\": -1}").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+        assert!(floors.is_empty());
+        let (status, text, floors) = scale_request(Some("Bearer s3cret"), body).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        assert_eq!(floors, vec![3]);
+        assert!(text.contains("\"to\":3"), "{text}");
+        assert!(!text.contains("s3cret"));
+    }
+
+    #[tokio::test]
+    async fn a_standby_refuses_to_scale() {
+        let (_tx, rx) = watch::channel(Arc::new(StatusView::default()));
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/workers/scale")
+            .header("Authorization", "Bearer x")
+            .body(Body::from("{\"workers\": 1}"))
+            .unwrap();
+        let response = router(rx, None).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod embedded_mesos;
 pub mod local;
 pub mod marathon_json;
 pub mod master;
+pub mod scale;
 pub mod taskmanager;
 pub mod validate_conf;
 pub mod workers;

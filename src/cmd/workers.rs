@@ -57,6 +57,9 @@ pub struct Leader {
 }
 
 pub fn run(global: &GlobalArgs, command: WorkersCommand) -> Result<()> {
+    if let WorkersCommand::Scale(args) = command {
+        return super::scale::run(global, args);
+    }
     let config = zk_config(global)?;
     let runtime = runtime()?;
     runtime.block_on(async {
@@ -129,6 +132,8 @@ pub fn run(global: &GlobalArgs, command: WorkersCommand) -> Result<()> {
                 store.remove_worker(&args.task_id).await?;
                 done(global, "forgot", "task_id", &args.task_id)
             }
+            // Handled before the ZooKeeper connection (it needs none).
+            WorkersCommand::Scale(_) => Err(Error::Internal("workers scale ran twice".into())),
         }
     })
 }

@@ -235,6 +235,9 @@ options! {
     MesosResourcemanagerFrameworkRole => opt("mesos.resourcemanager.framework.role", Type::Str, Value("*"), Mesos, "Mesos framework role."),
     MesosResourcemanagerFrameworkPrincipal => opt("mesos.resourcemanager.framework.principal", Type::Str, NoDefault, Mesos,
         "Mesos framework principal, used to authenticate with the master."),
+    MesosResourcemanagerAdminToken => opt("mesos.resourcemanager.admin-token", Type::Str, NoDefault, Mesos,
+        "The credential that changes a running cluster (`flink-mesos workers scale`); unset: a random one per start, written to `<work dir>/admin-token` (0600). Set the same value on every appmaster of a high-availability cluster. Never logged; prefer the environment variable.")
+        .secret(),
     MesosResourcemanagerFrameworkSecret => opt("mesos.resourcemanager.framework.secret", Type::Str, NoDefault, Mesos,
         "Mesos framework secret (HTTP Basic authentication towards the master). Never logged; prefer the environment variable.")
         .secret()
@@ -381,6 +384,14 @@ options! {
         "Address the TaskManager listens on (Flink 1.11+); a loopback value (Flink's shipped conf/ has `localhost`) is not shipped to the workers."),
     TaskmanagerResourceId => opt("taskmanager.resource-id", Type::Str, NoDefault, Flink,
         "The TaskManager's resource id; `flink-mesos taskmanager` uses the Mesos task id."),
+    ResourcemanagerTaskmanagerTimeout => opt("resourcemanager.taskmanager-timeout", Type::Duration, Value("30 s"), Flink,
+        "A TaskManager with no allocated slot this long is stopped and its worker's resources go back to Mesos (never below the floor: `mesos.initial-tasks`, or `workers scale`)."),
+    SlotmanagerNumberOfSlotsMin => opt("slotmanager.number-of-slots.min", Type::Int { min: 0, max: 1_000_000 }, Value("0"), Flink,
+        "The floor in slots: at least this many slots are kept (as workers of `taskmanager.numberOfTaskSlots` each) even when idle; the floor is this or `mesos.initial-tasks` workers, whichever is larger."),
+    SlotmanagerNumberOfSlotsMax => opt("slotmanager.number-of-slots.max", Type::Int { min: 1, max: 1_000_000 }, NoDefault, Flink,
+        "The ceiling in slots: the cluster never grows beyond this many slots for the jobs' demand (unset: no ceiling; never below the floor)."),
+    TaskmanagerRegistrationTimeout => opt("taskmanager.registration.timeout", Type::Duration, Value("5 min"), Flink,
+        "A worker running in Mesos whose TaskManager has not registered with the JobManager this long is given up, counted as a failure and replaced."),
     ClusterRegistrationErrorDelay => opt("cluster.registration.error-delay", Type::Duration, Value("10 s"), Flink,
         "How long a TaskManager waits after a failed registration attempt before it tries again."),
     ClusterRegistrationRefusedRegistrationDelay => opt("cluster.registration.refused-registration-delay", Type::Duration, Value("30 s"), Flink,

@@ -16,6 +16,31 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+    /// Whether `presented` is this secret, in time that does not depend on
+    /// where they differ (both are hashed first, so the lengths do not leak
+    /// either).
+    pub fn matches(&self, presented: &str) -> bool {
+        use ring::digest::{digest, SHA256};
+        let a = digest(&SHA256, self.0.as_bytes());
+        let b = digest(&SHA256, presented.as_bytes());
+        a.as_ref()
+            .iter()
+            .zip(b.as_ref())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn matches_only_the_same_value() {
+        let s = super::Secret::new("abc");
+        assert!(s.matches("abc"));
+        assert!(!s.matches("abd"));
+        assert!(!s.matches(""));
+        assert!(!s.matches("abcd"));
+    }
 }
 
 impl fmt::Debug for Secret {

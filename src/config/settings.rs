@@ -111,6 +111,11 @@ pub struct Settings {
     pub jobmanager_rpc_port: u16,
     pub rest_port: u16,
     pub task_slots: u32,
+    /// How the workers follow the jobs' demand.
+    pub elastic: crate::scheduler::elastic::Elastic,
+    /// The floor: `mesos.initial-tasks`, or the workers that
+    /// `slotmanager.number-of-slots.min` needs, whichever is larger.
+    pub floor: u32,
     /// What sizes the JobManager ([`super::memory`]).
     pub jobmanager_memory: JobManagerMemory,
     /// The JobManager's legacy heap keys that are set, the winning one
@@ -205,6 +210,45 @@ pub fn resolve_master(config: &Config) -> Result<MasterAccess, Vec<Diagnostic>> 
         _ if mine.is_empty() => Err(vec![master_not_set()]),
         _ => Err(mine),
     }
+}
+
+/// The floor and how the workers follow demand: Flink's slot manager keys
+/// in workers of `taskmanager.numberOfTaskSlots` slots.
+fn elastic(
+    c: &mut Checker<'_>,
+    task_slots: u32,
+    initial_tasks: u32,
+) -> (crate::scheduler::elastic::Elastic, u32) {
+    use crate::scheduler::elastic::Elastic;
+    let slots = u64::from(task_slots.max(1));
+    let min_slots = c.int(Key::SlotmanagerNumberOfSlotsMin).max(0) as u64;
+    let floor = u32::try_from(min_slots.div_ceil(slots))
+        .unwrap_or(u32::MAX)
+        .max(initial_tasks);
+    let ceiling = c
+        .typed_int(Key::SlotmanagerNumberOfSlotsMax)
+        .map(|max| u32::try_from(max.max(1) as u64 / slots).unwrap_or(u32::MAX));
+    if let Some(ceiling) = ceiling {
+        if ceiling < floor {
+            c.warn_at(
+                Key::SlotmanagerNumberOfSlotsMax,
+                &format!(
+                    "allows {ceiling} workers of {task_slots} slots, fewer than the floor of {floor} (mesos.initial-tasks / slotmanager.number-of-slots.min): the floor wins and the cluster never grows"
+                ),
+                "raise it, or lower mesos.initial-tasks",
+            );
+        }
+    }
+    let idle_timeout = c.value(Key::ResourcemanagerTaskmanagerTimeout, values::parse_duration);
+    let registration = c.value(Key::TaskmanagerRegistrationTimeout, values::parse_duration);
+    let elastic = Elastic {
+        slots_per_worker: task_slots.max(1),
+        ceiling,
+        idle_timeout,
+        registration_timeout: (!registration.is_zero()).then_some(registration),
+        ..Elastic::default()
+    };
+    (elastic, floor)
 }
 
 pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
@@ -604,6 +648,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
     };
 
     let (jobmanager_memory, jobmanager_legacy_heap) = memory::jobmanager(&mut c);
+    let (elastic, floor) = elastic(&mut c, task_slots, initial_tasks);
     let settings = Settings {
         master,
         master_ca_file: master_ca_file(&c),
@@ -623,6 +668,8 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         jobmanager_rpc_port: c.value(Key::JobmanagerRpcPort, values::parse_port),
         rest_port: c.value(Key::RestPort, values::parse_port),
         task_slots,
+        elastic,
+        floor,
         jobmanager_memory,
         jobmanager_legacy_heap,
         taskmanager_memory,

@@ -54,6 +54,34 @@ pub fn web_ui_url(conf: &FlinkConf) -> Option<String> {
     ))
 }
 
+/// The JobManager's REST API through a local address (never the advertised
+/// name, which may be a NAT or load-balancer address): `rest.bind-address`
+/// when it names one address, else the loopback; the first port of
+/// `rest.port`. `None` when the REST API is served over TLS.
+pub fn local_rest_url(conf: &FlinkConf) -> Option<String> {
+    let ssl = conf
+        .get(Key::SecuritySslRestEnabled)
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    if ssl {
+        return None;
+    }
+    let port_spec = conf
+        .get(Key::RestPort)
+        .or(Key::RestPort.default_value())
+        .unwrap_or("8081");
+    let port: u16 = port_spec
+        .split([',', '-'])
+        .next()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or(8081);
+    let host = match conf.get(Key::RestBindAddress).map(str::trim) {
+        None | Some("") | Some("0.0.0.0") | Some("::") => "127.0.0.1".to_string(),
+        Some(a) if a.contains(':') => format!("[{a}]"),
+        Some(a) => a.to_string(),
+    };
+    Some(format!("http://{host}:{port}"))
+}
+
 /// Writes `<work_dir>/flink-conf/`, works out the memory flags (on a
 /// blocking thread: BashJavaUtils takes about half a second) and starts the
 /// JobManager with its log in `log_dir` (`jobmanager.log`, `.out`, `.err`).

@@ -43,6 +43,7 @@
 //!   used, and after recovery it is beyond every stored id.
 
 pub mod command;
+pub mod elastic;
 pub mod matching;
 pub mod task;
 
@@ -52,14 +53,20 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::mesos::{AgentId, Call, Offer, OfferId, ReconcileTask, TaskId, TaskState, TaskStatus};
+use elastic::{Elastic, FlinkView, Slots};
 use matching::{unmet_constraint, Remaining, WorkerResources};
 use task::TaskTemplate;
 
 /// Cluster-wide policy from the configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
-    /// `mesos.initial-tasks`: workers to keep alive.
+    /// The floor: workers to keep alive whatever the demand
+    /// (`mesos.initial-tasks`, or the slots of
+    /// `slotmanager.number-of-slots.min`), until `workers scale` sets it.
     pub desired: u32,
+    /// Follow the JobManager's demand (see [`elastic`]); `None`: a fixed
+    /// pool of `desired` workers.
+    pub elastic: Option<Elastic>,
     /// `mesos.maximum-failed-tasks`; `None` never fails the cluster.
     pub max_failed: Option<u32>,
     /// The framework role: resources reserved for it (or for a parent role of
@@ -153,7 +160,13 @@ pub enum Input {
         next_task_number: u64,
         /// Workers failed so far (a restart does not forgive them).
         failed_tasks: u32,
+        /// The floor `workers scale` set, if it did.
+        floor: Option<u32>,
     },
+    /// What the JobManager reports (`None`: it did not answer).
+    Flink(Option<FlinkView>),
+    /// `workers scale N`: the new floor.
+    SetFloor(u32),
     /// (Re-)subscribed to the master: reconcile and ask for what is missing.
     Subscribed,
     Disconnected,
@@ -183,6 +196,8 @@ pub enum Effect {
     /// Persist the failure count (with the end of the worker that failed,
     /// before its update is acknowledged).
     StoreFailedTasks(u32),
+    /// Persist the floor set by `workers scale` (before acting on it).
+    StoreFloor(u32),
     /// Send this call to the master; if it fails, step
     /// [`Input::CallFailed`] with it.
     Call(Call),
@@ -217,6 +232,10 @@ pub struct Counters {
     /// Workers killed because they were not RUNNING within the launch timeout.
     pub launch_timeouts: u64,
     pub unknown_tasks_killed: u64,
+    /// Workers released because their TaskManager stayed idle.
+    pub released_idle: u64,
+    /// Workers given up because their TaskManager never registered.
+    pub registration_timeouts: u64,
     pub revives: u64,
     pub reconciliations: u64,
     pub calls_failed: u64,
@@ -244,6 +263,13 @@ struct Live {
     /// and that answer: the task ended, but only its own status update (not
     /// yet acknowledged, so Mesos delivers it) says whether it failed.
     ended_per_master: Option<(Duration, String)>,
+    /// Its TaskManager's slots, as the JobManager last reported them.
+    registered: Option<Slots>,
+    /// Since when its TaskManager has no allocated slot (fresh views only).
+    idle_since: Option<Duration>,
+    /// Since when it runs in Mesos without a registered TaskManager (while
+    /// the JobManager answers).
+    unregistered_since: Option<Duration>,
 }
 
 impl Live {
@@ -257,6 +283,9 @@ impl Live {
             killed_at: None,
             inherited: false,
             ended_per_master: None,
+            registered: None,
+            idle_since: None,
+            unregistered_since: None,
         }
     }
 }
@@ -311,6 +340,15 @@ pub struct Scheduler {
     /// different port. By host, not agent: several agents on one host (as in
     /// `mesos-local`) may offer the same port ranges.
     recent_ports: BTreeMap<(String, u16), Duration>,
+    /// The floor in force (the policy's, or the one `workers scale` set).
+    floor: u32,
+    /// The JobManager's last view and when it came.
+    view: Option<(Duration, FlinkView)>,
+    /// Workers the last view's demand needs (kept while the JobManager
+    /// does not answer).
+    needed: u32,
+    /// Demand beyond the ceiling was logged for this many workers.
+    beyond_ceiling_logged: u32,
 }
 
 /// How long a worker's port is not given to another worker on its agent.
@@ -318,6 +356,7 @@ pub const PORT_QUARANTINE: Duration = Duration::from_secs(600);
 
 impl Scheduler {
     pub fn new(policy: Policy, template: TaskTemplate) -> Scheduler {
+        let policy_floor = policy.desired;
         Scheduler {
             policy,
             template,
@@ -344,6 +383,10 @@ impl Scheduler {
             unmatched: BTreeMap::new(),
             last_failure: None,
             recent_ports: BTreeMap::new(),
+            floor: policy_floor,
+            view: None,
+            needed: 0,
+            beyond_ceiling_logged: 0,
         }
     }
 
@@ -419,6 +462,204 @@ impl Scheduler {
             .count()
     }
 
+    /// The floor in force.
+    pub fn floor(&self) -> u32 {
+        self.floor
+    }
+
+    /// Workers the JobManager's demand needs (as last reported).
+    pub fn needed(&self) -> u32 {
+        self.needed
+    }
+
+    /// The JobManager's last view, and when it came.
+    pub fn flink_view(&self) -> Option<(Duration, &FlinkView)> {
+        self.view.as_ref().map(|(at, v)| (*at, v))
+    }
+
+    /// A worker's TaskManager as last reported, and since when it is idle.
+    pub fn taskmanager(&self, task_id: &str) -> (Option<Slots>, Option<Duration>) {
+        self.workers
+            .get(task_id)
+            .map(|l| (l.registered, l.idle_since))
+            .unwrap_or_default()
+    }
+
+    /// The number of workers wanted: the floor, or more while the
+    /// JobManager's demand needs them, at most the ceiling (never below the
+    /// floor).
+    pub fn target(&self) -> u32 {
+        let Some(e) = &self.policy.elastic else {
+            return self.floor;
+        };
+        let wanted = self.floor.max(self.needed);
+        match e.ceiling {
+            Some(ceiling) => wanted.min(ceiling.max(self.floor)),
+            None => wanted,
+        }
+    }
+
+    /// Whether the JobManager's view is recent enough to release on.
+    fn view_fresh(&self, e: &Elastic, now: Duration) -> bool {
+        self.view
+            .as_ref()
+            .is_some_and(|(at, _)| now.saturating_sub(*at) <= e.view_max_age)
+    }
+
+    /// Takes in what the JobManager reports: demand, registrations, idleness.
+    fn observe_flink(&mut self, view: Option<FlinkView>, now: Duration) {
+        let Some(e) = self.policy.elastic.clone() else {
+            return;
+        };
+        let Some(view) = view else {
+            // Not answering (restarting, overloaded): its TaskManagers are
+            // neither idle nor unregistered as far as we know.
+            for l in self.workers.values_mut() {
+                l.idle_since = None;
+                l.unregistered_since = None;
+            }
+            return;
+        };
+        self.needed = e.workers_for(view.required_slots);
+        if let Some(ceiling) = e.ceiling.map(|c| c.max(self.floor)) {
+            if self.needed > ceiling && self.needed != self.beyond_ceiling_logged {
+                tracing::warn!(
+                    needed = self.needed,
+                    ceiling,
+                    required_slots = view.required_slots,
+                    "the jobs need more workers than slotmanager.number-of-slots.max allows; \
+                     raise it (or lower the jobs' parallelism)"
+                );
+                self.beyond_ceiling_logged = self.needed;
+            } else if self.needed <= ceiling {
+                self.beyond_ceiling_logged = 0;
+            }
+        }
+        for l in self.workers.values_mut() {
+            match view.taskmanagers.get(&l.worker.task_id) {
+                Some(slots) => {
+                    l.registered = Some(*slots);
+                    l.unregistered_since = None;
+                    if slots.idle() {
+                        l.idle_since.get_or_insert(now);
+                    } else {
+                        l.idle_since = None;
+                    }
+                }
+                None => {
+                    l.registered = None;
+                    l.idle_since = None;
+                    if l.worker.state == WorkerState::Running {
+                        l.unregistered_since.get_or_insert(now);
+                    } else {
+                        l.unregistered_since = None;
+                    }
+                }
+            }
+        }
+        self.view = Some((now, view));
+    }
+
+    /// Releases up to `extra` workers whose TaskManager has been idle for
+    /// the idle timeout (pending ones first: they hold nothing).
+    fn trim_idle(&mut self, e: &Elastic, mut extra: usize, now: Duration, fx: &mut Vec<Effect>) {
+        let mut pending: Vec<String> = self
+            .workers
+            .values()
+            .filter(|l| l.worker.state == WorkerState::New)
+            .map(|l| l.worker.task_id.clone())
+            .collect();
+        pending.sort_by(|a, b| b.cmp(a));
+        for id in pending {
+            if extra == 0 {
+                return;
+            }
+            extra -= 1;
+            self.workers.remove(&id);
+            fx.push(Effect::Remove(id));
+        }
+        if extra == 0 || !self.view_fresh(e, now) {
+            return;
+        }
+        let mut idle: Vec<String> = self
+            .workers
+            .values()
+            .filter(|l| l.worker.state == WorkerState::Running)
+            .filter(|l| l.registered.is_some_and(|s| s.idle()))
+            .filter(|l| {
+                l.idle_since
+                    .is_some_and(|at| now.saturating_sub(at) >= e.idle_timeout)
+            })
+            .map(|l| l.worker.task_id.clone())
+            .collect();
+        // The youngest first: the oldest workers are the floor's.
+        idle.sort_by(|a, b| b.cmp(a));
+        for id in idle.into_iter().take(extra) {
+            tracing::info!(
+                task_id = %id,
+                idle_for = ?e.idle_timeout,
+                "TaskManager idle for resourcemanager.taskmanager-timeout: releasing its worker"
+            );
+            self.counters.released_idle += 1;
+            self.release(&id, now, fx);
+        }
+    }
+
+    /// Gives up RUNNING workers whose TaskManager never registered within
+    /// the registration bound (while the JobManager answered): counted,
+    /// killed and replaced.
+    fn check_registrations(&mut self, now: Duration, fx: &mut Vec<Effect>) {
+        let Some(e) = self.policy.elastic.clone() else {
+            return;
+        };
+        let Some(limit) = e.registration_timeout else {
+            return;
+        };
+        if !self.view_fresh(&e, now) {
+            return;
+        }
+        let jobmanager = self
+            .template
+            .properties
+            .iter()
+            .find(|(k, _)| k == "jobmanager.rpc.address")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| "?".into());
+        let late: Vec<(String, String)> = self
+            .workers
+            .values()
+            .filter(|l| l.worker.state == WorkerState::Running)
+            .filter(|l| {
+                l.unregistered_since
+                    .is_some_and(|at| now.saturating_sub(at) >= limit)
+            })
+            .map(|l| {
+                let host = l.worker.hostname.as_deref().unwrap_or("?");
+                let rpc = l
+                    .worker
+                    .ports
+                    .iter()
+                    .find(|(k, _)| k == "taskmanager.rpc.port")
+                    .map(|(_, p)| format!(" (its RPC port {p})"))
+                    .unwrap_or_default();
+                let why = format!(
+                    "worker {} on {host}{rpc}: its TaskManager did not register with the \
+                     JobManager at {jobmanager} within {limit:?} (taskmanager.registration.timeout); \
+                     check that {host} can reach {jobmanager} and that the JobManager can reach \
+                     {host}, and see the sandbox's taskmanager.log",
+                    l.worker.task_id
+                );
+                (l.worker.task_id.clone(), why)
+            })
+            .collect();
+        for (id, why) in late {
+            tracing::warn!(reason = %why, "giving a worker up");
+            self.counters.registration_timeouts += 1;
+            self.release(&id, now, fx);
+            self.fail(why, now, fx);
+        }
+    }
+
     pub fn step(&mut self, input: Input, now: Duration) -> Vec<Effect> {
         let mut fx = Vec::new();
         match input {
@@ -426,8 +667,19 @@ impl Scheduler {
                 workers,
                 next_task_number,
                 failed_tasks,
+                floor,
             } => {
                 self.failed = self.failed.max(failed_tasks);
+                if let Some(floor) = floor {
+                    if floor != self.floor {
+                        tracing::info!(
+                            floor,
+                            configured = self.floor,
+                            "the floor set by `workers scale` stays in force"
+                        );
+                    }
+                    self.floor = floor;
+                }
                 self.recover(workers, next_task_number, now, &mut fx);
             }
             Input::Subscribed => {
@@ -468,6 +720,14 @@ impl Scheduler {
             Input::Update(status) => self.update(status, now, &mut fx),
             Input::CallFailed(call) => self.call_failed(call, now, &mut fx),
             Input::Tick => self.tick(now, &mut fx),
+            Input::Flink(view) => self.observe_flink(view, now),
+            Input::SetFloor(floor) => {
+                if floor != self.floor {
+                    tracing::info!(from = self.floor, to = floor, "floor changed");
+                }
+                self.floor = floor;
+                fx.push(Effect::StoreFloor(floor));
+            }
             Input::Shutdown { teardown } => {
                 self.stopping = true;
                 if teardown {
@@ -591,12 +851,14 @@ impl Scheduler {
         fx.push(Effect::Call(Call::Reconcile { tasks }));
     }
 
-    /// Creates New workers until `desired` are alive (unless backing off).
+    /// Creates New workers until [`Scheduler::target`] are alive (unless
+    /// backing off).
     fn top_up(&mut self, now: Duration, fx: &mut Vec<Effect>) {
         if now < self.replace_after {
             return;
         }
-        while self.alive() < self.policy.desired as usize {
+        let target = self.target() as usize;
+        while self.alive() < target {
             let n = self.next_task_number;
             self.next_task_number += 1;
             fx.push(Effect::StoreNextTaskNumber(self.next_task_number));
@@ -613,12 +875,18 @@ impl Scheduler {
         }
     }
 
-    /// Releases workers beyond `desired` (after recovery with a smaller
-    /// `mesos.initial-tasks`): pending ones first, then launching ones, then
-    /// running ones, the youngest first.
+    /// Releases workers beyond [`Scheduler::target`]: pending ones first,
+    /// then (a fixed pool) launching ones, then running ones, the youngest
+    /// first. Following demand, only running workers whose TaskManager has
+    /// been idle for `resourcemanager.taskmanager-timeout` (per a fresh
+    /// view of the JobManager) are released.
     fn trim(&mut self, now: Duration, fx: &mut Vec<Effect>) {
-        let mut extra = self.alive().saturating_sub(self.policy.desired as usize);
+        let mut extra = self.alive().saturating_sub(self.target() as usize);
         if extra == 0 {
+            return;
+        }
+        if let Some(e) = self.policy.elastic.clone() {
+            self.trim_idle(&e, extra, now, fx);
             return;
         }
         let mut candidates: Vec<(u8, String)> = self
@@ -1100,6 +1368,7 @@ impl Scheduler {
                 self.counters.workers_replaced_uncounted += 1;
             }
         }
+        self.check_registrations(now, fx);
         // KILL again until released workers are terminal.
         for l in self.workers.values_mut() {
             if l.worker.state == WorkerState::Released

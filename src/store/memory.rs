@@ -12,6 +12,7 @@ use crate::scheduler::Worker;
 const FRAMEWORK_ID: &str = "frameworkId";
 const TASK_COUNT: &str = "taskCount";
 const FAILED_TASKS: &str = "failedTasks";
+const FLOOR: &str = "floor";
 const WORKERS: &str = "workers/";
 
 /// `key -> (data, data version)`, like ZooKeeper nodes.
@@ -84,6 +85,8 @@ impl MemoryStore {
                 snapshot.next_task_number = record::decode_number(key, data)?;
             } else if key == FAILED_TASKS {
                 snapshot.failed_tasks = record::decode_count(key, data)?;
+            } else if key == FLOOR {
+                snapshot.floor = Some(record::decode_count(key, data)?);
             } else if key.starts_with(WORKERS) {
                 snapshot.workers.push(record::decode_worker(key, data)?);
             }
@@ -114,6 +117,10 @@ impl WorkerStore for MemoryStore {
 
     async fn set_failed_tasks(&mut self, n: u32) -> Result<(), StoreError> {
         self.set(FAILED_TASKS, record::encode_number(u64::from(n)))
+    }
+
+    async fn set_floor(&mut self, n: u32) -> Result<(), StoreError> {
+        self.set(FLOOR, record::encode_number(u64::from(n)))
     }
 
     async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {

@@ -46,6 +46,8 @@ pub struct Snapshot {
     pub next_task_number: u64,
     /// Workers failed so far (`mesos.maximum-failed-tasks`).
     pub failed_tasks: u32,
+    /// The floor `workers scale` set (`None`: the configured one).
+    pub floor: Option<u32>,
     pub workers: Vec<Worker>,
 }
 
@@ -92,6 +94,8 @@ pub enum Write {
     FailedTasks(u32),
     /// Set (`Some`) or forget (`None`) the framework id.
     FrameworkId(Option<String>),
+    /// The floor `workers scale` set.
+    Floor(u32),
 }
 
 /// Persistence of the framework id, the task counter and the workers.
@@ -113,6 +117,7 @@ pub trait WorkerStore: Send {
                     Write::FailedTasks(n) => self.set_failed_tasks(n).await?,
                     Write::FrameworkId(Some(id)) => self.set_framework_id(&id).await?,
                     Write::FrameworkId(None) => self.clear_framework_id().await?,
+                    Write::Floor(n) => self.set_floor(n).await?,
                 }
             }
             Ok(())
@@ -133,6 +138,8 @@ pub trait WorkerStore: Send {
         n: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn set_failed_tasks(&mut self, n: u32) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The floor `workers scale` set (see `crate::scheduler::elastic`).
+    fn set_floor(&mut self, n: u32) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn set_framework_id(&mut self, id: &str)
         -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Forgets the framework id ("Framework has been removed": register anew).
@@ -170,6 +177,9 @@ impl WorkerStore for AnyStore {
     }
     async fn set_failed_tasks(&mut self, n: u32) -> Result<(), StoreError> {
         self.apply(vec![Write::FailedTasks(n)]).await
+    }
+    async fn set_floor(&mut self, n: u32) -> Result<(), StoreError> {
+        self.apply(vec![Write::Floor(n)]).await
     }
     async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
         self.apply(vec![Write::FrameworkId(Some(id.to_string()))])

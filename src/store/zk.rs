@@ -42,6 +42,8 @@ use crate::scheduler::{Worker, WorkerState};
 pub const FRAMEWORK_ID: &str = "frameworkId";
 pub const TASK_COUNT: &str = "taskCount";
 pub const FAILED_TASKS: &str = "failedTasks";
+/// The floor `workers scale` set.
+pub const FLOOR: &str = "floor";
 pub const WORKERS: &str = "workers";
 pub const LEADER: &str = "leader";
 /// What the base node holds, so that a path that holds something else is
@@ -113,6 +115,7 @@ pub struct Contents {
     pub framework_id: Option<(String, i32)>,
     pub task_count: Option<(u64, i32)>,
     pub failed_tasks: Option<(u32, i32)>,
+    pub floor: Option<(u32, i32)>,
     pub workers: Vec<(StoredWorker, i32)>,
     /// Worker records that cannot be read, quarantined: (task id, why,
     /// version). The rest of the store works without them; `flink-mesos
@@ -291,7 +294,7 @@ impl Zk {
         let strange: Vec<&String> = children
             .iter()
             .filter(|c| {
-                ![FRAMEWORK_ID, TASK_COUNT, FAILED_TASKS, WORKERS, LEADER].contains(&c.as_str())
+                ![FRAMEWORK_ID, TASK_COUNT, FAILED_TASKS, FLOOR, WORKERS, LEADER].contains(&c.as_str())
             })
             .collect();
         if !strange.is_empty() {
@@ -334,6 +337,10 @@ impl Zk {
         let failed = self.path(FAILED_TASKS);
         if let Some((data, version)) = self.read_node(&failed).await? {
             contents.failed_tasks = Some((record::decode_count(&failed, &data)?, version));
+        }
+        let floor = self.path(FLOOR);
+        if let Some((data, version)) = self.read_node(&floor).await? {
+            contents.floor = Some((record::decode_count(&floor, &data)?, version));
         }
         let dir = self.path(WORKERS);
         let mut ids = match self.bounded(self.client.list_children(&dir)).await {
@@ -521,6 +528,9 @@ impl ZkStore {
             if let Some((_, v)) = &c.failed_tasks {
                 self.versions.insert(self.zk.path(FAILED_TASKS), *v);
             }
+            if let Some((_, v)) = &c.floor {
+                self.versions.insert(self.zk.path(FLOOR), *v);
+            }
             for (r, v) in &c.workers {
                 let id = &r.worker.task_id;
                 self.versions.insert(self.zk.worker_path(id), *v);
@@ -597,6 +607,11 @@ impl ZkStore {
                 Write::FailedTasks(n) => Some(self.op_write(
                     &pending,
                     self.zk.path(FAILED_TASKS),
+                    record::encode_number(u64::from(n)),
+                )),
+                Write::Floor(n) => Some(self.op_write(
+                    &pending,
+                    self.zk.path(FLOOR),
                     record::encode_number(u64::from(n)),
                 )),
                 Write::FrameworkId(Some(id)) => {
@@ -821,6 +836,7 @@ impl WorkerStore for ZkStore {
             framework_id: contents.framework_id.map(|(id, _)| id),
             next_task_number: contents.task_count.map_or(0, |(n, _)| n),
             failed_tasks: contents.failed_tasks.map_or(0, |(n, _)| n),
+            floor: contents.floor.map(|(n, _)| n),
             workers: contents
                 .workers
                 .into_iter()
@@ -848,6 +864,10 @@ impl WorkerStore for ZkStore {
 
     async fn set_failed_tasks(&mut self, n: u32) -> Result<(), StoreError> {
         self.commit(vec![Write::FailedTasks(n)]).await
+    }
+
+    async fn set_floor(&mut self, n: u32) -> Result<(), StoreError> {
+        self.commit(vec![Write::Floor(n)]).await
     }
 
     async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {

@@ -38,6 +38,7 @@ fn small_policy(
 ) -> flink_mesos::scheduler::Policy {
     flink_mesos::scheduler::Policy {
         desired,
+        elastic: None,
         max_failed: None,
         role: "*".into(),
         constraints: Vec::new(),
@@ -639,6 +640,9 @@ mod runtime {
         async fn set_failed_tasks(&mut self, n: u32) -> Result<(), StoreError> {
             self.inner.set_failed_tasks(n).await
         }
+        async fn set_floor(&mut self, n: u32) -> Result<(), StoreError> {
+            self.inner.set_floor(n).await
+        }
         async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
             self.inner.set_framework_id(id).await?;
             self.note(format!("framework {id}"));
@@ -918,6 +922,9 @@ mod runtime {
             async fn set_failed_tasks(&mut self, n: u32) -> Result<(), StoreError> {
                 self.0.set_failed_tasks(n).await
             }
+            async fn set_floor(&mut self, n: u32) -> Result<(), StoreError> {
+                self.0.set_floor(n).await
+            }
             async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
                 self.0.set_framework_id(id).await
             }
@@ -1022,6 +1029,7 @@ fn a_resubscription_revives_offers_for_pending_workers() {
             workers: Vec::new(),
             next_task_number: 1,
             failed_tasks: 0,
+            floor: None,
         },
         secs(0),
     );

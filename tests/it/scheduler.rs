@@ -19,6 +19,7 @@ use flink_mesos::scheduler::{
 fn policy(desired: u32, max_failed: Option<u32>) -> Policy {
     Policy {
         desired,
+        elastic: None,
         max_failed,
         role: "flink".into(),
         constraints: Vec::new(),
@@ -126,6 +127,7 @@ fn started(desired: u32, max_failed: Option<u32>) -> Scheduler {
             workers: vec![],
             next_task_number: 1,
             failed_tasks: 0,
+            floor: None,
         },
         Duration::ZERO,
     );
@@ -411,6 +413,7 @@ fn recovered_failures_keep_counting_and_over_the_limit_give_the_cluster_up() {
                 workers: vec![],
                 next_task_number: 7,
                 failed_tasks,
+                floor: None,
             },
             Duration::ZERO,
         );
@@ -520,6 +523,7 @@ fn recovery_drops_new_reconciles_launched_and_kills_released() {
             workers: stored,
             next_task_number: 3,
             failed_tasks: 0,
+            floor: None,
         },
         Duration::ZERO,
     );
@@ -748,6 +752,7 @@ fn reconciliation_is_repeated_until_answered_and_then_periodically() {
             }],
             next_task_number: 2,
             failed_tasks: 0,
+            floor: None,
         },
         secs(0),
     );
@@ -991,6 +996,7 @@ fn released_workers_are_killed_until_terminal() {
             workers: vec![released],
             next_task_number: 4,
             failed_tasks: 0,
+            floor: None,
         },
         secs(0),
     );
@@ -1041,6 +1047,7 @@ fn workers_beyond_the_desired_count_after_recovery_are_released() {
             ],
             next_task_number: 5,
             failed_tasks: 0,
+            floor: None,
         },
         secs(0),
     );
@@ -1082,6 +1089,7 @@ fn recovery_persists_a_task_counter_past_the_stored_ids() {
             }],
             next_task_number: 3,
             failed_tasks: 0,
+            floor: None,
         },
         secs(0),
     );
@@ -1354,6 +1362,7 @@ impl World {
                 workers: vec![],
                 next_task_number: 1,
                 failed_tasks: 0,
+                floor: None,
             },
             &[],
         );
@@ -1563,6 +1572,7 @@ impl World {
                     assert!(*n >= self.next_task_number, "the task counter went back");
                     self.next_task_number = *n;
                 }
+                Effect::StoreFloor(_) => panic!("a fixed pool never stores a floor"),
                 Effect::Exit(Outcome::TooManyFailures { failed, limit, .. }) => {
                     assert_eq!(Some(*limit), self.max_failed);
                     assert!(*failed > *limit);
@@ -1943,6 +1953,7 @@ impl World {
                 workers,
                 next_task_number: n,
                 failed_tasks: self.stored_failures,
+                floor: None,
             },
             &[],
         );
@@ -2185,6 +2196,7 @@ fn a_launch_inherited_from_a_dead_appmaster_that_fails_is_not_counted() {
             workers: stored,
             next_task_number: 2,
             failed_tasks: 0,
+            floor: None,
         },
         Duration::ZERO,
     );
@@ -2217,6 +2229,7 @@ fn a_launch_inherited_from_a_dead_appmaster_that_fails_is_not_counted() {
             workers: stored,
             next_task_number: 2,
             failed_tasks: 0,
+            floor: None,
         },
         Duration::ZERO,
     );
@@ -2260,4 +2273,355 @@ fn two_agents_on_one_host_never_give_two_workers_the_same_port() {
         4,
         "a port handed out twice on one host: {fx:?}"
     );
+}
+
+// --- Workers that follow demand (scheduler::elastic) ----------------------
+
+mod elastic {
+    use super::*;
+    use flink_mesos::scheduler::elastic::{Elastic, FlinkView, Slots};
+
+    const IDLE: Duration = Duration::from_secs(30);
+    const REGISTRATION: Duration = Duration::from_secs(60);
+
+    fn elastic_policy(floor: u32, ceiling: Option<u32>) -> Policy {
+        Policy {
+            elastic: Some(Elastic {
+                slots_per_worker: 1,
+                ceiling,
+                idle_timeout: IDLE,
+                registration_timeout: Some(REGISTRATION),
+                view_max_age: Duration::from_secs(10),
+            }),
+            ..policy(floor, Some(10))
+        }
+    }
+
+    fn start(floor: u32, ceiling: Option<u32>) -> Scheduler {
+        let mut s = Scheduler::new(
+            elastic_policy(floor, ceiling),
+            TaskTemplate::command("sleep 600"),
+        );
+        s.step(
+            Input::Recovered {
+                workers: vec![],
+                next_task_number: 1,
+                failed_tasks: 0,
+                floor: None,
+            },
+            Duration::ZERO,
+        );
+        s.step(Input::Subscribed, Duration::ZERO);
+        s
+    }
+
+    fn alive(s: &Scheduler) -> Vec<String> {
+        s.workers()
+            .filter(|w| w.state != WorkerState::Released)
+            .map(|w| w.task_id.clone())
+            .collect()
+    }
+
+    fn released(s: &Scheduler) -> Vec<String> {
+        s.workers()
+            .filter(|w| w.state == WorkerState::Released)
+            .map(|w| w.task_id.clone())
+            .collect()
+    }
+
+    /// Launches every pending worker in one big offer and reports them RUNNING.
+    fn run_all(s: &mut Scheduler, now: Duration) {
+        let n = s
+            .workers()
+            .filter(|w| w.state == WorkerState::New)
+            .count() as f64;
+        if n == 0.0 {
+            return;
+        }
+        let fx = s.step(
+            Input::Offers(vec![offer("big", "a1", n, 1024.0 * n, (31000, 31999))]),
+            now,
+        );
+        for t in launched(&fx) {
+            s.step(
+                Input::Update(status(t.task_id.as_str(), TaskState::Running, false)),
+                now,
+            );
+        }
+    }
+
+    /// A view where `busy` TaskManagers hold their slot and the others of
+    /// `registered` are idle.
+    fn view(required: u64, registered: &[&str], busy: &[&str]) -> Input {
+        Input::Flink(Some(FlinkView {
+            required_slots: required,
+            taskmanagers: registered
+                .iter()
+                .map(|id| {
+                    let free = if busy.contains(id) { 0 } else { 1 };
+                    (id.to_string(), Slots { total: 1, free })
+                })
+                .collect(),
+            active_jobs: u32::from(required > 0),
+        }))
+    }
+
+    const TM1: &str = "taskmanager-00001";
+    const TM2: &str = "taskmanager-00002";
+    const TM3: &str = "taskmanager-00003";
+
+    #[test]
+    fn demand_grows_the_cluster_and_idleness_shrinks_it_to_the_floor() {
+        let mut s = start(1, None);
+        run_all(&mut s, secs(1));
+        assert_eq!(alive(&s), [TM1]);
+        // A parallelism-3 job: two more workers, at once.
+        let fx = s.step(view(3, &[TM1], &[TM1]), secs(2));
+        assert_eq!(stored(&fx, WorkerState::New), [TM2, TM3]);
+        assert_eq!(s.target(), 3);
+        run_all(&mut s, secs(3));
+        s.step(view(3, &[TM1, TM2, TM3], &[TM1, TM2, TM3]), secs(10));
+        // The job ends: nothing is released before the idle timeout...
+        s.step(view(0, &[TM1, TM2, TM3], &[]), secs(20));
+        let fx = s.step(view(0, &[TM1, TM2, TM3], &[]), secs(20) + IDLE - secs(1));
+        assert!(released(&s).is_empty(), "{fx:?}");
+        // ...then the two youngest go, gracefully: not failures, not replaced.
+        let fx = s.step(view(0, &[TM1, TM2, TM3], &[]), secs(20) + IDLE);
+        assert_eq!(stored(&fx, WorkerState::Released), [TM3, TM2]);
+        assert_eq!(kills(&fx), 2);
+        assert_eq!(alive(&s), [TM1]);
+        for id in [TM2, TM3] {
+            s.step(
+                Input::Update(status(id, TaskState::Killed, false)),
+                secs(55),
+            );
+        }
+        let fx = s.step(Input::Tick, secs(56));
+        assert!(stored(&fx, WorkerState::New).is_empty(), "not replaced");
+        assert_eq!(s.failed(), 0);
+        assert_eq!(s.counters().released_idle, 2);
+        assert_eq!(s.counters().workers_failed, 0);
+    }
+
+    #[test]
+    fn a_worker_that_holds_a_slot_is_never_released() {
+        let mut s = start(1, None);
+        run_all(&mut s, secs(0));
+        s.step(view(3, &[TM1], &[]), secs(1));
+        run_all(&mut s, secs(2));
+        // The job shrank to one slot, held by the youngest worker.
+        for t in (3..200).step_by(5) {
+            s.step(view(1, &[TM1, TM2, TM3], &[TM3]), secs(t));
+        }
+        // One slot is needed and the youngest worker holds it: the two idle
+        // ones go, although they are the oldest (the floor is a number of
+        // workers, not particular ones).
+        assert_eq!(released(&s), [TM1, TM2]);
+        assert_eq!(alive(&s), [TM3]);
+    }
+
+    #[test]
+    fn the_ceiling_bounds_growth_and_the_floor_beats_it() {
+        let mut s = start(1, Some(2));
+        run_all(&mut s, secs(0));
+        s.step(view(8, &[TM1], &[TM1]), secs(1));
+        assert_eq!(s.target(), 2);
+        assert_eq!(alive(&s).len(), 2);
+        assert_eq!(s.needed(), 8);
+        // A floor above the ceiling wins.
+        let fx = s.step(Input::SetFloor(4), secs(2));
+        assert!(fx.contains(&Effect::StoreFloor(4)));
+        assert_eq!(s.target(), 4);
+        assert_eq!(alive(&s).len(), 4);
+    }
+
+    #[test]
+    fn nothing_is_released_while_the_jobmanager_does_not_answer() {
+        let mut s = start(1, None);
+        run_all(&mut s, secs(0));
+        s.step(view(2, &[TM1], &[TM1]), secs(1));
+        run_all(&mut s, secs(2));
+        s.step(view(0, &[TM1, TM2], &[]), secs(3));
+        // The JobManager goes away: the idle clock stops...
+        for t in 4..200 {
+            s.step(Input::Flink(None), secs(t));
+            s.step(Input::Tick, secs(t));
+        }
+        assert!(released(&s).is_empty());
+        // ...and starts anew when it is back.
+        s.step(view(0, &[TM1, TM2], &[]), secs(200));
+        s.step(view(0, &[TM1, TM2], &[]), secs(200) + IDLE - secs(1));
+        assert!(released(&s).is_empty());
+        s.step(view(0, &[TM1, TM2], &[]), secs(200) + IDLE);
+        assert_eq!(released(&s), [TM2]);
+    }
+
+    #[test]
+    fn a_stale_view_releases_nothing() {
+        let mut s = start(1, None);
+        run_all(&mut s, secs(0));
+        s.step(view(2, &[TM1], &[TM1]), secs(1));
+        run_all(&mut s, secs(2));
+        s.step(view(0, &[TM1, TM2], &[]), secs(3));
+        // Ticks long after the last view: the workers' idleness is old news.
+        s.step(Input::Tick, secs(3) + IDLE + secs(60));
+        s.step(Input::SetFloor(1), secs(3) + IDLE + secs(60));
+        assert!(released(&s).is_empty());
+    }
+
+    #[test]
+    fn a_taskmanager_that_never_registers_is_replaced_and_counted() {
+        let mut s = start(2, None);
+        run_all(&mut s, secs(0));
+        // TM2 runs in Mesos but never registers with the JobManager.
+        for t in 1..=(REGISTRATION.as_secs() + 1) {
+            s.step(view(0, &[TM1], &[]), secs(t));
+            let fx = s.step(Input::Tick, secs(t));
+            if !released(&s).is_empty() {
+                assert!(fx.contains(&Effect::StoreFailedTasks(1)), "{fx:?}");
+                break;
+            }
+        }
+        assert_eq!(released(&s), [TM2]);
+        assert_eq!(s.failed(), 1);
+        assert_eq!(s.counters().registration_timeouts, 1);
+        assert!(s
+            .last_failure()
+            .is_some_and(|w| w.contains("did not register") && w.contains(TM2)));
+        // Replaced (after the failure backoff).
+        s.step(Input::Tick, secs(200));
+        assert_eq!(alive(&s).len(), 2);
+        // Registered TaskManagers are never given up, however long.
+        assert!(!released(&s).contains(&TM1.to_string()));
+    }
+
+    #[test]
+    fn the_floor_set_by_scale_is_stored_and_recovered() {
+        let mut s = start(1, None);
+        let fx = s.step(Input::SetFloor(3), secs(1));
+        assert_eq!(fx.first(), Some(&Effect::StoreFloor(3)), "stored before acted on");
+        assert_eq!(stored(&fx, WorkerState::New).len(), 2);
+        let mut restarted = Scheduler::new(elastic_policy(1, None), TaskTemplate::command("x"));
+        restarted.step(
+            Input::Recovered {
+                workers: vec![],
+                next_task_number: 4,
+                failed_tasks: 0,
+                floor: Some(3),
+            },
+            secs(0),
+        );
+        assert_eq!(restarted.floor(), 3);
+        assert_eq!(restarted.target(), 3);
+    }
+
+    /// Random demand, idleness, JobManager outages, floors and task ends:
+    /// never more workers than the ceiling (or floor) allows, the floor is
+    /// kept, and a worker whose TaskManager held a slot in the latest view
+    /// is never released.
+    #[test]
+    fn simulation_keeps_the_bounds_and_never_releases_a_busy_worker() {
+        let mut rng = fastrand::Rng::with_seed(20261207);
+        for round in 0..300 {
+            let floor = rng.u32(0..4);
+            let ceiling = rng.bool().then(|| rng.u32(1..8));
+            let mut s = start(floor, ceiling);
+            let mut floor = floor;
+            let mut busy: BTreeSet<String> = BTreeSet::new();
+            for step in 0..400u64 {
+                let now = secs(step);
+                let before = alive(&s).len();
+                let created = |fx: &[Effect]| !stored(fx, WorkerState::New).is_empty();
+                let mut grew = false;
+                match rng.u32(0..10) {
+                    0..=3 => {
+                        let running: Vec<String> = s
+                            .workers()
+                            .filter(|w| w.state == WorkerState::Running)
+                            .map(|w| w.task_id.clone())
+                            .collect();
+                        busy = running.iter().filter(|_| rng.bool()).cloned().collect();
+                        let registered: Vec<&str> = running
+                            .iter()
+                            .filter(|_| rng.u32(0..10) > 0)
+                            .map(String::as_str)
+                            .collect();
+                        busy.retain(|b| registered.contains(&b.as_str()));
+                        let required = busy.len() as u64 + rng.u64(0..6);
+                        let busy_refs: Vec<&str> = busy.iter().map(String::as_str).collect();
+                        let fx = s.step(view(required, &registered, &busy_refs), now);
+                        check_no_busy_release(&fx, &busy, round);
+                        grew = created(&fx);
+                    }
+                    4 => {
+                        s.step(Input::Flink(None), now);
+                        busy.clear();
+                    }
+                    5 => run_all(&mut s, now),
+                    6 => {
+                        floor = rng.u32(0..5);
+                        let fx = s.step(Input::SetFloor(floor), now);
+                        check_no_busy_release(&fx, &busy, round);
+                        grew = created(&fx);
+                    }
+                    7 => {
+                        let ids: Vec<String> = alive(&s);
+                        if let Some(id) = ids.get(rng.usize(0..ids.len().max(1))) {
+                            if !busy.contains(id) {
+                                s.step(
+                                    Input::Update(status(id, TaskState::Failed, true)),
+                                    now,
+                                );
+                            }
+                        }
+                    }
+                    _ => {
+                        let fx = s.step(Input::Tick, now);
+                        check_no_busy_release(&fx, &busy, round);
+                        grew = created(&fx);
+                    }
+                }
+                let target = s.target();
+                let upper = ceiling.map_or(u32::MAX, |c| c.max(floor));
+                assert!(target >= floor, "round {round}: target {target} below the floor {floor}");
+                assert!(target <= upper, "round {round}: target {target} above {upper}");
+                // Workers are only ever added up to the target (more may be
+                // alive while they still hold slots or are not idle long
+                // enough).
+                if grew {
+                    assert!(
+                        alive(&s).len() as u32 <= target.max(before as u32),
+                        "round {round} step {step}: grew to {} alive, target {target}",
+                        alive(&s).len()
+                    );
+                }
+            }
+            // Settled: with offers and time, the floor is met.
+            if s.failed() <= 10 {
+                s.step(Input::Tick, secs(10_000));
+                run_all(&mut s, secs(10_001));
+                assert!(
+                    alive(&s).len() as u32 >= floor,
+                    "round {round}: {} alive below the floor {floor}",
+                    alive(&s).len()
+                );
+            }
+        }
+    }
+
+    fn kills(fx: &[Effect]) -> usize {
+        calls(fx)
+            .iter()
+            .filter(|c| matches!(c, Call::Kill { .. }))
+            .count()
+    }
+
+    fn check_no_busy_release(fx: &[Effect], busy: &BTreeSet<String>, round: u32) {
+        for id in stored(fx, WorkerState::Released) {
+            assert!(
+                !busy.contains(&id),
+                "round {round}: {id} released while its TaskManager holds a slot"
+            );
+        }
+    }
 }
