@@ -8,6 +8,7 @@ pub mod fake_master;
 pub mod flink;
 pub mod ha;
 pub mod mesos_local;
+pub mod netns;
 pub mod zookeeper;
 
 use std::net::TcpListener;

