@@ -292,3 +292,159 @@ async fn a_debian_host_serves_taskmanagers_on_another_host_and_a_job_runs_to_the
         took.as_secs_f64()
     );
 }
+
+/// Copies `$FLINK_HOME/conf` (Flink's shipped configuration) to `to`.
+fn copy_flink_conf(to: &Path) {
+    let from = flink::flink_home().root.join("conf");
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(&from).unwrap().flatten() {
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// The line numbers that the diagnostics in `text` give for `key`
+/// (`…/FILE:LINE:COL: error: `KEY`: …`).
+fn lines_named(text: &str, key: &str, file: &str) -> Vec<usize> {
+    text.lines()
+        .filter(|l| l.contains(&format!("error: `{key}`:")))
+        .filter_map(|l| {
+            l.split(&format!("{file}:"))
+                .nth(1)?
+                .split(':')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flinks_shipped_conf_with_a_master_elsewhere_fails_at_once_naming_the_lines_and_works_as_fixed(
+) {
+    if skip() {
+        return;
+    }
+    let net = Topology::new(&["hosta", "hostb"]);
+    let (a, b) = (net.host(0), net.host(1));
+    let _mesos = MesosLocal::start_on(b, &[]);
+    let user = UserDir::new("");
+    let conf_dir = user.path().join("flink-conf");
+    copy_flink_conf(&conf_dir);
+    let conf_dir_arg = conf_dir.display().to_string();
+    let args = [
+        "--conf-dir",
+        conf_dir_arg.as_str(),
+        "-Dmesos.master=hostb:5050",
+        "-Dmesos.initial-tasks=1",
+    ];
+
+    // As shipped: localhost everywhere. The appmaster stops before it
+    // starts anything, and says which lines to change.
+    let stderr = user.path().join("first.stderr");
+    let mut child = spawn_appmaster(a, &user, user.path(), &stderr, &args);
+    let status = crate::support::wait_exit(
+        &mut child,
+        Duration::from_secs(60),
+        Duration::from_millis(100),
+        "the appmaster with Flink's shipped conf/ did not stop",
+        || std::fs::read_to_string(&stderr).unwrap_or_default(),
+    )
+    .await;
+    let said = std::fs::read_to_string(&stderr).unwrap();
+    assert_eq!(status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("is a loopback address while the Mesos master"),
+        "{said}"
+    );
+    let config = std::fs::read_to_string(conf_dir.join("config.yaml")).unwrap();
+    let mut fixed: Vec<String> = config.lines().map(String::from).collect();
+    for (key, value) in [
+        ("jobmanager.rpc.address", "hosta"),
+        ("jobmanager.bind-host", "0.0.0.0"),
+    ] {
+        let lines = lines_named(&said, key, "config.yaml");
+        assert_eq!(lines.len(), 1, "one line named for {key}:\n{said}");
+        let line = &mut fixed[lines[0] - 1];
+        assert!(
+            line.trim_end().ends_with(": localhost"),
+            "config.yaml:{} is {key}'s line: {line:?}\n{said}",
+            lines[0]
+        );
+        // As the operator does: the value on the line named.
+        *line = line.replace("localhost", value);
+    }
+    assert!(
+        !said.contains("`taskmanager.host`") && !said.contains("`rest.address`"),
+        "only the JobManager's keys are errors:\n{said}"
+    );
+    std::fs::write(conf_dir.join("config.yaml"), fixed.join("\n") + "\n").unwrap();
+
+    // Fixed as it said, with the rest as shipped (taskmanager.host and
+    // taskmanager.bind-host still localhost): the TaskManager on B
+    // registers under B's address.
+    let am = Am::start(a, &user, "fixed", &args);
+    let tms = am
+        .wait_registered("the TaskManager from host B", |t| t.len() == 1)
+        .await;
+    assert_eq!(ids(&tms), ["taskmanager-00001"]);
+    all_on(&tms, b);
+    assert!(
+        am.stderr()
+            .contains("taskmanager.host is a loopback address here and is not shipped"),
+        "{}",
+        am.stderr()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_advertised_name_only_the_agents_know_starts_and_its_workers_register() {
+    if skip() {
+        return;
+    }
+    let net = Topology::new(&["hosta", "hostb"]);
+    let (a, b) = (net.host(0), net.host(1));
+    // B reaches A as flink-vip (a VIP, a load balancer's or a NAT name);
+    // A itself has never heard of it.
+    b.set_hosts(&format!(
+        "127.0.0.1 localhost\n{}{} flink-vip\n",
+        net.hosts_entries(),
+        a.ip
+    ));
+    let unknown = a.sh("getent hosts flink-vip");
+    assert!(
+        !unknown.status.success(),
+        "flink-vip resolves on A: {unknown:?}"
+    );
+    let _mesos = MesosLocal::start_on(b, &[]);
+    let user = UserDir::new(&small_conf());
+    let am = Am::start(
+        a,
+        &user,
+        "am",
+        &[
+            "-Dmesos.master=hostb:5050",
+            "-Dmesos.initial-tasks=1",
+            "-Djobmanager.rpc.address=flink-vip",
+        ],
+    );
+    let tms = am
+        .wait_registered("the TaskManager from host B", |t| t.len() == 1)
+        .await;
+    all_on(&tms, b);
+    let status = am.status().await.expect("/status");
+    assert!(
+        status["artifact_server"]
+            .as_str()
+            .is_some_and(|o| o.starts_with("http://flink-vip:")),
+        "the workers fetch from the advertised name: {status}"
+    );
+    assert_eq!(running(&status), ["taskmanager-00001"], "{status}");
+    assert!(
+        am.stderr()
+            .contains("flink-vip does not resolve on this host"),
+        "the appmaster says what it cannot check:\n{}",
+        am.stderr()
+    );
+}

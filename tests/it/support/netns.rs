@@ -240,7 +240,10 @@ impl Drop for Topology {
         // Whatever still runs in a host (a task Mesos started in a session of
         // its own, a JVM a killed appmaster left behind) dies with it.
         for host in &self.hosts {
-            if let Ok(out) = Command::new("ip").args(["netns", "pids", &host.ns]).output() {
+            if let Ok(out) = Command::new("ip")
+                .args(["netns", "pids", &host.ns])
+                .output()
+            {
                 for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
                     let _ = Command::new("kill").args(["-KILL", pid]).status();
                 }
