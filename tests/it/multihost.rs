@@ -17,7 +17,7 @@
 //!
 //! Needs root and `ip netns`: elsewhere each test says so and returns.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Stdio};
 use std::time::{Duration, Instant};
@@ -116,8 +116,13 @@ impl Am {
     /// Starts it and reads the address it announces (`http://NAME:PORT/status`:
     /// the workstation knows the host by its address).
     fn start(host: &Host, user: &UserDir, name: &str, args: &[&str]) -> Am {
+        // A directory of its own (its work directory is below it), with
+        // the user's `conf/`.
         let cwd = user.path().join(name);
         std::fs::create_dir_all(&cwd).unwrap();
+        if !cwd.join("conf").exists() {
+            std::os::unix::fs::symlink(user.path().join("conf"), cwd.join("conf")).unwrap();
+        }
         let stderr = user.path().join(format!("{name}.stderr"));
         let mut child = spawn_appmaster(host, user, &cwd, &stderr, args);
         let (stdout, base) = crate::support::status_base(&mut child, &stderr);
@@ -446,5 +451,94 @@ async fn an_advertised_name_only_the_agents_know_starts_and_its_workers_register
             .contains("flink-vip does not resolve on this host"),
         "the appmaster says what it cannot check:\n{}",
         am.stderr()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standby_on_a_third_host_takes_over_from_a_killed_leader_and_adopts_its_taskmanager() {
+    if skip() {
+        return;
+    }
+    let net = Topology::new(&["hosta", "hostb", "hostc"]);
+    let (a, b, c) = (net.host(0), net.host(1), net.host(2));
+    // ZooKeeper and Mesos on B; the appmasters on A and C.
+    let zk = ZooKeeper::start_on(b);
+    let mesos = MesosLocal::start_on(b, &[]);
+    let user = UserDir::new("");
+    // Flink's HA storage: a directory both hosts mount (here: the one
+    // file system).
+    let conf = format!(
+        "{}high-availability.type: zookeeper\n\
+         high-availability.zookeeper.quorum: hostb:{}\n\
+         high-availability.storageDir: file://{}/ha\n\
+         high-availability.cluster-id: multihost-{}\n\
+         high-availability.zookeeper.client.session-timeout: 4 s\n\
+         mesos.failover-timeout: 120\n",
+        small_conf(),
+        zk.port,
+        user.path().display(),
+        std::process::id()
+    );
+    std::fs::write(user.path().join("conf/config.yaml"), conf).unwrap();
+    let args = ["-Dmesos.master=hostb:5050", "-Dmesos.initial-tasks=1"];
+    let mut leader = Am::start(a, &user, "on-a", &args);
+    let tms = leader
+        .wait_registered("the TaskManager with A's JobManager", |t| t.len() == 1)
+        .await;
+    all_on(&tms, b);
+    let before = leader.status().await.expect("/status of A");
+    assert_eq!(running(&before), ["taskmanager-00001"], "{before}");
+    let framework = before["framework_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+
+    let standby = Am::start(c, &user, "on-c", &args);
+    // It stands by: no JobManager of its own yet.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        registered(&standby.rest()).await.is_empty()
+            && get_json(&format!("{}/config", standby.rest()))
+                .await
+                .is_none(),
+        "the standby runs a JobManager before it leads:\n{}",
+        standby.stderr()
+    );
+
+    let killed = Instant::now();
+    leader.child.kill().unwrap();
+    leader.child.wait().unwrap();
+    // C leads, its JobManager starts, and the TaskManager on B (still the
+    // same Mesos task) registers with it.
+    let tms = standby
+        .wait_registered("the TaskManager with C's JobManager", |t| {
+            ids(t) == ["taskmanager-00001"]
+        })
+        .await;
+    let took = killed.elapsed();
+    all_on(&tms, b);
+    let after = standby.status().await.expect("/status of C");
+    assert_eq!(
+        running(&after),
+        ["taskmanager-00001"],
+        "adopted, not replaced: {after}"
+    );
+    if !framework.is_empty() {
+        assert_eq!(after["framework_id"], framework.as_str(), "{after}");
+    }
+    let state = mesos.get_json("/master/state").await;
+    let launched: usize = state["frameworks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            f["tasks"].as_array().map_or(0, |t| t.len())
+                + f["completed_tasks"].as_array().map_or(0, |t| t.len())
+        })
+        .sum();
+    assert_eq!(launched, 1, "one task in all: {state}");
+    eprintln!(
+        "numbers: across hosts, kill -9 of the leader on A -> the TaskManager on B registered with C's JobManager: {:.1} s",
+        took.as_secs_f64()
     );
 }

@@ -9,17 +9,16 @@
 //! Every topology takes a subnet `N` of its own: the hub namespace
 //! `fmN-hub` is created first and serves as the lock (`ip netns add` fails
 //! when the name exists), so tests in parallel processes never share a
-//! subnet or a name. Dropping the topology kills what it started (by pid),
-//! deletes the namespaces, the workstation's link and `/etc/netns/NAME`.
+//! subnet or a name. Dropping the topology kills what still runs on its
+//! hosts (by pid, from `ip netns pids`), deletes the namespaces, the workstation's link and `/etc/netns/NAME`.
 //!
 //! Needs root and `ip netns` (iproute2) with veth and bridge links:
 //! [`Topology::unavailable`] says why a machine cannot, and the tests print
 //! that reason and return.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 /// One host of a [`Topology`].
@@ -74,7 +73,6 @@ pub struct Topology {
     hub: String,
     /// The workstation's end of its link (in this process's namespace).
     link: String,
-    children: Mutex<Vec<Child>>,
 }
 
 /// Runs `ip ARGS`; the error output when it fails.
@@ -138,7 +136,6 @@ impl Topology {
                 net: format!("10.231.{n}"),
                 hub,
                 link: format!("fm{n}-ws"),
-                children: Mutex::new(Vec::new()),
             };
             if let Err(e) = topology.build(n, names) {
                 drop(topology);
@@ -215,30 +212,13 @@ impl Topology {
     pub fn host(&self, i: usize) -> &Host {
         &self.hosts[i]
     }
-
-    /// Spawns `command` (from [`Host::command`]); it is killed when the
-    /// topology is dropped. Returns its pid.
-    pub fn spawn(&self, command: &mut Command) -> u32 {
-        let child = command.spawn().expect("spawn on a host");
-        let pid = child.id();
-        self.children.lock().unwrap().push(child);
-        pid
-    }
-
-    /// Adopts a child spawned elsewhere, to be killed on drop.
-    pub fn adopt(&self, child: Child) {
-        self.children.lock().unwrap().push(child);
-    }
 }
 
 impl Drop for Topology {
     fn drop(&mut self) {
-        for mut child in self.children.lock().unwrap().drain(..) {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
         // Whatever still runs in a host (a task Mesos started in a session of
-        // its own, a JVM a killed appmaster left behind) dies with it.
+        // its own, a JVM a killed appmaster left behind) dies with it: the
+        // processes are the tests' own, started on the test's hosts.
         for host in &self.hosts {
             if let Ok(out) = Command::new("ip")
                 .args(["netns", "pids", &host.ns])
