@@ -738,3 +738,42 @@ async fn lead(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_bind_addresses() {
+        for bind in ["0.0.0.0", "::", "[::]", " 0.0.0.0 ", ""] {
+            assert!(is_wildcard(bind), "{bind:?}");
+        }
+        for bind in ["127.0.0.1", "10.0.0.1", "localhost", "host.example"] {
+            assert!(!is_wildcard(bind), "{bind:?}");
+        }
+    }
+
+    /// Behind NAT the agents know this host by a name it cannot resolve:
+    /// fine while the servers listen everywhere, an error naming both keys
+    /// when the artifact server listens on one address.
+    #[test]
+    fn an_unresolvable_advertised_name_is_an_error_only_with_a_narrow_bind() {
+        let master = MasterSpec::Direct {
+            scheme: crate::config::master::Scheme::Http,
+            host: "127.0.0.1".into(),
+            port: 5050,
+        };
+        let name = "flink-mesos-no-such-host.invalid";
+        assert!(check_advertised(name, &master, "0.0.0.0").is_ok());
+        let err = check_advertised(name, &master, "10.0.0.1").unwrap_err();
+        let text = err.to_string();
+        for part in [
+            name,
+            "jobmanager.rpc.address",
+            "mesos.resourcemanager.artifactserver.bind-host",
+            "10.0.0.1",
+        ] {
+            assert!(text.contains(part), "{part} in: {text}");
+        }
+    }
+}
