@@ -55,6 +55,17 @@ fn small_conf() -> String {
     conf
 }
 
+/// The task command for agents that have Flink installed (this machine's
+/// distribution): flink-mesos is still served, the distribution is not,
+/// which spares building and fetching its archive where a test is not about
+/// that.
+fn preinstalled_flink_cmd() -> String {
+    format!(
+        "mesos.resourcemanager.tasks.taskmanager-cmd: flink-mesos taskmanager --flink-home {}\n",
+        flink::flink_home().root.display()
+    )
+}
+
 /// A user's directory with `conf/config.yaml` holding `conf`, and a private
 /// copy of flink-mesos (what the artifact server ships: other builds may
 /// replace target/debug/flink-mesos meanwhile).
@@ -423,7 +434,7 @@ async fn an_advertised_name_only_the_agents_know_starts_and_its_workers_register
         "flink-vip resolves on A: {unknown:?}"
     );
     let _mesos = MesosLocal::start_on(b, &[]);
-    let user = UserDir::new(&small_conf());
+    let user = UserDir::new(&(small_conf() + &preinstalled_flink_cmd()));
     let am = Am::start(
         a,
         &user,
@@ -473,11 +484,12 @@ async fn a_standby_on_a_third_host_takes_over_from_a_killed_leader_and_adopts_it
          high-availability.storageDir: file://{}/ha\n\
          high-availability.cluster-id: multihost-{}\n\
          high-availability.zookeeper.client.session-timeout: 4 s\n\
-         mesos.failover-timeout: 120\n",
+         mesos.failover-timeout: 120\n{}",
         small_conf(),
         zk.port,
         user.path().display(),
-        std::process::id()
+        std::process::id(),
+        preinstalled_flink_cmd()
     );
     std::fs::write(user.path().join("conf/config.yaml"), conf).unwrap();
     let args = ["-Dmesos.master=hostb:5050", "-Dmesos.initial-tasks=1"];
