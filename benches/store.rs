@@ -29,6 +29,10 @@ mod fake_master;
 #[allow(dead_code)]
 #[path = "../tests/it/support/zookeeper.rs"]
 mod zookeeper;
+// The multi-host topology the harnesses can run on (unused here).
+#[allow(dead_code)]
+#[path = "../tests/it/support/netns.rs"]
+mod netns;
 
 const BIN: &str = env!("CARGO_BIN_EXE_flink-mesos");
 

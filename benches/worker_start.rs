@@ -34,6 +34,10 @@ mod flink;
 #[allow(dead_code)]
 #[path = "../tests/it/support/mesos_local.rs"]
 mod mesos_local;
+// The multi-host topology the harnesses can run on (unused here).
+#[allow(dead_code)]
+#[path = "../tests/it/support/netns.rs"]
+mod netns;
 
 use flink::{cmdline, http_get};
 use mesos_local::MesosLocal;

@@ -121,10 +121,17 @@ pub enum PrepareError {
     )]
     NoKeystore,
     #[error(
-        "the workers fetch their files from {name}, which does not resolve on this host ({message}); \
-         set jobmanager.rpc.address to an address or name of this host that the agents can reach"
+        "the workers fetch their files from {name}, which does not resolve on this host ({message}), \
+         and the artifact server listens on {bind} only ({bind_key}); set jobmanager.rpc.address to \
+         an address or name of this host that the agents can reach, or {bind_key} to 0.0.0.0 when \
+         the agents reach this host under a name of their own (NAT, a load balancer, a VIP)"
     )]
-    Unresolvable { name: String, message: String },
+    Unresolvable {
+        name: String,
+        message: String,
+        bind: String,
+        bind_key: Key,
+    },
     #[error("the admin token: {0}")]
     AdminToken(String),
 }
@@ -160,7 +167,7 @@ pub fn prepare(setup: Setup<'_>) -> Result<Prepared, PrepareError> {
         .jobmanager_address()
         .unwrap_or(&host.hostname)
         .to_string();
-    check_advertised(&address, &master)?;
+    check_advertised(&address, &master, &settings.artifact_server_bind)?;
     let jobmanager = if run_jobmanager {
         Some(jobmanager::prepare(
             config,
@@ -236,18 +243,40 @@ pub fn prepare(setup: Setup<'_>) -> Result<Prepared, PrepareError> {
     })
 }
 
-/// The name the workers fetch from must resolve; one that means only this
-/// host's loopback cannot be reached from a master (and its agents) on
-/// another host: a warning, since an agent may well run here.
-fn check_advertised(name: &str, master: &MasterSpec) -> Result<(), PrepareError> {
+/// The name the workers fetch from should resolve here. One that does not
+/// may still be right: behind NAT, a load balancer or a VIP the agents know
+/// this host by a name (or address) this host does not have, which works
+/// as long as the servers listen on every address (the default): a
+/// warning then, an error when the artifact server listens on one address
+/// only (nothing here could tell whether it is the one the name leads to).
+/// One that means only this host's loopback cannot be reached from a master
+/// (and its agents) on another host: a warning, since an agent may well run
+/// here.
+fn check_advertised(name: &str, master: &MasterSpec, bind: &str) -> Result<(), PrepareError> {
     use std::net::ToSocketAddrs;
-    let addrs: Vec<SocketAddr> = (name, 0)
-        .to_socket_addrs()
-        .map_err(|e| PrepareError::Unresolvable {
-            name: name.to_string(),
-            message: e.to_string(),
-        })?
-        .collect();
+    let addrs: Vec<SocketAddr> = match (name, 0).to_socket_addrs() {
+        Ok(addrs) => addrs.collect(),
+        Err(e) if is_wildcard(bind) => {
+            tracing::warn!(
+                advertised = name,
+                "the workers fetch their files from {name} and the TaskManagers reach the \
+                 JobManager there, but {name} does not resolve on this host ({e}); the servers \
+                 listen on every address ({} is {bind}), so this works when the agents resolve \
+                 {name} to an address that leads here (NAT, a load balancer, a VIP); if it is a \
+                 typo, correct jobmanager.rpc.address",
+                Key::MesosResourcemanagerArtifactserverBindHost
+            );
+            return Ok(());
+        }
+        Err(e) => {
+            return Err(PrepareError::Unresolvable {
+                name: name.to_string(),
+                message: e.to_string(),
+                bind: bind.to_string(),
+                bind_key: Key::MesosResourcemanagerArtifactserverBindHost,
+            })
+        }
+    };
     let loopback_only = !addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback());
     let remote_master = match master {
         MasterSpec::Direct { host, .. } => (host.as_str(), 0)
@@ -266,6 +295,15 @@ fn check_advertised(name: &str, master: &MasterSpec) -> Result<(), PrepareError>
         );
     }
     Ok(())
+}
+
+/// Whether a bind address means every address of this host.
+fn is_wildcard(bind: &str) -> bool {
+    let bind = bind.trim().trim_start_matches('[').trim_end_matches(']');
+    bind.is_empty()
+        || bind
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_unspecified())
 }
 
 /// Where the appmaster can be reached, once it listens.
@@ -728,6 +766,45 @@ async fn lead(
                 delay = (delay * 2).min(Duration::from_secs(10));
             }
             Err(e) => return Err(ServeError::Store(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_bind_addresses() {
+        for bind in ["0.0.0.0", "::", "[::]", " 0.0.0.0 ", ""] {
+            assert!(is_wildcard(bind), "{bind:?}");
+        }
+        for bind in ["127.0.0.1", "10.0.0.1", "localhost", "host.example"] {
+            assert!(!is_wildcard(bind), "{bind:?}");
+        }
+    }
+
+    /// Behind NAT the agents know this host by a name it cannot resolve:
+    /// fine while the servers listen everywhere, an error naming both keys
+    /// when the artifact server listens on one address.
+    #[test]
+    fn an_unresolvable_advertised_name_is_an_error_only_with_a_narrow_bind() {
+        let master = MasterSpec::Direct {
+            scheme: crate::config::master::Scheme::Http,
+            host: "127.0.0.1".into(),
+            port: 5050,
+        };
+        let name = "flink-mesos-no-such-host.invalid";
+        assert!(check_advertised(name, &master, "0.0.0.0").is_ok());
+        let err = check_advertised(name, &master, "10.0.0.1").unwrap_err();
+        let text = err.to_string();
+        for part in [
+            name,
+            "jobmanager.rpc.address",
+            "mesos.resourcemanager.artifactserver.bind-host",
+            "10.0.0.1",
+        ] {
+            assert!(text.contains(part), "{part} in: {text}");
         }
     }
 }

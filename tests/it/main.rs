@@ -23,6 +23,7 @@ mod mesos;
 mod mesos_faults;
 mod mesos_tls;
 mod mesos_zk;
+mod multihost;
 mod out_of_the_box;
 mod scheduler;
 mod secrets;

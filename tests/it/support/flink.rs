@@ -233,7 +233,11 @@ pub fn build_small_job(home: &FlinkHome, dir: &std::path::Path) -> PathBuf {
 /// Uploads `jar` through the JobManager's REST API and runs `entry_class`;
 /// returns the job id.
 pub async fn submit_jar(rest_port: u16, jar: &std::path::Path, entry_class: &str) -> String {
-    let base = format!("http://127.0.0.1:{rest_port}");
+    submit_jar_to(&format!("http://127.0.0.1:{rest_port}"), jar, entry_class).await
+}
+
+/// [`submit_jar`] to the REST API at `base` (`http://host:port`).
+pub async fn submit_jar_to(base: &str, jar: &std::path::Path, entry_class: &str) -> String {
     let client = reqwest::Client::new();
     let boundary = "flink-mesos-it-boundary";
     let mut body = format!(
@@ -279,7 +283,12 @@ pub async fn submit_jar(rest_port: u16, jar: &std::path::Path, entry_class: &str
 
 /// Polls the job's state until it is terminal or `timeout` passes.
 pub async fn wait_job_terminal(rest_port: u16, job: &str, timeout: Duration) -> String {
-    let url = format!("http://127.0.0.1:{rest_port}/jobs/{job}");
+    wait_job_terminal_at(&format!("http://127.0.0.1:{rest_port}"), job, timeout).await
+}
+
+/// [`wait_job_terminal`] against the REST API at `base` (`http://host:port`).
+pub async fn wait_job_terminal_at(base: &str, job: &str, timeout: Duration) -> String {
+    let url = format!("{base}/jobs/{job}");
     let start = Instant::now();
     let mut state = String::new();
     while start.elapsed() < timeout {

@@ -85,7 +85,14 @@ pub fn ports_for(master_port: u16) -> String {
 impl MesosLocal {
     /// Starts a cluster with one agent; `env` adds `MESOS_*` flags.
     pub fn start(env: &[(&str, &str)]) -> MesosLocal {
-        Self::start_inner(env, false)
+        Self::start_inner(env, false, None)
+    }
+
+    /// Starts a cluster with one agent on `host` of a network topology
+    /// (`support::netns`), listening on its address, port 5050, with its
+    /// host name (`LIBPROCESS_IP`, `MESOS_HOSTNAME`); its tasks run there.
+    pub fn start_on(host: &super::netns::Host, env: &[(&str, &str)]) -> MesosLocal {
+        Self::start_inner(env, false, Some(host))
     }
 
     /// Like [`MesosLocal::start`], but the agents (and so every task) get a
@@ -93,10 +100,14 @@ impl MesosLocal {
     /// is `/usr/bin:/bin`, `HOME` an empty directory (no Flink cached in
     /// `~/.cache`), nothing else of the test's environment.
     pub fn start_bare(env: &[(&str, &str)]) -> MesosLocal {
-        Self::start_inner(env, true)
+        Self::start_inner(env, true, None)
     }
 
-    fn start_inner(env: &[(&str, &str)], bare: bool) -> MesosLocal {
+    fn start_inner(
+        env: &[(&str, &str)],
+        bare: bool,
+        host: Option<&super::netns::Host>,
+    ) -> MesosLocal {
         let dir = harness_dir();
         let start = dir.join("start.sh");
         assert!(
@@ -117,8 +128,20 @@ impl MesosLocal {
         // A port can be taken between probing and binding; retry a few times.
         let mut last_error = String::new();
         for _ in 0..3 {
-            let port = super::free_port();
-            let mut cmd = Command::new("bash");
+            // A host of its own has every port free.
+            let (port, ip) = match host {
+                Some(h) => (5050, h.ip.as_str()),
+                None => (super::free_port(), "127.0.0.1"),
+            };
+            let mut cmd = match host {
+                Some(h) => {
+                    let mut cmd = h.command("bash");
+                    cmd.env("LIBPROCESS_IP", &h.ip)
+                        .env("MESOS_HOSTNAME", &h.name);
+                    cmd
+                }
+                None => Command::new("bash"),
+            };
             cmd.arg(&start).arg(port.to_string()).arg(work.path());
             if bare {
                 let home = work.path().join("home");
@@ -149,7 +172,7 @@ impl MesosLocal {
             let out = cmd.output().expect("cannot run start.sh");
             if out.status.success() {
                 return MesosLocal {
-                    url: format!("http://127.0.0.1:{port}"),
+                    url: format!("http://{ip}:{port}"),
                     dir,
                     work,
                 };

@@ -1,6 +1,7 @@
 //! Starts real peers for the integration tests, each on a free loopback port,
 //! and stops them in `Drop` guards. A peer that cannot be started fails the
-//! test with a message that says how to install it; nothing is skipped.
+//! test with a message that says how to install it; nothing is skipped but
+//! what needs root (`netns`: several hosts on this machine).
 
 pub mod appmaster;
 pub mod conformance;
@@ -8,6 +9,7 @@ pub mod fake_master;
 pub mod flink;
 pub mod ha;
 pub mod mesos_local;
+pub mod netns;
 pub mod zookeeper;
 
 use std::net::TcpListener;

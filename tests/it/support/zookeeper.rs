@@ -13,12 +13,16 @@ const JARS: &str = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.j
 
 pub struct ZooKeeper {
     pub port: u16,
+    /// The address it listens on (`127.0.0.1`, or a test host's).
+    pub ip: String,
     child: Child,
+    /// The host of a network topology it runs on, if not here.
+    on: Option<super::netns::Host>,
     _dir: tempfile::TempDir,
 }
 
-fn ruok(port: u16) -> bool {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+fn ruok(ip: &str, port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect((ip, port)) else {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
@@ -36,12 +40,21 @@ fn four_letter(port: u16, word: &str) -> Option<String> {
 }
 
 fn spawn_server(dir: &Path, cfg: &Path) -> Child {
+    spawn_server_on(dir, cfg, None)
+}
+
+/// [`spawn_server`] on `host` of a network topology, or here.
+fn spawn_server_on(dir: &Path, cfg: &Path, host: Option<&super::netns::Host>) -> Child {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(dir.join("zk.log"))
         .unwrap();
-    Command::new("java")
+    let mut command = match host {
+        Some(h) => h.command("java"),
+        None => Command::new("java"),
+    };
+    command
         .args(["-Xmx256m", "-cp", JARS])
         .arg("org.apache.zookeeper.server.quorum.QuorumPeerMain")
         .arg(cfg)
@@ -61,26 +74,41 @@ fn installed() {
 
 impl ZooKeeper {
     pub fn start() -> ZooKeeper {
+        Self::start_inner(None)
+    }
+
+    /// A standalone server on `host` of a network topology, listening on
+    /// its address (port 2181: the host has every port free).
+    pub fn start_on(host: &super::netns::Host) -> ZooKeeper {
+        Self::start_inner(Some(host))
+    }
+
+    fn start_inner(host: Option<&super::netns::Host>) -> ZooKeeper {
         installed();
         let dir = tempfile::Builder::new()
             .prefix("flink-mesos-it-zk-")
             .tempdir()
             .unwrap();
-        let port = super::free_port();
+        let (port, ip) = match host {
+            Some(h) => (2181, h.ip.clone()),
+            None => (super::free_port(), "127.0.0.1".to_string()),
+        };
         let cfg = dir.path().join("zoo.cfg");
         std::fs::write(
             &cfg,
             format!(
-                "tickTime=1000\nminSessionTimeout=2000\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n\
+                "tickTime=1000\nminSessionTimeout=2000\ndataDir={}\nclientPort={port}\nclientPortAddress={ip}\n\
                  admin.enableServer=false\n4lw.commands.whitelist=ruok,srvr,mntr\n",
                 dir.path().join("data").display()
             ),
         )
         .unwrap();
-        let child = spawn_server(dir.path(), &cfg);
+        let child = spawn_server_on(dir.path(), &cfg, host);
         let mut zk = ZooKeeper {
             port,
+            ip,
             child,
+            on: host.cloned(),
             _dir: dir,
         };
         zk.wait_ready();
@@ -89,7 +117,7 @@ impl ZooKeeper {
 
     fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(30);
-        while !ruok(self.port) {
+        while !ruok(&self.ip, self.port) {
             if let Ok(Some(status)) = self.child.try_wait() {
                 let log =
                     std::fs::read_to_string(self._dir.path().join("zk.log")).unwrap_or_default();
@@ -104,7 +132,7 @@ impl ZooKeeper {
     }
 
     pub fn connect_string(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("{}:{}", self.ip, self.port)
     }
 
     /// Kills the server (-9) for good.
@@ -118,7 +146,11 @@ impl ZooKeeper {
     pub fn restart_after(&mut self, down: Duration) {
         self.kill();
         std::thread::sleep(down);
-        self.child = spawn_server(self._dir.path(), &self._dir.path().join("zoo.cfg"));
+        self.child = spawn_server_on(
+            self._dir.path(),
+            &self._dir.path().join("zoo.cfg"),
+            self.on.as_ref(),
+        );
         self.wait_ready();
     }
 }
