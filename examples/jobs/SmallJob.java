@@ -1,5 +1,5 @@
 // The example job of scripts/demo.sh: a small streaming pipeline
-// (sequence -> map -> filter -> print). Build it against any Flink 2.x
+// (sequence -> map -> rebalance -> filter -> print). Build it against any Flink 2.x
 // distribution:
 //   javac -cp "$FLINK_HOME/lib/*" -d classes examples/jobs/SmallJob.java
 //   jar cf small-job.jar -C classes .
@@ -15,6 +15,10 @@ public class SmallJob {
             .map(new MapFunction<Long, Long>() {
                 public Long map(Long x) { return x * 2; }
             })
+            // An all-to-all exchange: with parallelism > 1 the job's subtasks
+            // form one pipelined region and run at the same time (each on its
+            // own slot), as most real jobs do.
+            .rebalance()
             .filter(new FilterFunction<Long>() {
                 public boolean filter(Long x) { return x % 1000 == 0; }
             })

@@ -130,10 +130,7 @@ impl Observer {
 /// Observes every [`POLL_INTERVAL`] and sends each observation (`None`:
 /// the JobManager did not answer) until the receiver is gone. Says once
 /// when the JobManager stops answering after it did, and when it is back.
-pub async fn watch(
-    mut observer: Observer,
-    tx: tokio::sync::mpsc::Sender<Option<FlinkView>>,
-) {
+pub async fn watch(mut observer: Observer, tx: tokio::sync::mpsc::Sender<Option<FlinkView>>) {
     let started = tokio::time::Instant::now();
     let mut answering: Option<bool> = None;
     let mut warned_never = false;

@@ -31,9 +31,9 @@ use tokio::sync::watch;
 
 use std::path::PathBuf;
 
+use super::admin;
 use super::jobmanager;
 use super::plan::{self, Host, Plan};
-use super::admin;
 use super::status::{HealthLimits, StatusServer, StatusView};
 use super::workdir::{self, WorkDirError, WorkDirLock};
 use super::{Options, RunError};

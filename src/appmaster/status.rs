@@ -353,9 +353,7 @@ pub fn view_of(scheduler: &Scheduler, now: Duration) -> StatusView {
             pending_slots: required.saturating_sub(registered_slots),
             beyond_ceiling: scheduler.needed().saturating_sub(scheduler.target()),
             active_jobs: view.map(|(_, v)| v.active_jobs).unwrap_or(0),
-            registered_taskmanagers: view
-                .map(|(_, v)| v.taskmanagers.len() as u32)
-                .unwrap_or(0),
+            registered_taskmanagers: view.map(|(_, v)| v.taskmanagers.len() as u32).unwrap_or(0),
             observed_seconds_ago: view.map(|(at, _)| now.saturating_sub(at).as_secs_f64()),
             idle_timeout_seconds: e.idle_timeout.as_secs_f64(),
         }
@@ -597,7 +595,11 @@ fn text(status: StatusCode, body: String) -> Response {
     (status, [(CONTENT_TYPE, "text/plain")], body).into_response()
 }
 
-async fn scale(State(shared): State<Shared>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+async fn scale(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     let Some(control) = shared.control else {
         return text(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -635,8 +637,16 @@ async fn scale(State(shared): State<Shared>, headers: HeaderMap, body: axum::bod
         );
     };
     let (reply, answer) = oneshot::channel();
-    if control.requests.send(ScaleRequest { floor, reply }).await.is_err() {
-        return text(StatusCode::SERVICE_UNAVAILABLE, "the appmaster is stopping\n".into());
+    if control
+        .requests
+        .send(ScaleRequest { floor, reply })
+        .await
+        .is_err()
+    {
+        return text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the appmaster is stopping\n".into(),
+        );
     }
     match tokio::time::timeout(Duration::from_secs(10), answer).await {
         Ok(Ok((from, to))) => {
@@ -645,7 +655,8 @@ async fn scale(State(shared): State<Shared>, headers: HeaderMap, body: axum::bod
         }
         _ => text(
             StatusCode::SERVICE_UNAVAILABLE,
-            "the appmaster did not take the change (stopping, or its store is unavailable)\n".into(),
+            "the appmaster did not take the change (stopping, or its store is unavailable)\n"
+                .into(),
         ),
     }
 }
@@ -892,7 +903,9 @@ mod tests {
             token: Arc::new(crate::config::secret::Secret::new("s3cret")),
             requests,
         };
-        let mut request = Request::builder().method(Method::POST).uri("/workers/scale");
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri("/workers/scale");
         if let Some(auth) = auth {
             request = request.header("Authorization", auth);
         }
@@ -917,7 +930,8 @@ mod tests {
         let (status, _, floors) = scale_request(Some("Bearer wrong"), body).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert!(floors.is_empty());
-        let (status, text, floors) = scale_request(Some("Bearer s3cret"), "{\"workers\": -1}").await;
+        let (status, text, floors) =
+            scale_request(Some("Bearer s3cret"), "{\"workers\": -1}").await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
         assert!(floors.is_empty());
         let (status, text, floors) = scale_request(Some("Bearer s3cret"), body).await;

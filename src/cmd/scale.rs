@@ -74,7 +74,9 @@ pub fn run(global: &GlobalArgs, args: WorkersScaleArgs) -> Result<()> {
         }
         let answer: Value = serde_json::from_str(&body).unwrap_or_default();
         let from = answer["floor"]["from"].as_u64().unwrap_or(0);
-        let to = answer["floor"]["to"].as_u64().unwrap_or(u64::from(args.workers));
+        let to = answer["floor"]["to"]
+            .as_u64()
+            .unwrap_or(u64::from(args.workers));
         let text = global.output == OutputFormat::Text;
         if text {
             eprintln!("floor {from} → {to} ({base})");
@@ -204,7 +206,10 @@ async fn wait(
                 last = format!("{running} of {desired} workers running, {pending} starting");
                 if let Some(reasons) = v["unmatched_offers"].as_object() {
                     if let Some((host, why)) = reasons.iter().next() {
-                        last.push_str(&format!("; offers not used ({host}: {})", why.as_str().unwrap_or("")));
+                        last.push_str(&format!(
+                            "; offers not used ({host}: {})",
+                            why.as_str().unwrap_or("")
+                        ));
                     }
                 }
                 if let Some(bar) = &bar {

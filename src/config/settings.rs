@@ -239,7 +239,10 @@ fn elastic(
             );
         }
     }
-    let idle_timeout = c.value(Key::ResourcemanagerTaskmanagerTimeout, values::parse_duration);
+    let idle_timeout = c.value(
+        Key::ResourcemanagerTaskmanagerTimeout,
+        values::parse_duration,
+    );
     let registration = c.value(Key::TaskmanagerRegistrationTimeout, values::parse_duration);
     let elastic = Elastic {
         slots_per_worker: task_slots.max(1),

@@ -150,7 +150,11 @@ mod tests {
     #[test]
     fn the_oldest_workers_are_the_floor() {
         let r = reasons(
-            ["taskmanager-00010", "taskmanager-00002", "taskmanager-00007"],
+            [
+                "taskmanager-00010",
+                "taskmanager-00002",
+                "taskmanager-00007",
+            ],
             2,
         );
         assert_eq!(r["taskmanager-00002"], Reason::Floor);

@@ -294,7 +294,15 @@ impl Zk {
         let strange: Vec<&String> = children
             .iter()
             .filter(|c| {
-                ![FRAMEWORK_ID, TASK_COUNT, FAILED_TASKS, FLOOR, WORKERS, LEADER].contains(&c.as_str())
+                ![
+                    FRAMEWORK_ID,
+                    TASK_COUNT,
+                    FAILED_TASKS,
+                    FLOOR,
+                    WORKERS,
+                    LEADER,
+                ]
+                .contains(&c.as_str())
             })
             .collect();
         if !strange.is_empty() {

@@ -11,6 +11,7 @@ mod cli;
 mod conformance;
 mod crash;
 mod defects;
+mod elastic;
 mod embedded;
 mod flink;
 mod flink_on_mesos;

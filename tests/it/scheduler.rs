@@ -2331,10 +2331,7 @@ mod elastic {
 
     /// Launches every pending worker in one big offer and reports them RUNNING.
     fn run_all(s: &mut Scheduler, now: Duration) {
-        let n = s
-            .workers()
-            .filter(|w| w.state == WorkerState::New)
-            .count() as f64;
+        let n = s.workers().filter(|w| w.state == WorkerState::New).count() as f64;
         if n == 0.0 {
             return;
         }
@@ -2499,7 +2496,11 @@ mod elastic {
     fn the_floor_set_by_scale_is_stored_and_recovered() {
         let mut s = start(1, None);
         let fx = s.step(Input::SetFloor(3), secs(1));
-        assert_eq!(fx.first(), Some(&Effect::StoreFloor(3)), "stored before acted on");
+        assert_eq!(
+            fx.first(),
+            Some(&Effect::StoreFloor(3)),
+            "stored before acted on"
+        );
         assert_eq!(stored(&fx, WorkerState::New).len(), 2);
         let mut restarted = Scheduler::new(elastic_policy(1, None), TaskTemplate::command("x"));
         restarted.step(
@@ -2568,10 +2569,7 @@ mod elastic {
                         let ids: Vec<String> = alive(&s);
                         if let Some(id) = ids.get(rng.usize(0..ids.len().max(1))) {
                             if !busy.contains(id) {
-                                s.step(
-                                    Input::Update(status(id, TaskState::Failed, true)),
-                                    now,
-                                );
+                                s.step(Input::Update(status(id, TaskState::Failed, true)), now);
                             }
                         }
                     }
@@ -2583,8 +2581,14 @@ mod elastic {
                 }
                 let target = s.target();
                 let upper = ceiling.map_or(u32::MAX, |c| c.max(floor));
-                assert!(target >= floor, "round {round}: target {target} below the floor {floor}");
-                assert!(target <= upper, "round {round}: target {target} above {upper}");
+                assert!(
+                    target >= floor,
+                    "round {round}: target {target} below the floor {floor}"
+                );
+                assert!(
+                    target <= upper,
+                    "round {round}: target {target} above {upper}"
+                );
                 // Workers are only ever added up to the target (more may be
                 // alive while they still hold slots or are not idle long
                 // enough).

@@ -238,6 +238,16 @@ pub async fn submit_jar(rest_port: u16, jar: &std::path::Path, entry_class: &str
 
 /// [`submit_jar`] to the REST API at `base` (`http://host:port`).
 pub async fn submit_jar_to(base: &str, jar: &std::path::Path, entry_class: &str) -> String {
+    submit_jar_with(base, jar, entry_class, None).await
+}
+
+/// [`submit_jar_to`] with the job's parallelism.
+pub async fn submit_jar_with(
+    base: &str,
+    jar: &std::path::Path,
+    entry_class: &str,
+    parallelism: Option<u32>,
+) -> String {
     let client = reqwest::Client::new();
     let boundary = "flink-mesos-it-boundary";
     let mut body = format!(
@@ -265,7 +275,12 @@ pub async fn submit_jar_to(base: &str, jar: &std::path::Path, entry_class: &str)
         .unwrap_or_else(|| panic!("upload failed: {uploaded}"));
     let id = filename.rsplit('/').next().unwrap();
     let ran: serde_json::Value = client
-        .post(format!("{base}/jars/{id}/run?entry-class={entry_class}"))
+        .post(format!(
+            "{base}/jars/{id}/run?entry-class={entry_class}{}",
+            parallelism
+                .map(|p| format!("&parallelism={p}"))
+                .unwrap_or_default()
+        ))
         .header("Content-Type", "application/json")
         .body("{}")
         .send()
