@@ -24,6 +24,11 @@ use crate::scheduler::matching::WorkerResources;
 use crate::scheduler::task::TaskTemplate;
 use crate::scheduler::{Policy, Timers};
 
+/// The label every worker's TaskInfo carries with the framework's name.
+pub const CLUSTER_LABEL_FRAMEWORK: &str = "flink-mesos/framework-name";
+/// With high availability, the label with `high-availability.cluster-id`.
+pub const CLUSTER_LABEL_ID: &str = "flink-mesos/cluster-id";
+
 /// Ports every TaskManager gets from its offer.
 pub const TASKMANAGER_PORT_KEYS: [Key; 2] = [Key::TaskmanagerRpcPort, Key::TaskmanagerDataPort];
 /// A worker in Launched (no TASK_RUNNING yet) this long is reconciled.
@@ -106,13 +111,27 @@ pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> P
         },
     };
     let container = tasks.container.clone();
+    // Whose task it is, for operators and the master's state (the master
+    // reports a framework only its own tasks; status updates do not carry
+    // these labels, see docs/security.md).
+    let mut labels = tasks.labels.clone();
+    labels.push((
+        CLUSTER_LABEL_FRAMEWORK.into(),
+        settings.framework.name.clone(),
+    ));
+    if let Some(ha) = &settings.ha {
+        labels.push((
+            CLUSTER_LABEL_ID.into(),
+            ha.cluster_id.trim_matches('/').to_string(),
+        ));
+    }
     let template = TaskTemplate {
         command: tasks.taskmanager_cmd.clone(),
         bootstrap: tasks.bootstrap_cmd.clone(),
         properties: taskmanager_properties(settings, config, host),
         environment: Vec::new(),
         uris: tasks.uris.iter().map(crate::mesos::Uri::new).collect(),
-        labels: tasks.labels.clone(),
+        labels,
         user: tasks.user.clone(),
         hostname_pattern: tasks.hostname.clone(),
         container,

@@ -569,6 +569,23 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                     "set high-availability.zookeeper.client.digest.username and .password, or use `open`",
                 );
             }
+            if digest.is_none()
+                && opts.purpose == Purpose::Appmaster
+                && c.entry(Key::HighAvailabilityZookeeperClientDigestUsername)
+                    .is_none()
+                && c.entry(Key::HighAvailabilityZookeeperClientDigestPassword)
+                    .is_none()
+                && c.entry(Key::HighAvailabilityZookeeperQuorum).is_some()
+            {
+                c.warn_at(
+                    Key::HighAvailabilityZookeeperQuorum,
+                    "the worker store in this ZooKeeper is world-writable without credentials: \
+                     anyone who reaches it can rewrite the framework id and the workers",
+                    "set high-availability.zookeeper.client.digest.username and .password \
+                     (the password in $FLINK_MESOS_ZK_PASSWORD): the store's nodes become that \
+                     user's alone",
+                );
+            }
             Some(ZooKeeperHa {
                 quorum: quorum.unwrap_or_default(),
                 root: c
