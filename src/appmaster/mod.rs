@@ -516,7 +516,9 @@ async fn run_inner<S: WorkerStore>(
     // appmaster's framework is refused, so nothing of it is touched.
     let mut identity_stored = true;
     if let (Some(id), Some(record)) = (&snapshot.framework_id, &snapshot.framework) {
-        record.check(id, &identity).map_err(RunError::ForeignFramework)?;
+        record
+            .check(id, &identity)
+            .map_err(RunError::ForeignFramework)?;
         if record.identity.is_none() {
             identity_stored = false;
             tracing::info!(

@@ -89,7 +89,7 @@ impl FrameworkRecord {
             None => Err(format!(
                 "the stored framework id {id} at {} does not say whose framework it is and \
                  others can write it (no ZooKeeper credentials, or an ACL open to others): an \
-                 older flink-mesos wrote it, or someone else did. Refusing to fail over into \
+                 older flink-mesos wrote it, or someone else did: refusing to fail over into \
                  it, nothing of that framework was touched. Check the framework in the Mesos \
                  master's UI; {clear}",
                 self.location
@@ -161,9 +161,7 @@ pub trait WorkerStore: Send {
                     Write::RemoveWorker(id) => self.remove_worker(&id).await?,
                     Write::NextTaskNumber(n) => self.set_next_task_number(n).await?,
                     Write::FailedTasks(n) => self.set_failed_tasks(n).await?,
-                    Write::FrameworkId(Some((id, who))) => {
-                        self.set_framework_id(&id, &who).await?
-                    }
+                    Write::FrameworkId(Some((id, who))) => self.set_framework_id(&id, &who).await?,
                     Write::FrameworkId(None) => self.clear_framework_id().await?,
                 }
             }

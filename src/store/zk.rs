@@ -346,7 +346,10 @@ impl Zk {
         };
         for (node, rights) in [
             (path, [zkc::Permission::WRITE, zkc::Permission::ADMIN]),
-            (self.base(), [zkc::Permission::CREATE, zkc::Permission::DELETE]),
+            (
+                self.base(),
+                [zkc::Permission::CREATE, zkc::Permission::DELETE],
+            ),
         ] {
             let (acls, _) = self
                 .bounded(self.client.get_acl(node))
