@@ -161,7 +161,13 @@ pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> P
 }
 
 /// Whether a key belongs in the TaskManager's configuration.
+/// Not flink-mesos' own ZooKeeper credentials: the user name alone would
+/// make the TaskManager's configuration incomplete (its password is a
+/// secret and never goes in), and Flink does not use them.
 fn for_taskmanager(key: &str) -> bool {
+    if options::appmaster_only(key) {
+        return false;
+    }
     memory::is_taskmanager_memory_key(key)
         || key.starts_with(options::HIGH_AVAILABILITY_PREFIX)
         || key == Key::TaskmanagerNumberOfTaskSlots.name()
@@ -284,6 +290,8 @@ mod tests {
             "mesos.resourcemanager.framework.principal=flink",
             "mesos.constraints.hard.hostattribute=az:a",
             "high-availability.zookeeper.quorum=zk:2181",
+            "high-availability.zookeeper.client.digest.username=zk-user",
+            "high-availability.zookeeper.client.digest.password=zk-pass",
         ]);
         let p = plan(&s, &c, &host(), 0.5);
         assert_eq!(p.policy.desired, 10);
@@ -312,6 +320,21 @@ mod tests {
         assert_eq!(get("jobmanager.rpc.address"), Some("am.example"));
         assert_eq!(get("jobmanager.rpc.port"), Some("6123"));
         assert_eq!(get("taskmanager.numberOfTaskSlots"), Some("2"));
+        // flink-mesos' own ZooKeeper credentials stay with the appmaster,
+        // the user name too (alone it made every TaskManager's
+        // configuration incomplete).
+        assert!(
+            props
+                .iter()
+                .all(|(k, v)| !k.contains(".digest.") && !v.contains("zk-")),
+            "{props:?}"
+        );
+        assert_eq!(get("high-availability.zookeeper.quorum"), Some("zk:2181"));
+        // Whose worker it is, for operators.
+        assert!(p
+            .template
+            .labels
+            .contains(&(CLUSTER_LABEL_FRAMEWORK.to_string(), "Flink".to_string())));
         assert_eq!(get("taskmanager.heap.mb"), Some("3500"));
         assert_eq!(get("high-availability.zookeeper.quorum"), Some("zk:2181"));
         // Sized by the heap: no process size invented.
