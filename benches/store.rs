@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use flink_mesos::scheduler::{Worker, WorkerState};
 use flink_mesos::store::zk::{Zk, ZkConfig, ZkStore};
-use flink_mesos::store::{WorkerStore, Write};
+use flink_mesos::store::{FrameworkIdentity, WorkerStore, Write};
 
 #[allow(dead_code)]
 #[path = "../tests/it/support/fake_master.rs"]
@@ -74,7 +74,12 @@ async fn seed(cs: &str, base: &str, n: u32, framework: &str) -> Zk {
     zk.ensure_layout().await.unwrap();
     let mut store = ZkStore::new(zk.clone(), None);
     store.load().await.unwrap();
-    store.set_framework_id(framework).await.unwrap();
+    let who = FrameworkIdentity {
+        name: "Flink".into(),
+        role: "*".into(),
+        principal: None,
+    };
+    store.set_framework_id(framework, &who).await.unwrap();
     let mut batch = vec![Write::NextTaskNumber(u64::from(n) + 1)];
     batch.extend((1..=n).map(|i| Write::Worker(worker(i))));
     store.apply(batch).await.unwrap();

@@ -73,6 +73,9 @@ _flink__mesos() {
             flink__mesos__subcmd__workers,list)
                 cmd="flink__mesos__subcmd__workers__subcmd__list"
                 ;;
+            flink__mesos__subcmd__workers,scale)
+                cmd="flink__mesos__subcmd__workers__subcmd__scale"
+                ;;
             flink__mesos__subcmd__workers,show)
                 cmd="flink__mesos__subcmd__workers__subcmd__show"
                 ;;
@@ -793,7 +796,7 @@ _flink__mesos() {
             return 0
             ;;
         flink__mesos__subcmd__workers)
-            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version list show forget"
+            opts="-D -v -q -h -V --conf-dir --verbose --quiet --output --log-format --color --help --version list show forget scale"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -868,6 +871,56 @@ _flink__mesos() {
             fi
             case "${prev}" in
                 --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --conf-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -D)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flink__mesos__subcmd__workers__subcmd__scale)
+            opts="-D -v -q -h -V --appmaster --token-file --work-dir --timeout --no-wait --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --appmaster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --work-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

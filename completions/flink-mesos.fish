@@ -150,23 +150,24 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -s v -l 
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand master" -s V -l version -d 'Print version'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget scale" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget scale" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget scale" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
 json\t''
 yaml\t'YAML (`workers` and `framework` commands)'"
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget scale" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
 json\t''"
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -l color -d 'When to colour human output' -r -f -a "auto\t''
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget scale" -l color -d 'When to colour human output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -s q -l quiet -d 'Less output: errors only'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -s V -l version -d 'Print version'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -f -a "list" -d 'List the workers persisted in ZooKeeper, with the framework id and the leading appmaster'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -f -a "show" -d 'Show one worker\'s stored record'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget" -f -a "forget" -d 'Remove one worker from the store (repair; its task, if any, is then killed as unknown by the next reconciliation)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget scale" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget scale" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget scale" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget scale" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget scale" -f -a "list" -d 'List the workers persisted in ZooKeeper, with the framework id and the leading appmaster'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget scale" -f -a "show" -d 'Show one worker\'s stored record'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget scale" -f -a "forget" -d 'Remove one worker from the store (repair; its task, if any, is then killed as unknown by the next reconciliation)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and not __fish_seen_subcommand_from list show forget scale" -f -a "scale" -d 'Set the floor of a running cluster: at least N workers, whatever the jobs\' demand (stored: it survives a restart or failover). Needs the admin token; waits until the workers run'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -l interval -d 'Seconds between two refreshes with --watch' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from list" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
@@ -213,6 +214,25 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __f
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from forget" -s V -l version -d 'Print version'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from scale" -l appmaster -d 'The appmaster\'s status address (`host:port` or a URL, as printed at its start). Default with ZooKeeper high availability: the leader\'s' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from scale" -l token-file -d 'A file holding the admin token. Default: $FLINK_MESOS_ADMIN_TOKEN, then mesos.resourcemanager.admin-token, then <work dir>/admin-token' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from scale" -l work-dir -d 'The appmaster\'s work directory, for its admin-token file (default: ./flink-mesos-appmaster)' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from scale" -l timeout -d 'How long to wait until N workers run (e.g. `90 s`, `5 min`)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from scale" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from scale" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from scale" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
+json\t''
+yaml\t'YAML (`workers` and `framework` commands)'"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from scale" -l log-format -d 'Format of log lines on stderr' -r -f -a "text\t''
+json\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from scale" -l color -d 'When to colour human output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from scale" -l no-wait -d 'Return once the appmaster took the change, without waiting'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from scale" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from scale" -s q -l quiet -d 'Less output: errors only'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from scale" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand workers; and __fish_seen_subcommand_from scale" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and not __fish_seen_subcommand_from clear-id" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and not __fish_seen_subcommand_from clear-id" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and not __fish_seen_subcommand_from clear-id" -l output -d 'Format of the data a command prints' -r -f -a "text\t''

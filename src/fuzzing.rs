@@ -71,7 +71,7 @@ pub fn events(data: &[u8]) {
 pub fn worker_record(data: &[u8]) {
     let _ = crate::store::record::decode_worker("workers/x", data);
     let _ = crate::store::record::decode_number("taskCount", data);
-    let _ = crate::store::record::decode_text("frameworkId", data);
+    let _ = crate::store::record::decode_framework("frameworkId", data);
 }
 
 /// The registered names of [`artifact_path`]'s registry.

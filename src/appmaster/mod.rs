@@ -10,8 +10,12 @@
 //! store write that fails stops the appmaster *before* the call it guards.
 //!
 //! Other rules kept here:
-//! * the framework id from SUBSCRIBED is stored before the subscription is
-//!   used; "Framework has been removed" clears it, forgets the workers of the
+//! * a stored framework id is failed over into only when the name, role and
+//!   principal stored with it are this appmaster's (`FrameworkRecord::check`);
+//!   otherwise the appmaster stops before it talks to Mesos, so nothing of
+//!   another framework is ever killed;
+//! * the framework id from SUBSCRIBED is stored (with the framework's name,
+//!   role and principal) before the subscription is used; "Framework has been removed" clears it, forgets the workers of the
 //!   removed framework (the master killed them) and registers anew, with task
 //!   ids counting on from the highest the old core knew;
 //! * a call the master did not take (an error, a timeout, no subscription)
@@ -55,7 +59,7 @@ use crate::mesos::detector::{spawn_detector, DetectError};
 use crate::mesos::{Call, Event, FrameworkId, TaskState};
 use crate::scheduler::task::TaskTemplate;
 use crate::scheduler::{Effect, Input, Outcome, Policy, Scheduler, Worker, WorkerState};
-use crate::store::{StoreError, WorkerStore, Write};
+use crate::store::{FrameworkIdentity, StoreError, WorkerStore, Write};
 use plan::Plan;
 use status::{LatencyRecorder, StatusServer, StatusView};
 
@@ -75,6 +79,10 @@ pub enum RunError {
         framework_id: String,
         message: String,
     },
+    /// The stored framework id is not this appmaster's framework: the
+    /// message names the record and what to do.
+    #[error("{0}")]
+    ForeignFramework(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -106,6 +114,11 @@ struct Runtime<S> {
     store: S,
     started: Instant,
     framework_id: Option<String>,
+    /// Name, role and principal, stored with the framework id.
+    identity: FrameworkIdentity,
+    /// The stored id record already carries `identity` (an id-only record
+    /// of an older flink-mesos is rewritten at SUBSCRIBED).
+    identity_stored: bool,
     next_task_number: u64,
     master: MasterSource,
     /// The leader's base URL as of the last SUBSCRIBED (after redirects).
@@ -356,10 +369,11 @@ impl<S: WorkerStore> Runtime<S> {
                 ..
             } => {
                 let id = framework_id.as_str().to_string();
-                if self.framework_id.as_deref() != Some(id.as_str()) {
+                if self.framework_id.as_deref() != Some(id.as_str()) || !self.identity_stored {
                     // Stored before anything is launched under it.
-                    self.store.set_framework_id(&id).await?;
+                    self.store.set_framework_id(&id, &self.identity).await?;
                     self.framework_id = Some(id.clone());
+                    self.identity_stored = true;
                 }
                 self.connected = true;
                 self.disconnected_since = None;
@@ -517,6 +531,29 @@ async fn run_inner<S: WorkerStore>(
         _ => None,
     };
     let _observer_guard = AbortOnDrop(observer.as_ref().map(|h| h.abort_handle()));
+    let identity = FrameworkIdentity {
+        name: plan.framework.name.clone(),
+        role: plan.framework.role.clone(),
+        principal: plan.framework.principal.clone(),
+    };
+    // Before anything talks to Mesos: a framework id that is not this
+    // appmaster's framework is refused, so nothing of it is touched.
+    let mut identity_stored = true;
+    if let (Some(id), Some(record)) = (&snapshot.framework_id, &snapshot.framework) {
+        record
+            .check(id, &identity)
+            .map_err(RunError::ForeignFramework)?;
+        if record.identity.is_none() {
+            identity_stored = false;
+            tracing::info!(
+                framework_id = %id,
+                record = %record.location,
+                "the stored framework id carries no name, role or principal (an older \
+                 flink-mesos wrote it) and only this appmaster's ZooKeeper user can write it: \
+                 failing over into it; the record gets them once subscribed"
+            );
+        }
+    }
     let (master_source, detector) = spawn_detector(master)?;
     let _detector_guard = AbortOnDrop(detector.as_ref().map(|h| h.abort_handle()));
     let client = Client::new(plan.framework.clone(), options.client.clone())?;
@@ -527,6 +564,8 @@ async fn run_inner<S: WorkerStore>(
         store,
         started: Instant::now(),
         framework_id: snapshot.framework_id.clone(),
+        identity,
+        identity_stored,
         next_task_number: snapshot.next_task_number,
         master: master_source.clone(),
         leader: None,

@@ -24,6 +24,11 @@ use crate::scheduler::matching::WorkerResources;
 use crate::scheduler::task::TaskTemplate;
 use crate::scheduler::{Policy, Timers};
 
+/// The label every worker's TaskInfo carries with the framework's name.
+pub const CLUSTER_LABEL_FRAMEWORK: &str = "flink-mesos/framework-name";
+/// With high availability, the label with `high-availability.cluster-id`.
+pub const CLUSTER_LABEL_ID: &str = "flink-mesos/cluster-id";
+
 /// Ports every TaskManager gets from its offer.
 pub const TASKMANAGER_PORT_KEYS: [Key; 2] = [Key::TaskmanagerRpcPort, Key::TaskmanagerDataPort];
 /// A worker in Launched (no TASK_RUNNING yet) this long is reconciled.
@@ -107,13 +112,27 @@ pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> P
         },
     };
     let container = tasks.container.clone();
+    // Whose task it is, for operators and the master's state (the master
+    // reports a framework only its own tasks; status updates do not carry
+    // these labels, see docs/security.md).
+    let mut labels = tasks.labels.clone();
+    labels.push((
+        CLUSTER_LABEL_FRAMEWORK.into(),
+        settings.framework.name.clone(),
+    ));
+    if let Some(ha) = &settings.ha {
+        labels.push((
+            CLUSTER_LABEL_ID.into(),
+            ha.cluster_id.trim_matches('/').to_string(),
+        ));
+    }
     let template = TaskTemplate {
         command: tasks.taskmanager_cmd.clone(),
         bootstrap: tasks.bootstrap_cmd.clone(),
         properties: taskmanager_properties(settings, config, host),
         environment: Vec::new(),
         uris: tasks.uris.iter().map(crate::mesos::Uri::new).collect(),
-        labels: tasks.labels.clone(),
+        labels,
         user: tasks.user.clone(),
         hostname_pattern: tasks.hostname.clone(),
         container,
@@ -143,7 +162,13 @@ pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> P
 }
 
 /// Whether a key belongs in the TaskManager's configuration.
+/// Not flink-mesos' own ZooKeeper credentials: the user name alone would
+/// make the TaskManager's configuration incomplete (its password is a
+/// secret and never goes in), and Flink does not use them.
 fn for_taskmanager(key: &str) -> bool {
+    if options::appmaster_only(key) {
+        return false;
+    }
     memory::is_taskmanager_memory_key(key)
         || key.starts_with(options::HIGH_AVAILABILITY_PREFIX)
         || key == Key::TaskmanagerNumberOfTaskSlots.name()
@@ -266,6 +291,8 @@ mod tests {
             "mesos.resourcemanager.framework.principal=flink",
             "mesos.constraints.hard.hostattribute=az:a",
             "high-availability.zookeeper.quorum=zk:2181",
+            "high-availability.zookeeper.client.digest.username=zk-user",
+            "high-availability.zookeeper.client.digest.password=zk-pass",
         ]);
         let p = plan(&s, &c, &host(), 0.5);
         assert_eq!(p.policy.desired, 10);
@@ -294,6 +321,21 @@ mod tests {
         assert_eq!(get("jobmanager.rpc.address"), Some("am.example"));
         assert_eq!(get("jobmanager.rpc.port"), Some("6123"));
         assert_eq!(get("taskmanager.numberOfTaskSlots"), Some("2"));
+        // flink-mesos' own ZooKeeper credentials stay with the appmaster,
+        // the user name too (alone it made every TaskManager's
+        // configuration incomplete).
+        assert!(
+            props
+                .iter()
+                .all(|(k, v)| !k.contains(".digest.") && !v.contains("zk-")),
+            "{props:?}"
+        );
+        assert_eq!(get("high-availability.zookeeper.quorum"), Some("zk:2181"));
+        // Whose worker it is, for operators.
+        assert!(p
+            .template
+            .labels
+            .contains(&(CLUSTER_LABEL_FRAMEWORK.to_string(), "Flink".to_string())));
         assert_eq!(get("taskmanager.heap.mb"), Some("3500"));
         assert_eq!(get("high-availability.zookeeper.quorum"), Some("zk:2181"));
         // Sized by the heap: no process size invented.

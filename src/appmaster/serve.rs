@@ -361,6 +361,7 @@ impl Classified for ServeError {
             ServeError::StatusBind { .. } | ServeError::Artifacts(_) => ErrorKind::User,
             ServeError::Store(_) => ErrorKind::Peer,
             ServeError::Run(RunError::Internal(_)) | ServeError::Internal(_) => ErrorKind::Internal,
+            ServeError::Run(RunError::ForeignFramework(_)) => ErrorKind::User,
             ServeError::Run(_) => ErrorKind::Peer,
         }
     }
@@ -427,6 +428,17 @@ pub async fn serve(
         bound.to_string()
     };
     tracing::info!(address = %bound, "status endpoint listening");
+    if let Some(ha) = settings.ha.as_ref().filter(|ha| ha.digest.is_none()) {
+        let config = ZkConfig::from_settings(ha);
+        tracing::warn!(
+            zookeeper = %config.servers_text(),
+            path = %config.base,
+            "SECURITY: the worker store in ZooKeeper is world-writable (no \
+             high-availability.zookeeper.client.digest.username/.password): anyone who reaches \
+             ZooKeeper can rewrite the framework id and the workers; set the digest credentials \
+             and the store's nodes become theirs alone (creator ACLs)"
+        );
+    }
 
     // The artifact server, with the workers' secrets behind per-task tokens.
     let mut registry = overlays.registry()?;

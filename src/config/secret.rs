@@ -31,18 +31,6 @@ impl Secret {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn matches_only_the_same_value() {
-        let s = super::Secret::new("abc");
-        assert!(s.matches("abc"));
-        assert!(!s.matches("abd"));
-        assert!(!s.matches(""));
-        assert!(!s.matches("abcd"));
-    }
-}
-
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(MASK)
@@ -52,5 +40,17 @@ impl fmt::Debug for Secret {
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(MASK)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn matches_only_the_same_value() {
+        let s = super::Secret::new("abc");
+        assert!(s.matches("abc"));
+        assert!(!s.matches("abd"));
+        assert!(!s.matches(""));
+        assert!(!s.matches("abcd"));
     }
 }

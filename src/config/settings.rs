@@ -606,14 +606,43 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
             let acl_creator = c
                 .string(Key::HighAvailabilityZookeeperClientAcl)
                 .is_some_and(|s| s.eq_ignore_ascii_case("creator"));
+            // `client.acl` is Flink's: with `creator` its JobManager and
+            // TaskManagers need an identity in ZooKeeper, and Flink has one
+            // only through a SASL login (a JAAS `Client` section: Kerberos,
+            // `security.kerberos.login.contexts`). flink-mesos' digest
+            // credentials are not Flink's (it has no digest login that keeps
+            // the password out of its logs and REST API), so without a SASL
+            // login the JobManager would fail with InvalidACLException.
             if acl_creator
-                && digest.is_none()
+                && opts.purpose == Purpose::Appmaster
+                && !flink_has_zookeeper_login(c.config)
+            {
+                c.error_at(
+                    Key::HighAvailabilityZookeeperClientAcl,
+                    "is `creator`, but Flink's JobManager and TaskManagers have no ZooKeeper \
+                     identity to create nodes with (Flink authenticates to ZooKeeper only through \
+                     a SASL login; the digest credentials are flink-mesos' own)",
+                    "use `open`: with high-availability.zookeeper.client.digest.username and \
+                     .password the worker store's nodes are that user's alone all the same; or \
+                     give Flink a Kerberos login for ZooKeeper (security.kerberos.login.keytab, \
+                     .principal and security.kerberos.login.contexts: Client)",
+                );
+            }
+            if digest.is_none()
+                && opts.purpose == Purpose::Appmaster
                 && c.entry(Key::HighAvailabilityZookeeperClientDigestUsername)
                     .is_none()
+                && c.entry(Key::HighAvailabilityZookeeperClientDigestPassword)
+                    .is_none()
+                && c.entry(Key::HighAvailabilityZookeeperQuorum).is_some()
             {
-                c.error_at(Key::HighAvailabilityZookeeperClientAcl,
-                    "is `creator`, but no ZooKeeper credentials are configured",
-                    "set high-availability.zookeeper.client.digest.username and .password, or use `open`",
+                c.warn_at(
+                    Key::HighAvailabilityZookeeperQuorum,
+                    "the worker store in this ZooKeeper is world-writable without credentials: \
+                     anyone who reaches it can rewrite the framework id and the workers",
+                    "set high-availability.zookeeper.client.digest.username and .password \
+                     (the password in $FLINK_MESOS_ZK_PASSWORD): the store's nodes become that \
+                     user's alone",
                 );
             }
             Some(ZooKeeperHa {
@@ -696,6 +725,25 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
 
 /// Reads and checks the configuration: the typed values of declared options
 /// and the diagnostics of everything that is wrong.
+/// Whether Flink's JVMs log in to ZooKeeper with SASL (Kerberos): a keytab
+/// and principal, the login context ZooKeeper uses
+/// (`zookeeper.sasl.login-context-name`, `Client`) among
+/// `security.kerberos.login.contexts`, and SASL not disabled.
+fn flink_has_zookeeper_login(config: &Config) -> bool {
+    let value = |key: &str| {
+        config
+            .get_key(key)
+            .map(|e| e.value.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let context = value("zookeeper.sasl.login-context-name").unwrap_or_else(|| "Client".into());
+    let contexts = value("security.kerberos.login.contexts").unwrap_or_default();
+    value("security.kerberos.login.keytab").is_some()
+        && value("security.kerberos.login.principal").is_some()
+        && contexts.split(',').any(|c| c.trim() == context)
+        && !value("zookeeper.sasl.disable").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
 pub(super) struct Checker<'a> {
     config: &'a Config,
     diags: Vec<Diagnostic>,
@@ -974,6 +1022,76 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn flinks_creator_acl_needs_a_flink_login_and_a_store_without_credentials_is_warned_about() {
+        let check = |extra: &[&str]| {
+            let mut dynamic = vec![
+                "mesos.master=m:5050",
+                "high-availability.type=zookeeper",
+                "high-availability.zookeeper.quorum=zk:2181",
+                "high-availability.storageDir=file:///tmp/ha",
+            ];
+            dynamic.extend_from_slice(extra);
+            let config = Config::load(&super::super::LoadOptions {
+                conf_dir: None,
+                dynamic: dynamic.iter().map(|s| s.to_string()).collect(),
+                env: Vec::new(),
+            })
+            .unwrap();
+            resolve(
+                &config,
+                ValidateOptions {
+                    purpose: Purpose::Appmaster,
+                    strict: false,
+                },
+            )
+            .diagnostics
+            .into_iter()
+            .map(|d| (d.severity, d.key.unwrap_or_default(), d.message))
+            .collect::<Vec<_>>()
+        };
+        let digest = [
+            "high-availability.zookeeper.client.digest.username=flink",
+            "high-availability.zookeeper.client.digest.password=pw",
+        ];
+        let creator = "high-availability.zookeeper.client.acl=creator";
+        let world = |d: &[(Severity, String, String)]| {
+            d.iter().any(|(s, k, m)| {
+                *s == Severity::Warning
+                    && k == "high-availability.zookeeper.quorum"
+                    && m.contains("world-writable")
+            })
+        };
+        let refused = |d: &[(Severity, String, String)]| {
+            d.iter().any(|(s, k, m)| {
+                *s == Severity::Error
+                    && k == "high-availability.zookeeper.client.acl"
+                    && m.contains("no ZooKeeper identity")
+            })
+        };
+        let d = check(&[]);
+        assert!(world(&d) && !refused(&d), "{d:?}");
+        let d = check(&digest);
+        assert!(!world(&d) && !refused(&d), "{d:?}");
+        // Flink's nodes with `creator`, but Flink cannot log in: refused,
+        // with or without flink-mesos' own credentials.
+        let mut with_digest = digest.to_vec();
+        with_digest.push(creator);
+        assert!(refused(&check(&with_digest)), "{:?}", check(&with_digest));
+        assert!(refused(&check(&[creator])));
+        // A Kerberos login for ZooKeeper's context: Flink's own business.
+        let kerberos = [
+            creator,
+            "security.kerberos.login.keytab=/etc/flink.keytab",
+            "security.kerberos.login.principal=flink@EXAMPLE.COM",
+            "security.kerberos.login.contexts=Client,KafkaClient",
+        ];
+        assert!(!refused(&check(&kerberos)), "{:?}", check(&kerberos));
+        let mut disabled = kerberos.to_vec();
+        disabled.push("zookeeper.sasl.disable=true");
+        assert!(refused(&check(&disabled)));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{record, Snapshot, StoreError, WorkerStore};
+use super::{record, FrameworkIdentity, FrameworkRecord, Snapshot, StoreError, WorkerStore};
 use crate::scheduler::Worker;
 
 const FRAMEWORK_ID: &str = "frameworkId";
@@ -80,7 +80,13 @@ impl MemoryStore {
         let mut snapshot = Snapshot::default();
         for (key, (data, _)) in &nodes {
             if key == FRAMEWORK_ID {
-                snapshot.framework_id = Some(record::decode_text(key, data)?);
+                let (id, identity) = record::decode_framework(key, data)?;
+                snapshot.framework_id = Some(id);
+                snapshot.framework = Some(FrameworkRecord {
+                    identity,
+                    location: format!("{key} (in memory)"),
+                    others_can_write: false,
+                });
             } else if key == TASK_COUNT {
                 snapshot.next_task_number = record::decode_number(key, data)?;
             } else if key == FAILED_TASKS {
@@ -123,8 +129,12 @@ impl WorkerStore for MemoryStore {
         self.set(FLOOR, record::encode_number(u64::from(n)))
     }
 
-    async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
-        self.set(FRAMEWORK_ID, id.as_bytes().to_vec())
+    async fn set_framework_id(
+        &mut self,
+        id: &str,
+        identity: &FrameworkIdentity,
+    ) -> Result<(), StoreError> {
+        self.set(FRAMEWORK_ID, record::encode_framework(id, identity))
     }
 
     async fn clear_framework_id(&mut self) -> Result<(), StoreError> {
@@ -151,7 +161,12 @@ mod tests {
     async fn round_trip() {
         let mut s = MemoryStore::new();
         assert_eq!(s.load().await.unwrap(), Snapshot::default());
-        s.set_framework_id("fw-1").await.unwrap();
+        let who = FrameworkIdentity {
+            name: "Flink".into(),
+            role: "*".into(),
+            principal: None,
+        };
+        s.set_framework_id("fw-1", &who).await.unwrap();
         s.set_next_task_number(3).await.unwrap();
         s.put_worker(&worker("taskmanager-00001", WorkerState::New))
             .await
@@ -167,6 +182,7 @@ mod tests {
         let mut other = s.clone();
         let snap = other.load().await.unwrap();
         assert_eq!(snap.framework_id.as_deref(), Some("fw-1"));
+        assert_eq!(snap.framework.unwrap().identity, Some(who));
         assert_eq!(snap.next_task_number, 3);
         assert_eq!(
             snap.workers,

@@ -36,12 +36,16 @@ pub mod zk;
 use std::future::Future;
 
 use crate::scheduler::Worker;
+pub use record::FrameworkIdentity;
 
 /// What a store holds, as read at start-up.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snapshot {
     /// The framework id of the previous run, for a failover.
     pub framework_id: Option<String>,
+    /// Whose framework that id is, as stored with it (`Some` whenever
+    /// `framework_id` is): checked before failing over into it.
+    pub framework: Option<FrameworkRecord>,
     /// The next task number to use (task ids are never reused).
     pub next_task_number: u64,
     /// Workers failed so far (`mesos.maximum-failed-tasks`).
@@ -49,6 +53,51 @@ pub struct Snapshot {
     /// The floor `workers scale` set (`None`: the configured one).
     pub floor: Option<u32>,
     pub workers: Vec<Worker>,
+}
+
+/// What the stored framework id record says about whose framework it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameworkRecord {
+    /// Name, role and principal stored with the id; `None`: an id-only
+    /// record (an older flink-mesos wrote it, or someone else did).
+    pub identity: Option<FrameworkIdentity>,
+    /// Where the record is (the znode), for messages.
+    pub location: String,
+    /// Whether others than this appmaster's ZooKeeper user can write the
+    /// record (no credentials, or an ACL that lets them): an id-only record
+    /// is trusted only when they cannot.
+    pub others_can_write: bool,
+}
+
+impl FrameworkRecord {
+    /// Whether the appmaster configured as `ours` may fail over into the
+    /// stored framework; `Err` says why not and what to do.
+    pub fn check(&self, id: &str, ours: &FrameworkIdentity) -> Result<(), String> {
+        let clear = "`flink-mesos framework clear-id` removes the record and the appmaster \
+             registers a new framework (the old framework's tasks end when its \
+             mesos.failover-timeout runs out)";
+        match &self.identity {
+            Some(stored) if stored == ours => Ok(()),
+            Some(stored) => Err(format!(
+                "the stored framework id {id} at {} is another framework's ({stored}), not \
+                 this appmaster's ({ours}): refusing to fail over into it, nothing of that \
+                 framework was touched. If another cluster uses this store (the same \
+                 high-availability.cluster-id?), point high-availability.cluster-id elsewhere; \
+                 if the record is forged, or this cluster's framework name, role or principal \
+                 changed on purpose, {clear}",
+                self.location
+            )),
+            None if !self.others_can_write => Ok(()),
+            None => Err(format!(
+                "the stored framework id {id} at {} does not say whose framework it is and \
+                 others can write it (no ZooKeeper credentials, or an ACL open to others): an \
+                 older flink-mesos wrote it, or someone else did: refusing to fail over into \
+                 it, nothing of that framework was touched. Check the framework in the Mesos \
+                 master's UI; {clear}",
+                self.location
+            )),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,8 +141,9 @@ pub enum Write {
     NextTaskNumber(u64),
     /// The number of workers failed so far.
     FailedTasks(u32),
-    /// Set (`Some`) or forget (`None`) the framework id.
-    FrameworkId(Option<String>),
+    /// Set (`Some`, with whose framework it is) or forget (`None`) the
+    /// framework id.
+    FrameworkId(Option<(String, FrameworkIdentity)>),
     /// The floor `workers scale` set.
     Floor(u32),
 }
@@ -115,7 +165,7 @@ pub trait WorkerStore: Send {
                     Write::RemoveWorker(id) => self.remove_worker(&id).await?,
                     Write::NextTaskNumber(n) => self.set_next_task_number(n).await?,
                     Write::FailedTasks(n) => self.set_failed_tasks(n).await?,
-                    Write::FrameworkId(Some(id)) => self.set_framework_id(&id).await?,
+                    Write::FrameworkId(Some((id, who))) => self.set_framework_id(&id, &who).await?,
                     Write::FrameworkId(None) => self.clear_framework_id().await?,
                     Write::Floor(n) => self.set_floor(n).await?,
                 }
@@ -140,8 +190,12 @@ pub trait WorkerStore: Send {
     fn set_failed_tasks(&mut self, n: u32) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The floor `workers scale` set (see `crate::scheduler::elastic`).
     fn set_floor(&mut self, n: u32) -> impl Future<Output = Result<(), StoreError>> + Send;
-    fn set_framework_id(&mut self, id: &str)
-        -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Stores the framework id with whose framework it is.
+    fn set_framework_id(
+        &mut self,
+        id: &str,
+        identity: &FrameworkIdentity,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Forgets the framework id ("Framework has been removed": register anew).
     fn clear_framework_id(&mut self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
@@ -181,11 +235,70 @@ impl WorkerStore for AnyStore {
     async fn set_floor(&mut self, n: u32) -> Result<(), StoreError> {
         self.apply(vec![Write::Floor(n)]).await
     }
-    async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
-        self.apply(vec![Write::FrameworkId(Some(id.to_string()))])
-            .await
+    async fn set_framework_id(
+        &mut self,
+        id: &str,
+        identity: &FrameworkIdentity,
+    ) -> Result<(), StoreError> {
+        self.apply(vec![Write::FrameworkId(Some((
+            id.to_string(),
+            identity.clone(),
+        )))])
+        .await
     }
     async fn clear_framework_id(&mut self) -> Result<(), StoreError> {
         self.apply(vec![Write::FrameworkId(None)]).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who(name: &str, principal: Option<&str>) -> FrameworkIdentity {
+        FrameworkIdentity {
+            name: name.into(),
+            role: "*".into(),
+            principal: principal.map(str::to_string),
+        }
+    }
+
+    fn record(identity: Option<FrameworkIdentity>, others_can_write: bool) -> FrameworkRecord {
+        FrameworkRecord {
+            identity,
+            location: "/flink/default/mesos-workers/frameworkId".into(),
+            others_can_write,
+        }
+    }
+
+    #[test]
+    fn only_this_appmasters_framework_is_failed_over_into() {
+        let ours = who("Flink", Some("flink"));
+        assert!(record(Some(ours.clone()), true).check("fw", &ours).is_ok());
+        for other in [
+            who("Other", Some("flink")),
+            who("Flink", None),
+            who("Flink", Some("root")),
+            FrameworkIdentity {
+                role: "prod".into(),
+                ..ours.clone()
+            },
+        ] {
+            let e = record(Some(other), false).check("fw-9", &ours).unwrap_err();
+            assert!(
+                e.contains("fw-9")
+                    && e.contains("/flink/default/mesos-workers/frameworkId")
+                    && e.contains("framework clear-id"),
+                "{e}"
+            );
+        }
+        // An id-only record (an older flink-mesos): trusted only when no one
+        // else could have written it.
+        assert!(record(None, false).check("fw", &ours).is_ok());
+        let e = record(None, true).check("fw", &ours).unwrap_err();
+        assert!(
+            e.contains("does not say whose framework") && e.contains("framework clear-id"),
+            "{e}"
+        );
     }
 }

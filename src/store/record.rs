@@ -6,7 +6,15 @@
 //! {"format":1,"worker":{"task_id":"taskmanager-00001","state":"running",
 //!  "agent_id":"...","hostname":"...","ports":[["taskmanager.rpc.port",31000]]}}
 //! ```
-//! The framework id and the task counter are stored as plain UTF-8 text.
+//! The task counter is stored as plain UTF-8 text. The framework id is
+//! stored with whose framework it is ([`FrameworkIdentity`]):
+//!
+//! ```json
+//! {"format":1,"id":"e4b5…-0001","name":"Flink","role":"*","principal":"flink"}
+//! ```
+//! so that an appmaster never fails over into a framework that is not its
+//! own. A record of plain UTF-8 text (written by an older flink-mesos,
+//! or by anyone who can write to the store) reads as an id without identity.
 //!
 //! Beside the worker, the envelope may carry what the store itself keeps
 //! about it (both optional, so older records stay readable):
@@ -151,6 +159,96 @@ pub fn decode_count(key: &str, bytes: &[u8]) -> Result<u32, StoreError> {
     })
 }
 
+/// Whose framework a stored framework id is: what the appmaster registers
+/// with (`mesos.resourcemanager.framework.name`, `.role`, `.principal`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameworkIdentity {
+    pub name: String,
+    pub role: String,
+    pub principal: Option<String>,
+}
+
+impl std::fmt::Display for FrameworkIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "name `{}`, role `{}`, principal {}",
+            self.name,
+            self.role,
+            self.principal
+                .as_deref()
+                .map_or_else(|| "(none)".to_string(), |p| format!("`{p}`"))
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct FrameworkOut<'a> {
+    format: u32,
+    id: &'a str,
+    #[serde(flatten)]
+    identity: &'a FrameworkIdentity,
+}
+
+#[derive(Deserialize)]
+struct FrameworkIn {
+    format: u32,
+    id: String,
+    name: String,
+    role: String,
+    #[serde(default)]
+    principal: Option<String>,
+}
+
+/// The framework id record: the id with whose framework it is.
+pub fn encode_framework(id: &str, identity: &FrameworkIdentity) -> Vec<u8> {
+    serde_json::to_vec(&FrameworkOut {
+        format: FORMAT,
+        id,
+        identity,
+    })
+    .unwrap_or_default()
+}
+
+/// The framework id and, when the record says it, whose framework it is;
+/// `None` for an id-only record (plain text: an older flink-mesos, or
+/// someone else).
+pub fn decode_framework(
+    key: &str,
+    bytes: &[u8],
+) -> Result<(String, Option<FrameworkIdentity>), StoreError> {
+    let corrupt = |message: String| StoreError::Corrupt {
+        key: key.to_string(),
+        message,
+    };
+    let text = decode_text(key, bytes)?;
+    if !text.trim_start().starts_with('{') {
+        let id = text.trim();
+        if id.is_empty() || id.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(corrupt("not a framework id".into()));
+        }
+        return Ok((id.to_string(), None));
+    }
+    let record: FrameworkIn = serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
+    if record.format > FORMAT {
+        return Err(corrupt(format!(
+            "record format {} is newer than this flink-mesos reads ({FORMAT}); upgrade flink-mesos",
+            record.format
+        )));
+    }
+    if record.id.is_empty() {
+        return Err(corrupt("an empty framework id".into()));
+    }
+    Ok((
+        record.id,
+        Some(FrameworkIdentity {
+            name: record.name,
+            role: record.role,
+            principal: record.principal,
+        }),
+    ))
+}
+
 pub fn decode_text(key: &str, bytes: &[u8]) -> Result<String, StoreError> {
     String::from_utf8(bytes.to_vec()).map_err(|_| StoreError::Corrupt {
         key: key.to_string(),
@@ -226,5 +324,38 @@ mod tests {
         assert_eq!(decode_number("n", b"42").unwrap(), 42);
         assert!(decode_number("n", b"x").is_err());
         assert!(decode_text("f", b"\xff").is_err());
+    }
+
+    #[test]
+    fn framework_records_carry_the_identity_and_old_ones_read_without() {
+        let who = FrameworkIdentity {
+            name: "Flink".into(),
+            role: "*".into(),
+            principal: Some("flink".into()),
+        };
+        let bytes = encode_framework("fw-1", &who);
+        assert_eq!(
+            String::from_utf8(bytes.clone()).unwrap(),
+            r#"{"format":1,"id":"fw-1","name":"Flink","role":"*","principal":"flink"}"#
+        );
+        assert_eq!(
+            decode_framework("f", &bytes).unwrap(),
+            ("fw-1".to_string(), Some(who))
+        );
+        assert_eq!(
+            decode_framework("f", b"fw-old-0001").unwrap(),
+            ("fw-old-0001".to_string(), None)
+        );
+        for bad in [
+            &b""[..],
+            b"  ",
+            b"a b",
+            b"{}",
+            br#"{"format":1,"id":"","name":"n","role":"r"}"#,
+            br#"{"format":2,"id":"x","name":"n","role":"r"}"#,
+            b"\xff",
+        ] {
+            assert!(decode_framework("f", bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! ```text
 //! <base>                    {"format":1,"kind":"flink-mesos worker store"}
-//! <base>/frameworkId        the framework id, UTF-8 text (absent: none yet)
+//! <base>/frameworkId        the framework id with its name, role and principal,
+//!                           JSON (`record::encode_framework`; absent: none yet)
 //! <base>/taskCount          the next task number, decimal text
 //! <base>/failedTasks        workers failed so far, decimal text (absent: 0)
 //! <base>/workers/<task id>  one JSON record per worker (`record`)
@@ -34,7 +35,7 @@ use std::time::{Duration, SystemTime};
 use zookeeper_client as zkc;
 
 use super::record::{self, StoredWorker};
-use super::{Snapshot, StoreError, WorkerStore, Write};
+use super::{FrameworkIdentity, FrameworkRecord, Snapshot, StoreError, WorkerStore, Write};
 use crate::config::secret::Secret;
 use crate::config::settings::ZooKeeperHa;
 use crate::scheduler::{Worker, WorkerState};
@@ -65,8 +66,12 @@ pub struct ZkConfig {
     pub base: String,
     pub session_timeout: Duration,
     pub connect_timeout: Duration,
+    /// With credentials, every node the store creates below its base is
+    /// the authenticated user's alone (creator ACLs); without, anyone who
+    /// reaches ZooKeeper can change it ([`ZkConfig::world_writable`]).
     pub digest: Option<(String, Secret)>,
-    /// Nodes readable and writable by the authenticated user only.
+    /// `high-availability.zookeeper.client.acl: creator` (Flink's own
+    /// nodes). The store's nodes follow the credentials, not this.
     pub acl_creator: bool,
 }
 
@@ -80,6 +85,13 @@ impl ZkConfig {
             digest: ha.digest.clone(),
             acl_creator: ha.acl_creator,
         }
+    }
+
+    /// Without credentials the store's nodes are open to anyone who
+    /// reaches ZooKeeper (`world:anyone:cdrwa`): they could rewrite the
+    /// framework id or the workers.
+    pub fn world_writable(&self) -> bool {
+        self.digest.is_none()
     }
 
     pub fn servers_text(&self) -> String {
@@ -113,6 +125,12 @@ pub struct Zk {
 #[derive(Debug, Default, Clone)]
 pub struct Contents {
     pub framework_id: Option<(String, i32)>,
+    /// Whose framework the id is, as stored with it (`None`: an id-only
+    /// record, written by an older flink-mesos or someone else).
+    pub framework_identity: Option<FrameworkIdentity>,
+    /// Whether others than our ZooKeeper user can write the framework id
+    /// record (or replace it): no credentials, or an ACL open to others.
+    pub framework_others_can_write: bool,
     pub task_count: Option<(u64, i32)>,
     pub failed_tasks: Option<(u32, i32)>,
     pub floor: Option<(u32, i32)>,
@@ -193,8 +211,10 @@ impl Zk {
         format!("{}/{WORKERS}/{task_id}", self.config.base)
     }
 
+    /// The ACLs of every node the store creates at and below its base:
+    /// the authenticated user's alone whenever credentials are configured.
     pub(crate) fn acls(&self) -> zkc::Acls<'static> {
-        if self.config.acl_creator {
+        if !self.config.world_writable() {
             zkc::Acls::creator_all()
         } else {
             zkc::Acls::anyone_all()
@@ -240,7 +260,12 @@ impl Zk {
             .map_err(|e| self.error(base, e))?;
         if exists.is_none() {
             if let Some((parent, _)) = base.rsplit_once('/').filter(|(p, _)| !p.is_empty()) {
-                self.bounded(self.client.mkdir(parent, &options))
+                // The parents (`/flink/<cluster-id>`) are Flink's too: its
+                // JobManager creates its own nodes there, authenticated or
+                // not, so they stay open. Nobody else can remove the base
+                // (it is never empty, and its children are ours alone).
+                let open = zkc::CreateMode::Persistent.with_acls(zkc::Acls::anyone_all());
+                self.bounded(self.client.mkdir(parent, &open))
                     .await
                     .map_err(|e| self.error(parent, e))?;
             }
@@ -315,6 +340,42 @@ impl Zk {
         Ok(true)
     }
 
+    /// Whether anyone but this store's ZooKeeper user can change `path`
+    /// (write it or change its ACL) or replace it (create and delete in
+    /// the base): always without credentials.
+    async fn others_can_write(&self, path: &str) -> Result<bool, StoreError> {
+        let Some((user, _)) = &self.config.digest else {
+            return Ok(true);
+        };
+        let ours = |acl: &zkc::Acl| match acl.scheme() {
+            "digest" => acl
+                .id()
+                .strip_prefix(user.as_str())
+                .is_some_and(|rest| rest.starts_with(':')),
+            "sasl" => acl.id() == user,
+            _ => false,
+        };
+        for (node, rights) in [
+            (path, [zkc::Permission::WRITE, zkc::Permission::ADMIN]),
+            (
+                self.base(),
+                [zkc::Permission::CREATE, zkc::Permission::DELETE],
+            ),
+        ] {
+            let (acls, _) = self
+                .bounded(self.client.get_acl(node))
+                .await
+                .map_err(|e| self.error(node, e))?;
+            if acls
+                .iter()
+                .any(|acl| rights.iter().any(|r| acl.permission().has(*r)) && !ours(acl))
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// One node's data and version; `None` when it does not exist.
     async fn read_node(&self, path: &str) -> Result<Option<(Vec<u8>, i32)>, StoreError> {
         match self.bounded(self.client.get_data(path)).await {
@@ -333,7 +394,10 @@ impl Zk {
         let fw = self.path(FRAMEWORK_ID);
         match self.bounded(self.client.get_data(&fw)).await {
             Ok((data, stat)) => {
-                contents.framework_id = Some((record::decode_text(&fw, &data)?, stat.version))
+                let (id, identity) = record::decode_framework(&fw, &data)?;
+                contents.framework_id = Some((id, stat.version));
+                contents.framework_identity = identity;
+                contents.framework_others_can_write = self.others_can_write(&fw).await?;
             }
             Err(zkc::Error::NoNode) => {}
             Err(e) => return Err(self.error(&fw, e)),
@@ -622,9 +686,11 @@ impl ZkStore {
                     self.zk.path(FLOOR),
                     record::encode_number(u64::from(n)),
                 )),
-                Write::FrameworkId(Some(id)) => {
-                    Some(self.op_write(&pending, self.zk.path(FRAMEWORK_ID), id.into_bytes()))
-                }
+                Write::FrameworkId(Some((id, identity))) => Some(self.op_write(
+                    &pending,
+                    self.zk.path(FRAMEWORK_ID),
+                    record::encode_framework(&id, &identity),
+                )),
                 Write::FrameworkId(None) => self.op_delete(&pending, self.zk.path(FRAMEWORK_ID)),
             };
             if let Some(op) = op {
@@ -840,7 +906,17 @@ impl WorkerStore for ZkStore {
                 self.zk.config.servers_text()
             ))
         })?;
+        let framework = contents.framework_id.as_ref().map(|_| FrameworkRecord {
+            identity: contents.framework_identity.clone(),
+            location: format!(
+                "{} in ZooKeeper {}",
+                self.zk.path(FRAMEWORK_ID),
+                self.zk.config.servers_text()
+            ),
+            others_can_write: contents.framework_others_can_write,
+        });
         Ok(Snapshot {
+            framework,
             framework_id: contents.framework_id.map(|(id, _)| id),
             next_task_number: contents.task_count.map_or(0, |(n, _)| n),
             failed_tasks: contents.failed_tasks.map_or(0, |(n, _)| n),
@@ -878,9 +954,16 @@ impl WorkerStore for ZkStore {
         self.commit(vec![Write::Floor(n)]).await
     }
 
-    async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
-        self.commit(vec![Write::FrameworkId(Some(id.to_string()))])
-            .await
+    async fn set_framework_id(
+        &mut self,
+        id: &str,
+        identity: &FrameworkIdentity,
+    ) -> Result<(), StoreError> {
+        self.commit(vec![Write::FrameworkId(Some((
+            id.to_string(),
+            identity.clone(),
+        )))])
+        .await
     }
 
     async fn clear_framework_id(&mut self) -> Result<(), StoreError> {

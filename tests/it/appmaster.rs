@@ -546,7 +546,7 @@ mod runtime {
     use flink_mesos::scheduler::task::TaskTemplate;
     use flink_mesos::scheduler::{Outcome, Worker, WorkerState};
     use flink_mesos::store::memory::MemoryStore;
-    use flink_mesos::store::{Snapshot, StoreError, WorkerStore};
+    use flink_mesos::store::{FrameworkIdentity, Snapshot, StoreError, WorkerStore};
     use tokio::sync::watch;
 
     use crate::support::fake_master::{self, FakeMaster, Reply, Request};
@@ -643,8 +643,12 @@ mod runtime {
         async fn set_floor(&mut self, n: u32) -> Result<(), StoreError> {
             self.inner.set_floor(n).await
         }
-        async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
-            self.inner.set_framework_id(id).await?;
+        async fn set_framework_id(
+            &mut self,
+            id: &str,
+            who: &FrameworkIdentity,
+        ) -> Result<(), StoreError> {
+            self.inner.set_framework_id(id, who).await?;
             self.note(format!("framework {id}"));
             Ok(())
         }
@@ -660,6 +664,16 @@ mod runtime {
             policy: super::small_policy(1, 10, &["taskmanager.rpc.port"]),
             template: TaskTemplate::command("sleep 1"),
             framework: FrameworkSettings::new("flink-test", "root"),
+        }
+    }
+
+    /// Whose framework [`plan`]'s is, as the store keeps it with the id.
+    fn who() -> FrameworkIdentity {
+        let f = plan().framework;
+        FrameworkIdentity {
+            name: f.name,
+            role: f.role,
+            principal: f.principal,
         }
     }
 
@@ -705,7 +719,7 @@ mod runtime {
         .await;
         let mut inner = MemoryStore::new();
         inner.load().await.unwrap();
-        inner.set_framework_id("fw-old").await.unwrap();
+        inner.set_framework_id("fw-old", &who()).await.unwrap();
         // A stored counter behind the stored ids (taskmanager-00007): the
         // new framework's first worker must still be taskmanager-00008.
         inner.set_next_task_number(3).await.unwrap();
@@ -925,8 +939,12 @@ mod runtime {
             async fn set_floor(&mut self, n: u32) -> Result<(), StoreError> {
                 self.0.set_floor(n).await
             }
-            async fn set_framework_id(&mut self, id: &str) -> Result<(), StoreError> {
-                self.0.set_framework_id(id).await
+            async fn set_framework_id(
+                &mut self,
+                id: &str,
+                who: &FrameworkIdentity,
+            ) -> Result<(), StoreError> {
+                self.0.set_framework_id(id, who).await
             }
             async fn clear_framework_id(&mut self) -> Result<(), StoreError> {
                 self.0.clear_framework_id().await

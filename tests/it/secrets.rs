@@ -148,7 +148,6 @@ async fn a_running_ha_cluster_keeps_secrets_out_of_zookeeper_task_infos_logs_and
             "-Dhigh-availability.zookeeper.quorum={}",
             zk.connect_string()
         ),
-        "-Dhigh-availability.zookeeper.client.acl=creator".to_string(),
         digest_user.clone(),
         digest_password.clone(),
         cluster_id.clone(),
@@ -162,7 +161,6 @@ async fn a_running_ha_cluster_keeps_secrets_out_of_zookeeper_task_infos_logs_and
             "-Dmesos.initial-tasks=2",
             "-Dmesos.resourcemanager.framework.principal=flink",
             "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 619",
-            "-Dhigh-availability.zookeeper.client.acl=creator",
             &digest_user,
             &digest_password,
             &keystore,
@@ -204,7 +202,8 @@ async fn a_running_ha_cluster_keeps_secrets_out_of_zookeeper_task_infos_logs_and
         ));
     }
 
-    // Everything in ZooKeeper, read with the credentials (creator ACLs).
+    // Everything in ZooKeeper, read with the credentials (the store's nodes
+    // are creator-only with them).
     let client = zookeeper_client::Client::connector()
         .with_auth("digest", format!("flink:{}", SECRETS[4]).as_bytes())
         .connect(&zk.connect_string())

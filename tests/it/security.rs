@@ -1,10 +1,244 @@
 //! Trust boundaries (issue 26) that need a running appmaster: its status
-//! endpoint keeps answering `/health` while idle connections flood it.
+//! endpoint keeps answering `/health` while idle connections flood it; a
+//! framework id in ZooKeeper that is not this cluster's (forged, or another
+//! cluster's) is refused before anything talks to Mesos, so nothing of the
+//! other framework is killed; the store's nodes are its user's alone with
+//! credentials, and an id-only record (an older flink-mesos) is trusted only
+//! then.
 
 use std::time::{Duration, Instant};
 
+use zookeeper_client::{Acls, CreateMode};
+
+use flink_mesos::config::secret::Secret;
+use flink_mesos::store::zk::{Zk, ZkStore};
+use flink_mesos::store::WorkerStore;
+
+use crate::store::config;
 use crate::support::appmaster::{running_ids, Appmaster};
+use crate::support::ha::{cluster, tasks, Am};
 use crate::support::mesos_local::MesosLocal;
+use crate::support::zookeeper::ZooKeeper;
+
+/// Writes `data` at `path` (created open to anyone, as anyone can without
+/// credentials), whatever was there.
+async fn forge(zk: &Zk, path: &str, data: &[u8]) {
+    let client = zk.client();
+    match client.set_data(path, data, None).await {
+        Ok(_) => {}
+        Err(zookeeper_client::Error::NoNode) => {
+            client
+                .create(
+                    path,
+                    data,
+                    &CreateMode::Persistent.with_acls(Acls::anyone_all()),
+                )
+                .await
+                .unwrap();
+        }
+        Err(e) => panic!("{path}: {e}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_framework_id_is_refused_and_kills_nothing_of_the_other_framework() {
+    let zk = ZooKeeper::start();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    // The victim: another cluster with the same principal, whose worker's
+    // task id looks exactly like one of ours.
+    let victim = Am::start(
+        dir.path(),
+        "victim",
+        &mesos,
+        &zk,
+        &[
+            "-Dmesos.initial-tasks=1",
+            "-Dmesos.resourcemanager.framework.name=Victim",
+            "-Dmesos.resourcemanager.framework.principal=flink",
+            "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 623",
+            &cluster("victim"),
+        ],
+    );
+    let v = victim
+        .wait_status("the victim's worker running", |v| running_ids(v).len() == 1)
+        .await;
+    let victim_id = v["framework_id"].as_str().unwrap().to_string();
+
+    // Our store, as anyone who reaches ZooKeeper can leave it.
+    let ours = Zk::connect(config(
+        &zk.connect_string(),
+        "/flink/ours/mesos-workers",
+        Duration::from_secs(10),
+    ))
+    .await
+    .unwrap();
+    ours.ensure_layout().await.unwrap();
+    let record = ours.path("frameworkId");
+    let forgeries = [
+        // An id-only record, as an older flink-mesos wrote them.
+        (victim_id.clone(), "does not say whose framework"),
+        // The victim's own name, role and principal.
+        (
+            format!(
+                r#"{{"format":1,"id":"{victim_id}","name":"Victim","role":"*","principal":"flink"}}"#
+            ),
+            "another framework's (name `Victim`",
+        ),
+        // Our name with the victim's id, but another principal.
+        (
+            format!(
+                r#"{{"format":1,"id":"{victim_id}","name":"Flink","role":"*","principal":"other"}}"#
+            ),
+            "another framework's",
+        ),
+    ];
+    for (n, (forged, why)) in forgeries.iter().enumerate() {
+        forge(&ours, &record, forged.as_bytes()).await;
+        let mut am = Am::start(
+            dir.path(),
+            &format!("ours-{n}"),
+            &mesos,
+            &zk,
+            &[
+                "-Dmesos.initial-tasks=1",
+                "-Dmesos.resourcemanager.framework.principal=flink",
+                "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 624",
+                &cluster("ours"),
+            ],
+        );
+        let status = am.wait_exit().await;
+        let stderr = am.stderr();
+        assert_eq!(status.code(), Some(1), "{stderr}");
+        for part in [
+            *why,
+            "refusing to fail over",
+            record.as_str(),
+            victim_id.as_str(),
+            "flink-mesos framework clear-id",
+        ] {
+            assert!(stderr.contains(part), "`{part}` not in:\n{stderr}");
+        }
+        assert!(
+            !stderr.contains("subscribed to the Mesos master"),
+            "{stderr}"
+        );
+    }
+
+    // The victim is untouched: its task runs, it is still subscribed.
+    let (active, completed) = tasks(&mesos, &victim_id).await;
+    assert_eq!(active, ["taskmanager-00001"]);
+    assert!(completed.is_empty(), "{completed:?}");
+    let state = mesos.get_json("/master/state").await;
+    let frameworks = state["frameworks"].as_array().unwrap();
+    let task_states: Vec<&str> = frameworks
+        .iter()
+        .filter(|f| f["id"] == victim_id.as_str())
+        .flat_map(|f| f["tasks"].as_array().unwrap())
+        .map(|t| t["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(task_states, ["TASK_RUNNING"]);
+    // Only the victim ever registered.
+    assert_eq!(frameworks.len(), 1, "{frameworks:?}");
+    let v = victim.status().await;
+    assert_eq!(v["connected"], true, "{v}");
+    assert_eq!(running_ids(&v), ["taskmanager-00001"]);
+    // The workers of the victim carry whose they are.
+    let labels = frameworks[0]["tasks"][0]["labels"].to_string();
+    assert!(
+        labels.contains("flink-mesos/framework-name")
+            && labels.contains("Victim")
+            && labels.contains("flink-mesos/cluster-id"),
+        "{labels}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_credentials_the_store_is_its_users_alone_and_an_old_id_record_is_trusted_only_then() {
+    let zk = ZooKeeper::start();
+    let cs = zk.connect_string();
+    let mut secured = config(&cs, "/flink/sec/mesos-workers", Duration::from_secs(10));
+    secured.digest = Some(("flink".into(), Secret::new("zk-s3cret")));
+    // Flink's own `client.acl` is `open`: the store's nodes follow the
+    // credentials all the same.
+    secured.acl_creator = false;
+    let owner = Zk::connect(secured.clone()).await.unwrap();
+    owner.ensure_layout().await.unwrap();
+    // An id-only record as an older flink-mesos under these credentials
+    // wrote it: nobody else could have, so it is trusted.
+    owner
+        .client()
+        .create(
+            &owner.path("frameworkId"),
+            b"fw-old-0001",
+            &CreateMode::Persistent.with_acls(Acls::creator_all()),
+        )
+        .await
+        .unwrap();
+    let snapshot = ZkStore::new(owner.clone(), None).load().await.unwrap();
+    let record = snapshot.framework.unwrap();
+    assert_eq!(snapshot.framework_id.as_deref(), Some("fw-old-0001"));
+    assert_eq!(record.identity, None);
+    assert!(!record.others_can_write, "{record:?}");
+    // Nobody else can read, write or replace anything of the store; its
+    // parents stay open for Flink's own nodes.
+    let anonymous = Zk::connect(config(
+        &cs,
+        "/flink/sec/mesos-workers",
+        Duration::from_secs(10),
+    ))
+    .await
+    .unwrap();
+    let raw = anonymous.client();
+    for node in [
+        owner.base().to_string(),
+        owner.path("frameworkId"),
+        owner.path("workers"),
+    ] {
+        assert!(
+            matches!(
+                raw.set_data(&node, b"x", None).await,
+                Err(zookeeper_client::Error::NoAuth)
+            ),
+            "{node} writable by anyone"
+        );
+    }
+    let (acls, _) = raw.get_acl("/flink/sec").await.unwrap();
+    assert_eq!(acls.len(), 1);
+    assert_eq!((acls[0].scheme(), acls[0].id()), ("world", "anyone"));
+
+    // The same id-only record in a store anyone can write is not trusted.
+    let open = Zk::connect(config(
+        &cs,
+        "/flink/open/mesos-workers",
+        Duration::from_secs(10),
+    ))
+    .await
+    .unwrap();
+    open.ensure_layout().await.unwrap();
+    forge(&open, &open.path("frameworkId"), b"fw-old-0001").await;
+    let record = ZkStore::new(open, None)
+        .load()
+        .await
+        .unwrap()
+        .framework
+        .unwrap();
+    assert!(record.others_can_write);
+    // Nor is it, credentials or not, when its ACL lets others write it.
+    owner
+        .client()
+        .delete(&owner.path("frameworkId"), None)
+        .await
+        .unwrap();
+    forge(&owner, &owner.path("frameworkId"), b"fw-old-0001").await;
+    let record = ZkStore::new(owner, None)
+        .load()
+        .await
+        .unwrap()
+        .framework
+        .unwrap();
+    assert!(record.others_can_write);
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_answers_while_a_thousand_idle_connections_are_held() {
