@@ -12,6 +12,7 @@
 //!   overwrites a change it did not see;
 //! * the digest password never appears in the output.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write as _};
 use std::time::Duration;
 
@@ -37,10 +38,71 @@ pub struct Listing {
     /// Workers failed so far, against `mesos.maximum-failed-tasks`.
     pub failed_tasks: u32,
     pub leader: Option<Leader>,
+    /// The floor `workers scale` set (`None`: the configured one).
+    pub floor: Option<u32>,
     pub workers: Vec<StoredWorker>,
+    /// What the leader's `/status` says about each worker (why it exists,
+    /// whether its TaskManager registered, how long it is idle); empty when
+    /// the leader's status endpoint does not answer.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub live: BTreeMap<String, LiveWorker>,
     /// Worker records that cannot be read (task id, why): quarantined.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub damaged: Vec<Damaged>,
+}
+
+/// A worker as the leading appmaster sees it.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct LiveWorker {
+    pub reason: Option<String>,
+    pub registered: Option<bool>,
+    pub idle_seconds: Option<f64>,
+}
+
+/// The leader's view of its workers, from its `/status` (at most 2 s).
+async fn live_workers(leader: Option<&Leader>) -> BTreeMap<String, LiveWorker> {
+    let Some(url) = leader
+        .and_then(|l| l.info.as_ref())
+        .and_then(|i| i.status.clone())
+    else {
+        return BTreeMap::new();
+    };
+    let url = if url.contains("://") {
+        url
+    } else {
+        format!("http://{url}")
+    };
+    let Ok(client) = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .no_proxy()
+        .build()
+    else {
+        return BTreeMap::new();
+    };
+    let Ok(response) = client.get(&url).send().await else {
+        return BTreeMap::new();
+    };
+    let body = response.text().await.unwrap_or_default();
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&body) else {
+        return BTreeMap::new();
+    };
+    let mut live = BTreeMap::new();
+    for state in ["new", "launched", "running", "released"] {
+        for w in v["workers"][state].as_array().into_iter().flatten() {
+            let Some(id) = w["task_id"].as_str() else {
+                continue;
+            };
+            live.insert(
+                id.to_string(),
+                LiveWorker {
+                    reason: w["reason"].as_str().map(str::to_string),
+                    registered: w["registered"].as_bool(),
+                    idle_seconds: w["idle_seconds"].as_f64(),
+                },
+            );
+        }
+    }
+    live
 }
 
 #[derive(Debug, Serialize)]
@@ -214,6 +276,7 @@ pub async fn listing(zk: &Zk) -> Result<Listing> {
     let leader = current_leader(zk)
         .await?
         .map(|(latch, info)| Leader { latch, info });
+    let live = live_workers(leader.as_ref()).await;
     Ok(Listing {
         zookeeper: zk.config().servers_text(),
         path: zk.base().to_string(),
@@ -221,7 +284,9 @@ pub async fn listing(zk: &Zk) -> Result<Listing> {
         next_task_number: contents.task_count.map_or(0, |(n, _)| n),
         failed_tasks: contents.failed_tasks.map_or(0, |(n, _)| n),
         leader,
+        floor: contents.floor.map(|(n, _)| n),
         workers: contents.workers.into_iter().map(|(r, _)| r).collect(),
+        live,
         damaged: contents
             .damaged
             .into_iter()
@@ -333,12 +398,16 @@ pub fn render_listing(format: OutputFormat, listing: &Listing) -> String {
         None => "none (no appmaster leads)".into(),
     };
     out.push_str(&format!(
-        "framework  {}\nleader     {leader}\nstore      {} {}\nnext task  {}\nfailed     {}\n\n",
+        "framework  {}\nleader     {leader}\nstore      {} {}\nnext task  {}\nfailed     {}\nfloor      {}\n\n",
         listing.framework_id.as_deref().unwrap_or("(none)"),
         listing.zookeeper,
         listing.path,
         listing.next_task_number,
         listing.failed_tasks,
+        listing
+            .floor
+            .map(|n| format!("{n} (set by `workers scale`)"))
+            .unwrap_or_else(|| "as configured (mesos.initial-tasks)".into()),
     ));
     let mut table = Table::new();
     table
@@ -351,12 +420,16 @@ pub fn render_listing(format: OutputFormat, listing: &Listing) -> String {
             "HOST",
             "LAUNCHED AT",
             "RESTARTS",
+            "WHY",
+            "REGISTERED",
+            "IDLE",
         ]);
     for c in table.column_iter_mut() {
         c.set_padding((0, 2));
     }
     let dash = || "-".to_string();
     for w in &listing.workers {
+        let live = listing.live.get(&w.worker.task_id);
         table.add_row([
             Cell::new(&w.worker.task_id),
             Cell::new(state_name(w)),
@@ -364,6 +437,17 @@ pub fn render_listing(format: OutputFormat, listing: &Listing) -> String {
             Cell::new(w.worker.hostname.clone().unwrap_or_else(dash)),
             Cell::new(w.launched_at.clone().unwrap_or_else(dash)),
             Cell::new(w.restarts),
+            Cell::new(live.and_then(|l| l.reason.clone()).unwrap_or_else(dash)),
+            Cell::new(match live.and_then(|l| l.registered) {
+                Some(true) => "yes".to_string(),
+                Some(false) => "no".to_string(),
+                None => dash(),
+            }),
+            Cell::new(
+                live.and_then(|l| l.idle_seconds)
+                    .map(|s| format!("{s:.0}s"))
+                    .unwrap_or_else(dash),
+            ),
         ]);
     }
     if listing.workers.is_empty() {
