@@ -100,9 +100,12 @@ impl Observer {
             let slots = match self.jobs.get(id) {
                 Some((at, slots)) if *at == modified => *slots,
                 _ => {
+                    // Flink 2.x names the scheduler; 1.x does not, so the
+                    // requirements are tried (the default scheduler answers
+                    // them with an error, and the vertices decide).
                     let adaptive = job["schedulerType"]
                         .as_str()
-                        .is_some_and(|t| t.eq_ignore_ascii_case("adaptive"));
+                        .is_none_or(|t| t.eq_ignore_ascii_case("adaptive"));
                     let slots = self.job_slots(id, adaptive).await?;
                     self.jobs.insert(id.to_string(), (modified, slots));
                     slots
