@@ -116,6 +116,8 @@ pub struct Settings {
     /// The JobManager's legacy heap keys that are set, the winning one
     /// first, with their values ([`JobManagerMemory::keys`]).
     pub jobmanager_legacy_heap: Vec<(Key, String)>,
+    /// What Flink makes of the JobManager's memory (`None`: it does not fit).
+    pub jobmanager_breakdown: Option<super::memory::Breakdown>,
     /// The TaskManagers' container and memory ([`super::memory`]).
     pub taskmanager_memory: TaskManagerMemory,
 }
@@ -603,7 +605,8 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         }
     };
 
-    let (jobmanager_memory, jobmanager_legacy_heap) = memory::jobmanager(&mut c);
+    let (jobmanager_memory, jobmanager_legacy_heap, jobmanager_breakdown) =
+        memory::jobmanager(&mut c);
     let settings = Settings {
         master,
         master_ca_file: master_ca_file(&c),
@@ -625,6 +628,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         task_slots,
         jobmanager_memory,
         jobmanager_legacy_heap,
+        jobmanager_breakdown,
         taskmanager_memory,
     };
     let mut diagnostics = c.diags;
@@ -660,6 +664,11 @@ impl Checker<'_> {
 
     pub(super) fn entry(&self, key: Key) -> Option<&Entry> {
         self.config.get(Self::def(key))
+    }
+
+    /// An entry by name, for keys that are not declared.
+    pub(super) fn entry_named(&self, key: &str) -> Option<&Entry> {
+        self.config.get_key(key)
     }
 
     pub(super) fn set_by_user(&self, key: Key) -> bool {

@@ -81,6 +81,8 @@ pub const LOCAL_DEFAULTS: &[(Key, &str)] = &[
     // TaskManagers often start before the JobManager's resource manager is
     // up (the embedded Mesos launches in well under a second); Flink then
     // retries after `error-delay`, 10 s by default: too long on one machine.
+    // (Flink before 1.20 reads these as milliseconds: `flink::conf::render`
+    // writes them so for it.)
     (Key::ClusterRegistrationErrorDelay, "1 s"),
     (Key::ClusterRegistrationRefusedRegistrationDelay, "1 s"),
 ];

@@ -383,7 +383,7 @@ mod tests {
     #[test]
     fn appmaster_properties_become_the_taskmanager_configuration() {
         let (config, settings) = load(
-            "jobmanager.rpc.address: am.example\njobmanager.rpc.port: 6123\ntaskmanager.rpc.port: 31001\ntaskmanager.data.port: 31002\nmesos.resourcemanager.tasks.mem: 768\nmesos.resourcemanager.tasks.hostname: _TASK_.flink.mesos\nmesos.master: zk://u:pw@zk:2181/mesos\n",
+            "jobmanager.rpc.address: am.example\njobmanager.rpc.port: 6123\ntaskmanager.rpc.port: 31001\ntaskmanager.data.port: 31002\nmesos.resourcemanager.tasks.mem: 1024\nmesos.resourcemanager.tasks.hostname: _TASK_.flink.mesos\nmesos.master: zk://u:pw@zk:2181/mesos\n",
             &["taskmanager.numberOfTaskSlots=2"],
         );
         let (conf, notes) = taskmanager_conf(
@@ -402,7 +402,7 @@ mod tests {
                 "jobmanager.rpc.port=6123",
                 "taskmanager.data.port=31002",
                 "taskmanager.host=taskmanager-00003.flink.mesos",
-                "taskmanager.memory.process.size=768m",
+                "taskmanager.memory.process.size=1024m",
                 "taskmanager.numberOfTaskSlots=2",
                 "taskmanager.resource-id=taskmanager-00003",
                 "taskmanager.rpc.port=31001",
@@ -414,7 +414,7 @@ mod tests {
     #[test]
     fn given_values_win_over_derived_ones() {
         let (config, settings) = load(
-            "taskmanager.host: given\ntaskmanager.resource-id: rid\nio.tmp.dirs: /data\ntaskmanager.memory.process.size: 512m\nmesos.resourcemanager.tasks.hostname: _TASK_.x\n",
+            "taskmanager.host: given\ntaskmanager.resource-id: rid\nio.tmp.dirs: /data\ntaskmanager.memory.process.size: 1024m\nmesos.resourcemanager.tasks.hostname: _TASK_.x\n",
             &[],
         );
         let (conf, notes) = taskmanager_conf(
@@ -427,7 +427,7 @@ mod tests {
         assert_eq!(conf["taskmanager.host"], "given");
         assert_eq!(conf["taskmanager.resource-id"], "rid");
         assert_eq!(conf["io.tmp.dirs"], "/data");
-        assert_eq!(conf["taskmanager.memory.process.size"], "512m");
+        assert_eq!(conf["taskmanager.memory.process.size"], "1024m");
         assert!(notes.is_empty(), "{notes:?}");
         // Without a task id, a _TASK_ pattern cannot be filled in.
         let (config, settings) = load("mesos.resourcemanager.tasks.hostname: _TASK_.x\n", &[]);
