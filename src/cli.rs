@@ -193,6 +193,20 @@ pub struct ValidateConfArgs {
     /// What the configuration is meant for.
     #[arg(long = "for", value_enum, default_value_t = Target::Appmaster, value_name = "TARGET")]
     pub target: Target,
+    /// The Flink version the configuration is for (e.g. 1.18.1): also show
+    /// the memory Flink gives the JobManager and each TaskManager, by
+    /// Flink's own calculation, and what flink-mesos writes for that version.
+    #[arg(long, value_name = "VERSION", value_parser = parse_flink_version, conflicts_with = "flink_home")]
+    pub flink_version: Option<crate::flink::FlinkVersion>,
+    /// A Flink distribution: its version (from lib/flink-dist-*.jar), as
+    /// with --flink-version.
+    #[arg(long, value_name = "DIR")]
+    pub flink_home: Option<PathBuf>,
+}
+
+fn parse_flink_version(s: &str) -> Result<crate::flink::FlinkVersion, String> {
+    crate::flink::FlinkVersion::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a Flink version; write it like 1.18.1 or 2.3.0"))
 }
 
 #[derive(Debug, Subcommand)]
