@@ -297,12 +297,15 @@ pub struct MarathonJsonArgs {
     /// container settings, if any).
     #[arg(long, value_name = "IMAGE")]
     pub docker_image: Option<String>,
-    /// Flink distribution path on the Marathon agents (default: $FLINK_HOME there).
+    /// Flink distribution path on the Marathon agents: `flink-mesos appmaster
+    /// --flink-home PATH` (default: $FLINK_HOME there), or with `--entrypoint
+    /// script` where its bin/mesos-appmaster.sh is.
     #[arg(long, value_name = "PATH")]
     pub flink_home: Option<String>,
-    /// What the app runs: `<flink-home>/bin/mesos-appmaster.sh`, or `flink-mesos
-    /// appmaster` from the PATH of the agent or image.
-    #[arg(long, value_enum, default_value_t = Entrypoint::Script)]
+    /// What the app runs: `flink-mesos appmaster` from the PATH of the agent or
+    /// image, or `<flink-home>/bin/mesos-appmaster.sh` (a copy of
+    /// commands/mesos-appmaster.sh: no Flink since 1.14 ships that script).
+    #[arg(long, value_enum, default_value_t = Entrypoint::Binary)]
     pub entrypoint: Entrypoint,
     /// CPUs for the appmaster (the Mesos scheduler and the Flink JobManager).
     #[arg(long, default_value_t = 1.0)]
@@ -352,9 +355,9 @@ pub struct MarathonJsonArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Entrypoint {
-    /// `<flink-home>/bin/mesos-appmaster.sh` (Flink's script or commands/mesos-appmaster.sh).
+    /// `<flink-home>/bin/mesos-appmaster.sh`: commands/mesos-appmaster.sh copied there.
     Script,
-    /// `flink-mesos appmaster`.
+    /// `flink-mesos appmaster` (the default).
     Binary,
 }
 

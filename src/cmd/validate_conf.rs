@@ -148,9 +148,8 @@ fn write_versioned_report(
                 writeln!(out, "  JobManager   {}", b.summary())?;
             }
             if let Some(b) = taskmanager {
-                let container = container.map_or(String::new(), |mb| {
-                    format!(" (Mesos container {mb} MB)")
-                });
+                let container =
+                    container.map_or(String::new(), |mb| format!(" (Mesos container {mb} MB)"));
                 writeln!(out, "  TaskManager  {}{container}", b.summary())?;
             }
             for note in notes {

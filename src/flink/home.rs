@@ -260,7 +260,10 @@ mod tests {
         assert!(FlinkVersion::new(2, 3, 0).has_memory_model());
         assert!(FlinkVersion::new(1, 19, 1).reads_config_yaml());
         assert!(!FlinkVersion::new(1, 18, 1).reads_config_yaml());
-        assert_eq!(FlinkVersion::parse("1.18.1"), Some(FlinkVersion::new(1, 18, 1)));
+        assert_eq!(
+            FlinkVersion::parse("1.18.1"),
+            Some(FlinkVersion::new(1, 18, 1))
+        );
         assert_eq!(FlinkVersion::parse("2.3"), Some(FlinkVersion::new(2, 3, 0)));
         assert_eq!(FlinkVersion::parse("2.3.0.1"), None);
         assert_eq!(FlinkVersion::parse("two"), None);

@@ -91,9 +91,14 @@ mod tests {
         assert!(new.contains("reads nothing else"), "{new}");
         assert!(!new.contains("milliseconds"), "{new}");
         let mid = notes(FlinkVersion::new(1, 19, 3)).join("\n");
-        assert!(mid.contains("also reads the legacy flink-conf.yaml"), "{mid}");
+        assert!(
+            mid.contains("also reads the legacy flink-conf.yaml"),
+            "{mid}"
+        );
         assert!(mid.contains("milliseconds"), "{mid}");
-        assert!(!notes(FlinkVersion::new(1, 20, 5)).join("\n").contains("milliseconds"));
+        assert!(!notes(FlinkVersion::new(1, 20, 5))
+            .join("\n")
+            .contains("milliseconds"));
         let ancient = notes(FlinkVersion::new(1, 9, 3)).join("\n");
         assert!(ancient.contains("outside the tested matrix"), "{ancient}");
         assert!(ancient.contains("no unified memory model"), "{ancient}");
