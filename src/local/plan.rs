@@ -228,8 +228,9 @@ pub fn properties(ports: &Ports, user: &[String], workers: u32) -> Vec<String> {
         .iter()
         .filter(|(k, _)| {
             let k = k.name();
-            !(taskmanager && k.starts_with("taskmanager.memory."))
-                && !(jobmanager && k.starts_with("jobmanager.memory."))
+            let sized_by_user = (taskmanager && k.starts_with("taskmanager.memory."))
+                || (jobmanager && k.starts_with("jobmanager.memory."));
+            !sized_by_user
         })
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
