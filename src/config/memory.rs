@@ -54,6 +54,11 @@ const TASKMANAGER_MEMORY_PREFIXES: [&str; 2] = ["taskmanager.memory.", "taskmana
 /// `flink-mesos taskmanager` tells apart from other configuration errors.
 pub const LARGER_THAN_CONTAINER: &str = "larger than the Mesos container";
 
+/// Part of the message of memory that Flink's own calculation cannot divide
+/// ([`taskmanager_breakdown`]); `flink-mesos taskmanager` exits 5 on it, as
+/// it would on Flink's own refusal.
+pub const NO_ROOM: &str = "leaves Flink's TaskManager memory calculation no room";
+
 /// Whether `key` is a TaskManager memory setting (`taskmanager.memory.*`,
 /// `taskmanager.heap.*`).
 pub fn is_taskmanager_memory_key(key: &str) -> bool {
@@ -676,6 +681,9 @@ pub(super) fn taskmanager(c: &mut Checker) -> TaskManagerMemory {
     let blame = sized_by
         .or(tm.legacy.first().map(|(k, _)| *k))
         .unwrap_or(MEM);
+    // A TaskManager command of the operator's own may not run Flink's
+    // TaskManager at all: what Flink would refuse is then a warning.
+    let custom_command = c.set_by_user(Key::MesosResourcemanagerTasksTaskmanagerCmd);
     if let Some(size) = size {
         match taskmanager_breakdown(size, &options) {
             Ok(b) => {
@@ -691,11 +699,22 @@ pub(super) fn taskmanager(c: &mut Checker) -> TaskManagerMemory {
                 }
                 tm.breakdown = Some(b);
             }
-            Err(why) => c.error_at(
-                blame,
-                &format!("leaves Flink's TaskManager memory calculation no room: {why}; the TaskManager would not start"),
-                &format!("give the TaskManager more memory ({}), or make the fixed parts smaller (taskmanager.memory.jvm-metaspace.size, .jvm-overhead.min, .framework.heap.size, .framework.off-heap.size, .network.min, .managed.size)", if blame == MEM { MEM.name() } else { blame.name() }),
-            ),
+            Err(why) => {
+                let message = format!("{NO_ROOM}: {why}; the TaskManager would not start");
+                let hint = format!("give the TaskManager more memory ({blame}), or make the fixed parts smaller (taskmanager.memory.jvm-metaspace.size, .jvm-overhead.min, .framework.heap.size, .framework.off-heap.size, .network.min, .managed.size)");
+                if custom_command {
+                    c.warn_at(
+                        blame,
+                        &format!(
+                            "{message} (if {} runs it)",
+                            Key::MesosResourcemanagerTasksTaskmanagerCmd
+                        ),
+                        &hint,
+                    );
+                } else {
+                    c.error_at(blame, &message, &hint);
+                }
+            }
         }
     }
     tm

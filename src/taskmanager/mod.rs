@@ -145,10 +145,10 @@ pub fn taskmanager_conf(
 pub fn memory_cannot_fit(report: &Report) -> Option<String> {
     let errors: Vec<_> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
     let fits = |d: &&crate::config::Diagnostic| {
-        d.key
-            .as_deref()
-            .is_some_and(memory::is_taskmanager_memory_key)
-            && d.message.contains(memory::LARGER_THAN_CONTAINER)
+        d.key.as_deref().is_some_and(|k| {
+            memory::is_taskmanager_memory_key(k) || k == Key::MesosResourcemanagerTasksMem.name()
+        }) && (d.message.contains(memory::LARGER_THAN_CONTAINER)
+            || d.message.contains(memory::NO_ROOM))
     };
     (!errors.is_empty() && errors.iter().all(fits)).then(|| {
         errors
