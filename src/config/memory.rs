@@ -591,7 +591,9 @@ fn legacy_warnings(c: &mut Checker, tm: &TaskManagerMemory) {
                 &format!("is a setting of Flink before 1.10, which later versions ignore: flink-mesos passes it to Flink as {process}: {mb}m, the TaskManager's whole process (Flink's own migration rule on Mesos)"),
                 &format!("write {process}: {mb}m instead; for a JVM heap of that size set taskmanager.memory.task.heap.size with taskmanager.memory.managed.size"),
             ),
-            (None, _) => c.warn_at(
+            // Not a valid size: its type error says enough.
+            (None, None) => {}
+            (None, Some(_)) => c.warn_at(
                 *key,
                 &format!("is a setting of Flink before 1.10 and is ignored: {} wins", tm.legacy[0].0),
                 "remove it",
