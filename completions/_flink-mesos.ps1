@@ -93,6 +93,8 @@ Register-ArgumentCompleter -Native -CommandName 'flink-mesos' -ScriptBlock {
         }
         'flink-mesos;validate-conf' {
             [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'What the configuration is meant for')
+            [CompletionResult]::new('--flink-version', '--flink-version', [CompletionResultType]::ParameterName, 'The Flink version the configuration is for (e.g. 1.18.1): also show the memory Flink gives the JobManager and each TaskManager, by Flink''s own calculation, and what flink-mesos writes for that version')
+            [CompletionResult]::new('--flink-home', '--flink-home', [CompletionResultType]::ParameterName, 'A Flink distribution: its version (from lib/flink-dist-*.jar), as with --flink-version')
             [CompletionResult]::new('--conf-dir', '--conf-dir', [CompletionResultType]::ParameterName, 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf')
             [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Format of the data a command prints')
@@ -293,8 +295,8 @@ Register-ArgumentCompleter -Native -CommandName 'flink-mesos' -ScriptBlock {
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Marathon app id (default: derived from the framework name)')
             [CompletionResult]::new('--instances', '--instances', [CompletionResultType]::ParameterName, 'Number of appmaster instances: 1, or 0 to suspend the app; more only with ZooKeeper high availability (one leads, the others stand by)')
             [CompletionResult]::new('--docker-image', '--docker-image', [CompletionResultType]::ParameterName, 'Run the appmaster in this Docker image (default: the TaskManagers'' container settings, if any)')
-            [CompletionResult]::new('--flink-home', '--flink-home', [CompletionResultType]::ParameterName, 'Flink distribution path on the Marathon agents (default: $FLINK_HOME there)')
-            [CompletionResult]::new('--entrypoint', '--entrypoint', [CompletionResultType]::ParameterName, 'What the app runs: `<flink-home>/bin/mesos-appmaster.sh`, or `flink-mesos appmaster` from the PATH of the agent or image')
+            [CompletionResult]::new('--flink-home', '--flink-home', [CompletionResultType]::ParameterName, 'Flink distribution path on the Marathon agents: `flink-mesos appmaster --flink-home PATH` (default: $FLINK_HOME there), or with `--entrypoint script` where its bin/mesos-appmaster.sh is')
+            [CompletionResult]::new('--entrypoint', '--entrypoint', [CompletionResultType]::ParameterName, 'What the app runs: `flink-mesos appmaster` from the PATH of the agent or image, or `<flink-home>/bin/mesos-appmaster.sh` (a copy of commands/mesos-appmaster.sh: no Flink since 1.14 ships that script)')
             [CompletionResult]::new('--cpus', '--cpus', [CompletionResultType]::ParameterName, 'CPUs for the appmaster (the Mesos scheduler and the Flink JobManager)')
             [CompletionResult]::new('--disk', '--disk', [CompletionResultType]::ParameterName, 'Disk space for the appmaster''s sandbox in MB')
             [CompletionResult]::new('--constraint', '--constraint', [CompletionResultType]::ParameterName, 'A Marathon placement constraint, e.g. `hostname:UNIQUE` or `rack:LIKE:r[12]` (repeatable)')

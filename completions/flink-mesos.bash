@@ -758,7 +758,7 @@ _flink__mesos() {
             return 0
             ;;
         flink__mesos__subcmd__validate__subcmd__conf)
-            opts="-D -v -q -h -V --strict --for --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            opts="-D -v -q -h -V --strict --for --flink-version --flink-home --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -766,6 +766,14 @@ _flink__mesos() {
             case "${prev}" in
                 --for)
                     COMPREPLY=($(compgen -W "appmaster taskmanager" -- "${cur}"))
+                    return 0
+                    ;;
+                --flink-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --flink-home)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --conf-dir)

@@ -87,6 +87,8 @@ set edit:completion:arg-completer[flink-mesos] = {|@words|
         }
         &'flink-mesos;validate-conf'= {
             cand --for 'What the configuration is meant for'
+            cand --flink-version 'The Flink version the configuration is for (e.g. 1.18.1): also show the memory Flink gives the JobManager and each TaskManager, by Flink''s own calculation, and what flink-mesos writes for that version'
+            cand --flink-home 'A Flink distribution: its version (from lib/flink-dist-*.jar), as with --flink-version'
             cand --conf-dir 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf'
             cand -D 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)'
             cand --output 'Format of the data a command prints'
@@ -276,8 +278,8 @@ set edit:completion:arg-completer[flink-mesos] = {|@words|
             cand --id 'Marathon app id (default: derived from the framework name)'
             cand --instances 'Number of appmaster instances: 1, or 0 to suspend the app; more only with ZooKeeper high availability (one leads, the others stand by)'
             cand --docker-image 'Run the appmaster in this Docker image (default: the TaskManagers'' container settings, if any)'
-            cand --flink-home 'Flink distribution path on the Marathon agents (default: $FLINK_HOME there)'
-            cand --entrypoint 'What the app runs: `<flink-home>/bin/mesos-appmaster.sh`, or `flink-mesos appmaster` from the PATH of the agent or image'
+            cand --flink-home 'Flink distribution path on the Marathon agents: `flink-mesos appmaster --flink-home PATH` (default: $FLINK_HOME there), or with `--entrypoint script` where its bin/mesos-appmaster.sh is'
+            cand --entrypoint 'What the app runs: `flink-mesos appmaster` from the PATH of the agent or image, or `<flink-home>/bin/mesos-appmaster.sh` (a copy of commands/mesos-appmaster.sh: no Flink since 1.14 ships that script)'
             cand --cpus 'CPUs for the appmaster (the Mesos scheduler and the Flink JobManager)'
             cand --disk 'Disk space for the appmaster''s sandbox in MB'
             cand --constraint 'A Marathon placement constraint, e.g. `hostname:UNIQUE` or `rack:LIKE:r[12]` (repeatable)'

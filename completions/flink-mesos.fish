@@ -91,6 +91,8 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s 
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand taskmanager" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -l for -d 'What the configuration is meant for' -r -f -a "appmaster\t'The configuration the appmaster starts with (needs mesos.master)'
 taskmanager\t'The configuration a TaskManager receives'"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -l flink-version -d 'The Flink version the configuration is for (e.g. 1.18.1): also show the memory Flink gives the JobManager and each TaskManager, by Flink\'s own calculation, and what flink-mesos writes for that version' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -l flink-home -d 'A Flink distribution: its version (from lib/flink-dist-*.jar), as with --flink-version' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand validate-conf" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
@@ -267,9 +269,9 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and _
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l id -d 'Marathon app id (default: derived from the framework name)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l instances -d 'Number of appmaster instances: 1, or 0 to suspend the app; more only with ZooKeeper high availability (one leads, the others stand by)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l docker-image -d 'Run the appmaster in this Docker image (default: the TaskManagers\' container settings, if any)' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l flink-home -d 'Flink distribution path on the Marathon agents (default: $FLINK_HOME there)' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l entrypoint -d 'What the app runs: `<flink-home>/bin/mesos-appmaster.sh`, or `flink-mesos appmaster` from the PATH of the agent or image' -r -f -a "script\t'`<flink-home>/bin/mesos-appmaster.sh` (Flink\'s script or commands/mesos-appmaster.sh)'
-binary\t'`flink-mesos appmaster`'"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l flink-home -d 'Flink distribution path on the Marathon agents: `flink-mesos appmaster --flink-home PATH` (default: $FLINK_HOME there), or with `--entrypoint script` where its bin/mesos-appmaster.sh is' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l entrypoint -d 'What the app runs: `flink-mesos appmaster` from the PATH of the agent or image, or `<flink-home>/bin/mesos-appmaster.sh` (a copy of commands/mesos-appmaster.sh: no Flink since 1.14 ships that script)' -r -f -a "script\t'`<flink-home>/bin/mesos-appmaster.sh`: commands/mesos-appmaster.sh copied there'
+binary\t'`flink-mesos appmaster` (the default)'"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l cpus -d 'CPUs for the appmaster (the Mesos scheduler and the Flink JobManager)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l disk -d 'Disk space for the appmaster\'s sandbox in MB' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l constraint -d 'A Marathon placement constraint, e.g. `hostname:UNIQUE` or `rack:LIKE:r[12]` (repeatable)' -r

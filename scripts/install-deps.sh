@@ -48,3 +48,8 @@ if ! command -v javac >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y openjdk-17-jdk-headless
 fi
 "$ROOT/scripts/fetch-flink.sh" >/dev/null
+# --- The oldest supported Flink (tests/it/versions.rs) ----------------------
+# Flink 1.18.1, the other end of the tested matrix (about 30 s and 240 MB on
+# first use); the versions between run in scripts/compat.sh, which fetches
+# what it needs.
+FLINK_VERSION=1.18.1 "$ROOT/scripts/fetch-flink.sh" >/dev/null

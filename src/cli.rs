@@ -193,6 +193,20 @@ pub struct ValidateConfArgs {
     /// What the configuration is meant for.
     #[arg(long = "for", value_enum, default_value_t = Target::Appmaster, value_name = "TARGET")]
     pub target: Target,
+    /// The Flink version the configuration is for (e.g. 1.18.1): also show
+    /// the memory Flink gives the JobManager and each TaskManager, by
+    /// Flink's own calculation, and what flink-mesos writes for that version.
+    #[arg(long, value_name = "VERSION", value_parser = parse_flink_version, conflicts_with = "flink_home")]
+    pub flink_version: Option<crate::flink::FlinkVersion>,
+    /// A Flink distribution: its version (from lib/flink-dist-*.jar), as
+    /// with --flink-version.
+    #[arg(long, value_name = "DIR")]
+    pub flink_home: Option<PathBuf>,
+}
+
+fn parse_flink_version(s: &str) -> Result<crate::flink::FlinkVersion, String> {
+    crate::flink::FlinkVersion::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a Flink version; write it like 1.18.1 or 2.3.0"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -312,12 +326,15 @@ pub struct MarathonJsonArgs {
     /// container settings, if any).
     #[arg(long, value_name = "IMAGE")]
     pub docker_image: Option<String>,
-    /// Flink distribution path on the Marathon agents (default: $FLINK_HOME there).
+    /// Flink distribution path on the Marathon agents: `flink-mesos appmaster
+    /// --flink-home PATH` (default: $FLINK_HOME there), or with `--entrypoint
+    /// script` where its bin/mesos-appmaster.sh is.
     #[arg(long, value_name = "PATH")]
     pub flink_home: Option<String>,
-    /// What the app runs: `<flink-home>/bin/mesos-appmaster.sh`, or `flink-mesos
-    /// appmaster` from the PATH of the agent or image.
-    #[arg(long, value_enum, default_value_t = Entrypoint::Script)]
+    /// What the app runs: `flink-mesos appmaster` from the PATH of the agent or
+    /// image, or `<flink-home>/bin/mesos-appmaster.sh` (a copy of
+    /// commands/mesos-appmaster.sh: no Flink since 1.14 ships that script).
+    #[arg(long, value_enum, default_value_t = Entrypoint::Binary)]
     pub entrypoint: Entrypoint,
     /// CPUs for the appmaster (the Mesos scheduler and the Flink JobManager).
     #[arg(long, default_value_t = 1.0)]
@@ -367,9 +384,9 @@ pub struct MarathonJsonArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Entrypoint {
-    /// `<flink-home>/bin/mesos-appmaster.sh` (Flink's script or commands/mesos-appmaster.sh).
+    /// `<flink-home>/bin/mesos-appmaster.sh`: commands/mesos-appmaster.sh copied there.
     Script,
-    /// `flink-mesos appmaster`.
+    /// `flink-mesos appmaster` (the default).
     Binary,
 }
 

@@ -205,6 +205,7 @@ mod tests {
                 process: "TaskManager",
                 status: ExitReport { code, signal },
                 log: "l".into(),
+                cause: None,
             }
             .into()
         };

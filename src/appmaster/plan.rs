@@ -348,14 +348,14 @@ mod tests {
     fn taskmanager_follows_the_container_when_unsized() {
         let (s, c) = load(&[
             "mesos.master=m:5050",
-            "mesos.resourcemanager.tasks.mem=700",
+            "mesos.resourcemanager.tasks.mem=1024",
             "mesos.resourcemanager.framework.user=svc",
             "jobmanager.rpc.address=jm.example",
             "mesos.resourcemanager.tasks.gpus=1",
         ]);
         let p = plan(&s, &c, &host(), 0.0);
         let props = &p.template.properties;
-        assert!(props.contains(&("taskmanager.memory.process.size".into(), "700m".into())));
+        assert!(props.contains(&("taskmanager.memory.process.size".into(), "1024m".into())));
         assert!(props.contains(&("jobmanager.rpc.address".into(), "jm.example".into())));
         assert_eq!(p.framework.user, "svc");
         assert!(p.framework.gpu_resources);

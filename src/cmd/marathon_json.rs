@@ -30,6 +30,9 @@ pub fn run(global: &GlobalArgs, args: &MarathonJsonArgs) -> Result<()> {
         for note in &definition.notes {
             writeln!(err, "note: {note}")?;
         }
+        if let Some(warning) = script_check(args) {
+            writeln!(err, "warning: {warning}")?;
+        }
     }
     let mut out = std::io::stdout().lock();
     match &args.deploy {
@@ -64,15 +67,10 @@ pub fn run(global: &GlobalArgs, args: &MarathonJsonArgs) -> Result<()> {
 }
 
 fn request(args: &MarathonJsonArgs) -> Result<Request> {
-    let entrypoint = match (args.entrypoint, &args.flink_home) {
-        (EntrypointArg::Script, home) => Entrypoint::Script {
-            flink_home: home.clone(),
-        },
-        (EntrypointArg::Binary, None) => Entrypoint::Binary,
-        (EntrypointArg::Binary, Some(_)) => return Err(Error::Usage(
-            "--flink-home is for --entrypoint script; `flink-mesos appmaster` is found on the PATH"
-                .into(),
-        )),
+    let flink_home = args.flink_home.clone();
+    let entrypoint = match args.entrypoint {
+        EntrypointArg::Script => Entrypoint::Script { flink_home },
+        EntrypointArg::Binary => Entrypoint::Binary { flink_home },
     };
     Ok(Request {
         id: args.id.clone(),
@@ -110,4 +108,34 @@ fn target(url: &str, args: &MarathonJsonArgs) -> Result<Target> {
         ca_file: args.deploy_ca.clone(),
         force: args.deploy_force,
     })
+}
+
+/// With `--entrypoint script --flink-home DIR` and DIR on this machine: what
+/// is wrong with `DIR/bin/mesos-appmaster.sh`, which no Flink since 1.14
+/// ships (and which in Flink up to 1.13 starts Flink's own Mesos mode, not
+/// flink-mesos). Nothing when DIR is not here (a path on the agents).
+fn script_check(args: &MarathonJsonArgs) -> Option<String> {
+    if args.entrypoint != EntrypointArg::Script {
+        return None;
+    }
+    let home = std::path::Path::new(args.flink_home.as_deref()?);
+    if !home.is_dir() {
+        return None;
+    }
+    let script = home.join("bin/mesos-appmaster.sh");
+    let version = crate::flink::FlinkHome::open(home)
+        .map(|h| format!(" (Flink {})", h.version))
+        .unwrap_or_default();
+    let source = marathon::cmd::SCRIPT_SOURCE;
+    match std::fs::read_to_string(&script) {
+        Err(_) => Some(format!(
+            "{} does not exist{version}: no Flink since 1.14 ships it; copy {source} there, or leave out `--entrypoint script` to run `flink-mesos appmaster`",
+            script.display()
+        )),
+        Ok(text) if !text.contains("flink-mesos") => Some(format!(
+            "{} is Flink's own script{version}, which starts Flink's Mesos mode, not flink-mesos; replace it with {source}, or leave out `--entrypoint script`",
+            script.display()
+        )),
+        Ok(_) => None,
+    }
 }

@@ -21,17 +21,33 @@ pub fn run(global: &GlobalArgs, args: &ValidateConfArgs) -> Result<()> {
             strict: args.strict,
         },
     );
+    let version = match (args.flink_version, &args.flink_home) {
+        (Some(v), _) => Some(v),
+        (None, Some(dir)) => Some(crate::flink::FlinkHome::open(dir)?.version),
+        (None, None) => None,
+    };
     let stdout = std::io::stdout();
     let color = super::use_color(global, stdout.is_terminal());
     let mut out = stdout.lock();
-    write_report(
-        &mut out,
-        &config,
-        &report,
-        global.output,
-        color,
-        global.quiet,
-    )?;
+    match version {
+        Some(version) => write_versioned_report(
+            &mut out,
+            &config,
+            &report,
+            version,
+            global.output,
+            color,
+            global.quiet,
+        )?,
+        None => write_report(
+            &mut out,
+            &config,
+            &report,
+            global.output,
+            color,
+            global.quiet,
+        )?,
+    }
     out.flush()?;
     match report.errors() {
         0 => Ok(()),
@@ -75,6 +91,69 @@ pub fn write_report(
                 writeln!(out, "{source}: {errors} error(s), {warnings} warning(s)")?;
             } else if !quiet {
                 writeln!(out, "{source}: ok, {warnings} warning(s)")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`write_report`] for a known Flink version: the memory Flink gives the
+/// JobManager and each TaskManager (Flink's own calculation) and what
+/// flink-mesos writes differently for that version; in JSON as
+/// `flink_version`, `memory` and `notes` beside the diagnostics.
+fn write_versioned_report(
+    out: &mut dyn Write,
+    config: &Config,
+    report: &Report,
+    version: crate::flink::FlinkVersion,
+    format: OutputFormat,
+    color: bool,
+    quiet: bool,
+) -> Result<()> {
+    let notes = crate::flink::versions::notes(version);
+    let settings = report.settings.as_ref();
+    let modern = version.has_memory_model();
+    let jobmanager = settings
+        .and_then(|s| s.jobmanager_breakdown)
+        .filter(|_| modern);
+    let taskmanager = settings
+        .and_then(|s| s.taskmanager_memory.breakdown)
+        .filter(|_| modern);
+    let container = settings.map(|s| s.tasks.mem_mb);
+    match format {
+        OutputFormat::Json | OutputFormat::Yaml => {
+            let mut doc = serde_json::json!({
+                "file": config.file.as_ref().map(|f| f.display().to_string()),
+                "valid": report.errors() == 0,
+                "errors": report.errors(),
+                "warnings": report.warnings(),
+                "diagnostics": report.diagnostics.iter().map(|d| d.to_json()).collect::<Vec<_>>(),
+            });
+            doc["flink_version"] = version.to_string().into();
+            doc["memory"] = serde_json::json!({
+                "jobmanager": jobmanager,
+                "taskmanager": taskmanager,
+                "container_mb": container,
+            });
+            doc["notes"] = notes.into();
+            super::write_json(out, &doc)?;
+        }
+        OutputFormat::Text => {
+            write_report(out, config, report, format, color, quiet)?;
+            if quiet {
+                return Ok(());
+            }
+            writeln!(out, "Flink {version}:")?;
+            if let Some(b) = jobmanager {
+                writeln!(out, "  JobManager   {}", b.summary())?;
+            }
+            if let Some(b) = taskmanager {
+                let container =
+                    container.map_or(String::new(), |mb| format!(" (Mesos container {mb} MB)"));
+                writeln!(out, "  TaskManager  {}{container}", b.summary())?;
+            }
+            for note in notes {
+                writeln!(out, "  - {note}")?;
             }
         }
     }

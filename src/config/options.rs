@@ -119,6 +119,11 @@ pub struct OptionDef {
     /// An environment variable that overlays the configuration file.
     pub env: Option<&'static str>,
     pub section: Section,
+    /// A duration that Flink before this version (major, minor) reads as a
+    /// whole number of milliseconds (a `long`/`int` option there, a
+    /// `Duration` from then on): written as plain milliseconds for it
+    /// (`flink::conf::render`), which every version parses.
+    pub millis_before: Option<(u32, u32)>,
 }
 
 const fn opt(
@@ -137,6 +142,7 @@ const fn opt(
         secret: false,
         env: None,
         section,
+        millis_before: None,
     }
 }
 
@@ -151,6 +157,10 @@ impl OptionDef {
     }
     const fn env(mut self, var: &'static str) -> Self {
         self.env = Some(var);
+        self
+    }
+    const fn millis_before(mut self, major: u32, minor: u32) -> Self {
+        self.millis_before = Some((major, minor));
         self
     }
 }
@@ -314,7 +324,8 @@ options! {
     HighAvailabilityZookeeperClientAcl => opt("high-availability.zookeeper.client.acl", Type::Enum(&["open", "creator"]), Value("open"), HighAvailability,
         "ACL for Flink's own ZooKeeper nodes: `open`, or `creator` when Flink logs in to ZooKeeper with SASL (Kerberos: `security.kerberos.login.contexts: Client`; refused otherwise). The worker store's nodes are creator-only whenever the digest credentials are set."),
     HighAvailabilityZookeeperClientSessionTimeout => opt("high-availability.zookeeper.client.session-timeout", Type::Duration, Value("60 s"), HighAvailability,
-        "ZooKeeper session timeout."),
+        "ZooKeeper session timeout.")
+        .millis_before(1, 20),
     HighAvailabilityZookeeperClientDigestUsername => opt("high-availability.zookeeper.client.digest.username", Type::Str, NoDefault, HighAvailability,
         "User for ZooKeeper digest authentication of the worker store and leader election (flink-mesos' own; the store's nodes are then this user's alone, creator ACLs). Flink's JVMs do not get it."),
     HighAvailabilityZookeeperClientDigestPassword => opt("high-availability.zookeeper.client.digest.password", Type::Str, NoDefault, HighAvailability,
@@ -335,9 +346,9 @@ options! {
     BlobServerPort => opt("blob.server.port", Type::PortRange, Value("0"), Flink,
         "The port (range) of the JobManager's blob server; 0 lets the OS choose a free port."),
     JobmanagerHeapMb => opt("jobmanager.heap.mb", Type::Megabytes, NoDefault, Flink,
-        "Legacy (Flink < 1.10): JobManager JVM heap in MB. Newer Flink: `jobmanager.memory.process.size`."),
+        "Legacy (Flink < 1.10): JobManager JVM heap in MB. Flink 1.10+ ignores it; flink-mesos passes it as `jobmanager.memory.heap.size` (Flink's migration rule for standalone and Mesos) and warns."),
     JobmanagerHeapSize => opt("jobmanager.heap.size", Type::MemorySize, NoDefault, Flink,
-        "Legacy (Flink 1.5–1.10): JobManager JVM heap size; wins over `jobmanager.heap.mb`."),
+        "Legacy (Flink 1.5–1.10): JobManager JVM heap size; wins over `jobmanager.heap.mb`. Passed as `jobmanager.memory.heap.size` like it."),
     JobmanagerMemoryProcessSize => opt("jobmanager.memory.process.size", Type::MemorySize, NoDefault, Flink,
         "Total process memory of the JobManager (Flink 1.11+); 1600m (the value of the configuration Flink ships) when no JobManager memory is configured."),
     JobmanagerMemoryFlinkSize => opt("jobmanager.memory.flink.size", Type::MemorySize, NoDefault, Flink,
@@ -345,10 +356,14 @@ options! {
     JobmanagerMemoryHeapSize => opt("jobmanager.memory.heap.size", Type::MemorySize, NoDefault, Flink, "JVM heap of the JobManager (Flink 1.11+)."),
     JobmanagerMemoryJvmMetaspaceSize => opt("jobmanager.memory.jvm-metaspace.size", Type::MemorySize, Value("256m"), Flink, "JVM metaspace of the JobManager."),
     JobmanagerMemoryJvmOverheadMin => opt("jobmanager.memory.jvm-overhead.min", Type::MemorySize, Value("192m"), Flink, "Minimum JVM overhead of the JobManager."),
+    JobmanagerMemoryJvmOverheadMax => opt("jobmanager.memory.jvm-overhead.max", Type::MemorySize, Value("1g"), Flink, "Maximum JVM overhead of the JobManager."),
+    JobmanagerMemoryJvmOverheadFraction => opt("jobmanager.memory.jvm-overhead.fraction", Type::Float { min: 0.0 }, Value("0.1"), Flink,
+        "The share of the JobManager's process memory kept for JVM overhead, between its min and max."),
+    JobmanagerMemoryOffHeapSize => opt("jobmanager.memory.off-heap.size", Type::MemorySize, Value("128m"), Flink, "Off-heap memory of the JobManager."),
     TaskmanagerHeapMb => opt("taskmanager.heap.mb", Type::Megabytes, NoDefault, Flink,
-        "Legacy (Flink < 1.10): TaskManager JVM heap in MB; wins over `taskmanager.heap.size`. Newer Flink: `taskmanager.memory.process.size`."),
+        "Legacy (Flink < 1.10): TaskManager memory in MB; wins over `taskmanager.heap.size`. Flink 1.10+ ignores it; flink-mesos passes it as `taskmanager.memory.process.size` (Flink's migration rule for Mesos and other containers) and warns."),
     TaskmanagerHeapSize => opt("taskmanager.heap.size", Type::MemorySize, NoDefault, Flink,
-        "Legacy (Flink 1.5–1.9): TaskManager JVM heap size."),
+        "Legacy (Flink 1.5–1.9): TaskManager memory size. Passed as `taskmanager.memory.process.size` like `taskmanager.heap.mb`."),
     TaskmanagerMemoryProcessSize => opt("taskmanager.memory.process.size", Type::MemorySize, NoDefault, Flink,
         "Total process memory of the TaskManager (Flink 1.10+); sizes the Mesos container when `mesos.resourcemanager.tasks.mem` is not set. When no TaskManager memory is configured, the TaskManager gets the whole container."),
     TaskmanagerMemoryFlinkSize => opt("taskmanager.memory.flink.size", Type::MemorySize, NoDefault, Flink,
@@ -357,16 +372,28 @@ options! {
         "JVM heap for the tasks of the TaskManager; with `taskmanager.memory.managed.size` it sizes the TaskManager."),
     TaskmanagerMemoryManagedSize => opt("taskmanager.memory.managed.size", Type::MemorySize, NoDefault, Flink,
         "Managed (off-heap) memory of the TaskManager; a fraction of its Flink memory when not set."),
+    TaskmanagerMemoryManagedFraction => opt("taskmanager.memory.managed.fraction", Type::Float { min: 0.0 }, Value("0.4"), Flink,
+        "The share of the TaskManager's Flink memory that is managed memory, when `taskmanager.memory.managed.size` is not set."),
+    TaskmanagerMemoryTaskOffHeapSize => opt("taskmanager.memory.task.off-heap.size", Type::MemorySize, Value("0"), Flink,
+        "Off-heap memory for the tasks of the TaskManager."),
     TaskmanagerMemoryFrameworkHeapSize => opt("taskmanager.memory.framework.heap.size", Type::MemorySize, Value("128m"), Flink,
         "JVM heap of the TaskManager's framework (not for tasks)."),
     TaskmanagerMemoryFrameworkOffHeapSize => opt("taskmanager.memory.framework.off-heap.size", Type::MemorySize, Value("128m"), Flink,
         "Off-heap memory of the TaskManager's framework (not for tasks)."),
     TaskmanagerMemoryNetworkMin => opt("taskmanager.memory.network.min", Type::MemorySize, Value("64m"), Flink,
-        "Minimum network (shuffle) memory of the TaskManager."),
+        "Minimum network (shuffle) memory of the TaskManager.")
+        .fallback(&["taskmanager.network.memory.min"]),
     TaskmanagerMemoryNetworkMax => opt("taskmanager.memory.network.max", Type::MemorySize, Value("9223372036854775807 bytes"), Flink,
-        "Maximum network (shuffle) memory of the TaskManager (no limit by default)."),
+        "Maximum network (shuffle) memory of the TaskManager (no limit by default).")
+        .fallback(&["taskmanager.network.memory.max"]),
+    TaskmanagerMemoryNetworkFraction => opt("taskmanager.memory.network.fraction", Type::Float { min: 0.0 }, Value("0.1"), Flink,
+        "The share of the TaskManager's Flink memory that is network memory, between its min and max.")
+        .fallback(&["taskmanager.network.memory.fraction"]),
     TaskmanagerMemoryJvmMetaspaceSize => opt("taskmanager.memory.jvm-metaspace.size", Type::MemorySize, Value("256m"), Flink, "JVM metaspace of the TaskManager."),
     TaskmanagerMemoryJvmOverheadMin => opt("taskmanager.memory.jvm-overhead.min", Type::MemorySize, Value("192m"), Flink, "Minimum JVM overhead of the TaskManager."),
+    TaskmanagerMemoryJvmOverheadMax => opt("taskmanager.memory.jvm-overhead.max", Type::MemorySize, Value("1g"), Flink, "Maximum JVM overhead of the TaskManager."),
+    TaskmanagerMemoryJvmOverheadFraction => opt("taskmanager.memory.jvm-overhead.fraction", Type::Float { min: 0.0 }, Value("0.1"), Flink,
+        "The share of the TaskManager's process memory kept for JVM overhead, between its min and max."),
     ContainerizedHeapCutoffRatio => opt("containerized.heap-cutoff-ratio", Type::Float { min: 0.0 }, Value("0.25"), Flink,
         "Legacy (Flink < 1.10): the share of the container kept from the TaskManager's heap for the JVM itself."),
     ContainerizedHeapCutoffMin => opt("containerized.heap-cutoff-min", Type::Int { min: 0, max: i64::MAX }, Value("600"), Flink,
@@ -393,9 +420,11 @@ options! {
     TaskmanagerRegistrationTimeout => opt("taskmanager.registration.timeout", Type::Duration, Value("5 min"), Flink,
         "A worker running in Mesos whose TaskManager has not registered with the JobManager this long is given up, counted as a failure and replaced."),
     ClusterRegistrationErrorDelay => opt("cluster.registration.error-delay", Type::Duration, Value("10 s"), Flink,
-        "How long a TaskManager waits after a failed registration attempt before it tries again."),
+        "How long a TaskManager waits after a failed registration attempt before it tries again.")
+        .millis_before(1, 20),
     ClusterRegistrationRefusedRegistrationDelay => opt("cluster.registration.refused-registration-delay", Type::Duration, Value("30 s"), Flink,
-        "How long a TaskManager waits after a refused registration before it tries again."),
+        "How long a TaskManager waits after a refused registration before it tries again.")
+        .millis_before(1, 20),
     IoTmpDirs => opt("io.tmp.dirs", Type::Str, NoDefault, Flink,
         "Directories for temporary files, separated by `,` or `:`; `flink-mesos taskmanager` uses `tmp` in the sandbox, Flink otherwise the JVM's temporary directory."),
     FsHdfsHadoopconf => opt("fs.hdfs.hadoopconf", Type::Str, NoDefault, Flink,

@@ -121,6 +121,8 @@ pub struct Settings {
     /// The JobManager's legacy heap keys that are set, the winning one
     /// first, with their values ([`JobManagerMemory::keys`]).
     pub jobmanager_legacy_heap: Vec<(Key, String)>,
+    /// What Flink makes of the JobManager's memory (`None`: it does not fit).
+    pub jobmanager_breakdown: Option<super::memory::Breakdown>,
     /// The TaskManagers' container and memory ([`super::memory`]).
     pub taskmanager_memory: TaskManagerMemory,
 }
@@ -679,7 +681,8 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         }
     };
 
-    let (jobmanager_memory, jobmanager_legacy_heap) = memory::jobmanager(&mut c);
+    let (jobmanager_memory, jobmanager_legacy_heap, jobmanager_breakdown) =
+        memory::jobmanager(&mut c);
     let (elastic, floor) = elastic(&mut c, task_slots, initial_tasks);
     let settings = Settings {
         master,
@@ -704,6 +707,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         floor,
         jobmanager_memory,
         jobmanager_legacy_heap,
+        jobmanager_breakdown,
         taskmanager_memory,
     };
     let mut diagnostics = c.diags;
@@ -758,6 +762,11 @@ impl Checker<'_> {
 
     pub(super) fn entry(&self, key: Key) -> Option<&Entry> {
         self.config.get(Self::def(key))
+    }
+
+    /// An entry by name, for keys that are not declared.
+    pub(super) fn entry_named(&self, key: &str) -> Option<&Entry> {
+        self.config.get_key(key)
     }
 
     pub(super) fn set_by_user(&self, key: Key) -> bool {

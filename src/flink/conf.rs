@@ -106,14 +106,35 @@ pub fn file_name(version: FlinkVersion) -> &'static str {
     }
 }
 
+/// `value` of `key` as Flink `version` parses it: a declared duration that
+/// this version still reads as a number of milliseconds
+/// ([`options::OptionDef::millis_before`]; `cluster.registration.*` and the
+/// ZooKeeper session timeout before Flink 1.20) is written as plain
+/// milliseconds, which every version reads. Anything else, and a value
+/// that is not a valid duration (validation reports it), is unchanged.
+pub fn value_for(key: &str, value: &str, version: FlinkVersion) -> String {
+    let Some((major, minor)) = options::lookup(key).and_then(|d| d.millis_before) else {
+        return value.to_string();
+    };
+    if version >= FlinkVersion::new(major, minor, 0) {
+        return value.to_string();
+    }
+    match crate::config::values::parse_duration(value) {
+        Ok(d) => d.as_millis().to_string(),
+        Err(_) => value.to_string(),
+    }
+}
+
 /// Renders `conf` for `version`: standard YAML (`key: 'value'`, every value
 /// a single-quoted string, which Flink converts to the option's type) for
-/// Flink 1.19+, Flink's legacy `key: value` lines before.
+/// Flink 1.19+, Flink's legacy `key: value` lines before; values in the
+/// syntax that version parses ([`value_for`]).
 pub fn render(conf: &FlinkConf, version: FlinkVersion) -> Result<String, String> {
     let mut out = String::from(
         "# Written by flink-mesos: the effective configuration of this Flink process.\n",
     );
     for (key, value) in conf.iter() {
+        let value = &value_for(key, value, version);
         if key.contains(['\n', '#', ':']) || key.trim() != key || key.is_empty() {
             return Err(format!(
                 "cannot write the key {key:?} into a Flink configuration file"
@@ -226,6 +247,50 @@ mod tests {
             .contains('#'));
         c.insert("b".into(), "x\ny".into());
         assert!(render(&c, FlinkVersion::new(2, 3, 0)).is_err());
+    }
+
+    #[test]
+    fn durations_are_milliseconds_for_the_flink_that_reads_a_number() {
+        let mut c = FlinkConf::new();
+        c.set(Key::ClusterRegistrationErrorDelay, "1 s");
+        c.set(Key::HighAvailabilityZookeeperClientSessionTimeout, "2min");
+        c.insert("pipeline.auto-watermark-interval".into(), "1 s".into());
+        let old = render(&c, FlinkVersion::new(1, 18, 1)).unwrap();
+        assert!(
+            old.contains("cluster.registration.error-delay: 1000\n"),
+            "{old}"
+        );
+        assert!(
+            old.contains("high-availability.zookeeper.client.session-timeout: 120000\n"),
+            "{old}"
+        );
+        // Keys we do not declare are the user's business.
+        assert!(
+            old.contains("pipeline.auto-watermark-interval: 1 s\n"),
+            "{old}"
+        );
+        let yaml = render(&c, FlinkVersion::new(1, 19, 3)).unwrap();
+        assert!(
+            yaml.contains("cluster.registration.error-delay: '1000'\n"),
+            "{yaml}"
+        );
+        // From 1.20 on the option is a Duration: the value stays as written.
+        for v in [FlinkVersion::new(1, 20, 5), FlinkVersion::new(2, 3, 0)] {
+            let yaml = render(&c, v).unwrap();
+            assert!(
+                yaml.contains("cluster.registration.error-delay: '1 s'\n"),
+                "{yaml}"
+            );
+        }
+        // Not a duration: left for validation to report.
+        assert_eq!(
+            value_for(
+                "cluster.registration.error-delay",
+                "soon",
+                FlinkVersion::new(1, 18, 1)
+            ),
+            "soon"
+        );
     }
 
     #[test]

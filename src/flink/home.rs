@@ -33,6 +33,32 @@ impl FlinkVersion {
         self >= FlinkVersion::new(1, 19, 0)
     }
 
+    /// `1.18.1`, `2.3` (patch 0), `1.20-SNAPSHOT`.
+    pub fn parse(s: &str) -> Option<FlinkVersion> {
+        let numbers = s.trim().split('-').next()?;
+        let mut parts = numbers.split('.').map(|p| p.parse::<u32>());
+        let major = parts.next()?.ok()?;
+        let minor = parts.next()?.ok()?;
+        let patch = match parts.next() {
+            Some(p) => p.ok()?,
+            None => 0,
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(FlinkVersion::new(major, minor, patch))
+    }
+
+    /// The oldest and the newest version of the tested matrix
+    /// (`scripts/compat.sh`, `tests/it/versions.rs`).
+    pub const OLDEST_TESTED: FlinkVersion = FlinkVersion::new(1, 18, 0);
+    pub const NEWEST_TESTED: FlinkVersion = FlinkVersion::new(2, 3, u32::MAX);
+
+    /// Whether flink-mesos is tested with this version's line.
+    pub fn is_tested(self) -> bool {
+        (Self::OLDEST_TESTED..=Self::NEWEST_TESTED).contains(&self)
+    }
+
     /// Parses the version out of a flink-dist jar name:
     /// `flink-dist-2.3.0.jar`, `flink-dist_2.12-1.13.6.jar`,
     /// `flink-dist-1.20-SNAPSHOT.jar`.
@@ -43,15 +69,7 @@ impl FlinkVersion {
             Some(scala) => scala.split_once('-')?.1,
             None => rest.strip_prefix('-')?,
         };
-        let numbers = rest.split('-').next()?;
-        let mut parts = numbers.split('.').map(|p| p.parse::<u32>());
-        let major = parts.next()?.ok()?;
-        let minor = parts.next()?.ok()?;
-        let patch = match parts.next() {
-            Some(p) => p.ok()?,
-            None => 0,
-        };
-        Some(FlinkVersion::new(major, minor, patch))
+        FlinkVersion::parse(rest)
     }
 }
 
@@ -242,6 +260,17 @@ mod tests {
         assert!(FlinkVersion::new(2, 3, 0).has_memory_model());
         assert!(FlinkVersion::new(1, 19, 1).reads_config_yaml());
         assert!(!FlinkVersion::new(1, 18, 1).reads_config_yaml());
+        assert_eq!(
+            FlinkVersion::parse("1.18.1"),
+            Some(FlinkVersion::new(1, 18, 1))
+        );
+        assert_eq!(FlinkVersion::parse("2.3"), Some(FlinkVersion::new(2, 3, 0)));
+        assert_eq!(FlinkVersion::parse("2.3.0.1"), None);
+        assert_eq!(FlinkVersion::parse("two"), None);
+        assert!(FlinkVersion::new(1, 18, 1).is_tested());
+        assert!(FlinkVersion::new(2, 3, 5).is_tested());
+        assert!(!FlinkVersion::new(1, 17, 2).is_tested());
+        assert!(!FlinkVersion::new(2, 4, 0).is_tested());
     }
 
     #[test]

@@ -458,17 +458,21 @@ mod tests {
     fn taskmanager_memory_follows_the_container() {
         let v2 = FlinkVersion::new(2, 3, 0);
         let tm = Role::TaskManager;
+        // The seed's legacy heap is the process (Flink's migration rule on
+        // Mesos), inside the container.
         let (c, notes) = fill(tm, v2, &[("taskmanager.heap.mb", "3500")], Some(4096));
+        assert_eq!(c, conf(&[("taskmanager.memory.process.size", "3500m")]));
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        let (c, _) = fill(tm, v2, &[], Some(4096));
         assert_eq!(c, conf(&[("taskmanager.memory.process.size", "4096m")]));
-        assert_eq!(notes.len(), 2);
         let (c, notes) = fill(
             tm,
             v2,
-            &[("taskmanager.memory.process.size", "512m")],
+            &[("taskmanager.memory.process.size", "1024m")],
             Some(4096),
         );
         assert!(notes.is_empty());
-        assert_eq!(c["taskmanager.memory.process.size"], "512m");
+        assert_eq!(c["taskmanager.memory.process.size"], "1024m");
         let (c, _) = fill(
             tm,
             v2,
@@ -505,12 +509,12 @@ mod tests {
             jm,
             v2,
             &[
-                ("jobmanager.memory.process.size", "512m"),
+                ("jobmanager.memory.process.size", "1024m"),
                 ("jobmanager.heap.mb", "1"),
             ],
             None,
         );
-        assert_eq!(c, conf(&[("jobmanager.memory.process.size", "512m")]));
+        assert_eq!(c, conf(&[("jobmanager.memory.process.size", "1024m")]));
         let p = legacy_memory(
             Role::JobManager,
             &conf(&[("jobmanager.heap.size", "768m")]),

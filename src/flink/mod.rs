@@ -25,6 +25,7 @@ pub mod jvm;
 pub mod launch;
 pub mod memory;
 pub mod process;
+pub mod versions;
 
 use std::path::PathBuf;
 

@@ -81,6 +81,8 @@ pub const LOCAL_DEFAULTS: &[(Key, &str)] = &[
     // TaskManagers often start before the JobManager's resource manager is
     // up (the embedded Mesos launches in well under a second); Flink then
     // retries after `error-delay`, 10 s by default: too long on one machine.
+    // (Flink before 1.20 reads these as milliseconds: `flink::conf::render`
+    // writes them so for it.)
     (Key::ClusterRegistrationErrorDelay, "1 s"),
     (Key::ClusterRegistrationRefusedRegistrationDelay, "1 s"),
 ];
@@ -210,8 +212,26 @@ pub fn plan(request: UpRequest, on_event: &mut dyn FnMut(Event)) -> Result<Plan,
 /// and free ports, then the user's `-D`, then what a local cluster must
 /// have (its master, `--workers`, the loopback address).
 pub fn properties(ports: &Ports, user: &[String], workers: u32) -> Vec<String> {
+    // A role's small memory defaults stay out when the user's `-D` sizes
+    // that role (e.g. the seed's `taskmanager.heap.mb`): a default
+    // `taskmanager.memory.process.size` would win over a legacy heap, and
+    // the small fixed parts would not match the user's sizes.
+    let sizes = |role: &str| {
+        user.iter()
+            .filter_map(|kv| kv.split_once('=').map(|(k, _)| k.trim()))
+            .any(|k| {
+                k.starts_with(&format!("{role}.memory.")) || k.starts_with(&format!("{role}.heap."))
+            })
+    };
+    let (taskmanager, jobmanager) = (sizes("taskmanager"), sizes("jobmanager"));
     let mut p: Vec<String> = LOCAL_DEFAULTS
         .iter()
+        .filter(|(k, _)| {
+            let k = k.name();
+            let sized_by_user = (taskmanager && k.starts_with("taskmanager.memory."))
+                || (jobmanager && k.starts_with("jobmanager.memory."));
+            !sized_by_user
+        })
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     p.push(format!(
@@ -313,6 +333,32 @@ mod tests {
         ];
         let s = load(properties(&PORTS, &user, 3));
         assert_eq!(s.rest_port, 9999, "the user's -D beats the defaults");
+        // The seed's memory keys replace the small memory defaults of their role.
+        let seed = vec![
+            "taskmanager.heap.mb=1024".to_string(),
+            "mesos.resourcemanager.tasks.mem=1024".into(),
+        ];
+        let p = properties(&PORTS, &seed, 2);
+        assert!(
+            !p.iter().any(|e| e.starts_with("taskmanager.memory.")),
+            "{p:?}"
+        );
+        assert!(p
+            .iter()
+            .any(|e| e.starts_with("jobmanager.memory.process.size=")));
+        let seeded = load(p);
+        assert_eq!(
+            seeded.taskmanager_memory.breakdown.unwrap().process >> 20,
+            1024
+        );
+        let p = properties(&PORTS, &["jobmanager.heap.mb=1024".to_string()], 2);
+        assert!(
+            !p.iter().any(|e| e.starts_with("jobmanager.memory.")),
+            "{p:?}"
+        );
+        assert!(p
+            .iter()
+            .any(|e| e.starts_with("taskmanager.memory.process.size=")));
         assert_eq!(s.initial_tasks, 3, "--workers beats -D");
         let p = properties(&PORTS, &user, 3);
         let master = p.iter().rev().find(|e| e.starts_with("mesos.master="));

@@ -13,6 +13,10 @@ use super::{
     RPC_PORT_INDEX, STATUS_PORT_INDEX,
 };
 
+/// The drop-in script an `--entrypoint script` app needs in the Flink
+/// directory (Flink's own was removed with its Mesos mode in 1.14).
+pub const SCRIPT_SOURCE: &str = "commands/mesos-appmaster.sh";
+
 /// A property value in `cmd`: literal text, or a port Marathon assigns.
 enum PropValue {
     Literal(String),
@@ -26,27 +30,35 @@ pub(super) fn command(
     notes: &mut Vec<String>,
 ) -> Result<String, MarathonError> {
     let mut words: Vec<String> = vec!["exec".into()];
+    let checked = |home: &String| {
+        if home.trim().is_empty() {
+            return Err(bad_flag(
+                "--flink-home",
+                home.clone(),
+                "is empty; give the Flink directory on the agents",
+            ));
+        }
+        Ok(home.trim_end_matches('/').to_string())
+    };
     match &req.entrypoint {
         Entrypoint::Script { flink_home: None } => {
             // Fails with "FLINK_HOME: not set" instead of running /bin/… when unset.
             words.push("\"${FLINK_HOME:?not set}\"/bin/mesos-appmaster.sh".into());
+            notes.push(format!("the app runs $FLINK_HOME/bin/mesos-appmaster.sh on the agent, which no Flink since 1.14 ships: copy {SCRIPT_SOURCE} there (or use the default `--entrypoint binary`)"));
         }
         Entrypoint::Script {
             flink_home: Some(home),
         } => {
-            if home.trim().is_empty() {
-                return Err(bad_flag(
-                    "--flink-home",
-                    home.clone(),
-                    "is empty; give the Flink directory on the agents",
-                ));
-            }
-            let script = format!("{}/bin/mesos-appmaster.sh", home.trim_end_matches('/'));
+            let script = format!("{}/bin/mesos-appmaster.sh", checked(home)?);
             words.push(shell_quote(&script));
         }
-        Entrypoint::Binary => {
+        Entrypoint::Binary { flink_home } => {
             words.push("flink-mesos".into());
             words.push("appmaster".into());
+            if let Some(home) = flink_home {
+                words.push("--flink-home".into());
+                words.push(shell_quote(&checked(home)?));
+            }
         }
     }
     // The status endpoint on a Marathon port: the health check asks /health.

@@ -21,7 +21,7 @@
 //! - One appmaster at a time: at most one instance, and an upgrade strategy
 //!   that stops the old task before it starts the new one.
 
-mod cmd;
+pub mod cmd;
 pub mod deploy;
 mod flags;
 mod id;
@@ -100,9 +100,12 @@ const HA_KEYS_IF_SET: [Key; 2] = [
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entrypoint {
     /// `<flink_home>/bin/mesos-appmaster.sh`; `None`: `$FLINK_HOME` on the agent.
+    /// No Flink since 1.14 ships that script: it must be a copy of
+    /// `commands/mesos-appmaster.sh`.
     Script { flink_home: Option<String> },
-    /// `flink-mesos appmaster` from the PATH.
-    Binary,
+    /// `flink-mesos appmaster` from the PATH, with `--flink-home` when given
+    /// (else the appmaster finds `$FLINK_HOME` on the agent).
+    Binary { flink_home: Option<String> },
 }
 
 /// What the command line asks for, besides the configuration.
@@ -135,7 +138,7 @@ impl Default for Request {
             cpus: 1.0,
             disk: None,
             docker_image: None,
-            entrypoint: Entrypoint::Script { flink_home: None },
+            entrypoint: Entrypoint::Binary { flink_home: None },
             constraints: Vec::new(),
             env: Vec::new(),
             labels: Vec::new(),

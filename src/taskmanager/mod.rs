@@ -38,11 +38,14 @@ pub enum TaskmanagerError {
     #[error(transparent)]
     Flink(#[from] crate::flink::FlinkError),
     /// The TaskManager JVM exited unsuccessfully.
-    #[error("the {process} JVM ended with {status}; its log is {log}")]
+    #[error("the {process} JVM ended with {status}{}; its log is {log}", cause.as_ref().map(|c| format!(": {c}")).unwrap_or_default())]
     Child {
         process: &'static str,
         status: crate::flink::ExitReport,
         log: String,
+        /// The innermost cause in the log ([`last_cause`]), so that a
+        /// setting Flink refused shows where the operator looks first.
+        cause: Option<String>,
     },
     #[error("internal error: {0}")]
     Internal(String),
@@ -145,10 +148,10 @@ pub fn taskmanager_conf(
 pub fn memory_cannot_fit(report: &Report) -> Option<String> {
     let errors: Vec<_> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
     let fits = |d: &&crate::config::Diagnostic| {
-        d.key
-            .as_deref()
-            .is_some_and(memory::is_taskmanager_memory_key)
-            && d.message.contains(memory::LARGER_THAN_CONTAINER)
+        d.key.as_deref().is_some_and(|k| {
+            memory::is_taskmanager_memory_key(k) || k == Key::MesosResourcemanagerTasksMem.name()
+        }) && (d.message.contains(memory::LARGER_THAN_CONTAINER)
+            || d.message.contains(memory::NO_ROOM))
     };
     (!errors.is_empty() && errors.iter().all(fits)).then(|| {
         errors
@@ -316,14 +319,71 @@ pub async fn run(config: &Config, settings: &Settings, opts: &Options) -> Result
         _ => Err(TaskmanagerError::Child {
             process: "TaskManager",
             status,
+            cause: log_tail(&process.command.log_file).and_then(|t| last_cause(&t)),
             log,
         }),
     }
 }
 
+/// The last 64 KiB of `path`, when it can be read.
+fn log_tail(path: &Path) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    const TAIL: u64 = 64 * 1024;
+    let mut f = std::fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    f.seek(SeekFrom::Start(len.saturating_sub(TAIL))).ok()?;
+    let mut buf = Vec::new();
+    f.take(TAIL).read_to_end(&mut buf).ok()?;
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// The last two `Caused by:` of a Flink log, outer first (what Flink
+/// refused and why, e.g. the key whose value it cannot parse and the parse
+/// error), each cut to 300 characters; `None` without one.
+pub fn last_cause(log: &str) -> Option<String> {
+    let causes: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Caused by: "))
+        .collect();
+    let short = |line: &str| {
+        let mut cause: String = line.chars().take(300).collect();
+        if cause.len() < line.len() {
+            cause.push('…');
+        }
+        cause
+    };
+    let tail = &causes[causes.len().saturating_sub(2)..];
+    (!tail.is_empty()).then(|| {
+        tail.iter()
+            .map(|c| short(c))
+            .collect::<Vec<_>>()
+            .join(" ← ")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_innermost_cause_of_a_failed_taskmanager() {
+        // Flink 1.18.1's log when a duration has a unit it cannot parse.
+        let log = "2026-12-07 00:31:45,034 ERROR org.apache.flink.runtime.taskexecutor.TaskManagerRunner [] - Terminating TaskManagerRunner with exit code 1.
+org.apache.flink.util.FlinkException: Failed to start the TaskManagerRunner.
+\tat org.apache.flink.runtime.taskexecutor.TaskManagerRunner.runTaskManager(TaskManagerRunner.java:495)
+Caused by: java.lang.IllegalArgumentException: Could not parse value '1 s' for key 'cluster.registration.error-delay'.
+\tat org.apache.flink.configuration.Configuration.lambda$getOptional$3(Configuration.java:856)
+Caused by: java.lang.NumberFormatException: For input string: \"1 s\"
+\tat java.base/java.lang.NumberFormatException.forInputString(NumberFormatException.java:67)
+";
+        assert_eq!(
+            last_cause(log).as_deref(),
+            Some("java.lang.IllegalArgumentException: Could not parse value '1 s' for key 'cluster.registration.error-delay'. ← java.lang.NumberFormatException: For input string: \"1 s\"")
+        );
+        assert_eq!(last_cause("INFO all good\n"), None);
+        let long = format!("Caused by: x: {}", "y".repeat(400));
+        assert!(last_cause(&long).unwrap().ends_with('…'));
+    }
     use crate::config::settings::{resolve, Purpose, ValidateOptions};
     use crate::config::LoadOptions;
 
@@ -383,7 +443,7 @@ mod tests {
     #[test]
     fn appmaster_properties_become_the_taskmanager_configuration() {
         let (config, settings) = load(
-            "jobmanager.rpc.address: am.example\njobmanager.rpc.port: 6123\ntaskmanager.rpc.port: 31001\ntaskmanager.data.port: 31002\nmesos.resourcemanager.tasks.mem: 768\nmesos.resourcemanager.tasks.hostname: _TASK_.flink.mesos\nmesos.master: zk://u:pw@zk:2181/mesos\n",
+            "jobmanager.rpc.address: am.example\njobmanager.rpc.port: 6123\ntaskmanager.rpc.port: 31001\ntaskmanager.data.port: 31002\nmesos.resourcemanager.tasks.mem: 1024\nmesos.resourcemanager.tasks.hostname: _TASK_.flink.mesos\nmesos.master: zk://u:pw@zk:2181/mesos\n",
             &["taskmanager.numberOfTaskSlots=2"],
         );
         let (conf, notes) = taskmanager_conf(
@@ -402,7 +462,7 @@ mod tests {
                 "jobmanager.rpc.port=6123",
                 "taskmanager.data.port=31002",
                 "taskmanager.host=taskmanager-00003.flink.mesos",
-                "taskmanager.memory.process.size=768m",
+                "taskmanager.memory.process.size=1024m",
                 "taskmanager.numberOfTaskSlots=2",
                 "taskmanager.resource-id=taskmanager-00003",
                 "taskmanager.rpc.port=31001",
@@ -414,7 +474,7 @@ mod tests {
     #[test]
     fn given_values_win_over_derived_ones() {
         let (config, settings) = load(
-            "taskmanager.host: given\ntaskmanager.resource-id: rid\nio.tmp.dirs: /data\ntaskmanager.memory.process.size: 512m\nmesos.resourcemanager.tasks.hostname: _TASK_.x\n",
+            "taskmanager.host: given\ntaskmanager.resource-id: rid\nio.tmp.dirs: /data\ntaskmanager.memory.process.size: 1024m\nmesos.resourcemanager.tasks.hostname: _TASK_.x\n",
             &[],
         );
         let (conf, notes) = taskmanager_conf(
@@ -427,7 +487,7 @@ mod tests {
         assert_eq!(conf["taskmanager.host"], "given");
         assert_eq!(conf["taskmanager.resource-id"], "rid");
         assert_eq!(conf["io.tmp.dirs"], "/data");
-        assert_eq!(conf["taskmanager.memory.process.size"], "512m");
+        assert_eq!(conf["taskmanager.memory.process.size"], "1024m");
         assert!(notes.is_empty(), "{notes:?}");
         // Without a task id, a _TASK_ pattern cannot be filled in.
         let (config, settings) = load("mesos.resourcemanager.tasks.hostname: _TASK_.x\n", &[]);

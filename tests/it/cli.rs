@@ -47,6 +47,63 @@ fn example_configuration_validates() {
     assert_eq!(code, 0, "{out}{err}");
 }
 
+/// `--flink-version`/`--flink-home` add what Flink gives the JobManager and
+/// each TaskManager (Flink's own calculation) and what differs for that
+/// version (issue 22).
+#[test]
+fn validate_conf_for_a_flink_version_shows_its_memory_and_differences() {
+    let seed = [
+        "validate-conf",
+        "--conf-dir",
+        "examples/flink2-conf",
+        "-Dmesos.master=m:5050",
+        "-Djobmanager.heap.mb=1024",
+        "-Dmesos.resourcemanager.tasks.mem=4096",
+        "-Dtaskmanager.heap.mb=3500",
+    ];
+    let mut args = seed.to_vec();
+    args.extend(["--flink-version", "1.18.1"]);
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("Flink 1.18.1:\n  JobManager   process 1600 MB: heap 1024,"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  TaskManager  process 3500 MB: heap "),
+        "{out}"
+    );
+    assert!(out.contains("(Mesos container 4096 MB)"), "{out}");
+    assert!(out.contains("get flink-conf.yaml"), "{out}");
+    assert!(out.contains("written as whole milliseconds"), "{out}");
+    // From a distribution: its version; JSON carries the numbers.
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join("lib")).unwrap();
+    std::fs::create_dir_all(home.path().join("conf")).unwrap();
+    std::fs::write(home.path().join("lib/flink-dist-2.3.0.jar"), b"x").unwrap();
+    let mut args = seed.to_vec();
+    args.extend([
+        "--flink-home",
+        home.path().to_str().unwrap(),
+        "--output",
+        "json",
+    ]);
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["flink_version"], "2.3.0");
+    assert_eq!(v["memory"]["taskmanager"]["process"], 3500u64 << 20);
+    assert_eq!(v["memory"]["jobmanager"]["task_heap"], 1u64 << 30);
+    assert!(
+        v["notes"][0].as_str().unwrap().contains("config.yaml"),
+        "{v}"
+    );
+    // Not a version: a usage error.
+    let (code, _, err) = run(&["validate-conf", "--flink-version", "latest"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("write it like 1.18.1"), "{err}");
+}
+
 #[test]
 fn errors_exit_1_with_locations_and_json() {
     let dir = tempfile::tempdir().unwrap();

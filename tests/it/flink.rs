@@ -329,7 +329,8 @@ fn taskmanager_errors_have_distinct_exit_codes() {
     );
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("cannot find java"), "{err}");
-    // Memory that cannot fit (Flink's own check): 5, with Flink's reason.
+    // Memory that cannot fit (Flink's own calculation, checked before the
+    // JVM starts): 5, with the reason.
     let (code, err) = failing_run(
         &bin,
         &home.root,
@@ -339,7 +340,7 @@ fn taskmanager_errors_have_distinct_exit_codes() {
     assert_eq!(code, 5, "{err}");
     assert!(err.contains("the TaskManager memory does not fit"), "{err}");
     assert!(
-        err.contains("exceed configured Total Process Memory"),
+        err.contains("JVM metaspace (256 MB) and JVM overhead (192 MB) alone exceed the process memory (300 MB)"),
         "{err}"
     );
     // ... or flink-mesos' own check against the Mesos container: also 5.
@@ -361,18 +362,28 @@ fn taskmanager_errors_have_distinct_exit_codes() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("the bootstrap command"), "{err}");
     // The bootstrap command runs first and may install Flink into the
-    // sandbox, where it is found (then Flink's memory check fails: 5, not 3).
+    // sandbox, where it is found (then java is missing: 4, not 3; the PATH
+    // has only what the bootstrap command needs).
+    let tools = tempfile::tempdir().unwrap();
+    for tool in ["sh", "ln"] {
+        std::os::unix::fs::symlink(format!("/bin/{tool}"), tools.path().join(tool)).unwrap();
+    }
     let (code, err) = failing_run(
         &bin,
         Path::new(""),
-        &[("HOME", "/nonexistent"), ("FLINK_MESOS_CACHE", "/nonexistent")],
+        &[
+            ("HOME", "/nonexistent"),
+            ("FLINK_MESOS_CACHE", "/nonexistent"),
+            ("PATH", tools.path().to_str().unwrap()),
+            ("JAVA_HOME", ""),
+        ],
         &format!(
-            "mesos.resourcemanager.tasks.bootstrap-cmd: ln -s {} flink\ntaskmanager.memory.process.size: 300m\n",
+            "mesos.resourcemanager.tasks.bootstrap-cmd: ln -s {} flink\n",
             home.root.display()
         ),
     );
-    assert_eq!(code, 5, "{err}");
-    assert!(err.contains("the TaskManager memory does not fit"), "{err}");
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("cannot find java"), "{err}");
     // Without it, nothing is found: 3.
     let (code, err) = failing_run(
         &bin,

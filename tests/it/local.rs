@@ -14,13 +14,13 @@ use crate::support::flink::{self, build_small_job, submit_jar, wait_job_terminal
 
 /// A private copy of the binary: the appmaster ships itself to the
 /// TaskManagers, and other builds may replace target/debug meanwhile.
-struct Bin {
+pub(crate) struct Bin {
     path: PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Bin {
-    fn new() -> Bin {
+    pub(crate) fn new() -> Bin {
         let dir = tempfile::Builder::new()
             .prefix("flink-mesos-it-local-bin-")
             .tempdir()
@@ -31,7 +31,7 @@ impl Bin {
     }
 
     /// `flink-mesos local <args> --state-dir <state>` run in `cwd`.
-    fn local(&self, cwd: &Path, state: &Path, args: &[&str]) -> Output {
+    pub(crate) fn local(&self, cwd: &Path, state: &Path, args: &[&str]) -> Output {
         self.command(cwd, state, args).output().unwrap()
     }
 
@@ -55,15 +55,15 @@ impl Bin {
 
 /// One test's cluster: a private binary, an empty working directory and a
 /// state directory; `local down` runs when the test ends, however it ends.
-struct Scene {
-    bin: Bin,
-    cwd: tempfile::TempDir,
-    state: PathBuf,
+pub(crate) struct Scene {
+    pub(crate) bin: Bin,
+    pub(crate) cwd: tempfile::TempDir,
+    pub(crate) state: PathBuf,
     _state_root: tempfile::TempDir,
 }
 
 impl Scene {
-    fn new() -> Scene {
+    pub(crate) fn new() -> Scene {
         let state_root = tempfile::tempdir().unwrap();
         Scene {
             bin: Bin::new(),
@@ -80,7 +80,7 @@ impl Drop for Scene {
     }
 }
 
-fn text(out: &Output) -> String {
+pub(crate) fn text(out: &Output) -> String {
     format!(
         "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
         out.status.code(),
@@ -89,7 +89,7 @@ fn text(out: &Output) -> String {
     )
 }
 
-fn json(out: &Output) -> Value {
+pub(crate) fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(out)))
 }
 

@@ -34,4 +34,5 @@ mod store;
 mod store_failover;
 mod support;
 mod validate;
+mod versions;
 mod workers;

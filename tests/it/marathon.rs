@@ -557,12 +557,26 @@ fn fake_flink_home(parent: &Path, name: &str) -> PathBuf {
 
 /// Runs `cmd` the way Marathon does (`/bin/sh -c`), with the ports Marathon
 /// would assign, and returns the arguments the appmaster received.
+/// `flink-mesos` on the PATH is a stand-in that prints its arguments like
+/// [`fake_flink_home`]'s script (the default entrypoint, `flink-mesos
+/// appmaster`); its leading `appmaster` is dropped, so that both entrypoints
+/// give the appmaster's own arguments.
 fn appmaster_args(cmd: &str, env: &[(&str, &str)]) -> Vec<String> {
+    let fake_bin = tempfile::tempdir().unwrap();
+    let fake = fake_flink_home(fake_bin.path(), "fake");
+    std::fs::copy(
+        fake.join("bin/mesos-appmaster.sh"),
+        fake_bin.path().join("flink-mesos"),
+    )
+    .unwrap();
     let out = Command::new("/bin/sh")
         .arg("-c")
         .arg(cmd)
         .env_clear()
-        .env("PATH", "/usr/bin:/bin")
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", fake_bin.path().display()),
+        )
         .envs([
             ("PORT0", "31000"),
             ("PORT1", "31001"),
@@ -585,6 +599,10 @@ fn appmaster_args(cmd: &str, env: &[(&str, &str)]) -> Vec<String> {
         Some(""),
         "output not NUL-terminated: {text:?}"
     );
+    if cmd.starts_with("exec flink-mesos appmaster ") {
+        assert_eq!(args.first().map(String::as_str), Some("appmaster"));
+        args.remove(0);
+    }
     // A generated cmd puts the status endpoint on the last Marathon port
     // (the health check asks its /health; the snapshots show it); the rest
     // is what each test looks at.
@@ -855,7 +873,7 @@ fn awkward_values_arrive_intact() {
     // --flink-home with the same awkward path, quoted into cmd.
     let mut args2 = arg_refs.clone();
     let home_str = home.to_str().unwrap().to_string();
-    args2.extend(["--flink-home", &home_str]);
+    args2.extend(["--entrypoint", "script", "--flink-home", &home_str]);
     let (app2, _) = generate(&args2, &[("FLINK_PROPERTIES", "my.from-env: x y $z")]);
     assert_eq!(appmaster_args(cmd_of(&app2), &[]), expected);
 
@@ -872,14 +890,35 @@ fn awkward_values_arrive_intact() {
     let (app3, _) = generate(&args3, &[("FLINK_PROPERTIES", "my.from-env: x y $z")]);
     let path = format!("{}:/usr/bin:/bin", bin_dir.display());
     let got = appmaster_args(cmd_of(&app3), &[("PATH", &path)]);
-    assert_eq!(got[0], "appmaster");
-    assert_eq!(&got[1..], &expected[..]);
+    assert_eq!(got, expected);
+    // With --flink-home, the appmaster is told where Flink is.
+    let mut args4 = arg_refs.clone();
+    args4.extend(["--flink-home", &home_str]);
+    let (app4, _) = generate(&args4, &[("FLINK_PROPERTIES", "my.from-env: x y $z")]);
+    let got = appmaster_args(cmd_of(&app4), &[]);
+    assert_eq!(got[..2], ["--flink-home".to_string(), home_str.clone()]);
+    assert_eq!(&got[2..], &expected[..]);
+    assert_appmaster_accepts(&got);
 }
 
 #[test]
 fn unset_flink_home_fails_clearly_on_the_agent() {
     let conf = conf_dir("mesos.master: m:5050\n");
-    let (app, _) = generate(&["--conf-dir", conf.path().to_str().unwrap()], &[]);
+    let (app, r) = generate(
+        &[
+            "--conf-dir",
+            conf.path().to_str().unwrap(),
+            "--entrypoint",
+            "script",
+        ],
+        &[],
+    );
+    assert!(
+        r.err
+            .contains("which no Flink since 1.14 ships: copy commands/mesos-appmaster.sh there"),
+        "{}",
+        r.err
+    );
     let out = Command::new("/bin/sh")
         .arg("-c")
         .arg(cmd_of(&app))
@@ -1074,10 +1113,6 @@ fn bad_flags_exit_2_naming_the_rule() {
         (
             vec!["--label", "novalue"],
             "--label `novalue`: expected KEY=VALUE",
-        ),
-        (
-            vec!["--entrypoint", "binary", "--flink-home", "/opt/flink"],
-            "--flink-home is for --entrypoint script",
         ),
         (vec!["--deploy", "ftp://m"], "use Marathon's address"),
         (
@@ -1503,4 +1538,60 @@ mod properties {
             prop_assert_eq!(yaml_to_json(&yaml), doc, "{}", yaml);
         }
     }
+}
+
+/// `--entrypoint script` with a Flink directory on this machine: a missing
+/// `bin/mesos-appmaster.sh` (no Flink since 1.14 ships it) or Flink's own
+/// (which starts Flink's Mesos mode) is named with the fix.
+#[test]
+fn a_missing_or_foreign_mesos_appmaster_script_is_named() {
+    let conf = conf_dir("mesos.master: m:5050\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("flink-1.18.1");
+    std::fs::create_dir_all(home.join("lib")).unwrap();
+    std::fs::create_dir_all(home.join("conf")).unwrap();
+    std::fs::write(home.join("lib/flink-dist-1.18.1.jar"), b"x").unwrap();
+    let home_str = home.to_str().unwrap();
+    let args = [
+        "--conf-dir",
+        conf.path().to_str().unwrap(),
+        "--entrypoint",
+        "script",
+        "--flink-home",
+        home_str,
+    ];
+    let (app, r) = generate(&args, &[]);
+    assert!(cmd_of(&app).contains("bin/mesos-appmaster.sh"));
+    assert!(
+        r.err.contains(&format!(
+            "warning: {home_str}/bin/mesos-appmaster.sh does not exist (Flink 1.18.1): no Flink since 1.14 ships it; copy commands/mesos-appmaster.sh there"
+        )),
+        "{}",
+        r.err
+    );
+    // Flink 1.13's own script.
+    std::fs::create_dir_all(home.join("bin")).unwrap();
+    std::fs::write(
+        home.join("bin/mesos-appmaster.sh"),
+        "#!/usr/bin/env bash\nexec $JAVA_RUN org.apache.flink.mesos.entrypoint.MesosSessionClusterEntrypoint \"$@\"\n",
+    )
+    .unwrap();
+    let (_, r) = generate(&args, &[]);
+    assert!(
+        r.err
+            .contains("is Flink's own script (Flink 1.18.1), which starts Flink's Mesos mode"),
+        "{}",
+        r.err
+    );
+    // The drop-in script: nothing to say; the default entrypoint never looks.
+    std::fs::copy(
+        "commands/mesos-appmaster.sh",
+        home.join("bin/mesos-appmaster.sh"),
+    )
+    .unwrap();
+    let (_, r) = generate(&args, &[]);
+    assert!(!r.err.contains("warning:"), "{}", r.err);
+    let (app, r) = generate(&args[..2], &[]);
+    assert!(cmd_of(&app).starts_with("exec flink-mesos appmaster "));
+    assert!(!r.err.contains("mesos-appmaster.sh"), "{}", r.err);
 }

@@ -228,10 +228,26 @@ fn memory_rules() {
         &flat("mesos.resourcemanager.tasks.mem: 1024\ntaskmanager.heap.mb: 2048"),
         "3:22: error: taskmanager.heap.mb: is 2048 MB, larger than the Mesos container (`mesos.resourcemanager.tasks.mem` = 1024 MB)",
     );
-    // The seed's own Marathon example: a heap as large as the container.
+    // The seed's own Marathon example: Flink 1.10+ reads the legacy heap as
+    // the whole process on Mesos, so it fills the container exactly.
+    let d = flat("mesos.resourcemanager.tasks.mem: 1024\ntaskmanager.heap.mb: 1024");
+    assert!(!d.iter().any(|d| d.contains("error")), "{d:?}");
     assert_has(
-        &flat("mesos.resourcemanager.tasks.mem: 1024\ntaskmanager.heap.mb: 1024"),
-        "3:22: warning: taskmanager.heap.mb: leaves 0 MB of the 1024 MB container for JVM metaspace and overhead, which need about 448 MB; Mesos may kill the TaskManager for using too much memory",
+        &d,
+        "3:22: warning: taskmanager.heap.mb: is a setting of Flink before 1.10, which later versions ignore: flink-mesos passes it to Flink as taskmanager.memory.process.size: 1024m, the TaskManager's whole process (Flink's own migration rule on Mesos)",
+    );
+    // The example: 600 MB cannot hold Flink's fixed parts; refused
+    // at the key instead of a 153 MB heap nobody asked for.
+    assert_has(
+        &flat("mesos.resourcemanager.tasks.mem: 1024\ntaskmanager.heap.mb: 600"),
+        "3:22: error: taskmanager.heap.mb: leaves Flink's TaskManager memory calculation no room: framework heap (128 MB), framework off-heap (128 MB), task off-heap (0 MB), managed (60 MB) and network memory (64 MB) exceed the 152 MB of Flink memory left after JVM metaspace (256 MB) and overhead (192 MB); the TaskManager would not start",
+    );
+    // A 700 MB container with Flink's defaults: validation catches what
+    // made the TaskManager exit 5 at start.
+    let d = flat("mesos.resourcemanager.tasks.mem: 700");
+    assert!(
+        d.iter().any(|d| d.starts_with("2:34: error: mesos.resourcemanager.tasks.mem: leaves Flink's TaskManager memory calculation no room")),
+        "{d:?}"
     );
     // Unset container size follows the TaskManager memory.
     let (report, d) = validate_with(
@@ -242,7 +258,13 @@ fn memory_rules() {
         false,
     );
     assert!(d.is_empty(), "{d:?}");
-    assert_eq!(report.settings.unwrap().tasks.mem_mb, 1728);
+    let s = report.settings.unwrap();
+    assert_eq!(s.tasks.mem_mb, 1728);
+    let b = s.taskmanager_memory.breakdown.unwrap();
+    assert_eq!(
+        (b.process >> 20, b.metaspace >> 20, b.overhead >> 20),
+        (1728, 256, 192)
+    );
     let (report, _) = validate_with(
         "flink-conf.yaml",
         "mesos.master: m:5050\ntaskmanager.heap.mb: 1000\n",
@@ -250,7 +272,20 @@ fn memory_rules() {
         Purpose::Appmaster,
         false,
     );
-    assert_eq!(report.settings.unwrap().tasks.mem_mb, 1448);
+    assert_eq!(report.settings.unwrap().tasks.mem_mb, 1000);
+    // Flink memory that makes a process larger than the container.
+    let d = flat("mesos.resourcemanager.tasks.mem: 1024\ntaskmanager.memory.flink.size: 1024m");
+    assert!(
+        d.iter().any(|d| d.starts_with(
+            "3:32: error: taskmanager.memory.flink.size: makes a TaskManager process of 1"
+        )),
+        "{d:?}"
+    );
+    // Retired memory keys are named, not dropped silently.
+    assert_has(
+        &flat("taskmanager.memory.fraction: 0.7"),
+        "2:1: warning: taskmanager.memory.fraction: is a memory setting of Flink before 1.10; Flink 1.10 and later ignore it, and flink-mesos does not pass it on",
+    );
 }
 
 #[test]
@@ -373,7 +408,23 @@ fn the_seeds_examples_validate_without_errors() {
         "parallelism.default=10",
     ];
     let (report, d) = validate_with("flink-conf.yaml", "", &seed, Purpose::Appmaster, false);
-    assert!(d.is_empty(), "{d:?}");
+    // The legacy heap keys are translated, each with a warning that says
+    // to what (Flink's migration rules: the JobManager's heap is the heap,
+    // the TaskManager's is its whole process on Mesos).
+    assert_eq!(report.errors(), 0, "{d:?}");
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert!(
+        d.iter().any(
+            |d| d.contains("jobmanager.heap.mb: is a setting of Flink before 1.10")
+                && d.contains("jobmanager.memory.heap.size: 1024m")
+        ),
+        "{d:?}"
+    );
+    assert!(
+        d.iter()
+            .any(|d| d.contains("taskmanager.memory.process.size: 3500m")),
+        "{d:?}"
+    );
     let s = report.settings.unwrap();
     assert_eq!(
         (
@@ -401,7 +452,11 @@ fn the_seeds_examples_validate_without_errors() {
         false,
     );
     assert_eq!(report.errors(), 0, "{d:?}");
-    assert_eq!(d.len(), 1, "only the heap-vs-container warning: {d:?}");
+    assert_eq!(d.len(), 2, "only the two legacy heap warnings: {d:?}");
+    let s = report.settings.unwrap();
+    let tm = s.taskmanager_memory.breakdown.unwrap();
+    assert_eq!((tm.process >> 20, s.tasks.mem_mb), (1024, 1024));
+    assert_eq!(s.jobmanager_breakdown.unwrap().heap() >> 20, 1024);
 }
 
 fn flink_conf_fixtures() -> PathBuf {
