@@ -310,7 +310,7 @@ pub struct MarathonJsonArgs {
     pub instances: u32,
     /// Run the appmaster in this Docker image (default: the TaskManagers'
     /// container settings, if any).
-    #[arg(long, value_name = "IMAGE")]
+    #[arg(long, visible_alias = "image", value_name = "IMAGE")]
     pub docker_image: Option<String>,
     /// Flink distribution path on the Marathon agents (default: $FLINK_HOME there).
     #[arg(long, value_name = "PATH")]

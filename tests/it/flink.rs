@@ -447,7 +447,7 @@ fn taskmanager_finds_shipped_paths_in_the_sandbox_from_another_working_directory
         &bin,
         Path::new(""),
         sandbox.path(),
-        "taskmanager.memory.process.size: 1g\n",
+        "taskmanager.memory.process.size: 1g\ncontainerized.taskmanager.env.FOO: bar\ncontainerized.taskmanager.env.MY_TOKEN: hunter2\n",
     )
     .current_dir(workdir.path())
     .env("FLINK_CONF_DIR", "flink-mesos-conf")
@@ -471,6 +471,11 @@ fn taskmanager_finds_shipped_paths_in_the_sandbox_from_another_working_directory
             .starts_with(sandbox.path().to_str().unwrap()),
         "{doc}"
     );
+    // containerized.taskmanager.env.* reach the TaskManager JVM; a secret
+    // one is not printed.
+    assert_eq!(doc["env"]["FOO"], "bar", "{doc}");
+    assert!(doc["env"]["MY_TOKEN"].is_string(), "{doc}");
+    assert!(!doc.to_string().contains("hunter2"), "{doc}");
     // Nothing landed in the image's working directory.
     assert_eq!(std::fs::read_dir(workdir.path()).unwrap().count(), 0);
 }
