@@ -293,6 +293,7 @@ Register-ArgumentCompleter -Native -CommandName 'flink-mesos' -ScriptBlock {
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Marathon app id (default: derived from the framework name)')
             [CompletionResult]::new('--instances', '--instances', [CompletionResultType]::ParameterName, 'Number of appmaster instances: 1, or 0 to suspend the app; more only with ZooKeeper high availability (one leads, the others stand by)')
             [CompletionResult]::new('--docker-image', '--docker-image', [CompletionResultType]::ParameterName, 'Run the appmaster in this Docker image (default: the TaskManagers'' container settings, if any)')
+            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'Run the appmaster in this Docker image (default: the TaskManagers'' container settings, if any)')
             [CompletionResult]::new('--flink-home', '--flink-home', [CompletionResultType]::ParameterName, 'Flink distribution path on the Marathon agents (default: $FLINK_HOME there)')
             [CompletionResult]::new('--entrypoint', '--entrypoint', [CompletionResultType]::ParameterName, 'What the app runs: `<flink-home>/bin/mesos-appmaster.sh`, or `flink-mesos appmaster` from the PATH of the agent or image')
             [CompletionResult]::new('--cpus', '--cpus', [CompletionResultType]::ParameterName, 'CPUs for the appmaster (the Mesos scheduler and the Flink JobManager)')
