@@ -588,7 +588,7 @@ _flink__mesos() {
             return 0
             ;;
         flink__mesos__subcmd__marathon__subcmd__json)
-            opts="-D -v -q -h -V --id --instances --docker-image --flink-home --entrypoint --cpus --disk --constraint --env --label --secret-store --inline-config --format --pretty --deploy --deploy-user --deploy-ca --deploy-force --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            opts="-D -v -q -h -V --id --instances --image --docker-image --flink-home --entrypoint --cpus --disk --constraint --env --label --secret-store --inline-config --format --pretty --deploy --deploy-user --deploy-ca --deploy-force --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -603,6 +603,10 @@ _flink__mesos() {
                     return 0
                     ;;
                 --docker-image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -268,7 +268,7 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and _
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand framework; and __fish_seen_subcommand_from clear-id" -s V -l version -d 'Print version'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l id -d 'Marathon app id (default: derived from the framework name)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l instances -d 'Number of appmaster instances: 1, or 0 to suspend the app; more only with ZooKeeper high availability (one leads, the others stand by)' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l docker-image -d 'Run the appmaster in this Docker image (default: the TaskManagers\' container settings, if any)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l docker-image -l image -d 'Run the appmaster in this Docker image (default: the TaskManagers\' container settings, if any)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l flink-home -d 'Flink distribution path on the Marathon agents: `flink-mesos appmaster --flink-home PATH` (default: $FLINK_HOME there), or with `--entrypoint script` where its bin/mesos-appmaster.sh is' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l entrypoint -d 'What the app runs: `flink-mesos appmaster` from the PATH of the agent or image, or `<flink-home>/bin/mesos-appmaster.sh` (a copy of commands/mesos-appmaster.sh: no Flink since 1.14 ships that script)' -r -f -a "script\t'`<flink-home>/bin/mesos-appmaster.sh`: commands/mesos-appmaster.sh copied there'
 binary\t'`flink-mesos appmaster` (the default)'"

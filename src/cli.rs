@@ -324,7 +324,7 @@ pub struct MarathonJsonArgs {
     pub instances: u32,
     /// Run the appmaster in this Docker image (default: the TaskManagers'
     /// container settings, if any).
-    #[arg(long, value_name = "IMAGE")]
+    #[arg(long, visible_alias = "image", value_name = "IMAGE")]
     pub docker_image: Option<String>,
     /// Flink distribution path on the Marathon agents: `flink-mesos appmaster
     /// --flink-home PATH` (default: $FLINK_HOME there), or with `--entrypoint

@@ -130,7 +130,7 @@ pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> P
         command: tasks.taskmanager_cmd.clone(),
         bootstrap: tasks.bootstrap_cmd.clone(),
         properties: taskmanager_properties(settings, config, host),
-        environment: Vec::new(),
+        environment: tasks.environment.clone(),
         uris: tasks.uris.iter().map(crate::mesos::Uri::new).collect(),
         labels,
         user: tasks.user.clone(),
@@ -342,6 +342,26 @@ mod tests {
         assert_eq!(get("taskmanager.memory.process.size"), None);
         let all = format!("{props:?}");
         assert!(!all.contains("hunter2") && !all.contains("mesos.master"));
+    }
+
+    #[test]
+    fn containerized_taskmanager_env_reaches_the_task_environment_but_not_its_secrets() {
+        let (s, c) = load(&[
+            "mesos.master=m:5050",
+            "containerized.taskmanager.env.FLINK_HOME=/opt/flink",
+            "containerized.taskmanager.env.AWS_SECRET_ACCESS_KEY=hunter2",
+            "containerized.master.env.JM_ONLY=1",
+        ]);
+        let p = plan(&s, &c, &host(), 0.0);
+        assert_eq!(
+            p.template.environment,
+            [("FLINK_HOME".to_string(), "/opt/flink".to_string())]
+        );
+        let all = format!("{:?}", p.template);
+        assert!(
+            !all.contains("hunter2") && !all.contains("JM_ONLY"),
+            "{all}"
+        );
     }
 
     #[test]

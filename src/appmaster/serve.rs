@@ -473,6 +473,11 @@ pub async fn serve(
     let mut uris = overlays.uris(artifact_server.base_url());
     uris.append(&mut plan.template.uris);
     plan.template.uris = uris;
+    // What the overlays ship (FLINK_CONF_DIR, ...) wins over
+    // containerized.taskmanager.env.* of the same name.
+    plan.template
+        .environment
+        .retain(|(name, _)| !overlays.environment.iter().any(|(n, _)| n == name));
     plan.template
         .environment
         .extend(overlays.environment.iter().cloned());

@@ -203,15 +203,11 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
     }
 
     // The Flink distribution.
-    let image = match &inputs.settings.tasks.container {
-        Container::Mesos { image } => image.clone(),
-        Container::Docker { image, .. } => Some(image.clone()),
-    };
-    match (inputs.flink_home, image) {
-        (_, Some(image)) => out.notes.push(format!(
-            "the container image {image} provides Flink; the distribution is not shipped"
+    match (inputs.flink_home, flink_source(inputs.settings, &out.command)) {
+        (_, FlinkSource::Given(how)) => out.notes.push(format!(
+            "workers run Flink from {how}; the distribution is not shipped"
         )),
-        (Some(home), None) if runs_flink_mesos && !out.command.contains("--flink-home") => {
+        (Some(home), FlinkSource::Shipped) if runs_flink_mesos => {
             let archive = dir.join("flink-dist.tar");
             let rebuilt = distribution_archive(home, &archive)?;
             out.artifacts.push(Artifact {
@@ -229,7 +225,7 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
                 if rebuilt { "archive built" } else { "archive up to date" }
             ));
         }
-        (None, None) if runs_flink_mesos => out.notes.push(
+        (None, FlinkSource::Shipped) if runs_flink_mesos => out.notes.push(
             "no Flink distribution known (--flink-home / FLINK_HOME): workers need one of their own"
                 .into(),
         ),
@@ -345,6 +341,43 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
         .push(("FLINK_CONF_DIR".into(), CONF_DIR.into()));
     out.conf_keys = conf.keys().cloned().collect();
     Ok(out)
+}
+
+/// Where the workers' Flink comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlinkSource {
+    /// The worker has it: the text says where (for the log and
+    /// `validate-conf`).
+    Given(String),
+    /// The artifact server ships the appmaster's distribution.
+    Shipped,
+}
+
+/// Where the workers' Flink comes from, in this order: the task command's
+/// `--flink-home`; `containerized.taskmanager.env.FLINK_HOME` (in the image
+/// or on a volume); the container image (its own `FLINK_HOME`, as the
+/// official Flink images set it); else the artifact server ships the
+/// appmaster's distribution (`FLINK_HOME=flink` in the sandbox).
+pub fn flink_source(settings: &Settings, command: &str) -> FlinkSource {
+    if command.contains("--flink-home") {
+        return FlinkSource::Given("the --flink-home of the task command".into());
+    }
+    if let Some((_, home)) = settings
+        .tasks
+        .environment
+        .iter()
+        .find(|(name, _)| name == "FLINK_HOME")
+    {
+        return FlinkSource::Given(format!(
+            "FLINK_HOME={home} (containerized.taskmanager.env.FLINK_HOME: in the image or on a volume)"
+        ));
+    }
+    match &settings.tasks.container {
+        Container::Mesos { image: Some(image) } | Container::Docker { image, .. } => {
+            FlinkSource::Given(format!("the container image {image} (its FLINK_HOME)"))
+        }
+        Container::Mesos { image: None } => FlinkSource::Shipped,
+    }
 }
 
 /// The file `key` names, when it is one the workers can get a copy of.

@@ -8,15 +8,43 @@ use crate::cli::{GlobalArgs, OutputFormat, TaskmanagerArgs};
 use crate::config::settings::Purpose;
 use crate::error::{Error, Result};
 use crate::flink::Output;
-use crate::taskmanager::{self, Options, TASK_ID_ENV};
+use crate::taskmanager::{self, Options, SandboxPaths, TASK_ID_ENV};
 
 pub fn run(global: &GlobalArgs, args: &TaskmanagerArgs) -> Result<()> {
-    let mut config = super::load_config(global)?;
-    let sandbox = match &args.sandbox {
-        Some(dir) => dir.clone(),
-        None => std::env::current_dir()
-            .map_err(|e| Error::io("cannot read the working directory", e))?,
+    // Every path the appmaster ships is relative to the sandbox, which is
+    // not the working directory in a Docker container (the image's WORKDIR):
+    // resolve them against $MESOS_SANDBOX, and work in the sandbox.
+    let cwd =
+        std::env::current_dir().map_err(|e| Error::io("cannot read the working directory", e))?;
+    let hadoop = std::env::var_os("HADOOP_CONF_DIR").map(std::path::PathBuf::from);
+    let paths = SandboxPaths::resolve(
+        args.sandbox.as_deref(),
+        &cwd,
+        global.conf_dir.as_deref(),
+        args.flink_home.as_deref(),
+        hadoop.as_deref(),
+    );
+    if paths.sandbox != cwd {
+        std::env::set_current_dir(&paths.sandbox).map_err(|e| {
+            Error::io(
+                format!(
+                    "cannot enter the sandbox {} ($MESOS_SANDBOX or --sandbox)",
+                    paths.sandbox.display()
+                ),
+                e,
+            )
+        })?;
+    }
+    if let Some(dir) = &paths.hadoop_conf_dir {
+        // Still one thread: the runtime starts below. The JVM inherits it.
+        std::env::set_var("HADOOP_CONF_DIR", dir);
+    }
+    let global = &GlobalArgs {
+        conf_dir: paths.conf_dir.clone(),
+        ..global.clone()
     };
+    let mut config = super::load_config(global)?;
+    let sandbox = paths.sandbox.clone();
     let task_id = std::env::var(TASK_ID_ENV).ok().filter(|s| !s.is_empty());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -59,7 +87,7 @@ pub fn run(global: &GlobalArgs, args: &TaskmanagerArgs) -> Result<()> {
     };
     // A relative FLINK_HOME (the appmaster ships Flink as `flink` in the
     // sandbox) is relative to the sandbox.
-    let flink_home = args.flink_home.as_ref().map(|p| sandbox.join(p));
+    let flink_home = paths.flink_home.clone();
     let opts = Options {
         flink_home,
         sandbox,
@@ -104,7 +132,15 @@ fn print_command(
                 "flink_version": version.to_string(),
                 "program": command.program,
                 "args": command.args,
-                "env": command.env.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+                // containerized.taskmanager.env.* may hold secrets.
+                "env": command
+                    .env
+                    .iter()
+                    .map(|(k, v)| {
+                        let key = format!("{}{k}", crate::config::options::TASKMANAGER_ENV_PREFIX);
+                        (k.clone(), crate::config::options::masked(&key, v))
+                    })
+                    .collect::<std::collections::BTreeMap<_, _>>(),
                 "conf_file": conf_file,
                 "log_file": command.log_file,
             });

@@ -14,13 +14,26 @@ pub fn run(global: &GlobalArgs, args: &ValidateConfArgs) -> Result<()> {
         Target::Appmaster => Purpose::Appmaster,
         Target::Taskmanager => Purpose::Taskmanager,
     };
-    let report = settings::resolve(
+    let mut report = settings::resolve(
         &config,
         ValidateOptions {
             purpose,
             strict: args.strict,
         },
     );
+    if let (Purpose::Appmaster, Some(s)) = (purpose, &report.settings) {
+        // Where the workers' Flink comes from, when it is not the artifact
+        // server (the appmaster's start-up log says it in every case).
+        use crate::artifacts::overlay::{flink_source, FlinkSource};
+        if let FlinkSource::Given(how) = flink_source(s, &s.tasks.taskmanager_cmd) {
+            report.diagnostics.push(crate::config::Diagnostic {
+                severity: crate::config::diagnostic::Severity::Note,
+                ..crate::config::Diagnostic::error(format!(
+                    "the TaskManagers run Flink from {how}; the appmaster ships no Flink distribution"
+                ))
+            });
+        }
+    }
     let version = match (args.flink_version, &args.flink_home) {
         (Some(v), _) => Some(v),
         (None, Some(dir)) => Some(crate::flink::FlinkHome::open(dir)?.version),

@@ -512,6 +512,38 @@ pub fn private_env_vars() -> impl Iterator<Item = &'static str> {
         .chain(["FLINK_MESOS_SECRETS_TOKEN", "FLINK_MESOS_SECRETS_URL"])
 }
 
+/// Flink's prefix of the variables set in every TaskManager's environment
+/// (`containerized.taskmanager.env.NAME: value`).
+pub const TASKMANAGER_ENV_PREFIX: &str = "containerized.taskmanager.env.";
+/// Flink's prefix of the variables set in the JobManager's environment.
+pub const MASTER_ENV_PREFIX: &str = "containerized.master.env.";
+
+/// The variable a `containerized.*.env.NAME` key sets: `NAME`, when it is a
+/// name an environment can hold (not empty, no `=`, no NUL).
+pub fn env_var_name<'a>(prefix: &str, key: &'a str) -> Option<Result<&'a str, ()>> {
+    let name = key.strip_prefix(prefix)?;
+    Some(if name.is_empty() || name.contains(['=', '\0']) {
+        Err(())
+    } else {
+        Ok(name)
+    })
+}
+
+/// The environment the `prefix` keys among `entries` set, in their order;
+/// keys that name no valid variable are left out (`validate-conf` reports them).
+pub fn env_from<'a>(
+    prefix: &str,
+    entries: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<(String, String)> {
+    entries
+        .into_iter()
+        .filter_map(|(k, v)| match env_var_name(prefix, k) {
+            Some(Ok(name)) => Some((name.to_string(), v.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Flink's own list of sensitive key fragments (`GlobalConfiguration`'s
 /// `SENSITIVE_KEYS`, Flink 1.18 to 2.x): a key that contains one, in any
 /// case, has a secret value.

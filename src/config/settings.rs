@@ -64,6 +64,10 @@ pub struct Tasks {
     /// `mesos.resourcemanager.tasks.bootstrap-timeout`.
     pub bootstrap_timeout: Duration,
     pub taskmanager_cmd: String,
+    /// `containerized.taskmanager.env.*` without secret values: the
+    /// TaskInfo's environment. Secret ones reach only the TaskManager JVM,
+    /// through the secrets bundle and its configuration.
+    pub environment: Vec<(String, String)>,
     pub uris: Vec<String>,
     pub labels: Vec<(String, String)>,
     pub user: Option<String>,
@@ -504,6 +508,13 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
         taskmanager_cmd: c
             .string(Key::MesosResourcemanagerTasksTaskmanagerCmd)
             .unwrap_or_default(),
+        environment: options::env_from(
+            options::TASKMANAGER_ENV_PREFIX,
+            c.config
+                .winners()
+                .filter(|e| options::secret_part(&e.key, &e.value).is_none())
+                .map(|e| (e.key.as_str(), e.value.as_str())),
+        ),
         uris: c.list(Key::MesosResourcemanagerTasksUris),
         labels: c
             .typed(
@@ -933,6 +944,8 @@ impl Checker<'_> {
                     }
                 };
                 self.diags.push(d);
+            } else if let Some(d) = environment_note(&entry.key, &entry.value) {
+                self.diags.push(d.at(entry.origin.key_span()));
             } else if strict {
                 let d = Diagnostic::warning(
                     "is not an option flink-mesos knows; it is passed to Flink unchanged",
@@ -943,6 +956,46 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// Where a `containerized.taskmanager.env.*` or `containerized.master.env.*`
+/// variable goes (a note), or why it cannot (an error).
+fn environment_note(key: &str, value: &str) -> Option<Diagnostic> {
+    let (prefix, whose) = if key.starts_with(options::TASKMANAGER_ENV_PREFIX) {
+        (options::TASKMANAGER_ENV_PREFIX, "TaskManager")
+    } else if key.starts_with(options::MASTER_ENV_PREFIX) {
+        (options::MASTER_ENV_PREFIX, "JobManager")
+    } else {
+        return None;
+    };
+    let Some(Ok(name)) = options::env_var_name(prefix, key) else {
+        return Some(
+            Diagnostic::error("names no environment variable")
+                .key(key.to_string())
+                .hint(format!(
+                    "write {prefix}NAME: value, with a NAME without `=`"
+                )),
+        );
+    };
+    let secret = options::secret_part(key, value).is_some();
+    let message = match (whose, secret) {
+        ("TaskManager", false) => format!(
+            "sets `{name}` in every TaskManager's task environment (the TaskInfo's: the bootstrap and task commands see it, and the TaskManager JVM)"
+        ),
+        ("TaskManager", true) => format!(
+            "sets `{name}` in every TaskManager JVM's environment; the value is secret, so it travels with the worker's secrets, never in the TaskInfo: the bootstrap command does not see it"
+        ),
+        _ => format!(
+            "sets `{name}` in the environment of the JobManager the appmaster runs"
+        ),
+    };
+    Some(
+        Diagnostic {
+            severity: Severity::Note,
+            ..Diagnostic::error(message)
+        }
+        .key(key.to_string()),
+    )
 }
 
 /// The span of the secret part of a value, for masking the quoted line.

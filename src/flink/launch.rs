@@ -210,7 +210,8 @@ pub fn prepare(req: &LaunchRequest<'_>) -> Result<JvmCommand, FlinkError> {
         classpath: &home.classpath(),
         conf_dir: &conf_dir,
     });
-    let env = flink_env(home, &conf_dir);
+    let mut env = flink_env(home, &conf_dir);
+    env.extend(container_env(req.role, &conf, &env));
     Ok(JvmCommand {
         role: req.role,
         program: req.java.path.clone(),
@@ -262,6 +263,25 @@ pub fn build_args(s: &ArgsSpec<'_>) -> Vec<String> {
         args.push(format!("{k}={v}"));
     }
     args
+}
+
+/// `containerized.taskmanager.env.*` (TaskManager) or
+/// `containerized.master.env.*` (JobManager) of the configuration, as
+/// Flink's Mesos, YARN and Kubernetes modes set them; the variables Flink's
+/// scripts export (`flink`) win, since they say where this distribution is.
+fn container_env(
+    role: Role,
+    conf: &FlinkConf,
+    flink: &[(String, String)],
+) -> Vec<(String, String)> {
+    let prefix = match role {
+        Role::TaskManager => options::TASKMANAGER_ENV_PREFIX,
+        _ => options::MASTER_ENV_PREFIX,
+    };
+    options::env_from(prefix, conf.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .into_iter()
+        .filter(|(name, _)| !flink.iter().any(|(n, _)| n == name))
+        .collect()
 }
 
 /// What `config.sh` exports for Flink's processes.

@@ -98,6 +98,55 @@ pub struct Options {
     pub output: Output,
 }
 
+/// The paths a worker is handed, resolved against its sandbox.
+///
+/// The appmaster ships the TaskManager configuration, the Hadoop
+/// configuration and the Flink distribution as paths relative to the
+/// sandbox (`FLINK_CONF_DIR=flink-mesos-conf`, `HADOOP_CONF_DIR=hadoop-conf`,
+/// `FLINK_HOME=flink`): it cannot know where the sandbox is on the agent or
+/// inside a container. Mesos starts a task in its sandbox, but the Docker
+/// containerizer starts it in the image's `WORKDIR`, so relative paths are
+/// resolved against `$MESOS_SANDBOX` (which Mesos sets in every container),
+/// never against the working directory. Absolute paths stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxPaths {
+    /// The sandbox, absolute.
+    pub sandbox: PathBuf,
+    /// `--conf-dir` / `FLINK_CONF_DIR`.
+    pub conf_dir: Option<PathBuf>,
+    /// `--flink-home` / `FLINK_HOME`.
+    pub flink_home: Option<PathBuf>,
+    /// `HADOOP_CONF_DIR`.
+    pub hadoop_conf_dir: Option<PathBuf>,
+}
+
+impl SandboxPaths {
+    /// `sandbox` is `$MESOS_SANDBOX` (or `--sandbox`), else `cwd`; a relative
+    /// sandbox is taken relative to `cwd`.
+    pub fn resolve(
+        sandbox: Option<&Path>,
+        cwd: &Path,
+        conf_dir: Option<&Path>,
+        flink_home: Option<&Path>,
+        hadoop_conf_dir: Option<&Path>,
+    ) -> SandboxPaths {
+        let sandbox = match sandbox {
+            Some(dir) => cwd.join(dir),
+            None => cwd.to_path_buf(),
+        };
+        let inside = |p: Option<&Path>| {
+            p.filter(|p| !p.as_os_str().is_empty())
+                .map(|p| sandbox.join(p))
+        };
+        SandboxPaths {
+            conf_dir: inside(conf_dir),
+            flink_home: inside(flink_home),
+            hadoop_conf_dir: inside(hadoop_conf_dir),
+            sandbox,
+        }
+    }
+}
+
 /// The TaskManager's Flink configuration: the user's and the appmaster's
 /// entries ([`conf::flink_entries`]), plus what a Mesos worker needs when
 /// it is not given: `taskmanager.resource-id` = the task id (so that the

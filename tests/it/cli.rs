@@ -464,3 +464,40 @@ fn completions_leave_hidden_subcommands_and_flags_out() {
         }
     }
 }
+
+/// `validate-conf` says where each `containerized.*.env.*` variable goes
+/// (it said "passed to Flink unchanged"), that a secret one stays out of
+/// the TaskInfo, and where the workers' Flink comes from (issue 27).
+#[test]
+fn validate_conf_explains_where_container_environment_and_flink_go() {
+    let (code, out, err) = run(&[
+        "validate-conf",
+        "--strict",
+        "-Dmesos.master=m:5050",
+        "-Dmesos.resourcemanager.tasks.container.image.name=my-java:17",
+        "-Dcontainerized.taskmanager.env.FLINK_HOME=/opt/flink",
+        "-Dcontainerized.taskmanager.env.S3_SECRET=hunter2",
+        "-Dcontainerized.master.env.TZ=UTC",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("passed to Flink unchanged"), "{out}");
+    assert!(!out.contains("hunter2"), "{out}");
+    assert!(
+        out.contains("sets `FLINK_HOME` in every TaskManager's task environment"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "sets `S3_SECRET` in every TaskManager JVM's environment; the value is secret"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("sets `TZ` in the environment of the JobManager the appmaster runs"),
+        "{out}"
+    );
+    assert!(
+        out.contains("the TaskManagers run Flink from FLINK_HOME=/opt/flink"),
+        "{out}"
+    );
+}

@@ -435,3 +435,58 @@ fn taskmanager_dry_run_prints_the_command_without_secrets() {
     // A dry run has no side effects beyond the sandbox's configuration.
     assert!(!sandbox.path().join("bootstrapped").exists());
 }
+
+/// Mesos' Docker containerizer starts a task in the image's `WORKDIR`, not
+/// in the sandbox: the paths the appmaster ships relative to the sandbox
+/// (`FLINK_CONF_DIR=flink-mesos-conf`, `HADOOP_CONF_DIR=hadoop-conf`,
+/// `FLINK_HOME=flink`) are found through `$MESOS_SANDBOX` (issue 27).
+#[test]
+fn taskmanager_finds_shipped_paths_in_the_sandbox_from_another_working_directory() {
+    let bin = pin_binary();
+    let home = flink_home();
+    let sandbox = tempfile::tempdir().unwrap();
+    let workdir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(sandbox.path().join("flink-mesos-conf")).unwrap();
+    std::fs::write(
+        sandbox.path().join("flink-mesos-conf/config.yaml"),
+        "taskmanager.numberOfTaskSlots: 3\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(sandbox.path().join("hadoop-conf")).unwrap();
+    std::os::unix::fs::symlink(&home.root, sandbox.path().join("flink")).unwrap();
+    let out = taskmanager_command(
+        &bin,
+        Path::new(""),
+        sandbox.path(),
+        "taskmanager.memory.process.size: 1g\ncontainerized.taskmanager.env.FOO: bar\ncontainerized.taskmanager.env.MY_TOKEN: hunter2\n",
+    )
+    .current_dir(workdir.path())
+    .env("FLINK_CONF_DIR", "flink-mesos-conf")
+    .env("HADOOP_CONF_DIR", "hadoop-conf")
+    .env("FLINK_HOME", "flink")
+    .args(["--dry-run", "-q", "--output", "json"])
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let written = std::fs::read_to_string(sandbox.path().join("flink-conf/config.yaml")).unwrap();
+    assert!(
+        written.contains("taskmanager.numberOfTaskSlots: '3'"),
+        "{written}"
+    );
+    assert!(
+        doc["env"]["FLINK_HOME"]
+            .as_str()
+            .unwrap()
+            .starts_with(sandbox.path().to_str().unwrap()),
+        "{doc}"
+    );
+    // containerized.taskmanager.env.* reach the TaskManager JVM; a secret
+    // one is not printed.
+    assert_eq!(doc["env"]["FOO"], "bar", "{doc}");
+    assert!(doc["env"]["MY_TOKEN"].is_string(), "{doc}");
+    assert!(!doc.to_string().contains("hunter2"), "{doc}");
+    // Nothing landed in the image's working directory.
+    assert_eq!(std::fs::read_dir(workdir.path()).unwrap().count(), 0);
+}

@@ -88,7 +88,7 @@ fn task_process(task_id: &str) -> Option<u32> {
 }
 
 /// The TaskManager JVM of a Mesos task.
-fn taskmanager_jvm(task_id: &str) -> Option<u32> {
+pub(crate) fn taskmanager_jvm(task_id: &str) -> Option<u32> {
     task_process_with(task_id, "TaskManagerRunner")
 }
 

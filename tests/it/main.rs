@@ -9,6 +9,7 @@ mod artifacts;
 mod broken;
 mod cli;
 mod conformance;
+mod containers;
 mod crash;
 mod defects;
 mod elastic;
