@@ -164,6 +164,17 @@ async fn store_zk_round_trip_and_readable_layout() {
     assert_eq!(path, lead.latch());
     assert_eq!(info.unwrap().host, "am-1");
 
+    // The floor `workers scale` set: stored, readable by the next leader.
+    assert_eq!(other.load().await.unwrap().floor, None);
+    store.apply(vec![Write::Floor(4)]).await.unwrap();
+    assert_eq!(other.load().await.unwrap().floor, Some(4));
+    let (data, _) = zk
+        .client()
+        .get_data("/flink/default/mesos-workers/floor")
+        .await
+        .unwrap();
+    assert_eq!(data, b"4");
+
     store.clear_framework_id().await.unwrap();
     assert_eq!(other.load().await.unwrap().framework_id, None);
     lead.resign().await;
