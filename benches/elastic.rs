@@ -26,12 +26,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("cannot bind a loopback port")
-}
+mod common;
+use common::{free_port, now, parse_rfc3339, Killed};
+
 #[allow(dead_code)]
 #[path = "../tests/it/support/flink.rs"]
 mod flink;
@@ -47,21 +44,6 @@ use mesos_local::MesosLocal;
 
 const BIN: &str = env!("CARGO_BIN_EXE_flink-mesos");
 const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
-
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
 
 fn registered(rest_port: u16) -> usize {
     let Some((200, body)) = http_get(rest_port, "/taskmanagers") else {
@@ -104,27 +86,6 @@ fn logged(log: &Path, needle: &str) -> Vec<f64> {
         .filter(|l| l.contains(needle))
         .filter_map(|l| parse_rfc3339(l.split_whitespace().next()?))
         .collect()
-}
-
-/// Seconds since the epoch of a `2026-12-01T10:13:41.036004Z` timestamp.
-fn parse_rfc3339(ts: &str) -> Option<f64> {
-    let (date, time) = ts.trim_end_matches('Z').split_once('T')?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>());
-    let (y, m, day) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
-    let mut t = time.split(':');
-    let (h, min) = (
-        t.next()?.parse::<f64>().ok()?,
-        t.next()?.parse::<f64>().ok()?,
-    );
-    let s: f64 = t.next()?.parse().ok()?;
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days as f64 * 86_400.0 + h * 3600.0 + min * 60.0 + s)
 }
 
 struct Round {

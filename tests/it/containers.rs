@@ -12,10 +12,12 @@
 //! tests print `skipped:` with the reason.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::flink_on_mesos::{terminate_and_wait_success, wait_registered, Guard};
+use crate::flink_on_mesos::{
+    appmaster_args, spawn_appmaster, terminate_and_wait_success, wait_registered,
+};
 use crate::support::flink::{self, build_small_job, cmdline, submit_jar, wait_job_terminal};
 use crate::support::free_port;
 use crate::support::mesos_local::MesosLocal;
@@ -192,46 +194,14 @@ async fn a_job_finishes_in_the_image(mesos: &MesosLocal, image: &str, extra: &[S
     let bin = dir.path().join("flink-mesos");
     std::fs::copy(assert_cmd::cargo::cargo_bin("flink-mesos"), &bin).unwrap();
     let stderr_path = dir.path().join("appmaster.stderr");
-    let master = mesos.url.trim_start_matches("http://").to_string();
-    let mut args = vec![
-        "appmaster".to_string(),
-        "--status-bind".into(),
-        "127.0.0.1".into(),
-        "--flink-home".into(),
-        home.root.display().to_string(),
-        "--work-dir".into(),
-        dir.path().join("am").display().to_string(),
-        format!("-Dmesos.master={master}"),
+    let mut args = appmaster_args(mesos, &home, &dir.path().join("am"), rpc_port, rest_port);
+    args.extend([
         "-Dmesos.initial-tasks=1".into(),
-        "-Dmesos.resourcemanager.tasks.cpus=0.2".into(),
-        "-Dmesos.resourcemanager.tasks.mem=600".into(),
         format!("-Dmesos.resourcemanager.tasks.container.image.name={image}"),
-        "-Djobmanager.rpc.address=127.0.0.1".into(),
-        format!("-Djobmanager.rpc.port={rpc_port}"),
-        format!("-Drest.port={rest_port}"),
-        "-Djobmanager.bind-host=127.0.0.1".into(),
-        "-Drest.bind-address=127.0.0.1".into(),
-        "-Djobmanager.memory.process.size=512m".into(),
-        "-Djobmanager.memory.jvm-metaspace.size=128m".into(),
-        "-Djobmanager.memory.jvm-overhead.min=64m".into(),
-    ];
+    ]);
     args.extend(extra.iter().cloned());
-    for (k, v) in flink::small_taskmanager() {
-        args.push(format!("-D{k}={v}"));
-    }
     let started = Instant::now();
-    let mut guard = Guard(
-        Command::new(&bin)
-            .args(&args)
-            .current_dir(dir.path())
-            .env_remove("FLINK_CONF_DIR")
-            .env_remove("FLINK_PROPERTIES")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr_path).unwrap())
-            .spawn()
-            .unwrap(),
-    );
+    let mut guard = spawn_appmaster(&bin, &args, dir.path(), &stderr_path, &[]);
     let child = &mut guard.0;
     let (_stdout, _) = crate::support::status_base(child, &stderr_path);
     wait_registered(

@@ -7,12 +7,14 @@
 //! token changes nothing; `flink-mesos workers scale 2` (with the token the
 //! appmaster wrote to its work dir) brings it to 2, and it stays there idle.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::flink_on_mesos::{registered, terminate_and_wait_success, wait_registered, Guard};
+use crate::flink_on_mesos::{
+    appmaster_args, registered, spawn_appmaster, terminate_and_wait_success, wait_registered,
+};
 use crate::support::flink::{self, build_small_job, submit_jar_with, wait_job_terminal};
 use crate::support::free_port;
 use crate::support::mesos_local::MesosLocal;
@@ -75,49 +77,18 @@ async fn a_session_cluster_grows_for_a_job_shrinks_when_idle_and_scales_with_the
     std::fs::copy(&bin, &tm_bin).unwrap();
     let stderr_path = dir.path().join("appmaster.stderr");
     let work_dir = dir.path().join("am");
-    let master = mesos.url.trim_start_matches("http://").to_string();
-    let mut args = vec![
-        "appmaster".to_string(),
-        "--status-bind".into(),
-        "127.0.0.1".into(),
-        "--flink-home".into(),
-        home.root.display().to_string(),
-        "--work-dir".into(),
-        work_dir.display().to_string(),
-        format!("-Dmesos.master={master}"),
+    let mut args = appmaster_args(&mesos, &home, &work_dir, rpc_port, rest_port);
+    args.extend([
         "-Dmesos.initial-tasks=1".into(),
         "-Dtaskmanager.numberOfTaskSlots=1".into(),
         format!("-Dresourcemanager.taskmanager-timeout={IDLE_TIMEOUT_SECS} s"),
-        "-Dmesos.resourcemanager.tasks.cpus=0.2".into(),
-        "-Dmesos.resourcemanager.tasks.mem=600".into(),
         format!(
             "-Dmesos.resourcemanager.tasks.taskmanager-cmd={} taskmanager --flink-home {}",
             tm_bin.display(),
             home.root.display()
         ),
-        "-Djobmanager.rpc.address=127.0.0.1".into(),
-        format!("-Djobmanager.rpc.port={rpc_port}"),
-        format!("-Drest.port={rest_port}"),
-        "-Djobmanager.memory.process.size=512m".into(),
-        "-Djobmanager.memory.jvm-metaspace.size=128m".into(),
-        "-Djobmanager.memory.jvm-overhead.min=64m".into(),
-    ];
-    for (k, v) in flink::small_taskmanager() {
-        args.push(format!("-D{k}={v}"));
-    }
-    let mut guard = Guard(
-        Command::new(&bin)
-            .args(&args)
-            .current_dir(dir.path())
-            .env_remove("FLINK_CONF_DIR")
-            .env_remove("FLINK_PROPERTIES")
-            .env_remove("FLINK_MESOS_ADMIN_TOKEN")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr_path).unwrap())
-            .spawn()
-            .unwrap(),
-    );
+    ]);
+    let mut guard = spawn_appmaster(&bin, &args, dir.path(), &stderr_path, &[]);
     let child = &mut guard.0;
     let (_stdout, base) = crate::support::status_base(child, &stderr_path);
     wait_registered(

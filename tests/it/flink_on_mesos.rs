@@ -31,6 +31,67 @@ impl Drop for Guard {
     }
 }
 
+/// The appmaster's arguments as these tests run it against `mesos`: its
+/// status endpoint and JobManager on loopback (`rpc_port`, `rest_port`),
+/// small JobManager and TaskManager memory, 0.2 cpus and 600 MB per worker;
+/// the caller adds what its test is about.
+pub(crate) fn appmaster_args(
+    mesos: &MesosLocal,
+    home: &flink_mesos::flink::FlinkHome,
+    work_dir: &std::path::Path,
+    rpc_port: u16,
+    rest_port: u16,
+) -> Vec<String> {
+    let mut args = vec![
+        "appmaster".to_string(),
+        "--status-bind".into(),
+        "127.0.0.1".into(),
+        "--flink-home".into(),
+        home.root.display().to_string(),
+        "--work-dir".into(),
+        work_dir.display().to_string(),
+        format!("-Dmesos.master={}", mesos.url.trim_start_matches("http://")),
+        "-Dmesos.resourcemanager.tasks.cpus=0.2".into(),
+        "-Dmesos.resourcemanager.tasks.mem=600".into(),
+        "-Djobmanager.rpc.address=127.0.0.1".into(),
+        format!("-Djobmanager.rpc.port={rpc_port}"),
+        format!("-Drest.port={rest_port}"),
+        "-Djobmanager.bind-host=127.0.0.1".into(),
+        "-Drest.bind-address=127.0.0.1".into(),
+        "-Djobmanager.memory.process.size=512m".into(),
+        "-Djobmanager.memory.jvm-metaspace.size=128m".into(),
+        "-Djobmanager.memory.jvm-overhead.min=64m".into(),
+    ];
+    for (k, v) in flink::small_taskmanager() {
+        args.push(format!("-D{k}={v}"));
+    }
+    args
+}
+
+/// Starts `bin` with `args` in `dir` (no Flink configuration from the
+/// environment), stderr to `stderr`, stdout piped for the status address.
+pub(crate) fn spawn_appmaster(
+    bin: &std::path::Path,
+    args: &[String],
+    dir: &std::path::Path,
+    stderr: &std::path::Path,
+    env: &[(&str, &str)],
+) -> Guard {
+    let mut cmd = Command::new(bin);
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("FLINK_CONF_DIR")
+        .env_remove("FLINK_PROPERTIES")
+        .env_remove("FLINK_MESOS_ADMIN_TOKEN")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(stderr).unwrap());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Guard(cmd.spawn().unwrap())
+}
+
 /// TaskManager ids (resource ids = Mesos task ids) registered with the JobManager.
 pub(crate) fn registered(rest_port: u16) -> Vec<String> {
     let Some((200, body)) = http_get(rest_port, "/taskmanagers") else {
@@ -109,53 +170,26 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
     let keystore = dir.path().join("internal.p12");
     std::fs::write(&keystore, KEYSTORE_CANARY).unwrap();
     let stderr_path = dir.path().join("appmaster.stderr");
-    let master = mesos.url.trim_start_matches("http://").to_string();
-    let mut args = vec![
-        "appmaster".to_string(),
-        "--status-bind".into(),
-        "127.0.0.1".into(),
-        "--flink-home".into(),
-        home.root.display().to_string(),
-        "--work-dir".into(),
-        dir.path().join("am").display().to_string(),
-        format!("-Dmesos.master={master}"),
+    let mut args = appmaster_args(&mesos, &home, &dir.path().join("am"), rpc_port, rest_port);
+    args.extend([
         "-Dmesos.initial-tasks=2".into(),
         "-Dmesos.failover-timeout=60".into(),
-        "-Dmesos.resourcemanager.tasks.cpus=0.2".into(),
-        "-Dmesos.resourcemanager.tasks.mem=600".into(),
         format!(
             "-Dmesos.resourcemanager.tasks.taskmanager-cmd={} taskmanager --flink-home {}",
             tm_bin.display(),
             home.root.display()
         ),
-        "-Djobmanager.rpc.address=127.0.0.1".into(),
-        format!("-Djobmanager.rpc.port={rpc_port}"),
-        format!("-Drest.port={rest_port}"),
-        "-Djobmanager.bind-host=127.0.0.1".into(),
-        "-Drest.bind-address=127.0.0.1".into(),
-        "-Djobmanager.memory.process.size=512m".into(),
-        "-Djobmanager.memory.jvm-metaspace.size=128m".into(),
-        "-Djobmanager.memory.jvm-overhead.min=64m".into(),
         format!("-Dmy.service.password={PASSWORD_CANARY}"),
         "-Dmesos.resourcemanager.framework.principal=flink".into(),
         format!("-Dsecurity.ssl.internal.keystore={}", keystore.display()),
-    ];
-    for (k, v) in flink::small_taskmanager() {
-        args.push(format!("-D{k}={v}"));
-    }
+    ]);
     let started = Instant::now();
-    let mut guard = Guard(
-        Command::new(&bin)
-            .args(&args)
-            .current_dir(dir.path())
-            .env_remove("FLINK_CONF_DIR")
-            .env_remove("FLINK_PROPERTIES")
-            .env("NO_COLOR", "1")
-            .env("FLINK_MESOS_FRAMEWORK_SECRET", FRAMEWORK_SECRET_CANARY)
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr_path).unwrap())
-            .spawn()
-            .unwrap(),
+    let mut guard = spawn_appmaster(
+        &bin,
+        &args,
+        dir.path(),
+        &stderr_path,
+        &[("FLINK_MESOS_FRAMEWORK_SECRET", FRAMEWORK_SECRET_CANARY)],
     );
     let child = &mut guard.0;
     let (_stdout, _) = crate::support::status_base(child, &stderr_path);
