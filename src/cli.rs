@@ -144,6 +144,55 @@ pub struct AppmasterArgs {
     /// Address the status endpoint listens on.
     #[arg(long, value_name = "ADDR", default_value = "0.0.0.0")]
     pub status_bind: std::net::IpAddr,
+    /// Run a job cluster: the JobManager runs this JAR's job in Flink's
+    /// application mode, the workers follow the job's demand, and the
+    /// appmaster ends with the job (exit 0 when it finished, 6 when it
+    /// failed, 7 when it was canceled). The JAR is checked first.
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "no_jobmanager",
+        help_heading = "Job cluster"
+    )]
+    pub job_jar: Option<PathBuf>,
+    /// The job's entry class (default: Main-Class of the JAR's manifest).
+    #[arg(
+        long,
+        value_name = "CLASS",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub job_classname: Option<String>,
+    /// Start the job from this savepoint (or retained checkpoint).
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub from_savepoint: Option<String>,
+    /// Allow savepoint state that maps to no operator of the new job.
+    #[arg(long, requires = "from_savepoint", help_heading = "Job cluster")]
+    pub allow_non_restored_state: bool,
+    /// On SIGTERM/SIGINT, stop the job with a savepoint in this directory
+    /// (a Flink file system URI), print its path and exit 0. Default:
+    /// execution.checkpointing.savepoint-dir (state.savepoints.dir); with
+    /// neither, the job is canceled (exit 7).
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub savepoint_on_stop: Option<String>,
+    /// Arguments for the job's main method (after `--`).
+    #[arg(
+        last = true,
+        value_name = "JOB ARGS",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub job_args: Vec<String>,
 }
 
 #[derive(Debug, Args)]
