@@ -117,7 +117,9 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct AppmasterArgs {
     /// On SIGTERM, leave the framework and its workers running for a failover
-    /// within mesos.failover-timeout instead of tearing it down.
+    /// within mesos.failover-timeout instead of tearing it down (a job
+    /// cluster also leaves its job to the next JobManager, which recovers it
+    /// with high availability).
     #[arg(long)]
     pub keep_framework: bool,
     /// Run the scheduler alone, for a JobManager that runs elsewhere
@@ -412,6 +414,45 @@ pub struct MarathonJsonArgs {
     /// Deploy even while another deployment of the app is in progress (`?force=true`).
     #[arg(long, requires = "deploy")]
     pub deploy_force: bool,
+    /// A job cluster (`appmaster --job-jar`): the job JAR, as a path on the
+    /// agents (or in the image), or a URI Marathon fetches into the sandbox.
+    #[arg(long, value_name = "PATH|URI", help_heading = "Job cluster")]
+    pub job_jar: Option<String>,
+    /// The job's entry class (default: the JAR manifest's Main-Class).
+    #[arg(
+        long,
+        value_name = "CLASS",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub job_classname: Option<String>,
+    /// Start the job from this savepoint.
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub from_savepoint: Option<String>,
+    /// Allow savepoint state that maps to no operator of the job.
+    #[arg(long, requires = "from_savepoint", help_heading = "Job cluster")]
+    pub allow_non_restored_state: bool,
+    /// Where SIGTERM stops the job with a savepoint (without high availability).
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub savepoint_on_stop: Option<String>,
+    /// Arguments for the job's main method (after `--`).
+    #[arg(
+        last = true,
+        value_name = "JOB ARGS",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub job_args: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

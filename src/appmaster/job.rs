@@ -29,6 +29,8 @@ use crate::error::{Classified, ErrorKind};
 
 /// How often the job is looked at.
 const POLL: Duration = Duration::from_millis(500);
+/// How long a failed job's exceptions are asked for until one shows.
+const CAUSE_WAIT: Duration = Duration::from_secs(15);
 /// One request's deadline.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -167,7 +169,7 @@ pub fn failure_cause(v: &Value) -> Option<String> {
         .lines()
         .filter_map(|l| l.trim_start().strip_prefix("Caused by:"))
         .map(str::trim)
-        .last();
+        .next_back();
     Some(match root {
         Some(root) if root != first => format!("{root} (reported as {first})"),
         _ => first,
@@ -266,9 +268,23 @@ async fn ended(rest: &Rest, job: Seen, reason: Option<String>) -> JobEnd {
         "FINISHED" => JobEnd::Finished { id, name },
         "CANCELED" => JobEnd::Canceled { id, name, reason },
         _ => {
-            let cause = match rest.get(&format!("/jobs/{id}/exceptions")).await {
-                Ok(v) => failure_cause(&v),
-                Err(e) => Some(format!("(its exceptions could not be read: {e})")),
+            // The exception history can trail the job's state by a moment:
+            // ask again for a while before saying there is none.
+            let deadline = tokio::time::Instant::now() + CAUSE_WAIT;
+            let cause = loop {
+                let answer = rest.get(&format!("/jobs/{id}/exceptions")).await;
+                let cause = match &answer {
+                    Ok(v) => failure_cause(v),
+                    Err(_) => None,
+                };
+                if cause.is_some() || tokio::time::Instant::now() >= deadline {
+                    break cause.or_else(|| {
+                        answer
+                            .err()
+                            .map(|e| format!("(its exceptions could not be read: {e})"))
+                    });
+                }
+                tokio::time::sleep(POLL).await;
             }
             .unwrap_or_else(|| "no exception was reported".into());
             JobEnd::Failed { id, name, cause }

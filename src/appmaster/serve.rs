@@ -553,8 +553,11 @@ pub async fn serve(
     let stop_tx = Arc::new(stop_tx);
     let mut second = stop.clone();
     // A job cluster's first stop request goes to the job (stop it, with a
-    // savepoint when configured); the cluster stops once the job has.
-    let job_mode = job.is_some();
+    // savepoint when configured); the cluster stops once the job has. With
+    // `--keep-framework` a stop is a failover instead (Marathon restarting
+    // a high-availability job cluster): the job is left to the next
+    // JobManager, which recovers it through Flink's HA services.
+    let job_mode = job.is_some() && !keep_framework;
     {
         let stop_tx = stop_tx.clone();
         let mut requests = stop.clone();
@@ -632,8 +635,11 @@ pub async fn serve(
                 job_end.clone(),
                 cluster_over.clone(),
             );
-            let signals = stop.clone();
+            // With --keep-framework the job never sees the stop request.
+            let (_never_tx, never) = watch::channel(0u32);
+            let signals = if job_mode { stop.clone() } else { never };
             Some(tokio::spawn(async move {
+                let _never_tx = _never_tx;
                 let end = match job::watch(rest.clone(), job, signals).await {
                     Ok(end) => end,
                     Err(e) => {

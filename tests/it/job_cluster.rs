@@ -403,7 +403,7 @@ async fn a_bad_jar_or_a_missing_class_exits_1_before_any_framework_registers() {
             Duration::from_secs(30),
             Duration::from_millis(100),
             "a bad job JAR must end the appmaster at once",
-            || String::new(),
+            String::new,
         )
         .await;
         let stderr = cluster.stderr();
