@@ -416,3 +416,93 @@ async fn a_bad_jar_or_a_missing_class_exits_1_before_any_framework_registers() {
     }
     assert_eq!(frameworks(&mesos).await, (0, 0), "no framework registered");
 }
+
+/// Completed checkpoints of `job`.
+fn completed_checkpoints(rest_port: u16, job: &str) -> u64 {
+    http_get(rest_port, &format!("/jobs/{job}/checkpoints"))
+        .and_then(|(_, body)| serde_json::from_str::<Value>(&body).ok())
+        .and_then(|v| v["counts"]["completed"].as_u64())
+        .unwrap_or(0)
+}
+
+/// High availability: the appmaster (and its JobManager) killed with -9
+/// during the job, and the same command started again: Flink's HA services
+/// give the job the same id and restore it from its latest checkpoint, the
+/// surviving TaskManager is adopted, and a SIGTERM then ends the cluster
+/// for good (the framework torn down despite high availability).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_high_availability_a_killed_appmaster_resumes_the_job_from_its_checkpoint() {
+    let home = flink::flink_home();
+    let mesos = MesosLocal::start(&[]);
+    let zk = crate::support::zookeeper::ZooKeeper::start();
+    let dir = tempfile::tempdir().unwrap();
+    let jar = build_jobs(&home, dir.path(), "UnboundedJob");
+    let extra: Vec<String> = vec![
+        "--job-jar".into(),
+        jar.display().to_string(),
+        "-Dhigh-availability.type=zookeeper".into(),
+        format!(
+            "-Dhigh-availability.zookeeper.quorum={}",
+            zk.connect_string()
+        ),
+        format!(
+            "-Dhigh-availability.storageDir=file://{}",
+            dir.path().join("ha").display()
+        ),
+        "-Dhigh-availability.zookeeper.client.session-timeout=4 s".into(),
+        "-Dhigh-availability.cluster-id=job-cluster-it".into(),
+        "-Dmesos.failover-timeout=120".into(),
+        format!(
+            "-Dexecution.checkpointing.dir=file://{}",
+            dir.path().join("checkpoints").display()
+        ),
+        "-Dexecution.checkpointing.interval=1 s".into(),
+        "--".into(),
+        "5".into(),
+    ];
+    let mut first = start(&mesos, dir.path(), "ha-first", &extra);
+    let job = wait_running(&first).await;
+    let deadline = Instant::now() + JOB_END;
+    while completed_checkpoints(first.rest_port, &job) < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "no checkpoint\n{}",
+            flink::tail(&first.stderr(), 40)
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let before = crate::flink_on_mesos::registered(first.rest_port);
+    assert_eq!(before.len(), 1, "{before:?}");
+    first.guard.0.kill().unwrap();
+    first.guard.0.wait().unwrap();
+    let killed = Instant::now();
+
+    let mut second = start(&mesos, dir.path(), "ha-second", &extra);
+    let resumed = wait_running(&second).await;
+    eprintln!(
+        "numbers: kill -9 to the job RUNNING again: {:.1} s (checkpoint interval 1 s)",
+        killed.elapsed().as_secs_f64()
+    );
+    assert_eq!(resumed, job, "the job keeps its id");
+    let (code, body) = http_get(second.rest_port, &format!("/jobs/{job}/checkpoints")).unwrap();
+    assert_eq!(code, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        v["latest"]["restored"]["is_savepoint"], false,
+        "restored from a checkpoint: {v}"
+    );
+    let after = crate::flink_on_mesos::registered(second.rest_port);
+    assert!(
+        before.iter().all(|id| after.contains(id)),
+        "the TaskManager was adopted: {before:?} then {after:?}"
+    );
+    sigterm(&second);
+    let status = second.wait_exit().await;
+    assert_eq!(
+        status.code(),
+        Some(flink_mesos::error::ErrorKind::JobCanceled.exit_code()),
+        "{}",
+        flink::tail(&second.stderr(), 40)
+    );
+    assert_eq!(frameworks(&mesos).await, (0, 1), "one framework, torn down");
+}
