@@ -506,3 +506,41 @@ async fn with_high_availability_a_killed_appmaster_resumes_the_job_from_its_chec
     );
     assert_eq!(frameworks(&mesos).await, (0, 1), "one framework, torn down");
 }
+
+/// A job whose `main` throws before it submits anything (UnboundedJob with
+/// an argument that is no number): Flink 2.3 reports the application as
+/// FAILED; the appmaster exits with the FAILED code and the exception.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_main_that_throws_before_submitting_exits_with_the_failed_code() {
+    let home = flink::flink_home();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let jar = build_jobs(&home, dir.path(), "UnboundedJob");
+    let mut cluster = start(
+        &mesos,
+        dir.path(),
+        "throws",
+        &[
+            "--job-jar".into(),
+            jar.display().to_string(),
+            "--".into(),
+            "not-a-number".into(),
+        ],
+    );
+    let status = cluster.wait_exit().await;
+    let stderr = cluster.stderr();
+    assert_eq!(
+        status.code(),
+        Some(flink_mesos::error::ErrorKind::JobFailed.exit_code()),
+        "{}",
+        flink::tail(&stderr, 60)
+    );
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("error:"))
+        .unwrap();
+    assert!(last.contains("NumberFormatException"), "{last}");
+    assert!(last.contains("not-a-number"), "{last}");
+    assert_eq!(frameworks(&mesos).await.0, 0, "no framework left");
+}
