@@ -6,7 +6,11 @@
 //! stderr; an unbounded job stopped by SIGTERM with `--savepoint-on-stop`
 //! leaves a savepoint and exits 0, a second run resumes from it, and
 //! SIGTERM without a savepoint directory cancels (the CANCELED code); a bad
-//! JAR or a missing class exits 1 before any framework registers.
+//! JAR or a missing class exits 1 before any framework registers; a `main`
+//! that throws before submitting exits with the FAILED code; with high
+//! availability an appmaster killed with -9 and started again resumes the
+//! job from its checkpoint with the surviving TaskManager. Prints the time
+//! from the command to the job RUNNING and to recover after kill -9.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -284,6 +288,7 @@ async fn sigterm_stops_an_unbounded_job_with_a_savepoint_that_a_second_run_resum
     let target = format!("file://{}", savepoints.display());
 
     // First run: SIGTERM with a savepoint directory.
+    let started = Instant::now();
     let mut first = start(
         &mesos,
         dir.path(),
@@ -298,6 +303,10 @@ async fn sigterm_stops_an_unbounded_job_with_a_savepoint_that_a_second_run_resum
         ],
     );
     wait_running(&first).await;
+    eprintln!(
+        "numbers: job cluster from the command to the job RUNNING (1 TaskManager): {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
     let stopping = Instant::now();
     sigterm(&first);
