@@ -616,4 +616,72 @@ mod tests {
         );
         assert_eq!(c, conf(&[("jobmanager.memory.heap.size", "768m")]));
     }
+
+    /// A job cluster's JobManager: the application entry point instead of
+    /// the session one, the job after the options, its own arguments after
+    /// `--` (so that `-s` or `--jars` among them stay the job's).
+    #[test]
+    fn an_application_jobmanager_runs_the_job_with_its_arguments_after_the_separator() {
+        let session = JvmCommand {
+            role: Role::JobManager,
+            program: "/usr/bin/java".into(),
+            args: vec![
+                "-Xmx1g".into(),
+                Role::JobManager.entry_class().into(),
+                "--configDir".into(),
+                "/w/flink-conf".into(),
+                "-D".into(),
+                "jobmanager.memory.off-heap.size=134217728b".into(),
+            ],
+            conf_dir: "/w/flink-conf".into(),
+            log_dir: "/w/log".into(),
+            log_file: "/w/log/jobmanager.log".into(),
+            memory: ResourceParams::default(),
+            env: Vec::new(),
+        };
+        let program = JobProgram {
+            jar: "/jobs/my job.jar".into(),
+            entry_class: "com.example.Job".into(),
+            from_savepoint: Some("s3://b/savepoint-1".into()),
+            allow_non_restored_state: true,
+            args: vec!["-s".into(), "--jars".into()],
+        };
+        let app = session.into_application(&program);
+        assert_eq!(
+            app.args,
+            [
+                "-Xmx1g",
+                APPLICATION_ENTRY_CLASS,
+                "--configDir",
+                "/w/flink-conf",
+                "-D",
+                "jobmanager.memory.off-heap.size=134217728b",
+                "--jars",
+                "/jobs/my job.jar",
+                "--job-classname",
+                "com.example.Job",
+                "--fromSavepoint",
+                "s3://b/savepoint-1",
+                "--allowNonRestoredState",
+                "--",
+                "-s",
+                "--jars",
+            ]
+        );
+        let plain = JobProgram {
+            from_savepoint: None,
+            args: Vec::new(),
+            ..program
+        };
+        assert_eq!(
+            plain.entry_args(),
+            [
+                "--jars",
+                "/jobs/my job.jar",
+                "--job-classname",
+                "com.example.Job"
+            ],
+            "no savepoint flags without a savepoint, no separator without arguments"
+        );
+    }
 }
