@@ -120,7 +120,7 @@ _flink__mesos() {
             return 0
             ;;
         flink__mesos__subcmd__appmaster)
-            opts="-D -v -q -h -V --keep-framework --no-jobmanager --flink-home --jobmanager-restarts --work-dir --status-port --status-bind --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            opts="-D -v -q -h -V --keep-framework --no-jobmanager --flink-home --jobmanager-restarts --work-dir --status-port --status-bind --job-jar --job-classname --from-savepoint --allow-non-restored-state --savepoint-on-stop --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -143,6 +143,22 @@ _flink__mesos() {
                     return 0
                     ;;
                 --status-bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --job-jar)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --job-classname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-savepoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --savepoint-on-stop)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -588,7 +604,7 @@ _flink__mesos() {
             return 0
             ;;
         flink__mesos__subcmd__marathon__subcmd__json)
-            opts="-D -v -q -h -V --id --instances --image --docker-image --flink-home --entrypoint --cpus --disk --constraint --env --label --secret-store --inline-config --format --pretty --deploy --deploy-user --deploy-ca --deploy-force --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            opts="-D -v -q -h -V --id --instances --image --docker-image --flink-home --entrypoint --cpus --disk --constraint --env --label --secret-store --inline-config --format --pretty --deploy --deploy-user --deploy-ca --deploy-force --job-jar --job-classname --from-savepoint --allow-non-restored-state --savepoint-on-stop --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -655,6 +671,22 @@ _flink__mesos() {
                     return 0
                     ;;
                 --deploy-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --job-jar)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --job-classname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-savepoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --savepoint-on-stop)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -54,6 +54,10 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l jo
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l work-dir -d 'Directory for the JobManager\'s configuration and logs (default: the Mesos sandbox when run by Marathon, else ./flink-mesos-appmaster)' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l status-port -d 'Port of the /status and /metrics endpoint (default and 0: any free port; the address is printed at start)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l status-bind -d 'Address the status endpoint listens on' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l job-jar -d 'Run a job cluster: the JobManager runs this JAR\'s job in Flink\'s application mode, the workers follow the job\'s demand, and the appmaster ends with the job (exit 0 when it finished, 6 when it failed, 7 when it was canceled). The JAR is checked first' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l job-classname -d 'The job\'s entry class (default: Main-Class of the JAR\'s manifest)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l from-savepoint -d 'Start the job from this savepoint (or retained checkpoint)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l savepoint-on-stop -d 'On SIGTERM/SIGINT, stop the job with a savepoint in this directory (a Flink file system URI), print its path and exit 0. Default: execution.checkpointing.savepoint-dir (state.savepoints.dir); with neither, the job is canceled (exit 7)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
@@ -64,8 +68,9 @@ json\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l color -d 'When to colour human output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l keep-framework -d 'On SIGTERM, leave the framework and its workers running for a failover within mesos.failover-timeout instead of tearing it down'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l keep-framework -d 'On SIGTERM, leave the framework and its workers running for a failover within mesos.failover-timeout instead of tearing it down (a job cluster also leaves its job to the next JobManager, which recovers it with high availability)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l no-jobmanager -d 'Run the scheduler alone, for a JobManager that runs elsewhere (set jobmanager.rpc.address to it)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -l allow-non-restored-state -d 'Allow savepoint state that maps to no operator of the new job'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand appmaster" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -283,6 +288,10 @@ yaml\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy -d 'Send the app definition to this Marathon (`PUT /v2/apps/{id}`) and print Marathon\'s answer instead of the definition' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy-user -d 'User for HTTP basic authentication with Marathon; the password is read from $MARATHON_PASSWORD' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy-ca -d 'PEM file with the CA certificate(s) that signed Marathon\'s HTTPS certificate' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l job-jar -d 'A job cluster (`appmaster --job-jar`): the job JAR, as a path on the agents (or in the image), or a URI Marathon fetches into the sandbox' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l job-classname -d 'The job\'s entry class (default: the JAR manifest\'s Main-Class)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l from-savepoint -d 'Start the job from this savepoint' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l savepoint-on-stop -d 'Where SIGTERM stops the job with a savepoint (without high availability)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
@@ -296,6 +305,7 @@ never\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l inline-config -d 'Also put the values of the configuration file into `cmd`, for agents or images that do not have the file (secrets are still left out)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l pretty -d 'Pretty-print the JSON'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy-force -d 'Deploy even while another deployment of the app is in progress (`?force=true`)'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l allow-non-restored-state -d 'Allow savepoint state that maps to no operator of the job'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s h -l help -d 'Print help (see more with \'--help\')'

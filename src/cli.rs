@@ -117,7 +117,9 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct AppmasterArgs {
     /// On SIGTERM, leave the framework and its workers running for a failover
-    /// within mesos.failover-timeout instead of tearing it down.
+    /// within mesos.failover-timeout instead of tearing it down (a job
+    /// cluster also leaves its job to the next JobManager, which recovers it
+    /// with high availability).
     #[arg(long)]
     pub keep_framework: bool,
     /// Run the scheduler alone, for a JobManager that runs elsewhere
@@ -144,6 +146,55 @@ pub struct AppmasterArgs {
     /// Address the status endpoint listens on.
     #[arg(long, value_name = "ADDR", default_value = "0.0.0.0")]
     pub status_bind: std::net::IpAddr,
+    /// Run a job cluster: the JobManager runs this JAR's job in Flink's
+    /// application mode, the workers follow the job's demand, and the
+    /// appmaster ends with the job (exit 0 when it finished, 6 when it
+    /// failed, 7 when it was canceled). The JAR is checked first.
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "no_jobmanager",
+        help_heading = "Job cluster"
+    )]
+    pub job_jar: Option<PathBuf>,
+    /// The job's entry class (default: Main-Class of the JAR's manifest).
+    #[arg(
+        long,
+        value_name = "CLASS",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub job_classname: Option<String>,
+    /// Start the job from this savepoint (or retained checkpoint).
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub from_savepoint: Option<String>,
+    /// Allow savepoint state that maps to no operator of the new job.
+    #[arg(long, requires = "from_savepoint", help_heading = "Job cluster")]
+    pub allow_non_restored_state: bool,
+    /// On SIGTERM/SIGINT, stop the job with a savepoint in this directory
+    /// (a Flink file system URI), print its path and exit 0. Default:
+    /// execution.checkpointing.savepoint-dir (state.savepoints.dir); with
+    /// neither, the job is canceled (exit 7).
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub savepoint_on_stop: Option<String>,
+    /// Arguments for the job's main method (after `--`).
+    #[arg(
+        last = true,
+        value_name = "JOB ARGS",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub job_args: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -380,6 +431,45 @@ pub struct MarathonJsonArgs {
     /// Deploy even while another deployment of the app is in progress (`?force=true`).
     #[arg(long, requires = "deploy")]
     pub deploy_force: bool,
+    /// A job cluster (`appmaster --job-jar`): the job JAR, as a path on the
+    /// agents (or in the image), or a URI Marathon fetches into the sandbox.
+    #[arg(long, value_name = "PATH|URI", help_heading = "Job cluster")]
+    pub job_jar: Option<String>,
+    /// The job's entry class (default: the JAR manifest's Main-Class).
+    #[arg(
+        long,
+        value_name = "CLASS",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub job_classname: Option<String>,
+    /// Start the job from this savepoint.
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub from_savepoint: Option<String>,
+    /// Allow savepoint state that maps to no operator of the job.
+    #[arg(long, requires = "from_savepoint", help_heading = "Job cluster")]
+    pub allow_non_restored_state: bool,
+    /// Where SIGTERM stops the job with a savepoint (without high availability).
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub savepoint_on_stop: Option<String>,
+    /// Arguments for the job's main method (after `--`).
+    #[arg(
+        last = true,
+        value_name = "JOB ARGS",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub job_args: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

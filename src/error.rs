@@ -24,6 +24,10 @@ pub enum ErrorKind {
     JavaMissing,
     /// The Flink process' memory settings cannot fit: exit 5.
     MemoryDoesNotFit,
+    /// A job cluster's job ended FAILED: exit 6.
+    JobFailed,
+    /// A job cluster's job ended CANCELED: exit 7.
+    JobCanceled,
     /// A supervised Flink JVM ended unsuccessfully: its own exit code
     /// (128 + signal when a signal ended it), passed through.
     Child(i32),
@@ -39,6 +43,8 @@ impl ErrorKind {
             ErrorKind::FlinkHome => 3,
             ErrorKind::JavaMissing => 4,
             ErrorKind::MemoryDoesNotFit => 5,
+            ErrorKind::JobFailed => 6,
+            ErrorKind::JobCanceled => 7,
             ErrorKind::Child(code) => code,
         }
     }

@@ -17,13 +17,15 @@ enum End {
 use End::{Error as E, Success};
 
 /// Every kind, in the order of the table (by exit code).
-const KINDS: [ErrorKind; 8] = [
+const KINDS: [ErrorKind; 10] = [
     ErrorKind::User,
     ErrorKind::Peer,
     ErrorKind::Usage,
     ErrorKind::FlinkHome,
     ErrorKind::JavaMissing,
     ErrorKind::MemoryDoesNotFit,
+    ErrorKind::JobFailed,
+    ErrorKind::JobCanceled,
     ErrorKind::Child(1),
     ErrorKind::Internal,
 ];
@@ -37,6 +39,8 @@ fn name(kind: ErrorKind) -> &'static str {
         ErrorKind::FlinkHome => "FlinkHome",
         ErrorKind::JavaMissing => "JavaMissing",
         ErrorKind::MemoryDoesNotFit => "MemoryDoesNotFit",
+        ErrorKind::JobFailed => "JobFailed",
+        ErrorKind::JobCanceled => "JobCanceled",
         ErrorKind::Child(_) => "Child",
     }
 }
@@ -68,6 +72,14 @@ fn meaning(kind: ErrorKind) -> &'static str {
             "A Flink JVM's memory cannot fit: the TaskManager's memory settings are larger than \
              its Mesos container (`mesos.resourcemanager.tasks.mem`), Flink's own memory check \
              failed (its reason is printed), or the legacy heap does not fit."
+        }
+        ErrorKind::JobFailed => {
+            "A job cluster's job (`appmaster --job-jar`) ended FAILED: its failure cause (the \
+             innermost exception of its newest failure) is printed; the framework was torn down."
+        }
+        ErrorKind::JobCanceled => {
+            "A job cluster's job ended CANCELED: canceled by someone else, or by the appmaster on \
+             SIGTERM without a savepoint directory (or after a failed stop-with-savepoint)."
         }
         ErrorKind::Child(_) => {
             "A Flink JVM that is the command's own process (the TaskManager of `flink-mesos \
@@ -107,9 +119,15 @@ const COMMANDS: &[(&str, &[(End, &str)])] = &[
                  `--keep-framework` or high availability",
             ),
             (
+                Success,
+                "job cluster (`--job-jar`): the job FINISHED, or SIGTERM stopped it with a \
+                 savepoint (its path is printed); the framework torn down",
+            ),
+            (
                 E(ErrorKind::User),
                 "errors in the configuration (printed; Mesos is not contacted); an artifact \
-                 server that cannot start (port, key material)",
+                 server that cannot start (port, key material); a job JAR that is missing, not \
+                 a JAR, or without the entry class (nothing started)",
             ),
             (
                 E(ErrorKind::Peer),
@@ -128,6 +146,15 @@ const COMMANDS: &[(&str, &[(End, &str)])] = &[
             (
                 E(ErrorKind::MemoryDoesNotFit),
                 "JobManager memory that cannot fit",
+            ),
+            (
+                E(ErrorKind::JobFailed),
+                "job cluster: the job FAILED (its cause is printed)",
+            ),
+            (
+                E(ErrorKind::JobCanceled),
+                "job cluster: the job was CANCELED (by SIGTERM without a savepoint directory, \
+                 a failed stop-with-savepoint, or someone else)",
             ),
         ],
     ),

@@ -18,7 +18,8 @@ use crate::config::options::Key;
 use crate::config::settings::Settings;
 use crate::config::Config;
 use crate::flink::conf::FlinkConf;
-use crate::flink::{jobmanager, FlinkError, FlinkHome, Java, Role};
+use crate::flink::launch::JobProgram;
+use crate::flink::{jobmanager, FlinkError, FlinkHome, FlinkVersion, Java, Role};
 
 /// Everything needed to (re)start the JobManager.
 #[derive(Debug, Clone)]
@@ -30,7 +31,13 @@ pub struct Prepared {
     pub log_dir: PathBuf,
     /// The Flink web interface, for the framework's `webui_url`.
     pub web_ui_url: Option<String>,
+    /// A job cluster's job: the JobManager runs it in application mode.
+    pub program: Option<JobProgram>,
 }
+
+/// The first Flink whose standalone application entry point takes the job
+/// JAR as `--jars` (earlier ones only look in `<FLINK_HOME>/usrlib`).
+const JOB_CLUSTER_MIN_FLINK: FlinkVersion = FlinkVersion::new(1, 19, 0);
 
 /// Finds Flink and Java and works out the JobManager's configuration.
 /// `work_dir` receives `jobmanager/` (configuration) and `log/`.
@@ -40,11 +47,35 @@ pub fn prepare(
     flink_home: Option<&Path>,
     address: &str,
     work_dir: &Path,
+    program: Option<JobProgram>,
 ) -> Result<Prepared, FlinkError> {
     let home = FlinkHome::locate(flink_home, &[work_dir.to_path_buf()])?;
+    if program.is_some() && home.version < JOB_CLUSTER_MIN_FLINK {
+        return Err(FlinkError::FlinkHome(format!(
+            "job clusters (--job-jar) need Flink {JOB_CLUSTER_MIN_FLINK} or later (its application \
+             entry point takes the JAR as --jars); {} is Flink {}",
+            home.root.display(),
+            home.version
+        )));
+    }
     let java_home = config.get(Key::EnvJavaHome.def()).map(|e| e.value.clone());
     let java = Java::locate(java_home.as_deref())?;
-    let (conf, notes) = jobmanager::jobmanager_conf(config, settings, home.version, address);
+    let (mut conf, notes) = jobmanager::jobmanager_conf(config, settings, home.version, address);
+    if program.is_some() {
+        // The appmaster reads the job's end (state, failure cause) from the
+        // REST API and then shuts the JobManager down itself (`DELETE
+        // /cluster`, which also cleans its HA data up): the JobManager must
+        // not vanish with the job.
+        conf.set(Key::ExecutionShutdownOnApplicationFinish, "false");
+        // Flink's default, /opt/flink/artifacts, is rarely writable.
+        conf.set_default(Key::UserArtifactsBaseDir, || {
+            work_dir
+                .join("jobmanager")
+                .join("artifacts")
+                .display()
+                .to_string()
+        });
+    }
     for note in notes {
         tracing::info!("JobManager: {note}");
     }
@@ -56,6 +87,7 @@ pub fn prepare(
         work_dir: work_dir.join("jobmanager"),
         log_dir: work_dir.join("log"),
         web_ui_url,
+        program,
     })
 }
 
@@ -78,13 +110,26 @@ impl Default for RestartPolicy {
     }
 }
 
-/// Runs the JobManager until `stop` turns true (then stops it: SIGTERM, and
-/// SIGKILL after `grace`), restarting it when it dies. Returns `Err` with a
-/// message when it died more often than the policy allows.
+/// What the supervisor is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JmStop {
+    /// Keep the JobManager running (restart it when it dies).
+    Run,
+    /// The JobManager was asked to end by itself (a job cluster's `DELETE
+    /// /cluster`): its exit is no death to restart after.
+    Expected,
+    /// Stop it now: SIGTERM, and SIGKILL after the grace period.
+    Now,
+}
+
+/// Runs the JobManager until `stop` says [`JmStop::Now`] (then stops it:
+/// SIGTERM, and SIGKILL after `grace`), restarting it when it dies unless
+/// its end was [`JmStop::Expected`]. Returns `Err` with a message when it
+/// died more often than the policy allows.
 pub async fn supervise(
     prepared: Prepared,
     policy: RestartPolicy,
-    mut stop: watch::Receiver<bool>,
+    mut stop: watch::Receiver<JmStop>,
     grace: Duration,
 ) -> Result<(), String> {
     let mut deaths: Vec<Instant> = Vec::new();
@@ -92,20 +137,21 @@ pub async fn supervise(
         std::fs::create_dir_all(&prepared.log_dir)
             .map_err(|e| format!("cannot create {}: {e}", prepared.log_dir.display()))?;
         let started = Instant::now();
-        let mut process = jobmanager::start(
+        let mut process = jobmanager::start_with(
             prepared.home.clone(),
             prepared.java.clone(),
             prepared.conf.clone(),
             prepared.work_dir.clone(),
             prepared.log_dir.clone(),
             true,
+            prepared.program.clone(),
         )
         .await
         .map_err(|e| format!("cannot start the JobManager: {e}"))?;
         tracing::info!(pid = process.pid(), log = %prepared.log_dir.display(), "JobManager started");
         let ended = tokio::select! {
             status = process.wait() => Some(status),
-            _ = stop.wait_for(|s| *s) => None,
+            _ = stop.wait_for(|s| *s == JmStop::Now) => None,
         };
         let Some(status) = ended else {
             let _ = process.terminate();
@@ -122,7 +168,8 @@ pub async fn supervise(
             return Ok(());
         };
         let status = status.map_err(|e| format!("cannot wait for the JobManager: {e}"))?;
-        if *stop.borrow() {
+        if *stop.borrow() != JmStop::Run {
+            tracing::info!(%status, "the JobManager ended as asked");
             return Ok(());
         }
         let now = Instant::now();

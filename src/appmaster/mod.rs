@@ -38,6 +38,7 @@
 pub mod admin;
 mod crashpoint;
 pub mod demand;
+pub mod job;
 pub mod jobmanager;
 pub mod plan;
 pub mod serve;
@@ -102,6 +103,9 @@ pub struct Options {
     pub jobmanager_rest: Option<String>,
     /// The credential `workers scale` must present (`None`: no mutations).
     pub admin_token: Option<crate::config::secret::Secret>,
+    /// Set when the cluster is over for good (a job cluster's job ended):
+    /// the stop tears the framework down even with `keep_framework`.
+    pub cluster_over: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The runtime's state, owned by the [`run`] task alone.
@@ -677,7 +681,8 @@ async fn run_inner<S: WorkerStore>(
                 }
                 _ = shutdown_requested(&mut shutdown) => {
                     rt.phase = "stopping";
-                    let teardown = !options.keep_framework;
+                    let teardown = !options.keep_framework
+                        || options.cluster_over.load(std::sync::atomic::Ordering::SeqCst);
                     tracing::info!(teardown, "shutting down");
                     let outcome = rt.step(Input::Shutdown { teardown }, Some(&handle)).await?;
                     break Some(outcome.unwrap_or(Outcome::Stopped));
@@ -725,7 +730,11 @@ async fn run_inner<S: WorkerStore>(
             tracing::error!(error = %error, "teardown failed");
         }
         if matches!(outcome, Outcome::Stopped) {
-            match (&rt.framework_id, options.keep_framework) {
+            let kept = options.keep_framework
+                && !options
+                    .cluster_over
+                    .load(std::sync::atomic::Ordering::SeqCst);
+            match (&rt.framework_id, kept) {
                 (Some(id), true) => tracing::info!(
                     framework_id = %id,
                     "left the framework and its workers running for a failover within mesos.failover-timeout"

@@ -32,7 +32,8 @@ use tokio::sync::watch;
 use std::path::PathBuf;
 
 use super::admin;
-use super::jobmanager;
+use super::job::{self, JobCluster, JobEnd};
+use super::jobmanager::{self, JmStop};
 use super::plan::{self, Host, Plan};
 use super::status::{HealthLimits, StatusServer, StatusView};
 use super::workdir::{self, WorkDirError, WorkDirLock};
@@ -78,6 +79,8 @@ pub struct Inputs {
     pub client: ClientOptions,
     /// What `workers scale` must present (also in `<work dir>/admin-token`).
     pub admin_token: Secret,
+    /// A job cluster (`--job-jar`): the appmaster ends with its job.
+    pub job: Option<JobCluster>,
 }
 
 /// What the command line decides, for [`prepare`].
@@ -98,6 +101,8 @@ pub struct Setup<'a> {
     pub self_exe: Option<PathBuf>,
     /// `$HADOOP_CONF_DIR` of the appmaster.
     pub hadoop_conf_dir: Option<PathBuf>,
+    /// A job cluster: the checked job and what to do with it.
+    pub job: Option<(crate::flink::launch::JobProgram, JobCluster)>,
 }
 
 /// [`Inputs`] ready for [`serve`], and the work directory's lock, to hold
@@ -134,6 +139,12 @@ pub enum PrepareError {
     },
     #[error("the admin token: {0}")]
     AdminToken(String),
+    #[error(
+        "a job cluster (--job-jar) watches its job through the JobManager's REST API, which the \
+         appmaster cannot read over TLS ({}); turn it off or run a session cluster",
+        Key::SecuritySslRestEnabled
+    )]
+    JobRestTls,
 }
 
 /// Everything before the servers start: the work directory (locked), the
@@ -152,7 +163,12 @@ pub fn prepare(setup: Setup<'_>) -> Result<Prepared, PrepareError> {
         status_addr,
         self_exe,
         hadoop_conf_dir,
+        job,
     } = setup;
+    let (program, job) = match job {
+        Some((program, job)) => (Some(program), Some(job)),
+        None => (None, None),
+    };
     // Ours alone until this process ends: a second appmaster here would
     // serve its secrets through our artifact server and ours through its.
     let work_dir_lock = workdir::lock(&work_dir)?;
@@ -175,10 +191,19 @@ pub fn prepare(setup: Setup<'_>) -> Result<Prepared, PrepareError> {
             flink_home.as_deref(),
             &address,
             &work_dir,
+            program,
         )?)
     } else {
         None
     };
+    if job.is_some()
+        && jobmanager
+            .as_ref()
+            .and_then(|j| crate::flink::jobmanager::local_rest_url(&j.conf))
+            .is_none()
+    {
+        return Err(PrepareError::JobRestTls);
+    }
     let shipped_home = jobmanager
         .as_ref()
         .map(|j| j.home.root.clone())
@@ -238,6 +263,7 @@ pub fn prepare(setup: Setup<'_>) -> Result<Prepared, PrepareError> {
             status_addr,
             client,
             admin_token,
+            job,
         },
         work_dir_lock,
     })
@@ -334,6 +360,9 @@ pub enum Ended {
     /// A second stop request ended it at once; the framework and its
     /// workers were left as they were.
     Forced,
+    /// A job cluster's job ended (or was stopped); the JobManager was shut
+    /// down and the framework torn down.
+    Job(JobEnd),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -408,6 +437,7 @@ pub async fn serve(
         status_addr,
         client,
         admin_token,
+        job,
     } = inputs;
     let server =
         StatusServer::bind(status_addr)
@@ -511,6 +541,8 @@ pub async fn serve(
              follow the jobs' demand"
         );
     }
+    let cluster_over = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let job_rest = jobmanager_rest.clone();
     let options = Options {
         keep_framework: keep_framework || settings.ha.is_some(),
         artifact_server: Some(artifact_server.origin().to_string()),
@@ -518,18 +550,26 @@ pub async fn serve(
         health: HealthLimits::for_failover_timeout(settings.framework.failover_timeout),
         jobmanager_rest,
         admin_token: Some(admin_token),
+        cluster_over: cluster_over.clone(),
     };
     // The runtime stops when asked or when the JobManager is beyond
     // saving; `stop_rx` carries both.
     let (stop_tx, stop_rx) = watch::channel(0u32);
     let stop_tx = Arc::new(stop_tx);
     let mut second = stop.clone();
+    // A job cluster's first stop request goes to the job (stop it, with a
+    // savepoint when configured); the cluster stops once the job has. With
+    // `--keep-framework` a stop is a failover instead (Marathon restarting
+    // a high-availability job cluster): the job is left to the next
+    // JobManager, which recovers it through Flink's HA services.
+    let job_mode = job.is_some() && !keep_framework;
     {
         let stop_tx = stop_tx.clone();
         let mut requests = stop.clone();
         tokio::spawn(async move {
             loop {
                 let n = *requests.borrow_and_update();
+                let n = if job_mode && n == 1 { 0 } else { n };
                 stop_tx.send_modify(|v| *v = (*v).max(n));
                 if requests.changed().await.is_err() {
                     break;
@@ -541,7 +581,19 @@ pub async fn serve(
     // here); a stop request while waiting ends the standby.
     let info = LeaderInfo::this_process(&hostname, Some(format!("http://{shown}/status")));
     let mut leading = match &settings.ha {
-        Some(ha) => match stand_by(ha, &info, &server, stop_rx.clone(), false).await? {
+        Some(ha) => match stand_by(
+            ha,
+            &info,
+            &server,
+            if job_mode {
+                stop.clone()
+            } else {
+                stop_rx.clone()
+            },
+            false,
+        )
+        .await?
+        {
             Some(leading) => Some(leading),
             None => {
                 artifact_server.stop().await;
@@ -557,7 +609,8 @@ pub async fn serve(
              end when mesos.failover-timeout runs out"
         );
     }
-    let (jm_stop_tx, jm_stop_rx) = watch::channel(false);
+    let (jm_stop_tx, jm_stop_rx) = watch::channel(JmStop::Run);
+    let jm_stop_tx = Arc::new(jm_stop_tx);
     let jm_failure: Arc<Mutex<Option<String>>> = Arc::default();
     let jm_task = jobmanager.map(|prepared| {
         let (stop_tx, failure) = (stop_tx.clone(), jm_failure.clone());
@@ -575,6 +628,43 @@ pub async fn serve(
             }
         })
     });
+    // A job cluster: watch the job; once it has ended, shut the JobManager
+    // down (gracefully: Flink removes its HA data) and stop the cluster
+    // for good.
+    let job_end: Arc<Mutex<Option<JobEnd>>> = Arc::default();
+    let job_task = match (job, job_rest, jm_task.is_some()) {
+        (Some(job), Some(rest), true) => {
+            let (stop_tx, jm_stop_tx, job_end, cluster_over) = (
+                stop_tx.clone(),
+                jm_stop_tx.clone(),
+                job_end.clone(),
+                cluster_over.clone(),
+            );
+            // With --keep-framework the job never sees the stop request.
+            let (_never_tx, never) = watch::channel(0u32);
+            let signals = if job_mode { stop.clone() } else { never };
+            Some(tokio::spawn(async move {
+                let _never_tx = _never_tx;
+                let end = match job::watch(rest.clone(), job, signals).await {
+                    Ok(end) => end,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot watch the job");
+                        return;
+                    }
+                };
+                tracing::info!(?end, "the job has ended: stopping the job cluster");
+                *job_end.lock().unwrap_or_else(|p| p.into_inner()) = Some(end);
+                cluster_over.store(true, std::sync::atomic::Ordering::SeqCst);
+                jm_stop_tx.send_replace(JmStop::Expected);
+                if let Err(e) = job::shut_down_cluster(&rest).await {
+                    tracing::warn!(error = %e, "the JobManager did not take the shutdown request; stopping it");
+                    jm_stop_tx.send_replace(JmStop::Now);
+                }
+                stop_tx.send_modify(|v| *v = (*v).max(1));
+            }))
+        }
+        _ => None,
+    };
     // One round per leadership (one round without high availability).
     let result = loop {
         let round = Round {
@@ -606,15 +696,28 @@ pub async fn serve(
             None => break Ok(Ended::Stopped),
         }
     };
-    jm_stop_tx.send_replace(true);
+    if let Some(task) = &job_task {
+        task.abort();
+    }
+    let job_end = job_end.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let (Some(task), true) = (&jm_task, job_end.is_some()) {
+        // The JobManager was asked to shut down by itself: give it time to
+        // clean its HA data up before it is stopped.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !task.is_finished() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    jm_stop_tx.send_replace(JmStop::Now);
     artifact_server.stop().await;
     if let Some(task) = jm_task {
         let _ = tokio::time::timeout(Duration::from_secs(20), task).await;
     }
     let failure = jm_failure.lock().unwrap_or_else(|p| p.into_inner()).take();
-    match (result, failure) {
-        (Ok(Ended::Stopped), Some(message)) => Ok(Ended::JobManagerFailed(message)),
-        (result, _) => result,
+    match (result, failure, job_end) {
+        (Ok(Ended::Stopped), _, Some(end)) => Ok(Ended::Job(end)),
+        (Ok(Ended::Stopped), Some(message), None) => Ok(Ended::JobManagerFailed(message)),
+        (result, _, _) => result,
     }
 }
 

@@ -5,7 +5,13 @@
 //!
 //! Signals: the first SIGTERM/SIGINT asks the appmaster to stop (tear the
 //! framework down, or leave it with `--keep-framework`); a second one ends
-//! the process at once. High availability and the leadership rounds are
+//! the process at once.
+//!
+//! A job cluster (`--job-jar`): the JAR is checked before anything starts;
+//! the first signal stops the job (with a savepoint when a directory is
+//! configured) and the appmaster ends with the job: 0 for FINISHED or a
+//! savepoint (whose path it prints), the job's codes for FAILED (with the
+//! cause) and CANCELED (`src/appmaster/job.rs`). High availability and the leadership rounds are
 //! `serve`'s (see its module docs).
 
 use std::io::Write;
@@ -13,11 +19,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::appmaster::job::{JobCluster, JobEnd, JobError};
 use crate::appmaster::serve::{self, Ended};
 use crate::cli::{AppmasterArgs, GlobalArgs};
 use crate::config::options::Key;
 use crate::config::settings::Purpose;
 use crate::error::{Error, Result};
+use crate::flink::jobjar;
+use crate::flink::launch::JobProgram;
 
 pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
     let (config, report) = super::load_checked(global, Purpose::Appmaster)?;
@@ -31,6 +40,40 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             "{} is not set; the appmaster needs to know the Mesos master",
             Key::MesosMaster
         )));
+    };
+    // A job cluster's JAR is checked before anything starts.
+    let job = match &args.job_jar {
+        Some(jar) => {
+            let checked = jobjar::check(jar, args.job_classname.as_deref())?;
+            if let Some(note) = &checked.note {
+                tracing::info!("{note}");
+            }
+            tracing::info!(jar = %checked.path.display(), class = %checked.entry_class, "job cluster");
+            let savepoint_on_stop = args.savepoint_on_stop.clone().or_else(|| {
+                config
+                    .get(Key::ExecutionCheckpointingSavepointDir.def())
+                    .map(|e| e.value.clone())
+                    .filter(|v| !v.trim().is_empty())
+            });
+            Some((
+                JobProgram {
+                    jar: checked.path,
+                    entry_class: checked.entry_class,
+                    from_savepoint: args.from_savepoint.clone(),
+                    allow_non_restored_state: args.allow_non_restored_state,
+                    args: args.job_args.clone(),
+                },
+                JobCluster { savepoint_on_stop },
+            ))
+        }
+        None => None,
+    };
+    // Without high availability a new JobManager would run the job again
+    // from its start: a job cluster's JobManager is not restarted then.
+    let jobmanager_restarts = if job.is_some() && settings.ha.is_none() {
+        0
+    } else {
+        args.jobmanager_restarts
     };
     // Whatever the caller's umask (Marathon's sandbox may leave 000), what
     // this process and the JobManager create is its user's alone: the work
@@ -56,13 +99,14 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
         work_dir,
         flink_home: args.flink_home.clone().map(absolute).transpose()?,
         run_jobmanager: !args.no_jobmanager,
-        jobmanager_restarts: args.jobmanager_restarts,
+        jobmanager_restarts,
         keep_framework: args.keep_framework,
         status_addr: SocketAddr::new(args.status_bind, args.status_port.unwrap_or(0)),
         self_exe: std::env::current_exe().ok(),
         hadoop_conf_dir: std::env::var_os("HADOOP_CONF_DIR")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from),
+        job,
     })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -89,6 +133,7 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
     runtime.shutdown_timeout(Duration::from_secs(1));
     match ended? {
         Ended::Stopped => Ok(()),
+        Ended::Job(end) => job_ended(end),
         Ended::TooManyFailures {
             failed,
             limit,
@@ -105,6 +150,31 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
              (they end when mesos.failover-timeout runs out)"
                 .into(),
         )),
+    }
+}
+
+/// A job cluster's end: 0 for FINISHED and for a savepoint (its path on
+/// stdout), the job's own codes for FAILED and CANCELED.
+fn job_ended(end: JobEnd) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match end {
+        JobEnd::Finished { id, name } => {
+            writeln!(out, "job {name} ({id}) FINISHED")?;
+            Ok(())
+        }
+        JobEnd::Savepoint { id, name, path } => {
+            writeln!(out, "job {name} ({id}) stopped with a savepoint")?;
+            writeln!(out, "savepoint: {path}")?;
+            Ok(())
+        }
+        JobEnd::NotStarted => {
+            writeln!(out, "stopped before the job was submitted")?;
+            Ok(())
+        }
+        JobEnd::Failed { id, name, cause } => Err(JobError::Failed { id, name, cause }.into()),
+        JobEnd::Canceled { id, name, reason } => {
+            Err(JobError::Canceled { id, name, reason }.into())
+        }
     }
 }
 

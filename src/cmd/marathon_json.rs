@@ -14,7 +14,7 @@ use crate::config::secret::Secret;
 use crate::config::settings::Purpose;
 use crate::error::{Error, Result};
 use crate::marathon::deploy::{self, Target, PASSWORD_VAR};
-use crate::marathon::{self, Entrypoint, Request};
+use crate::marathon::{self, Entrypoint, JobApp, Request};
 
 pub fn run(global: &GlobalArgs, args: &MarathonJsonArgs) -> Result<()> {
     let (config, report) = super::load_checked(global, Purpose::Appmaster)?;
@@ -84,6 +84,14 @@ fn request(args: &MarathonJsonArgs) -> Result<Request> {
         labels: args.labels.clone(),
         secret_store: args.secret_store.clone(),
         inline_config: args.inline_config,
+        job: args.job_jar.as_ref().map(|jar| JobApp {
+            jar: jar.clone(),
+            classname: args.job_classname.clone(),
+            from_savepoint: args.from_savepoint.clone(),
+            allow_non_restored_state: args.allow_non_restored_state,
+            savepoint_on_stop: args.savepoint_on_stop.clone(),
+            args: args.job_args.clone(),
+        }),
     })
 }
 

@@ -343,6 +343,13 @@ options! {
         "The address clients use to reach the REST API; the appmaster sets the JobManager's address when it is not given."),
     RestBindAddress => opt("rest.bind-address", Type::Str, NoDefault, Flink,
         "The local address the REST API binds to (all interfaces when not set)."),
+    ExecutionCheckpointingSavepointDir => opt("execution.checkpointing.savepoint-dir", Type::Str, NoDefault, Flink,
+        "Default directory of savepoints; a job cluster (`appmaster --job-jar`) stops its job with a savepoint there on SIGTERM unless `--savepoint-on-stop` names another.")
+        .fallback(&["state.savepoints.dir"]),
+    ExecutionShutdownOnApplicationFinish => opt("execution.shutdown-on-application-finish", Type::Bool, Value("true"), Flink,
+        "Whether an application-mode JobManager shuts itself down when its job ends; a job cluster's appmaster sets it to false, reads the job's end and then shuts the JobManager down itself."),
+    UserArtifactsBaseDir => opt("user.artifacts.base-dir", Type::Str, Value("/opt/flink/artifacts"), Flink,
+        "Where an application-mode JobManager keeps the job's artifacts; a job cluster's appmaster sets it below its work directory."),
     BlobServerPort => opt("blob.server.port", Type::PortRange, Value("0"), Flink,
         "The port (range) of the JobManager's blob server; 0 lets the OS choose a free port."),
     JobmanagerHeapMb => opt("jobmanager.heap.mb", Type::Megabytes, NoDefault, Flink,

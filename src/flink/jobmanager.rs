@@ -1,11 +1,11 @@
 //! Pieces for running Flink's JobManager (a session cluster with its web
-//! interface) beside the appmaster: its configuration, and starting it as
+//! interface, or a job cluster's application-mode JobManager) beside the appmaster: its configuration, and starting it as
 //! a supervised child. The appmaster decides when to start and restart it.
 
 use std::path::PathBuf;
 
 use super::conf::{self, FlinkConf};
-use super::launch::{self, LaunchRequest, Role};
+use super::launch::{self, JobProgram, LaunchRequest, Role};
 use super::{FlinkError, FlinkHome, FlinkProcess, Java, Output, SpawnOptions};
 use crate::config::options::Key;
 use crate::config::settings::Settings;
@@ -95,6 +95,20 @@ pub async fn start(
     log_dir: PathBuf,
     die_with_parent: bool,
 ) -> Result<FlinkProcess, FlinkError> {
+    start_with(home, java, conf, work_dir, log_dir, die_with_parent, None).await
+}
+
+/// [`start`], as an application-mode JobManager of `program` when given
+/// (a job cluster: Flink's standalone application entry point).
+pub async fn start_with(
+    home: FlinkHome,
+    java: Java,
+    conf: FlinkConf,
+    work_dir: PathBuf,
+    log_dir: PathBuf,
+    die_with_parent: bool,
+    program: Option<JobProgram>,
+) -> Result<FlinkProcess, FlinkError> {
     let dir = work_dir.clone();
     let command = tokio::task::spawn_blocking(move || {
         launch::prepare(&LaunchRequest {
@@ -111,6 +125,10 @@ pub async fn start(
     })
     .await
     .map_err(|e| FlinkError::io("preparing the JobManager", std::io::Error::other(e)))??;
+    let command = match &program {
+        Some(program) => command.into_application(program),
+        None => command,
+    };
     FlinkProcess::spawn(
         &command,
         &SpawnOptions {

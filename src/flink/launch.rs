@@ -67,6 +67,52 @@ impl Role {
     }
 }
 
+/// Flink's standalone application entry point (`bin/standalone-job.sh`),
+/// Flink 1.11 and later; it takes the job JAR with `--jars` from 1.19 on.
+pub const APPLICATION_ENTRY_CLASS: &str =
+    "org.apache.flink.container.entrypoint.StandaloneApplicationClusterEntryPoint";
+
+/// The job of an application-mode JobManager (a job cluster), as the
+/// arguments of [`APPLICATION_ENTRY_CLASS`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobProgram {
+    /// The job JAR (absolute): `--jars`.
+    pub jar: PathBuf,
+    /// `--job-classname`.
+    pub entry_class: String,
+    /// `--fromSavepoint`.
+    pub from_savepoint: Option<String>,
+    /// `--allowNonRestoredState`.
+    pub allow_non_restored_state: bool,
+    /// The job's own arguments, after `--` (Flink's parser stops there, so
+    /// none of them is taken for an entry-point option).
+    pub args: Vec<String>,
+}
+
+impl JobProgram {
+    /// The entry point's arguments after `--configDir DIR` and the `-D`s.
+    pub fn entry_args(&self) -> Vec<String> {
+        let mut out = vec![
+            "--jars".to_string(),
+            self.jar.display().to_string(),
+            "--job-classname".into(),
+            self.entry_class.clone(),
+        ];
+        if let Some(s) = &self.from_savepoint {
+            out.push("--fromSavepoint".into());
+            out.push(s.clone());
+            if self.allow_non_restored_state {
+                out.push("--allowNonRestoredState".into());
+            }
+        }
+        if !self.args.is_empty() {
+            out.push("--".into());
+            out.extend(self.args.iter().cloned());
+        }
+        out
+    }
+}
+
 /// Everything needed to put a Flink JVM's command together.
 #[derive(Debug, Clone)]
 pub struct LaunchRequest<'a> {
@@ -105,6 +151,18 @@ pub struct JvmCommand {
 }
 
 impl JvmCommand {
+    /// A JobManager's command turned into an application-mode JobManager's
+    /// for `program`: the standalone application entry point instead of
+    /// the session one, the job's arguments at the end.
+    pub fn into_application(mut self, program: &JobProgram) -> JvmCommand {
+        let session = Role::JobManager.entry_class();
+        if let Some(at) = self.args.iter().position(|a| a == session) {
+            self.args[at] = APPLICATION_ENTRY_CLASS.to_string();
+        }
+        self.args.extend(program.entry_args());
+        self
+    }
+
     /// The command line for logs (the classpath shortened).
     pub fn display(&self) -> String {
         let mut out = self.program.display().to_string();
@@ -581,5 +639,73 @@ mod tests {
             None,
         );
         assert_eq!(c, conf(&[("jobmanager.memory.heap.size", "768m")]));
+    }
+
+    /// A job cluster's JobManager: the application entry point instead of
+    /// the session one, the job after the options, its own arguments after
+    /// `--` (so that `-s` or `--jars` among them stay the job's).
+    #[test]
+    fn an_application_jobmanager_runs_the_job_with_its_arguments_after_the_separator() {
+        let session = JvmCommand {
+            role: Role::JobManager,
+            program: "/usr/bin/java".into(),
+            args: vec![
+                "-Xmx1g".into(),
+                Role::JobManager.entry_class().into(),
+                "--configDir".into(),
+                "/w/flink-conf".into(),
+                "-D".into(),
+                "jobmanager.memory.off-heap.size=134217728b".into(),
+            ],
+            conf_dir: "/w/flink-conf".into(),
+            log_dir: "/w/log".into(),
+            log_file: "/w/log/jobmanager.log".into(),
+            memory: ResourceParams::default(),
+            env: Vec::new(),
+        };
+        let program = JobProgram {
+            jar: "/jobs/my job.jar".into(),
+            entry_class: "com.example.Job".into(),
+            from_savepoint: Some("s3://b/savepoint-1".into()),
+            allow_non_restored_state: true,
+            args: vec!["-s".into(), "--jars".into()],
+        };
+        let app = session.into_application(&program);
+        assert_eq!(
+            app.args,
+            [
+                "-Xmx1g",
+                APPLICATION_ENTRY_CLASS,
+                "--configDir",
+                "/w/flink-conf",
+                "-D",
+                "jobmanager.memory.off-heap.size=134217728b",
+                "--jars",
+                "/jobs/my job.jar",
+                "--job-classname",
+                "com.example.Job",
+                "--fromSavepoint",
+                "s3://b/savepoint-1",
+                "--allowNonRestoredState",
+                "--",
+                "-s",
+                "--jars",
+            ]
+        );
+        let plain = JobProgram {
+            from_savepoint: None,
+            args: Vec::new(),
+            ..program
+        };
+        assert_eq!(
+            plain.entry_args(),
+            [
+                "--jars",
+                "/jobs/my job.jar",
+                "--job-classname",
+                "com.example.Job"
+            ],
+            "no savepoint flags without a savepoint, no separator without arguments"
+        );
     }
 }

@@ -20,6 +20,7 @@
 pub mod conf;
 pub mod home;
 pub mod java;
+pub mod jobjar;
 pub mod jobmanager;
 pub mod jvm;
 pub mod launch;

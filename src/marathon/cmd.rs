@@ -70,6 +70,36 @@ pub(super) fn command(
         words.push("--keep-framework".into());
     }
 
+    if let Some(job) = &req.job {
+        words.push("--job-jar".into());
+        words.push(match job.fetched() {
+            // Marathon's fetcher puts it into the sandbox under its last segment.
+            Some(uri) => {
+                let name = uri
+                    .split(['?', '#'])
+                    .next()
+                    .unwrap_or(uri)
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(uri);
+                format!("\"$MESOS_SANDBOX\"/{}", shell_quote(name))
+            }
+            None => shell_quote(&job.jar),
+        });
+        for (flag, value) in [
+            ("--job-classname", &job.classname),
+            ("--from-savepoint", &job.from_savepoint),
+            ("--savepoint-on-stop", &job.savepoint_on_stop),
+        ] {
+            if let Some(v) = value {
+                words.push(flag.into());
+                words.push(shell_quote(v));
+            }
+        }
+        if job.allow_non_restored_state {
+            words.push("--allow-non-restored-state".into());
+        }
+    }
     let mut props: Vec<(String, PropValue)> = Vec::new();
     for entry in cmd_entries(config, req) {
         if let Some((name, index)) = port_of(&entry.key) {
@@ -119,6 +149,10 @@ pub(super) fn command(
             // Keys here are our own constants (shell-safe); the port is a number.
             PropValue::Port(i) => format!("-D{key}=$PORT{i}"),
         });
+    }
+    if let Some(job) = req.job.as_ref().filter(|j| !j.args.is_empty()) {
+        words.push("--".into());
+        words.extend(job.args.iter().map(|a| shell_quote(a)));
     }
     Ok(words.join(" "))
 }

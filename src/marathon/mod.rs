@@ -128,7 +128,32 @@ pub struct Request {
     /// Also put the configuration file's values into `cmd`, for agents or
     /// images that do not have the file.
     pub inline_config: bool,
+    /// A job cluster's app (`appmaster --job-jar`).
+    pub job: Option<JobApp>,
 }
+
+/// The job of a job cluster's app.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobApp {
+    /// A path on the agents, or a URI Marathon fetches (`fetch`).
+    pub jar: String,
+    pub classname: Option<String>,
+    pub from_savepoint: Option<String>,
+    pub allow_non_restored_state: bool,
+    pub savepoint_on_stop: Option<String>,
+    pub args: Vec<String>,
+}
+
+impl JobApp {
+    /// The URI Marathon fetches, when the JAR is one (`scheme://…`).
+    pub fn fetched(&self) -> Option<&str> {
+        self.jar.contains("://").then_some(self.jar.as_str())
+    }
+}
+
+/// Marathon's grace period between SIGTERM and SIGKILL for a job cluster:
+/// room for a stop-with-savepoint of a large state.
+pub const JOB_TASK_KILL_GRACE_PERIOD_S: u32 = 600;
 
 impl Default for Request {
     fn default() -> Self {
@@ -144,6 +169,7 @@ impl Default for Request {
             labels: Vec::new(),
             secret_store: None,
             inline_config: false,
+            job: None,
         }
     }
 }
@@ -317,8 +343,34 @@ pub fn app_definition(
     );
     app.insert(
         "taskKillGracePeriodSeconds".into(),
-        json!(TASK_KILL_GRACE_PERIOD_S),
+        json!(if req.job.is_some() {
+            JOB_TASK_KILL_GRACE_PERIOD_S
+        } else {
+            TASK_KILL_GRACE_PERIOD_S
+        }),
     );
+    if let Some(job) = &req.job {
+        if let Some(uri) = job.fetched() {
+            app.insert(
+                "fetch".into(),
+                json!([{"uri": uri, "executable": false, "extract": false, "cache": false}]),
+            );
+        }
+        notes.push(
+            "a job cluster: Marathon starts an app again when it exits, so a job that ended (FINISHED, or \
+             stopped with a savepoint) runs again from its start unless the app is suspended (--instances 0) \
+             or updated with --from-savepoint first; bounded jobs fit a job scheduler (Metronome) better"
+                .into(),
+        );
+        if settings.ha.is_some() {
+            notes.push(
+                "a job cluster with high availability: Marathon's SIGTERM (restart, upgrade) is a failover \
+                 (--keep-framework): the job keeps running and the next appmaster's JobManager recovers it; \
+                 stop it with a savepoint through Flink (`flink stop --savepointPath DIR JOB_ID`) before an upgrade"
+                    .into(),
+            );
+        }
+    }
     if settings.ha.is_none() {
         notes.push(
             "high availability is not configured: Marathon restarts a failed appmaster, but the new one registers \

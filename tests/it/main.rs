@@ -19,6 +19,7 @@ mod flink_on_mesos;
 mod fuzz;
 mod generated;
 mod hosts;
+mod job_cluster;
 mod local;
 mod marathon;
 mod mesos;

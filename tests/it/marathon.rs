@@ -1595,3 +1595,76 @@ fn a_missing_or_foreign_mesos_appmaster_script_is_named() {
     assert!(cmd_of(&app).starts_with("exec flink-mesos appmaster "));
     assert!(!r.err.contains("mesos-appmaster.sh"), "{}", r.err);
 }
+
+/// A job cluster's app (issue 21): the JAR fetched from a URI into the
+/// sandbox, the job's flags and its own arguments (after `--`, quoted
+/// through the shell intact) reach `flink-mesos appmaster`, and Marathon
+/// waits long enough for a stop-with-savepoint before SIGKILL.
+#[test]
+fn a_job_cluster_app_fetches_its_jar_and_passes_the_job_arguments() {
+    let conf = conf_dir("mesos.master: master.foobar.org:5050\n");
+    let (app, r) = generate(
+        &[
+            "--conf-dir",
+            conf.path().to_str().unwrap(),
+            "--job-jar",
+            "https://repo.example/jobs/my-job-1.2.jar?token=x",
+            "--job-classname",
+            "com.example.MyJob",
+            "--savepoint-on-stop",
+            "s3://bucket/savepoints",
+            "--",
+            "--input",
+            "a b; $HOME",
+        ],
+        &[],
+    );
+    assert_marathon_valid(&app);
+    assert_eq!(
+        app["fetch"],
+        json!([{"uri": "https://repo.example/jobs/my-job-1.2.jar?token=x",
+                "executable": false, "extract": false, "cache": false}])
+    );
+    assert_eq!(app["taskKillGracePeriodSeconds"], 600);
+    assert!(
+        r.err
+            .contains("note: a job cluster: Marathon starts an app again"),
+        "{}",
+        r.err
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let home = fake_flink_home(tmp.path(), "flink");
+    let got = appmaster_args(
+        cmd_of(&app),
+        &[
+            ("FLINK_HOME", home.to_str().unwrap()),
+            ("MESOS_SANDBOX", "/sandbox dir"),
+        ],
+    );
+    let start: Vec<&str> = got.iter().take(6).map(String::as_str).collect();
+    assert_eq!(
+        start,
+        [
+            "--job-jar",
+            "/sandbox dir/my-job-1.2.jar",
+            "--job-classname",
+            "com.example.MyJob",
+            "--savepoint-on-stop",
+            "s3://bucket/savepoints"
+        ]
+    );
+    let tail: Vec<&str> = got.iter().rev().take(3).rev().map(String::as_str).collect();
+    assert_eq!(tail, ["--", "--input", "a b; $HOME"]);
+    assert_appmaster_accepts(&got);
+    use clap::Parser;
+    let argv = ["flink-mesos", "appmaster"]
+        .into_iter()
+        .map(String::from)
+        .chain(got.iter().cloned());
+    let flink_mesos::cli::Command::Appmaster(args) =
+        flink_mesos::cli::Cli::try_parse_from(argv).unwrap().command
+    else {
+        panic!("not the appmaster")
+    };
+    assert_eq!(args.job_args, ["--input", "a b; $HOME"]);
+}

@@ -73,6 +73,7 @@ async fn start(
         status_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         self_exe: None,
         hadoop_conf_dir: None,
+        job: None,
     })
     .unwrap();
     let (stop, stop_rx) = watch::channel(0u32);
