@@ -34,7 +34,9 @@ use crate::scheduler::elastic::{FlinkView, Slots};
 /// How often the JobManager is asked.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// One request's deadline.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
+/// (Generous: a JobManager under load or in a GC pause answers late, and
+/// a view that does not come stops growth until one does.)
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Reads the JobManager's REST API at `base` (`http://127.0.0.1:8081`).
 pub struct Observer {

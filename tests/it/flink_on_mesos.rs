@@ -131,26 +131,35 @@ pub(crate) async fn wait_registered(
     }
 }
 
-/// The process of a Mesos task (its environment holds
-/// `FLINK_MESOS_TASK_ID`) whose command line contains `needle`.
-fn task_process_with(task_id: &str, needle: &str) -> Option<u32> {
+/// The process of a Mesos task of `mesos` (its environment holds
+/// `FLINK_MESOS_TASK_ID`, and its sandbox is below that harness's work dir:
+/// other tests run TaskManagers with the same task ids at the same time)
+/// whose command line contains `needle`.
+fn task_process_with(mesos: &MesosLocal, task_id: &str, needle: &str) -> Option<u32> {
     let wanted = format!("FLINK_MESOS_TASK_ID={task_id}");
+    let root = mesos.work_dir();
     std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
         let pid: u32 = e.file_name().to_str()?.parse().ok()?;
         let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
-        let has_id = environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes());
-        (has_id && cmdline(pid).contains(needle)).then_some(pid)
+        let mut vars = environ.split(|b| *b == 0);
+        let has_id = vars.clone().any(|v| v == wanted.as_bytes());
+        let sandbox_here = vars.any(|v| {
+            v.strip_prefix(b"MESOS_SANDBOX=").is_some_and(|p| {
+                std::path::Path::new(&*String::from_utf8_lossy(p)).starts_with(root)
+            })
+        }) || std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|c| c.starts_with(root));
+        (has_id && sandbox_here && cmdline(pid).contains(needle)).then_some(pid)
     })
 }
 
 /// The `flink-mesos taskmanager` process of a Mesos task.
-fn task_process(task_id: &str) -> Option<u32> {
-    task_process_with(task_id, " taskmanager ")
+fn task_process(mesos: &MesosLocal, task_id: &str) -> Option<u32> {
+    task_process_with(mesos, task_id, " taskmanager ")
 }
 
 /// The TaskManager JVM of a Mesos task.
-pub(crate) fn taskmanager_jvm(task_id: &str) -> Option<u32> {
-    task_process_with(task_id, "TaskManagerRunner")
+fn taskmanager_jvm(mesos: &MesosLocal, task_id: &str) -> Option<u32> {
+    task_process_with(mesos, task_id, "TaskManagerRunner")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -230,7 +239,7 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
     // worker's secrets token (issue 26).
     for (who, pid) in [
         ("the JobManager", Some(jm_pid)),
-        ("a TaskManager", taskmanager_jvm("taskmanager-00002")),
+        ("a TaskManager", taskmanager_jvm(&mesos, "taskmanager-00002")),
     ] {
         let pid = pid.unwrap_or_else(|| panic!("{who} runs"));
         let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
@@ -252,7 +261,7 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
     // Kill one TaskManager's process (as a crash or the OOM killer would):
     // the appmaster did not ask for it, so it launches a replacement that
     // registers again.
-    let victim = task_process("taskmanager-00001").expect("the process of taskmanager-00001");
+    let victim = task_process(&mesos, "taskmanager-00001").expect("the process of taskmanager-00001");
     assert!(Command::new("kill")
         .args(["-KILL", &victim.to_string()])
         .status()
@@ -323,7 +332,7 @@ async fn audit_secrets(mesos: &MesosLocal, ids: &[String]) -> Vec<std::path::Pat
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     let mut dirs = Vec::new();
     for task in ids {
-        let jvm = taskmanager_jvm(task).expect("the TaskManager JVM");
+        let jvm = taskmanager_jvm(mesos, task).expect("the TaskManager JVM");
         let cmd = cmdline(jvm);
         let conf_dir = cmd
             .split(' ')
