@@ -147,7 +147,8 @@ fn task_process_with(mesos: &MesosLocal, task_id: &str, needle: &str) -> Option<
             v.strip_prefix(b"MESOS_SANDBOX=").is_some_and(|p| {
                 std::path::Path::new(&*String::from_utf8_lossy(p)).starts_with(root)
             })
-        }) || std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|c| c.starts_with(root));
+        }) || std::fs::read_link(format!("/proc/{pid}/cwd"))
+            .is_ok_and(|c| c.starts_with(root));
         (has_id && sandbox_here && cmdline(pid).contains(needle)).then_some(pid)
     })
 }
@@ -239,7 +240,10 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
     // worker's secrets token (issue 26).
     for (who, pid) in [
         ("the JobManager", Some(jm_pid)),
-        ("a TaskManager", taskmanager_jvm(&mesos, "taskmanager-00002")),
+        (
+            "a TaskManager",
+            taskmanager_jvm(&mesos, "taskmanager-00002"),
+        ),
     ] {
         let pid = pid.unwrap_or_else(|| panic!("{who} runs"));
         let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
@@ -261,7 +265,8 @@ async fn flink_jobs_run_on_taskmanagers_that_mesos_launches() {
     // Kill one TaskManager's process (as a crash or the OOM killer would):
     // the appmaster did not ask for it, so it launches a replacement that
     // registers again.
-    let victim = task_process(&mesos, "taskmanager-00001").expect("the process of taskmanager-00001");
+    let victim =
+        task_process(&mesos, "taskmanager-00001").expect("the process of taskmanager-00001");
     assert!(Command::new("kill")
         .args(["-KILL", &victim.to_string()])
         .status()
