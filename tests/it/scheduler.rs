@@ -118,10 +118,12 @@ fn launched(fx: &[Effect]) -> Vec<TaskInfo> {
 }
 
 fn started(desired: u32, max_failed: Option<u32>) -> Scheduler {
-    let mut s = Scheduler::new(
-        policy(desired, max_failed),
-        TaskTemplate::command("sleep 600"),
-    );
+    started_with(policy(desired, max_failed))
+}
+
+/// A core with `policy`, recovered from an empty store and subscribed.
+fn started_with(policy: Policy) -> Scheduler {
+    let mut s = Scheduler::new(policy, TaskTemplate::command("sleep 600"));
     s.step(
         Input::Recovered {
             workers: vec![],
@@ -2298,21 +2300,7 @@ mod elastic {
     }
 
     fn start(floor: u32, ceiling: Option<u32>) -> Scheduler {
-        let mut s = Scheduler::new(
-            elastic_policy(floor, ceiling),
-            TaskTemplate::command("sleep 600"),
-        );
-        s.step(
-            Input::Recovered {
-                workers: vec![],
-                next_task_number: 1,
-                failed_tasks: 0,
-                floor: None,
-            },
-            Duration::ZERO,
-        );
-        s.step(Input::Subscribed, Duration::ZERO);
-        s
+        started_with(elastic_policy(floor, ceiling))
     }
 
     fn alive(s: &Scheduler) -> Vec<String> {
