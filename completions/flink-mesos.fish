@@ -289,9 +289,9 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy-user -d 'User for HTTP basic authentication with Marathon; the password is read from $MARATHON_PASSWORD' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy-ca -d 'PEM file with the CA certificate(s) that signed Marathon\'s HTTPS certificate' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l job-jar -d 'A job cluster (`appmaster --job-jar`): the job JAR, as a path on the agents (or in the image), or a URI Marathon fetches into the sandbox' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l job-classname -d 'The job\'s entry class (default: the JAR manifest\'s Main-Class)' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l from-savepoint -d 'Start the job from this savepoint' -r
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l savepoint-on-stop -d 'Where SIGTERM stops the job with a savepoint (without high availability)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l job-classname -d 'The job\'s entry class (default: Main-Class of the JAR\'s manifest)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l from-savepoint -d 'Start the job from this savepoint (or retained checkpoint)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l savepoint-on-stop -d 'On SIGTERM/SIGINT, stop the job with a savepoint in this directory (a Flink file system URI), print its path and exit 0. Default: execution.checkpointing.savepoint-dir (state.savepoints.dir); with neither, the job is canceled (exit 7)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
@@ -305,7 +305,7 @@ never\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l inline-config -d 'Also put the values of the configuration file into `cmd`, for agents or images that do not have the file (secrets are still left out)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l pretty -d 'Pretty-print the JSON'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l deploy-force -d 'Deploy even while another deployment of the app is in progress (`?force=true`)'
-complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l allow-non-restored-state -d 'Allow savepoint state that maps to no operator of the job'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -l allow-non-restored-state -d 'Allow savepoint state that maps to no operator of the new job'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand marathon-json" -s h -l help -d 'Print help (see more with \'--help\')'

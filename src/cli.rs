@@ -157,44 +157,8 @@ pub struct AppmasterArgs {
         help_heading = "Job cluster"
     )]
     pub job_jar: Option<PathBuf>,
-    /// The job's entry class (default: Main-Class of the JAR's manifest).
-    #[arg(
-        long,
-        value_name = "CLASS",
-        requires = "job_jar",
-        help_heading = "Job cluster"
-    )]
-    pub job_classname: Option<String>,
-    /// Start the job from this savepoint (or retained checkpoint).
-    #[arg(
-        long,
-        value_name = "PATH",
-        requires = "job_jar",
-        help_heading = "Job cluster"
-    )]
-    pub from_savepoint: Option<String>,
-    /// Allow savepoint state that maps to no operator of the new job.
-    #[arg(long, requires = "from_savepoint", help_heading = "Job cluster")]
-    pub allow_non_restored_state: bool,
-    /// On SIGTERM/SIGINT, stop the job with a savepoint in this directory
-    /// (a Flink file system URI), print its path and exit 0. Default:
-    /// execution.checkpointing.savepoint-dir (state.savepoints.dir); with
-    /// neither, the job is canceled (exit 7).
-    #[arg(
-        long,
-        value_name = "DIR",
-        requires = "job_jar",
-        help_heading = "Job cluster"
-    )]
-    pub savepoint_on_stop: Option<String>,
-    /// Arguments for the job's main method (after `--`).
-    #[arg(
-        last = true,
-        value_name = "JOB ARGS",
-        requires = "job_jar",
-        help_heading = "Job cluster"
-    )]
-    pub job_args: Vec<String>,
+    #[command(flatten)]
+    pub job: JobOptions,
 }
 
 #[derive(Debug, Args)]
@@ -435,41 +399,8 @@ pub struct MarathonJsonArgs {
     /// agents (or in the image), or a URI Marathon fetches into the sandbox.
     #[arg(long, value_name = "PATH|URI", help_heading = "Job cluster")]
     pub job_jar: Option<String>,
-    /// The job's entry class (default: the JAR manifest's Main-Class).
-    #[arg(
-        long,
-        value_name = "CLASS",
-        requires = "job_jar",
-        help_heading = "Job cluster"
-    )]
-    pub job_classname: Option<String>,
-    /// Start the job from this savepoint.
-    #[arg(
-        long,
-        value_name = "PATH",
-        requires = "job_jar",
-        help_heading = "Job cluster"
-    )]
-    pub from_savepoint: Option<String>,
-    /// Allow savepoint state that maps to no operator of the job.
-    #[arg(long, requires = "from_savepoint", help_heading = "Job cluster")]
-    pub allow_non_restored_state: bool,
-    /// Where SIGTERM stops the job with a savepoint (without high availability).
-    #[arg(
-        long,
-        value_name = "DIR",
-        requires = "job_jar",
-        help_heading = "Job cluster"
-    )]
-    pub savepoint_on_stop: Option<String>,
-    /// Arguments for the job's main method (after `--`).
-    #[arg(
-        last = true,
-        value_name = "JOB ARGS",
-        requires = "job_jar",
-        help_heading = "Job cluster"
-    )]
-    pub job_args: Vec<String>,
+    #[command(flatten)]
+    pub job: JobOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -616,4 +547,48 @@ pub struct ManArgs {
 /// The clap command tree, for generators (man pages, completions, help snapshots).
 pub fn command() -> clap::Command {
     Cli::command()
+}
+
+/// The job-cluster options `appmaster` and `marathon-json` share (after
+/// their own `--job-jar`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct JobOptions {
+    /// The job's entry class (default: Main-Class of the JAR's manifest).
+    #[arg(
+        long,
+        value_name = "CLASS",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub job_classname: Option<String>,
+    /// Start the job from this savepoint (or retained checkpoint).
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub from_savepoint: Option<String>,
+    /// Allow savepoint state that maps to no operator of the new job.
+    #[arg(long, requires = "from_savepoint", help_heading = "Job cluster")]
+    pub allow_non_restored_state: bool,
+    /// On SIGTERM/SIGINT, stop the job with a savepoint in this directory
+    /// (a Flink file system URI), print its path and exit 0. Default:
+    /// execution.checkpointing.savepoint-dir (state.savepoints.dir); with
+    /// neither, the job is canceled (exit 7).
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub savepoint_on_stop: Option<String>,
+    /// Arguments for the job's main method (after `--`).
+    #[arg(
+        last = true,
+        value_name = "JOB ARGS",
+        requires = "job_jar",
+        help_heading = "Job cluster"
+    )]
+    pub job_args: Vec<String>,
 }

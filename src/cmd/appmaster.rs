@@ -44,12 +44,12 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
     // A job cluster's JAR is checked before anything starts.
     let job = match &args.job_jar {
         Some(jar) => {
-            let checked = jobjar::check(jar, args.job_classname.as_deref())?;
+            let checked = jobjar::check(jar, args.job.job_classname.as_deref())?;
             if let Some(note) = &checked.note {
                 tracing::info!("{note}");
             }
             tracing::info!(jar = %checked.path.display(), class = %checked.entry_class, "job cluster");
-            let savepoint_on_stop = args.savepoint_on_stop.clone().or_else(|| {
+            let savepoint_on_stop = args.job.savepoint_on_stop.clone().or_else(|| {
                 config
                     .get(Key::ExecutionCheckpointingSavepointDir.def())
                     .map(|e| e.value.clone())
@@ -59,9 +59,9 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
                 JobProgram {
                     jar: checked.path,
                     entry_class: checked.entry_class,
-                    from_savepoint: args.from_savepoint.clone(),
-                    allow_non_restored_state: args.allow_non_restored_state,
-                    args: args.job_args.clone(),
+                    from_savepoint: args.job.from_savepoint.clone(),
+                    allow_non_restored_state: args.job.allow_non_restored_state,
+                    args: args.job.job_args.clone(),
                 },
                 JobCluster { savepoint_on_stop },
             ))

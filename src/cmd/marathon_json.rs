@@ -86,11 +86,11 @@ fn request(args: &MarathonJsonArgs) -> Result<Request> {
         inline_config: args.inline_config,
         job: args.job_jar.as_ref().map(|jar| JobApp {
             jar: jar.clone(),
-            classname: args.job_classname.clone(),
-            from_savepoint: args.from_savepoint.clone(),
-            allow_non_restored_state: args.allow_non_restored_state,
-            savepoint_on_stop: args.savepoint_on_stop.clone(),
-            args: args.job_args.clone(),
+            classname: args.job.job_classname.clone(),
+            from_savepoint: args.job.from_savepoint.clone(),
+            allow_non_restored_state: args.job.allow_non_restored_state,
+            savepoint_on_stop: args.job.savepoint_on_stop.clone(),
+            args: args.job.job_args.clone(),
         }),
     })
 }

@@ -1666,5 +1666,5 @@ fn a_job_cluster_app_fetches_its_jar_and_passes_the_job_arguments() {
     else {
         panic!("not the appmaster")
     };
-    assert_eq!(args.job_args, ["--input", "a b; $HOME"]);
+    assert_eq!(args.job.job_args, ["--input", "a b; $HOME"]);
 }
