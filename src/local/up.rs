@@ -302,7 +302,12 @@ fn bring_up(
         format!("0/{n} registered"),
     ));
     let mut last = 0;
-    let ids = wait(
+    // What the appmaster's /status says about the workers: the demand it
+    // cannot place ends the wait at once, the last worker failure explains
+    // a wait that ends otherwise.
+    let last_failure = std::cell::RefCell::new(None::<String>);
+    let mut status_polled = Instant::now() - Duration::from_secs(10);
+    let outcome = wait(
         st,
         "appmaster",
         Duration::from_secs(600),
@@ -316,13 +321,54 @@ fn bring_up(
                     format!("{}/{n} registered", ids.len()),
                 ));
             }
-            (ids.len() >= n).then_some(ids)
+            if ids.len() >= n {
+                return Some(Ok(ids));
+            }
+            if status_polled.elapsed() >= Duration::from_secs(1) {
+                status_polled = Instant::now();
+                if let Some(v) = json_get(&http, &format!("{status_url}/status")) {
+                    if let Some(why) = v["failures"]["last"].as_str() {
+                        *last_failure.borrow_mut() = Some(why.to_string());
+                    }
+                    if let Some(why) = v["unsatisfiable"]["reason"].as_str() {
+                        return Some(Err(format!("the workers cannot be placed: {why}")));
+                    }
+                }
+            }
+            None
         },
         &format!(
             "not every TaskManager registered with the JobManager ({}/taskmanagers)",
             st.flink_url
         ),
-    )?;
+    );
+    let with_failure = |e: LocalError| match (e, last_failure.borrow().clone()) {
+        (
+            LocalError::Start {
+                component,
+                message,
+                log_path,
+                log,
+            },
+            Some(why),
+        ) => LocalError::Start {
+            component,
+            message: format!("{message}; the last worker failure: {why}"),
+            log_path,
+            log,
+        },
+        (e, _) => e,
+    };
+    let ids = match outcome.map_err(with_failure)? {
+        Ok(ids) => ids,
+        Err(why) => {
+            let c = st.component("appmaster").or(st.components.last());
+            return Err(match c {
+                Some(c) => start_error(c, &why),
+                None => LocalError::Internal(why),
+            });
+        }
+    };
     on_event(Event::Done(
         Stage::Taskmanagers,
         format!("{} registered: {}", ids.len(), ids.join(", ")),

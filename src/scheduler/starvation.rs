@@ -169,7 +169,8 @@ impl Starvation {
             return;
         }
         self.warned = self.warned.saturating_add(1);
-        self.next_warn_at = now + super::backoff(after.max(Duration::from_secs(1)), WARN_MAX, self.warned);
+        self.next_warn_at =
+            now + super::backoff(after.max(Duration::from_secs(1)), WARN_MAX, self.warned);
         tracing::warn!(
             pending = r.pending,
             waited_s = r.waiting_seconds.round(),
@@ -261,7 +262,10 @@ impl Starvation {
                 hosts.join(", ")
             ));
         }
-        format!("{workers} and no offer fitted in {waited} s: {}", parts.join("; "))
+        format!(
+            "{workers} and no offer fitted in {waited} s: {}",
+            parts.join("; ")
+        )
     }
 }
 

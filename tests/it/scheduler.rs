@@ -301,7 +301,8 @@ fn tick_through(s: &mut Scheduler, from: u64, to: u64) {
 }
 
 #[test]
-fn offers_too_small_for_a_while_are_unsatisfiable_demand_naming_the_resource_and_the_largest_offer() {
+fn offers_too_small_for_a_while_are_unsatisfiable_demand_naming_the_resource_and_the_largest_offer()
+{
     let mut s = started(2, None);
     // Two agents, both too small in memory (one of them the larger).
     for t in 1..=25u64 {
@@ -326,7 +327,11 @@ fn offers_too_small_for_a_while_are_unsatisfiable_demand_naming_the_resource_and
         "{}",
         u.reason
     );
-    assert!(u.reason.contains("mesos.resourcemanager.tasks.mem"), "{}", u.reason);
+    assert!(
+        u.reason.contains("mesos.resourcemanager.tasks.mem"),
+        "{}",
+        u.reason
+    );
     assert!(!u.reason.contains("cpus"), "{}", u.reason);
     // A fitting offer ends it (one worker placed: the wait starts again).
     let fx = s.step(
@@ -353,7 +358,9 @@ fn a_constraint_no_agent_meets_names_the_values_seen() {
     tick_through(&mut s, 2, 21);
     let u = s.unsatisfiable().expect("unsatisfiable");
     assert!(
-        u.reason.contains("no agent meets the constraint rack:r9 (mesos.constraints.hard.hostattribute)"),
+        u.reason.contains(
+            "no agent meets the constraint rack:r9 (mesos.constraints.hard.hostattribute)"
+        ),
         "{}",
         u.reason
     );
@@ -371,11 +378,18 @@ fn no_offer_at_all_names_the_role_and_a_disconnection_does_not_count() {
     assert!(s.unsatisfiable().is_none(), "not while disconnected");
     s.step(Input::Subscribed, Duration::from_secs(30));
     tick_through(&mut s, 31, 49);
-    assert!(s.unsatisfiable().is_none(), "the wait restarts at the subscription");
-    tick_through(&mut s, 50, 50);
-    let u = s.unsatisfiable().expect("unsatisfiable 20 s after subscribing");
     assert!(
-        u.reason.contains("no offer arrived in 20 s for role `flink` (mesos.resourcemanager.framework.role)"),
+        s.unsatisfiable().is_none(),
+        "the wait restarts at the subscription"
+    );
+    tick_through(&mut s, 50, 50);
+    let u = s
+        .unsatisfiable()
+        .expect("unsatisfiable 20 s after subscribing");
+    assert!(
+        u.reason.contains(
+            "no offer arrived in 20 s for role `flink` (mesos.resourcemanager.framework.role)"
+        ),
         "{}",
         u.reason
     );
@@ -394,7 +408,12 @@ fn offers_that_fit_each_resource_but_not_all_at_once_say_so() {
         );
     }
     let u = s.unsatisfiable().expect("unsatisfiable");
-    assert!(u.reason.contains("no single offer has everything a worker needs"), "{}", u.reason);
+    assert!(
+        u.reason
+            .contains("no single offer has everything a worker needs"),
+        "{}",
+        u.reason
+    );
 }
 
 #[test]
@@ -1810,7 +1829,10 @@ impl World {
         );
         // Unsatisfiable demand is only ever reported while workers wait.
         if let Some(u) = self.sched.unsatisfiable() {
-            let pending = workers.iter().filter(|w| w.state == WorkerState::New).count();
+            let pending = workers
+                .iter()
+                .filter(|w| w.state == WorkerState::New)
+                .count();
             assert_eq!(u.pending as usize, pending, "{u:?}");
             assert!(pending > 0 && !u.reason.is_empty(), "{u:?}");
         }

@@ -1,0 +1,154 @@
+//! Failures say why, where the operator is looking (issue 23), against a
+//! genuine Mesos 1.11 master and agent: demand that no offer can satisfy
+//! (memory no agent has, a role without resources, a constraint no agent
+//! meets) is a WARN, a `/status` entry and a metric within seconds, while
+//! `/health` stays 200, and `workers scale` fails at once with the reason
+//! instead of waiting out its timeout.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::appmaster::Appmaster;
+use crate::support::mesos_local::MesosLocal;
+
+/// Workers wait 20 s with no fitting offer before the demand counts as
+/// unsatisfiable; the test allows three times that.
+const UNSATISFIABLE_WITHIN: Duration = Duration::from_secs(60);
+
+fn start(mesos: &MesosLocal, work_dir: &std::path::Path, extra: &[&str]) -> Appmaster {
+    let work = format!("--work-dir={}", work_dir.display());
+    let mut args = vec![
+        "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 600",
+        "-Dmesos.failover-timeout=60",
+        work.as_str(),
+    ];
+    args.extend_from_slice(extra);
+    Appmaster::spawn_in_temp_dir(Appmaster::command(), mesos, &args)
+}
+
+async fn unsatisfiable(am: &Appmaster) -> (Value, Duration) {
+    let t = Instant::now();
+    let v = am
+        .wait_status_for(
+            "unsatisfiable demand in /status",
+            UNSATISFIABLE_WITHIN,
+            |v| v["unsatisfiable"]["reason"].is_string(),
+        )
+        .await;
+    (v, t.elapsed())
+}
+
+async fn get(url: String) -> (u16, String) {
+    let r = reqwest::get(url).await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_no_agent_has_is_warned_shown_in_status_and_metrics_and_fails_workers_scale() {
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let work_dir = dir.path().join("am");
+    let am = start(
+        &mesos,
+        &work_dir,
+        &["-Dmesos.resourcemanager.tasks.mem=999999"],
+    );
+    let (v, took) = unsatisfiable(&am).await;
+    eprintln!("numbers: unsatisfiable demand in /status after {took:?}");
+    let reason = v["unsatisfiable"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(
+            "a worker needs 999999 MB of mem but the largest offer had 4096 MB of mem (from 127.0.0.1)"
+        ),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("lower mesos.resourcemanager.tasks.mem"),
+        "{reason}"
+    );
+    assert_eq!(v["unsatisfiable"]["pending"], 1, "{v:#}");
+    // The log says the same, as a WARN.
+    am.wait_stderr("demand cannot be satisfied: 1 worker waits and no offer fitted")
+        .await;
+    assert!(am.stderr().contains("WARN"), "{}", am.stderr());
+    // The metrics too; the appmaster itself is healthy.
+    let (_, metrics) = get(format!("{}/metrics", am.base)).await;
+    assert!(
+        metrics.contains("flink_mesos_demand_unsatisfiable 1\n"),
+        "{metrics}"
+    );
+    let (health, body) = get(format!("{}/health", am.base)).await;
+    assert_eq!(health, 200, "{body}");
+
+    // `workers scale 2` fails at once with the reason, not after its timeout.
+    let t = Instant::now();
+    let out = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"))
+        .args(["workers", "scale", "2", "--appmaster", &am.base])
+        .args(["--timeout", "5 min"])
+        .arg("--work-dir")
+        .arg(&work_dir)
+        .current_dir(dir.path())
+        .env_remove("FLINK_MESOS_ADMIN_TOKEN")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let took = t.elapsed();
+    eprintln!("numbers: workers scale failed after {took:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the workers cannot be placed")
+            && stderr.contains("the largest offer had 4096 MB of mem"),
+        "{stderr}"
+    );
+    assert!(took < Duration::from_secs(60), "waited {took:?}: {stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_without_resources_says_that_no_offer_arrives_for_it() {
+    // Everything the agent has is reserved for another role.
+    let mesos = MesosLocal::start(&[(
+        "MESOS_RESOURCES",
+        "cpus(other):4;mem(other):4096;disk(other):1024",
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let am = start(
+        &mesos,
+        &dir.path().join("am"),
+        &["-Dmesos.resourcemanager.framework.role=flink"],
+    );
+    let (v, took) = unsatisfiable(&am).await;
+    eprintln!("numbers: a role without offers in /status after {took:?}");
+    let reason = v["unsatisfiable"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("no offer arrived in")
+            && reason.contains("for role `flink` (mesos.resourcemanager.framework.role)"),
+        "{reason}"
+    );
+    am.wait_stderr("for role `flink`").await;
+    let (health, body) = get(format!("{}/health", am.base)).await;
+    assert_eq!(health, 200, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_constraint_no_agent_meets_names_the_values_the_agents_have() {
+    let mesos = MesosLocal::start(&[("MESOS_ATTRIBUTES", "rack:r1")]);
+    let dir = tempfile::tempdir().unwrap();
+    let am = start(
+        &mesos,
+        &dir.path().join("am"),
+        &["-Dmesos.constraints.hard.hostattribute=rack:r9"],
+    );
+    let (v, took) = unsatisfiable(&am).await;
+    eprintln!("numbers: an unmet constraint in /status after {took:?}");
+    let reason = v["unsatisfiable"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(
+            "no agent meets the constraint rack:r9 (mesos.constraints.hard.hostattribute); \
+             the values of `rack` seen: `r1` on 127.0.0.1"
+        ),
+        "{reason}"
+    );
+}
