@@ -204,6 +204,7 @@ mod tests {
             crate::taskmanager::TaskmanagerError::Child {
                 process: "TaskManager",
                 status: ExitReport { code, signal },
+                cause: String::new(),
                 log: "l".into(),
             }
             .into()

@@ -152,3 +152,65 @@ async fn a_constraint_no_agent_meets_names_the_values_the_agents_have() {
         "{reason}"
     );
 }
+
+/// A TaskManager whose memory does not fit: the cause `flink-mesos
+/// taskmanager` printed in the sandbox reaches the appmaster's WARN,
+/// `/status` `failures.last` and its exit message, not just "Command exited
+/// with status 5".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taskmanager_that_cannot_start_carries_its_cause_to_the_appmaster() {
+    let home = crate::support::flink::flink_home();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    // A private copy: other builds may replace target/debug/flink-mesos.
+    let tm_bin = dir.path().join("flink-mesos");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("flink-mesos"), &tm_bin).unwrap();
+    let cmd = format!(
+        "-Dmesos.resourcemanager.tasks.taskmanager-cmd={} taskmanager --flink-home {}",
+        tm_bin.display(),
+        home.root.display()
+    );
+    let t = Instant::now();
+    let mut am = Appmaster::spawn_in_temp_dir(
+        Appmaster::command(),
+        &mesos,
+        &[
+            cmd.as_str(),
+            "-Dmesos.failover-timeout=60",
+            "-Dmesos.maximum-failed-tasks=1",
+            "-Dmesos.resourcemanager.tasks.mem=600",
+            "-Djobmanager.rpc.address=127.0.0.1",
+            "-Dtaskmanager.memory.process.size=512m",
+            "-Dtaskmanager.memory.framework.heap.size=1g",
+        ],
+    );
+    let status = am.wait_exit().await;
+    let took = t.elapsed();
+    eprintln!("numbers: the appmaster gave up with the cause after {took:?}");
+    let stderr = am.stderr();
+    assert!(!status.success(), "{stderr}");
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_default()
+        .to_string();
+    eprintln!("numbers: the exit message: {last}");
+    assert!(
+        last.contains(
+            "Last failure: worker taskmanager-00002 TASK_FAILED: Command exited with status 5: "
+        ),
+        "{stderr}"
+    );
+    assert!(
+        last.contains("taskmanager.memory.framework.heap.size") || last.contains("Framework Heap"),
+        "the cause names the memory that does not fit: {last}"
+    );
+    // The WARN of each failed worker carries it too.
+    assert!(
+        stderr.lines().any(|l| l.contains("WARN")
+            && l.contains("task ended")
+            && l.contains("Command exited with status 5: ")),
+        "{stderr}"
+    );
+}
