@@ -175,13 +175,13 @@ const COMMANDS: &[(&str, &[(End, &str)])] = &[
             (
                 E(ErrorKind::Peer),
                 "a component did not start (its log is named); Ctrl-C or SIGTERM during `up`; \
-                 `status`: something is unhealthy",
+                 `status`: something is unhealthy, or no cluster is recorded",
             ),
             (
                 E(ErrorKind::Usage),
                 "bad flags or `-D`; `--workers 0`; a ZooKeeper high-availability configuration \
                  without `--ha`; `--ha` without ZooKeeper installed; `logs` with no cluster \
-                 recorded",
+                 recorded and no logs left in the state directory",
             ),
             (
                 E(ErrorKind::FlinkHome),
