@@ -109,7 +109,9 @@ const COMMANDS: &[(&str, &[(End, &str)])] = &[
             (
                 E(ErrorKind::User),
                 "errors in the configuration (printed; Mesos is not contacted); an artifact \
-                 server that cannot start (port, key material)",
+                 server that cannot start (port, key material); a `rest.port` or \
+                 `jobmanager.rpc.port` another process holds (named, before the JobManager \
+                 starts)",
             ),
             (
                 E(ErrorKind::Peer),

@@ -214,3 +214,49 @@ async fn a_taskmanager_that_cannot_start_carries_its_cause_to_the_appmaster() {
         "{stderr}"
     );
 }
+
+/// `rest.port` held by another process: the appmaster names the port and
+/// the key and exits 1 before starting a JobManager that would die on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_rest_port_is_named_and_ends_the_appmaster_at_once() {
+    let home = crate::support::flink::flink_home();
+    let mesos = MesosLocal::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let master = mesos.url.trim_start_matches("http://").to_string();
+    let t = Instant::now();
+    let out = Command::new(assert_cmd::cargo::cargo_bin("flink-mesos"))
+        .args(["appmaster", "--status-bind", "127.0.0.1", "--flink-home"])
+        .arg(&home.root)
+        .arg("--work-dir")
+        .arg(dir.path().join("am"))
+        .arg(format!("-Dmesos.master={master}"))
+        .arg(format!("-Drest.port={port}"))
+        .args([
+            "-Drest.bind-address=127.0.0.1",
+            "-Djobmanager.bind-host=127.0.0.1",
+            "-Djobmanager.rpc.address=127.0.0.1",
+            "-Djobmanager.rpc.port=0",
+            "-Dmesos.failover-timeout=60",
+        ])
+        .current_dir(dir.path())
+        .env_remove("FLINK_CONF_DIR")
+        .env_remove("FLINK_PROPERTIES")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let took = t.elapsed();
+    eprintln!("numbers: a taken rest.port ended the appmaster after {took:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the JobManager cannot listen on 127.0.0.1:{port} (rest.port)"
+        )),
+        "{stderr}"
+    );
+    assert!(took < Duration::from_secs(60), "{took:?}: {stderr}");
+    assert!(!stderr.contains("restarting it"), "{stderr}");
+    drop(holder);
+}
