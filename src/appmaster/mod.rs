@@ -398,6 +398,7 @@ impl<S: WorkerStore> Runtime<S> {
                     master = master.as_ref().map(|m| m.id.as_str()).unwrap_or(""),
                     "subscribed to the Mesos master"
                 );
+                self.warn_about_namesakes(&id);
                 Input::Subscribed
             }
             Event::Offers(offers) => {
@@ -449,6 +450,51 @@ impl<S: WorkerStore> Runtime<S> {
             Event::Heartbeat | Event::Message { .. } | Event::Unhandled(_) => return Ok(None),
         };
         self.step(input, Some(handle)).await
+    }
+
+    /// Another active framework with this one's name and role (a second
+    /// appmaster of the same cluster without high availability: both
+    /// launch `taskmanager-00001`, …) is warned about, off the owner loop.
+    fn warn_about_namesakes(&self, own_id: &str) {
+        let Some(master) = self.leader.clone() else {
+            return;
+        };
+        let (client, identity, own_id) = (
+            self.client.clone(),
+            self.identity.clone(),
+            own_id.to_string(),
+        );
+        tokio::spawn(async move {
+            let found = crate::mesos::operator::namesakes(
+                &master,
+                &client,
+                &identity.name,
+                &identity.role,
+                &own_id,
+            )
+            .await;
+            match found {
+                Ok(others) if !others.is_empty() => {
+                    let list: Vec<String> = others
+                        .iter()
+                        .map(|(id, host)| format!("{id} on {host}"))
+                        .collect();
+                    tracing::warn!(
+                        "another active framework named `{}` with role `{}` is registered with \
+                         the master ({}): two appmasters of one cluster launch the same task \
+                         ids and compete for offers; stop one, give each cluster its own \
+                         {} (and high-availability.cluster-id), or enable high availability \
+                         so that one leads",
+                        identity.name,
+                        identity.role,
+                        list.join(", "),
+                        crate::config::options::Key::MesosResourcemanagerFrameworkName.name()
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::debug!(error = %e, "cannot list the master's frameworks"),
+            }
+        });
     }
 
     /// A worker that failed on its own ("Command exited with status 5"

@@ -146,28 +146,7 @@ pub async fn sandbox_tail(
 ) -> Result<String, MesosError> {
     let http = http_client(options)?;
     let master = master.trim_end_matches('/');
-    let get = |url: String| {
-        let http = http.clone();
-        async move {
-            let fail = |message: String| MesosError::Connect {
-                url: url.clone(),
-                message,
-            };
-            let response = tokio::time::timeout(options.call_timeout, http.get(&url).send())
-                .await
-                .map_err(|_| fail(format!("no answer within {:?}", options.call_timeout)))?
-                .map_err(|e| fail(error_chain(&e)))?;
-            let status = response.status().as_u16();
-            if status != 200 {
-                return Err(fail(format!("HTTP {status}")));
-            }
-            let body = tokio::time::timeout(options.call_timeout, response.bytes())
-                .await
-                .map_err(|_| fail(format!("no body within {:?}", options.call_timeout)))?
-                .map_err(|e| fail(error_chain(&e)))?;
-            serde_json::from_slice::<Value>(&body).map_err(|e| fail(format!("not JSON: {e}")))
-        }
-    };
+    let get = |url: String| get_json(&http, url, options.call_timeout);
     let agents = get(format!("{master}/master/slaves")).await?;
     let agent = agent_endpoint(master, &agents, agent_id).ok_or_else(|| MesosError::Connect {
         url: format!("{master}/master/slaves"),
@@ -192,6 +171,75 @@ pub async fn sandbox_tail(
             .ok_or_else(|| bad("not a URL"))?)
         .await?;
     Ok(read["data"].as_str().unwrap_or_default().to_string())
+}
+
+/// GET a JSON document within `timeout` (each of the request and its body).
+async fn get_json(
+    http: &reqwest::Client,
+    url: String,
+    timeout: std::time::Duration,
+) -> Result<Value, MesosError> {
+    let fail = |message: String| MesosError::Connect {
+        url: url.clone(),
+        message,
+    };
+    let response = tokio::time::timeout(timeout, http.get(&url).send())
+        .await
+        .map_err(|_| fail(format!("no answer within {timeout:?}")))?
+        .map_err(|e| fail(error_chain(&e)))?;
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(fail(format!("HTTP {status}")));
+    }
+    let body = tokio::time::timeout(timeout, response.bytes())
+        .await
+        .map_err(|_| fail(format!("no body within {timeout:?}")))?
+        .map_err(|e| fail(error_chain(&e)))?;
+    serde_json::from_slice::<Value>(&body).map_err(|e| fail(format!("not JSON: {e}")))
+}
+
+/// Other active frameworks with this `name` and `role` on the master
+/// (`<master>/master/frameworks`), as `(id, hostname)`: a second appmaster
+/// of the same cluster that launches the same task ids.
+pub async fn namesakes(
+    master: &str,
+    options: &ClientOptions,
+    name: &str,
+    role: &str,
+    own_id: &str,
+) -> Result<Vec<(String, String)>, MesosError> {
+    let http = http_client(options)?;
+    let doc = get_json(
+        &http,
+        format!("{}/master/frameworks", master.trim_end_matches('/')),
+        options.call_timeout,
+    )
+    .await?;
+    Ok(same_name(&doc, name, role, own_id))
+}
+
+fn same_name(doc: &Value, name: &str, role: &str, own_id: &str) -> Vec<(String, String)> {
+    let Some(frameworks) = doc["frameworks"].as_array() else {
+        return Vec::new();
+    };
+    frameworks
+        .iter()
+        .filter(|f| f["active"].as_bool().unwrap_or(true))
+        .filter(|f| f["name"].as_str() == Some(name))
+        .filter(|f| f["id"].as_str() != Some(own_id))
+        .filter(|f| {
+            f["role"].as_str() == Some(role)
+                || f["roles"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|x| x.as_str() == Some(role)))
+        })
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap_or_default().to_string(),
+                f["hostname"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
 }
 
 /// `http://host:port` of an agent, from `/master/slaves` (its `pid` is
@@ -296,6 +344,20 @@ mod tests {
         assert_eq!(failure_cause("[mesos-local fetcher] done\n"), None);
         let long = format!("error: {}", "x".repeat(2000));
         assert_eq!(failure_cause(&long).unwrap().chars().count(), 600);
+    }
+
+    #[test]
+    fn active_namesakes_are_found() {
+        let doc = serde_json::json!({"frameworks": [
+            {"id": "A", "name": "Flink", "role": "*", "active": true, "hostname": "h1"},
+            {"id": "B", "name": "Flink", "roles": ["*"], "active": true, "hostname": "h2"},
+            {"id": "C", "name": "Flink", "role": "other", "active": true, "hostname": "h3"},
+            {"id": "D", "name": "Flink", "role": "*", "active": false, "hostname": "h4"},
+            {"id": "E", "name": "Other", "role": "*", "active": true, "hostname": "h5"}]});
+        assert_eq!(
+            same_name(&doc, "Flink", "*", "A"),
+            vec![("B".to_string(), "h2".to_string())]
+        );
     }
 
     #[test]

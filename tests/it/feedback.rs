@@ -260,3 +260,28 @@ async fn a_taken_rest_port_is_named_and_ends_the_appmaster_at_once() {
     assert!(!stderr.contains("restarting it"), "{stderr}");
     drop(holder);
 }
+
+/// Two appmasters of one cluster without high availability: the second
+/// one is told about the first at subscribe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_framework_with_the_same_name_and_role_is_warned_about() {
+    let mesos = MesosLocal::start(&[]);
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first = start(&mesos, &d1.path().join("am"), &[]);
+    let v = first
+        .wait_status("the first appmaster subscribed", |v| v["connected"] == true)
+        .await;
+    let first_id = v["framework_id"].as_str().unwrap().to_string();
+    let t = Instant::now();
+    let second = start(&mesos, &d2.path().join("am"), &[]);
+    second
+        .wait_stderr("another active framework named `Flink` with role `*`")
+        .await;
+    eprintln!("numbers: the namesake warning after {:?}", t.elapsed());
+    assert!(second.stderr().contains(&first_id), "{}", second.stderr());
+    assert!(
+        !first.stderr().contains("another active framework"),
+        "{}",
+        first.stderr()
+    );
+}
