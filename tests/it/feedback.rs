@@ -285,3 +285,56 @@ async fn a_second_framework_with_the_same_name_and_role_is_warned_about() {
         first.stderr()
     );
 }
+
+/// A master address where nothing listens: a WARN naming the address and
+/// what to check (not "lost the Mesos master"), repeated with backoff, and
+/// `/health` 503 after its documented limit with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_master_address_where_nothing_listens_is_named_and_fails_health() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = crate::support::free_port();
+    let stderr_path = dir.path().join("stderr");
+    let t = Instant::now();
+    let mut child = Appmaster::command()
+        .current_dir(dir.path())
+        .env_remove("FLINK_CONF_DIR")
+        .env_remove("FLINK_PROPERTIES")
+        .env_remove("FLINK_MESOS_MASTER")
+        .env("NO_COLOR", "1")
+        .args(["--no-jobmanager", "--status-bind", "127.0.0.1"])
+        .arg(format!("-Dmesos.master=127.0.0.1:{port}"))
+        .arg("-Dmesos.failover-timeout=10")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let (_stdout, base) = crate::support::status_base(&mut child, &stderr_path);
+    let read = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !read().contains("cannot reach the Mesos master") {
+        assert!(Instant::now() < deadline, "{}", read());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "numbers: the unreachable master named after {:?}",
+        t.elapsed()
+    );
+    let text = read();
+    assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
+    assert!(text.contains("check mesos.master"), "{text}");
+    assert!(!text.contains("lost the Mesos master"), "{text}");
+    // /health: 503 once 5 s (half of the failover timeout) have passed.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let body = loop {
+        let (code, body) = get(format!("{base}/health")).await;
+        if code == 503 {
+            break body;
+        }
+        assert!(Instant::now() < deadline, "/health {code}: {body}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    eprintln!("numbers: /health 503 after {:?}", t.elapsed());
+    assert!(body.contains("not subscribed to a Mesos master"), "{body}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
