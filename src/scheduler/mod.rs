@@ -45,6 +45,7 @@
 pub mod command;
 pub mod elastic;
 pub mod matching;
+pub mod starvation;
 pub mod task;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -55,6 +56,7 @@ use serde::{Deserialize, Serialize};
 use crate::mesos::{AgentId, Call, Offer, OfferId, ReconcileTask, TaskId, TaskState, TaskStatus};
 use elastic::{Elastic, FlinkView, Slots};
 use matching::{unmet_constraint, Remaining, WorkerResources};
+use starvation::{Starvation, Unsatisfiable};
 use task::TaskTemplate;
 
 /// Cluster-wide policy from the configuration.
@@ -112,6 +114,10 @@ pub struct Timers {
     /// says that it ended, not why) waits this long for its own status
     /// update; without one it is replaced uncounted.
     pub latest_state_wait: Duration,
+    /// Workers pending this long with no offer fitting one (or no offer at
+    /// all) is unsatisfiable demand: warned about (with backoff) and shown
+    /// in `/status`.
+    pub unsatisfiable_after: Duration,
 }
 
 impl Default for Timers {
@@ -126,6 +132,7 @@ impl Default for Timers {
             unreachable_timeout: Duration::from_secs(300),
             call_retry: Duration::from_secs(1),
             latest_state_wait: Duration::from_secs(30),
+            unsatisfiable_after: Duration::from_secs(20),
         }
     }
 }
@@ -349,6 +356,10 @@ pub struct Scheduler {
     needed: u32,
     /// Demand beyond the ceiling was logged for this many workers.
     beyond_ceiling_logged: u32,
+    /// What unused offers showed while workers wait (unsatisfiable demand).
+    starvation: Starvation,
+    /// The unsatisfiable demand as of the last step, if any.
+    unsatisfiable: Option<Unsatisfiable>,
 }
 
 /// How long a worker's port is not given to another worker on its agent.
@@ -387,6 +398,8 @@ impl Scheduler {
             view: None,
             needed: 0,
             beyond_ceiling_logged: 0,
+            starvation: Starvation::default(),
+            unsatisfiable: None,
         }
     }
 
@@ -441,6 +454,13 @@ impl Scheduler {
     /// Why offers were not used, by host (the latest reason per host).
     pub fn unmatched(&self) -> &BTreeMap<String, String> {
         &self.unmatched
+    }
+
+    /// Pending workers that no offer has fitted for
+    /// [`Timers::unsatisfiable_after`] (or that no offer came for), with
+    /// what is missing, as of the last step.
+    pub fn unsatisfiable(&self) -> Option<&Unsatisfiable> {
+        self.unsatisfiable.as_ref()
     }
 
     pub fn last_failure(&self) -> Option<&str> {
@@ -662,6 +682,7 @@ impl Scheduler {
 
     pub fn step(&mut self, input: Input, now: Duration) -> Vec<Effect> {
         let mut fx = Vec::new();
+        let is_tick = matches!(input, Input::Tick);
         match input {
             Input::Recovered {
                 workers,
@@ -695,6 +716,7 @@ impl Scheduler {
                 self.flow_retry_at = Duration::ZERO;
                 self.last_offer_at = now;
                 self.last_revive_at = now;
+                self.starvation.progress(now);
                 self.start_reconciliation(now, &mut fx);
                 for l in self.workers.values_mut() {
                     if l.worker.state == WorkerState::Released {
@@ -756,7 +778,32 @@ impl Scheduler {
             self.top_up(now, &mut fx);
             self.adjust_offer_flow(now, &mut fx);
         }
+        self.watch_demand(now, is_tick);
         fx
+    }
+
+    /// Unsatisfiable demand: recomputed every step, warned about on ticks
+    /// only (with backoff), never per offer.
+    fn watch_demand(&mut self, now: Duration, is_tick: bool) {
+        let pending = self.count(WorkerState::New);
+        let waiting = if self.stopping { 0 } else { pending };
+        self.starvation.pending(waiting, now);
+        self.unsatisfiable = if self.connected {
+            self.starvation.report(
+                waiting as u32,
+                &self.policy.role,
+                &self.policy.resources,
+                self.policy.timers.unsatisfiable_after,
+                now,
+            )
+        } else {
+            None
+        };
+        if is_tick {
+            let after = self.policy.timers.unsatisfiable_after;
+            self.starvation
+                .warn_if_due(self.unsatisfiable.as_ref(), after, now);
+        }
     }
 
     fn recover(
@@ -1004,6 +1051,8 @@ impl Scheduler {
         }
         if let Some(why) = unmet_constraint(&offer.attributes, &self.policy.constraints) {
             self.unmatched.insert(offer.hostname.clone(), why);
+            self.starvation
+                .failed_constraint(offer, &self.policy.constraints);
             return Vec::new();
         }
         let mut remaining = Remaining::new(offer, &self.policy.role);
@@ -1050,6 +1099,8 @@ impl Scheduler {
                 Err(why) => {
                     if tasks.is_empty() {
                         self.unmatched.insert(offer.hostname.clone(), why);
+                        self.starvation
+                            .too_small(offer, &self.policy.role, &self.policy.resources);
                     }
                     break;
                 }
@@ -1057,6 +1108,8 @@ impl Scheduler {
         }
         if !tasks.is_empty() {
             self.unmatched.remove(&offer.hostname);
+            self.starvation.fitted(&offer.hostname);
+            self.starvation.progress(now);
         }
         tasks
     }
