@@ -405,9 +405,7 @@ pub fn jvm_cause(exit_code: i32, log_tail: &str) -> String {
         lines
             .iter()
             .rev()
-            .find(|l| {
-                !l.starts_with("at ") && (l.contains("Exception: ") || l.contains("Error: "))
-            })
+            .find(|l| !l.starts_with("at ") && (l.contains("Exception: ") || l.contains("Error: ")))
             .or_else(|| lines.iter().rev().find(|l| l.contains(" ERROR ")))
             .map(|l| short(l))
     });

@@ -203,7 +203,8 @@ async fn a_taskmanager_that_cannot_start_carries_its_cause_to_the_appmaster() {
         "{stderr}"
     );
     assert!(
-        last.contains("taskmanager.memory.framework.heap.size") || last.contains("Framework Heap"),
+        // Flink's own words, or flink-mesos' memory check that runs first.
+        last.contains("Framework Heap") || last.contains("framework heap (1024 MB)"),
         "the cause names the memory that does not fit: {last}"
     );
     // The WARN of each failed worker carries it too.
