@@ -540,7 +540,27 @@ impl Scheduler {
             }
             return;
         };
-        self.needed = e.workers_for(view.required_slots);
+        let needed = e.workers_for(view.required_slots);
+        let before = self
+            .view
+            .as_ref()
+            .map(|(_, v)| (v.required_slots, v.active_jobs));
+        if before != Some((view.required_slots, view.active_jobs)) {
+            tracing::info!(
+                jobs = view.active_jobs,
+                required_slots = view.required_slots,
+                registered = view.taskmanagers.len(),
+                free_slots = view
+                    .taskmanagers
+                    .values()
+                    .map(|s| u64::from(s.free))
+                    .sum::<u64>(),
+                workers_needed = needed,
+                floor = self.floor,
+                "the JobManager's demand changed"
+            );
+        }
+        self.needed = needed;
         if let Some(ceiling) = e.ceiling.map(|c| c.max(self.floor)) {
             if self.needed > ceiling && self.needed != self.beyond_ceiling_logged {
                 tracing::warn!(
