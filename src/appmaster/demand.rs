@@ -9,7 +9,7 @@
 //! registration here). A driver would be exact but bound to Flink's
 //! internal `ResourceManagerDriver` interface, which changed in most minor
 //! releases. One observation is two small requests (`/jobs/overview` and
-//! `/taskmanagers`), plus one per job whose `last-modification` changed;
+//! `/taskmanagers`), plus one per job whose state, task count or `last-modification` changed;
 //! that is not busy polling.
 //!
 //! Slots a job needs (Flink's default slot sharing: one slot per subtask
