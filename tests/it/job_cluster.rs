@@ -30,7 +30,11 @@ const JOB_END: Duration = Duration::from_secs(300);
 
 /// The example jobs (`examples/jobs/`), compiled into one JAR with
 /// `main_class` as its manifest's Main-Class.
-fn build_jobs(home: &flink_mesos::flink::FlinkHome, dir: &Path, main_class: &str) -> PathBuf {
+pub(crate) fn build_jobs(
+    home: &flink_mesos::flink::FlinkHome,
+    dir: &Path,
+    main_class: &str,
+) -> PathBuf {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/jobs");
     let classes = dir.join("classes");
     std::fs::create_dir_all(&classes).unwrap();
