@@ -73,6 +73,8 @@ pub(crate) fn build_jobs(
 struct JobCluster {
     guard: Guard,
     rest_port: u16,
+    /// The appmaster's `/status` and `/metrics`.
+    status_port: u16,
     stdout: PathBuf,
     stderr: PathBuf,
 }
@@ -107,7 +109,7 @@ impl JobCluster {
 /// memory settings; `extra` goes before `--`, `job_args` after it.
 fn start(mesos: &MesosLocal, dir: &Path, name: &str, extra: &[String]) -> JobCluster {
     let home = flink::flink_home();
-    let (rpc_port, rest_port) = (free_port(), free_port());
+    let (rpc_port, rest_port, status_port) = (free_port(), free_port(), free_port());
     let bin = assert_cmd::cargo::cargo_bin("flink-mesos");
     let tm_bin = dir.join("flink-mesos");
     if !tm_bin.exists() {
@@ -120,6 +122,8 @@ fn start(mesos: &MesosLocal, dir: &Path, name: &str, extra: &[String]) -> JobClu
         "appmaster".to_string(),
         "--status-bind".into(),
         "127.0.0.1".into(),
+        "--status-port".into(),
+        status_port.to_string(),
         "--flink-home".into(),
         home.root.display().to_string(),
         "--work-dir".into(),
@@ -159,6 +163,7 @@ fn start(mesos: &MesosLocal, dir: &Path, name: &str, extra: &[String]) -> JobClu
     JobCluster {
         guard: Guard(child),
         rest_port,
+        status_port,
         stdout,
         stderr,
     }
@@ -530,6 +535,37 @@ async fn with_high_availability_a_killed_appmaster_resumes_the_job_and_its_sink_
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    // /status and /metrics carry the job: id, state, restarts, and the
+    // latest checkpoint with its age.
+    let status = flink::wait_for(Duration::from_secs(30), || {
+        let (_, body) = http_get(first.status_port, "/status")?;
+        let v: Value = serde_json::from_str(&body).ok()?;
+        (v["job"]["last_checkpoint"]["id"].as_u64()? >= 1).then_some(v)
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "/status has no job checkpoint: {:?}",
+            http_get(first.status_port, "/status")
+        )
+    });
+    let shown = &status["job"];
+    assert_eq!(shown["id"], job.as_str(), "{shown}");
+    assert_eq!(shown["state"], "RUNNING", "{shown}");
+    assert_eq!(shown["name"], "flink-mesos exactly-once job", "{shown}");
+    assert_eq!(shown["restarts"], 0, "{shown}");
+    let age = shown["last_checkpoint"]["age_seconds"].as_f64().unwrap();
+    assert!((0.0..60.0).contains(&age), "{shown}");
+    let (_, metrics) = http_get(first.status_port, "/metrics").unwrap();
+    assert!(
+        metrics.contains(&format!(
+            "flink_mesos_job_info{{job_id=\"{job}\",state=\"RUNNING\"}} 1"
+        )),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("flink_mesos_job_last_checkpoint_age_seconds "),
+        "{metrics}"
+    );
     let before = crate::flink_on_mesos::registered(first.rest_port);
     assert_eq!(before.len(), 1, "{before:?}");
     first.guard.0.kill().unwrap();
