@@ -127,21 +127,33 @@ fn job_running(rest_port: u16) -> Option<String> {
         .then(|| job["jid"].as_str().unwrap_or_default().to_string())
 }
 
-/// Polls until the job runs; returns the job id, or panics with `log`'s
-/// tail.
-fn wait_running(rest_port: u16, log: &Path) -> String {
+/// Polls until the job runs; returns the job id, or panics with the tails
+/// of `logs` (the command's, the JobManager's).
+fn wait_running(rest_port: u16, logs: &[&Path]) -> String {
     let deadline = Instant::now() + STEP;
     loop {
         if let Some(id) = job_running(rest_port) {
             return id;
         }
-        assert!(
-            Instant::now() < deadline,
-            "the job did not run; log:\n{}",
-            flink::tail(&std::fs::read_to_string(log).unwrap_or_default(), 40)
-        );
+        if Instant::now() >= deadline || logs.iter().any(|l| ended(l)) {
+            let tails: Vec<String> = logs
+                .iter()
+                .map(|l| {
+                    let text = std::fs::read_to_string(l).unwrap_or_default();
+                    format!("--- {}:\n{}", l.display(), flink::tail(&text, 40))
+                })
+                .collect();
+            panic!("the job did not run\n{}", tails.join("\n"));
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Whether an appmaster's log says it ended (no job will run).
+fn ended(log: &Path) -> bool {
+    std::fs::read_to_string(log)
+        .map(|t| t.lines().any(|l| l.starts_with("error:")))
+        .unwrap_or(false)
 }
 
 fn sigterm(pid: u32) {
@@ -196,10 +208,7 @@ fn appmaster_args(
         dir.join(format!("{name}-am")).display().to_string(),
         "--job-jar".into(),
         jar.display().to_string(),
-        format!(
-            "-Dmesos.master={}",
-            mesos.url.trim_start_matches("http://")
-        ),
+        format!("-Dmesos.master={}", mesos.url.trim_start_matches("http://")),
         "-Dmesos.resourcemanager.tasks.cpus=0.2".into(),
         "-Dmesos.resourcemanager.tasks.mem=600".into(),
         format!(
@@ -245,7 +254,10 @@ fn stop_appmaster(mut am: Killed, mesos: &MesosLocal) {
 /// flink-mesos: seconds from the command to the job RUNNING.
 fn flink_mesos_round(mesos: &MesosLocal, dir: &Path, round: usize, jar: &Path) -> f64 {
     let settings = flink_settings(free_port(), free_port());
-    let rest_port: u16 = settings[2].trim_start_matches("rest.port=").parse().unwrap();
+    let rest_port: u16 = settings[2]
+        .trim_start_matches("rest.port=")
+        .parse()
+        .unwrap();
     let name = format!("fm-{round}");
     let log = dir.join(format!("{name}.log"));
     let args = appmaster_args(
@@ -258,7 +270,8 @@ fn flink_mesos_round(mesos: &MesosLocal, dir: &Path, round: usize, jar: &Path) -
     );
     let started = Instant::now();
     let am = spawn_appmaster(dir, &args, &log);
-    wait_running(rest_port, &log);
+    let jm_log = dir.join(format!("{name}-am/log/jobmanager.log"));
+    wait_running(rest_port, &[&log, &jm_log]);
     let secs = started.elapsed().as_secs_f64();
     stop_appmaster(am, mesos);
     secs
@@ -288,7 +301,9 @@ fn flink_script(home: &Path, dir: &Path, script: &str, args: &[String], out: &Pa
             .env("FLINK_PID_DIR", dir.join("log"))
             .env_remove("FLINK_PROPERTIES")
             .stdout(std::fs::File::create(out).unwrap())
-            .stderr(Stdio::from(std::fs::File::create(out.with_extension("err")).unwrap()))
+            .stderr(Stdio::from(
+                std::fs::File::create(out.with_extension("err")).unwrap(),
+            ))
             .spawn()
             .unwrap_or_else(|e| panic!("{script}: {e}")),
     )
@@ -302,7 +317,10 @@ fn flink_round(dir: &Path, round: usize, jar: &Path) -> f64 {
     std::fs::create_dir_all(&dir).unwrap();
     flink_conf_dir(&home, &dir);
     let settings = flink_settings(free_port(), free_port());
-    let rest_port: u16 = settings[2].trim_start_matches("rest.port=").parse().unwrap();
+    let rest_port: u16 = settings[2]
+        .trim_start_matches("rest.port=")
+        .parse()
+        .unwrap();
     let dynamic: Vec<String> = settings.iter().map(|kv| format!("-D{kv}")).collect();
 
     // The TaskManager first: up, and trying to reach its JobManager.
@@ -333,7 +351,7 @@ fn flink_round(dir: &Path, round: usize, jar: &Path) -> f64 {
     jm_args.push("5".into());
     let started = Instant::now();
     let _jm = flink_script(&home, &dir, "standalone-job.sh", &jm_args, &jm_out);
-    wait_running(rest_port, &jm_out);
+    wait_running(rest_port, &[&jm_out]);
     started.elapsed().as_secs_f64()
     // Both JVMs are killed here (Killed's drop).
 }
@@ -353,7 +371,10 @@ fn completed_checkpoints(rest_port: u16, job: &str) -> u64 {
 fn recoveries(mesos: &MesosLocal, dir: &Path, jar: &Path, kills: usize) -> Vec<(f64, f64)> {
     let zk = zookeeper::ZooKeeper::start();
     let settings = flink_settings(free_port(), free_port());
-    let rest_port: u16 = settings[2].trim_start_matches("rest.port=").parse().unwrap();
+    let rest_port: u16 = settings[2]
+        .trim_start_matches("rest.port=")
+        .parse()
+        .unwrap();
     let extra: Vec<String> = vec![
         "-Dhigh-availability.type=zookeeper".into(),
         format!(
@@ -378,7 +399,8 @@ fn recoveries(mesos: &MesosLocal, dir: &Path, jar: &Path, kills: usize) -> Vec<(
     let args = appmaster_args(mesos, dir, "ha", jar, &settings, &extra);
     let log = dir.join("ha-0.log");
     let mut am = spawn_appmaster(dir, &args, &log);
-    let mut job = wait_running(rest_port, &log);
+    let jm_log = dir.join("ha-am/log/jobmanager.log");
+    let mut job = wait_running(rest_port, &[&log, &jm_log]);
     let mut out = Vec::new();
     for n in 1..=kills {
         let deadline = Instant::now() + STEP;
@@ -400,12 +422,15 @@ fn recoveries(mesos: &MesosLocal, dir: &Path, jar: &Path, kills: usize) -> Vec<(
         }
         let log = dir.join(format!("ha-{n}.log"));
         am = spawn_appmaster(dir, &args, &log);
-        job = wait_running(rest_port, &log);
+        job = wait_running(rest_port, &[&log, &jm_log]);
         let running = killed.elapsed().as_secs_f64();
         // The restored job's own first checkpoint: counts start again in a
         // new JobManager, the restored one is not counted as completed.
         while completed_checkpoints(rest_port, &job) < 1 {
-            assert!(Instant::now() < deadline + STEP, "no checkpoint after the restore");
+            assert!(
+                Instant::now() < deadline + STEP,
+                "no checkpoint after the restore"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         out.push((running, killed.elapsed().as_secs_f64()));
