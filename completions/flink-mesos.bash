@@ -516,7 +516,7 @@ _flink__mesos() {
             return 0
             ;;
         flink__mesos__subcmd__local__subcmd__up)
-            opts="-D -v -q -h -V --state-dir --workers --ha --flink-home --mesos --conf-dir --verbose --quiet --output --log-format --color --help --version"
+            opts="-D -v -q -h -V --state-dir --workers --ha --flink-home --mesos --job-jar --job-classname --from-savepoint --allow-non-restored-state --savepoint-on-stop --conf-dir --verbose --quiet --output --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -536,6 +536,22 @@ _flink__mesos() {
                     ;;
                 --mesos)
                     COMPREPLY=($(compgen -W "real embedded auto" -- "${cur}"))
+                    return 0
+                    ;;
+                --job-jar)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --job-classname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-savepoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --savepoint-on-stop)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --conf-dir)

@@ -334,6 +334,10 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fis
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l mesos -d 'Which Mesos to run' -r -f -a "real\t'Genuine Mesos binaries (MESOS_HOME, PATH, or the build of scripts/install-deps.sh); an error when there are none'
 embedded\t'The embedded single-node Mesos (master + agent in a flink-mesos process; tasks run as plain local processes): a development stand-in for one machine, no isolation or resource enforcement'
 auto\t'Genuine Mesos when found, else the embedded one'"
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l job-jar -d 'Run a job cluster (as `appmaster --job-jar`): the JobManager runs this JAR\'s job, --workers is the floor of TaskManagers, `up` returns once the job runs and `local status` shows its state; the cluster ends with the job (`local down` stops it first, with a savepoint when --savepoint-on-stop is given)' -r -F
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l job-classname -d 'The job\'s entry class (default: Main-Class of the JAR\'s manifest)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l from-savepoint -d 'Start the job from this savepoint (or retained checkpoint)' -r
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l savepoint-on-stop -d 'On SIGTERM/SIGINT, stop the job with a savepoint in this directory (a Flink file system URI), print its path and exit 0. Default: execution.checkpointing.savepoint-dir (state.savepoints.dir); with neither, the job is canceled (exit 7)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l conf-dir -d 'Directory holding config.yaml (Flink 2.x) or flink-conf.yaml (Flink 1.x). Defaults to $FLINK_CONF_DIR, then ./conf' -r -F
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s D -d 'Dynamic property, highest precedence: -Dkey=value or -D key=value (repeatable)' -r
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l output -d 'Format of the data a command prints' -r -f -a "text\t''
@@ -345,6 +349,7 @@ complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fis
 always\t''
 never\t''"
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l ha -d 'Also start ZooKeeper (Debian\'s package) and run with high availability: the worker store, leader election and Flink\'s own HA'
+complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -l allow-non-restored-state -d 'Allow savepoint state that maps to no operator of the new job'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s v -l verbose -d 'More log output (-v: debug, -vv: trace)'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s q -l quiet -d 'Less output: errors only'
 complete -c flink-mesos -n "__fish_flink_mesos_using_subcommand local; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -48,8 +48,9 @@ if ! command -v javac >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y openjdk-17-jdk-headless
 fi
 "$ROOT/scripts/fetch-flink.sh" >/dev/null
-# --- The oldest supported Flink (tests/it/versions.rs) ----------------------
-# Flink 1.18.1, the other end of the tested matrix (about 30 s and 240 MB on
-# first use); the versions between run in scripts/compat.sh, which fetches
-# what it needs.
+# --- The oldest supported Flink and the 1.x LTS line (tests/it/versions.rs) --
+# Flink 1.18.1, the other end of the tested matrix, and 1.20.5, on which the
+# seed's two examples are checked (about 30 s and 240 MB each on first use);
+# the versions between run in scripts/compat.sh, which fetches what it needs.
 FLINK_VERSION=1.18.1 "$ROOT/scripts/fetch-flink.sh" >/dev/null
+FLINK_VERSION=1.20.5 "$ROOT/scripts/fetch-flink.sh" >/dev/null

@@ -506,6 +506,15 @@ pub struct LocalUpArgs {
     /// Which Mesos to run.
     #[arg(long, value_enum, default_value_t = LocalMesos::Auto)]
     pub mesos: LocalMesos,
+    /// Run a job cluster (as `appmaster --job-jar`): the JobManager runs
+    /// this JAR's job, --workers is the floor of TaskManagers, `up` returns
+    /// once the job runs and `local status` shows its state; the cluster
+    /// ends with the job (`local down` stops it first, with a savepoint
+    /// when --savepoint-on-stop is given).
+    #[arg(long, value_name = "PATH", help_heading = "Job cluster")]
+    pub job_jar: Option<PathBuf>,
+    #[command(flatten)]
+    pub job: JobOptions,
 }
 
 #[derive(Debug, Args)]

@@ -25,6 +25,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
+use super::status::{CheckpointView, JobView};
 use crate::error::{Classified, ErrorKind};
 
 /// How often the job is looked at.
@@ -211,6 +212,7 @@ pub async fn watch(
     base: String,
     job: JobCluster,
     mut stop: watch::Receiver<u32>,
+    view: watch::Sender<Option<JobView>>,
 ) -> Result<JobEnd, String> {
     let rest = Rest {
         client: reqwest::Client::builder()
@@ -239,6 +241,7 @@ pub async fn watch(
                     tracing::info!(job_id = %now.id, state = %now.state, "the job's state changed");
                 }
                 let terminal = is_terminal(&now.state);
+                view.send_replace(Some(job_view(&rest, &now).await));
                 seen = Some(now.clone());
                 if terminal {
                     return Ok(ended(&rest, now, None).await);
@@ -253,6 +256,52 @@ pub async fn watch(
             Err(e) => tracing::debug!(error = %e, "the JobManager's REST API"),
         }
     }
+}
+
+/// The job for `/status`: `seen` with its restarts and latest completed
+/// checkpoint, each left out when the JobManager does not say.
+async fn job_view(rest: &Rest, seen: &Seen) -> JobView {
+    let restarts = rest
+        .get(&format!("/jobs/{}/metrics?get=numRestarts", seen.id))
+        .await
+        .ok()
+        .and_then(|v| {
+            v.as_array()?.iter().find(|m| m["id"] == "numRestarts")?["value"]
+                .as_str()?
+                .parse()
+                .ok()
+        });
+    let last_checkpoint = rest
+        .get(&format!("/jobs/{}/checkpoints", seen.id))
+        .await
+        .ok()
+        .and_then(|v| latest_checkpoint(&v, now_ms()));
+    JobView {
+        id: seen.id.clone(),
+        name: seen.name.clone(),
+        state: seen.state.clone(),
+        restarts,
+        last_checkpoint,
+    }
+}
+
+/// The latest completed checkpoint in a `/jobs/:id/checkpoints` answer,
+/// its age at `now_ms` (Unix milliseconds).
+fn latest_checkpoint(v: &Value, now_ms: u64) -> Option<CheckpointView> {
+    let c = &v["latest"]["completed"];
+    let id = c["id"].as_u64()?;
+    let at = c["latest_ack_timestamp"].as_u64()?;
+    Some(CheckpointView {
+        id,
+        age_seconds: now_ms.saturating_sub(at) as f64 / 1000.0,
+        external_path: c["external_path"].as_str().map(String::from),
+    })
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Resolves at the first stop request; holds no borrow of the channel
@@ -486,6 +535,22 @@ mod tests {
             failure_cause(&nested).unwrap(),
             "java.io.IOException: disk full"
         );
+    }
+
+    #[test]
+    fn the_latest_checkpoint_and_its_age() {
+        let v = json!({"counts": {"completed": 3}, "latest": {"completed": {
+            "id": 7, "latest_ack_timestamp": 1_000_000u64, "external_path": "file:/c/chk-7"}}});
+        assert_eq!(
+            latest_checkpoint(&v, 1_002_500),
+            Some(CheckpointView {
+                id: 7,
+                age_seconds: 2.5,
+                external_path: Some("file:/c/chk-7".into())
+            })
+        );
+        let none = json!({"counts": {"completed": 0}, "latest": {"completed": null}});
+        assert_eq!(latest_checkpoint(&none, 1), None);
     }
 
     #[test]

@@ -106,6 +106,8 @@ pub struct Options {
     /// Set when the cluster is over for good (a job cluster's job ended):
     /// the stop tears the framework down even with `keep_framework`.
     pub cluster_over: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// A job cluster's job as [`job::watch`] last saw it, for `/status`.
+    pub job: Option<watch::Receiver<Option<status::JobView>>>,
 }
 
 /// The runtime's state, owned by the [`run`] task alone.
@@ -142,6 +144,8 @@ struct Runtime<S> {
     /// Why offers were not used, as last logged.
     unmatched: BTreeMap<String, String>,
     view: watch::Sender<Arc<StatusView>>,
+    /// A job cluster's job, shown with the view.
+    job: Option<watch::Receiver<Option<status::JobView>>>,
     /// The outcome of the last TEARDOWN call, if one was sent.
     teardown: Option<Result<(), String>>,
     /// Counts stop requests (signals).
@@ -367,6 +371,7 @@ impl<S: WorkerStore> Runtime<S> {
         view.health_limits = self.health;
         view.artifact_server = self.artifact_server.clone();
         view.launch_latency = self.latency.summary();
+        view.job = self.job.as_ref().and_then(|j| j.borrow().clone());
         self.view.send_replace(Arc::new(view));
     }
 
@@ -708,6 +713,7 @@ async fn run_inner<S: WorkerStore>(
         latency: LatencyRecorder::default(),
         unmatched: BTreeMap::new(),
         view: view_tx,
+        job: options.job.clone(),
         teardown: None,
         shutdown: shutdown.clone(),
         published: Instant::now(),

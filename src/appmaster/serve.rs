@@ -557,6 +557,7 @@ pub async fn serve(
     }
     let cluster_over = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let job_rest = jobmanager_rest.clone();
+    let (job_view_tx, job_view_rx) = watch::channel(None);
     let options = Options {
         keep_framework: keep_framework || settings.ha.is_some(),
         artifact_server: Some(artifact_server.origin().to_string()),
@@ -565,6 +566,7 @@ pub async fn serve(
         jobmanager_rest,
         admin_token: Some(admin_token),
         cluster_over: cluster_over.clone(),
+        job: job.is_some().then_some(job_view_rx),
     };
     // The runtime stops when asked or when the JobManager is beyond
     // saving; `stop_rx` carries both.
@@ -669,7 +671,7 @@ pub async fn serve(
             let signals = if job_mode { stop.clone() } else { never };
             Some(tokio::spawn(async move {
                 let _never_tx = _never_tx;
-                let end = match job::watch(rest.clone(), job, signals).await {
+                let end = match job::watch(rest.clone(), job, signals, job_view_tx).await {
                     Ok(end) => end,
                     Err(e) => {
                         tracing::error!(error = %e, "cannot watch the job");

@@ -126,6 +126,9 @@ pub struct StatusView {
     pub disconnect_reason: Option<String>,
     /// Where the workers fetch their artifacts: `http(s)://host:port`.
     pub artifact_server: Option<String>,
+    /// A job cluster's job (`appmaster --job-jar`), as last polled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<JobView>,
     /// When the owner loop last published this view: how /health knows that
     /// the loop is alive.
     #[serde(skip)]
@@ -135,6 +138,32 @@ pub struct StatusView {
     pub disconnected_since: Option<Instant>,
     #[serde(skip)]
     pub health_limits: HealthLimits,
+}
+
+/// A job cluster's job on `/status` and `/metrics`, from the JobManager's
+/// REST API (`/jobs/overview`, `/jobs/:id/checkpoints`, the job's
+/// `numRestarts` metric), polled by [`super::job::watch`].
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct JobView {
+    pub id: String,
+    pub name: String,
+    /// Flink's job status (`RUNNING`, `RESTARTING`, `FINISHED`, …).
+    pub state: String,
+    /// Restarts since this JobManager took the job over (`null`: not
+    /// reported yet).
+    pub restarts: Option<u64>,
+    /// The latest completed checkpoint (`null`: none yet).
+    pub last_checkpoint: Option<CheckpointView>,
+}
+
+/// A completed checkpoint of the job.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct CheckpointView {
+    pub id: u64,
+    /// Seconds from its completion to the poll that saw it.
+    pub age_seconds: f64,
+    /// Where it is stored.
+    pub external_path: Option<String>,
 }
 
 /// The demand side of `/status`.
@@ -439,6 +468,40 @@ pub fn metrics_text(v: &StatusView) -> String {
             ("taskmanagers_registered", "Running workers whose TaskManager registered with the JobManager.", registered as f64),
         ] {
             metric(name, "gauge", help, &[("", value)]);
+        }
+    }
+    if let Some(job) = &v.job {
+        // Job ids are hex and states upper-case words: nothing to escape.
+        metric(
+            "job_info",
+            "gauge",
+            "The job cluster's job (1), by id and Flink's job status.",
+            &[(
+                &format!("{{job_id=\"{}\",state=\"{}\"}}", job.id, job.state),
+                1.0,
+            )],
+        );
+        if let Some(n) = job.restarts {
+            metric(
+                "job_restarts",
+                "gauge",
+                "Restarts of the job since this JobManager took it over.",
+                &[("", n as f64)],
+            );
+        }
+        if let Some(c) = &job.last_checkpoint {
+            metric(
+                "job_last_checkpoint_id",
+                "gauge",
+                "The job's latest completed checkpoint.",
+                &[("", c.id as f64)],
+            );
+            metric(
+                "job_last_checkpoint_age_seconds",
+                "gauge",
+                "Seconds since the job's latest completed checkpoint, as last polled.",
+                &[("", c.age_seconds)],
+            );
         }
     }
     metric(

@@ -21,7 +21,8 @@ use crate::cli::{
 };
 use crate::config::settings::Purpose;
 use crate::error::{Error, Result};
-use crate::local::{self, Event, MesosMode, Resolved, Stage, UpRequest};
+use crate::flink::jobjar;
+use crate::local::{self, Event, LocalJob, MesosMode, Resolved, Stage, UpRequest};
 
 pub fn run(global: &GlobalArgs, command: &LocalCommand) -> Result<()> {
     match command {
@@ -178,6 +179,22 @@ fn up(global: &GlobalArgs, args: &LocalUpArgs) -> Result<()> {
     };
     let executable = std::env::current_exe()
         .map_err(|e| Error::io("cannot find the flink-mesos executable (current_exe)", e))?;
+    // A job cluster's JAR is checked before anything starts, as the
+    // appmaster would check it (whose failure would come after Mesos).
+    let job = match &args.job_jar {
+        Some(jar) => {
+            let checked = jobjar::check(jar, args.job.job_classname.as_deref())?;
+            Some(LocalJob {
+                jar: checked.path,
+                classname: args.job.job_classname.clone(),
+                from_savepoint: args.job.from_savepoint.clone(),
+                allow_non_restored_state: args.job.allow_non_restored_state,
+                savepoint_on_stop: args.job.savepoint_on_stop.clone(),
+                args: args.job.job_args.clone(),
+            })
+        }
+        None => None,
+    };
     let request = UpRequest {
         state_dir: state_dir(&args.state),
         workers: args.workers,
@@ -187,6 +204,7 @@ fn up(global: &GlobalArgs, args: &LocalUpArgs) -> Result<()> {
         properties: global.dynamic.clone(),
         executable,
         ha: args.ha,
+        job,
     };
     let mut progress = Progress::new(global);
     let plan = local::plan(request, &mut |e| progress.event(e))?;
@@ -228,13 +246,24 @@ fn up(global: &GlobalArgs, args: &LocalUpArgs) -> Result<()> {
         return Ok(());
     }
     let flag = state_flag(&args.state);
-    writeln!(
-        out,
-        "Local Flink-on-Mesos cluster up in {:.1} s: {} TaskManager(s) registered ({})",
-        report.seconds,
-        report.taskmanagers.len(),
-        report.taskmanagers.join(", ")
-    )?;
+    match &report.job {
+        Some(job) => writeln!(
+            out,
+            "Local Flink-on-Mesos job cluster up in {:.1} s: job {} ({}) {}; {} TaskManager(s) registered",
+            report.seconds,
+            job.name,
+            job.id,
+            job.state,
+            report.taskmanagers.len(),
+        )?,
+        None => writeln!(
+            out,
+            "Local Flink-on-Mesos cluster up in {:.1} s: {} TaskManager(s) registered ({})",
+            report.seconds,
+            report.taskmanagers.len(),
+            report.taskmanagers.join(", ")
+        )?,
+    }
     if report.mesos.starts_with("embedded") {
         // The embedded Mesos has no web interface, only the state JSON.
         writeln!(
@@ -246,7 +275,14 @@ fn up(global: &GlobalArgs, args: &LocalUpArgs) -> Result<()> {
         writeln!(out, "  Mesos web UI:  {}", report.mesos_url)?;
     }
     writeln!(out, "  Flink web UI:  {}", report.flink_url)?;
-    writeln!(out, "  submit a job:  {}", report.submit)?;
+    if report.job.is_some() {
+        writeln!(
+            out,
+            "  the cluster ends with the job; `local down` stops the job first (a savepoint with --savepoint-on-stop)"
+        )?;
+    } else {
+        writeln!(out, "  submit a job:  {}", report.submit)?;
+    }
     writeln!(out, "  state and logs: {}", report.state_dir.display())?;
     writeln!(
         out,

@@ -37,7 +37,9 @@ pub mod zookeeper;
 pub use down::{down, DownReport, StopReport};
 pub use logs::{logs, LogFile};
 pub use mesos::MesosMode;
-pub use plan::{locate_flink, plan, properties, Plan, Ports, Resolved, UpRequest, LOCAL_DEFAULTS};
+pub use plan::{
+    locate_flink, plan, properties, LocalJob, Plan, Ports, Resolved, UpRequest, LOCAL_DEFAULTS,
+};
 pub use status::{status, ClusterStatus, ComponentStatus};
 pub use up::{submit_command, up, ComponentSummary, Event, Stage, UpReport};
 

@@ -32,6 +32,45 @@ pub struct UpRequest {
     /// `--ha`: a ZooKeeper server, the appmaster's worker store and leader
     /// election in it, and Flink's own ZooKeeper high availability.
     pub ha: bool,
+    /// `--job-jar`: a job cluster instead of a session cluster.
+    pub job: Option<LocalJob>,
+}
+
+/// A local job cluster's job: what `local up --job-jar` hands the
+/// appmaster (`appmaster --job-jar …`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalJob {
+    /// The JAR, absolute (the appmaster runs in the state directory), and
+    /// checked by the caller ([`crate::flink::jobjar::check`]).
+    pub jar: PathBuf,
+    pub classname: Option<String>,
+    pub from_savepoint: Option<String>,
+    pub allow_non_restored_state: bool,
+    pub savepoint_on_stop: Option<String>,
+    /// The job's own arguments (after `--`).
+    pub args: Vec<String>,
+}
+
+impl LocalJob {
+    /// The appmaster's arguments for it, but the job's own ones (which go
+    /// last, after `--`).
+    pub fn appmaster_args(&self) -> Vec<std::ffi::OsString> {
+        let mut a: Vec<std::ffi::OsString> = vec!["--job-jar".into(), self.jar.clone().into()];
+        for (flag, value) in [
+            ("--job-classname", &self.classname),
+            ("--from-savepoint", &self.from_savepoint),
+            ("--savepoint-on-stop", &self.savepoint_on_stop),
+        ] {
+            if let Some(v) = value {
+                a.push(flag.into());
+                a.push(v.into());
+            }
+        }
+        if self.allow_non_restored_state {
+            a.push("--allow-non-restored-state".into());
+        }
+        a
+    }
 }
 
 /// Ports chosen for the cluster.

@@ -53,8 +53,13 @@ pub struct State {
     /// `MESOS_LOG_DIR` when one was given: Mesos writes its glog files there.
     #[serde(default)]
     pub mesos_log_dir: Option<PathBuf>,
-    /// True once every TaskManager had registered.
+    /// True once every TaskManager had registered (a job cluster: once its
+    /// job ran).
     pub ready: bool,
+    /// A job cluster's JAR (`local up --job-jar`); `None` for a session
+    /// cluster.
+    #[serde(default)]
+    pub job_jar: Option<PathBuf>,
 }
 
 impl State {

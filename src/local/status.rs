@@ -49,6 +49,49 @@ fn find_below(root: u32, needle: &str) -> Vec<u32> {
         .collect()
 }
 
+/// A job cluster's job: its state in `/jobs/overview` (healthy while it
+/// runs or finished), with its restarts.
+fn job_row(http: &super::probe::HttpAgent, flink_url: &str) -> ComponentStatus {
+    let overview = json_get(http, &format!("{flink_url}/jobs/overview"));
+    let job = overview
+        .as_ref()
+        .and_then(|v| v["jobs"].as_array().and_then(|a| a.first()).cloned());
+    let (healthy, health, url) = match job {
+        Some(job) => {
+            let id = job["jid"].as_str().unwrap_or_default().to_string();
+            let state = job["state"].as_str().unwrap_or("?").to_string();
+            let healthy = matches!(state.as_str(), "RUNNING" | "FINISHED");
+            let restarts = json_get(
+                http,
+                &format!("{flink_url}/jobs/{id}/metrics?get=numRestarts"),
+            )
+            .and_then(|v| v.as_array()?.first()?["value"].as_str().map(String::from));
+            let detail = match restarts {
+                Some(n) => format!(
+                    "{state} ({}, {n} restart(s))",
+                    job["name"].as_str().unwrap_or("")
+                ),
+                None => format!("{state} ({})", job["name"].as_str().unwrap_or("")),
+            };
+            (
+                healthy,
+                detail,
+                Some(format!("{flink_url}/#/job/running/{id}/overview")),
+            )
+        }
+        None if overview.is_some() => (false, "no job (yet)".into(), None),
+        None => (false, "REST API does not answer".into(), None),
+    };
+    ComponentStatus {
+        component: "job".into(),
+        pid: None,
+        port: None,
+        healthy,
+        health,
+        url,
+    }
+}
+
 /// Every recorded component (and the JobManager and TaskManagers found
 /// below them) with its health.
 pub fn status(state_dir: &Path) -> Result<ClusterStatus, LocalError> {
@@ -118,9 +161,12 @@ pub fn status(state_dir: &Path) -> Result<ClusterStatus, LocalError> {
             url: Some(c.url.clone()),
         });
         if c.name == "appmaster" && alive {
-            let jm = find_below(c.process.pid, "StandaloneSessionClusterEntrypoint")
-                .into_iter()
-                .next();
+            let entrypoint = if st.job_jar.is_some() {
+                "StandaloneApplicationClusterEntryPoint"
+            } else {
+                "StandaloneSessionClusterEntrypoint"
+            };
+            let jm = find_below(c.process.pid, entrypoint).into_iter().next();
             let (healthy, health) = match json_get(&http, &format!("{}/overview", st.flink_url)) {
                 Some(v) => {
                     let tms = v["taskmanagers"].as_u64().unwrap_or(0);
@@ -149,6 +195,9 @@ pub fn status(state_dir: &Path) -> Result<ClusterStatus, LocalError> {
                 health,
                 url: Some(st.flink_url.clone()),
             });
+            if st.job_jar.is_some() {
+                rows.push(job_row(&http, &st.flink_url));
+            }
         }
     }
     // TaskManagers: the `flink-mesos taskmanager` processes below Mesos.

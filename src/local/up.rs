@@ -80,6 +80,18 @@ pub struct UpReport {
     pub submit: String,
     pub components: Vec<ComponentSummary>,
     pub seconds: f64,
+    /// A job cluster's job (`--job-jar`), as the JobManager saw it when
+    /// `up` returned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<JobSummary>,
+}
+
+/// A job cluster's job: `/jobs/overview`'s id, name and state.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobSummary {
+    pub id: String,
+    pub name: String,
+    pub state: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -111,6 +123,7 @@ pub fn up(
         rpc_port: resolved.rpc_port,
         flink_url: format!("http://127.0.0.1:{}", resolved.rest_port),
         appmaster_work_dir: plan.state_dir.join("appmaster"),
+        job_jar: plan.request.job.as_ref().map(|j| j.jar.clone()),
         ..State::default()
     };
     let result = bring_up(plan, resolved, &mut st, on_event, cancelled);
@@ -232,6 +245,9 @@ fn bring_up(
         .arg(&plan.flink_home.root)
         .args(["--status-bind", "127.0.0.1", "--status-port"])
         .arg(plan.ports.appmaster_status.to_string());
+    if let Some(job) = &plan.request.job {
+        cmd.args(job.appmaster_args());
+    }
     let planned = super::plan::planned_master(plan.ports.mesos);
     for p in &plan.properties {
         if *p == planned {
@@ -239,6 +255,10 @@ fn bring_up(
         } else {
             cmd.arg(format!("-D{p}"));
         }
+    }
+    if let Some(job) = &plan.request.job {
+        // The job's own arguments, last.
+        cmd.arg("--").args(&job.args);
     }
     cmd.current_dir(dir)
         .env("NO_COLOR", "1")
@@ -301,6 +321,50 @@ fn bring_up(
         Stage::Taskmanagers,
         format!("0/{n} registered"),
     ));
+    if plan.request.job.is_some() {
+        // A job cluster: its workers follow the job's demand (--workers is
+        // the floor), so `up` waits for the job to run on them instead.
+        let overview = format!("{}/jobs/overview", st.flink_url);
+        let mut last = String::new();
+        let (job, ids) = wait(
+            st,
+            "appmaster",
+            Duration::from_secs(600),
+            cancelled,
+            || {
+                let job = json_get(&http, &overview).and_then(|v| running_job(&v))?;
+                let ids = registered(&http, resolved.rest_port).unwrap_or_default();
+                let now = format!("job {}, {} registered", job.state, ids.len());
+                if now != last {
+                    on_event(Event::Progress(Stage::Taskmanagers, now.clone()));
+                    last = now;
+                }
+                (job.state != "CREATED" && job.state != "INITIALIZING").then_some((job, ids))
+            },
+            &format!(
+                "the job did not start running ({}/jobs/overview)",
+                st.flink_url
+            ),
+        )
+        .map_err(|e| {
+            let why = json_get(&http, &format!("{status_url}/status"))
+                .and_then(|v| v["failures"]["last"].as_str().map(str::to_string));
+            with_last_failure(e, why)
+        })?;
+        on_event(Event::Done(
+            Stage::Taskmanagers,
+            format!(
+                "job {} {}; {} registered",
+                job.name,
+                job.state,
+                ids.join(", ")
+            ),
+            t.elapsed(),
+        ));
+        st.ready = true;
+        state::save(dir, st)?;
+        return Ok(report(plan, resolved, st, ids, Some(job), t0));
+    }
     let mut last = 0;
     // What the appmaster's /status says about the workers: the demand it
     // cannot place ends the wait at once, the last worker failure explains
@@ -342,23 +406,7 @@ fn bring_up(
             st.flink_url
         ),
     );
-    let with_failure = |e: LocalError| match (e, last_failure.borrow().clone()) {
-        (
-            LocalError::Start {
-                component,
-                message,
-                log_path,
-                log,
-            },
-            Some(why),
-        ) => LocalError::Start {
-            component,
-            message: format!("{message}; the last worker failure: {why}"),
-            log_path,
-            log,
-        },
-        (e, _) => e,
-    };
+    let with_failure = |e: LocalError| with_last_failure(e, last_failure.borrow().clone());
     let ids = match outcome.map_err(with_failure)? {
         Ok(ids) => ids,
         Err(why) => {
@@ -376,8 +424,33 @@ fn bring_up(
     ));
     st.ready = true;
     state::save(dir, st)?;
+    Ok(report(plan, resolved, st, ids, None, t0))
+}
 
-    Ok(UpReport {
+/// The job of a job cluster in `/jobs/overview`, once its tasks all run
+/// (or it ended); `None` while it is not there or still deploying.
+fn running_job(overview: &serde_json::Value) -> Option<JobSummary> {
+    let job = overview["jobs"].as_array()?.first()?;
+    let state = job["state"].as_str()?.to_string();
+    let total = job["tasks"]["total"].as_u64().unwrap_or(0);
+    let deploying = state == "RUNNING" && (total == 0 || job["tasks"]["running"] != total);
+    (!deploying).then(|| JobSummary {
+        id: job["jid"].as_str().unwrap_or_default().to_string(),
+        name: job["name"].as_str().unwrap_or_default().to_string(),
+        state,
+    })
+}
+
+fn report(
+    plan: &Plan,
+    resolved: &Resolved,
+    st: &State,
+    ids: Vec<String>,
+    job: Option<JobSummary>,
+    t0: Instant,
+) -> UpReport {
+    let dir = &plan.state_dir;
+    UpReport {
         state_dir: dir.clone(),
         mesos: st.mesos_kind.clone(),
         mesos_url: st.mesos_url.clone(),
@@ -399,7 +472,8 @@ fn bring_up(
             })
             .collect(),
         seconds: t0.elapsed().as_secs_f64(),
-    })
+        job,
+    }
 }
 
 /// Flink's own CLI, pointed at the cluster's REST endpoint.
@@ -443,6 +517,29 @@ fn wait<T>(
             });
         }
         std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// `e` with the last worker failure the appmaster reported (`/status`
+/// `failures.last`: the cause from the TaskManager's sandbox), so that the
+/// reason a wait ended is not left in a sandbox.
+fn with_last_failure(e: LocalError, why: Option<String>) -> LocalError {
+    match (e, why) {
+        (
+            LocalError::Start {
+                component,
+                message,
+                log_path,
+                log,
+            },
+            Some(why),
+        ) => LocalError::Start {
+            component,
+            message: format!("{message}; the last worker failure: {why}"),
+            log_path,
+            log,
+        },
+        (e, _) => e,
     }
 }
 
