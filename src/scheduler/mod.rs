@@ -84,6 +84,58 @@ pub struct Policy {
     pub backoff_max: Duration,
     pub resources: WorkerResources,
     pub timers: Timers,
+    /// How many workers may be launching at once (see [`Pacing`]).
+    pub pacing: Pacing,
+}
+
+/// Launch pacing: bounds on the workers that are launching (ACCEPTed, not
+/// yet RUNNING: the agent fetches, starts the executor, the executor
+/// registers) per agent and in total. An agent that starts more executors
+/// than its machine absorbs makes them miss Mesos' executor registration
+/// timeout (`--executor_registration_timeout`, 1 min by default), and a
+/// large launch would then fail instead of just taking longer.
+///
+/// The total is a window that adapts: halved (at least 1; at most once per
+/// [`WINDOW_CUT_EVERY`]) whenever an executor did not register in time,
+/// grown by one for every worker that reaches RUNNING, never above `total`;
+/// the per-agent bound in force is never above the window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pacing {
+    /// `mesos.resourcemanager.tasks.max-launching-per-agent`.
+    pub per_agent: u32,
+    /// `mesos.resourcemanager.tasks.max-launching`.
+    pub total: u32,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Pacing {
+            per_agent: 32,
+            total: 256,
+        }
+    }
+}
+
+/// How long an offer that pacing could not use is refused: short, so that
+/// it comes back as soon as launches finish.
+pub const PACED_REFUSE: Duration = Duration::from_secs(1);
+
+/// The launch window is cut at most this often: the executors of one
+/// overload miss their registration timeout together.
+pub const WINDOW_CUT_EVERY: Duration = Duration::from_secs(10);
+
+/// The launch pacing in force, for `/status`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PacingView {
+    /// Workers ACCEPTed and not yet RUNNING.
+    pub launching: u32,
+    pub limit_per_agent: u32,
+    pub limit_total: u32,
+    /// The adaptive window (at most `limit_total`): lowered when executors
+    /// miss their registration timeout.
+    pub window: u32,
+    /// The last executor registration timeout, if any: what happened.
+    pub last_registration_timeout: Option<String>,
 }
 
 /// The timers that keep the core's promises (see the module docs).
@@ -239,6 +291,11 @@ pub struct Counters {
     pub revives: u64,
     pub reconciliations: u64,
     pub calls_failed: u64,
+    /// Offers not used because launch pacing was at its limit.
+    pub offers_paced: u64,
+    /// Workers whose executor did not register with its agent in time
+    /// (replaced uncounted, the pacing window halved).
+    pub executor_registration_timeouts: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -349,6 +406,18 @@ pub struct Scheduler {
     needed: u32,
     /// Demand beyond the ceiling was logged for this many workers.
     beyond_ceiling_logged: u32,
+    /// The adaptive launch window (see [`Pacing`]).
+    window: u32,
+    /// When the window was last cut.
+    window_cut_at: Option<Duration>,
+    last_registration_timeout: Option<String>,
+}
+
+/// Workers launching (ACCEPTed, not yet RUNNING), in total and by agent id.
+#[derive(Debug, Default)]
+struct Launching {
+    total: u32,
+    by_agent: BTreeMap<String, u32>,
 }
 
 /// How long a worker's port is not given to another worker on its agent.
@@ -357,6 +426,7 @@ pub const PORT_QUARANTINE: Duration = Duration::from_secs(600);
 impl Scheduler {
     pub fn new(policy: Policy, template: TaskTemplate) -> Scheduler {
         let policy_floor = policy.desired;
+        let policy_window = policy.pacing.total.max(1);
         Scheduler {
             policy,
             template,
@@ -387,6 +457,20 @@ impl Scheduler {
             view: None,
             needed: 0,
             beyond_ceiling_logged: 0,
+            window: policy_window,
+            window_cut_at: None,
+            last_registration_timeout: None,
+        }
+    }
+
+    /// The launch pacing in force and what it saw.
+    pub fn pacing(&self) -> PacingView {
+        PacingView {
+            launching: self.count(WorkerState::Launched) as u32,
+            limit_per_agent: self.policy.pacing.per_agent,
+            limit_total: self.policy.pacing.total,
+            window: self.window,
+            last_registration_timeout: self.last_registration_timeout.clone(),
         }
     }
 
@@ -961,38 +1045,102 @@ impl Scheduler {
         Some(self.policy.refuse.as_secs_f64())
     }
 
+    /// Answers one OFFERS event. Offers of one agent (and allocation role)
+    /// are answered together: one ACCEPT with every one of them that
+    /// launches workers; the offers left unused go back in one DECLINE per
+    /// filter (the configured refuse filter, or [`PACED_REFUSE`] for offers
+    /// that only launch pacing kept from use).
     fn offers(&mut self, offers: Vec<Offer>, now: Duration, fx: &mut Vec<Effect>) {
+        let mut groups: Vec<(Offer, Vec<OfferId>)> = Vec::new();
         for offer in offers {
             self.counters.offers_received += 1;
-            let mut tasks = Vec::new();
-            if !self.stopping {
-                tasks = self.fit(&offer, now, fx);
+            match groups.iter_mut().find(|(g, _)| {
+                g.agent_id == offer.agent_id && g.allocation_role == offer.allocation_role
+            }) {
+                Some((merged, ids)) => {
+                    ids.push(offer.id.clone());
+                    merged.resources.extend(offer.resources);
+                }
+                None => {
+                    let ids = vec![offer.id.clone()];
+                    groups.push((offer, ids));
+                }
             }
+        }
+        let mut launching = self.launching();
+        let (mut declined, mut paced) = (Vec::new(), Vec::new());
+        for (offer, ids) in groups {
+            let mut tasks = Vec::new();
+            let mut was_paced = false;
+            if !self.stopping {
+                (tasks, was_paced) = self.fit(&offer, &mut launching, now, fx);
+            }
+            let n = ids.len() as u64;
             if tasks.is_empty() {
-                self.counters.offers_declined += 1;
-                fx.push(Effect::Call(Call::Decline {
-                    offer_ids: vec![offer.id.clone()],
-                    refuse_seconds: self.refuse_seconds(),
-                }));
+                self.counters.offers_declined += n;
+                if was_paced {
+                    self.counters.offers_paced += n;
+                    paced.extend(ids);
+                } else {
+                    declined.extend(ids);
+                }
             } else {
-                self.counters.offers_accepted += 1;
+                self.counters.offers_accepted += n;
                 fx.push(Effect::Call(Call::Launch {
-                    offer_ids: vec![offer.id.clone()],
+                    offer_ids: ids,
                     tasks,
                     refuse_seconds: self.refuse_seconds(),
                 }));
             }
         }
+        if !declined.is_empty() {
+            fx.push(Effect::Call(Call::Decline {
+                offer_ids: declined,
+                refuse_seconds: self.refuse_seconds(),
+            }));
+        }
+        if !paced.is_empty() {
+            fx.push(Effect::Call(Call::Decline {
+                offer_ids: paced,
+                refuse_seconds: Some(PACED_REFUSE.as_secs_f64()),
+            }));
+        }
     }
 
-    /// Fits as many New workers into `offer` as possible; stores each as
-    /// Launched (before the caller's ACCEPT) and returns their TaskInfos.
+    /// Workers launching now (ACCEPTed, not yet RUNNING), in total and by
+    /// agent.
+    fn launching(&self) -> Launching {
+        let mut l = Launching::default();
+        for live in self.workers.values() {
+            if live.worker.state == WorkerState::Launched {
+                l.total += 1;
+                if let Some(agent) = &live.worker.agent_id {
+                    *l.by_agent.entry(agent.clone()).or_default() += 1;
+                }
+            }
+        }
+        l
+    }
+
+    /// Whether launch pacing lets one more worker launch on `agent`.
+    fn pacing_allows(&self, launching: &Launching, agent: &str) -> bool {
+        let p = &self.policy.pacing;
+        let window = self.window.clamp(1, p.total.max(1));
+        let per_agent = p.per_agent.max(1).min(window);
+        launching.total < window
+            && launching.by_agent.get(agent).copied().unwrap_or(0) < per_agent
+    }
+
+    /// Fits as many New workers into `offer` as possible (and as launch
+    /// pacing allows); stores each as Launched (before the caller's ACCEPT)
+    /// and returns their TaskInfos, and whether pacing stopped the fitting.
     fn fit(
         &mut self,
         offer: &Offer,
+        launching: &mut Launching,
         now: Duration,
         fx: &mut Vec<Effect>,
-    ) -> Vec<crate::mesos::TaskInfo> {
+    ) -> (Vec<crate::mesos::TaskInfo>, bool) {
         let pending: Vec<String> = self
             .workers
             .values()
@@ -1000,11 +1148,15 @@ impl Scheduler {
             .map(|l| l.worker.task_id.clone())
             .collect();
         if pending.is_empty() {
-            return Vec::new();
+            return (Vec::new(), false);
         }
         if let Some(why) = unmet_constraint(&offer.attributes, &self.policy.constraints) {
             self.unmatched.insert(offer.hostname.clone(), why);
-            return Vec::new();
+            return (Vec::new(), false);
+        }
+        let agent = offer.agent_id.as_str().to_string();
+        if !self.pacing_allows(launching, &agent) {
+            return (Vec::new(), true);
         }
         let mut remaining = Remaining::new(offer, &self.policy.role);
         let mut tasks = Vec::new();
@@ -1020,7 +1172,12 @@ impl Scheduler {
             .filter(|l| matches!(l.worker.state, WorkerState::Launched | WorkerState::Running))
             .flat_map(|l| l.worker.ports.iter().map(|(_, p)| *p))
             .collect();
+        let mut paced = false;
         for id in pending {
+            if !self.pacing_allows(launching, &agent) {
+                paced = true;
+                break;
+            }
             let recent = &self.recent_ports;
             let avoid = |port: u64| {
                 u16::try_from(port)
@@ -1045,6 +1202,8 @@ impl Scheduler {
                     live.confirmed = false;
                     fx.push(Effect::Store(live.worker.clone()));
                     self.counters.workers_launched += 1;
+                    launching.total += 1;
+                    *launching.by_agent.entry(agent.clone()).or_default() += 1;
                     tasks.push(info);
                 }
                 Err(why) => {
@@ -1058,7 +1217,7 @@ impl Scheduler {
         if !tasks.is_empty() {
             self.unmatched.remove(&offer.hostname);
         }
-        tasks
+        (tasks, paced)
     }
 
     fn update(&mut self, status: TaskStatus, now: Duration, fx: &mut Vec<Effect>) {
@@ -1118,6 +1277,8 @@ impl Scheduler {
                         }
                         fx.push(Effect::Store(live.worker.clone()));
                         self.consecutive_failures = 0;
+                        // One more launch finished: the window grows back.
+                        self.window = self.window.saturating_add(1).min(self.policy.pacing.total);
                     }
                     // Still running although released (the KILL was lost,
                     // or it came back from a partition): kill again.
@@ -1138,6 +1299,7 @@ impl Scheduler {
             }
             state if state.is_terminal() || state == TaskState::Unknown => {
                 let released = live.worker.state == WorkerState::Released;
+                let was_launching = live.worker.state == WorkerState::Launched;
                 let inherited_launch = live.inherited && live.worker.state == WorkerState::Launched;
                 if !released && !inherited_launch && latest_state_without_reason(&status) {
                     // Wait for the task's own update: it tells a TaskManager
@@ -1156,7 +1318,9 @@ impl Scheduler {
                 fx.push(Effect::Remove(id.clone()));
                 if !released {
                     let why = describe_end(&id, &status);
-                    if blames_the_worker(&status) && !inherited_launch {
+                    if was_launching && executor_never_registered(&status) {
+                        self.executor_registration_timeout(why, now);
+                    } else if blames_the_worker(&status) && !inherited_launch {
                         // A TaskManager never ends on its own: any end we did
                         // not ask for (FINISHED included) is a failure.
                         self.fail(why, now, fx);
@@ -1169,6 +1333,35 @@ impl Scheduler {
             _ => {}
         }
         fx.extend(ack);
+    }
+
+    /// A worker whose executor did not register with its agent in time:
+    /// the agent was too busy starting executors (or cannot start one at
+    /// all). Not the TaskManager's failure: replaced uncounted, and the
+    /// launch window halved so that fewer executors start at once.
+    fn executor_registration_timeout(&mut self, why: String, now: Duration) {
+        self.counters.executor_registration_timeouts += 1;
+        self.counters.workers_replaced_uncounted += 1;
+        let before = self.window;
+        // One overload shows as a whole wave of timeouts: cut once per
+        // wave, not once per worker in it.
+        if self
+            .window_cut_at
+            .is_none_or(|at| now.saturating_sub(at) >= WINDOW_CUT_EVERY)
+        {
+            self.window = (self.window / 2).max(1);
+            self.window_cut_at = Some(now);
+        }
+        tracing::warn!(
+            reason = %why,
+            window_before = before,
+            window = self.window,
+            "a worker's executor did not register with its agent in time (the agent is starting \
+             more executors than it can); replacing it uncounted and launching fewer workers at \
+             once; if this repeats, lower mesos.resourcemanager.tasks.max-launching-per-agent or \
+             raise the agents' --executor_registration_timeout"
+        );
+        self.last_registration_timeout = Some(why);
     }
 
     /// Counts a failure of a worker, backs off its replacement and gives the
@@ -1397,7 +1590,8 @@ impl Scheduler {
 /// Not the worker's failure: a task the master does not know (TASK_UNKNOWN,
 /// or TASK_LOST with REASON_RECONCILIATION — an ACCEPT lost in a disconnect
 /// or a master failover), an ACCEPT with offers that were rescinded or used
-/// (REASON_INVALID_OFFERS), a task killed before it launched, a removed
+/// (REASON_INVALID_OFFERS), a task killed before it launched, an executor
+/// that never registered with its agent ([`executor_never_registered`]), a removed
 /// framework, and TASK_DROPPED (a transient error before the task started).
 pub fn blames_the_worker(status: &TaskStatus) -> bool {
     const NOT_THE_WORKERS: [&str; 5] = [
@@ -1410,10 +1604,37 @@ pub fn blames_the_worker(status: &TaskStatus) -> bool {
     if matches!(status.state, TaskState::Unknown | TaskState::Dropped) {
         return false;
     }
+    if executor_never_registered(status) {
+        return false;
+    }
     !status
         .reason
         .as_deref()
         .is_some_and(|r| NOT_THE_WORKERS.contains(&r))
+}
+
+/// Whether a task ended because its executor never registered with its
+/// agent within the agent's `--executor_registration_timeout`. Mesos 1.11
+/// reports it as TASK_FAILED with REASON_EXECUTOR_REGISTRATION_TIMEOUT once
+/// the executor runs, and as REASON_CONTAINER_LAUNCH_FAILED "Failed to
+/// launch container: Container is being destroyed during fetching" (or
+/// provisioning, preparing, isolating) while the container is still being
+/// set up: the agent's timer destroyed it (measured on the genuine agent,
+/// whose log says "Terminating executor … because it did not register
+/// within 1mins"; our own KILLs only reach released workers, which never
+/// get here). The agent, not the TaskManager, failed: it never ran. A fetch
+/// that fails ("Failed to fetch all URIs") is not this.
+pub fn executor_never_registered(status: &TaskStatus) -> bool {
+    let message = status.message.as_deref().unwrap_or("").to_ascii_lowercase();
+    match status.reason.as_deref() {
+        Some("REASON_EXECUTOR_REGISTRATION_TIMEOUT") => true,
+        Some("REASON_CONTAINER_LAUNCH_FAILED") => {
+            message.contains("container is being destroyed during")
+                || message.contains("did not register")
+        }
+        Some("REASON_EXECUTOR_TERMINATED") => message.contains("did not register"),
+        _ => false,
+    }
 }
 
 /// The master's answer to reconciliation about a task it knows has ended:
