@@ -361,6 +361,10 @@ pub struct Scheduler {
     policy: Policy,
     template: TaskTemplate,
     workers: BTreeMap<String, Live>,
+    /// Workers by state (indexed by [`state_index`]), kept with every
+    /// change, so that a step does not count the whole map (a cluster of
+    /// 50,000 workers would make each status update cost a full scan).
+    by_state: [usize; 4],
     next_task_number: u64,
     failed: u32,
     /// No replacement before this time (backoff after failures).
@@ -413,11 +417,31 @@ pub struct Scheduler {
     last_registration_timeout: Option<String>,
 }
 
+fn state_index(state: WorkerState) -> usize {
+    match state {
+        WorkerState::New => 0,
+        WorkerState::Launched => 1,
+        WorkerState::Running => 2,
+        WorkerState::Released => 3,
+    }
+}
+
+/// Moves `worker` to `state`, keeping the counts by state.
+fn set_state(by_state: &mut [usize; 4], worker: &mut Worker, state: WorkerState) {
+    by_state[state_index(worker.state)] -= 1;
+    by_state[state_index(state)] += 1;
+    worker.state = state;
+}
+
 /// Workers launching (ACCEPTed, not yet RUNNING), in total and by agent id.
 #[derive(Debug, Default)]
 struct Launching {
     total: u32,
     by_agent: BTreeMap<String, u32>,
+    /// New workers in task id order, not yet fitted in this round.
+    pending: std::collections::VecDeque<String>,
+    /// Ports held by live workers, by host name.
+    held: BTreeMap<String, BTreeSet<u16>>,
 }
 
 /// How long a worker's port is not given to another worker on its agent.
@@ -431,6 +455,7 @@ impl Scheduler {
             policy,
             template,
             workers: BTreeMap::new(),
+            by_state: [0; 4],
             next_task_number: 1,
             failed: 0,
             replace_after: Duration::ZERO,
@@ -532,18 +557,33 @@ impl Scheduler {
     }
 
     fn count(&self, state: WorkerState) -> usize {
-        self.workers
-            .values()
-            .filter(|l| l.worker.state == state)
-            .count()
+        self.by_state[state_index(state)]
     }
 
     /// Workers that are wanted and not Released.
     fn alive(&self) -> usize {
-        self.workers
-            .values()
-            .filter(|l| l.worker.state != WorkerState::Released)
-            .count()
+        self.workers.len() - self.count(WorkerState::Released)
+    }
+
+    /// Adds a worker (keeping the counts by state).
+    fn insert_worker(&mut self, live: Live) {
+        self.by_state[state_index(live.worker.state)] += 1;
+        if let Some(old) = self.workers.insert(live.worker.task_id.clone(), live) {
+            self.by_state[state_index(old.worker.state)] -= 1;
+        }
+    }
+
+    /// Removes a worker (keeping the counts by state).
+    fn remove_worker(&mut self, id: &str) -> Option<Live> {
+        let live = self.workers.remove(id)?;
+        self.by_state[state_index(live.worker.state)] -= 1;
+        Some(live)
+    }
+
+    /// Removes every worker; returns their ids.
+    fn remove_all_workers(&mut self) -> Vec<String> {
+        self.by_state = [0; 4];
+        std::mem::take(&mut self.workers).into_keys().collect()
     }
 
     /// The floor in force.
@@ -659,7 +699,7 @@ impl Scheduler {
                 return;
             }
             extra -= 1;
-            self.workers.remove(&id);
+            self.remove_worker(&id);
             fx.push(Effect::Remove(id));
         }
         if extra == 0 || !self.view_fresh(e, now) {
@@ -815,10 +855,9 @@ impl Scheduler {
             Input::Shutdown { teardown } => {
                 self.stopping = true;
                 if teardown {
-                    for id in self.workers.keys() {
-                        fx.push(Effect::Remove(id.clone()));
+                    for id in self.remove_all_workers() {
+                        fx.push(Effect::Remove(id));
                     }
-                    self.workers.clear();
                     fx.push(Effect::Call(Call::Teardown));
                 }
                 fx.push(Effect::Exit(Outcome::Stopped));
@@ -828,7 +867,7 @@ impl Scheduler {
         if let Some(outcome) = self.give_up.take() {
             // Stop the cluster: the master kills every task of a torn-down
             // framework.
-            for id in std::mem::take(&mut self.workers).into_keys() {
+            for id in self.remove_all_workers() {
                 fx.push(Effect::Remove(id));
             }
             fx.push(Effect::Call(Call::Teardown));
@@ -840,7 +879,17 @@ impl Scheduler {
             self.top_up(now, &mut fx);
             self.adjust_offer_flow(now, &mut fx);
         }
+        debug_assert_eq!(self.by_state, self.recount(), "counts by state drifted");
         fx
+    }
+
+    /// The counts by state, counted (checks the kept ones in debug builds).
+    fn recount(&self) -> [usize; 4] {
+        let mut counts = [0; 4];
+        for l in self.workers.values() {
+            counts[state_index(l.worker.state)] += 1;
+        }
+        counts
     }
 
     fn recover(
@@ -862,7 +911,7 @@ impl Scheduler {
                 _ => {
                     let mut live = Live::new(w, now);
                     live.inherited = live.worker.state == WorkerState::Launched;
-                    self.workers.insert(live.worker.task_id.clone(), live);
+                    self.insert_worker(live);
                 }
             }
         }
@@ -943,6 +992,7 @@ impl Scheduler {
         }
         let target = self.target() as usize;
         while self.alive() < target {
+            // `alive` is O(1): the counts by state are kept.
             let n = self.next_task_number;
             self.next_task_number += 1;
             fx.push(Effect::StoreNextTaskNumber(self.next_task_number));
@@ -954,8 +1004,7 @@ impl Scheduler {
                 ports: Vec::new(),
             };
             fx.push(Effect::Store(worker.clone()));
-            self.workers
-                .insert(worker.task_id.clone(), Live::new(worker, now));
+            self.insert_worker(Live::new(worker, now));
         }
     }
 
@@ -994,7 +1043,7 @@ impl Scheduler {
             }
             extra -= 1;
             if rank == 0 {
-                self.workers.remove(&id);
+                self.remove_worker(&id);
                 fx.push(Effect::Remove(id));
             } else {
                 tracing::info!(task_id = %id, "more workers than mesos.initial-tasks: releasing one");
@@ -1010,7 +1059,7 @@ impl Scheduler {
         let Some(l) = self.workers.get_mut(id) else {
             return;
         };
-        l.worker.state = WorkerState::Released;
+        set_state(&mut self.by_state, &mut l.worker, WorkerState::Released);
         l.since = now;
         l.unreachable_since = None;
         fx.push(Effect::Store(l.worker.clone()));
@@ -1107,15 +1156,30 @@ impl Scheduler {
         }
     }
 
-    /// Workers launching now (ACCEPTed, not yet RUNNING), in total and by
-    /// agent.
+    /// What one OFFERS event works with, in one pass over the workers:
+    /// those launching now (ACCEPTed, not yet RUNNING), in total and by
+    /// agent, the pending ones in order, and the ports held by host.
     fn launching(&self) -> Launching {
         let mut l = Launching::default();
+        let ports = !self.policy.resources.port_keys.is_empty();
         for live in self.workers.values() {
-            if live.worker.state == WorkerState::Launched {
-                l.total += 1;
-                if let Some(agent) = &live.worker.agent_id {
-                    *l.by_agent.entry(agent.clone()).or_default() += 1;
+            let w = &live.worker;
+            match w.state {
+                WorkerState::New => l.pending.push_back(w.task_id.clone()),
+                WorkerState::Launched => {
+                    l.total += 1;
+                    if let Some(agent) = &w.agent_id {
+                        *l.by_agent.entry(agent.clone()).or_default() += 1;
+                    }
+                }
+                _ => {}
+            }
+            if ports && matches!(w.state, WorkerState::Launched | WorkerState::Running) {
+                if let Some(host) = &w.hostname {
+                    l.held
+                        .entry(host.clone())
+                        .or_default()
+                        .extend(w.ports.iter().map(|(_, p)| *p));
                 }
             }
         }
@@ -1141,13 +1205,7 @@ impl Scheduler {
         now: Duration,
         fx: &mut Vec<Effect>,
     ) -> (Vec<crate::mesos::TaskInfo>, bool) {
-        let pending: Vec<String> = self
-            .workers
-            .values()
-            .filter(|l| l.worker.state == WorkerState::New)
-            .map(|l| l.worker.task_id.clone())
-            .collect();
-        if pending.is_empty() {
+        if launching.pending.is_empty() {
             return (Vec::new(), false);
         }
         if let Some(why) = unmet_constraint(&offer.attributes, &self.policy.constraints) {
@@ -1165,15 +1223,9 @@ impl Scheduler {
             .retain(|_, at| now.saturating_sub(*at) < PORT_QUARANTINE);
         // Ports that live workers on this host hold (another agent of the
         // same host may offer them too).
-        let held: std::collections::BTreeSet<u16> = self
-            .workers
-            .values()
-            .filter(|l| l.worker.hostname.as_deref() == Some(host.as_str()))
-            .filter(|l| matches!(l.worker.state, WorkerState::Launched | WorkerState::Running))
-            .flat_map(|l| l.worker.ports.iter().map(|(_, p)| *p))
-            .collect();
+        let held = launching.held.remove(&host).unwrap_or_default();
         let mut paced = false;
-        for id in pending {
+        while let Some(id) = launching.pending.front().cloned() {
             if !self.pacing_allows(launching, &agent) {
                 paced = true;
                 break;
@@ -1188,12 +1240,13 @@ impl Scheduler {
                     for (_, port) in &allocation.ports {
                         self.recent_ports.insert((host.clone(), *port), now);
                     }
+                    launching.pending.pop_front();
                     let task_id = TaskId::new(&id);
                     let info = self.template.build(&task_id, &offer.agent_id, &allocation);
                     let Some(live) = self.workers.get_mut(&id) else {
                         continue;
                     };
-                    live.worker.state = WorkerState::Launched;
+                    set_state(&mut self.by_state, &mut live.worker, WorkerState::Launched);
                     live.worker.agent_id = Some(offer.agent_id.as_str().to_string());
                     live.worker.hostname = Some(offer.hostname.clone());
                     live.worker.ports = allocation.ports.clone();
@@ -1214,6 +1267,15 @@ impl Scheduler {
                 }
             }
         }
+        // What this offer's workers took is held for the next offer of the
+        // same host in this round too.
+        let mut held = held;
+        for info in &tasks {
+            if let Some(live) = self.workers.get(info.task_id.as_str()) {
+                held.extend(live.worker.ports.iter().map(|(_, p)| *p));
+            }
+        }
+        launching.held.insert(host, held);
         if !tasks.is_empty() {
             self.unmatched.remove(&offer.hostname);
         }
@@ -1269,7 +1331,7 @@ impl Scheduler {
                 live.unreachable_since = None;
                 match live.worker.state {
                     WorkerState::Launched => {
-                        live.worker.state = WorkerState::Running;
+                        set_state(&mut self.by_state, &mut live.worker, WorkerState::Running);
                         live.since = now;
                         if live.worker.agent_id.is_none() {
                             live.worker.agent_id =
@@ -1314,7 +1376,7 @@ impl Scheduler {
                     fx.extend(ack);
                     return;
                 }
-                self.workers.remove(&id);
+                self.remove_worker(&id);
                 fx.push(Effect::Remove(id.clone()));
                 if !released {
                     let why = describe_end(&id, &status);
@@ -1505,7 +1567,7 @@ impl Scheduler {
                 waited = ?timers.latest_state_wait,
                 "no status update of its own came for a worker the master reported ended; replacing it uncounted"
             );
-            self.workers.remove(&id);
+            self.remove_worker(&id);
             fx.push(Effect::Remove(id));
             self.counters.workers_replaced_uncounted += 1;
         }
