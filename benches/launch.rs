@@ -171,7 +171,9 @@ fn reference(cluster: &Cluster, n: usize, timeout: u64) -> Outcome {
     let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
     Outcome {
         // The script's own clock starts after its imports; ours at spawn.
-        seconds: v["seconds_to_running"].as_f64().map_or(seconds, |_| seconds),
+        seconds: v["seconds_to_running"]
+            .as_f64()
+            .map_or(seconds, |_| seconds),
         failed: 0,
         mb_per_task,
         registration_timeouts: cluster.registration_timeouts(),

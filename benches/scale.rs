@@ -341,8 +341,9 @@ async fn process_memory(workers: usize) {
     let http = reqwest::Client::new();
     loop {
         let v: serde_json::Value = match http.get(format!("{base}/status")).send().await {
-            Ok(r) => serde_json::from_slice(&r.bytes().await.unwrap_or_default())
-                .unwrap_or_default(),
+            Ok(r) => {
+                serde_json::from_slice(&r.bytes().await.unwrap_or_default()).unwrap_or_default()
+            }
             Err(_) => serde_json::Value::Null,
         };
         if v["workers"]["launched"].as_array().map_or(0, Vec::len) >= workers {

@@ -534,8 +534,10 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
             Key::MesosResourcemanagerTasksLaunchTimeout,
             values::parse_duration,
         ),
-        max_launching_per_agent: u32::try_from(c.int(Key::MesosResourcemanagerTasksMaxLaunchingPerAgent))
-            .unwrap_or(u32::MAX),
+        max_launching_per_agent: u32::try_from(
+            c.int(Key::MesosResourcemanagerTasksMaxLaunchingPerAgent),
+        )
+        .unwrap_or(u32::MAX),
         max_launching: u32::try_from(c.int(Key::MesosResourcemanagerTasksMaxLaunching))
             .unwrap_or(u32::MAX),
     };

@@ -1191,8 +1191,7 @@ impl Scheduler {
         let p = &self.policy.pacing;
         let window = self.window.clamp(1, p.total.max(1));
         let per_agent = p.per_agent.max(1).min(window);
-        launching.total < window
-            && launching.by_agent.get(agent).copied().unwrap_or(0) < per_agent
+        launching.total < window && launching.by_agent.get(agent).copied().unwrap_or(0) < per_agent
     }
 
     /// Fits as many New workers into `offer` as possible (and as launch

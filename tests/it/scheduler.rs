@@ -2812,11 +2812,7 @@ mod pacing {
             // Workers that run grow the window back, one each.
             for n in [1, 2, 4, 5] {
                 s.step(
-                    Input::Update(on(
-                        &format!("taskmanager-{n:05}"),
-                        "a1",
-                        TaskState::Running,
-                    )),
+                    Input::Update(on(&format!("taskmanager-{n:05}"), "a1", TaskState::Running)),
                     secs(72),
                 );
             }
@@ -2847,11 +2843,7 @@ mod pacing {
     /// registration timeout. Returns the core, the most workers launching
     /// on one agent at once, and the simulated seconds until every worker
     /// ran (`None`: not within the bound).
-    fn large_launch(
-        workers: u32,
-        agents: u32,
-        pacing: Pacing,
-    ) -> (Scheduler, u32, Option<u64>) {
+    fn large_launch(workers: u32, agents: u32, pacing: Pacing) -> (Scheduler, u32, Option<u64>) {
         const PER_CONCURRENT_MS: u64 = 2_000;
         const REGISTRATION_TIMEOUT_MS: u64 = 60_000;
         const STEP_MS: u64 = 250;
