@@ -152,9 +152,19 @@ fn reference(cluster: &Cluster, n: usize, timeout: u64) -> Outcome {
     let deadline = Instant::now() + Duration::from_secs(timeout + 10);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            let mut err = String::new();
-            let _ = std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err);
-            assert!(status.success(), "launch_bench.py: {err}");
+            if !status.success() {
+                // The reference gives up after 300 s ("timeout: R of N
+                // running"): a result too, not a reason to stop the run.
+                let mut err = String::new();
+                let _ = std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err);
+                println!("  reference did not finish: {}", err.trim());
+                return Outcome {
+                    seconds: f64::NAN,
+                    failed: 0,
+                    mb_per_task,
+                    registration_timeouts: cluster.registration_timeouts(),
+                };
+            }
             break;
         }
         if mb_per_task == 0.0 && running_tasks(&cluster.state()) >= n {
