@@ -2777,6 +2777,11 @@ mod pacing {
                 "REASON_CONTAINER_LAUNCH_FAILED",
                 "Failed to launch container: Container is being destroyed during fetching",
             ),
+            // The same destroy, when it killed the fetcher (genuine agent).
+            (
+                "REASON_CONTAINER_LAUNCH_FAILED",
+                "Failed to launch container: Failed to fetch all URIs for container 'c1': terminated with signal Killed",
+            ),
         ] {
             let mut s = started_with(paced(8, 8, 8));
             let fx = s.step(Input::Offers(vec![room("o1", "a1", 8)]), secs(1));
@@ -2803,13 +2808,13 @@ mod pacing {
             assert!(
                 p.last_registration_timeout
                     .as_deref()
-                    .is_some_and(|w| w.contains("taskmanager-00003") && w.contains(reason)),
+                    .is_some_and(|w| w.contains("taskmanager-00003") && w.contains(message)),
                 "{p:?}"
             );
             // 7 launching, window 4: the next offer is paced.
             let fx = s.step(Input::Offers(vec![room("o2", "a1", 8)]), secs(71));
             assert!(launches(&fx).is_empty());
-            // Workers that run grow the window back, one each.
+            // Workers that run grow the window back (one each below 16).
             for n in [1, 2, 4, 5] {
                 s.step(
                     Input::Update(on(&format!("taskmanager-{n:05}"), "a1", TaskState::Running)),
@@ -2828,7 +2833,7 @@ mod pacing {
             Input::Update(failed_with(
                 "taskmanager-00001",
                 "REASON_CONTAINER_LAUNCH_FAILED",
-                "Failed to launch container: Failed to fetch all URIs for container",
+                "Failed to launch container: Failed to fetch all URIs for container 'c1': exited with status 1",
             )),
             secs(5),
         );
