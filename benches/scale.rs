@@ -12,11 +12,14 @@
 //!    store effects as one atomic multi).
 //! 2. The real `flink-mesos appmaster` process against an in-process fake
 //!    master whose offers hold 10,000 workers (which stay Launched: the fake
-//!    sends no status updates), launch pacing opened up so all launch: its
-//!    resident memory (VmRSS, VmHWM) and the size and time of `/status`.
+//!    sends no status updates), launch pacing opened up so all launch in one
+//!    step (`FLINK_MESOS_SCALE_PACED=1`: the default pacing, 256 launched and
+//!    the rest pending): its resident memory (VmRSS, VmHWM) and the size and
+//!    time of `/status`.
 //!
 //! Run: `cargo bench --bench scale` (`FLINK_MESOS_SCALE_N=1000,10000` for
-//! other sizes; `FLINK_MESOS_SCALE_PROCESS=0` skips part 2).
+//! other sizes; `FLINK_MESOS_SCALE_PROCESS=N` for N workers in part 2, 0
+//! skips it).
 
 // A benchmark prints its numbers and fails loudly.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
@@ -320,10 +323,20 @@ async fn process_memory(workers: usize) {
             "-Dmesos.maximum-failed-tasks=-1",
             "-Dmesos.resourcemanager.tasks.cpus=0.1",
             "-Dmesos.resourcemanager.tasks.mem=32",
-            "-Dmesos.resourcemanager.tasks.max-launching=100000",
-            "-Dmesos.resourcemanager.tasks.max-launching-per-agent=100000",
+            "-Dmesos.resourcemanager.tasks.taskmanager-cmd=sleep 600",
         ])
+        .args(
+            std::env::var("FLINK_MESOS_SCALE_PACED")
+                .is_err()
+                .then_some([
+                    "-Dmesos.resourcemanager.tasks.max-launching=100000",
+                    "-Dmesos.resourcemanager.tasks.max-launching-per-agent=100000",
+                ])
+                .into_iter()
+                .flatten(),
+        )
         .env_remove("FLINK_CONF_DIR")
+        .envs(std::env::var("FLINK_MESOS_SCALE_MALLOC_ARENA_MAX").map(|v| ("MALLOC_ARENA_MAX", v)))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -346,7 +359,11 @@ async fn process_memory(workers: usize) {
             }
             Err(_) => serde_json::Value::Null,
         };
-        if v["workers"]["launched"].as_array().map_or(0, Vec::len) >= workers {
+        let seen = v["workers"]["launched"].as_array().map_or(0, Vec::len)
+            + v["workers"]["new"].as_array().map_or(0, Vec::len);
+        let paced = std::env::var("FLINK_MESOS_SCALE_PACED").is_ok();
+        let launched = v["workers"]["launched"].as_array().map_or(0, Vec::len);
+        if (paced && seen >= workers && launched > 0) || launched >= workers {
             break;
         }
         assert!(t.elapsed() < Duration::from_secs(300), "timed out");
@@ -366,9 +383,14 @@ async fn process_memory(workers: usize) {
     let status_time = q.elapsed();
     let pid = child.id();
     println!(
-        "appmaster process with {workers} workers tracked (fake master, {} offers, in-memory store): all launched after {launched:.2?}; \
+        "appmaster process with {workers} workers tracked (fake master, {} offers, in-memory store, {}): in the store after {launched:.2?}; \
          VmRSS {:.1} MB, VmHWM (peak) {:.1} MB; /status {} KiB in {status_time:.2?}",
         workers / PER_OFFER,
+        if std::env::var("FLINK_MESOS_SCALE_PACED").is_ok() {
+            "default launch pacing: 256 launched, the rest pending"
+        } else {
+            "pacing opened: all launched in one step"
+        },
         kib(pid, "VmRSS:") as f64 / 1024.0,
         kib(pid, "VmHWM:") as f64 / 1024.0,
         body.len() / 1024
@@ -399,12 +421,16 @@ fn main() {
     );
     let rows: Vec<Row> = sizes.iter().map(|&n| core_launch(n)).collect();
     print_table(&rows);
-    if std::env::var("FLINK_MESOS_SCALE_PROCESS").as_deref() != Ok("0") {
+    let workers: usize = std::env::var("FLINK_MESOS_SCALE_PROCESS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    if workers > 0 {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        rt.block_on(process_memory(10_000));
+        rt.block_on(process_memory(workers.max(100)));
     }
 }
