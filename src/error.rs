@@ -210,8 +210,8 @@ mod tests {
             crate::taskmanager::TaskmanagerError::Child {
                 process: "TaskManager",
                 status: ExitReport { code, signal },
+                cause: String::new(),
                 log: "l".into(),
-                cause: None,
             }
             .into()
         };

@@ -127,7 +127,9 @@ const COMMANDS: &[(&str, &[(End, &str)])] = &[
                 E(ErrorKind::User),
                 "errors in the configuration (printed; Mesos is not contacted); an artifact \
                  server that cannot start (port, key material); a job JAR that is missing, not \
-                 a JAR, or without the entry class (nothing started)",
+                 a JAR, or without the entry class (nothing started); a `rest.port` or \
+                 `jobmanager.rpc.port` another process holds (named, before the JobManager \
+                 starts)",
             ),
             (
                 E(ErrorKind::Peer),
@@ -202,13 +204,13 @@ const COMMANDS: &[(&str, &[(End, &str)])] = &[
             (
                 E(ErrorKind::Peer),
                 "a component did not start (its log is named); Ctrl-C or SIGTERM during `up`; \
-                 `status`: something is unhealthy",
+                 `status`: something is unhealthy, or no cluster is recorded",
             ),
             (
                 E(ErrorKind::Usage),
                 "bad flags or `-D`; `--workers 0`; a ZooKeeper high-availability configuration \
                  without `--ha`; `--ha` without ZooKeeper installed; `logs` with no cluster \
-                 recorded",
+                 recorded and no logs left in the state directory",
             ),
             (
                 E(ErrorKind::FlinkHome),

@@ -9,7 +9,7 @@
 //! registration here). A driver would be exact but bound to Flink's
 //! internal `ResourceManagerDriver` interface, which changed in most minor
 //! releases. One observation is two small requests (`/jobs/overview` and
-//! `/taskmanagers`), plus one per job whose `last-modification` changed;
+//! `/taskmanagers`), plus one per job whose state, task count or `last-modification` changed;
 //! that is not busy polling.
 //!
 //! Slots a job needs (Flink's default slot sharing: one slot per subtask
@@ -42,8 +42,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Observer {
     client: reqwest::Client,
     base: String,
-    /// Slots per job, with the `last-modification` they were read at.
-    jobs: HashMap<String, (i64, u64)>,
+    /// Slots per job, with the version of the job they were read at.
+    jobs: HashMap<String, (JobVersion, u64)>,
 }
 
 impl Observer {
@@ -98,9 +98,9 @@ impl Observer {
             }
             seen.push(id.to_string());
             view.active_jobs += 1;
-            let modified = job["last-modification"].as_i64().unwrap_or(0);
+            let version = JobVersion::of(job);
             let slots = match self.jobs.get(id) {
-                Some((at, slots)) if *at == modified => *slots,
+                Some((at, slots)) if *at == version => *slots,
                 _ => {
                     // Flink 2.x names the scheduler; 1.x does not, so the
                     // requirements are tried (the default scheduler answers
@@ -108,9 +108,15 @@ impl Observer {
                     let adaptive = job["schedulerType"]
                         .as_str()
                         .is_none_or(|t| t.eq_ignore_ascii_case("adaptive"));
-                    let slots = self.job_slots(id, adaptive).await?;
-                    self.jobs.insert(id.to_string(), (modified, slots));
-                    slots
+                    match self.job_slots(id, adaptive).await? {
+                        Some(slots) => {
+                            self.jobs.insert(id.to_string(), (version, slots));
+                            slots
+                        }
+                        // Not built yet (INITIALIZING: no vertices): one
+                        // slot for now, asked again on the next round.
+                        None => 1,
+                    }
                 }
             };
             view.required_slots = view.required_slots.saturating_add(slots);
@@ -119,16 +125,39 @@ impl Observer {
         Ok(view)
     }
 
-    async fn job_slots(&self, id: &str, adaptive: bool) -> Result<u64, String> {
+    /// The slots a job needs; `None` while its graph is not built.
+    async fn job_slots(&self, id: &str, adaptive: bool) -> Result<Option<u64>, String> {
         if adaptive {
             if let Ok(req) = self.get(&format!("/jobs/{id}/resource-requirements")).await {
                 if let Some(slots) = upper_bounds(&req) {
-                    return Ok(slots);
+                    return Ok(Some(slots));
                 }
             }
         }
         let job = self.get(&format!("/jobs/{id}")).await?;
         Ok(vertex_slots(&job))
+    }
+}
+
+/// What `/jobs/overview` says of a job that changes whenever what it needs
+/// can: its state, its number of tasks (0 while it initializes) and its
+/// `last-modification`. The last alone is not enough: Flink computes it
+/// from the tasks' state changes, and it stays the same between a job
+/// without tasks and the same job once its graph is built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct JobVersion {
+    modified: i64,
+    state: String,
+    tasks: u64,
+}
+
+impl JobVersion {
+    fn of(job: &Value) -> JobVersion {
+        JobVersion {
+            modified: job["last-modification"].as_i64().unwrap_or(0),
+            state: job["state"].as_str().unwrap_or_default().to_string(),
+            tasks: job["tasks"]["total"].as_u64().unwrap_or(0),
+        }
     }
 }
 
@@ -199,16 +228,18 @@ pub fn taskmanagers(v: &Value) -> std::collections::BTreeMap<String, Slots> {
 }
 
 /// `/jobs/:id`: the widest vertex that is not finished (at least 1 while
-/// the job runs).
-pub fn vertex_slots(job: &Value) -> u64 {
-    job["vertices"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|v| !v["status"].as_str().is_some_and(is_terminal))
-        .map(|v| v["parallelism"].as_i64().unwrap_or(1).max(1) as u64)
-        .max()
-        .unwrap_or(1)
+/// the job runs); `None` for a job without vertices (its graph is not built
+/// yet: Flink answers so while the job initializes).
+pub fn vertex_slots(job: &Value) -> Option<u64> {
+    let vertices = job["vertices"].as_array().filter(|v| !v.is_empty())?;
+    Some(
+        vertices
+            .iter()
+            .filter(|v| !v["status"].as_str().is_some_and(is_terminal))
+            .map(|v| v["parallelism"].as_i64().unwrap_or(1).max(1) as u64)
+            .max()
+            .unwrap_or(1),
+    )
 }
 
 /// `/jobs/:id/resource-requirements`: the largest upper bound.
@@ -232,8 +263,70 @@ mod tests {
             {"parallelism": 2, "status": "RUNNING"},
             {"parallelism": -1, "status": "CREATED"},
         ]});
-        assert_eq!(vertex_slots(&job), 3);
-        assert_eq!(vertex_slots(&json!({})), 1);
+        assert_eq!(vertex_slots(&job), Some(3));
+        let done = json!({"vertices": [{"parallelism": 3, "status": "FINISHED"}]});
+        assert_eq!(vertex_slots(&done), Some(1));
+        assert_eq!(vertex_slots(&json!({})), None);
+        assert_eq!(vertex_slots(&json!({"vertices": []})), None);
+    }
+
+    /// Flink answers for a job that initializes: no tasks, no vertices.
+    /// Once its graph is built the same job (same `last-modification`
+    /// here) has tasks and vertices, and its demand must be read again.
+    #[tokio::test]
+    async fn a_job_read_while_it_initializes_is_read_again_once_built() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        let built = Arc::new(AtomicBool::new(false));
+        let app = {
+            let (b1, b2) = (built.clone(), built.clone());
+            axum::Router::new()
+                .route(
+                    "/taskmanagers",
+                    axum::routing::get(|| async { json!({"taskmanagers": []}).to_string() }),
+                )
+                .route(
+                    "/jobs/overview",
+                    axum::routing::get(move || {
+                        let built = b1.load(Ordering::SeqCst);
+                        async move {
+                            let (state, total) = if built {
+                                ("RUNNING", 6)
+                            } else {
+                                ("INITIALIZING", 0)
+                            };
+                            json!({"jobs": [{
+                                "jid": "j1", "state": state, "schedulerType": "Default",
+                                "last-modification": 0, "tasks": {"total": total}}]})
+                            .to_string()
+                        }
+                    }),
+                )
+                .route(
+                    "/jobs/j1",
+                    axum::routing::get(move || {
+                        let built = b2.load(Ordering::SeqCst);
+                        async move {
+                            let vertices = if built {
+                                json!([{"parallelism": 3, "status": "CREATED"}])
+                            } else {
+                                json!([])
+                            };
+                            json!({"vertices": vertices}).to_string()
+                        }
+                    }),
+                )
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let mut observer = Observer::new(base).unwrap();
+        assert_eq!(observer.observe().await.unwrap().required_slots, 1);
+        assert_eq!(observer.observe().await.unwrap().required_slots, 1);
+        built.store(true, Ordering::SeqCst);
+        let view = observer.observe().await.unwrap();
+        assert_eq!(view.required_slots, 3);
+        assert_eq!(view.active_jobs, 1);
     }
 
     #[test]

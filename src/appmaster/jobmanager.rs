@@ -91,6 +91,45 @@ pub fn prepare(
     })
 }
 
+/// A port the JobManager is configured to listen on that something else
+/// already holds: `(key, address, the bind error)`. Checked before the JVM
+/// starts, so that a taken `rest.port` is named at once instead of a
+/// JobManager that dies (and is restarted) on its bind failure. Ranges and
+/// port 0 are Flink's to choose from and not checked.
+pub fn taken_port(prepared: &Prepared) -> Option<(&'static str, String, std::io::Error)> {
+    let conf = &prepared.conf;
+    let any = |key: Key| -> String {
+        match conf.get(key).map(str::trim) {
+            None | Some("") => "0.0.0.0".into(),
+            Some(a) => a.to_string(),
+        }
+    };
+    let checks = [
+        (Key::RestPort, any(Key::RestBindAddress)),
+        (Key::JobmanagerRpcPort, any(Key::JobmanagerBindHost)),
+    ];
+    for (key, host) in checks {
+        let spec = conf.get(key).or(key.default_value()).unwrap_or("");
+        let Ok(port) = spec.trim().parse::<u16>() else {
+            continue;
+        };
+        if port == 0 {
+            continue;
+        }
+        let addr = if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        if let Err(e) = std::net::TcpListener::bind(addr.as_str()) {
+            if e.kind() == std::io::ErrorKind::AddrInUse {
+                return Some((key.name(), addr, e));
+            }
+        }
+    }
+    None
+}
+
 /// How often the JobManager may die before the appmaster gives up.
 #[derive(Debug, Clone, Copy)]
 pub struct RestartPolicy {

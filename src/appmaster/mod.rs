@@ -150,7 +150,16 @@ struct Runtime<S> {
     published: Instant,
     /// The state changed since.
     dirty: bool,
+    /// How the sandbox of a failed worker is read (the client's TLS and
+    /// timeouts).
+    client: ClientOptions,
+    /// What a failed worker's sandbox said, by task id (a resent update is
+    /// not looked up again).
+    causes: HashMap<String, Option<String>>,
 }
+
+/// The most of a failed worker's `stderr` that is read for its cause.
+const CAUSE_TAIL_BYTES: u64 = 16 * 1024;
 
 /// At most this many inputs per [`Runtime::step`]: the input and the failed
 /// calls it leads to, fed back to the core.
@@ -393,6 +402,7 @@ impl<S: WorkerStore> Runtime<S> {
                     master = master.as_ref().map(|m| m.id.as_str()).unwrap_or(""),
                     "subscribed to the Mesos master"
                 );
+                self.warn_about_namesakes(&id);
                 Input::Subscribed
             }
             Event::Offers(offers) => {
@@ -400,7 +410,8 @@ impl<S: WorkerStore> Runtime<S> {
                 Input::Offers(offers)
             }
             Event::Rescind(id) => Input::Rescind(id),
-            Event::Update(status) => {
+            Event::Update(mut status) => {
+                self.explain_failure(&mut status).await;
                 let terminal = status.state.is_terminal()
                     || matches!(status.state, TaskState::Unreachable | TaskState::Unknown);
                 // Warn about the ends nobody asked for, once: a worker we
@@ -443,6 +454,117 @@ impl<S: WorkerStore> Runtime<S> {
             Event::Heartbeat | Event::Message { .. } | Event::Unhandled(_) => return Ok(None),
         };
         self.step(input, Some(handle)).await
+    }
+
+    /// Another active framework with this one's name and role (a second
+    /// appmaster of the same cluster without high availability: both
+    /// launch `taskmanager-00001`, …) is warned about, off the owner loop.
+    fn warn_about_namesakes(&self, own_id: &str) {
+        let Some(master) = self.leader.clone() else {
+            return;
+        };
+        let (client, identity, own_id) = (
+            self.client.clone(),
+            self.identity.clone(),
+            own_id.to_string(),
+        );
+        tokio::spawn(async move {
+            let found = crate::mesos::operator::namesakes(
+                &master,
+                &client,
+                &identity.name,
+                &identity.role,
+                &own_id,
+            )
+            .await;
+            match found {
+                Ok(others) if !others.is_empty() => {
+                    let list: Vec<String> = others
+                        .iter()
+                        .map(|(id, host)| format!("{id} on {host}"))
+                        .collect();
+                    tracing::warn!(
+                        "another active framework named `{}` with role `{}` is registered with \
+                         the master ({}): two appmasters of one cluster launch the same task \
+                         ids and compete for offers; stop one, give each cluster its own \
+                         {} (and high-availability.cluster-id), or enable high availability \
+                         so that one leads",
+                        identity.name,
+                        identity.role,
+                        list.join(", "),
+                        crate::config::options::Key::MesosResourcemanagerFrameworkName.name()
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::debug!(error = %e, "cannot list the master's frameworks"),
+            }
+        });
+    }
+
+    /// A worker that failed on its own ("Command exited with status 5"
+    /// says nothing) gets the cause `flink-mesos taskmanager`, the JVM or
+    /// BashJavaUtils left at the end of its sandbox's `stderr`, read through
+    /// the agent's `/files` API (bounded by the call timeout) and appended
+    /// to the status message, so that the WARN, `/status` `failures.last`
+    /// and the exit message carry it.
+    async fn explain_failure(&mut self, status: &mut crate::mesos::TaskStatus) {
+        if status.state != TaskState::Failed
+            || !matches!(
+                self.scheduler.worker_state(status.task_id.as_str()),
+                Some(WorkerState::Launched | WorkerState::Running)
+            )
+        {
+            return;
+        }
+        let id = status.task_id.as_str().to_string();
+        let cause = match self.causes.get(&id) {
+            Some(cause) => cause.clone(),
+            None => {
+                let (Some(master), Some(framework), Some(agent)) = (
+                    self.leader.clone(),
+                    self.framework_id.clone(),
+                    status.agent_id.clone(),
+                ) else {
+                    return;
+                };
+                let executor = status
+                    .executor_id
+                    .as_ref()
+                    .map(|e| e.as_str().to_string())
+                    .unwrap_or_else(|| id.clone());
+                let read = crate::mesos::operator::sandbox_tail(
+                    &master,
+                    &self.client,
+                    agent.as_str(),
+                    &framework,
+                    &executor,
+                    "stderr",
+                    CAUSE_TAIL_BYTES,
+                );
+                let bound = self.call_timeout.min(Duration::from_secs(5));
+                let cause = match tokio::time::timeout(bound, read).await {
+                    Ok(Ok(text)) => crate::mesos::operator::failure_cause(&text),
+                    Ok(Err(e)) => {
+                        tracing::debug!(task_id = %id, error = %e, "cannot read the sandbox's stderr");
+                        None
+                    }
+                    Err(_) => None,
+                };
+                if self.causes.len() >= 1000 {
+                    self.causes.clear();
+                }
+                self.causes.insert(id, cause.clone());
+                cause
+            }
+        };
+        if let Some(cause) = cause {
+            let message = status.message.take().unwrap_or_default();
+            status.message = Some(if message.is_empty() {
+                cause
+            } else {
+                format!("{message}: {cause}")
+            });
+        }
     }
 
     /// "Framework has been removed": the master killed every task of the old
@@ -577,6 +699,8 @@ async fn run_inner<S: WorkerStore>(
         disconnected_since: Some(Instant::now()),
         disconnect_reason: None,
         call_timeout: options.client.call_timeout,
+        client: options.client.clone(),
+        causes: HashMap::new(),
         health: options.health,
         artifact_server: options.artifact_server.clone(),
         phase: "starting",

@@ -375,6 +375,18 @@ pub enum ServeError {
     },
     #[error(transparent)]
     Artifacts(#[from] ArtifactError),
+    /// A port the JobManager needs is held by another process.
+    #[error(
+        "the JobManager cannot listen on {addr} ({key}): {source}; stop what listens there \
+         (`ss -ltnp | grep {port}`) or set another {key}"
+    )]
+    PortTaken {
+        key: &'static str,
+        addr: String,
+        port: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// ZooKeeper could not be reached for the leadership at start.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -387,7 +399,9 @@ pub enum ServeError {
 impl Classified for ServeError {
     fn kind(&self) -> ErrorKind {
         match self {
-            ServeError::StatusBind { .. } | ServeError::Artifacts(_) => ErrorKind::User,
+            ServeError::StatusBind { .. }
+            | ServeError::Artifacts(_)
+            | ServeError::PortTaken { .. } => ErrorKind::User,
             ServeError::Store(_) => ErrorKind::Peer,
             ServeError::Run(RunError::Internal(_)) | ServeError::Internal(_) => ErrorKind::Internal,
             ServeError::Run(RunError::ForeignFramework(_)) => ErrorKind::User,
@@ -608,6 +622,16 @@ pub async fn serve(
              this process only, so a new appmaster registers a new framework; kept workers \
              end when mesos.failover-timeout runs out"
         );
+    }
+    if let Some((key, addr, source)) = jobmanager.as_ref().and_then(jobmanager::taken_port) {
+        let port = addr.rsplit(':').next().unwrap_or_default().to_string();
+        artifact_server.stop().await;
+        return Err(ServeError::PortTaken {
+            key,
+            addr,
+            port,
+            source,
+        });
     }
     let (jm_stop_tx, jm_stop_rx) = watch::channel(JmStop::Run);
     let jm_stop_tx = Arc::new(jm_stop_tx);

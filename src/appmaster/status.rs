@@ -35,6 +35,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
+use crate::scheduler::starvation::Unsatisfiable;
 use crate::scheduler::{Counters, PacingView, Scheduler, Worker, WorkerState};
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -104,6 +105,11 @@ pub struct StatusView {
     /// Why offers could not be used, by agent host (the latest reason),
     /// while workers are pending.
     pub unmatched_offers: BTreeMap<String, String>,
+    /// Workers pending while no offer fits them (or none comes) for a while:
+    /// what is missing and what to do (absent: none). The appmaster is
+    /// healthy meanwhile; `local up` and `workers scale` fail with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsatisfiable: Option<Unsatisfiable>,
     pub counters: Counters,
     /// Launch pacing: how many workers are launching, the limits, and the
     /// last executor that did not register with its agent in time.
@@ -377,6 +383,7 @@ pub fn view_of(scheduler: &Scheduler, now: Duration) -> StatusView {
         } else {
             scheduler.unmatched().clone()
         },
+        unsatisfiable: scheduler.unsatisfiable().cloned(),
         counters: scheduler.counters().clone(),
         launch_pacing: scheduler.pacing(),
         unreachable_workers: scheduler.unreachable().map(str::to_string).collect(),
@@ -438,6 +445,18 @@ pub fn metrics_text(v: &StatusView) -> String {
             metric(name, "gauge", help, &[("", value)]);
         }
     }
+    metric(
+        "demand_unsatisfiable",
+        "gauge",
+        "1 while workers are pending and no offer has fitted one (or none came) for a while; /status says what is missing.",
+        &[("", if v.unsatisfiable.is_some() { 1.0 } else { 0.0 })],
+    );
+    metric(
+        "demand_unsatisfied_seconds",
+        "gauge",
+        "How long the pending workers have waited with no offer fitting (0: demand is satisfiable).",
+        &[("", v.unsatisfiable.as_ref().map_or(0.0, |u| u.waiting_seconds))],
+    );
     metric(
         "connected",
         "gauge",

@@ -299,15 +299,7 @@ fn status(global: &GlobalArgs, args: &LocalStateArgs) -> Result<()> {
     let mut out = std::io::stdout().lock();
     if global.output == OutputFormat::Json {
         write_json_line(&mut out, &st)?;
-    } else if st.components.is_empty() {
-        writeln!(
-            out,
-            "no local cluster recorded in {}; start one with `flink-mesos local up{}`",
-            dir.display(),
-            state_flag(args)
-        )?;
-        return Ok(());
-    } else {
+    } else if !st.components.is_empty() {
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED);
         table.set_header(["COMPONENT", "PID", "PORT", "HEALTH", "URL"]);
@@ -322,7 +314,17 @@ fn status(global: &GlobalArgs, args: &LocalStateArgs) -> Result<()> {
         }
         writeln!(out, "{table}")?;
     }
-    if !st.components.is_empty() && !st.healthy {
+    if st.components.is_empty() {
+        // Nothing runs: not a success for a script that asks.
+        return Err(Error::Failed(format!(
+            "no local cluster recorded in {}; start one with `flink-mesos local up{}` \
+             (`flink-mesos local logs{}` shows the logs a failed `up` left)",
+            dir.display(),
+            state_flag(args),
+            state_flag(args)
+        )));
+    }
+    if !st.healthy {
         return Err(Error::Failed(format!(
             "the local cluster in {} is not healthy; see `flink-mesos local logs{}`, or stop it with `flink-mesos local down{}`",
             dir.display(),

@@ -212,6 +212,14 @@ async fn wait(
                         ));
                     }
                 }
+                if let Some(reason) = v["unsatisfiable"]["reason"].as_str() {
+                    if let Some(bar) = bar {
+                        bar.abandon();
+                    }
+                    return Err(Error::Failed(format!(
+                        "the floor is set, but the workers cannot be placed: {reason}"
+                    )));
+                }
                 if let Some(bar) = &bar {
                     bar.set_message(last.clone());
                 }

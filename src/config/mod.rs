@@ -180,7 +180,8 @@ impl Config {
                 )));
             }
             let text = Arc::new(Text {
-                name: "-D".into(),
+                // Each flag its own label: `-D#2:1:18`, not `-D:1:18` for all.
+                name: format!("-D#{}", index + 1),
                 path: None,
                 content: arg.clone(),
             });

@@ -50,13 +50,22 @@ fn sandboxes(work: &Path) -> Vec<(String, PathBuf)> {
 
 /// Every log the cluster writes, by component: Mesos, the appmaster, the
 /// JobManager, and each TaskManager's log in its sandbox.
+///
+/// With no cluster recorded (a failed `up` stopped what it started and
+/// removed its record), the logs it left in the state directory: the
+/// components' logs, the JobManager's, and the TaskManagers' sandboxes in
+/// the default Mesos work directory.
 pub fn logs(state_dir: &Path) -> Result<Vec<LogFile>, LocalError> {
-    let st = state::load(state_dir)?.ok_or_else(|| {
-        LocalError::Usage(format!(
-            "no local cluster recorded in {}; start one with `flink-mesos local up`",
-            state_dir.display()
-        ))
-    })?;
+    let Some(st) = state::load(state_dir)? else {
+        let left = leftovers(state_dir);
+        if left.is_empty() {
+            return Err(LocalError::Usage(format!(
+                "no local cluster recorded in {} and no logs there; start one with `flink-mesos local up`",
+                state_dir.display()
+            )));
+        }
+        return Ok(left);
+    };
     let mut out: Vec<LogFile> = st
         .components
         .iter()
@@ -98,6 +107,41 @@ pub fn logs(state_dir: &Path) -> Result<Vec<LogFile>, LocalError> {
         });
     }
     Ok(out)
+}
+
+/// The logs a cluster that is no longer recorded left in `state_dir`.
+fn leftovers(state_dir: &Path) -> Vec<LogFile> {
+    let mut out = Vec::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(state_dir.join("logs"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.is_file() && p.extension().is_some_and(|e| e == "log"));
+    files.sort();
+    for path in files {
+        let component = path
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        out.push(LogFile { component, path });
+    }
+    let jobmanager = state_dir.join("appmaster/log/jobmanager.log");
+    if jobmanager.is_file() {
+        out.push(LogFile {
+            component: "jobmanager".into(),
+            path: jobmanager,
+        });
+    }
+    for (id, sandbox) in sandboxes(&state_dir.join("mesos")) {
+        let log = sandbox.join(crate::flink::Role::TaskManager.log_file_name());
+        out.push(LogFile {
+            component: id,
+            path: if log.exists() {
+                log
+            } else {
+                sandbox.join("stderr")
+            },
+        });
+    }
+    out
 }
 
 pub(super) fn tail_file(path: &Path, lines: usize) -> String {

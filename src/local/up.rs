@@ -302,7 +302,12 @@ fn bring_up(
         format!("0/{n} registered"),
     ));
     let mut last = 0;
-    let ids = wait(
+    // What the appmaster's /status says about the workers: the demand it
+    // cannot place ends the wait at once, the last worker failure explains
+    // a wait that ends otherwise.
+    let last_failure = std::cell::RefCell::new(None::<String>);
+    let mut status_polled = Instant::now() - Duration::from_secs(10);
+    let outcome = wait(
         st,
         "appmaster",
         Duration::from_secs(600),
@@ -316,14 +321,54 @@ fn bring_up(
                     format!("{}/{n} registered", ids.len()),
                 ));
             }
-            (ids.len() >= n).then_some(ids)
+            if ids.len() >= n {
+                return Some(Ok(ids));
+            }
+            if status_polled.elapsed() >= Duration::from_secs(1) {
+                status_polled = Instant::now();
+                if let Some(v) = json_get(&http, &format!("{status_url}/status")) {
+                    if let Some(why) = v["failures"]["last"].as_str() {
+                        *last_failure.borrow_mut() = Some(why.to_string());
+                    }
+                    if let Some(why) = v["unsatisfiable"]["reason"].as_str() {
+                        return Some(Err(format!("the workers cannot be placed: {why}")));
+                    }
+                }
+            }
+            None
         },
         &format!(
             "not every TaskManager registered with the JobManager ({}/taskmanagers)",
             st.flink_url
         ),
-    )
-    .map_err(|e| with_taskmanager_failures(e, &st.mesos_work_dir))?;
+    );
+    let with_failure = |e: LocalError| match (e, last_failure.borrow().clone()) {
+        (
+            LocalError::Start {
+                component,
+                message,
+                log_path,
+                log,
+            },
+            Some(why),
+        ) => LocalError::Start {
+            component,
+            message: format!("{message}; the last worker failure: {why}"),
+            log_path,
+            log,
+        },
+        (e, _) => e,
+    };
+    let ids = match outcome.map_err(with_failure)? {
+        Ok(ids) => ids,
+        Err(why) => {
+            let c = st.component("appmaster").or(st.components.last());
+            return Err(match c {
+                Some(c) => start_error(c, &why),
+                None => LocalError::Internal(why),
+            });
+        }
+    };
     on_event(Event::Done(
         Stage::Taskmanagers,
         format!("{} registered: {}", ids.len(), ids.join(", ")),
@@ -399,62 +444,6 @@ fn wait<T>(
         }
         std::thread::sleep(Duration::from_millis(250));
     }
-}
-
-/// `e` with what failed TaskManagers said last (the `error:` line of
-/// `flink-mesos taskmanager` in their sandboxes' `stderr`, which names what
-/// Flink refused), so that the cause is not left in a sandbox.
-fn with_taskmanager_failures(e: LocalError, mesos_work_dir: &Path) -> LocalError {
-    let failures = taskmanager_failures(mesos_work_dir);
-    match e {
-        LocalError::Start {
-            component,
-            message,
-            log_path,
-            log,
-        } if !failures.is_empty() => LocalError::Start {
-            component,
-            message: format!("{message}; failed TaskManagers: {}", failures.join("; ")),
-            log_path,
-            log,
-        },
-        e => e,
-    }
-}
-
-/// `<task id>: <last error line>` of up to 3 TaskManager sandboxes below
-/// `dir` whose `stderr` holds an `error:` line.
-fn taskmanager_failures(dir: &Path) -> Vec<String> {
-    fn walk(dir: &Path, depth: u32, out: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let path = e.path();
-            if path.is_dir() && depth > 0 {
-                walk(&path, depth - 1, out);
-            } else if e.file_name() == "stderr" && path.to_string_lossy().contains("/taskmanager-")
-            {
-                out.push(path);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(dir, 14, &mut files);
-    files.sort();
-    files
-        .iter()
-        .filter_map(|f| {
-            let text = tail_file(f, 40);
-            let error = text.lines().rev().find(|l| l.starts_with("error: "))?;
-            let task = f
-                .components()
-                .filter_map(|c| c.as_os_str().to_str())
-                .find(|c| c.starts_with("taskmanager-"))?;
-            Some(format!("{task}: {}", error.trim_start_matches("error: ")))
-        })
-        .take(3)
-        .collect()
 }
 
 fn start_error(c: &Component, message: &str) -> LocalError {
@@ -693,46 +682,4 @@ fn work_dir(env: &mut MesosEnv, state_dir: &Path, sub: &str) -> Result<PathBuf, 
     })?;
     env.set("MESOS_WORK_DIR", dir.display().to_string());
     Ok(dir)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn failed_taskmanagers_are_named_with_their_error() {
-        let work = tempfile::tempdir().unwrap();
-        let run = |task: &str, stderr: &str| {
-            let dir = work
-                .path()
-                .join(format!("slaves/S0/frameworks/F/executors/{task}/runs/r1"));
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(dir.join("stderr"), stderr).unwrap();
-        };
-        run(
-            "taskmanager-00001",
-            "INFO starting\nerror: the TaskManager JVM ended with exit code 1: java.lang.IllegalArgumentException: Could not parse value '1 s'; its log is x\n",
-        );
-        run("taskmanager-00002", "INFO still running\n");
-        let failures = taskmanager_failures(work.path());
-        assert_eq!(
-            failures,
-            ["taskmanager-00001: the TaskManager JVM ended with exit code 1: java.lang.IllegalArgumentException: Could not parse value '1 s'; its log is x"]
-        );
-        let e = with_taskmanager_failures(
-            LocalError::Start {
-                component: "appmaster".into(),
-                message: "exited".into(),
-                log_path: "l".into(),
-                log: String::new(),
-            },
-            work.path(),
-        );
-        assert!(
-            e.to_string().contains(
-                "exited; failed TaskManagers: taskmanager-00001: the TaskManager JVM ended"
-            ),
-            "{e}"
-        );
-    }
 }

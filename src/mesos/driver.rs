@@ -137,6 +137,11 @@ pub struct Driver {
     settings: watch::Receiver<Option<FrameworkSettings>>,
     suppressed: watch::Receiver<bool>,
     tearing_down: watch::Receiver<bool>,
+    /// A subscription succeeded at least once: a failure after it is a
+    /// lost master, before it a master that was never reached.
+    subscribed_ever: bool,
+    /// Failed attempts since the start while never subscribed.
+    first_contact_failures: u32,
 }
 
 impl Driver {
@@ -164,6 +169,8 @@ impl Driver {
                 settings: settings_rx,
                 suppressed: suppressed_rx,
                 tearing_down: tearing_down_rx,
+                subscribed_ever: false,
+                first_contact_failures: 0,
             },
             DriverHandle {
                 caller: caller_rx,
@@ -208,6 +215,18 @@ impl Driver {
             if *self.tearing_down.borrow() {
                 // The master ends the stream of a framework it tore down.
                 tracing::info!(reason = %reason, "the event stream ended after TEARDOWN");
+            } else if !self.subscribed_ever {
+                // Never reached: say where we look and what to check, with
+                // the backoff's growing pauses (not once per second).
+                self.first_contact_failures = self.first_contact_failures.saturating_add(1);
+                tracing::warn!(
+                    attempt = self.first_contact_failures,
+                    retry_in = ?delay,
+                    "cannot reach the Mesos master: {reason}; check mesos.master (is a master \
+                     running at that address and port, reachable from this host, and not a \
+                     standby that redirects elsewhere?); still trying, /health turns 503 after \
+                     half of mesos.failover-timeout (at most 300 s)"
+                );
             } else {
                 tracing::warn!(error = %reason, retry_in = ?delay, "lost the Mesos master; re-subscribing");
             }
@@ -278,6 +297,7 @@ impl Driver {
             };
             match &event {
                 Event::Subscribed { framework_id, .. } => {
+                    self.subscribed_ever = true;
                     self.framework_id = Some(framework_id.clone());
                     self.caller.send_replace(subscription.caller());
                 }

@@ -62,7 +62,7 @@ impl Remaining {
         Remaining { resources: usable }
     }
 
-    fn scalar_total(&self, name: &str) -> f64 {
+    pub fn scalar_total(&self, name: &str) -> f64 {
         self.resources
             .iter()
             .filter(|r| r.name == name)
@@ -73,7 +73,7 @@ impl Remaining {
 
     /// Usable ports: those in 1..=65535. A peer may send any `u64` range
     /// (`[0, u64::MAX]` included); nothing here may overflow.
-    fn free_ports(&self) -> usize {
+    pub fn free_ports(&self) -> usize {
         self.resources
             .iter()
             .filter(|r| r.name == "ports")

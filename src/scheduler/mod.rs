@@ -45,6 +45,7 @@
 pub mod command;
 pub mod elastic;
 pub mod matching;
+pub mod starvation;
 pub mod task;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -55,6 +56,7 @@ use serde::{Deserialize, Serialize};
 use crate::mesos::{AgentId, Call, Offer, OfferId, ReconcileTask, TaskId, TaskState, TaskStatus};
 use elastic::{Elastic, FlinkView, Slots};
 use matching::{unmet_constraint, Remaining, WorkerResources};
+use starvation::{Starvation, Unsatisfiable};
 use task::TaskTemplate;
 
 /// Cluster-wide policy from the configuration.
@@ -165,6 +167,10 @@ pub struct Timers {
     /// says that it ended, not why) waits this long for its own status
     /// update; without one it is replaced uncounted.
     pub latest_state_wait: Duration,
+    /// Workers pending this long with no offer fitting one (or no offer at
+    /// all) is unsatisfiable demand: warned about (with backoff) and shown
+    /// in `/status`.
+    pub unsatisfiable_after: Duration,
 }
 
 impl Default for Timers {
@@ -179,6 +185,7 @@ impl Default for Timers {
             unreachable_timeout: Duration::from_secs(300),
             call_retry: Duration::from_secs(1),
             latest_state_wait: Duration::from_secs(30),
+            unsatisfiable_after: Duration::from_secs(20),
         }
     }
 }
@@ -418,6 +425,10 @@ pub struct Scheduler {
     /// Launches finished since the window last grew.
     window_credit: u32,
     last_registration_timeout: Option<String>,
+    /// What unused offers showed while workers wait (unsatisfiable demand).
+    starvation: Starvation,
+    /// The unsatisfiable demand as of the last step, if any.
+    unsatisfiable: Option<Unsatisfiable>,
 }
 
 fn state_index(state: WorkerState) -> usize {
@@ -493,6 +504,8 @@ impl Scheduler {
             window_cut_at: None,
             window_credit: 0,
             last_registration_timeout: None,
+            starvation: Starvation::default(),
+            unsatisfiable: None,
         }
     }
 
@@ -558,6 +571,13 @@ impl Scheduler {
     /// Why offers were not used, by host (the latest reason per host).
     pub fn unmatched(&self) -> &BTreeMap<String, String> {
         &self.unmatched
+    }
+
+    /// Pending workers that no offer has fitted for
+    /// [`Timers::unsatisfiable_after`] (or that no offer came for), with
+    /// what is missing, as of the last step.
+    pub fn unsatisfiable(&self) -> Option<&Unsatisfiable> {
+        self.unsatisfiable.as_ref()
     }
 
     pub fn last_failure(&self) -> Option<&str> {
@@ -652,7 +672,27 @@ impl Scheduler {
             }
             return;
         };
-        self.needed = e.workers_for(view.required_slots);
+        let needed = e.workers_for(view.required_slots);
+        let before = self
+            .view
+            .as_ref()
+            .map(|(_, v)| (v.required_slots, v.active_jobs));
+        if before != Some((view.required_slots, view.active_jobs)) {
+            tracing::info!(
+                jobs = view.active_jobs,
+                required_slots = view.required_slots,
+                registered = view.taskmanagers.len(),
+                free_slots = view
+                    .taskmanagers
+                    .values()
+                    .map(|s| u64::from(s.free))
+                    .sum::<u64>(),
+                workers_needed = needed,
+                floor = self.floor,
+                "the JobManager's demand changed"
+            );
+        }
+        self.needed = needed;
         if let Some(ceiling) = e.ceiling.map(|c| c.max(self.floor)) {
             if self.needed > ceiling && self.needed != self.beyond_ceiling_logged {
                 tracing::warn!(
@@ -794,6 +834,7 @@ impl Scheduler {
 
     pub fn step(&mut self, input: Input, now: Duration) -> Vec<Effect> {
         let mut fx = Vec::new();
+        let is_tick = matches!(input, Input::Tick);
         match input {
             Input::Recovered {
                 workers,
@@ -827,6 +868,7 @@ impl Scheduler {
                 self.flow_retry_at = Duration::ZERO;
                 self.last_offer_at = now;
                 self.last_revive_at = now;
+                self.starvation.progress(now);
                 self.start_reconciliation(now, &mut fx);
                 for l in self.workers.values_mut() {
                     if l.worker.state == WorkerState::Released {
@@ -887,6 +929,7 @@ impl Scheduler {
             self.top_up(now, &mut fx);
             self.adjust_offer_flow(now, &mut fx);
         }
+        self.watch_demand(now, is_tick);
         // A recount is a full pass: checked where the simulations run
         // (debug builds, up to a few thousand workers), so that a debug
         // build of a larger cluster does not become quadratic.
@@ -904,6 +947,30 @@ impl Scheduler {
             counts[state_index(l.worker.state)] += 1;
         }
         counts
+    }
+
+    /// Unsatisfiable demand: recomputed every step, warned about on ticks
+    /// only (with backoff), never per offer.
+    fn watch_demand(&mut self, now: Duration, is_tick: bool) {
+        let pending = self.count(WorkerState::New);
+        let waiting = if self.stopping { 0 } else { pending };
+        self.starvation.pending(waiting, now);
+        self.unsatisfiable = if self.connected {
+            self.starvation.report(
+                waiting as u32,
+                &self.policy.role,
+                &self.policy.resources,
+                self.policy.timers.unsatisfiable_after,
+                now,
+            )
+        } else {
+            None
+        };
+        if is_tick {
+            let after = self.policy.timers.unsatisfiable_after;
+            self.starvation
+                .warn_if_due(self.unsatisfiable.as_ref(), after, now);
+        }
     }
 
     fn recover(
@@ -1223,6 +1290,8 @@ impl Scheduler {
         }
         if let Some(why) = unmet_constraint(&offer.attributes, &self.policy.constraints) {
             self.unmatched.insert(offer.hostname.clone(), why);
+            self.starvation
+                .failed_constraint(offer, &self.policy.constraints);
             return (Vec::new(), false);
         }
         let agent = offer.agent_id.as_str().to_string();
@@ -1275,6 +1344,8 @@ impl Scheduler {
                 Err(why) => {
                     if tasks.is_empty() {
                         self.unmatched.insert(offer.hostname.clone(), why);
+                        self.starvation
+                            .too_small(offer, &self.policy.role, &self.policy.resources);
                     }
                     break;
                 }
@@ -1291,6 +1362,8 @@ impl Scheduler {
         launching.held.insert(host, held);
         if !tasks.is_empty() {
             self.unmatched.remove(&offer.hostname);
+            self.starvation.fitted(&offer.hostname);
+            self.starvation.progress(now);
         }
         (tasks, paced)
     }

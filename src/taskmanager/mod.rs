@@ -37,15 +37,14 @@ pub enum TaskmanagerError {
     },
     #[error(transparent)]
     Flink(#[from] crate::flink::FlinkError),
-    /// The TaskManager JVM exited unsuccessfully.
-    #[error("the {process} JVM ended with {status}{}; its log is {log}", cause.as_ref().map(|c| format!(": {c}")).unwrap_or_default())]
+    /// The TaskManager JVM exited unsuccessfully; `cause` is what its
+    /// exit code means and the root cause its log ends with.
+    #[error("the {process} JVM ended with {status}{cause}; its log is {log}")]
     Child {
         process: &'static str,
         status: crate::flink::ExitReport,
+        cause: String,
         log: String,
-        /// The innermost cause in the log ([`last_cause`]), so that a
-        /// setting Flink refused shows where the operator looks first.
-        cause: Option<String>,
     },
     #[error("internal error: {0}")]
     Internal(String),
@@ -365,25 +364,66 @@ pub async fn run(config: &Config, settings: &Settings, opts: &Options) -> Result
             tracing::info!("the TaskManager exited");
             Ok(())
         }
-        _ => Err(TaskmanagerError::Child {
-            process: "TaskManager",
-            status,
-            cause: log_tail(&process.command.log_file).and_then(|t| last_cause(&t)),
-            log,
-        }),
+        _ => {
+            let tail = read_tail(&process.command.log_file, 64 * 1024);
+            Err(TaskmanagerError::Child {
+                process: "TaskManager",
+                cause: jvm_cause(status.exit_code(), &tail),
+                status,
+                log,
+            })
+        }
     }
 }
 
-/// The last 64 KiB of `path`, when it can be read.
-fn log_tail(path: &Path) -> Option<String> {
+/// The last `max` bytes of a file (empty when it cannot be read).
+fn read_tail(path: &Path, max: u64) -> String {
     use std::io::{Read, Seek, SeekFrom};
-    const TAIL: u64 = 64 * 1024;
-    let mut f = std::fs::File::open(path).ok()?;
-    let len = f.metadata().ok()?.len();
-    f.seek(SeekFrom::Start(len.saturating_sub(TAIL))).ok()?;
-    let mut buf = Vec::new();
-    f.take(TAIL).read_to_end(&mut buf).ok()?;
-    Some(String::from_utf8_lossy(&buf).into_owned())
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return String::new();
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let _ = f.seek(SeekFrom::Start(len.saturating_sub(max)));
+    let mut bytes = Vec::new();
+    let _ = f.take(max).read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// `" (…meaning of the exit code…): <root cause>"` for the message of a
+/// TaskManager JVM that failed: what Flink's exit codes mean, and the last
+/// two `Caused by:` of its log ([`last_cause`]; else the last exception, else ERROR line).
+pub fn jvm_cause(exit_code: i32, log_tail: &str) -> String {
+    let meaning = match exit_code {
+        1 => Some("the TaskManager could not start"),
+        2 => Some("the TaskManager failed while running"),
+        137 => Some("killed with SIGKILL: out of memory in its container, or killed from outside"),
+        239 => Some("a fatal error in the JVM, e.g. an OutOfMemoryError"),
+        _ => None,
+    };
+    let lines: Vec<&str> = log_tail.lines().map(str::trim).collect();
+    let root = last_cause(log_tail).or_else(|| {
+        lines
+            .iter()
+            .rev()
+            .find(|l| !l.starts_with("at ") && (l.contains("Exception: ") || l.contains("Error: ")))
+            .or_else(|| lines.iter().rev().find(|l| l.contains(" ERROR ")))
+            .map(|l| short(l))
+    });
+    match (meaning, root) {
+        (Some(m), Some(r)) => format!(" ({m}): {r}"),
+        (Some(m), None) => format!(" ({m})"),
+        (None, Some(r)) => format!(": {r}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// `line` without control characters, cut to 300 characters.
+fn short(line: &str) -> String {
+    let mut cause: String = line.chars().filter(|c| !c.is_control()).take(300).collect();
+    if line.chars().count() > 300 {
+        cause.push('…');
+    }
+    cause
 }
 
 /// The last two `Caused by:` of a Flink log, outer first (what Flink
@@ -394,13 +434,6 @@ pub fn last_cause(log: &str) -> Option<String> {
         .lines()
         .filter_map(|l| l.trim().strip_prefix("Caused by: "))
         .collect();
-    let short = |line: &str| {
-        let mut cause: String = line.chars().take(300).collect();
-        if cause.len() < line.len() {
-            cause.push('…');
-        }
-        cause
-    };
     let tail = &causes[causes.len().saturating_sub(2)..];
     (!tail.is_empty()).then(|| {
         tail.iter()
@@ -586,6 +619,25 @@ Caused by: java.lang.NumberFormatException: For input string: \"1 s\"
         assert_eq!(
             check("mesos.resourcemanager.tasks.mem: 1024\ntaskmanager.memory.process.size: 1728m\ntaskmanager.numberOfTaskSlots: x\n"),
             None
+        );
+    }
+
+    #[test]
+    fn a_failed_jvm_says_what_its_exit_code_means_and_its_root_cause() {
+        let log = "2026-12-07 01:00:00,000 ERROR org.apache.flink.runtime.taskexecutor.TaskManagerRunner [] - Terminating TaskManagerRunner with exit code 1.\n\
+            org.apache.flink.util.FlinkException: Failed to start the TaskManagerRunner.\n\
+            \tat org.apache.flink.runtime.taskexecutor.TaskManagerRunner.runTaskManager(TaskManagerRunner.java:1)\n\
+            Caused by: java.net.BindException: Could not start rest endpoint on any port in port range 31000\n\
+            \tat x.y(Z.java:2)\n";
+        assert_eq!(
+            jvm_cause(1, log),
+            " (the TaskManager could not start): java.net.BindException: Could not start rest \
+             endpoint on any port in port range 31000"
+        );
+        assert_eq!(jvm_cause(3, ""), "");
+        assert_eq!(
+            jvm_cause(239, "nothing useful\n"),
+            " (a fatal error in the JVM, e.g. an OutOfMemoryError)"
         );
     }
 

@@ -150,6 +150,21 @@ fn errors_exit_1_with_locations_and_json() {
 }
 
 #[test]
+fn each_dynamic_property_has_its_own_label() {
+    let (code, out, err) = run(&[
+        "validate-conf",
+        "-Dmesos.master=m:5050",
+        "-Dmesos.failover-timeout=soon",
+        "-Dmesos.resourcemanager.tasks.cpus=-1",
+    ]);
+    let err = format!("{out}{err}");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("-D#2:1:24"), "{err}");
+    assert!(err.contains("-D#3:1:34"), "{err}");
+    assert!(!err.contains("-D:1:"), "{err}");
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let (code, _, err) = run(&["validate-conf", "--no-such-flag"]);
     assert_eq!(code, 2, "{err}");

@@ -124,7 +124,8 @@ pub(crate) async fn wait_registered(
         }
         assert!(
             Instant::now() < deadline,
-            "timed out waiting for {what}; registered: {ids:?}\nappmaster stderr:\n{}",
+            "timed out waiting for {what}; registered: {ids:?}; Flink's jobs: {}\nappmaster stderr:\n{}",
+            http_get(rest_port, "/jobs/overview").map_or_else(|| "no answer".into(), |(_, b)| b),
             flink::tail(&std::fs::read_to_string(stderr).unwrap_or_default(), 40)
         );
         tokio::time::sleep(Duration::from_millis(250)).await;

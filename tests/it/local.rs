@@ -236,8 +236,8 @@ async fn local_up_runs_a_job_and_local_down_leaves_nothing_behind() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to stop"));
     let out = bin.local(cwd.path(), &state, &["status"]);
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("no local cluster"));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no local cluster"));
     let out = bin.local(cwd.path(), &state, &["down", "--purge"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(!state.exists());
@@ -295,20 +295,36 @@ fn nothing_running_and_impossible_choices() {
     let cwd = tempfile::tempdir().unwrap();
     let state = cwd.path().join("empty-state");
 
+    // Nothing runs: `status` says so and fails (issue 23).
     let out = bin.local(cwd.path(), &state, &["status"]);
-    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("no local cluster recorded"),
+        String::from_utf8_lossy(&out.stderr).contains("no local cluster recorded"),
         "{}",
         text(&out)
     );
     let out = bin.local(cwd.path(), &state, &["status", "--output", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert_eq!(json(&out)["running"], false);
     let out = bin.local(cwd.path(), &state, &["down"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to stop"));
     let out = bin.local(cwd.path(), &state, &["logs"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    // After a failed `up` (no record, its logs left): `logs` shows them.
+    std::fs::create_dir_all(state.join("logs")).unwrap();
+    std::fs::write(state.join("logs/appmaster.log"), "error: the cause\n").unwrap();
+    let out = bin.local(cwd.path(), &state, &["logs"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("appmaster.log"),
+        "{}",
+        text(&out)
+    );
+    let out = bin.local(cwd.path(), &state, &["logs", "appmaster"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "error: the cause\n");
+    std::fs::remove_dir_all(&state).unwrap();
 
     // MESOS_HOME without Mesos in it: a clear error, nothing started.
     let out = bin

@@ -14,6 +14,7 @@ mod crash;
 mod defects;
 mod elastic;
 mod embedded;
+mod feedback;
 mod flink;
 mod flink_on_mesos;
 mod fuzz;

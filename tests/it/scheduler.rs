@@ -49,6 +49,7 @@ fn policy(desired: u32, max_failed: Option<u32>) -> Policy {
             unreachable_timeout: Duration::from_secs(120),
             call_retry: Duration::from_secs(1),
             latest_state_wait: Duration::from_secs(30),
+            unsatisfiable_after: Duration::from_secs(20),
         },
         pacing: Pacing::default(),
     }
@@ -292,6 +293,139 @@ fn small_offers_say_what_is_missing() {
         s.unmatched()["a1.example"],
         "not enough ports: need 2, offered 1"
     );
+}
+
+/// Ticks once a second from `from` to `to` (inclusive), collecting the
+/// effects.
+fn tick_through(s: &mut Scheduler, from: u64, to: u64) {
+    for t in from..=to {
+        s.step(Input::Tick, Duration::from_secs(t));
+    }
+}
+
+#[test]
+fn offers_too_small_for_a_while_are_unsatisfiable_demand_naming_the_resource_and_the_largest_offer()
+{
+    let mut s = started(2, None);
+    // Two agents, both too small in memory (one of them the larger).
+    for t in 1..=25u64 {
+        let fx = s.step(
+            Input::Offers(vec![
+                offer(&format!("a{t}"), "a1", 4.0, 512.0, (31000, 31005)),
+                offer(&format!("b{t}"), "a2", 4.0, 900.0, (31000, 31005)),
+            ]),
+            Duration::from_secs(t),
+        );
+        assert!(launched(&fx).is_empty());
+        s.step(Input::Tick, Duration::from_secs(t));
+        if t < 20 {
+            assert!(s.unsatisfiable().is_none(), "too early at {t} s");
+        }
+    }
+    let u = s.unsatisfiable().expect("unsatisfiable after 20 s");
+    assert_eq!(u.pending, 2);
+    assert_eq!(u.hosts_seen, 2);
+    assert!(
+        u.reason.contains("a worker needs 1024 MB of mem but the largest offer had 900 MB of mem (from a2.example)"),
+        "{}",
+        u.reason
+    );
+    assert!(
+        u.reason.contains("mesos.resourcemanager.tasks.mem"),
+        "{}",
+        u.reason
+    );
+    assert!(!u.reason.contains("cpus"), "{}", u.reason);
+    // A fitting offer ends it (one worker placed: the wait starts again).
+    let fx = s.step(
+        Input::Offers(vec![offer("big", "a3", 4.0, 2048.0, (31000, 31005))]),
+        Duration::from_secs(26),
+    );
+    assert_eq!(launched(&fx).len(), 2);
+    assert!(s.unsatisfiable().is_none());
+}
+
+#[test]
+fn a_constraint_no_agent_meets_names_the_values_seen() {
+    let mut p = policy(1, None);
+    p.constraints = vec![("rack".into(), "r9".into())];
+    let mut s = Scheduler::new(p, TaskTemplate::command("sleep 600"));
+    s.step(Input::Subscribed, Duration::ZERO);
+    let mut o1 = offer("o1", "a1", 4.0, 4096.0, (31000, 31005));
+    o1.attributes = vec![Attribute {
+        name: "rack".into(),
+        value: Value::Text("r1".into()),
+    }];
+    let o2 = offer("o2", "a2", 4.0, 4096.0, (31000, 31005));
+    s.step(Input::Offers(vec![o1, o2]), Duration::from_secs(1));
+    tick_through(&mut s, 2, 21);
+    let u = s.unsatisfiable().expect("unsatisfiable");
+    assert!(
+        u.reason.contains(
+            "no agent meets the constraint rack:r9 (mesos.constraints.hard.hostattribute)"
+        ),
+        "{}",
+        u.reason
+    );
+    assert!(u.reason.contains("`r1` on a1.example"), "{}", u.reason);
+    assert!(u.reason.contains("absent on a2.example"), "{}", u.reason);
+}
+
+#[test]
+fn no_offer_at_all_names_the_role_and_a_disconnection_does_not_count() {
+    let mut s = started(1, None);
+    tick_through(&mut s, 1, 19);
+    assert!(s.unsatisfiable().is_none());
+    s.step(Input::Disconnected, Duration::from_secs(20));
+    s.step(Input::Tick, Duration::from_secs(21));
+    assert!(s.unsatisfiable().is_none(), "not while disconnected");
+    s.step(Input::Subscribed, Duration::from_secs(30));
+    tick_through(&mut s, 31, 49);
+    assert!(
+        s.unsatisfiable().is_none(),
+        "the wait restarts at the subscription"
+    );
+    tick_through(&mut s, 50, 50);
+    let u = s
+        .unsatisfiable()
+        .expect("unsatisfiable 20 s after subscribing");
+    assert!(
+        u.reason.contains(
+            "no offer arrived in 20 s for role `flink` (mesos.resourcemanager.framework.role)"
+        ),
+        "{}",
+        u.reason
+    );
+}
+
+#[test]
+fn offers_that_fit_each_resource_but_not_all_at_once_say_so() {
+    let mut s = started(1, None);
+    for t in 1..=21u64 {
+        s.step(
+            Input::Offers(vec![
+                offer(&format!("a{t}"), "a1", 0.5, 4096.0, (31000, 31005)),
+                offer(&format!("b{t}"), "a2", 4.0, 256.0, (31000, 31005)),
+            ]),
+            Duration::from_secs(t),
+        );
+    }
+    let u = s.unsatisfiable().expect("unsatisfiable");
+    assert!(
+        u.reason
+            .contains("no single offer has everything a worker needs"),
+        "{}",
+        u.reason
+    );
+}
+
+#[test]
+fn demand_met_by_scaling_down_is_no_longer_unsatisfiable() {
+    let mut s = started(1, None);
+    tick_through(&mut s, 1, 25);
+    assert!(s.unsatisfiable().is_some());
+    s.step(Input::SetFloor(0), Duration::from_secs(26));
+    assert!(s.unsatisfiable().is_none());
 }
 
 #[test]
@@ -1696,6 +1830,15 @@ impl World {
             "{alive} workers alive, {} desired",
             self.desired
         );
+        // Unsatisfiable demand is only ever reported while workers wait.
+        if let Some(u) = self.sched.unsatisfiable() {
+            let pending = workers
+                .iter()
+                .filter(|w| w.state == WorkerState::New)
+                .count();
+            assert_eq!(u.pending as usize, pending, "{u:?}");
+            assert!(pending > 0 && !u.reason.is_empty(), "{u:?}");
+        }
         assert_eq!(
             self.sched.failed(),
             self.expected_failures,

@@ -214,6 +214,17 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
 ) {
     let mut buf = Vec::new();
     while let Some(request) = read_request(&mut socket, &mut buf).await {
+        // The operator endpoints (`/master/frameworks`, `/master/slaves`,
+        // read on the side) are not part of the script.
+        if matches!(
+            request.path.split('?').next(),
+            Some("/master/frameworks" | "/master/slaves")
+        ) {
+            let _ = socket
+                .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                .await;
+            continue;
+        }
         if request.header("Mesos-Stream-Id").is_some() {
             calls.lock().unwrap().push(request);
             let reply = call_replies

@@ -91,8 +91,12 @@ impl MesosLocal {
     /// Starts a cluster with one agent on `host` of a network topology
     /// (`support::netns`), listening on its address, port 5050, with its
     /// host name (`LIBPROCESS_IP`, `MESOS_HOSTNAME`); its tasks run there.
+    ///
+    /// Another host has nothing of ours either: its agents get the bare
+    /// environment of [`MesosLocal::start_bare`] (plus the host's own
+    /// `LIBPROCESS_IP` and `MESOS_HOSTNAME`).
     pub fn start_on(host: &super::netns::Host, env: &[(&str, &str)]) -> MesosLocal {
-        Self::start_inner(env, false, Some(host))
+        Self::start_inner(env, true, Some(host))
     }
 
     /// Like [`MesosLocal::start`], but the agents (and so every task) get a
@@ -134,12 +138,7 @@ impl MesosLocal {
                 None => (super::free_port(), "127.0.0.1"),
             };
             let mut cmd = match host {
-                Some(h) => {
-                    let mut cmd = h.command("bash");
-                    cmd.env("LIBPROCESS_IP", &h.ip)
-                        .env("MESOS_HOSTNAME", &h.name);
-                    cmd
-                }
+                Some(h) => h.command("bash"),
                 None => Command::new("bash"),
             };
             cmd.arg(&start).arg(port.to_string()).arg(work.path());
@@ -150,6 +149,10 @@ impl MesosLocal {
                     .env("PATH", "/usr/bin:/bin")
                     .env("HOME", home)
                     .env("MESOS_LOCAL_BUILD_DIR", build_dir());
+            }
+            if let Some(h) = host {
+                cmd.env("LIBPROCESS_IP", &h.ip)
+                    .env("MESOS_HOSTNAME", &h.name);
             }
             cmd.env("MESOS_LOCAL_START_TIMEOUT", "30");
             // Every cluster of a test run offers ports of its own: agents of

@@ -38,7 +38,12 @@ impl Host {
     /// the returned command go to `program`. `exec` all the way down, so the
     /// child's pid is `program`'s.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
-        let mut command = Command::new("ip");
+        // By its path: a bare environment (PATH=/usr/bin:/bin) has no sbin.
+        let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .unwrap_or("ip");
+        let mut command = Command::new(ip);
         command
             .args(["netns", "exec", &self.ns, "unshare", "--uts", "sh", "-c"])
             .arg("hostname \"$0\" && exec \"$@\"")
