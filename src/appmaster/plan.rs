@@ -22,7 +22,7 @@ use crate::mesos::client::ClientOptions;
 use crate::mesos::{FrameworkSettings, Volume};
 use crate::scheduler::matching::WorkerResources;
 use crate::scheduler::task::TaskTemplate;
-use crate::scheduler::{Policy, Timers};
+use crate::scheduler::{Pacing, Policy, Timers};
 
 /// The label every worker's TaskInfo carries with the framework's name.
 pub const CLUSTER_LABEL_FRAMEWORK: &str = "flink-mesos/framework-name";
@@ -109,6 +109,10 @@ pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> P
         timers: Timers {
             launch_timeout: tasks.launch_timeout,
             ..Timers::default()
+        },
+        pacing: Pacing {
+            per_agent: tasks.max_launching_per_agent,
+            total: tasks.max_launching,
         },
     };
     let container = tasks.container.clone();

@@ -36,7 +36,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::scheduler::starvation::Unsatisfiable;
-use crate::scheduler::{Counters, Scheduler, Worker, WorkerState};
+use crate::scheduler::{Counters, PacingView, Scheduler, Worker, WorkerState};
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct WorkerView {
@@ -111,6 +111,9 @@ pub struct StatusView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unsatisfiable: Option<Unsatisfiable>,
     pub counters: Counters,
+    /// Launch pacing: how many workers are launching, the limits, and the
+    /// last executor that did not register with its agent in time.
+    pub launch_pacing: PacingView,
     /// From ACCEPT to TASK_RUNNING.
     pub launch_latency: LatencySummary,
     /// Workers reported TASK_UNREACHABLE (kept until they come back, are
@@ -411,6 +414,7 @@ pub fn view_of(scheduler: &Scheduler, now: Duration) -> StatusView {
         },
         unsatisfiable: scheduler.unsatisfiable().cloned(),
         counters: scheduler.counters().clone(),
+        launch_pacing: scheduler.pacing(),
         unreachable_workers: scheduler.unreachable().map(str::to_string).collect(),
         awaiting_reconciliation: scheduler
             .awaiting_reconciliation()
@@ -523,6 +527,18 @@ pub fn metrics_text(v: &StatusView) -> String {
         &[("", if v.connected { 1.0 } else { 0.0 })],
     );
     metric(
+        "workers_launching",
+        "gauge",
+        "Workers accepted and not yet RUNNING.",
+        &[("", f64::from(v.launch_pacing.launching))],
+    );
+    metric(
+        "launch_window",
+        "gauge",
+        "Workers that may be launching at once now (adaptive, at most mesos.resourcemanager.tasks.max-launching).",
+        &[("", f64::from(v.launch_pacing.window))],
+    );
+    metric(
         "workers_unreachable",
         "gauge",
         "Workers reported TASK_UNREACHABLE (kept, not yet failures).",
@@ -574,6 +590,16 @@ pub fn metrics_text(v: &StatusView) -> String {
             "workers_released_idle_total",
             "Workers released because their TaskManager stayed idle for resourcemanager.taskmanager-timeout.",
             c.released_idle,
+        ),
+        (
+            "offers_paced_total",
+            "Offers declined because launch pacing was at its limit (mesos.resourcemanager.tasks.max-launching*).",
+            c.offers_paced,
+        ),
+        (
+            "executor_registration_timeouts_total",
+            "Workers whose executor did not register with its agent in time (replaced uncounted; the launch window halved).",
+            c.executor_registration_timeouts,
         ),
         (
             "registration_timeouts_total",

@@ -7,7 +7,7 @@
 //! |---|---|---|---|
 //! | flink-mesos | the task command starts with the bare word `flink-mesos` (the default) | `flink-mesos` (executable, cached) | the command runs `"${MESOS_SANDBOX:-.}/flink-mesos"` |
 //! | Flink distribution | a Flink home is known, no container image, the command has no `--flink-home` | `flink-dist.tar` (`flink/{bin,lib,plugins,conf,usrlib}`, cached, extracted) | `FLINK_HOME=flink` |
-//! | TaskManager configuration | always | `flink-mesos-conf.tar` (`flink-mesos-conf/config.yaml`, mode 0600, not cached) | `FLINK_CONF_DIR=flink-mesos-conf` |
+//! | TaskManager configuration | always | `flink-mesos-conf.tar` (`flink-mesos-conf/config.yaml`, mode 0600, cached: it holds no secret) | `FLINK_CONF_DIR=flink-mesos-conf` |
 //! | Hadoop configuration | `fs.hdfs.hadoopconf` or `$HADOOP_CONF_DIR` | `hadoop-conf.tar` | `HADOOP_CONF_DIR=hadoop-conf`, `fs.hdfs.hadoopconf: hadoop-conf` |
 //! | Kerberos | `security.kerberos.login.keytab`, `security.kerberos.krb5-conf.path` | `krb5.keytab`, `krb5.conf` | keys rewritten; `-Djava.security.krb5.conf=krb5.conf` |
 //! | SSL stores | `security.ssl.{internal,rest}.{keystore,truststore}` | `ssl-<key>.<ext>` | keys rewritten to the sandbox copy |
@@ -329,13 +329,20 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
     // The TaskManager configuration, last: the rewrites above are in it.
     let archive = dir.join("flink-mesos-conf.tar");
     write_conf_archive(&conf, &archive)?;
+    // The secrets left it above (they reach each worker through the
+    // secrets bundle), so every worker on an agent shares the same file:
+    // the agent's fetcher cache downloads it once per agent instead of once
+    // per worker (issue 28). Checked again here: an archive that held a
+    // secret would never go into the agent's shared cache.
+    let holds_secret = conf
+        .iter()
+        .any(|(k, v)| options::secret_part(k, v).is_some());
     out.artifacts.push(Artifact {
         name: "flink-mesos-conf.tar".into(),
         path: archive,
         executable: false,
         extract: true,
-        // Never in the agent's shared fetcher cache: it may hold secrets.
-        cache: false,
+        cache: !holds_secret,
     });
     out.environment
         .push(("FLINK_CONF_DIR".into(), CONF_DIR.into()));
@@ -739,8 +746,8 @@ mod tests {
         );
         assert!(o.artifacts[0].executable && o.artifacts[0].cache);
         assert!(
-            !o.artifacts[2].cache,
-            "the configuration is never cached by the agent"
+            o.artifacts[2].cache,
+            "the configuration, which holds no secret, reaches each agent once (fetcher cache)"
         );
         assert!(o
             .environment

@@ -74,6 +74,10 @@ pub struct Tasks {
     pub port_assignments: Vec<String>,
     /// `mesos.resourcemanager.tasks.launch-timeout`.
     pub launch_timeout: Duration,
+    /// `mesos.resourcemanager.tasks.max-launching-per-agent`.
+    pub max_launching_per_agent: u32,
+    /// `mesos.resourcemanager.tasks.max-launching`.
+    pub max_launching: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -530,6 +534,12 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
             Key::MesosResourcemanagerTasksLaunchTimeout,
             values::parse_duration,
         ),
+        max_launching_per_agent: u32::try_from(
+            c.int(Key::MesosResourcemanagerTasksMaxLaunchingPerAgent),
+        )
+        .unwrap_or(u32::MAX),
+        max_launching: u32::try_from(c.int(Key::MesosResourcemanagerTasksMaxLaunching))
+            .unwrap_or(u32::MAX),
     };
     if tasks.launch_timeout.is_zero() {
         c.error_at(

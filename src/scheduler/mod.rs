@@ -86,6 +86,59 @@ pub struct Policy {
     pub backoff_max: Duration,
     pub resources: WorkerResources,
     pub timers: Timers,
+    /// How many workers may be launching at once (see [`Pacing`]).
+    pub pacing: Pacing,
+}
+
+/// Launch pacing: bounds on the workers that are launching (ACCEPTed, not
+/// yet RUNNING: the agent fetches, starts the executor, the executor
+/// registers) per agent and in total. An agent that starts more executors
+/// than its machine absorbs makes them miss Mesos' executor registration
+/// timeout (`--executor_registration_timeout`, 1 min by default), and a
+/// large launch would then fail instead of just taking longer.
+///
+/// The total is a window that adapts: halved (at least 1; at most once per
+/// [`WINDOW_CUT_EVERY`]) whenever an executor did not register in time,
+/// grown by one for every eighth of a window of workers that reach RUNNING
+/// (by one per worker below a window of 16), never above `total`;
+/// the per-agent bound in force is never above the window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pacing {
+    /// `mesos.resourcemanager.tasks.max-launching-per-agent`.
+    pub per_agent: u32,
+    /// `mesos.resourcemanager.tasks.max-launching`.
+    pub total: u32,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Pacing {
+            per_agent: 32,
+            total: 256,
+        }
+    }
+}
+
+/// How long an offer that pacing could not use is refused: short, so that
+/// it comes back as soon as launches finish.
+pub const PACED_REFUSE: Duration = Duration::from_secs(1);
+
+/// The launch window is cut at most this often: the executors of one
+/// overload miss their registration timeout together.
+pub const WINDOW_CUT_EVERY: Duration = Duration::from_secs(10);
+
+/// The launch pacing in force, for `/status`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PacingView {
+    /// Workers ACCEPTed and not yet RUNNING.
+    pub launching: u32,
+    pub limit_per_agent: u32,
+    pub limit_total: u32,
+    /// The adaptive window (at most `limit_total`): lowered when executors
+    /// miss their registration timeout.
+    pub window: u32,
+    /// The last executor registration timeout, if any: what happened.
+    pub last_registration_timeout: Option<String>,
 }
 
 /// The timers that keep the core's promises (see the module docs).
@@ -246,6 +299,11 @@ pub struct Counters {
     pub revives: u64,
     pub reconciliations: u64,
     pub calls_failed: u64,
+    /// Offers not used because launch pacing was at its limit.
+    pub offers_paced: u64,
+    /// Workers whose executor did not register with its agent in time
+    /// (replaced uncounted, the pacing window halved).
+    pub executor_registration_timeouts: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -311,6 +369,10 @@ pub struct Scheduler {
     policy: Policy,
     template: TaskTemplate,
     workers: BTreeMap<String, Live>,
+    /// Workers by state (indexed by [`state_index`]), kept with every
+    /// change, so that a step does not count the whole map (a cluster of
+    /// 50,000 workers would make each status update cost a full scan).
+    by_state: [usize; 4],
     next_task_number: u64,
     failed: u32,
     /// No replacement before this time (backoff after failures).
@@ -356,11 +418,49 @@ pub struct Scheduler {
     needed: u32,
     /// Demand beyond the ceiling was logged for this many workers.
     beyond_ceiling_logged: u32,
+    /// The adaptive launch window (see [`Pacing`]).
+    window: u32,
+    /// When the window was last cut.
+    window_cut_at: Option<Duration>,
+    /// Launches finished since the window last grew.
+    window_credit: u32,
+    last_registration_timeout: Option<String>,
     /// What unused offers showed while workers wait (unsatisfiable demand).
     starvation: Starvation,
     /// The unsatisfiable demand as of the last step, if any.
     unsatisfiable: Option<Unsatisfiable>,
 }
+
+fn state_index(state: WorkerState) -> usize {
+    match state {
+        WorkerState::New => 0,
+        WorkerState::Launched => 1,
+        WorkerState::Running => 2,
+        WorkerState::Released => 3,
+    }
+}
+
+/// Moves `worker` to `state`, keeping the counts by state.
+fn set_state(by_state: &mut [usize; 4], worker: &mut Worker, state: WorkerState) {
+    by_state[state_index(worker.state)] -= 1;
+    by_state[state_index(state)] += 1;
+    worker.state = state;
+}
+
+/// Workers launching (ACCEPTed, not yet RUNNING), in total and by agent id.
+#[derive(Debug, Default)]
+struct Launching {
+    total: u32,
+    by_agent: BTreeMap<String, u32>,
+    /// New workers in task id order, not yet fitted in this round.
+    pending: std::collections::VecDeque<String>,
+    /// Ports held by live workers, by host name.
+    held: BTreeMap<String, BTreeSet<u16>>,
+}
+
+/// Debug builds check the counts by state after every step up to this many
+/// workers.
+const RECOUNT_UP_TO: usize = 2_000;
 
 /// How long a worker's port is not given to another worker on its agent.
 pub const PORT_QUARANTINE: Duration = Duration::from_secs(600);
@@ -368,10 +468,12 @@ pub const PORT_QUARANTINE: Duration = Duration::from_secs(600);
 impl Scheduler {
     pub fn new(policy: Policy, template: TaskTemplate) -> Scheduler {
         let policy_floor = policy.desired;
+        let policy_window = policy.pacing.total.max(1);
         Scheduler {
             policy,
             template,
             workers: BTreeMap::new(),
+            by_state: [0; 4],
             next_task_number: 1,
             failed: 0,
             replace_after: Duration::ZERO,
@@ -398,8 +500,23 @@ impl Scheduler {
             view: None,
             needed: 0,
             beyond_ceiling_logged: 0,
+            window: policy_window,
+            window_cut_at: None,
+            window_credit: 0,
+            last_registration_timeout: None,
             starvation: Starvation::default(),
             unsatisfiable: None,
+        }
+    }
+
+    /// The launch pacing in force and what it saw.
+    pub fn pacing(&self) -> PacingView {
+        PacingView {
+            launching: self.count(WorkerState::Launched) as u32,
+            limit_per_agent: self.policy.pacing.per_agent,
+            limit_total: self.policy.pacing.total,
+            window: self.window,
+            last_registration_timeout: self.last_registration_timeout.clone(),
         }
     }
 
@@ -468,18 +585,33 @@ impl Scheduler {
     }
 
     fn count(&self, state: WorkerState) -> usize {
-        self.workers
-            .values()
-            .filter(|l| l.worker.state == state)
-            .count()
+        self.by_state[state_index(state)]
     }
 
     /// Workers that are wanted and not Released.
     fn alive(&self) -> usize {
-        self.workers
-            .values()
-            .filter(|l| l.worker.state != WorkerState::Released)
-            .count()
+        self.workers.len() - self.count(WorkerState::Released)
+    }
+
+    /// Adds a worker (keeping the counts by state).
+    fn insert_worker(&mut self, live: Live) {
+        self.by_state[state_index(live.worker.state)] += 1;
+        if let Some(old) = self.workers.insert(live.worker.task_id.clone(), live) {
+            self.by_state[state_index(old.worker.state)] -= 1;
+        }
+    }
+
+    /// Removes a worker (keeping the counts by state).
+    fn remove_worker(&mut self, id: &str) -> Option<Live> {
+        let live = self.workers.remove(id)?;
+        self.by_state[state_index(live.worker.state)] -= 1;
+        Some(live)
+    }
+
+    /// Removes every worker; returns their ids.
+    fn remove_all_workers(&mut self) -> Vec<String> {
+        self.by_state = [0; 4];
+        std::mem::take(&mut self.workers).into_keys().collect()
     }
 
     /// The floor in force.
@@ -615,7 +747,7 @@ impl Scheduler {
                 return;
             }
             extra -= 1;
-            self.workers.remove(&id);
+            self.remove_worker(&id);
             fx.push(Effect::Remove(id));
         }
         if extra == 0 || !self.view_fresh(e, now) {
@@ -773,10 +905,9 @@ impl Scheduler {
             Input::Shutdown { teardown } => {
                 self.stopping = true;
                 if teardown {
-                    for id in self.workers.keys() {
-                        fx.push(Effect::Remove(id.clone()));
+                    for id in self.remove_all_workers() {
+                        fx.push(Effect::Remove(id));
                     }
-                    self.workers.clear();
                     fx.push(Effect::Call(Call::Teardown));
                 }
                 fx.push(Effect::Exit(Outcome::Stopped));
@@ -786,7 +917,7 @@ impl Scheduler {
         if let Some(outcome) = self.give_up.take() {
             // Stop the cluster: the master kills every task of a torn-down
             // framework.
-            for id in std::mem::take(&mut self.workers).into_keys() {
+            for id in self.remove_all_workers() {
                 fx.push(Effect::Remove(id));
             }
             fx.push(Effect::Call(Call::Teardown));
@@ -799,7 +930,23 @@ impl Scheduler {
             self.adjust_offer_flow(now, &mut fx);
         }
         self.watch_demand(now, is_tick);
+        // A recount is a full pass: checked where the simulations run
+        // (debug builds, up to a few thousand workers), so that a debug
+        // build of a larger cluster does not become quadratic.
+        debug_assert!(
+            self.workers.len() > RECOUNT_UP_TO || self.by_state == self.recount(),
+            "counts by state drifted"
+        );
         fx
+    }
+
+    /// The counts by state, counted (checks the kept ones in debug builds).
+    fn recount(&self) -> [usize; 4] {
+        let mut counts = [0; 4];
+        for l in self.workers.values() {
+            counts[state_index(l.worker.state)] += 1;
+        }
+        counts
     }
 
     /// Unsatisfiable demand: recomputed every step, warned about on ticks
@@ -845,7 +992,7 @@ impl Scheduler {
                 _ => {
                     let mut live = Live::new(w, now);
                     live.inherited = live.worker.state == WorkerState::Launched;
-                    self.workers.insert(live.worker.task_id.clone(), live);
+                    self.insert_worker(live);
                 }
             }
         }
@@ -926,6 +1073,7 @@ impl Scheduler {
         }
         let target = self.target() as usize;
         while self.alive() < target {
+            // `alive` is O(1): the counts by state are kept.
             let n = self.next_task_number;
             self.next_task_number += 1;
             fx.push(Effect::StoreNextTaskNumber(self.next_task_number));
@@ -937,8 +1085,7 @@ impl Scheduler {
                 ports: Vec::new(),
             };
             fx.push(Effect::Store(worker.clone()));
-            self.workers
-                .insert(worker.task_id.clone(), Live::new(worker, now));
+            self.insert_worker(Live::new(worker, now));
         }
     }
 
@@ -977,7 +1124,7 @@ impl Scheduler {
             }
             extra -= 1;
             if rank == 0 {
-                self.workers.remove(&id);
+                self.remove_worker(&id);
                 fx.push(Effect::Remove(id));
             } else {
                 tracing::info!(task_id = %id, "more workers than mesos.initial-tasks: releasing one");
@@ -993,7 +1140,7 @@ impl Scheduler {
         let Some(l) = self.workers.get_mut(id) else {
             return;
         };
-        l.worker.state = WorkerState::Released;
+        set_state(&mut self.by_state, &mut l.worker, WorkerState::Released);
         l.since = now;
         l.unreachable_since = None;
         fx.push(Effect::Store(l.worker.clone()));
@@ -1028,52 +1175,128 @@ impl Scheduler {
         Some(self.policy.refuse.as_secs_f64())
     }
 
+    /// Answers one OFFERS event. Offers of one agent (and allocation role)
+    /// are answered together: one ACCEPT with every one of them that
+    /// launches workers; the offers left unused go back in one DECLINE per
+    /// filter (the configured refuse filter, or [`PACED_REFUSE`] for offers
+    /// that only launch pacing kept from use).
     fn offers(&mut self, offers: Vec<Offer>, now: Duration, fx: &mut Vec<Effect>) {
+        let mut groups: Vec<(Offer, Vec<OfferId>)> = Vec::new();
         for offer in offers {
             self.counters.offers_received += 1;
-            let mut tasks = Vec::new();
-            if !self.stopping {
-                tasks = self.fit(&offer, now, fx);
+            match groups.iter_mut().find(|(g, _)| {
+                g.agent_id == offer.agent_id && g.allocation_role == offer.allocation_role
+            }) {
+                Some((merged, ids)) => {
+                    ids.push(offer.id.clone());
+                    merged.resources.extend(offer.resources);
+                }
+                None => {
+                    let ids = vec![offer.id.clone()];
+                    groups.push((offer, ids));
+                }
             }
+        }
+        let mut launching = self.launching();
+        let (mut declined, mut paced) = (Vec::new(), Vec::new());
+        for (offer, ids) in groups {
+            let mut tasks = Vec::new();
+            let mut was_paced = false;
+            if !self.stopping {
+                (tasks, was_paced) = self.fit(&offer, &mut launching, now, fx);
+            }
+            let n = ids.len() as u64;
             if tasks.is_empty() {
-                self.counters.offers_declined += 1;
-                fx.push(Effect::Call(Call::Decline {
-                    offer_ids: vec![offer.id.clone()],
-                    refuse_seconds: self.refuse_seconds(),
-                }));
+                self.counters.offers_declined += n;
+                if was_paced {
+                    self.counters.offers_paced += n;
+                    paced.extend(ids);
+                } else {
+                    declined.extend(ids);
+                }
             } else {
-                self.counters.offers_accepted += 1;
+                self.counters.offers_accepted += n;
                 fx.push(Effect::Call(Call::Launch {
-                    offer_ids: vec![offer.id.clone()],
+                    offer_ids: ids,
                     tasks,
                     refuse_seconds: self.refuse_seconds(),
                 }));
             }
         }
+        if !declined.is_empty() {
+            fx.push(Effect::Call(Call::Decline {
+                offer_ids: declined,
+                refuse_seconds: self.refuse_seconds(),
+            }));
+        }
+        if !paced.is_empty() {
+            fx.push(Effect::Call(Call::Decline {
+                offer_ids: paced,
+                refuse_seconds: Some(PACED_REFUSE.as_secs_f64()),
+            }));
+        }
     }
 
-    /// Fits as many New workers into `offer` as possible; stores each as
-    /// Launched (before the caller's ACCEPT) and returns their TaskInfos.
+    /// What one OFFERS event works with, in one pass over the workers:
+    /// those launching now (ACCEPTed, not yet RUNNING), in total and by
+    /// agent, the pending ones in order, and the ports held by host.
+    fn launching(&self) -> Launching {
+        let mut l = Launching::default();
+        let ports = !self.policy.resources.port_keys.is_empty();
+        for live in self.workers.values() {
+            let w = &live.worker;
+            match w.state {
+                WorkerState::New => l.pending.push_back(w.task_id.clone()),
+                WorkerState::Launched => {
+                    l.total += 1;
+                    if let Some(agent) = &w.agent_id {
+                        *l.by_agent.entry(agent.clone()).or_default() += 1;
+                    }
+                }
+                _ => {}
+            }
+            if ports && matches!(w.state, WorkerState::Launched | WorkerState::Running) {
+                if let Some(host) = &w.hostname {
+                    l.held
+                        .entry(host.clone())
+                        .or_default()
+                        .extend(w.ports.iter().map(|(_, p)| *p));
+                }
+            }
+        }
+        l
+    }
+
+    /// Whether launch pacing lets one more worker launch on `agent`.
+    fn pacing_allows(&self, launching: &Launching, agent: &str) -> bool {
+        let p = &self.policy.pacing;
+        let window = self.window.clamp(1, p.total.max(1));
+        let per_agent = p.per_agent.max(1).min(window);
+        launching.total < window && launching.by_agent.get(agent).copied().unwrap_or(0) < per_agent
+    }
+
+    /// Fits as many New workers into `offer` as possible (and as launch
+    /// pacing allows); stores each as Launched (before the caller's ACCEPT)
+    /// and returns their TaskInfos, and whether pacing stopped the fitting.
     fn fit(
         &mut self,
         offer: &Offer,
+        launching: &mut Launching,
         now: Duration,
         fx: &mut Vec<Effect>,
-    ) -> Vec<crate::mesos::TaskInfo> {
-        let pending: Vec<String> = self
-            .workers
-            .values()
-            .filter(|l| l.worker.state == WorkerState::New)
-            .map(|l| l.worker.task_id.clone())
-            .collect();
-        if pending.is_empty() {
-            return Vec::new();
+    ) -> (Vec<crate::mesos::TaskInfo>, bool) {
+        if launching.pending.is_empty() {
+            return (Vec::new(), false);
         }
         if let Some(why) = unmet_constraint(&offer.attributes, &self.policy.constraints) {
             self.unmatched.insert(offer.hostname.clone(), why);
             self.starvation
                 .failed_constraint(offer, &self.policy.constraints);
-            return Vec::new();
+            return (Vec::new(), false);
+        }
+        let agent = offer.agent_id.as_str().to_string();
+        if !self.pacing_allows(launching, &agent) {
+            return (Vec::new(), true);
         }
         let mut remaining = Remaining::new(offer, &self.policy.role);
         let mut tasks = Vec::new();
@@ -1082,14 +1305,13 @@ impl Scheduler {
             .retain(|_, at| now.saturating_sub(*at) < PORT_QUARANTINE);
         // Ports that live workers on this host hold (another agent of the
         // same host may offer them too).
-        let held: std::collections::BTreeSet<u16> = self
-            .workers
-            .values()
-            .filter(|l| l.worker.hostname.as_deref() == Some(host.as_str()))
-            .filter(|l| matches!(l.worker.state, WorkerState::Launched | WorkerState::Running))
-            .flat_map(|l| l.worker.ports.iter().map(|(_, p)| *p))
-            .collect();
-        for id in pending {
+        let held = launching.held.remove(&host).unwrap_or_default();
+        let mut paced = false;
+        while let Some(id) = launching.pending.front().cloned() {
+            if !self.pacing_allows(launching, &agent) {
+                paced = true;
+                break;
+            }
             let recent = &self.recent_ports;
             let avoid = |port: u64| {
                 u16::try_from(port)
@@ -1100,12 +1322,13 @@ impl Scheduler {
                     for (_, port) in &allocation.ports {
                         self.recent_ports.insert((host.clone(), *port), now);
                     }
+                    launching.pending.pop_front();
                     let task_id = TaskId::new(&id);
                     let info = self.template.build(&task_id, &offer.agent_id, &allocation);
                     let Some(live) = self.workers.get_mut(&id) else {
                         continue;
                     };
-                    live.worker.state = WorkerState::Launched;
+                    set_state(&mut self.by_state, &mut live.worker, WorkerState::Launched);
                     live.worker.agent_id = Some(offer.agent_id.as_str().to_string());
                     live.worker.hostname = Some(offer.hostname.clone());
                     live.worker.ports = allocation.ports.clone();
@@ -1114,6 +1337,8 @@ impl Scheduler {
                     live.confirmed = false;
                     fx.push(Effect::Store(live.worker.clone()));
                     self.counters.workers_launched += 1;
+                    launching.total += 1;
+                    *launching.by_agent.entry(agent.clone()).or_default() += 1;
                     tasks.push(info);
                 }
                 Err(why) => {
@@ -1126,12 +1351,21 @@ impl Scheduler {
                 }
             }
         }
+        // What this offer's workers took is held for the next offer of the
+        // same host in this round too.
+        let mut held = held;
+        for info in &tasks {
+            if let Some(live) = self.workers.get(info.task_id.as_str()) {
+                held.extend(live.worker.ports.iter().map(|(_, p)| *p));
+            }
+        }
+        launching.held.insert(host, held);
         if !tasks.is_empty() {
             self.unmatched.remove(&offer.hostname);
             self.starvation.fitted(&offer.hostname);
             self.starvation.progress(now);
         }
-        tasks
+        (tasks, paced)
     }
 
     fn update(&mut self, status: TaskStatus, now: Duration, fx: &mut Vec<Effect>) {
@@ -1183,7 +1417,7 @@ impl Scheduler {
                 live.unreachable_since = None;
                 match live.worker.state {
                     WorkerState::Launched => {
-                        live.worker.state = WorkerState::Running;
+                        set_state(&mut self.by_state, &mut live.worker, WorkerState::Running);
                         live.since = now;
                         if live.worker.agent_id.is_none() {
                             live.worker.agent_id =
@@ -1191,6 +1425,16 @@ impl Scheduler {
                         }
                         fx.push(Effect::Store(live.worker.clone()));
                         self.consecutive_failures = 0;
+                        // One more launch finished: the window grows back,
+                        // by one per eighth of a window of launches (a
+                        // window grown by one per launch would undo a cut
+                        // before the overload that caused it is over).
+                        self.window_credit += 1;
+                        if self.window_credit >= (self.window / 8).max(1) {
+                            self.window_credit = 0;
+                            self.window =
+                                self.window.saturating_add(1).min(self.policy.pacing.total);
+                        }
                     }
                     // Still running although released (the KILL was lost,
                     // or it came back from a partition): kill again.
@@ -1211,6 +1455,7 @@ impl Scheduler {
             }
             state if state.is_terminal() || state == TaskState::Unknown => {
                 let released = live.worker.state == WorkerState::Released;
+                let was_launching = live.worker.state == WorkerState::Launched;
                 let inherited_launch = live.inherited && live.worker.state == WorkerState::Launched;
                 if !released && !inherited_launch && latest_state_without_reason(&status) {
                     // Wait for the task's own update: it tells a TaskManager
@@ -1225,11 +1470,13 @@ impl Scheduler {
                     fx.extend(ack);
                     return;
                 }
-                self.workers.remove(&id);
+                self.remove_worker(&id);
                 fx.push(Effect::Remove(id.clone()));
                 if !released {
                     let why = describe_end(&id, &status);
-                    if blames_the_worker(&status) && !inherited_launch {
+                    if was_launching && executor_never_registered(&status) {
+                        self.executor_registration_timeout(why, now);
+                    } else if blames_the_worker(&status) && !inherited_launch {
                         // A TaskManager never ends on its own: any end we did
                         // not ask for (FINISHED included) is a failure.
                         self.fail(why, now, fx);
@@ -1242,6 +1489,35 @@ impl Scheduler {
             _ => {}
         }
         fx.extend(ack);
+    }
+
+    /// A worker whose executor did not register with its agent in time:
+    /// the agent was too busy starting executors (or cannot start one at
+    /// all). Not the TaskManager's failure: replaced uncounted, and the
+    /// launch window halved so that fewer executors start at once.
+    fn executor_registration_timeout(&mut self, why: String, now: Duration) {
+        self.counters.executor_registration_timeouts += 1;
+        self.counters.workers_replaced_uncounted += 1;
+        let before = self.window;
+        // One overload shows as a whole wave of timeouts: cut once per
+        // wave, not once per worker in it.
+        if self
+            .window_cut_at
+            .is_none_or(|at| now.saturating_sub(at) >= WINDOW_CUT_EVERY)
+        {
+            self.window = (self.window / 2).max(1);
+            self.window_cut_at = Some(now);
+        }
+        tracing::warn!(
+            reason = %why,
+            window_before = before,
+            window = self.window,
+            "a worker's executor did not register with its agent in time (the agent is starting \
+             more executors than it can); replacing it uncounted and launching fewer workers at \
+             once; if this repeats, lower mesos.resourcemanager.tasks.max-launching-per-agent or \
+             raise the agents' --executor_registration_timeout"
+        );
+        self.last_registration_timeout = Some(why);
     }
 
     /// Counts a failure of a worker, backs off its replacement and gives the
@@ -1385,7 +1661,7 @@ impl Scheduler {
                 waited = ?timers.latest_state_wait,
                 "no status update of its own came for a worker the master reported ended; replacing it uncounted"
             );
-            self.workers.remove(&id);
+            self.remove_worker(&id);
             fx.push(Effect::Remove(id));
             self.counters.workers_replaced_uncounted += 1;
         }
@@ -1470,7 +1746,8 @@ impl Scheduler {
 /// Not the worker's failure: a task the master does not know (TASK_UNKNOWN,
 /// or TASK_LOST with REASON_RECONCILIATION — an ACCEPT lost in a disconnect
 /// or a master failover), an ACCEPT with offers that were rescinded or used
-/// (REASON_INVALID_OFFERS), a task killed before it launched, a removed
+/// (REASON_INVALID_OFFERS), a task killed before it launched, an executor
+/// that never registered with its agent ([`executor_never_registered`]), a removed
 /// framework, and TASK_DROPPED (a transient error before the task started).
 pub fn blames_the_worker(status: &TaskStatus) -> bool {
     const NOT_THE_WORKERS: [&str; 5] = [
@@ -1483,10 +1760,42 @@ pub fn blames_the_worker(status: &TaskStatus) -> bool {
     if matches!(status.state, TaskState::Unknown | TaskState::Dropped) {
         return false;
     }
+    if executor_never_registered(status) {
+        return false;
+    }
     !status
         .reason
         .as_deref()
         .is_some_and(|r| NOT_THE_WORKERS.contains(&r))
+}
+
+/// Whether a task ended because its executor never registered with its
+/// agent within the agent's `--executor_registration_timeout`. Mesos 1.11
+/// reports it as TASK_FAILED with REASON_EXECUTOR_REGISTRATION_TIMEOUT once
+/// the executor runs, and as REASON_CONTAINER_LAUNCH_FAILED "Failed to
+/// launch container: Container is being destroyed during fetching" (or
+/// provisioning, preparing, isolating) while the container is still being
+/// set up: the agent's timer destroyed it (measured on the genuine agent,
+/// whose log says "Terminating executor … because it did not register
+/// within 1mins"; our own KILLs only reach released workers, which never
+/// get here), or "Failed to fetch all URIs … terminated with signal Killed"
+/// when the destroy killed the fetcher. The agent, not the TaskManager,
+/// failed: it never ran. A fetch that fails by itself ("Failed to fetch all
+/// URIs … exited with status 1") is not this.
+pub fn executor_never_registered(status: &TaskStatus) -> bool {
+    let message = status.message.as_deref().unwrap_or("").to_ascii_lowercase();
+    match status.reason.as_deref() {
+        Some("REASON_EXECUTOR_REGISTRATION_TIMEOUT") => true,
+        Some("REASON_CONTAINER_LAUNCH_FAILED") => {
+            message.contains("container is being destroyed during")
+                || message.contains("did not register")
+                // The fetcher killed because the agent destroyed the
+                // container under it (a fetch that fails exits instead).
+                || (message.contains("failed to fetch") && message.contains("terminated with signal"))
+        }
+        Some("REASON_EXECUTOR_TERMINATED") => message.contains("did not register"),
+        _ => false,
+    }
 }
 
 /// The master's answer to reconciliation about a task it knows has ended:

@@ -56,6 +56,7 @@ fn small_policy(
             port_keys: port_keys.iter().map(|k| k.to_string()).collect(),
         },
         timers: flink_mesos::scheduler::Timers::default(),
+        pacing: flink_mesos::scheduler::Pacing::default(),
     }
 }
 

@@ -13,7 +13,7 @@ use flink_mesos::mesos::{
 use flink_mesos::scheduler::matching::WorkerResources;
 use flink_mesos::scheduler::task::TaskTemplate;
 use flink_mesos::scheduler::{
-    Effect, Input, Outcome, Policy, Scheduler, Timers, Worker, WorkerState,
+    Effect, Input, Outcome, Pacing, Policy, Scheduler, Timers, Worker, WorkerState, PACED_REFUSE,
 };
 
 fn policy(desired: u32, max_failed: Option<u32>) -> Policy {
@@ -51,6 +51,7 @@ fn policy(desired: u32, max_failed: Option<u32>) -> Policy {
             latest_state_wait: Duration::from_secs(30),
             unsatisfiable_after: Duration::from_secs(20),
         },
+        pacing: Pacing::default(),
     }
 }
 
@@ -2758,5 +2759,366 @@ mod elastic {
                 "round {round}: {id} released while its TaskManager holds a slot"
             );
         }
+    }
+}
+
+/// Launch pacing (issue 28): bounded launches per agent and in total, the
+/// offers pacing cannot use, executors that never registered, and a large
+/// launch against a model of agents that slow down with every executor
+/// they start at once.
+mod pacing {
+    use super::*;
+
+    fn paced(desired: u32, per_agent: u32, total: u32) -> Policy {
+        Policy {
+            resources: WorkerResources {
+                cpus: 0.1,
+                mem_mb: 32.0,
+                port_keys: Vec::new(),
+                ..policy(0, None).resources
+            },
+            pacing: Pacing { per_agent, total },
+            ..policy(desired, Some(0))
+        }
+    }
+
+    /// An offer with room for `n` workers on `agent`.
+    fn room(id: &str, agent: &str, n: u32) -> Offer {
+        offer(
+            id,
+            agent,
+            f64::from(n) * 0.1 + 0.01,
+            f64::from(n) * 32.0,
+            (31000, 31000),
+        )
+    }
+
+    fn on(task: &str, agent: &str, state: TaskState) -> TaskStatus {
+        TaskStatus {
+            agent_id: Some(AgentId::new(agent)),
+            ..status(task, state, true)
+        }
+    }
+
+    fn launches(fx: &[Effect]) -> Vec<(Vec<String>, usize)> {
+        calls(fx)
+            .into_iter()
+            .filter_map(|c| match c {
+                Call::Launch {
+                    offer_ids, tasks, ..
+                } => Some((
+                    offer_ids.iter().map(|o| o.as_str().to_string()).collect(),
+                    tasks.len(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn declines(fx: &[Effect]) -> Vec<(Vec<String>, Option<f64>)> {
+        calls(fx)
+            .into_iter()
+            .filter_map(|c| match c {
+                Call::Decline {
+                    offer_ids,
+                    refuse_seconds,
+                } => Some((
+                    offer_ids.iter().map(|o| o.as_str().to_string()).collect(),
+                    *refuse_seconds,
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn launches_are_bounded_per_agent_and_in_total() {
+        let mut s = started_with(paced(10, 2, 3));
+        let fx = s.step(
+            Input::Offers(vec![room("o1", "a1", 10), room("o2", "a2", 10)]),
+            secs(1),
+        );
+        // Two on a1 (its bound), one on a2 (the total's bound).
+        assert_eq!(
+            launches(&fx),
+            [(vec!["o1".to_string()], 2), (vec!["o2".to_string()], 1)]
+        );
+        assert_eq!(s.pacing().launching, 3);
+        // Nothing more may launch: both offers go back at once, in one
+        // DECLINE with the short filter, so that they return as soon as
+        // launches finish.
+        let fx = s.step(
+            Input::Offers(vec![room("o3", "a1", 10), room("o4", "a2", 10)]),
+            secs(2),
+        );
+        assert!(launches(&fx).is_empty(), "{fx:?}");
+        assert_eq!(
+            declines(&fx),
+            [(
+                vec!["o3".to_string(), "o4".to_string()],
+                Some(PACED_REFUSE.as_secs_f64())
+            )]
+        );
+        assert_eq!(s.counters().offers_paced, 2);
+        // One worker of a1 runs: one more may launch, on a1 too.
+        let first = s
+            .workers()
+            .find(|w| w.agent_id.as_deref() == Some("a1"))
+            .map(|w| w.task_id.clone())
+            .unwrap();
+        s.step(Input::Update(on(&first, "a1", TaskState::Running)), secs(3));
+        let fx = s.step(Input::Offers(vec![room("o5", "a1", 10)]), secs(4));
+        assert_eq!(launches(&fx), [(vec!["o5".to_string()], 1)]);
+        assert_eq!(s.pacing().launching, 3);
+    }
+
+    #[test]
+    fn offers_of_one_agent_are_accepted_together_and_the_rest_declined_in_one_call() {
+        let mut s = started_with(paced(3, 10, 10));
+        let fx = s.step(
+            Input::Offers(vec![
+                room("o1", "a1", 2),
+                room("o2", "a1", 1),
+                room("o3", "a2", 0),
+                room("o4", "a3", 0),
+            ]),
+            secs(1),
+        );
+        // a1's two offers hold the three workers only together.
+        assert_eq!(
+            launches(&fx),
+            [(vec!["o1".to_string(), "o2".to_string()], 3)]
+        );
+        assert_eq!(
+            declines(&fx),
+            [(vec!["o3".to_string(), "o4".to_string()], Some(5.0))]
+        );
+        assert_eq!(s.counters().offers_accepted, 2);
+        assert_eq!(s.counters().offers_declined, 2);
+        assert_eq!(s.counters().offers_paced, 0);
+    }
+
+    fn failed_with(task: &str, reason: &str, message: &str) -> TaskStatus {
+        TaskStatus {
+            reason: Some(reason.into()),
+            message: Some(message.into()),
+            ..on(task, "a1", TaskState::Failed)
+        }
+    }
+
+    #[test]
+    fn an_executor_that_never_registered_is_replaced_uncounted_and_halves_the_window() {
+        // Any counted failure would end this cluster (maximum 0).
+        for (reason, message) in [
+            (
+                "REASON_EXECUTOR_REGISTRATION_TIMEOUT",
+                "Executor did not register within 1mins",
+            ),
+            // What the genuine Mesos 1.11 agent reports when its timer
+            // fires while the fetcher still runs.
+            (
+                "REASON_CONTAINER_LAUNCH_FAILED",
+                "Failed to launch container: Container is being destroyed during fetching",
+            ),
+            // The same destroy, when it killed the fetcher (genuine agent).
+            (
+                "REASON_CONTAINER_LAUNCH_FAILED",
+                "Failed to launch container: Failed to fetch all URIs for container 'c1': terminated with signal Killed",
+            ),
+        ] {
+            let mut s = started_with(paced(8, 8, 8));
+            let fx = s.step(Input::Offers(vec![room("o1", "a1", 8)]), secs(1));
+            assert_eq!(launched(&fx).len(), 8);
+            let fx = s.step(
+                Input::Update(failed_with("taskmanager-00003", reason, message)),
+                secs(70),
+            );
+            assert!(
+                !fx.iter().any(|e| matches!(e, Effect::Exit(_))),
+                "{reason}: {fx:?}"
+            );
+            assert_eq!(s.failed(), 0, "{reason}");
+            assert_eq!(s.counters().executor_registration_timeouts, 1);
+            assert_eq!(s.counters().workers_replaced_uncounted, 1);
+            // Replaced at once (a New worker stored), the window halved.
+            assert!(
+                fx.iter()
+                    .any(|e| matches!(e, Effect::Store(w) if w.state == WorkerState::New)),
+                "{reason}: {fx:?}"
+            );
+            let p = s.pacing();
+            assert_eq!(p.window, 4, "{reason}");
+            assert!(
+                p.last_registration_timeout
+                    .as_deref()
+                    .is_some_and(|w| w.contains("taskmanager-00003") && w.contains(message)),
+                "{p:?}"
+            );
+            // 7 launching, window 4: the next offer is paced.
+            let fx = s.step(Input::Offers(vec![room("o2", "a1", 8)]), secs(71));
+            assert!(launches(&fx).is_empty());
+            // Workers that run grow the window back (one each below 16).
+            for n in [1, 2, 4, 5] {
+                s.step(
+                    Input::Update(on(&format!("taskmanager-{n:05}"), "a1", TaskState::Running)),
+                    secs(72),
+                );
+            }
+            assert_eq!(s.pacing().window, 8);
+        }
+    }
+
+    #[test]
+    fn a_fetch_that_fails_still_counts() {
+        let mut s = started_with(paced(1, 8, 8));
+        s.step(Input::Offers(vec![room("o1", "a1", 1)]), secs(1));
+        let fx = s.step(
+            Input::Update(failed_with(
+                "taskmanager-00001",
+                "REASON_CONTAINER_LAUNCH_FAILED",
+                "Failed to launch container: Failed to fetch all URIs for container 'c1': exited with status 1",
+            )),
+            secs(5),
+        );
+        assert_eq!(s.failed(), 1);
+        assert!(fx.iter().any(|e| matches!(e, Effect::Exit(_))), "{fx:?}");
+        assert_eq!(s.counters().executor_registration_timeouts, 0);
+    }
+
+    /// A model of agents on a small machine: an executor takes longer to
+    /// register the more executors its agent starts at the same time
+    /// (`PER_CONCURRENT` each), and the agent destroys it once it misses the
+    /// registration timeout. Returns the core, the most workers launching
+    /// on one agent at once, and the simulated seconds until every worker
+    /// ran (`None`: not within the bound).
+    fn large_launch(workers: u32, agents: u32, pacing: Pacing) -> (Scheduler, u32, Option<u64>) {
+        const PER_CONCURRENT_MS: u64 = 2_000;
+        const REGISTRATION_TIMEOUT_MS: u64 = 60_000;
+        const STEP_MS: u64 = 250;
+        let mut s = started_with(Policy {
+            pacing,
+            ..paced(workers, 1, 1)
+        });
+        // task id → (agent, when it ends its launch, whether it runs then)
+        let mut pending: BTreeMap<String, (String, u64, bool)> = BTreeMap::new();
+        let mut max_on_agent = 0;
+        let mut round = 0u64;
+        for t in (0..3_600_000u64).step_by(STEP_MS as usize) {
+            let now = Duration::from_millis(t);
+            // Launches that end now.
+            let due: Vec<String> = pending
+                .iter()
+                .filter(|(_, (_, at, _))| *at <= t)
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in due {
+                let (agent, _, runs) = pending.remove(&id).unwrap();
+                let st = if runs {
+                    on(&id, &agent, TaskState::Running)
+                } else {
+                    TaskStatus {
+                        reason: Some("REASON_CONTAINER_LAUNCH_FAILED".into()),
+                        message: Some(
+                            "Failed to launch container: Container is being destroyed during fetching"
+                                .into(),
+                        ),
+                        ..on(&id, &agent, TaskState::Failed)
+                    }
+                };
+                s.step(Input::Update(st), now);
+            }
+            // Every agent offers what it has once a second (the allocation
+            // interval); the paced filter (1 s) is shorter than that.
+            if t % 1000 == 0 {
+                round += 1;
+                let offers: Vec<Offer> = (0..agents)
+                    .map(|a| room(&format!("o{round}-{a}"), &format!("a{a}"), workers))
+                    .collect();
+                let fx = s.step(Input::Offers(offers), now);
+                for c in calls(&fx) {
+                    let Call::Launch { tasks, .. } = c else {
+                        continue;
+                    };
+                    for task in tasks {
+                        let agent = task.agent_id.as_str().to_string();
+                        let busy = pending.values().filter(|(a, _, _)| *a == agent).count() as u64;
+                        let takes = (busy + 1) * PER_CONCURRENT_MS;
+                        let runs = takes < REGISTRATION_TIMEOUT_MS;
+                        let ends = t + takes.min(REGISTRATION_TIMEOUT_MS);
+                        pending.insert(task.task_id.as_str().to_string(), (agent, ends, runs));
+                    }
+                }
+            }
+            if t % 1000 != 0 {
+                continue;
+            }
+            // The runtime ticks once a second.
+            s.step(Input::Tick, now);
+            let mut by_agent: BTreeMap<&str, u32> = BTreeMap::new();
+            let mut running = 0;
+            for w in s.workers() {
+                match w.state {
+                    WorkerState::Launched => {
+                        *by_agent
+                            .entry(w.agent_id.as_deref().unwrap_or(""))
+                            .or_default() += 1
+                    }
+                    WorkerState::Running => running += 1,
+                    _ => {}
+                }
+            }
+            max_on_agent = max_on_agent.max(by_agent.values().copied().max().unwrap_or(0));
+            if running == workers {
+                return (s, max_on_agent, Some(t / 1000));
+            }
+        }
+        (s, max_on_agent, None)
+    }
+
+    #[test]
+    fn a_large_launch_paced_never_fails_and_stays_within_its_bounds() {
+        let (s, max_on_agent, done) = large_launch(
+            1_000,
+            8,
+            Pacing {
+                per_agent: 16,
+                total: 128,
+            },
+        );
+        assert!(done.is_some(), "not all running: {:?}", s.counters());
+        assert!(max_on_agent <= 16, "{max_on_agent} launching on one agent");
+        assert_eq!(s.failed(), 0);
+        assert_eq!(s.counters().executor_registration_timeouts, 0);
+        println!(
+            "numbers: 1,000 workers on 8 model agents, paced 16/128: all running after {} simulated s",
+            done.unwrap()
+        );
+    }
+
+    #[test]
+    fn a_large_launch_that_overloads_its_agents_adapts_and_still_completes() {
+        // Limits far above what the model agents absorb (30 at once): the
+        // first wave misses the registration timeout; those workers are
+        // replaced uncounted and the window shrinks until launches succeed.
+        let (s, _, done) = large_launch(
+            400,
+            4,
+            Pacing {
+                per_agent: 400,
+                total: 400,
+            },
+        );
+        assert!(
+            s.counters().executor_registration_timeouts > 0,
+            "the model did not overload: {:?}",
+            s.counters()
+        );
+        assert!(done.is_some(), "not all running: {:?}", s.counters());
+        assert_eq!(s.failed(), 0, "{:?}", s.last_failure());
+        println!(
+            "numbers: 400 workers on 4 model agents, unpaced: {} executor registration timeouts, all running after {} simulated s",
+            s.counters().executor_registration_timeouts,
+            done.unwrap()
+        );
     }
 }
