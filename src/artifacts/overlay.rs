@@ -294,6 +294,18 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
         }
     }
 
+    // Flink's ZooKeeper login with the digest credentials (creator ACLs):
+    // a JAAS file that only the secrets bundle carries; the worker points
+    // the TaskManager JVM at its private copy (`crate::flink::zk_login`).
+    if let Some(jaas) = inputs.settings.ha.as_ref().and_then(|ha| ha.flink_jaas()) {
+        out.secrets
+            .generated
+            .push((crate::flink::zk_login::JAAS_FILE.into(), jaas));
+        out.notes.push(
+            "the TaskManagers log in to ZooKeeper with the digest credentials (SASL DIGEST-MD5, high-availability.zookeeper.client.acl: creator): their JAAS file travels with their secrets".into(),
+        );
+    }
+
     // Secrets never go through the fetcher (see `secrets`): the secret
     // entries, and those naming a secret file, leave the shipped file.
     let secret_keys: Vec<String> = conf
