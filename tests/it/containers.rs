@@ -536,6 +536,36 @@ async fn a_static_flink_mesos_runs_the_taskmanager_in_an_image_without_glibc() {
         "{} is not statically linked",
         bin.display()
     );
+    // In the image's root alone (no volumes), the static build runs and the
+    // ordinary one cannot.
+    let root = tempfile::tempdir().unwrap();
+    let unpacked = Command::new("bash")
+        .arg("-c")
+        .arg("tar -xOf \"$1\" --wildcards '*/layer.tar' | tar -x -C \"$2\"")
+        .arg("unpack")
+        .arg(reg.join(format!("{BUSYBOX_IMAGE}.tar")))
+        .arg(root.path())
+        .status()
+        .unwrap();
+    assert!(unpacked.success());
+    let runs_in_image = |exe: &Path| {
+        std::fs::copy(exe, root.path().join("flink-mesos")).unwrap();
+        Command::new("chroot")
+            .arg(root.path())
+            .args(["/flink-mesos", "--version"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    assert!(
+        runs_in_image(&bin),
+        "the static build does not run in the image"
+    );
+    assert!(
+        !runs_in_image(&assert_cmd::cargo::cargo_bin("flink-mesos")),
+        "the image has what a glibc build needs"
+    );
     let mesos = MesosLocal::start(&[
         ("MESOS_LOCAL_IMAGES", "1"),
         ("MESOS_DOCKER_REGISTRY", reg.to_str().unwrap()),
