@@ -247,7 +247,12 @@ async fn a_job_finishes_in_the_image_with(
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
         .find(|p| {
-            cmdline(*p).contains(" taskmanager")
+            let line = cmdline(*p);
+            // Not a shell around it: the program is flink-mesos.
+            line.split(' ')
+                .next()
+                .is_some_and(|a| a.ends_with("flink-mesos"))
+                && line.contains(" taskmanager")
                 && std::fs::read_to_string(format!("/proc/{p}/root/IMAGE_MARKER"))
                     .is_ok_and(|m| m.contains(image.split(':').next().unwrap()))
         })
