@@ -282,8 +282,8 @@ set edit:completion:arg-completer[flink-mesos] = {|@words|
         &'flink-mesos;marathon-json'= {
             cand --id 'Marathon app id (default: derived from the framework name)'
             cand --instances 'Number of appmaster instances: 1, or 0 to suspend the app; more only with ZooKeeper high availability (one leads, the others stand by)'
-            cand --docker-image 'Run the appmaster in this Docker image (default: the TaskManagers'' container settings, if any)'
-            cand --image 'Run the appmaster in this Docker image (default: the TaskManagers'' container settings, if any)'
+            cand --docker-image 'Run the appmaster in this Docker image (default: the TaskManagers'' container settings, if any). The TaskManagers run in it too unless `mesos.resourcemanager.tasks.container.image.name` is set'
+            cand --image 'Run the appmaster in this Docker image (default: the TaskManagers'' container settings, if any). The TaskManagers run in it too unless `mesos.resourcemanager.tasks.container.image.name` is set'
             cand --flink-home 'Flink distribution path on the Marathon agents: `flink-mesos appmaster --flink-home PATH` (default: $FLINK_HOME there), or with `--entrypoint script` where its bin/mesos-appmaster.sh is'
             cand --entrypoint 'What the app runs: `flink-mesos appmaster` from the PATH of the agent or image, or `<flink-home>/bin/mesos-appmaster.sh` (a copy of commands/mesos-appmaster.sh: no Flink since 1.14 ships that script)'
             cand --cpus 'CPUs for the appmaster (the Mesos scheduler and the Flink JobManager)'

@@ -54,3 +54,14 @@ fi
 # the versions between run in scripts/compat.sh, which fetches what it needs.
 FLINK_VERSION=1.18.1 "$ROOT/scripts/fetch-flink.sh" >/dev/null
 FLINK_VERSION=1.20.5 "$ROOT/scripts/fetch-flink.sh" >/dev/null
+
+# --- The static flink-mesos (scripts/build-static.sh, tests/it/containers.rs)
+# musl: the flink-mesos that runs in any Linux image (no glibc needed).
+if ! command -v musl-gcc >/dev/null; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y musl-tools
+fi
+if command -v rustup >/dev/null \
+  && ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
+  rustup target add x86_64-unknown-linux-musl
+fi

@@ -338,7 +338,8 @@ pub struct MarathonJsonArgs {
     #[arg(long, default_value_t = 1)]
     pub instances: u32,
     /// Run the appmaster in this Docker image (default: the TaskManagers'
-    /// container settings, if any).
+    /// container settings, if any). The TaskManagers run in it too unless
+    /// `mesos.resourcemanager.tasks.container.image.name` is set.
     #[arg(long, visible_alias = "image", value_name = "IMAGE")]
     pub docker_image: Option<String>,
     /// Flink distribution path on the Marathon agents: `flink-mesos appmaster

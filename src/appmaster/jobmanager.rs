@@ -33,6 +33,9 @@ pub struct Prepared {
     pub web_ui_url: Option<String>,
     /// A job cluster's job: the JobManager runs it in application mode.
     pub program: Option<JobProgram>,
+    /// Flink's ZooKeeper login (`crate::flink::zk_login`), 0600 in the
+    /// JobManager's private directory.
+    pub login_config: Option<PathBuf>,
 }
 
 /// The first Flink whose standalone application entry point takes the job
@@ -80,6 +83,21 @@ pub fn prepare(
         tracing::info!("JobManager: {note}");
     }
     let web_ui_url = jobmanager::web_ui_url(&conf);
+    let login_config = match settings.ha.as_ref().and_then(|ha| ha.flink_jaas()) {
+        Some(jaas) => {
+            let path = crate::flink::conf::write_private(
+                &work_dir.join("jobmanager"),
+                crate::flink::zk_login::JAAS_FILE,
+                jaas.expose(),
+            )?;
+            tracing::info!(
+                file = %path.display(),
+                "JobManager: logs in to ZooKeeper with the digest credentials (SASL DIGEST-MD5), for high-availability.zookeeper.client.acl: creator"
+            );
+            Some(path)
+        }
+        None => None,
+    };
     Ok(Prepared {
         home,
         java,
@@ -88,6 +106,7 @@ pub fn prepare(
         log_dir: work_dir.join("log"),
         web_ui_url,
         program,
+        login_config,
     })
 }
 
@@ -184,6 +203,7 @@ pub async fn supervise(
             prepared.log_dir.clone(),
             true,
             prepared.program.clone(),
+            prepared.login_config.clone(),
         )
         .await
         .map_err(|e| format!("cannot start the JobManager: {e}"))?;

@@ -75,6 +75,18 @@ pub struct Failures {
     pub last: Option<String>,
 }
 
+/// `/status`' view of a [`crate::scheduler::LaunchHold`].
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct LaunchHoldView {
+    pub image: String,
+    /// The key that names the image.
+    pub key: String,
+    pub reason: String,
+    pub held_seconds: f64,
+    /// Until the one retry (`0`: it is due or running).
+    pub retry_in_seconds: f64,
+}
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct LatencySummary {
     pub count: u64,
@@ -102,6 +114,10 @@ pub struct StatusView {
     pub demand: Option<DemandView>,
     pub workers: WorkersByState,
     pub failures: Failures,
+    /// Launches held because the TaskManagers' container image cannot be
+    /// used (absent: not held).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch_hold: Option<LaunchHoldView>,
     /// Why offers could not be used, by agent host (the latest reason),
     /// while workers are pending.
     pub unmatched_offers: BTreeMap<String, String>,
@@ -405,6 +421,14 @@ pub fn view_of(scheduler: &Scheduler, now: Duration) -> StatusView {
             limit: scheduler.policy().max_failed,
             last: scheduler.last_failure().map(str::to_string),
         },
+        launch_hold: scheduler.launch_hold().map(|h| LaunchHoldView {
+            image: h.image.clone(),
+            key: crate::config::options::Key::MesosResourcemanagerTasksContainerImageName
+                .to_string(),
+            reason: h.reason.clone(),
+            held_seconds: now.saturating_sub(h.since).as_secs_f64(),
+            retry_in_seconds: h.until.saturating_sub(now).as_secs_f64(),
+        }),
         // The core keeps the latest reason per host; once nothing is
         // pending, old reasons would only mislead.
         unmatched_offers: if workers.new.is_empty() {
@@ -450,6 +474,12 @@ pub fn metrics_text(v: &StatusView) -> String {
             ("{state=\"running\"}", count(WorkerState::Running)),
             ("{state=\"released\"}", count(WorkerState::Released)),
         ],
+    );
+    metric(
+        "launches_held",
+        "gauge",
+        "1 while launches are held because the TaskManagers' container image cannot be used.",
+        &[("", f64::from(u8::from(v.launch_hold.is_some())))],
     );
     metric(
         "workers_desired",

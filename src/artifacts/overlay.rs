@@ -195,6 +195,19 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
                     "workers fetch flink-mesos from the artifact server ({})",
                     exe.display()
                 ));
+                if let (Some(image), Some(true)) = (
+                    inputs.settings.tasks.container.image(),
+                    dynamically_linked(exe),
+                ) {
+                    tracing::warn!(
+                        image,
+                        executable = %exe.display(),
+                        "the flink-mesos that workers fetch is dynamically linked (glibc): it cannot start in \
+                         an image without a compatible glibc (Alpine, busybox, older distributions); run the \
+                         appmaster from the static build (scripts/build-static.sh), or set \
+                         mesos.resourcemanager.tasks.taskmanager-cmd to a flink-mesos of the image"
+                    );
+                }
             }
             None => out.notes.push(
                 "this executable's path is unknown; workers need flink-mesos on their PATH".into(),
@@ -292,6 +305,18 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
             );
             ship_secret_file(&mut out, &mut conf, key, &file, &name)?;
         }
+    }
+
+    // Flink's ZooKeeper login with the digest credentials (creator ACLs):
+    // a JAAS file that only the secrets bundle carries; the worker points
+    // the TaskManager JVM at its private copy (`crate::flink::zk_login`).
+    if let Some(jaas) = inputs.settings.ha.as_ref().and_then(|ha| ha.flink_jaas()) {
+        out.secrets
+            .generated
+            .push((crate::flink::zk_login::JAAS_FILE.into(), jaas));
+        out.notes.push(
+            "the TaskManagers log in to ZooKeeper with the digest credentials (SASL DIGEST-MD5, high-availability.zookeeper.client.acl: creator): their JAAS file travels with their secrets".into(),
+        );
     }
 
     // Secrets never go through the fetcher (see `secrets`): the secret
@@ -397,6 +422,34 @@ fn shippable(key: &str, file: &str) -> Result<PathBuf, ArtifactError> {
         });
     }
     Ok(path)
+}
+
+/// Whether the ELF executable at `path` is dynamically linked (has a
+/// program interpreter, `PT_INTERP`); `None` when it cannot be read as a
+/// 64-bit little-endian ELF file.
+pub fn dynamically_linked(path: &Path) -> Option<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut header = [0u8; 64];
+    f.read_exact(&mut header).ok()?;
+    if &header[..4] != b"\x7fELF" || header[4] != 2 || header[5] != 1 {
+        return None;
+    }
+    let u16_at = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
+    let phoff = u64::from_le_bytes(header[32..40].try_into().ok()?);
+    let (entsize, count) = (u16_at(&header, 54), u16_at(&header, 56));
+    if entsize < 4 {
+        return None;
+    }
+    f.seek(SeekFrom::Start(phoff)).ok()?;
+    let mut table = vec![0u8; usize::from(entsize) * usize::from(count)];
+    f.read_exact(&mut table).ok()?;
+    const PT_INTERP: u32 = 3;
+    Some(
+        table
+            .chunks_exact(usize::from(entsize))
+            .any(|ph| u32::from_le_bytes([ph[0], ph[1], ph[2], ph[3]]) == PT_INTERP),
+    )
 }
 
 /// Ships one file under `name` (a private copy in `dir`) and points `key`
@@ -676,6 +729,21 @@ fn directory_archive(dir: &Path, top: &str, archive: &Path) -> Result<(), Artifa
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dynamic_linking_is_read_from_the_elf_program_headers() {
+        // This test binary is linked like the product: dynamically with
+        // glibc, statically with musl.
+        let exe = std::env::current_exe().unwrap();
+        assert_eq!(
+            dynamically_linked(&exe),
+            Some(cfg!(not(target_env = "musl")))
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("script");
+        std::fs::write(&text, "#!/bin/sh\n").unwrap();
+        assert_eq!(dynamically_linked(&text), None);
+    }
+
     use super::*;
 
     fn load(dynamic: &[&str]) -> (Settings, Config) {

@@ -100,11 +100,15 @@ pub struct Bundle {
     pub entries: BTreeMap<String, String>,
     /// Secret files: name in the bundle → file on the appmaster's machine.
     pub files: Vec<(String, PathBuf)>,
+    /// Secret files the appmaster makes (kept in memory, never on its
+    /// disk): name in the bundle → content. Flink's ZooKeeper login
+    /// (`crate::flink::zk_login::JAAS_FILE`).
+    pub generated: Vec<(String, crate::config::secret::Secret)>,
 }
 
 impl Bundle {
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty() && self.files.is_empty()
+        self.entries.is_empty() && self.files.is_empty() && self.generated.is_empty()
     }
 
     /// The tar the workers receive (read now: later changes to the files
@@ -125,6 +129,9 @@ impl Bundle {
             let bytes =
                 std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             add(&format!("{FILES_DIR}/{name}"), &bytes)?;
+        }
+        for (name, content) in &self.generated {
+            add(&format!("{FILES_DIR}/{name}"), content.expose().as_bytes())?;
         }
         builder.into_inner().map_err(|e| e.to_string())
     }
@@ -356,6 +363,10 @@ mod tests {
                 ),
             ]),
             files: vec![("ssl-internal-keystore.jks".into(), ks)],
+            generated: vec![(
+                "zookeeper-jaas.conf".into(),
+                crate::config::secret::Secret::new("Client { … };"),
+            )],
         };
         let tar = bundle.to_tar().unwrap();
         let out = dir.path().join("out");

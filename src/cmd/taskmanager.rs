@@ -94,6 +94,10 @@ pub fn run(global: &GlobalArgs, args: &TaskmanagerArgs) -> Result<()> {
         skip_bootstrap: args.skip_bootstrap || args.dry_run,
         task_id,
         conf_dir: delivered.as_ref().map(|d| d.dir.path.join("conf")),
+        login_config: delivered
+            .as_ref()
+            .map(|d| d.dir.path.join(crate::flink::zk_login::JAAS_FILE))
+            .filter(|p| p.is_file()),
         output: if args.output_files {
             Output::Files
         } else {

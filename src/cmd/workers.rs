@@ -46,6 +46,10 @@ pub struct Listing {
     /// the leader's status endpoint does not answer.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub live: BTreeMap<String, LiveWorker>,
+    /// Why the leader holds its launches (the TaskManagers' container image
+    /// cannot be used), from its `/status`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch_hold: Option<String>,
     /// Worker records that cannot be read (task id, why): quarantined.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub damaged: Vec<Damaged>,
@@ -59,13 +63,14 @@ pub struct LiveWorker {
     pub idle_seconds: Option<f64>,
 }
 
-/// The leader's view of its workers, from its `/status` (at most 2 s).
-async fn live_workers(leader: Option<&Leader>) -> BTreeMap<String, LiveWorker> {
+/// The leader's view of its workers, from its `/status` (at most 2 s),
+/// and why it holds its launches, if it does.
+async fn live_workers(leader: Option<&Leader>) -> (BTreeMap<String, LiveWorker>, Option<String>) {
     let Some(url) = leader
         .and_then(|l| l.info.as_ref())
         .and_then(|i| i.status.clone())
     else {
-        return BTreeMap::new();
+        return (BTreeMap::new(), None);
     };
     let url = if url.contains("://") {
         url
@@ -77,14 +82,14 @@ async fn live_workers(leader: Option<&Leader>) -> BTreeMap<String, LiveWorker> {
         .no_proxy()
         .build()
     else {
-        return BTreeMap::new();
+        return (BTreeMap::new(), None);
     };
     let Ok(response) = client.get(&url).send().await else {
-        return BTreeMap::new();
+        return (BTreeMap::new(), None);
     };
     let body = response.text().await.unwrap_or_default();
     let Ok(v) = serde_json::from_str::<serde_json::Value>(&body) else {
-        return BTreeMap::new();
+        return (BTreeMap::new(), None);
     };
     let mut live = BTreeMap::new();
     for state in ["new", "launched", "running", "released"] {
@@ -102,7 +107,17 @@ async fn live_workers(leader: Option<&Leader>) -> BTreeMap<String, LiveWorker> {
             );
         }
     }
-    live
+    let hold = &v["launch_hold"];
+    let hold = hold["reason"].as_str().map(|reason| {
+        format!(
+            "launches held for {:.0}s, retry in {:.0}s: the image `{}` ({}) cannot be used: {reason}",
+            hold["held_seconds"].as_f64().unwrap_or(0.0),
+            hold["retry_in_seconds"].as_f64().unwrap_or(0.0),
+            hold["image"].as_str().unwrap_or("?"),
+            hold["key"].as_str().unwrap_or("?"),
+        )
+    });
+    (live, hold)
 }
 
 #[derive(Debug, Serialize)]
@@ -276,7 +291,7 @@ pub async fn listing(zk: &Zk) -> Result<Listing> {
     let leader = current_leader(zk)
         .await?
         .map(|(latch, info)| Leader { latch, info });
-    let live = live_workers(leader.as_ref()).await;
+    let (live, launch_hold) = live_workers(leader.as_ref()).await;
     Ok(Listing {
         zookeeper: zk.config().servers_text(),
         path: zk.base().to_string(),
@@ -287,6 +302,7 @@ pub async fn listing(zk: &Zk) -> Result<Listing> {
         floor: contents.floor.map(|(n, _)| n),
         workers: contents.workers.into_iter().map(|(r, _)| r).collect(),
         live,
+        launch_hold,
         damaged: contents
             .damaged
             .into_iter()
@@ -409,6 +425,9 @@ pub fn render_listing(format: OutputFormat, listing: &Listing) -> String {
             .map(|n| format!("{n} (set by `workers scale`)"))
             .unwrap_or_else(|| "as configured (mesos.initial-tasks)".into()),
     ));
+    if let Some(hold) = &listing.launch_hold {
+        out.push_str(&format!("HELD       {hold}\n\n"));
+    }
     let mut table = Table::new();
     table
         .load_preset(presets::NOTHING)

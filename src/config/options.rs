@@ -326,12 +326,12 @@ options! {
     HighAvailabilityJobmanagerPort => opt("high-availability.jobmanager.port", Type::PortRange, Value("0"), HighAvailability,
         "The port (range) of the JobManager's RPC endpoint with high availability; `marathon-json` gives it the Marathon port of `jobmanager.rpc.port`."),
     HighAvailabilityZookeeperClientAcl => opt("high-availability.zookeeper.client.acl", Type::Enum(&["open", "creator"]), Value("open"), HighAvailability,
-        "ACL for Flink's own ZooKeeper nodes: `open`, or `creator` when Flink logs in to ZooKeeper with SASL (Kerberos: `security.kerberos.login.contexts: Client`; refused otherwise). The worker store's nodes are creator-only whenever the digest credentials are set."),
+        "ACL for Flink's own ZooKeeper nodes: `open`, or `creator` when Flink logs in to ZooKeeper with SASL: with the digest credentials below its JVMs log in with them (SASL DIGEST-MD5; the servers need the SASL provider with that user), or with Kerberos (`security.kerberos.login.contexts: Client`); refused otherwise. The worker store's nodes are creator-only whenever the digest credentials are set."),
     HighAvailabilityZookeeperClientSessionTimeout => opt("high-availability.zookeeper.client.session-timeout", Type::Duration, Value("60 s"), HighAvailability,
         "ZooKeeper session timeout.")
         .millis_before(1, 20),
     HighAvailabilityZookeeperClientDigestUsername => opt("high-availability.zookeeper.client.digest.username", Type::Str, NoDefault, HighAvailability,
-        "User for ZooKeeper digest authentication of the worker store and leader election (flink-mesos' own; the store's nodes are then this user's alone, creator ACLs). Flink's JVMs do not get it."),
+        "User for ZooKeeper digest authentication of the worker store and leader election (flink-mesos' own; the store's nodes are then this user's alone, creator ACLs). Flink's JVMs get it only with `high-availability.zookeeper.client.acl: creator`, in a private JAAS file, never in their configuration."),
     HighAvailabilityZookeeperClientDigestPassword => opt("high-availability.zookeeper.client.digest.password", Type::Str, NoDefault, HighAvailability,
         "Password for ZooKeeper digest authentication. Never logged; prefer the environment variable.")
         .secret()

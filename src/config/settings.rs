@@ -91,6 +91,20 @@ pub struct ZooKeeperHa {
     pub session_timeout: Duration,
     /// Digest credentials (`user`, password) for the worker store.
     pub digest: Option<(String, Secret)>,
+    /// With `client.acl: creator`, the digest credentials and no Kerberos
+    /// login of Flink's own: the JAAS section (`zookeeper.sasl.login-context-name`)
+    /// in which Flink's JVMs log in with them (`crate::flink::zk_login`).
+    pub flink_digest_login: Option<String>,
+}
+
+impl ZooKeeperHa {
+    /// The JAAS configuration Flink's JVMs log in to ZooKeeper with, when
+    /// they use the digest credentials (`crate::flink::zk_login`).
+    pub fn flink_jaas(&self) -> Option<Secret> {
+        let context = self.flink_digest_login.as_deref()?;
+        let (user, password) = self.digest.as_ref()?;
+        Some(crate::flink::zk_login::jaas(context, user, password))
+    }
 }
 
 pub use super::memory::{JobManagerMemory, TaskManagerMemory};
@@ -636,21 +650,28 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
             // credentials are not Flink's (it has no digest login that keeps
             // the password out of its logs and REST API), so without a SASL
             // login the JobManager would fail with InvalidACLException.
-            if acl_creator
-                && opts.purpose == Purpose::Appmaster
-                && !flink_has_zookeeper_login(c.config)
-            {
+            let kerberos = flink_has_zookeeper_login(c.config);
+            if acl_creator && opts.purpose == Purpose::Appmaster && !kerberos && digest.is_none() {
                 c.error_at(
                     Key::HighAvailabilityZookeeperClientAcl,
                     "is `creator`, but Flink's JobManager and TaskManagers have no ZooKeeper \
                      identity to create nodes with (Flink authenticates to ZooKeeper only through \
-                     a SASL login; the digest credentials are flink-mesos' own)",
-                    "use `open`: with high-availability.zookeeper.client.digest.username and \
-                     .password the worker store's nodes are that user's alone all the same; or \
-                     give Flink a Kerberos login for ZooKeeper (security.kerberos.login.keytab, \
-                     .principal and security.kerberos.login.contexts: Client)",
+                     a SASL login)",
+                    "set high-availability.zookeeper.client.digest.username and .password (the \
+                     password best in $FLINK_MESOS_ZK_PASSWORD): Flink's JVMs then log in with \
+                     them over SASL DIGEST-MD5, and the ZooKeeper servers need the SASL provider \
+                     with that user (docs/security.md); or give Flink a Kerberos login for \
+                     ZooKeeper (security.kerberos.login.keytab, .principal and \
+                     security.kerberos.login.contexts: Client); or use `open`",
                 );
             }
+            let flink_digest_login = (acl_creator && !kerberos && digest.is_some()).then(|| {
+                c.config
+                    .get_key("zookeeper.sasl.login-context-name")
+                    .map(|e| e.value.trim().to_string())
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| "Client".into())
+            });
             if digest.is_none()
                 && opts.purpose == Purpose::Appmaster
                 && c.entry(Key::HighAvailabilityZookeeperClientDigestUsername)
@@ -682,6 +703,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                     values::parse_duration,
                 ),
                 digest,
+                flink_digest_login,
             })
         }
         "kubernetes" => {
@@ -1147,12 +1169,40 @@ mod tests {
         assert!(world(&d) && !refused(&d), "{d:?}");
         let d = check(&digest);
         assert!(!world(&d) && !refused(&d), "{d:?}");
-        // Flink's nodes with `creator`, but Flink cannot log in: refused,
-        // with or without flink-mesos' own credentials.
+        // Flink's nodes with `creator`, but Flink cannot log in: refused.
+        assert!(refused(&check(&[creator])));
+        // With the digest credentials Flink logs in with them (SASL
+        // DIGEST-MD5, in its JAAS `Client` section, or the one named).
         let mut with_digest = digest.to_vec();
         with_digest.push(creator);
-        assert!(refused(&check(&with_digest)), "{:?}", check(&with_digest));
-        assert!(refused(&check(&[creator])));
+        assert!(!refused(&check(&with_digest)), "{:?}", check(&with_digest));
+        let login = |extra: &[&str]| {
+            let mut dynamic = vec![
+                "mesos.master=m:5050".to_string(),
+                "high-availability.type=zookeeper".into(),
+                "high-availability.zookeeper.quorum=zk:2181".into(),
+                "high-availability.storageDir=file:///tmp/ha".into(),
+            ];
+            dynamic.extend(extra.iter().map(|s| s.to_string()));
+            let (s, _) = super::for_tests(&dynamic.iter().map(String::as_str).collect::<Vec<_>>());
+            let ha = s.ha.expect("HA");
+            (
+                ha.flink_digest_login.clone(),
+                ha.flink_jaas().map(|j| j.expose().to_string()),
+            )
+        };
+        let (context, jaas) = login(&with_digest);
+        assert_eq!(context.as_deref(), Some("Client"));
+        let jaas = jaas.unwrap();
+        assert!(
+            jaas.starts_with("Client {")
+                && jaas.contains("username=\"flink\"")
+                && jaas.contains("password=\"pw\""),
+            "{jaas}"
+        );
+        with_digest.push("zookeeper.sasl.login-context-name=ZkFlink");
+        assert_eq!(login(&with_digest).0.as_deref(), Some("ZkFlink"));
+        assert_eq!(login(&digest).0, None, "`open`: no login for Flink");
         // A Kerberos login for ZooKeeper's context: Flink's own business.
         let kerberos = [
             creator,

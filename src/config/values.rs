@@ -298,6 +298,16 @@ pub enum Container {
     },
 }
 
+impl Container {
+    /// The image the tasks run in, if any.
+    pub fn image(&self) -> Option<&str> {
+        match self {
+            Container::Mesos { image } => image.as_deref(),
+            Container::Docker { image, .. } => Some(image),
+        }
+    }
+}
+
 /// Whether a host (name or address) means "this host" wherever it is
 /// used: `localhost` and its usual aliases, `127.0.0.0/8`, `::1`.
 pub fn is_loopback_host(host: &str) -> bool {

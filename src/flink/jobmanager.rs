@@ -95,11 +95,23 @@ pub async fn start(
     log_dir: PathBuf,
     die_with_parent: bool,
 ) -> Result<FlinkProcess, FlinkError> {
-    start_with(home, java, conf, work_dir, log_dir, die_with_parent, None).await
+    start_with(
+        home,
+        java,
+        conf,
+        work_dir,
+        log_dir,
+        die_with_parent,
+        None,
+        None,
+    )
+    .await
 }
 
 /// [`start`], as an application-mode JobManager of `program` when given
-/// (a job cluster: Flink's standalone application entry point).
+/// (a job cluster: Flink's standalone application entry point), with the
+/// JAAS file `login_config` ([`super::zk_login`]) when given.
+#[allow(clippy::too_many_arguments)]
 pub async fn start_with(
     home: FlinkHome,
     java: Java,
@@ -108,6 +120,7 @@ pub async fn start_with(
     log_dir: PathBuf,
     die_with_parent: bool,
     program: Option<JobProgram>,
+    login_config: Option<PathBuf>,
 ) -> Result<FlinkProcess, FlinkError> {
     let dir = work_dir.clone();
     let command = tokio::task::spawn_blocking(move || {
@@ -121,6 +134,7 @@ pub async fn start_with(
             log_dir,
             log_config: None,
             container_mb: None,
+            login_config,
         })
     })
     .await

@@ -27,6 +27,7 @@ pub mod launch;
 pub mod memory;
 pub mod process;
 pub mod versions;
+pub mod zk_login;
 
 use std::path::PathBuf;
 

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::options::{self, DefaultValue};
-use crate::config::settings::Settings;
+use crate::config::options::{self, DefaultValue, Key};
+use crate::config::settings::{Container, Settings};
 use crate::config::{Config, Entry, Layer};
 
 use super::{
@@ -136,6 +136,34 @@ pub(super) fn command(
                 None => {}
             }
         }
+    }
+    // The appmaster in an image and no image for the TaskManagers: they run
+    // in the same one (as the DC/OS Flink package did), with the appmaster's
+    // containerizer (Docker) unless the type is configured.
+    if let (Some(image), Container::Mesos { image: None }) =
+        (&req.docker_image, &settings.tasks.container)
+    {
+        let type_key = Key::MesosResourcemanagerTasksContainerType;
+        let kind = match config.get(type_key.def()) {
+            Some(e) => e.value.clone(),
+            None => {
+                props.push((type_key.to_string(), PropValue::Literal("docker".into())));
+                "docker".into()
+            }
+        };
+        if crate::shell::has_nul(image) {
+            return Err(bad_flag(
+                "--image",
+                image.replace('\0', "\\0"),
+                "holds a NUL character",
+            ));
+        }
+        let image_key = Key::MesosResourcemanagerTasksContainerImageName;
+        props.push((image_key.to_string(), PropValue::Literal(image.clone())));
+        notes.push(format!(
+            "the TaskManagers run in the appmaster's image `{image}` too (`{image_key}`, container type `{kind}`): \
+             it must hold Java and Flink (`FLINK_HOME`); set `{image_key}` for another image"
+        ));
     }
     for (index, (_, key)) in PORTS.iter().enumerate() {
         props.push((key.to_string(), PropValue::Port(index)));

@@ -171,6 +171,10 @@ pub struct Timers {
     /// all) is unsatisfiable demand: warned about (with backoff) and shown
     /// in `/status`.
     pub unsatisfiable_after: Duration,
+    /// After a worker failed because its container image cannot be used
+    /// (a wrong name, an image the agents cannot pull), launches are held
+    /// this long: every retry would fail the same way (see [`LaunchHold`]).
+    pub image_retry: Duration,
 }
 
 impl Default for Timers {
@@ -186,8 +190,26 @@ impl Default for Timers {
             call_retry: Duration::from_secs(1),
             latest_state_wait: Duration::from_secs(30),
             unsatisfiable_after: Duration::from_secs(20),
+            image_retry: Duration::from_secs(300),
         }
     }
+}
+
+/// Launches held because the TaskManagers' container image cannot be used:
+/// a worker ended before it ran with the containerizer's failure naming the
+/// image (not found, cannot be pulled). Retrying at once would fail the
+/// same way, in a loop; the hold is an ERROR in the log, in `/status` and
+/// `workers list`, and ends with one retry after [`Timers::image_retry`]
+/// (which fails again or, when the image was fixed, runs) or when a worker
+/// runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaunchHold {
+    pub image: String,
+    /// The failure, with the containerizer's message.
+    pub reason: String,
+    /// Since when and until when launches are held.
+    pub since: Duration,
+    pub until: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -401,6 +423,8 @@ pub struct Scheduler {
     /// Why the last offers could not be used, by host, for /status.
     unmatched: BTreeMap<String, String>,
     last_failure: Option<String>,
+    /// The TaskManagers' image cannot be used: no launches until its end.
+    launch_hold: Option<LaunchHold>,
     /// Ports given to workers, by host name, with when: not handed out
     /// again on that host for [`PORT_QUARANTINE`]. A TaskManager that takes
     /// over the `host:port` of one that just died is refused by the
@@ -495,6 +519,7 @@ impl Scheduler {
             counters: Counters::default(),
             unmatched: BTreeMap::new(),
             last_failure: None,
+            launch_hold: None,
             recent_ports: BTreeMap::new(),
             floor: policy_floor,
             view: None,
@@ -582,6 +607,17 @@ impl Scheduler {
 
     pub fn last_failure(&self) -> Option<&str> {
         self.last_failure.as_deref()
+    }
+
+    /// Launches held because the TaskManagers' image cannot be used (kept
+    /// after the hold ended, while its retry has not run yet).
+    pub fn launch_hold(&self) -> Option<&LaunchHold> {
+        self.launch_hold.as_ref()
+    }
+
+    /// Whether launches are held at `now`.
+    fn held(&self, now: Duration) -> bool {
+        self.launch_hold.as_ref().is_some_and(|h| now < h.until)
     }
 
     fn count(&self, state: WorkerState) -> usize {
@@ -1155,7 +1191,8 @@ impl Scheduler {
         if !self.connected || now < self.flow_retry_at {
             return;
         }
-        let pending = self.count(WorkerState::New) > 0;
+        // While launches are held, offers are not wanted.
+        let pending = self.count(WorkerState::New) > 0 && !self.held(now);
         if pending && self.flow != Flow::Revived {
             self.revive(now, fx);
         } else if !pending && self.flow != Flow::Suppressed {
@@ -1285,7 +1322,7 @@ impl Scheduler {
         now: Duration,
         fx: &mut Vec<Effect>,
     ) -> (Vec<crate::mesos::TaskInfo>, bool) {
-        if launching.pending.is_empty() {
+        if launching.pending.is_empty() || self.held(now) {
             return (Vec::new(), false);
         }
         if let Some(why) = unmet_constraint(&offer.attributes, &self.policy.constraints) {
@@ -1435,6 +1472,9 @@ impl Scheduler {
                             self.window =
                                 self.window.saturating_add(1).min(self.policy.pacing.total);
                         }
+                        if self.launch_hold.take().is_some() {
+                            tracing::info!(task_id = %id, "a worker runs in the image: launches are no longer held");
+                        }
                     }
                     // Still running although released (the KILL was lost,
                     // or it came back from a partition): kill again.
@@ -1479,7 +1519,14 @@ impl Scheduler {
                     } else if blames_the_worker(&status) && !inherited_launch {
                         // A TaskManager never ends on its own: any end we did
                         // not ask for (FINISHED included) is a failure.
-                        self.fail(why, now, fx);
+                        let image = self.template.container.image().map(str::to_string);
+                        match image.filter(|i| was_launching && image_failure(&status, i)) {
+                            Some(image) => {
+                                self.fail(why.clone(), now, fx);
+                                self.hold_launches(image, why, now);
+                            }
+                            None => self.fail(why, now, fx),
+                        }
                     } else {
                         tracing::info!(reason = %why, "worker ended for a reason not its own; replacing it uncounted");
                         self.counters.workers_replaced_uncounted += 1;
@@ -1535,6 +1582,31 @@ impl Scheduler {
         );
         self.replace_after = self.replace_after.max(now + backoff);
         self.check_failure_limit(why);
+    }
+
+    /// Holds every launch for [`Timers::image_retry`] (see [`LaunchHold`]).
+    fn hold_launches(&mut self, image: String, why: String, now: Duration) {
+        let until = now + self.policy.timers.image_retry;
+        self.replace_after = self.replace_after.max(until);
+        tracing::error!(
+            image = %image,
+            key = %crate::config::options::Key::MesosResourcemanagerTasksContainerImageName,
+            reason = %why,
+            retry_in_seconds = self.policy.timers.image_retry.as_secs(),
+            "the TaskManagers' container image cannot be used: launches are held; check the image name \
+             and that every agent can pull it (its registry, credentials, `docker pull` on the agent), \
+             then restart the appmaster or wait for the retry"
+        );
+        let since = match &self.launch_hold {
+            Some(h) if h.image == image => h.since,
+            _ => now,
+        };
+        self.launch_hold = Some(LaunchHold {
+            image,
+            reason: why,
+            since,
+            until,
+        });
     }
 
     /// Gives the cluster up once more workers failed than allowed.
@@ -1809,6 +1881,28 @@ fn latest_state_without_reason(status: &TaskStatus) -> bool {
             status.state,
             TaskState::Failed | TaskState::Finished | TaskState::Killed | TaskState::Error
         )
+}
+
+/// Whether a worker that never ran ended because its container image
+/// `image` cannot be used: the containerizer could not launch it and says
+/// so about the image (the Mesos containerizer: "Failed to find archive for
+/// image 'x'", a registry's pull error; the Docker containerizer: "Failed to
+/// run 'docker … pull x'"). Other launch failures (a fetch, a volume) keep
+/// the ordinary backoff.
+pub fn image_failure(status: &TaskStatus, image: &str) -> bool {
+    let launch = matches!(
+        status.reason.as_deref(),
+        Some("REASON_CONTAINER_LAUNCH_FAILED" | "REASON_CONTAINER_PREPARATION_FAILED")
+    );
+    let message = status.message.as_deref().unwrap_or("");
+    let name = image.split(['@']).next().unwrap_or(image);
+    let name = name
+        .rsplit_once(':')
+        .filter(|(_, tag)| !tag.contains('/'))
+        .map_or(name, |(n, _)| n);
+    launch
+        && matches!(status.state, TaskState::Failed | TaskState::Error)
+        && (message.contains(name) || message.to_ascii_lowercase().contains("image"))
 }
 
 fn describe_end(id: &str, status: &TaskStatus) -> String {

@@ -94,6 +94,9 @@ pub struct Options {
     /// The JVM's configuration directory when it must not be in the
     /// sandbox (it holds secrets: [`secrets`]); else `<sandbox>/flink-conf`.
     pub conf_dir: Option<PathBuf>,
+    /// The JAAS file of Flink's ZooKeeper login, when the secrets brought
+    /// one (`crate::flink::zk_login`).
+    pub login_config: Option<PathBuf>,
     pub output: Output,
 }
 
@@ -318,6 +321,7 @@ pub fn prepare(
         log_dir: opts.sandbox.clone(),
         log_config: None,
         container_mb: Some(settings.taskmanager_memory.container_mb),
+        login_config: opts.login_config.clone(),
     })?;
     Ok((command, home.version))
 }

@@ -757,6 +757,57 @@ fn docker_configuration() {
     assert_marathon_valid(&app);
 }
 
+/// `--image` runs the appmaster in a Docker container and, when no task image
+/// is configured, the TaskManagers in the same image (issue 27).
+#[test]
+fn the_image_flag_runs_the_appmaster_and_by_default_the_taskmanagers_in_that_image() {
+    let image_key = "mesos.resourcemanager.tasks.container.image.name";
+    let type_key = "mesos.resourcemanager.tasks.container.type";
+    let tasks_in = |extra: &[&str]| {
+        let mut args = vec![
+            "-Dmesos.master=m:5050",
+            "--image",
+            "registry.example.org/flink:2.3",
+        ];
+        args.extend_from_slice(extra);
+        let (app, r) = generate(&args, &[]);
+        assert_marathon_valid(&app);
+        assert_eq!(app["container"]["type"], "DOCKER");
+        assert_eq!(
+            app["container"]["docker"]["image"],
+            "registry.example.org/flink:2.3"
+        );
+        let got = appmaster_args(cmd_of(&app), &[]);
+        assert_appmaster_accepts(&got);
+        let value = |key: &str| {
+            let prefix = format!("-D{key}=");
+            let all: Vec<&str> = got.iter().filter_map(|a| a.strip_prefix(&prefix)).collect();
+            assert!(all.len() <= 1, "{key} twice: {got:?}");
+            all.first().map(|v| v.to_string())
+        };
+        (value(image_key), value(type_key), r.err)
+    };
+    // No task image: the same one, in the Docker containerizer.
+    let (image, kind, notes) = tasks_in(&[]);
+    assert_eq!(image.as_deref(), Some("registry.example.org/flink:2.3"));
+    assert_eq!(kind.as_deref(), Some("docker"));
+    assert!(
+        notes.contains(
+            "the TaskManagers run in the appmaster's image `registry.example.org/flink:2.3` too"
+        ),
+        "{notes}"
+    );
+    // A configured container type is kept.
+    let (image, kind, _) = tasks_in(&[&format!("-D{type_key}=mesos")]);
+    assert_eq!(image.as_deref(), Some("registry.example.org/flink:2.3"));
+    assert_eq!(kind.as_deref(), Some("mesos"));
+    // A configured task image is the TaskManagers'.
+    let (image, kind, notes) = tasks_in(&[&format!("-D{image_key}=flink-tm:2.3")]);
+    assert_eq!(image.as_deref(), Some("flink-tm:2.3"));
+    assert_eq!(kind, None);
+    assert!(!notes.contains("appmaster's image"), "{notes}");
+}
+
 /// ZooKeeper HA from the example configuration; the framework secret comes
 /// from the environment and is referenced from Marathon's secret store.
 #[test]

@@ -50,6 +50,7 @@ fn policy(desired: u32, max_failed: Option<u32>) -> Policy {
             call_retry: Duration::from_secs(1),
             latest_state_wait: Duration::from_secs(30),
             unsatisfiable_after: Duration::from_secs(20),
+            image_retry: Duration::from_secs(300),
         },
         pacing: Pacing::default(),
     }
@@ -787,6 +788,113 @@ fn one_launched(max_failed: Option<u32>, running: bool) -> Scheduler {
         );
     }
     s
+}
+
+/// A worker whose container image cannot be used (issue 27) holds every
+/// launch for `image_retry` instead of a replacement every few seconds that
+/// fails the same way; one retry follows, and a running worker ends the
+/// hold. Other launch failures keep the short backoff.
+#[test]
+fn an_image_that_cannot_be_used_holds_launches_instead_of_a_retry_loop() {
+    let image_status = |task: &str| {
+        let mut st = reasoned_status(task, TaskState::Failed, "REASON_CONTAINER_LAUNCH_FAILED");
+        st.message = Some(
+            "Failed to launch container: Failed to find archive for image 'no-such:7' at '/srv/registry/no-such:7.tar'"
+                .into(),
+        );
+        st
+    };
+    let mut template = TaskTemplate::command("sleep 600");
+    template.container = flink_mesos::config::values::Container::Mesos {
+        image: Some("no-such:7".into()),
+    };
+    let mut s = Scheduler::new(policy(1, None), template.clone());
+    s.step(
+        Input::Recovered {
+            workers: vec![],
+            next_task_number: 1,
+            failed_tasks: 0,
+            floor: None,
+        },
+        secs(0),
+    );
+    s.step(Input::Subscribed, secs(0));
+    let o = || Input::Offers(vec![offer("o", "a1", 1.0, 1024.0, (31000, 31005))]);
+    assert_eq!(launched(&s.step(o(), secs(1))).len(), 1);
+    let fx = s.step(Input::Update(image_status("taskmanager-00001")), secs(2));
+    assert_eq!(s.failed(), 1, "it counts as a failure");
+    let hold = s.launch_hold().expect("launches are held").clone();
+    assert_eq!(hold.image, "no-such:7");
+    assert!(
+        hold.reason
+            .contains("Failed to find archive for image 'no-such:7'"),
+        "{hold:?}"
+    );
+    assert!(
+        !names(&fx).contains(&"REVIVE"),
+        "no offers wanted while held: {:?}",
+        names(&fx)
+    );
+    // Nothing is launched while held, whatever comes.
+    for t in (3..300).step_by(7) {
+        let fx = s.step(Input::Tick, secs(t));
+        assert!(
+            !names(&fx).contains(&"REVIVE"),
+            "at {t} s: {:?}",
+            names(&fx)
+        );
+        assert!(
+            launched(&s.step(o(), secs(t))).is_empty(),
+            "launched at {t} s"
+        );
+    }
+    // One retry after image_retry (300 s): it fails the same way and holds again.
+    let fx = s.step(Input::Tick, secs(303));
+    assert!(names(&fx).contains(&"REVIVE"), "{:?}", names(&fx));
+    assert_eq!(launched(&s.step(o(), secs(303))).len(), 1);
+    s.step(Input::Update(image_status("taskmanager-00002")), secs(304));
+    let again = s.launch_hold().expect("held again").clone();
+    assert_eq!(again.since, hold.since, "the same hold goes on");
+    assert!(again.until > secs(600));
+    assert!(launched(&s.step(o(), secs(310))).is_empty());
+    // The image was fixed meanwhile: the next retry runs, the hold ends.
+    s.step(Input::Tick, secs(605));
+    let fx = s.step(o(), secs(605));
+    assert_eq!(launched(&fx).len(), 1);
+    s.step(
+        Input::Update(status("taskmanager-00003", TaskState::Running, false)),
+        secs(606),
+    );
+    assert!(s.launch_hold().is_none());
+
+    // A launch failure that is not about the image: the short backoff.
+    let mut s = Scheduler::new(policy(1, None), template);
+    s.step(
+        Input::Recovered {
+            workers: vec![],
+            next_task_number: 1,
+            failed_tasks: 0,
+            floor: None,
+        },
+        secs(0),
+    );
+    s.step(Input::Subscribed, secs(0));
+    s.step(o(), secs(1));
+    let mut fetch = reasoned_status(
+        "taskmanager-00001",
+        TaskState::Failed,
+        "REASON_CONTAINER_LAUNCH_FAILED",
+    );
+    fetch.message =
+        Some("Failed to launch container: Failed to fetch all URIs for container".into());
+    s.step(Input::Update(fetch), secs(2));
+    assert!(s.launch_hold().is_none());
+    s.step(Input::Tick, secs(5));
+    assert_eq!(
+        launched(&s.step(o(), secs(5))).len(),
+        1,
+        "replaced after the backoff"
+    );
 }
 
 #[test]

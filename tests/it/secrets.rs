@@ -9,6 +9,11 @@
 //! environments are audited in
 //! `appmaster::seed_standalone_example_comes_up_without_secrets_on_the_workers`
 //! and `appmaster::workers_fetch_their_configuration_over_https_and_secrets_stay_in_it`.)
+//! The whole-cluster audits (issue 26) run real Flink with a canary for
+//! every kind of secret in the configuration file, once in a directory of
+//! its own and once in `$FLINK_HOME/conf`, and scan every file below the
+//! agents' work dirs (fetcher cache included), everything `/files` serves,
+//! and the environment and command line of every process of the cluster.
 
 use std::process::Command;
 
@@ -260,4 +265,398 @@ async fn a_running_ha_cluster_keeps_secrets_out_of_zookeeper_task_infos_logs_and
             assert!(!text.contains(secret), "{secret} in {place}:\n{text}");
         }
     }
+}
+
+/// Canaries of the whole-cluster audit: one per kind of secret.
+const CLUSTER_CANARIES: [(&str, &str); 9] = [
+    (
+        "mesos.resourcemanager.framework.secret",
+        "fwsecret-c4n4ry-17",
+    ),
+    ("security.ssl.keystore-password", "kspass-c4n4ry-23"),
+    ("security.ssl.key-password", "keypass-c4n4ry-31"),
+    ("security.ssl.truststore-password", "tspass-c4n4ry-47"),
+    (
+        "high-availability.zookeeper.client.digest.password",
+        "zkdigest-c4n4ry-53",
+    ),
+    ("metrics.reporter.dghttp.apikey", "apikey-c4n4ry-61"),
+    (
+        "fs.azure.account.key.acct.blob.core.windows.net",
+        "azure-c4n4ry-73",
+    ),
+    ("my.service.password", "svcpass-c4n4ry-79"),
+    // The content of the key store file the configuration points at.
+    ("security.ssl.internal.keystore", "keystore-file-c4n4ry-83"),
+];
+
+/// Every place below `root` (regular files, any size, links not followed)
+/// that holds one of `canaries` (GNU grep, fixed strings, binary files read
+/// as text), and the regular files there.
+fn scan_files(root: &std::path::Path, canaries: &[&str]) -> (Vec<String>, Vec<std::path::PathBuf>) {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(entry.path()),
+                Ok(t) if t.is_file() => files.push(entry.path()),
+                _ => {}
+            }
+        }
+    }
+    let patterns = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(patterns.path(), canaries.join("\n") + "\n").unwrap();
+    let out = std::process::Command::new("grep")
+        .args(["-r", "-a", "-o", "-F", "-f"])
+        .arg(patterns.path())
+        .arg(root)
+        .output()
+        .expect("cannot run grep");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "grep -r {}: {}",
+        root.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hits = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| format!("{l} (file:canary)"))
+        .collect();
+    (hits, files)
+}
+
+/// What the agents' `/files` API serves, browsed from every directory
+/// `/files/debug` lists: files up to `limit` bytes downloaded (path,
+/// content), the paths and sizes of larger ones.
+async fn served_files(
+    mesos: &crate::support::mesos_local::MesosLocal,
+    limit: u64,
+) -> (Vec<(String, Vec<u8>)>, Vec<(String, u64)>) {
+    let client = reqwest::Client::new();
+    let attached = mesos.get_json("/files/debug").await;
+    let mut stack: Vec<String> = attached
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut seen = std::collections::HashSet::new();
+    let (mut small, mut large) = (Vec::new(), Vec::new());
+    while let Some(dir) = stack.pop() {
+        if !seen.insert(dir.clone()) {
+            continue;
+        }
+        let Ok(r) = client
+            .get(format!("{}/files/browse", mesos.url))
+            .query(&[("path", &dir)])
+            .send()
+            .await
+        else {
+            continue;
+        };
+        let listing: serde_json::Value =
+            serde_json::from_slice(&r.bytes().await.unwrap_or_default()).unwrap_or_default();
+        for entry in listing.as_array().into_iter().flatten() {
+            let path = entry["path"].as_str().unwrap_or_default().to_string();
+            if entry["mode"].as_str().is_some_and(|m| m.starts_with('d')) {
+                stack.push(path);
+            } else if entry["size"].as_u64().unwrap_or(0) > limit {
+                large.push((path, entry["size"].as_u64().unwrap_or(0)));
+            } else {
+                let body = client
+                    .get(format!("{}/files/download", mesos.url))
+                    .query(&[("path", &path)])
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(body.status().is_success(), "GET /files/download {path}");
+                small.push((path, body.bytes().await.unwrap().to_vec()));
+            }
+        }
+    }
+    (small, large)
+}
+
+/// The processes of this cluster: the appmaster (`am_pid`) and its
+/// descendants (the JobManager JVM), and every process whose sandbox or
+/// working directory is below the agents' work dir (`flink-mesos
+/// taskmanager`, the TaskManager JVM, the executors).
+fn cluster_processes(am_pid: u32, agents: &std::path::Path) -> Vec<u32> {
+    let mut pids = vec![am_pid];
+    let mut frontier = vec![am_pid];
+    while let Some(p) = frontier.pop() {
+        for c in crate::support::flink::children(p) {
+            if !pids.contains(&c) {
+                pids.push(c);
+                frontier.push(c);
+            }
+        }
+    }
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+        let in_sandbox = environ.split(|b| *b == 0).any(|v| {
+            v.strip_prefix(b"MESOS_SANDBOX=").is_some_and(|p| {
+                std::path::Path::new(&*String::from_utf8_lossy(p)).starts_with(agents)
+            })
+        }) || std::fs::read_link(format!("/proc/{pid}/cwd"))
+            .is_ok_and(|c| c.starts_with(agents));
+        if in_sandbox && !pids.contains(&pid) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+/// A whole cluster with real Flink (genuine Mesos, ZooKeeper high
+/// availability with digest credentials, the JobManager, a TaskManager)
+/// whose configuration file holds a canary for every kind of secret, in a
+/// directory of its own (`--conf-dir`) or in `$FLINK_HOME/conf` (Flink's
+/// classic layout, whose `conf/` the distribution overlay ships): no file
+/// below the agents' work dirs (sandboxes, the fetcher cache, the
+/// extracted distribution), nothing the agents' `/files` serves, no
+/// process environment or command line of the cluster, no ZooKeeper node,
+/// nothing in the master's state and nothing in the appmaster's log holds
+/// one; the TaskManager still gets what it needs (issue 26).
+async fn whole_cluster_keeps_canaries_out(conf_in_flink_home: bool) {
+    use crate::flink_on_mesos::{
+        appmaster_args, spawn_appmaster, terminate_and_wait_success, wait_registered,
+    };
+    use crate::support::flink;
+    use crate::support::ha::cluster;
+    use crate::support::mesos_local::MesosLocal;
+    use crate::support::zookeeper::ZooKeeper;
+
+    let home = flink::flink_home();
+    let dir = tempfile::tempdir().unwrap();
+    // The configuration: Flink's shipped file plus every canary.
+    let keystore = dir.path().join("internal.p12");
+    std::fs::write(&keystore, CLUSTER_CANARIES[8].1).unwrap();
+    let flink_home = dir.path().join("flink");
+    let conf_dir = if conf_in_flink_home {
+        std::fs::create_dir(&flink_home).unwrap();
+        for part in ["bin", "lib", "opt", "plugins"] {
+            std::os::unix::fs::symlink(home.root.join(part), flink_home.join(part)).unwrap();
+        }
+        flink_home.join("conf")
+    } else {
+        dir.path().join("conf")
+    };
+    std::fs::create_dir(&conf_dir).unwrap();
+    for f in std::fs::read_dir(home.root.join("conf")).unwrap().flatten() {
+        std::fs::copy(f.path(), conf_dir.join(f.file_name())).unwrap();
+    }
+    let mut yaml = std::fs::read_to_string(conf_dir.join("config.yaml")).unwrap();
+    yaml.push_str("\n# issue 26: canaries\nmesos.resourcemanager.framework.principal: flink\n");
+    yaml.push_str("high-availability.zookeeper.client.digest.username: flink\n");
+    for (key, value) in &CLUSTER_CANARIES[..8] {
+        yaml.push_str(&format!("{key}: {value}\n"));
+    }
+    yaml.push_str(&format!(
+        "security.ssl.internal.keystore: {}\n",
+        keystore.display()
+    ));
+    std::fs::write(conf_dir.join("config.yaml"), yaml).unwrap();
+
+    let zk = ZooKeeper::start();
+    let mesos = MesosLocal::start(&[]);
+    let (rpc_port, rest_port) = (crate::support::free_port(), crate::support::free_port());
+    let mut args = appmaster_args(&mesos, &home, &dir.path().join("am"), rpc_port, rest_port);
+    if conf_in_flink_home {
+        let i = args.iter().position(|a| a == "--flink-home").unwrap();
+        args[i + 1] = flink_home.display().to_string();
+    }
+    args.extend([
+        "--conf-dir".to_string(),
+        conf_dir.display().to_string(),
+        "-Dmesos.initial-tasks=1".into(),
+        "-Dhigh-availability.type=zookeeper".into(),
+        format!(
+            "-Dhigh-availability.zookeeper.quorum={}",
+            zk.connect_string()
+        ),
+        format!(
+            "-Dhigh-availability.storageDir=file://{}",
+            dir.path().join("ha").display()
+        ),
+        cluster(&format!("canaries-{conf_in_flink_home}")),
+        "-v".into(),
+    ]);
+    let stderr_path = dir.path().join("appmaster.stderr");
+    // A private copy: it is what the artifact server ships to the worker,
+    // and a build meanwhile must not replace it.
+    let bin = dir.path().join("flink-mesos");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("flink-mesos"), &bin).unwrap();
+    let mut guard = spawn_appmaster(&bin, &args, dir.path(), &stderr_path, &[]);
+    let child = &mut guard.0;
+    let (_stdout, _) = crate::support::status_base(child, &stderr_path);
+    let started = std::time::Instant::now();
+    wait_registered(
+        rest_port,
+        "one TaskManager",
+        |ids| ids.len() == 1,
+        &stderr_path,
+    )
+    .await;
+    eprintln!(
+        "numbers: TaskManager registered at {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let canaries = regex::bytes::Regex::new(
+        &CLUSTER_CANARIES
+            .iter()
+            .map(|(_, v)| regex::escape(v))
+            .collect::<Vec<_>>()
+            .join("|"),
+    )
+    .unwrap();
+    let mut hits = Vec::new();
+
+    // The configuration really reached the TaskManager: its private copy
+    // holds the password (and so the scan below can find a leak).
+    let agents = mesos.work_dir().to_path_buf();
+    let pids = cluster_processes(child.id(), &agents);
+    let jvm = pids
+        .iter()
+        .copied()
+        .find(|p| flink::cmdline(*p).contains("TaskManagerRunner"))
+        .expect("the TaskManager JVM is a process of the cluster");
+    let private_conf = flink::cmdline(jvm)
+        .split(' ')
+        .skip_while(|w| *w != "--configDir")
+        .nth(1)
+        .map(|d| std::path::Path::new(d).join("config.yaml"))
+        .expect("--configDir");
+    let tm_conf = std::fs::read_to_string(&private_conf).unwrap();
+    assert!(tm_conf.contains(CLUSTER_CANARIES[7].1), "{tm_conf}");
+    assert!(
+        pids.iter()
+            .any(|p| flink::cmdline(*p).contains("StandaloneSessionClusterEntrypoint")),
+        "the JobManager JVM is a process of the cluster: {pids:?}"
+    );
+
+    // Every file of the agents: sandboxes, the fetcher cache, meta data.
+    let values: Vec<&str> = CLUSTER_CANARIES.iter().map(|(_, v)| *v).collect();
+    let (found, files) = scan_files(&agents, &values);
+    // The scan finds a canary where one is: the TaskManager's private
+    // directory, outside the agents' work dirs.
+    let (private, _) = scan_files(private_conf.parent().unwrap(), &values);
+    assert!(
+        private.iter().any(|h| h.contains(CLUSTER_CANARIES[7].1)),
+        "{private:?}"
+    );
+    let read = |suffix: &str| files.iter().any(|p| p.to_string_lossy().ends_with(suffix));
+    assert!(
+        read("flink-dist.tar") && read("flink/conf/config.yaml") && read("taskmanager.log"),
+        "the fetcher cache, the distribution and the logs were read: {files:?}"
+    );
+    hits.extend(found);
+    eprintln!(
+        "numbers: agents' files scanned at {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    // What the agents' /files serves: downloaded and scanned, except the
+    // large files (the binary, the distribution's jars and archive), which
+    // must be files the scan above read.
+    let (served, large) = served_files(&mesos, 4 << 20).await;
+    assert!(
+        served.iter().any(|(p, _)| p.ends_with("taskmanager.log")),
+        "{:?}",
+        served.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
+    for (path, content) in &served {
+        if let Some(m) = canaries.find(content) {
+            hits.push(format!(
+                "/files serves {path} with {}",
+                String::from_utf8_lossy(m.as_bytes())
+            ));
+        }
+    }
+    // (Mesos serves a sandbox under its real path and under a virtual
+    // `/frameworks/…/runs/latest` one: matched by name and size.)
+    for (path, size) in &large {
+        let name = std::path::Path::new(path).file_name();
+        assert!(
+            files
+                .iter()
+                .any(|f| f.file_name() == name
+                    && std::fs::metadata(f).is_ok_and(|m| m.len() == *size)),
+            "/files serves {path}, which the scan of the agents' files did not read"
+        );
+    }
+    eprintln!(
+        "numbers: /files scanned at {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    // Every process of the cluster: environment and command line.
+    let mut read = 0;
+    for pid in &pids {
+        for what in ["environ", "cmdline"] {
+            let Ok(bytes) = std::fs::read(format!("/proc/{pid}/{what}")) else {
+                continue;
+            };
+            read += 1;
+            if let Some(m) = canaries.find(&bytes) {
+                hits.push(format!(
+                    "/proc/{pid}/{what} ({}) holds {}",
+                    flink::cmdline(*pid).chars().take(80).collect::<String>(),
+                    String::from_utf8_lossy(m.as_bytes())
+                ));
+            }
+        }
+    }
+    assert!(read >= 8, "the cluster's processes were read: {pids:?}");
+    // ZooKeeper, with the credentials; the master's view of the tasks.
+    let client = zookeeper_client::Client::connector()
+        .with_auth(
+            "digest",
+            format!("flink:{}", CLUSTER_CANARIES[4].1).as_bytes(),
+        )
+        .connect(&zk.connect_string())
+        .await
+        .unwrap();
+    let mut nodes = Vec::new();
+    dump(&client, "/", &mut nodes).await;
+    assert!(nodes
+        .iter()
+        .any(|(p, _)| p.ends_with("/workers/taskmanager-00001")));
+    for (path, data) in &nodes {
+        if let Some(m) = canaries.find(data) {
+            hits.push(format!(
+                "ZooKeeper {path} holds {}",
+                String::from_utf8_lossy(m.as_bytes())
+            ));
+        }
+    }
+    for endpoint in ["/master/state", "/master/tasks", "/master/frameworks"] {
+        let state = mesos.get_json(endpoint).await.to_string();
+        if let Some(m) = canaries.find(state.as_bytes()) {
+            hits.push(format!(
+                "master {endpoint} holds {}",
+                String::from_utf8_lossy(m.as_bytes())
+            ));
+        }
+    }
+
+    terminate_and_wait_success(child, &stderr_path).await;
+    let log = std::fs::read(&stderr_path).unwrap();
+    if let Some(m) = canaries.find(&log) {
+        hits.push(format!(
+            "the appmaster's log holds {}",
+            String::from_utf8_lossy(m.as_bytes())
+        ));
+    }
+    assert!(hits.is_empty(), "secrets leaked:\n{}", hits.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_cluster_keeps_secrets_of_its_conf_dir_out_of_agents_and_processes() {
+    whole_cluster_keeps_canaries_out(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_cluster_keeps_secrets_of_flink_home_conf_out_of_agents_and_processes() {
+    whole_cluster_keeps_canaries_out(true).await;
 }

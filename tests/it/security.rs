@@ -316,3 +316,153 @@ async fn fetches_go_on_while_a_thousand_idle_connections_are_held() {
     );
     drop(idle);
 }
+
+/// ZooKeeper authentication end to end (issue 26, item 4): with digest
+/// credentials and `high-availability.zookeeper.client.acl: creator` the
+/// worker store is the digest user's, Flink's own nodes (leader election,
+/// job graphs, checkpoints) are creator-only for the same user logged in
+/// over SASL DIGEST-MD5 by the JobManager and the TaskManager, a job
+/// finishes, and anonymous clients can read none of them. The password is
+/// in no Flink configuration, no command line and no environment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_with_zookeeper_digest_auth_and_creator_acls_runs_a_job() {
+    use crate::flink_on_mesos::{
+        appmaster_args, spawn_appmaster, terminate_and_wait_success, wait_registered,
+    };
+    use crate::support::flink::{
+        self, build_small_job, children, cmdline, submit_jar, wait_job_terminal,
+    };
+
+    const PASSWORD: &str = "zk-sasl-pw-4e2b";
+    let zk = ZooKeeper::start_with_sasl_user("flink", PASSWORD);
+    let mesos = MesosLocal::start(&[]);
+    let home = flink::flink_home();
+    let dir = tempfile::tempdir().unwrap();
+    let job = build_small_job(&home, dir.path());
+    let (rpc_port, rest_port) = (crate::support::free_port(), crate::support::free_port());
+    let bin = dir.path().join("flink-mesos");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("flink-mesos"), &bin).unwrap();
+    let mut args = appmaster_args(&mesos, &home, &dir.path().join("am"), rpc_port, rest_port);
+    args.extend([
+        "-Dmesos.initial-tasks=1".to_string(),
+        "-Dhigh-availability.type=zookeeper".into(),
+        format!(
+            "-Dhigh-availability.zookeeper.quorum={}",
+            zk.connect_string()
+        ),
+        format!(
+            "-Dhigh-availability.storageDir=file://{}",
+            dir.path().join("ha").display()
+        ),
+        cluster("creator-acls"),
+        "-Dhigh-availability.zookeeper.client.acl=creator".into(),
+        "-Dhigh-availability.zookeeper.client.digest.username=flink".into(),
+    ]);
+    let stderr_path = dir.path().join("appmaster.stderr");
+    let mut guard = spawn_appmaster(
+        &bin,
+        &args,
+        dir.path(),
+        &stderr_path,
+        &[("FLINK_MESOS_ZK_PASSWORD", PASSWORD)],
+    );
+    let child = &mut guard.0;
+    let (_stdout, _) = crate::support::status_base(child, &stderr_path);
+    wait_registered(
+        rest_port,
+        "a TaskManager",
+        |ids| ids.len() == 1,
+        &stderr_path,
+    )
+    .await;
+    let job_id = submit_jar(rest_port, &job, "SmallJob").await;
+    assert_eq!(
+        wait_job_terminal(rest_port, &job_id, Duration::from_secs(120)).await,
+        "FINISHED",
+        "{}",
+        std::fs::read_to_string(&stderr_path).unwrap_or_default()
+    );
+
+    // Anonymous: Flink's nodes and the store's are closed.
+    let anonymous = zookeeper_client::Client::connect(&zk.connect_string())
+        .await
+        .unwrap();
+    let base = "/flink/creator-acls";
+    let mut top = anonymous.list_children(base).await.unwrap();
+    top.sort();
+    assert!(top.iter().any(|n| n == "leader"), "Flink's nodes: {top:?}");
+    for node in &top {
+        let path = format!("{base}/{node}");
+        assert!(
+            matches!(
+                anonymous.list_children(&path).await,
+                Err(zookeeper_client::Error::NoAuth)
+            ),
+            "{path} is readable without credentials"
+        );
+    }
+    // The JobManager and the TaskManager logged in as the digest user.
+    let jobmanager = children(child.id())
+        .into_iter()
+        .find(|p| cmdline(*p).contains("StandaloneSessionClusterEntrypoint"))
+        .expect("the JobManager JVM");
+    let taskmanager = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .find(|p| {
+            cmdline(*p).contains("TaskManagerRunner")
+                && std::fs::read_link(format!("/proc/{p}/cwd"))
+                    .is_ok_and(|c| c.starts_with(mesos.work_dir()))
+        })
+        .expect("the TaskManager JVM");
+    for (who, pid) in [("JobManager", jobmanager), ("TaskManager", taskmanager)] {
+        let line = cmdline(pid);
+        let jaas = line
+            .split(' ')
+            .find_map(|w| w.strip_prefix("-Djava.security.auth.login.config="))
+            .unwrap_or_else(|| panic!("the {who} has no ZooKeeper login: {line}"));
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(jaas).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{who}: {jaas}");
+        assert!(
+            !std::path::Path::new(jaas).starts_with(mesos.work_dir()),
+            "{who}'s login file is in the agent's work dir: {jaas}"
+        );
+        assert!(std::fs::read_to_string(jaas).unwrap().contains(PASSWORD));
+        for what in ["cmdline", "environ"] {
+            let bytes = std::fs::read(format!("/proc/{pid}/{what}")).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(PASSWORD),
+                "{who}'s {what}"
+            );
+        }
+        let conf_dir = line
+            .split(' ')
+            .skip_while(|w| *w != "--configDir")
+            .nth(1)
+            .unwrap()
+            .to_string();
+        for f in std::fs::read_dir(&conf_dir).unwrap().flatten() {
+            let text = std::fs::read_to_string(f.path()).unwrap_or_default();
+            assert!(!text.contains(PASSWORD), "{who}'s {}", f.path().display());
+        }
+    }
+    // Flink serves its configuration on its REST API: the password is not in it.
+    let (_, config) = flink::http_get(rest_port, "/jobmanager/config").unwrap();
+    assert!(
+        config.contains("high-availability.zookeeper.client.acl"),
+        "{config}"
+    );
+    assert!(!config.contains(PASSWORD));
+    for (path, content) in crate::support::mesos_local::files_below(mesos.work_dir()) {
+        assert!(
+            !crate::support::mesos_local::holds(&content, PASSWORD),
+            "{}",
+            path.display()
+        );
+    }
+    terminate_and_wait_success(child, &stderr_path).await;
+    let log = std::fs::read_to_string(&stderr_path).unwrap();
+    assert!(!log.contains(PASSWORD));
+}

@@ -54,6 +54,14 @@ fn spawn_server_on(dir: &Path, cfg: &Path, host: Option<&super::netns::Host>) ->
         Some(h) => h.command("java"),
         None => Command::new("java"),
     };
+    // A server with SASL users (`ZooKeeper::start_with_sasl_user`).
+    let jaas = dir.join("jaas.conf");
+    if jaas.is_file() {
+        command.arg(format!(
+            "-Djava.security.auth.login.config={}",
+            jaas.display()
+        ));
+    }
     command
         .args(["-Xmx256m", "-cp", JARS])
         .arg("org.apache.zookeeper.server.quorum.QuorumPeerMain")
@@ -74,16 +82,24 @@ fn installed() {
 
 impl ZooKeeper {
     pub fn start() -> ZooKeeper {
-        Self::start_inner(None)
+        Self::start_inner(None, None)
+    }
+
+    /// A standalone server that also authenticates clients with SASL
+    /// DIGEST-MD5 (the SASL authentication provider, and `user` with
+    /// `password` in its JAAS `Server` section), as Flink's own ZooKeeper
+    /// login needs it.
+    pub fn start_with_sasl_user(user: &str, password: &str) -> ZooKeeper {
+        Self::start_inner(None, Some((user, password)))
     }
 
     /// A standalone server on `host` of a network topology, listening on
     /// its address (port 2181: the host has every port free).
     pub fn start_on(host: &super::netns::Host) -> ZooKeeper {
-        Self::start_inner(Some(host))
+        Self::start_inner(Some(host), None)
     }
 
-    fn start_inner(host: Option<&super::netns::Host>) -> ZooKeeper {
+    fn start_inner(host: Option<&super::netns::Host>, sasl: Option<(&str, &str)>) -> ZooKeeper {
         installed();
         let dir = tempfile::Builder::new()
             .prefix("flink-mesos-it-zk-")
@@ -94,15 +110,24 @@ impl ZooKeeper {
             None => (super::free_port(), "127.0.0.1".to_string()),
         };
         let cfg = dir.path().join("zoo.cfg");
-        std::fs::write(
-            &cfg,
-            format!(
-                "tickTime=1000\nminSessionTimeout=2000\ndataDir={}\nclientPort={port}\nclientPortAddress={ip}\n\
-                 admin.enableServer=false\n4lw.commands.whitelist=ruok,srvr,mntr\n",
-                dir.path().join("data").display()
-            ),
-        )
-        .unwrap();
+        let mut text = format!(
+            "tickTime=1000\nminSessionTimeout=2000\ndataDir={}\nclientPort={port}\nclientPortAddress={ip}\n\
+             admin.enableServer=false\n4lw.commands.whitelist=ruok,srvr,mntr\n",
+            dir.path().join("data").display()
+        );
+        if let Some((user, password)) = sasl {
+            text.push_str(
+                "authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider\n",
+            );
+            std::fs::write(
+                dir.path().join("jaas.conf"),
+                format!(
+                    "Server {{\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  user_{user}=\"{password}\";\n}};\n"
+                ),
+            )
+            .unwrap();
+        }
+        std::fs::write(&cfg, text).unwrap();
         let child = spawn_server_on(dir.path(), &cfg, host);
         let mut zk = ZooKeeper {
             port,
