@@ -95,17 +95,7 @@ pub fn logs(state_dir: &Path) -> Result<Vec<LogFile>, LocalError> {
         component: "jobmanager".into(),
         path: st.appmaster_work_dir.join("log/jobmanager.log"),
     });
-    for (id, sandbox) in sandboxes(&st.mesos_work_dir) {
-        let log = sandbox.join(crate::flink::Role::TaskManager.log_file_name());
-        out.push(LogFile {
-            component: id,
-            path: if log.exists() {
-                log
-            } else {
-                sandbox.join("stderr")
-            },
-        });
-    }
+    out.extend(taskmanager_logs(&st.mesos_work_dir));
     Ok(out)
 }
 
@@ -130,18 +120,28 @@ fn leftovers(state_dir: &Path) -> Vec<LogFile> {
             path: jobmanager,
         });
     }
-    for (id, sandbox) in sandboxes(&state_dir.join("mesos")) {
-        let log = sandbox.join(crate::flink::Role::TaskManager.log_file_name());
-        out.push(LogFile {
-            component: id,
-            path: if log.exists() {
-                log
-            } else {
-                sandbox.join("stderr")
-            },
-        });
-    }
+    out.extend(taskmanager_logs(&state_dir.join("mesos")));
     out
+}
+
+/// The log of every TaskManager sandbox below a Mesos work dir: its
+/// `taskmanager.log`, else (a TaskManager that did not get as far) its
+/// sandbox's `stderr`.
+fn taskmanager_logs(mesos_work_dir: &Path) -> Vec<LogFile> {
+    sandboxes(mesos_work_dir)
+        .into_iter()
+        .map(|(id, sandbox)| {
+            let log = sandbox.join(crate::flink::Role::TaskManager.log_file_name());
+            LogFile {
+                component: id,
+                path: if log.exists() {
+                    log
+                } else {
+                    sandbox.join("stderr")
+                },
+            }
+        })
+        .collect()
 }
 
 pub(super) fn tail_file(path: &Path, lines: usize) -> String {

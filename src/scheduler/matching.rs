@@ -288,7 +288,8 @@ pub fn unmet_constraint(
     None
 }
 
-fn describe(v: &Value) -> String {
+/// An attribute's value as the diagnostics show it.
+pub(super) fn describe(v: &Value) -> String {
     match v {
         Value::Text(t) => format!("`{t}`"),
         Value::Scalar(s) => format!("{s}"),

@@ -16,9 +16,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::config::options::Key;
-use crate::mesos::{Offer, Value};
+use crate::mesos::Offer;
 
-use super::matching::{unmet_constraint, Remaining, WorkerResources};
+use super::matching::{describe, unmet_constraint, Remaining, WorkerResources};
 
 /// The longest pause between two warnings about the same unsatisfied demand.
 pub const WARN_MAX: Duration = Duration::from_secs(600);
@@ -323,14 +323,5 @@ fn fmt_amount(name: &str, v: f64) -> String {
     match name {
         "mem" | "disk" => format!("{n} MB of {name}"),
         _ => format!("{n} {name}"),
-    }
-}
-
-fn describe(v: &Value) -> String {
-    match v {
-        Value::Text(t) => format!("`{t}`"),
-        Value::Scalar(s) => format!("{s}"),
-        Value::Ranges(r) => format!("{} range(s)", r.len()),
-        Value::Set(s) => format!("{{{}}}", s.join(",")),
     }
 }

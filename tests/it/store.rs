@@ -345,8 +345,11 @@ async fn store_zk_connection_loss_within_the_session_is_survived() {
     crate::support::trace_to_test_output();
     let mut server = ZooKeeper::start();
     let cs = server.connect_string();
+    // The longest session the server grants (20 ticks): the grace is half
+    // of it, 10 s, and the server's JVM takes 2-5 s to start again on a
+    // loaded machine after its 2 s down.
     let (zk, lead, mut store) =
-        leading_store(&cs, "/flink/l/mesos-workers", Duration::from_secs(12), "am").await;
+        leading_store(&cs, "/flink/l/mesos-workers", Duration::from_secs(20), "am").await;
     store.load().await.unwrap();
     store
         .put_worker(&worker(1, WorkerState::New))
