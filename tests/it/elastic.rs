@@ -35,18 +35,6 @@ fn count(v: &Value, state: &str) -> usize {
     v["workers"][state].as_array().map_or(0, Vec::len)
 }
 
-/// Tasks of the framework the master reports RUNNING.
-async fn running_in_mesos(mesos: &MesosLocal) -> usize {
-    let state = mesos.get_json("/master/state").await;
-    state["frameworks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|f| f["tasks"].as_array().cloned().unwrap_or_default())
-        .filter(|t| t["state"] == "TASK_RUNNING")
-        .count()
-}
-
 /// Waits until `ok` holds for the appmaster's status, Mesos and Flink.
 async fn wait_for(
     what: &str,
@@ -140,7 +128,7 @@ async fn a_session_cluster_grows_for_a_job_shrinks_when_idle_and_scales_with_the
                 && count(&v, "released") == 0
                 && count(&v, "new") == 0
                 && registered(rest_port).len() == 1
-                && running_in_mesos(&mesos).await == 1
+                && mesos.running_tasks().await == 1
         },
     )
     .await;
@@ -236,7 +224,7 @@ async fn a_session_cluster_grows_for_a_job_shrinks_when_idle_and_scales_with_the
             >= IDLE_TIMEOUT_SECS as f64,
         "{idle:#}"
     );
-    assert_eq!(running_in_mesos(&mesos).await, 2);
+    assert_eq!(mesos.running_tasks().await, 2);
 
     terminate_and_wait_success(child, &stderr_path).await;
 }

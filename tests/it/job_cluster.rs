@@ -176,18 +176,6 @@ async fn frameworks(mesos: &MesosLocal) -> (usize, usize) {
     (n("frameworks"), n("completed_frameworks"))
 }
 
-/// Tasks Mesos still runs.
-async fn running_tasks(mesos: &MesosLocal) -> usize {
-    let state = mesos.get_json("/master/state").await;
-    state["frameworks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|f| f["tasks"].as_array().cloned().unwrap_or_default())
-        .filter(|t| t["state"] == "TASK_RUNNING")
-        .count()
-}
-
 /// The job's `(id, state)` with every task RUNNING, once it is so.
 async fn wait_running(cluster: &JobCluster) -> String {
     let deadline = Instant::now() + JOB_END;
@@ -245,7 +233,7 @@ async fn a_bounded_job_finishes_and_the_appmaster_exits_0_with_the_framework_tor
     assert!(stderr.contains("framework torn down"), "{stderr}");
     let (active, completed) = frameworks(&mesos).await;
     assert_eq!((active, completed), (0, 1), "the framework is completed");
-    assert_eq!(running_tasks(&mesos).await, 0);
+    assert_eq!(mesos.running_tasks().await, 0);
     // The JobManager ended with it (it shut down through DELETE /cluster).
     assert!(
         http_get(cluster.rest_port, "/config").is_none(),

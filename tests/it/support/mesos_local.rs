@@ -205,6 +205,18 @@ impl MesosLocal {
         get_json(&self.url, path).await
     }
 
+    /// Tasks of the active frameworks that the master reports TASK_RUNNING.
+    pub async fn running_tasks(&self) -> usize {
+        let state = self.get_json("/master/state").await;
+        state["frameworks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|f| f["tasks"].as_array().cloned().unwrap_or_default())
+            .filter(|t| t["state"] == "TASK_RUNNING")
+            .count()
+    }
+
     /// The cluster's work directory: the agents' work dirs (sandboxes,
     /// fetcher cache) are below it.
     pub fn work_dir(&self) -> &Path {
