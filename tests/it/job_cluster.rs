@@ -484,18 +484,11 @@ async fn with_high_availability_a_killed_appmaster_resumes_the_job_and_its_sink_
     let dir = tempfile::tempdir().unwrap();
     let jar = build_jobs(&home, dir.path(), "ExactlyOnceJob");
     let output = dir.path().join("output");
-    let extra: Vec<String> = vec![
+    // Flink's ZooKeeper HA first: what follows `--` is the job's.
+    let mut extra: Vec<String> = zk.ha_flags(&dir.path().join("ha")).to_vec();
+    extra.extend([
         "--job-jar".into(),
         jar.display().to_string(),
-        "-Dhigh-availability.type=zookeeper".into(),
-        format!(
-            "-Dhigh-availability.zookeeper.quorum={}",
-            zk.connect_string()
-        ),
-        format!(
-            "-Dhigh-availability.storageDir=file://{}",
-            dir.path().join("ha").display()
-        ),
         "-Dhigh-availability.zookeeper.client.session-timeout=4 s".into(),
         "-Dhigh-availability.cluster-id=job-cluster-it".into(),
         "-Dmesos.failover-timeout=120".into(),
@@ -508,7 +501,7 @@ async fn with_high_availability_a_killed_appmaster_resumes_the_job_and_its_sink_
         EXACTLY_ONCE_RECORDS.to_string(),
         EXACTLY_ONCE_SLEEP_MS.to_string(),
         format!("file://{}", output.display()),
-    ];
+    ]);
     let mut first = start(&mesos, dir.path(), "ha-first", &extra);
     let job = wait_running(&first).await;
     // Two checkpoints completed, and with them committed output that a
@@ -524,10 +517,13 @@ async fn with_high_availability_a_killed_appmaster_resumes_the_job_and_its_sink_
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     // /status and /metrics carry the job: id, state, restarts, and the
-    // latest checkpoint with its age.
+    // latest checkpoint with its age. (Restarts come from Flink's job
+    // metrics, which its REST API fills only after its metric fetcher's
+    // first round, up to `metrics.fetcher.update-interval` = 10 s.)
     let status = flink::wait_for(Duration::from_secs(30), || {
         let (_, body) = http_get(first.status_port, "/status")?;
         let v: Value = serde_json::from_str(&body).ok()?;
+        v["job"]["restarts"].as_u64()?;
         (v["job"]["last_checkpoint"]["id"].as_u64()? >= 1).then_some(v)
     })
     .unwrap_or_else(|| {

@@ -471,18 +471,10 @@ async fn whole_cluster_keeps_canaries_out(conf_in_flink_home: bool) {
         "--conf-dir".to_string(),
         conf_dir.display().to_string(),
         "-Dmesos.initial-tasks=1".into(),
-        "-Dhigh-availability.type=zookeeper".into(),
-        format!(
-            "-Dhigh-availability.zookeeper.quorum={}",
-            zk.connect_string()
-        ),
-        format!(
-            "-Dhigh-availability.storageDir=file://{}",
-            dir.path().join("ha").display()
-        ),
         cluster(&format!("canaries-{conf_in_flink_home}")),
         "-v".into(),
     ]);
+    args.extend(zk.ha_flags(&dir.path().join("ha")));
     let stderr_path = dir.path().join("appmaster.stderr");
     // A private copy: it is what the artifact server ships to the worker,
     // and a build meanwhile must not replace it.

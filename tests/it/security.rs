@@ -345,19 +345,11 @@ async fn a_cluster_with_zookeeper_digest_auth_and_creator_acls_runs_a_job() {
     let mut args = appmaster_args(&mesos, &home, &dir.path().join("am"), rpc_port, rest_port);
     args.extend([
         "-Dmesos.initial-tasks=1".to_string(),
-        "-Dhigh-availability.type=zookeeper".into(),
-        format!(
-            "-Dhigh-availability.zookeeper.quorum={}",
-            zk.connect_string()
-        ),
-        format!(
-            "-Dhigh-availability.storageDir=file://{}",
-            dir.path().join("ha").display()
-        ),
         cluster("creator-acls"),
         "-Dhigh-availability.zookeeper.client.acl=creator".into(),
         "-Dhigh-availability.zookeeper.client.digest.username=flink".into(),
     ]);
+    args.extend(zk.ha_flags(&dir.path().join("ha")));
     let stderr_path = dir.path().join("appmaster.stderr");
     let mut guard = spawn_appmaster(
         &bin,

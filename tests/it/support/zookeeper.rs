@@ -160,6 +160,22 @@ impl ZooKeeper {
         format!("{}:{}", self.ip, self.port)
     }
 
+    /// The `-D` flags of Flink's ZooKeeper high availability on this
+    /// server, with Flink's HA storage in `storage`.
+    pub fn ha_flags(&self, storage: &std::path::Path) -> [String; 3] {
+        [
+            "-Dhigh-availability.type=zookeeper".into(),
+            format!(
+                "-Dhigh-availability.zookeeper.quorum={}",
+                self.connect_string()
+            ),
+            format!(
+                "-Dhigh-availability.storageDir=file://{}",
+                storage.display()
+            ),
+        ]
+    }
+
     /// Kills the server (-9) for good.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
