@@ -91,8 +91,9 @@ fn logged(log: &Path, needle: &str) -> Vec<f64> {
 struct Round {
     /// Submission → all tasks RUNNING.
     to_running: f64,
-    /// First "launching worker" for the demand → the last TaskManager
-    /// registered (grow only).
+    /// First "launching worker" → the `n`-th TaskManager registered: for
+    /// grow, of the workers the job's demand added; for ready, of the `n`
+    /// launched at the cluster's start (the same launch, at start).
     tm_start: Option<f64>,
     /// Job end → the extra workers' tasks gone from Mesos (grow only).
     to_released: Option<f64>,
@@ -154,12 +155,17 @@ fn round(rt: &tokio::runtime::Runtime, n: u32, grow: bool) -> Round {
         &log,
         || registered(rest) == initial as usize,
     );
+    let started_all = now();
+    let start_launch = logged(&log, "launching worker")
+        .first()
+        .map(|first| started_all - first);
     // Let the cluster settle (no launch in flight) before the clock starts.
     std::thread::sleep(Duration::from_secs(2));
     let base = format!("http://127.0.0.1:{rest}");
     let submitted = now();
     let job_id = rt.block_on(flink::submit_jar_with(&base, &job, "SmallJob", Some(n)));
     let mut ran_at = None;
+    let mut registered_at = None;
     let mut ended_at = None;
     wait("the job to end", Duration::from_secs(300), &log, || {
         let Some((200, body)) = http_get(rest, &format!("/jobs/{job_id}")) else {
@@ -186,6 +192,9 @@ fn round(rt: &tokio::runtime::Runtime, n: u32, grow: bool) -> Round {
         if ran_at.is_none() && total > 0 && started >= total {
             ran_at = Some(now());
         }
+        if registered_at.is_none() && registered(rest) >= n as usize {
+            registered_at = Some(now());
+        }
         if v["state"] == "FINISHED" || v["state"] == "FAILED" {
             ended_at = Some(now());
             assert_eq!(v["state"], "FINISHED", "{v}");
@@ -198,7 +207,7 @@ fn round(rt: &tokio::runtime::Runtime, n: u32, grow: bool) -> Round {
     if !grow {
         return Round {
             to_running,
-            tm_start: None,
+            tm_start: start_launch,
             to_released: None,
         };
     }
@@ -207,10 +216,10 @@ fn round(rt: &tokio::runtime::Runtime, n: u32, grow: bool) -> Round {
         .filter(|t| *t >= submitted)
         .collect();
     // The last registration: when `n` were first registered (polled while
-    // the job ran; approximated by the tasks-running moment).
+    // the job ran).
     let tm_start = launches
         .first()
-        .map(|first| ran_at.unwrap_or(ended_at) - first);
+        .map(|first| registered_at.or(ran_at).unwrap_or(ended_at) - first);
     wait(
         "the extra workers back with Mesos",
         Duration::from_secs(120),
@@ -241,17 +250,33 @@ fn main() {
         "elastic: a parallelism-{n} job, 1 → {n} TaskManagers (grow) vs {n} already there (ready)"
     );
     println!(
-        "{:>5} {:>10} {:>10} {:>7} {:>10} {:>12} {:>14}",
-        "round", "ready s", "grow s", "ratio", "extra s", "TM start s", "released s"
+        "{:>5} {:>10} {:>10} {:>7} {:>10} {:>12} {:>14} {:>12} {:>14}",
+        "round",
+        "ready s",
+        "grow s",
+        "ratio",
+        "extra s",
+        "TM start s",
+        "released s",
+        "launch at start s",
+        "growth/start launch"
     );
     let mut ratios = Vec::new();
+    let mut launch_ratios = Vec::new();
     for r in 1..=rounds {
         let ready = round(&rt, n, false);
         let grow = round(&rt, n, true);
         let ratio = grow.to_running / ready.to_running.max(0.001);
         ratios.push(ratio);
+        // The growth's launch of n - 1 workers against the launch of n at
+        // the start of a cluster (issue 28: growth no slower than start).
+        let launch_ratio = grow
+            .tm_start
+            .zip(ready.tm_start)
+            .map(|(g, s)| g / s.max(0.001));
+        launch_ratios.extend(launch_ratio);
         println!(
-            "{:>5} {:>10.2} {:>10.2} {:>7.2} {:>10.2} {:>12} {:>14}",
+            "{:>5} {:>10.2} {:>10.2} {:>7.2} {:>10.2} {:>12} {:>14} {:>12} {:>14}",
             r,
             ready.to_running,
             grow.to_running,
@@ -266,7 +291,18 @@ fn main() {
                     s - IDLE_TIMEOUT.as_secs_f64()
                 ))
                 .unwrap_or_else(|| "-".into()),
+            ready
+                .tm_start
+                .map(|s| format!("{s:.2}"))
+                .unwrap_or_else(|| "-".into()),
+            launch_ratio
+                .map(|r| format!("{r:.2}"))
+                .unwrap_or_else(|| "-".into()),
         );
+    }
+    launch_ratios.sort_by(|a, b| a.total_cmp(b));
+    if let Some(median) = launch_ratios.get(launch_ratios.len() / 2) {
+        println!("median growth launch / start launch: {median:.2}; goal (issue 28): ≤ 1.0");
     }
     ratios.sort_by(|a, b| a.total_cmp(b));
     println!(

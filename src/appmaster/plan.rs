@@ -132,6 +132,7 @@ pub fn plan(settings: &Settings, config: &Config, host: &Host, jitter: f64) -> P
     }
     let template = TaskTemplate {
         command: tasks.taskmanager_cmd.clone(),
+        setup: None,
         bootstrap: tasks.bootstrap_cmd.clone(),
         properties: taskmanager_properties(settings, config, host),
         environment: tasks.environment.clone(),

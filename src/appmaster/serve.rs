@@ -526,6 +526,7 @@ pub async fn serve(
         .environment
         .extend(overlays.environment.iter().cloned());
     plan.template.command = overlays.command.clone();
+    plan.template.setup = overlays.setup.clone();
     plan.template.secrets = secrets_key.map(|key| SecretsAccess {
         url: artifact_server.url(secrets::BUNDLE_NAME),
         key,

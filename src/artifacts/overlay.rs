@@ -7,7 +7,7 @@
 //! |---|---|---|---|
 //! | flink-mesos | the task command starts with the bare word `flink-mesos` (the default) | `flink-mesos` (executable, cached) | the command runs `"${MESOS_SANDBOX:-.}/flink-mesos"` |
 //! | Flink distribution | a Flink home is known, no container image, the command has no `--flink-home` | `flink-dist.tar` (`flink/{bin,lib,plugins,conf,usrlib}`, cached, extracted) | `FLINK_HOME=flink` |
-//! | TaskManager configuration | always | `flink-mesos-conf.tar` (`flink-mesos-conf/config.yaml`, mode 0600, cached: it holds no secret) | `FLINK_CONF_DIR=flink-mesos-conf` |
+//! | TaskManager configuration | always | in the TaskInfo (`FLINK_MESOS_CONF`, no fetch: it holds no secret); over 64 KiB `flink-mesos-conf.tar` (cached) | `flink-mesos-conf/config.yaml` (0600, written by the task's shell), `FLINK_CONF_DIR=flink-mesos-conf` |
 //! | Hadoop configuration | `fs.hdfs.hadoopconf` or `$HADOOP_CONF_DIR` | `hadoop-conf.tar` | `HADOOP_CONF_DIR=hadoop-conf`, `fs.hdfs.hadoopconf: hadoop-conf` |
 //! | Kerberos | `security.kerberos.login.keytab`, `security.kerberos.krb5-conf.path` | `krb5.keytab`, `krb5.conf` | keys rewritten; `-Djava.security.krb5.conf=krb5.conf` |
 //! | SSL stores | `security.ssl.{internal,rest}.{keystore,truststore}` | `ssl-<key>.<ext>` | keys rewritten to the sandbox copy |
@@ -19,8 +19,9 @@
 //! The TaskManager configuration is the whole effective configuration of
 //! the appmaster (every value not at its default, from files, environment
 //! and `-D`) except the scheduler's own `mesos.*` keys ([`reaches_workers`]).
-//! Secrets in it (SSL passwords, ...) travel only inside that file: never in
-//! the TaskInfo, the command line, the environment or a log.
+//! Secrets in it (SSL passwords, ...) leave it for the secrets bundle
+//! ([`secrets`]): never in the TaskInfo, the command line, the environment
+//! or a log.
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
@@ -36,6 +37,27 @@ use super::{secrets, ArtifactError, Registry};
 
 /// Directory of the TaskManager configuration in the sandbox.
 pub const CONF_DIR: &str = "flink-mesos-conf";
+/// The environment variable that carries the TaskManager configuration in
+/// the TaskInfo (removed again before the task command runs).
+pub const CONF_ENV: &str = "FLINK_MESOS_CONF";
+/// The largest configuration that travels in [`CONF_ENV`]: well below
+/// Linux's limit of 128 KiB for one environment string (`MAX_ARG_STRLEN`);
+/// a larger one is fetched from the artifact server.
+const CONF_ENV_MAX: usize = 64 * 1024;
+
+/// The shell text that writes [`CONF_ENV`] to `CONF_DIR/config.yaml` in
+/// the sandbox (0600 in a 0700 directory, whatever the agent's umask) and
+/// removes the variable: only the shell's builtins and `mkdir`, which every
+/// image with a shell has.
+fn conf_setup() -> String {
+    // In the sandbox, which is not the working directory of a Docker
+    // container (that is the image's WORKDIR; the sandbox is MESOS_SANDBOX).
+    let dir = format!("\"${{MESOS_SANDBOX:-.}}/{CONF_DIR}\"");
+    format!(
+        "(umask 077 && mkdir -p {dir} && printf '%s' \"${CONF_ENV}\" > {dir}/config.yaml) && unset {CONF_ENV}"
+    )
+}
+
 /// Directory of the shipped Flink distribution in the sandbox.
 pub const FLINK_DIR: &str = "flink";
 pub const HADOOP_DIR: &str = "hadoop-conf";
@@ -111,6 +133,9 @@ pub struct Overlays {
     pub environment: Vec<(String, String)>,
     /// The task command, rewritten to run the shipped executable.
     pub command: String,
+    /// Shell text every task runs before its bootstrap and command (writes
+    /// the TaskManager configuration from the TaskInfo).
+    pub setup: Option<String>,
     /// The keys of the shipped TaskManager configuration (for the log).
     pub conf_keys: Vec<String>,
     /// What each overlay did, for the log.
@@ -352,23 +377,36 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
     }
 
     // The TaskManager configuration, last: the rewrites above are in it.
-    let archive = dir.join("flink-mesos-conf.tar");
-    write_conf_archive(&conf, &archive)?;
     // The secrets left it above (they reach each worker through the
-    // secrets bundle), so every worker on an agent shares the same file:
-    // the agent's fetcher cache downloads it once per agent instead of once
-    // per worker (issue 28). Checked again here: an archive that held a
-    // secret would never go into the agent's shared cache.
+    // secrets bundle), so it travels in the TaskInfo: the task's shell
+    // writes it into the sandbox before anything else runs, and a worker
+    // whose binaries are in its image (or on its agent) needs no fetch at
+    // all (issue 28). Checked again here: a configuration that held a
+    // secret, or one too large for an environment variable, goes through
+    // the artifact server instead (never into the agent's shared cache
+    // when it holds a secret).
     let holds_secret = conf
         .iter()
         .any(|(k, v)| options::secret_part(k, v).is_some());
-    out.artifacts.push(Artifact {
-        name: "flink-mesos-conf.tar".into(),
-        path: archive,
-        executable: false,
-        extract: true,
-        cache: !holds_secret,
-    });
+    let text = conf_yaml(&conf);
+    if !holds_secret && text.len() <= CONF_ENV_MAX {
+        out.environment.push((CONF_ENV.into(), text));
+        out.setup = Some(conf_setup());
+        out.notes.push(format!(
+            "workers get the TaskManager configuration ({} keys) in their TaskInfo ({CONF_ENV}), written to {CONF_DIR}/config.yaml by the task's shell: no fetch",
+            conf.len()
+        ));
+    } else {
+        let archive = dir.join("flink-mesos-conf.tar");
+        write_conf_archive(&text, &archive)?;
+        out.artifacts.push(Artifact {
+            name: "flink-mesos-conf.tar".into(),
+            path: archive,
+            executable: false,
+            extract: true,
+            cache: !holds_secret,
+        });
+    }
     out.environment
         .push(("FLINK_CONF_DIR".into(), CONF_DIR.into()));
     out.conf_keys = conf.keys().cloned().collect();
@@ -532,12 +570,8 @@ fn archive_error(path: &Path) -> impl Fn(std::io::Error) -> ArtifactError + '_ {
 }
 
 /// Writes `flink-mesos-conf/config.yaml` (0600, directory 0700) into a tar.
-fn write_conf_archive(
-    conf: &BTreeMap<String, String>,
-    archive: &Path,
-) -> Result<(), ArtifactError> {
+fn write_conf_archive(text: &str, archive: &Path) -> Result<(), ArtifactError> {
     let err = archive_error(archive);
-    let text = conf_yaml(conf);
     let mut builder = tar::Builder::new(Vec::new());
     let mut dir = tar::Header::new_gnu();
     dir.set_entry_type(tar::EntryType::Directory);
@@ -808,15 +842,8 @@ mod tests {
         .unwrap();
         assert_eq!(o.command, "\"${MESOS_SANDBOX:-.}/flink-mesos\" taskmanager");
         let names: Vec<&str> = o.artifacts.iter().map(|a| a.name.as_str()).collect();
-        assert_eq!(
-            names,
-            ["flink-mesos", "flink-dist.tar", "flink-mesos-conf.tar"]
-        );
+        assert_eq!(names, ["flink-mesos", "flink-dist.tar"]);
         assert!(o.artifacts[0].executable && o.artifacts[0].cache);
-        assert!(
-            o.artifacts[2].cache,
-            "the configuration, which holds no secret, reaches each agent once (fetcher cache)"
-        );
         assert!(o
             .environment
             .contains(&("FLINK_HOME".into(), "flink".into())));
@@ -833,31 +860,22 @@ mod tests {
             .iter()
             .any(|(p, _)| p == "flink/lib/flink-dist-2.3.0.jar"));
         assert!(!dist.iter().any(|(p, _)| p.contains("opt")));
-        // The configuration: 0600 in a 0700 directory; user keys and
-        // secrets the TaskManager needs, but no scheduler keys.
-        let conf = entries(&dir.path().join("artifacts/flink-mesos-conf.tar"));
+        // The configuration travels in the TaskInfo (no fetch), and the
+        // task's shell writes it 0600 in a 0700 directory whatever the
+        // umask; user keys and secrets the TaskManager needs, but no
+        // scheduler keys.
+        let (text, sandbox) = run_setup(&o);
         assert_eq!(
-            conf,
-            [
-                ("flink-mesos-conf/".into(), 0o700),
-                ("flink-mesos-conf/config.yaml".into(), 0o600)
-            ]
+            std::fs::read_to_string(sandbox.path().join("flink-mesos-conf/config.yaml")).unwrap(),
+            text
         );
-        let mut a = tar::Archive::new(
-            std::fs::File::open(dir.path().join("artifacts/flink-mesos-conf.tar")).unwrap(),
-        );
-        let mut text = String::new();
-        for e in a.entries().unwrap() {
-            let mut e = e.unwrap();
-            std::io::Read::read_to_string(&mut e, &mut text).unwrap();
-        }
         assert!(
             text.contains("\"state.checkpoints.dir\": \"file:///ckpt\""),
             "{text}"
         );
         assert!(text.contains("metrics.reporter.prom.factory.class"));
         assert!(text.contains("\"mesos.resourcemanager.tasks.mem\": \"2048\""));
-        // No secret in anything the fetcher downloads: the TaskManager's
+        // No secret in the TaskInfo: the TaskManager's
         // passwords travel in the secrets bundle, the scheduler's not at all.
         assert!(
             !text.contains("ks-pass") && !text.contains("zk-digest-pass"),
@@ -1001,7 +1019,81 @@ mod tests {
         .unwrap();
         assert_eq!(o.command, "/opt/fm/flink-mesos taskmanager");
         let names: Vec<&str> = o.artifacts.iter().map(|a| a.name.as_str()).collect();
+        assert!(names.is_empty(), "nothing to fetch: {names:?}");
+        let (text, _) = run_setup(&o);
+        assert!(!text.contains("mesos.master"), "{text}");
+    }
+
+    /// Runs the overlays' setup as a task's shell would (in an empty
+    /// sandbox, umask 000, with the overlays' environment; the working
+    /// directory elsewhere, as in a Docker container) and returns the
+    /// configuration it carried; asserts the modes it wrote and that the
+    /// variable is gone for the command.
+    fn run_setup(o: &Overlays) -> (String, tempfile::TempDir) {
+        let text = o
+            .environment
+            .iter()
+            .find(|(n, _)| n == CONF_ENV)
+            .map(|(_, v)| v.clone())
+            .expect("the configuration in the environment");
+        let sandbox = tempfile::tempdir().unwrap();
+        let setup = o.setup.as_deref().expect("a setup");
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask 000; {setup} && echo \"[${{{CONF_ENV}-unset}}]\""
+            ))
+            .current_dir(std::env::temp_dir())
+            .env("MESOS_SANDBOX", sandbox.path())
+            .envs(o.environment.iter().map(|(k, v)| (k, v)))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "[unset]\n");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &str| {
+            std::fs::metadata(sandbox.path().join(p))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode("flink-mesos-conf"), 0o700);
+        assert_eq!(mode("flink-mesos-conf/config.yaml"), 0o600);
+        (text, sandbox)
+    }
+
+    #[test]
+    fn a_configuration_too_large_for_the_environment_is_fetched_from_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = format!("env.java.opts.taskmanager={}", "-Dx=y ".repeat(12_000));
+        let (s, c) = load(&[
+            "mesos.master=m:5050",
+            "mesos.resourcemanager.tasks.taskmanager-cmd=sleep 100",
+            &big,
+        ]);
+        let o = build(&Inputs {
+            settings: &s,
+            config: &c,
+            flink_home: None,
+            self_exe: None,
+            work_dir: dir.path(),
+            hadoop_conf_dir: None,
+        })
+        .unwrap();
+        assert!(o.setup.is_none());
+        assert!(!o.environment.iter().any(|(n, _)| n == CONF_ENV));
+        let names: Vec<&str> = o.artifacts.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["flink-mesos-conf.tar"]);
+        assert!(o.artifacts[0].cache && o.artifacts[0].extract);
+        let conf = entries(&dir.path().join("artifacts/flink-mesos-conf.tar"));
+        assert_eq!(
+            conf,
+            [
+                ("flink-mesos-conf/".into(), 0o700),
+                ("flink-mesos-conf/config.yaml".into(), 0o600)
+            ]
+        );
     }
 
     #[test]
@@ -1030,7 +1122,7 @@ mod tests {
         })
         .unwrap();
         let names: Vec<&str> = o.artifacts.iter().map(|a| a.name.as_str()).collect();
-        assert_eq!(names, ["hadoop-conf.tar", "flink-mesos-conf.tar"]);
+        assert_eq!(names, ["hadoop-conf.tar"]);
         // Key material never goes through the fetcher: it is in the
         // secrets bundle, the keys pointing at it there.
         let secret_files: Vec<&str> = o.secrets.files.iter().map(|(n, _)| n.as_str()).collect();

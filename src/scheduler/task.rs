@@ -21,6 +21,9 @@ use super::matching::Allocation;
 pub struct TaskTemplate {
     /// `mesos.resourcemanager.tasks.taskmanager-cmd`.
     pub command: String,
+    /// Shell text run before everything else (the overlays': writes the
+    /// TaskManager configuration from the environment).
+    pub setup: Option<String>,
     /// `mesos.resourcemanager.tasks.bootstrap-cmd`, run first.
     pub bootstrap: Option<String>,
     /// Configuration handed to every TaskManager (no secrets).
@@ -53,6 +56,7 @@ impl TaskTemplate {
     pub fn command(command: impl Into<String>) -> TaskTemplate {
         TaskTemplate {
             command: command.into(),
+            setup: None,
             bootstrap: None,
             properties: Vec::new(),
             environment: Vec::new(),
@@ -100,7 +104,13 @@ impl TaskTemplate {
             environment.push((URL_ENV.into(), access.url.clone()));
             environment.push((TOKEN_ENV.into(), access.key.token(task_id.as_str())));
         }
-        let value = super::command::task_shell(self.bootstrap.as_deref(), &self.command);
+        // The setup and a bootstrap run as one: the bootstrap grouped, so
+        // that a compound one cannot run its tail after a failed setup.
+        let bootstrap = match (&self.setup, &self.bootstrap) {
+            (Some(setup), Some(bootstrap)) => Some(format!("{setup} && {{\n{bootstrap}\n}}")),
+            (setup, bootstrap) => setup.clone().or_else(|| bootstrap.clone()),
+        };
+        let value = super::command::task_shell(bootstrap.as_deref(), &self.command);
         let command = CommandInfo {
             value,
             shell: true,

@@ -1209,7 +1209,7 @@ async fn a_teardown_between_subscriptions_waits_for_the_next_one() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn workers_fetch_their_configuration_over_https_and_secrets_stay_in_it() {
+async fn workers_get_their_configuration_without_secrets_and_the_secrets_over_https() {
     // A CA-less self-signed certificate for `localhost`; the agent's fetcher
     // trusts it through SSL_CERT_FILE, as an operator would set it up.
     let dir = tempfile::tempdir().unwrap();
@@ -1225,7 +1225,8 @@ async fn workers_fetch_their_configuration_over_https_and_secrets_stay_in_it() {
     let ca_env = ca.display().to_string();
     let mesos = MesosLocal::start(&[("SSL_CERT_FILE", ca_env.as_str())]);
     let keystore_arg = format!("-Dsecurity.ssl.keystore={}", keystore.display());
-    // The worker's configuration arrives through the fetcher, over HTTPS.
+    // The worker's configuration arrives in its TaskInfo (no secret in
+    // it), its secrets through the artifact server over HTTPS.
     let am = start_appmaster(
         &mesos,
         "sh -c 'test -f flink-mesos-conf/config.yaml && exec sleep 617'",
@@ -1243,7 +1244,7 @@ async fn workers_fetch_their_configuration_over_https_and_secrets_stay_in_it() {
         .await;
     let origin = v["artifact_server"].as_str().unwrap_or_default();
     assert!(origin.starts_with("https://localhost:"), "{v}");
-    // Stays running: the grep found the password in the fetched file.
+    // Stays running: its configuration file was there.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let v = am.status().await;
     assert_eq!(running_ids(&v), ["taskmanager-00001"], "{v}");

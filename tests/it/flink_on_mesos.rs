@@ -373,7 +373,7 @@ async fn audit_secrets(mesos: &MesosLocal, ids: &[String]) -> Vec<std::path::Pat
     assert!(
         served
             .iter()
-            .any(|(p, _)| p.ends_with("flink-mesos-conf.tar")),
+            .any(|(p, _)| p.ends_with("flink-mesos-conf/config.yaml")),
         "/files serves the sandboxes: {:?}",
         served.iter().map(|(p, _)| p).collect::<Vec<_>>()
     );

@@ -741,6 +741,43 @@ fn secrets_never_reach_the_task() {
     assert!(props.contains("taskmanager.host: taskmanager-00001.flink.mesos\n"));
 }
 
+#[test]
+fn the_setup_runs_before_the_bootstrap_and_its_failure_stops_the_task() {
+    let run = |setup: &str, bootstrap: Option<&str>| {
+        let mut template = TaskTemplate::command("echo command");
+        template.setup = Some(setup.into());
+        template.bootstrap = bootstrap.map(str::to_string);
+        let mut s = Scheduler::new(policy(1, None), template);
+        s.step(Input::Subscribed, Duration::ZERO);
+        let tasks = launched(&s.step(
+            Input::Offers(vec![offer("o1", "a1", 1.0, 1024.0, (31000, 31005))]),
+            Duration::ZERO,
+        ));
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&tasks[0].command.value)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    assert_eq!(
+        run("echo setup", Some("echo boot; echo strap")),
+        (Some(0), "setup\nboot\nstrap\ncommand\n".into())
+    );
+    assert_eq!(
+        run("echo setup", None),
+        (Some(0), "setup\ncommand\n".into())
+    );
+    // A compound bootstrap does not run its tail after a failed setup.
+    assert_eq!(
+        run("false", Some("echo boot; echo strap")),
+        (Some(1), String::new())
+    );
+}
+
 // --- The core's promises under real Mesos behaviour (issue 10) --------------
 
 fn secs(s: u64) -> Duration {

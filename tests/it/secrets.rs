@@ -8,7 +8,7 @@
 //! log, the workers' sandbox output, `workers list`. (The appmaster's task
 //! environments are audited in
 //! `appmaster::seed_standalone_example_comes_up_without_secrets_on_the_workers`
-//! and `appmaster::workers_fetch_their_configuration_over_https_and_secrets_stay_in_it`.)
+//! and `appmaster::workers_get_their_configuration_without_secrets_and_the_secrets_over_https`.)
 //! The whole-cluster audits (issue 26) run real Flink with a canary for
 //! every kind of secret in the configuration file, once in a directory of
 //! its own and once in `$FLINK_HOME/conf`, and scan every file below the
