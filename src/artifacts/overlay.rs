@@ -951,13 +951,23 @@ mod tests {
 
     /// The overlays with neither a Flink home, this executable nor Hadoop.
     fn bare(s: &Settings, c: &Config, work_dir: &Path) -> Overlays {
+        bare_with_hadoop(s, c, work_dir, None)
+    }
+
+    /// The overlays with neither a Flink home nor this executable.
+    fn bare_with_hadoop(
+        s: &Settings,
+        c: &Config,
+        work_dir: &Path,
+        hadoop_conf_dir: Option<PathBuf>,
+    ) -> Overlays {
         build(&Inputs {
             settings: s,
             config: c,
             flink_home: None,
             self_exe: None,
             work_dir,
-            hadoop_conf_dir: None,
+            hadoop_conf_dir,
         })
         .unwrap()
     }
@@ -1072,15 +1082,7 @@ mod tests {
             "mesos.resourcemanager.tasks.taskmanager-cmd=sleep 100",
             &big,
         ]);
-        let o = build(&Inputs {
-            settings: &s,
-            config: &c,
-            flink_home: None,
-            self_exe: None,
-            work_dir: dir.path(),
-            hadoop_conf_dir: None,
-        })
-        .unwrap();
+        let o = bare(&s, &c, dir.path());
         assert!(o.setup.is_none());
         assert!(!o.environment.iter().any(|(n, _)| n == CONF_ENV));
         let names: Vec<&str> = o.artifacts.iter().map(|a| a.name.as_str()).collect();
@@ -1112,15 +1114,7 @@ mod tests {
             &format!("security.ssl.internal.keystore={}", ks.display()),
             &format!("security.kerberos.login.keytab={}", keytab.display()),
         ]);
-        let o = build(&Inputs {
-            settings: &s,
-            config: &c,
-            flink_home: None,
-            self_exe: None,
-            work_dir: dir.path(),
-            hadoop_conf_dir: Some(hadoop),
-        })
-        .unwrap();
+        let o = bare_with_hadoop(&s, &c, dir.path(), Some(hadoop));
         let names: Vec<&str> = o.artifacts.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["hadoop-conf.tar"]);
         // Key material never goes through the fetcher: it is in the
