@@ -21,10 +21,12 @@
 // A benchmark prints its numbers and fails loudly.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
+use common::kib;
 
 use flink_mesos::mesos::testing::encode_offers_event;
 use flink_mesos::mesos::{AgentId, FrameworkId, Offer, OfferId, Range, Resource};
@@ -101,15 +103,7 @@ fn spawn_appmaster(master: &str, args: &[&str]) -> (Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .split_whitespace()
-        .find_map(|w| w.strip_suffix("/status"))
-        .expect("status address")
-        .to_string();
+    let base = common::status_base(&mut child);
     (child, base)
 }
 
@@ -320,15 +314,6 @@ async fn launch_bench() {
     }
 }
 
-fn kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
-
 async fn memory_bench() {
     const WORKERS: usize = 1000;
     const PER_OFFER: usize = 100;
@@ -382,16 +367,7 @@ async fn memory_bench() {
     }
     let launched = t.elapsed();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let q = Instant::now();
-    let body = http
-        .get(format!("{base}/status"))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let status_time = q.elapsed();
+    let (body, status_time) = common::timed_status(&http, &base).await;
     let pid = child.id();
     println!(
         "appmaster with {WORKERS} workers tracked (fake master, {} offers): all launched after {launched:.2?}; \

@@ -20,6 +20,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+use common::kib;
+
 use flink_mesos::artifacts::{ArtifactServer, Registry, ServerOptions};
 
 const SIZE: usize = 200 << 20;
@@ -54,17 +57,6 @@ fn serve(file: &Path) {
         let _ = std::io::stdout().flush();
         std::future::pending::<()>().await;
     });
-}
-
-fn kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix(field))
-                .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 fn children(pid: u32) -> Vec<u32> {

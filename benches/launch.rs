@@ -247,15 +247,7 @@ fn appmaster(cluster: &Cluster, n: usize, timeout: u64, log: &Path) -> (Outcome,
         .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .split_whitespace()
-        .find_map(|w| w.strip_suffix("/status"))
-        .expect("status address")
-        .to_string();
+    let base = common::status_base(&mut child);
     let http = reqwest::blocking::Client::new();
     let poll = Duration::from_millis(if n <= 100 { 20 } else { 100 });
     let deadline = Instant::now() + Duration::from_secs(timeout);

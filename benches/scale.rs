@@ -26,10 +26,12 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+mod common;
+use common::kib;
 
 use flink_mesos::mesos::testing::encode_offers_event;
 use flink_mesos::mesos::{
@@ -284,15 +286,6 @@ fn print_table(rows: &[Row]) {
     }
 }
 
-fn kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
-
 /// The real appmaster with `workers` tracked (all Launched), its memory.
 async fn process_memory(workers: usize) {
     const PER_OFFER: usize = 100;
@@ -342,15 +335,7 @@ async fn process_memory(workers: usize) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .split_whitespace()
-        .find_map(|w| w.strip_suffix("/status"))
-        .expect("status address")
-        .to_string();
+    let base = common::status_base(&mut child);
     let http = reqwest::Client::new();
     loop {
         let v: serde_json::Value = match http.get(format!("{base}/status")).send().await {
@@ -371,16 +356,7 @@ async fn process_memory(workers: usize) {
     }
     let launched = t.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let q = Instant::now();
-    let body = http
-        .get(format!("{base}/status"))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let status_time = q.elapsed();
+    let (body, status_time) = common::timed_status(&http, &base).await;
     let pid = child.id();
     println!(
         "appmaster process with {workers} workers tracked (fake master, {} offers, in-memory store, {}): in the store after {launched:.2?}; \

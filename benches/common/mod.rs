@@ -1,8 +1,10 @@
 //! What the benchmarks that drive a real appmaster share: a free port, a
-//! child killed on drop, wall-clock seconds, and the appmaster log's
-//! timestamps. Included with `#[path]`; not every bench uses every item.
+//! child killed on drop, wall-clock seconds, the appmaster log's
+//! timestamps, the status address it announces and a process's memory.
+//! Included with `mod common`; not every bench uses every item.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::process::Child;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -53,4 +55,41 @@ pub fn parse_rfc3339(ts: &str) -> Option<f64> {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
     Some(days as f64 * 86_400.0 + h * 3600.0 + min * 60.0 + s)
+}
+
+/// The base URL (`http://HOST:PORT`) of the `/status` address an appmaster
+/// announces on the first line of its stdout (spawned with a piped stdout).
+pub fn status_base(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("a piped stdout"))
+        .read_line(&mut line)
+        .expect("the appmaster's first line");
+    line.split_whitespace()
+        .find_map(|w| w.strip_suffix("/status"))
+        .expect("status address")
+        .to_string()
+}
+
+/// A `/proc/PID/status` field in KiB (`VmRSS:`, `VmHWM:`), 0 when unknown.
+pub fn kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// `GET BASE/status`: its body and how long it took to read.
+pub async fn timed_status(http: &reqwest::Client, base: &str) -> (Vec<u8>, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let body = http
+        .get(format!("{base}/status"))
+        .send()
+        .await
+        .expect("GET /status")
+        .bytes()
+        .await
+        .expect("the body of /status");
+    (body.to_vec(), started.elapsed())
 }
