@@ -347,9 +347,7 @@ async fn sigterm_stops_an_unbounded_job_with_a_savepoint_that_a_second_run_resum
         ],
     );
     let job = wait_running(&second).await;
-    let (code, body) = http_get(second.rest_port, &format!("/jobs/{job}/checkpoints")).unwrap();
-    assert_eq!(code, 200, "{body}");
-    let v: Value = serde_json::from_str(&body).unwrap();
+    let v = checkpoint_statistics(second.rest_port, &job).await;
     let restored = v["latest"]["restored"]["external_path"]
         .as_str()
         .unwrap_or_else(|| panic!("the job was not restored: {v}"));
@@ -423,6 +421,23 @@ async fn a_bad_jar_or_a_missing_class_exits_1_before_any_framework_registers() {
         );
     }
     assert_eq!(frameworks(&mesos).await, (0, 0), "no framework registered");
+}
+
+/// `/jobs/:id/checkpoints` of a job that runs. RUNNING in the overview can
+/// come before the job's master answers (Flink: "Unable to get
+/// JobMasterGateway for initializing job", a 500), so they are asked until
+/// they come (60 s at most).
+async fn checkpoint_statistics(rest_port: u16, job: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (code, body) =
+            http_get(rest_port, &format!("/jobs/{job}/checkpoints")).unwrap_or_default();
+        if code == 200 {
+            return serde_json::from_str(&body).unwrap();
+        }
+        assert!(Instant::now() < deadline, "{code}: {body}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// Completed checkpoints of `job`.
@@ -570,20 +585,7 @@ async fn with_high_availability_a_killed_appmaster_resumes_the_job_and_its_sink_
         at_kill.len()
     );
     assert_eq!(resumed, job, "the job keeps its id");
-    // RUNNING in the overview can come before the recovered job's master
-    // answers (Flink: "Unable to get JobMasterGateway for initializing
-    // job"): its checkpoint statistics are asked until they come.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let body = loop {
-        let (code, body) =
-            http_get(second.rest_port, &format!("/jobs/{job}/checkpoints")).unwrap_or_default();
-        if code == 200 {
-            break body;
-        }
-        assert!(Instant::now() < deadline, "{code}: {body}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
-    let v: Value = serde_json::from_str(&body).unwrap();
+    let v = checkpoint_statistics(second.rest_port, &job).await;
     assert_eq!(
         v["latest"]["restored"]["is_savepoint"], false,
         "restored from a checkpoint: {v}"
