@@ -151,7 +151,16 @@ async fn the_seeds_example_runs_a_job_on(version: &str, example: &Example) {
     assert_eq!(tms.len(), example.workers as usize, "{what}: {tms:?}");
     for tm in &tms {
         let id = tm["id"].as_str().unwrap();
-        let detail = get(rest_port, &format!("/taskmanagers/{id}")).await;
+        // A TaskManager is listed once registered and reports its slots
+        // just after (`slotsNumber` 0 until then): asked until it has.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let detail = loop {
+            let detail = get(rest_port, &format!("/taskmanagers/{id}")).await;
+            if detail["slotsNumber"].as_u64().unwrap_or(0) > 0 || Instant::now() > deadline {
+                break detail;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        };
         assert_eq!(
             detail["memoryConfiguration"]["totalProcessMemory"].as_u64(),
             Some(example.taskmanager_process_mb << 20),
