@@ -66,18 +66,6 @@ fn wait(what: &str, timeout: Duration, log: &Path, mut ok: impl FnMut() -> bool)
     }
 }
 
-/// Tasks of our framework the master reports RUNNING.
-fn running_in_mesos(rt: &tokio::runtime::Runtime, mesos: &MesosLocal) -> usize {
-    let state = rt.block_on(mesos.get_json("/master/state"));
-    state["frameworks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|f| f["tasks"].as_array().cloned().unwrap_or_default())
-        .filter(|t| t["state"] == "TASK_RUNNING")
-        .count()
-}
-
 /// The RFC 3339 timestamps (as epoch seconds) of the appmaster's log lines
 /// containing `needle`.
 fn logged(log: &Path, needle: &str) -> Vec<f64> {
@@ -224,7 +212,7 @@ fn round(rt: &tokio::runtime::Runtime, n: u32, grow: bool) -> Round {
         "the extra workers back with Mesos",
         Duration::from_secs(120),
         &log,
-        || running_in_mesos(rt, &mesos) == 1,
+        || rt.block_on(mesos.running_tasks()) == 1,
     );
     Round {
         to_running,
