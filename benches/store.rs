@@ -68,6 +68,7 @@ async fn seed(cs: &str, base: &str, n: u32, framework: &str) -> Zk {
         connect_timeout: Duration::from_secs(5),
         digest: None,
         acl_creator: false,
+        tls: None,
     })
     .await
     .unwrap();

@@ -33,9 +33,9 @@ pub struct Prepared {
     pub web_ui_url: Option<String>,
     /// A job cluster's job: the JobManager runs it in application mode.
     pub program: Option<JobProgram>,
-    /// Flink's ZooKeeper login (`crate::flink::zk_login`), 0600 in the
-    /// JobManager's private directory.
-    pub login_config: Option<PathBuf>,
+    /// Flink's ZooKeeper login (`crate::flink::zk_login`; its JAAS file
+    /// 0600 in the JobManager's private directory) and TLS.
+    pub zookeeper: crate::flink::zk_login::ZkClientJvm,
 }
 
 /// The first Flink whose standalone application entry point takes the job
@@ -106,7 +106,10 @@ pub fn prepare(
         log_dir: work_dir.join("log"),
         web_ui_url,
         program,
-        login_config,
+        zookeeper: crate::flink::zk_login::ZkClientJvm {
+            login_config,
+            tls: settings.ha.as_ref().and_then(|ha| ha.tls.clone()),
+        },
     })
 }
 
@@ -203,7 +206,7 @@ pub async fn supervise(
             prepared.log_dir.clone(),
             true,
             prepared.program.clone(),
-            prepared.login_config.clone(),
+            prepared.zookeeper.clone(),
         )
         .await
         .map_err(|e| format!("cannot start the JobManager: {e}"))?;

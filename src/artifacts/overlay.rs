@@ -332,6 +332,32 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
         }
     }
 
+    // TLS to ZooKeeper: the trust store and the client's key travel with
+    // the secrets (the TaskManager JVM gets their paths, `zk_login`).
+    if let Some(tls) = inputs.settings.ha.as_ref().and_then(|ha| ha.tls.as_ref()) {
+        let mut files = vec![(
+            Key::HighAvailabilityZookeeperClientSslTruststore,
+            &tls.truststore,
+            "zookeeper-truststore.pem",
+        )];
+        if let Some(keystore) = &tls.keystore {
+            files.push((
+                Key::HighAvailabilityZookeeperClientSslKeystore,
+                keystore,
+                "zookeeper-keystore.pem",
+            ));
+        }
+        for (key, path, name) in files {
+            ship_secret_file(
+                &mut out,
+                &mut conf,
+                key.name(),
+                &path.to_string_lossy(),
+                name,
+            )?;
+        }
+    }
+
     // Flink's ZooKeeper login with the digest credentials (creator ACLs):
     // a JAAS file that only the secrets bundle carries; the worker points
     // the TaskManager JVM at its private copy (`crate::flink::zk_login`).

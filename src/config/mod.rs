@@ -22,6 +22,7 @@ pub mod settings;
 pub mod source;
 pub mod values;
 mod yaml;
+pub mod zk_tls;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

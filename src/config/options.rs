@@ -336,6 +336,12 @@ options! {
         "Password for ZooKeeper digest authentication. Never logged; prefer the environment variable.")
         .secret()
         .env("FLINK_MESOS_ZK_PASSWORD"),
+    HighAvailabilityZookeeperClientSslEnabled => opt("high-availability.zookeeper.client.ssl.enabled", Type::Bool, Value("false"), HighAvailability,
+        "Talk to ZooKeeper over TLS (its `secureClientPort`): the worker store, leader election, `workers`, and Flink's own high availability in the JobManager and every TaskManager. The quorum names the servers' secure ports."),
+    HighAvailabilityZookeeperClientSslTruststore => opt("high-availability.zookeeper.client.ssl.truststore", Type::Str, NoDefault, HighAvailability,
+        "PEM file with the CA certificates the ZooKeeper servers' certificates are checked against (host names included). The TaskManagers receive it with their secrets."),
+    HighAvailabilityZookeeperClientSslKeystore => opt("high-availability.zookeeper.client.ssl.keystore", Type::Str, NoDefault, HighAvailability,
+        "PEM file with this cluster's client certificate chain and its unencrypted private key, for servers that check clients (`ssl.clientAuth=need`, ZooKeeper's default). The TaskManagers receive it with their secrets, never through the fetcher."),
     // --- Flink ------------------------------------------------------------
     JobmanagerRpcAddress => opt("jobmanager.rpc.address", Type::Str, NoDefault, Flink, "Address of the JobManager; the appmaster fills it in."),
     JobmanagerRpcPort => opt("jobmanager.rpc.port", Type::Port, Value("6123"), Flink, "The JobManager's RPC port."),

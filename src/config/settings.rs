@@ -95,6 +95,9 @@ pub struct ZooKeeperHa {
     /// login of Flink's own: the JAAS section (`zookeeper.sasl.login-context-name`)
     /// in which Flink's JVMs log in with them (`crate::flink::zk_login`).
     pub flink_digest_login: Option<String>,
+    /// `high-availability.zookeeper.client.ssl.*`: every ZooKeeper client of
+    /// the cluster talks TLS (`super::zk_tls`).
+    pub tls: Option<super::zk_tls::ZkTls>,
 }
 
 impl ZooKeeperHa {
@@ -689,6 +692,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                      user's alone",
                 );
             }
+            let tls = zookeeper_tls(&mut c);
             Some(ZooKeeperHa {
                 quorum: quorum.unwrap_or_default(),
                 root: c
@@ -704,6 +708,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                 ),
                 digest,
                 flink_digest_login,
+                tls,
             })
         }
         "kubernetes" => {
@@ -776,6 +781,71 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
 /// and principal, the login context ZooKeeper uses
 /// (`zookeeper.sasl.login-context-name`, `Client`) among
 /// `security.kerberos.login.contexts`, and SASL not disabled.
+/// `high-availability.zookeeper.client.ssl.*` (`super::zk_tls`): both files
+/// read and parsed now, so that a bad one is an error naming its key.
+fn zookeeper_tls(c: &mut Checker) -> Option<super::zk_tls::ZkTls> {
+    const ENABLED: Key = Key::HighAvailabilityZookeeperClientSslEnabled;
+    const TRUSTSTORE: Key = Key::HighAvailabilityZookeeperClientSslTruststore;
+    const KEYSTORE: Key = Key::HighAvailabilityZookeeperClientSslKeystore;
+    let enabled = c.value(ENABLED, values::parse_bool);
+    let file = |c: &Checker, key| {
+        c.string(key)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+    };
+    // Absolute: the JobManager's JVM runs elsewhere than the appmaster.
+    let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
+    let truststore = file(c, TRUSTSTORE).map(absolute);
+    let keystore = file(c, KEYSTORE).map(absolute);
+    if !enabled {
+        if truststore.is_some() || keystore.is_some() {
+            c.warn_at(
+                ENABLED,
+                "is false, so the ZooKeeper trust store and key store are not used: every \
+                 connection to ZooKeeper is plain TCP",
+                "set high-availability.zookeeper.client.ssl.enabled: true and list the \
+                 servers' secure ports (secureClientPort) in high-availability.zookeeper.quorum",
+            );
+        }
+        return None;
+    }
+    let Some(truststore) = truststore else {
+        c.error_at(
+            ENABLED,
+            "is true but high-availability.zookeeper.client.ssl.truststore is not set",
+            "point high-availability.zookeeper.client.ssl.truststore at a PEM file with the CA \
+             certificates of the ZooKeeper servers",
+        );
+        return None;
+    };
+    let mut ok = true;
+    if let Err(e) = super::zk_tls::read_truststore(&truststore) {
+        c.error_at(
+            TRUSTSTORE,
+            &e,
+            "give a PEM file with the CA certificates the ZooKeeper servers' certificates are \
+             signed with",
+        );
+        ok = false;
+    }
+    if let Some(keystore) = &keystore {
+        if let Err(e) = super::zk_tls::read_keystore(keystore) {
+            c.error_at(
+                KEYSTORE,
+                &e,
+                "give a PEM file with this cluster's client certificate chain and its \
+                 unencrypted private key",
+            );
+            ok = false;
+        }
+    }
+    ok.then_some(super::zk_tls::ZkTls {
+        truststore,
+        keystore,
+    })
+}
+
 fn flink_has_zookeeper_login(config: &Config) -> bool {
     let value = |key: &str| {
         config

@@ -103,14 +103,14 @@ pub async fn start(
         log_dir,
         die_with_parent,
         None,
-        None,
+        Default::default(),
     )
     .await
 }
 
 /// [`start`], as an application-mode JobManager of `program` when given
 /// (a job cluster: Flink's standalone application entry point), with the
-/// JAAS file `login_config` ([`super::zk_login`]) when given.
+/// ZooKeeper login and TLS `zookeeper` ([`super::zk_login`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn start_with(
     home: FlinkHome,
@@ -120,7 +120,7 @@ pub async fn start_with(
     log_dir: PathBuf,
     die_with_parent: bool,
     program: Option<JobProgram>,
-    login_config: Option<PathBuf>,
+    zookeeper: super::zk_login::ZkClientJvm,
 ) -> Result<FlinkProcess, FlinkError> {
     let dir = work_dir.clone();
     let command = tokio::task::spawn_blocking(move || {
@@ -134,7 +134,7 @@ pub async fn start_with(
             log_dir,
             log_config: None,
             container_mb: None,
-            login_config,
+            zookeeper,
         })
     })
     .await

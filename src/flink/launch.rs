@@ -133,10 +133,9 @@ pub struct LaunchRequest<'a> {
     pub log_config: Option<PathBuf>,
     /// The Mesos container size in MB, for the legacy (Flink < 1.10) rules.
     pub container_mb: Option<u64>,
-    /// A JAAS file for the JVM (`-Djava.security.auth.login.config`): its
-    /// ZooKeeper login ([`super::zk_login`]). Only its path is on the
-    /// command line.
-    pub login_config: Option<PathBuf>,
+    /// The JVM's ZooKeeper login and TLS ([`super::zk_login`]). Only paths
+    /// reach the command line.
+    pub zookeeper: super::zk_login::ZkClientJvm,
 }
 
 /// A ready-to-run Flink JVM. Its command line holds no secrets.
@@ -262,9 +261,7 @@ pub fn prepare(req: &LaunchRequest<'_>) -> Result<JvmCommand, FlinkError> {
     let mut opts = jvm::java_opts(req.role.opts_role(), req.java.feature, |k| {
         conf.get(k).map(String::from)
     });
-    if let Some(path) = &req.login_config {
-        opts.push(super::zk_login::jvm_option(path));
-    }
+    opts.extend(req.zookeeper.jvm_options());
     let args = build_args(&ArgsSpec {
         role: req.role,
         memory: &memory,

@@ -20,7 +20,10 @@
 //! serves them on its REST API), an environment or a command line: the
 //! command line holds the file's path alone.
 
+use std::path::PathBuf;
+
 use crate::config::secret::Secret;
+use crate::config::zk_tls::ZkTls;
 
 /// The file's name: in the secrets bundle and in the JobManager's work
 /// directory.
@@ -31,9 +34,50 @@ pub const JAAS_FILE: &str = "zookeeper-jaas.conf";
 pub const LOGIN_MODULE: &str =
     "org.apache.flink.shaded.zookeeper3.org.apache.zookeeper.server.auth.DigestLoginModule";
 
-/// The JVM option that makes the JVM read `path` as its JAAS configuration.
-pub fn jvm_option(path: &std::path::Path) -> String {
-    format!("-Djava.security.auth.login.config={}", path.display())
+/// ZooKeeper's Netty client socket, relocated as in every Flink from 1.18
+/// on: the only one of its client sockets that speaks TLS.
+pub const NETTY_SOCKET: &str =
+    "org.apache.flink.shaded.zookeeper3.org.apache.zookeeper.ClientCnxnSocketNetty";
+
+/// How one Flink JVM's ZooKeeper client logs in and connects.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ZkClientJvm {
+    /// A JAAS file (`-Djava.security.auth.login.config`) with its login.
+    pub login_config: Option<PathBuf>,
+    /// TLS to the servers (`crate::config::zk_tls`).
+    pub tls: Option<ZkTls>,
+}
+
+impl ZkClientJvm {
+    /// The JVM options: ZooKeeper's client reads its login and TLS settings
+    /// from system properties only (Flink has no configuration keys for
+    /// them). Paths alone: the PEM files need no password.
+    pub fn jvm_options(&self) -> Vec<String> {
+        let mut opts = Vec::new();
+        if let Some(path) = &self.login_config {
+            opts.push(format!(
+                "-Djava.security.auth.login.config={}",
+                path.display()
+            ));
+        }
+        if let Some(tls) = &self.tls {
+            opts.push("-Dzookeeper.client.secure=true".into());
+            opts.push(format!("-Dzookeeper.clientCnxnSocket={NETTY_SOCKET}"));
+            opts.push(format!(
+                "-Dzookeeper.ssl.trustStore.location={}",
+                tls.truststore.display()
+            ));
+            opts.push("-Dzookeeper.ssl.trustStore.type=PEM".into());
+            if let Some(keystore) = &tls.keystore {
+                opts.push(format!(
+                    "-Dzookeeper.ssl.keyStore.location={}",
+                    keystore.display()
+                ));
+                opts.push("-Dzookeeper.ssl.keyStore.type=PEM".into());
+            }
+        }
+        opts
+    }
 }
 
 /// The JAAS configuration: section `context` with the digest login of

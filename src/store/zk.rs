@@ -38,6 +38,7 @@ use super::record::{self, StoredWorker};
 use super::{FrameworkIdentity, FrameworkRecord, Snapshot, StoreError, WorkerStore, Write};
 use crate::config::secret::Secret;
 use crate::config::settings::ZooKeeperHa;
+use crate::config::zk_tls::{self, ZkTls};
 use crate::scheduler::{Worker, WorkerState};
 
 pub const FRAMEWORK_ID: &str = "frameworkId";
@@ -73,6 +74,8 @@ pub struct ZkConfig {
     /// `high-availability.zookeeper.client.acl: creator` (Flink's own
     /// nodes). The store's nodes follow the credentials, not this.
     pub acl_creator: bool,
+    /// TLS to the servers (`high-availability.zookeeper.client.ssl.*`).
+    pub tls: Option<ZkTls>,
 }
 
 impl ZkConfig {
@@ -84,6 +87,7 @@ impl ZkConfig {
             connect_timeout: Duration::from_secs(10).min(ha.session_timeout),
             digest: ha.digest.clone(),
             acl_creator: ha.acl_creator,
+            tls: ha.tls.clone(),
         }
     }
 
@@ -101,6 +105,41 @@ impl ZkConfig {
             .collect::<Vec<_>>()
             .join(",")
     }
+}
+
+/// The client's TLS options from the PEM files (`crate::config::zk_tls`).
+///
+/// rustls is built with two crypto providers here (`ring`, ours, and
+/// `aws-lc-rs`, which `zookeeper-client` brings): it then takes neither by
+/// itself, so ring becomes the process default first (a no-op once one is).
+fn tls_options(tls: &ZkTls) -> Result<zkc::TlsOptions, StoreError> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let bad = |key: &str, e: String| {
+        StoreError::Unavailable(format!("high-availability.zookeeper.client.ssl.{key}: {e}"))
+    };
+    let ca = zk_tls::read_truststore(&tls.truststore).map_err(|e| bad("truststore", e))?;
+    let mut options = zkc::TlsOptions::new()
+        .with_pem_ca(&ca)
+        .map_err(|e| bad("truststore", e.to_string()))?;
+    if let Some(keystore) = &tls.keystore {
+        let pem = zk_tls::read_keystore(keystore).map_err(|e| bad("keystore", e))?;
+        options = options
+            .with_pem_identity(&pem, &pem)
+            .map_err(|e| bad("keystore", e.to_string()))?;
+    }
+    Ok(options)
+}
+
+/// What to check when no session comes over TLS (a refused handshake looks
+/// like a server that does not answer).
+fn tls_hint(config: &ZkConfig) -> &'static str {
+    if config.tls.is_none() {
+        return "";
+    }
+    " (over TLS: check that the quorum lists the servers' secureClientPort, that \
+     high-availability.zookeeper.client.ssl.truststore holds the CA of their certificates and \
+     that these name the hosts of the quorum, and that the servers accept the certificate of \
+     high-availability.zookeeper.client.ssl.keystore)"
 }
 
 /// `root` + `cluster_id` + `workers` as one absolute path, whatever slashes
@@ -152,8 +191,16 @@ impl Zk {
             let digest = format!("{user}:{}", password.expose());
             connector = connector.with_auth("digest", digest.as_bytes());
         }
-        let connect = connector.connect(&servers);
-        let client = match tokio::time::timeout(config.connect_timeout, connect).await {
+        let connected = match &config.tls {
+            Some(tls) => {
+                let connect = connector
+                    .with_tls(tls_options(tls)?)
+                    .secure_connect(&servers);
+                tokio::time::timeout(config.connect_timeout, connect).await
+            }
+            None => tokio::time::timeout(config.connect_timeout, connector.connect(&servers)).await,
+        };
+        let client = match connected {
             Ok(Ok(client)) => client,
             Ok(Err(zkc::Error::AuthFailed)) => {
                 return Err(StoreError::Unavailable(format!(
@@ -161,11 +208,15 @@ impl Zk {
                      high-availability.zookeeper.client.digest.username"
                 )))
             }
-            Ok(Err(e)) => return Err(unreachable(&servers, &e.to_string())),
+            Ok(Err(e)) => return Err(unreachable(&servers, &format!("{e}{}", tls_hint(&config)))),
             Err(_) => {
                 return Err(unreachable(
                     &servers,
-                    &format!("no session within {:?}", config.connect_timeout),
+                    &format!(
+                        "no session within {:?}{}",
+                        config.connect_timeout,
+                        tls_hint(&config)
+                    ),
                 ))
             }
         };

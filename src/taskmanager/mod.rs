@@ -321,7 +321,10 @@ pub fn prepare(
         log_dir: opts.sandbox.clone(),
         log_config: None,
         container_mb: Some(settings.taskmanager_memory.container_mb),
-        login_config: opts.login_config.clone(),
+        zookeeper: crate::flink::zk_login::ZkClientJvm {
+            login_config: opts.login_config.clone(),
+            tls: settings.ha.as_ref().and_then(|ha| ha.tls.clone()),
+        },
     })?;
     Ok((command, home.version))
 }

@@ -458,3 +458,90 @@ async fn a_cluster_with_zookeeper_digest_auth_and_creator_acls_runs_a_job() {
     let log = std::fs::read_to_string(&stderr_path).unwrap();
     assert!(!log.contains(PASSWORD));
 }
+
+/// TLS to ZooKeeper for flink-mesos' own client (issue 26, item 4): the
+/// worker store talks to the server's `secureClientPort` with the cluster's
+/// client certificate (the server requires one), a digest login rides
+/// inside the TLS session; without the client certificate, or trusting
+/// another CA, no session comes, with an error that says what to check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_store_talks_tls_to_zookeeper_and_refuses_a_server_it_does_not_trust() {
+    use flink_mesos::config::zk_tls::ZkTls;
+    use flink_mesos::store::Write;
+
+    let certs = crate::support::zookeeper::ZkCerts::generate();
+    let zk = ZooKeeper::start_with(&certs, None);
+    let tls = ZkTls {
+        truststore: certs.ca.clone(),
+        keystore: Some(certs.client.clone()),
+    };
+    let session = Duration::from_secs(10);
+    let mut secure = config(&zk.secure_connect_string(), "/tls/workers", session);
+    secure.tls = Some(tls.clone());
+    secure.digest = Some(("flink".into(), Secret::new("tls-digest-pw")));
+    // Leader election and the leader's store, over TLS.
+    let store_zk = Zk::connect(secure.clone()).await.unwrap();
+    let lead = crate::store::leader(&store_zk, "tls-host").await;
+    let mut store = ZkStore::for_leader(store_zk.clone(), lead.latch().to_string());
+    assert_eq!(store.load().await.unwrap().next_task_number, 0);
+    store
+        .apply(vec![
+            Write::NextTaskNumber(7),
+            Write::Worker(crate::store::worker(
+                3,
+                flink_mesos::scheduler::WorkerState::New,
+            )),
+        ])
+        .await
+        .unwrap();
+    let snapshot = ZkStore::new(Zk::connect(secure.clone()).await.unwrap(), None)
+        .load()
+        .await
+        .unwrap();
+    assert_eq!(snapshot.next_task_number, 7);
+    assert_eq!(snapshot.workers.len(), 1);
+    // The server saw TLS connections: its secure port is the one in use.
+    let secure_port = zk.secure_port.unwrap();
+    assert!(
+        std::fs::read_to_string("/proc/net/tcp")
+            .unwrap()
+            .lines()
+            .any(|l| l.contains(&format!(":{secure_port:04X} ")) && l.contains(" 01 ")),
+        "no established connection to the secure port {secure_port}"
+    );
+
+    let refused = |mut config: flink_mesos::store::zk::ZkConfig| async move {
+        config.connect_timeout = Duration::from_secs(4);
+        Zk::connect(config)
+            .await
+            .map(|_| ())
+            .expect_err("a session came")
+            .to_string()
+    };
+    // No client certificate: the server refuses the handshake.
+    let mut no_identity = secure.clone();
+    no_identity.tls = Some(ZkTls {
+        keystore: None,
+        ..tls.clone()
+    });
+    let e = refused(no_identity).await;
+    assert!(
+        e.contains(&zk.secure_connect_string())
+            && e.contains("over TLS")
+            && e.contains("high-availability.zookeeper.client.ssl.keystore"),
+        "{e}"
+    );
+    // A server whose certificate another CA signed is not trusted.
+    let others = crate::support::zookeeper::ZkCerts::generate();
+    let mut wrong_ca = secure.clone();
+    wrong_ca.tls = Some(ZkTls {
+        truststore: others.ca.clone(),
+        keystore: Some(others.client.clone()),
+    });
+    let e = refused(wrong_ca).await;
+    assert!(
+        e.contains("high-availability.zookeeper.client.ssl.truststore"),
+        "{e}"
+    );
+    assert!(!e.contains("tls-digest-pw"), "{e}");
+}

@@ -28,6 +28,7 @@ pub fn config(servers: &str, base: &str, session: Duration) -> ZkConfig {
         connect_timeout: Duration::from_secs(20),
         digest: None,
         acl_creator: false,
+        tls: None,
     }
 }
 
@@ -59,7 +60,7 @@ async fn bounded<T>(what: &str, step: impl std::future::Future<Output = T>) -> T
         .unwrap_or_else(|_| panic!("{what} did not finish within 60 s"))
 }
 
-async fn leader(zk: &Zk, host: &str) -> Leadership {
+pub async fn leader(zk: &Zk, host: &str) -> Leadership {
     tokio::time::timeout(
         Duration::from_secs(30),
         campaign(zk, &LeaderInfo::this_process(host, None), |_| {}),

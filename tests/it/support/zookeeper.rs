@@ -9,10 +9,64 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const JARS: &str = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar";
+/// The server, its logger, and the Netty codec its TLS port needs (Debian's
+/// zookeeper.jar leaves that one out of its manifest's class path).
+const JARS: &str =
+    "/usr/share/java/zookeeper.jar:/usr/share/java/netty-codec.jar:/usr/share/java/slf4j-simple.jar";
+
+/// PEM files for a ZooKeeper server with TLS ([`ZooKeeper::start_with`]):
+/// a CA, the server's key and certificate for 127.0.0.1 and localhost, and
+/// a client's, each key in the same file as its certificate (the form both
+/// ZooKeeper's Java client and flink-mesos read).
+pub struct ZkCerts {
+    pub ca: std::path::PathBuf,
+    pub server: std::path::PathBuf,
+    pub client: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl ZkCerts {
+    pub fn generate() -> ZkCerts {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+        let dir = tempfile::Builder::new()
+            .prefix("flink-mesos-it-zk-certs-")
+            .tempdir()
+            .unwrap();
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "flink-mesos test CA");
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca_params, &ca_key);
+        let leaf = |names: Vec<String>, file: &str| {
+            let key = KeyPair::generate().unwrap();
+            let cert = CertificateParams::new(names)
+                .unwrap()
+                .signed_by(&key, &issuer)
+                .unwrap();
+            let path = dir.path().join(file);
+            std::fs::write(&path, format!("{}{}", key.serialize_pem(), cert.pem())).unwrap();
+            path
+        };
+        let server = leaf(vec!["127.0.0.1".into(), "localhost".into()], "server.pem");
+        let client = leaf(vec!["flink-mesos".into()], "client.pem");
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, ca_cert.pem()).unwrap();
+        ZkCerts {
+            ca,
+            server,
+            client,
+            _dir: dir,
+        }
+    }
+}
 
 pub struct ZooKeeper {
     pub port: u16,
+    /// The TLS port (`secureClientPort`), with [`ZooKeeper::start_with`] TLS.
+    pub secure_port: Option<u16>,
     /// The address it listens on (`127.0.0.1`, or a test host's).
     pub ip: String,
     child: Child,
@@ -82,7 +136,7 @@ fn installed() {
 
 impl ZooKeeper {
     pub fn start() -> ZooKeeper {
-        Self::start_inner(None, None)
+        Self::start_inner(None, None, None)
     }
 
     /// A standalone server that also authenticates clients with SASL
@@ -90,16 +144,28 @@ impl ZooKeeper {
     /// `password` in its JAAS `Server` section), as Flink's own ZooKeeper
     /// login needs it.
     pub fn start_with_sasl_user(user: &str, password: &str) -> ZooKeeper {
-        Self::start_inner(None, Some((user, password)))
+        Self::start_inner(None, Some((user, password)), None)
+    }
+
+    /// A standalone server that also listens with TLS on
+    /// [`ZooKeeper::secure_port`] and requires a client certificate signed
+    /// by `certs`' CA (`ssl.clientAuth=need`, ZooKeeper's default), with
+    /// SASL users as in [`ZooKeeper::start_with_sasl_user`] when given.
+    pub fn start_with(certs: &ZkCerts, sasl: Option<(&str, &str)>) -> ZooKeeper {
+        Self::start_inner(None, sasl, Some(certs))
     }
 
     /// A standalone server on `host` of a network topology, listening on
     /// its address (port 2181: the host has every port free).
     pub fn start_on(host: &super::netns::Host) -> ZooKeeper {
-        Self::start_inner(Some(host), None)
+        Self::start_inner(Some(host), None, None)
     }
 
-    fn start_inner(host: Option<&super::netns::Host>, sasl: Option<(&str, &str)>) -> ZooKeeper {
+    fn start_inner(
+        host: Option<&super::netns::Host>,
+        sasl: Option<(&str, &str)>,
+        tls: Option<&ZkCerts>,
+    ) -> ZooKeeper {
         installed();
         let dir = tempfile::Builder::new()
             .prefix("flink-mesos-it-zk-")
@@ -115,6 +181,18 @@ impl ZooKeeper {
              admin.enableServer=false\n4lw.commands.whitelist=ruok,srvr,mntr\n",
             dir.path().join("data").display()
         );
+        let secure_port = tls.map(|certs| {
+            let port = super::free_port();
+            text.push_str(&format!(
+                "secureClientPort={port}\nsecureClientPortAddress={ip}\n\
+                 serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory\n\
+                 ssl.keyStore.location={}\nssl.keyStore.type=PEM\n\
+                 ssl.trustStore.location={}\nssl.trustStore.type=PEM\n",
+                certs.server.display(),
+                certs.ca.display()
+            ));
+            port
+        });
         if let Some((user, password)) = sasl {
             text.push_str(
                 "authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider\n",
@@ -131,6 +209,7 @@ impl ZooKeeper {
         let child = spawn_server_on(dir.path(), &cfg, host);
         let mut zk = ZooKeeper {
             port,
+            secure_port,
             ip,
             child,
             on: host.cloned(),
@@ -158,6 +237,12 @@ impl ZooKeeper {
 
     pub fn connect_string(&self) -> String {
         format!("{}:{}", self.ip, self.port)
+    }
+
+    /// The TLS port's address (a server started with TLS).
+    pub fn secure_connect_string(&self) -> String {
+        let port = self.secure_port.expect("a server started with TLS");
+        format!("{}:{port}", self.ip)
     }
 
     /// The `-D` flags of Flink's ZooKeeper high availability on this
