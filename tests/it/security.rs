@@ -317,15 +317,19 @@ async fn fetches_go_on_while_a_thousand_idle_connections_are_held() {
     drop(idle);
 }
 
-/// ZooKeeper authentication end to end (issue 26, item 4): with digest
-/// credentials and `high-availability.zookeeper.client.acl: creator` the
-/// worker store is the digest user's, Flink's own nodes (leader election,
-/// job graphs, checkpoints) are creator-only for the same user logged in
-/// over SASL DIGEST-MD5 by the JobManager and the TaskManager, a job
-/// finishes, and anonymous clients can read none of them. The password is
-/// in no Flink configuration, no command line and no environment.
+/// ZooKeeper authentication and TLS end to end (issue 26, item 4): the
+/// quorum is the server's TLS port alone, which requires a client
+/// certificate; with digest credentials and
+/// `high-availability.zookeeper.client.acl: creator` the worker store is
+/// the digest user's, Flink's own nodes (leader election, job graphs,
+/// checkpoints) are creator-only for the same user logged in over SASL
+/// DIGEST-MD5 by the JobManager and the TaskManager, a job finishes,
+/// `workers list` reads the store over TLS, and anonymous clients can read
+/// none of them. The password is in no Flink configuration, no command line
+/// and no environment; the client key reaches the TaskManager with its
+/// secrets, not through the agent's sandbox.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cluster_with_zookeeper_digest_auth_and_creator_acls_runs_a_job() {
+async fn a_cluster_with_zookeeper_tls_digest_auth_and_creator_acls_runs_a_job() {
     use crate::flink_on_mesos::{
         appmaster_args, spawn_appmaster, terminate_and_wait_success, wait_registered,
     };
@@ -334,7 +338,8 @@ async fn a_cluster_with_zookeeper_digest_auth_and_creator_acls_runs_a_job() {
     };
 
     const PASSWORD: &str = "zk-sasl-pw-4e2b";
-    let zk = ZooKeeper::start_with_sasl_user("flink", PASSWORD);
+    let certs = crate::support::zookeeper::ZkCerts::generate();
+    let zk = ZooKeeper::start_with(&certs, Some(("flink", PASSWORD)));
     let mesos = MesosLocal::start(&[]);
     let home = flink::flink_home();
     let dir = tempfile::tempdir().unwrap();
@@ -349,7 +354,28 @@ async fn a_cluster_with_zookeeper_digest_auth_and_creator_acls_runs_a_job() {
         "-Dhigh-availability.zookeeper.client.acl=creator".into(),
         "-Dhigh-availability.zookeeper.client.digest.username=flink".into(),
     ]);
-    args.extend(zk.ha_flags(&dir.path().join("ha")));
+    // The README's form: the quorum names the TLS port.
+    let tls_flags = [
+        "-Dhigh-availability.type=zookeeper".to_string(),
+        format!(
+            "-Dhigh-availability.zookeeper.quorum={}",
+            zk.secure_connect_string()
+        ),
+        "-Dhigh-availability.zookeeper.client.ssl.enabled=true".into(),
+        format!(
+            "-Dhigh-availability.zookeeper.client.ssl.truststore={}",
+            certs.ca.display()
+        ),
+        format!(
+            "-Dhigh-availability.zookeeper.client.ssl.keystore={}",
+            certs.client.display()
+        ),
+    ];
+    args.extend(tls_flags.iter().cloned());
+    args.push(format!(
+        "-Dhigh-availability.storageDir=file://{}",
+        dir.path().join("ha").display()
+    ));
     let stderr_path = dir.path().join("appmaster.stderr");
     let mut guard = spawn_appmaster(
         &bin,
@@ -408,8 +434,30 @@ async fn a_cluster_with_zookeeper_digest_auth_and_creator_acls_runs_a_job() {
                     .is_ok_and(|c| c.starts_with(mesos.work_dir()))
         })
         .expect("the TaskManager JVM");
+    // The client key's body: in no file of the agents.
+    let client_key = std::fs::read_to_string(&certs.client).unwrap();
+    let key_line = client_key.lines().nth(1).expect("a PEM key").to_string();
     for (who, pid) in [("JobManager", jobmanager), ("TaskManager", taskmanager)] {
         let line = cmdline(pid);
+        // Flink's ZooKeeper client talks TLS with the cluster's certificate.
+        assert!(
+            line.contains("-Dzookeeper.client.secure=true")
+                && line.contains("-Dzookeeper.clientCnxnSocket=org.apache.flink.shaded.zookeeper3.org.apache.zookeeper.ClientCnxnSocketNetty"),
+            "{who}: {line}"
+        );
+        let keystore = line
+            .split(' ')
+            .find_map(|w| w.strip_prefix("-Dzookeeper.ssl.keyStore.location="))
+            .unwrap_or_else(|| panic!("the {who} has no ZooKeeper key store: {line}"));
+        assert!(
+            !std::path::Path::new(keystore).starts_with(mesos.work_dir()),
+            "{who}'s ZooKeeper key is in the agent's work dir: {keystore}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(keystore).unwrap(),
+            client_key,
+            "{who}"
+        );
         let jaas = line
             .split(' ')
             .find_map(|w| w.strip_prefix("-Djava.security.auth.login.config="))
@@ -448,12 +496,34 @@ async fn a_cluster_with_zookeeper_digest_auth_and_creator_acls_runs_a_job() {
     );
     assert!(!config.contains(PASSWORD));
     for (path, content) in crate::support::mesos_local::files_below(mesos.work_dir()) {
-        assert!(
-            !crate::support::mesos_local::holds(&content, PASSWORD),
-            "{}",
-            path.display()
-        );
+        for secret in [PASSWORD, key_line.as_str()] {
+            assert!(
+                !crate::support::mesos_local::holds(&content, secret),
+                "{}",
+                path.display()
+            );
+        }
     }
+    // `workers list` from the README, over TLS with the same flags.
+    let out = std::process::Command::new(&bin)
+        .args(["workers", "list"])
+        .args(&tls_flags)
+        .args([
+            cluster("creator-acls"),
+            "-Dhigh-availability.zookeeper.client.digest.username=flink".into(),
+        ])
+        .env("FLINK_MESOS_ZK_PASSWORD", PASSWORD)
+        .env_remove("FLINK_CONF_DIR")
+        .env("NO_COLOR", "1")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && list.contains("taskmanager-00001"),
+        "{list}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     terminate_and_wait_success(child, &stderr_path).await;
     let log = std::fs::read_to_string(&stderr_path).unwrap();
     assert!(!log.contains(PASSWORD));

@@ -542,3 +542,44 @@ fn flinks_own_configuration_files_validate() {
         "{formats:?}"
     );
 }
+
+/// TLS to ZooKeeper (`high-availability.zookeeper.client.ssl.*`): on
+/// without a trust store, files that do not hold what they must, and files
+/// set while it is off each get a diagnostic at the key.
+#[test]
+fn zookeeper_tls_rules() {
+    let ha = "high-availability: zookeeper\nhigh-availability.zookeeper.quorum: zk:2281\nhigh-availability.storageDir: file:///tmp/ha\n";
+    let d = flat(&format!(
+        "{ha}high-availability.zookeeper.client.ssl.enabled: true"
+    ));
+    assert_has(&d, "5:49: error: high-availability.zookeeper.client.ssl.enabled: is true but high-availability.zookeeper.client.ssl.truststore is not set");
+    let dir = tempfile::tempdir().unwrap();
+    let not_pem = dir.path().join("ca.txt");
+    std::fs::write(&not_pem, "not a certificate").unwrap();
+    let d = flat(&format!(
+        "{ha}high-availability.zookeeper.client.ssl.enabled: true\n\
+         high-availability.zookeeper.client.ssl.truststore: {}\n\
+         high-availability.zookeeper.client.ssl.keystore: {}",
+        not_pem.display(),
+        dir.path().join("missing.pem").display()
+    ));
+    assert_has(
+        &d,
+        &format!(
+            "6:52: error: high-availability.zookeeper.client.ssl.truststore: {} holds no certificate (BEGIN CERTIFICATE)",
+            not_pem.display()
+        ),
+    );
+    assert!(
+        d.iter().any(|l| l.starts_with(&format!(
+            "7:50: error: high-availability.zookeeper.client.ssl.keystore: cannot read {}",
+            dir.path().join("missing.pem").display()
+        ))),
+        "{d:?}"
+    );
+    let d = flat(&format!(
+        "{ha}high-availability.zookeeper.client.ssl.truststore: {}",
+        not_pem.display()
+    ));
+    assert_has(&d, "-: warning: high-availability.zookeeper.client.ssl.enabled: is false, so the ZooKeeper trust store and key store are not used: every connection to ZooKeeper is plain TCP");
+}
