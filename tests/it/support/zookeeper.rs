@@ -108,7 +108,7 @@ fn spawn_server_on(dir: &Path, cfg: &Path, host: Option<&super::netns::Host>) ->
         Some(h) => h.command("java"),
         None => Command::new("java"),
     };
-    // A server with SASL users (`ZooKeeper::start_with_sasl_user`).
+    // A server with SASL users (`ZooKeeper::start_with`).
     let jaas = dir.join("jaas.conf");
     if jaas.is_file() {
         command.arg(format!(
@@ -139,18 +139,12 @@ impl ZooKeeper {
         Self::start_inner(None, None, None)
     }
 
-    /// A standalone server that also authenticates clients with SASL
-    /// DIGEST-MD5 (the SASL authentication provider, and `user` with
-    /// `password` in its JAAS `Server` section), as Flink's own ZooKeeper
-    /// login needs it.
-    pub fn start_with_sasl_user(user: &str, password: &str) -> ZooKeeper {
-        Self::start_inner(None, Some((user, password)), None)
-    }
-
     /// A standalone server that also listens with TLS on
     /// [`ZooKeeper::secure_port`] and requires a client certificate signed
-    /// by `certs`' CA (`ssl.clientAuth=need`, ZooKeeper's default), with
-    /// SASL users as in [`ZooKeeper::start_with_sasl_user`] when given.
+    /// by `certs`' CA (`ssl.clientAuth=need`, ZooKeeper's default); with
+    /// `sasl`, it also authenticates clients with SASL DIGEST-MD5 (the SASL
+    /// authentication provider, and that user with that password in its
+    /// JAAS `Server` section), as Flink's own ZooKeeper login needs it.
     pub fn start_with(certs: &ZkCerts, sasl: Option<(&str, &str)>) -> ZooKeeper {
         Self::start_inner(None, sasl, Some(certs))
     }
