@@ -33,6 +33,13 @@ if [ ! -f /usr/share/java/zookeeper.jar ] || ! command -v java >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y zookeeper
 fi
 
+# --- Kerberos to ZooKeeper (tests/it/security.rs) ----------------------------
+# MIT krb5's KDC and kadmin.local: the tests make a throwaway realm per run.
+if [ ! -x /usr/sbin/krb5kdc ] || [ ! -x /usr/sbin/kadmin.local ]; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y krb5-kdc krb5-admin-server
+fi
+
 # --- https:// master tests (tests/it/mesos_tls.rs) --------------------------
 # The openssl CLI makes a throw-away CA and server certificate per run.
 if ! command -v openssl >/dev/null; then

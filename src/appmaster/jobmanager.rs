@@ -64,6 +64,23 @@ pub fn prepare(
     let java_home = config.get(Key::EnvJavaHome.def()).map(|e| e.value.clone());
     let java = Java::locate(java_home.as_deref())?;
     let (mut conf, notes) = jobmanager::jobmanager_conf(config, settings, home.version, address);
+    // `security.kerberos.krb5-conf.path` points the JobManager's JVM at that
+    // krb5.conf too, as Flink's YARN and Kubernetes JobManagers (the workers
+    // get their shipped copy, `artifacts::overlay`).
+    if let Some(krb5) = config
+        .get(Key::SecurityKerberosKrb5ConfPath.def())
+        .map(|e| e.value.trim().to_string())
+        .filter(|v| !v.is_empty())
+    {
+        let path = std::path::absolute(&krb5).unwrap_or_else(|_| krb5.clone().into());
+        let opts = conf.get(Key::EnvJavaOptsJobmanager).unwrap_or_default();
+        conf.set(
+            Key::EnvJavaOptsJobmanager,
+            format!("{opts} -Djava.security.krb5.conf={}", path.display())
+                .trim()
+                .to_string(),
+        );
+    }
     if program.is_some() {
         // The appmaster reads the job's end (state, failure cause) from the
         // REST API and then shuts the JobManager down itself (`DELETE

@@ -488,7 +488,7 @@ options! {
     SecurityKerberosLoginKeytab => opt("security.kerberos.login.keytab", Type::Str, NoDefault, Security,
         "Kerberos keytab file; shipped to the workers (as a secret) as `krb5.keytab`."),
     SecurityKerberosKrb5ConfPath => opt("security.kerberos.krb5-conf.path", Type::Str, NoDefault, Security,
-        "Kerberos `krb5.conf`; shipped to the workers as `krb5.conf`, which their JVMs are pointed at."),
+        "Kerberos `krb5.conf`: the JobManager's JVM is pointed at it (`-Djava.security.krb5.conf`), and it is shipped to the workers as `krb5.conf`, which their JVMs are pointed at."),
 }
 
 /// The declaration for a key, by its name or one of its fallback spellings.

@@ -615,3 +615,135 @@ async fn the_worker_store_talks_tls_to_zookeeper_and_refuses_a_server_it_does_no
     );
     assert!(!e.contains("tls-digest-pw"), "{e}");
 }
+
+/// Flink's own Kerberos login to ZooKeeper (issue 26, item 4), through the
+/// Kerberos overlay: a genuine KDC, a ZooKeeper that authenticates clients
+/// with SASL GSSAPI, and `high-availability.zookeeper.client.acl: creator`.
+/// The JobManager and the TaskManager log in as `flink@FLINK.TEST` from the
+/// keytab (the TaskManager's arrives with its secrets), a job finishes,
+/// Flink's nodes are `sasl:flink`'s alone, the worker store is the digest
+/// user's (flink-mesos' own client has no Kerberos login), and the keytab's
+/// key is in no agent file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_whose_flink_logs_in_to_zookeeper_with_kerberos_runs_a_job() {
+    use crate::flink_on_mesos::{
+        appmaster_args, spawn_appmaster, terminate_and_wait_success, wait_registered,
+    };
+    use crate::support::flink::{self, build_small_job, submit_jar, wait_job_terminal};
+    use crate::support::kdc::{Kdc, REALM};
+
+    let kdc = Kdc::start();
+    let zk = ZooKeeper::start_with_kerberos(&kdc);
+    let keytab = kdc.keytab("flink");
+    let mesos = MesosLocal::start(&[]);
+    let home = flink::flink_home();
+    let dir = tempfile::tempdir().unwrap();
+    let job = build_small_job(&home, dir.path());
+    let (rpc_port, rest_port) = (crate::support::free_port(), crate::support::free_port());
+    let bin = dir.path().join("flink-mesos");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("flink-mesos"), &bin).unwrap();
+    let mut args = appmaster_args(&mesos, &home, &dir.path().join("am"), rpc_port, rest_port);
+    args.extend([
+        "-Dmesos.initial-tasks=1".to_string(),
+        cluster("kerberos"),
+        "-Dhigh-availability.type=zookeeper".into(),
+        format!(
+            "-Dhigh-availability.zookeeper.quorum={}",
+            zk.connect_string_by_name()
+        ),
+        format!(
+            "-Dhigh-availability.storageDir=file://{}",
+            dir.path().join("ha").display()
+        ),
+        "-Dhigh-availability.zookeeper.client.acl=creator".into(),
+        "-Dhigh-availability.zookeeper.client.digest.username=store".into(),
+        format!("-Dsecurity.kerberos.login.keytab={}", keytab.display()),
+        format!("-Dsecurity.kerberos.login.principal=flink@{REALM}"),
+        "-Dsecurity.kerberos.login.contexts=Client".into(),
+        format!(
+            "-Dsecurity.kerberos.krb5-conf.path={}",
+            kdc.krb5_conf.display()
+        ),
+    ]);
+    let stderr_path = dir.path().join("appmaster.stderr");
+    let mut guard = spawn_appmaster(
+        &bin,
+        &args,
+        dir.path(),
+        &stderr_path,
+        &[("FLINK_MESOS_ZK_PASSWORD", "store-pw-9d1c")],
+    );
+    let child = &mut guard.0;
+    let (_stdout, _) = crate::support::status_base(child, &stderr_path);
+    wait_registered(
+        rest_port,
+        "a TaskManager",
+        |ids| ids.len() == 1,
+        &stderr_path,
+    )
+    .await;
+    let job_id = submit_jar(rest_port, &job, "SmallJob").await;
+    assert_eq!(
+        wait_job_terminal(rest_port, &job_id, Duration::from_secs(120)).await,
+        "FINISHED",
+        "{}",
+        std::fs::read_to_string(&stderr_path).unwrap_or_default()
+    );
+
+    // Flink's nodes are the Kerberos user's, the store's the digest
+    // user's: closed to anonymous clients (ACLs are readable by anyone).
+    let anonymous = zookeeper_client::Client::connect(&zk.connect_string())
+        .await
+        .unwrap();
+    let store = zookeeper_client::Client::connector()
+        .with_auth("digest", b"store:store-pw-9d1c")
+        .connect(&zk.connect_string())
+        .await
+        .unwrap();
+    let base = "/flink/kerberos";
+    let top = anonymous.list_children(base).await.unwrap();
+    assert!(top.iter().any(|n| n == "leader"), "Flink's nodes: {top:?}");
+    for node in &top {
+        let path = format!("{base}/{node}");
+        assert!(
+            matches!(
+                anonymous.list_children(&path).await,
+                Err(zookeeper_client::Error::NoAuth)
+            ),
+            "{path} is readable without a Kerberos login"
+        );
+        // The store's user reads the store only.
+        let as_store = store.list_children(&path).await;
+        assert_eq!(
+            as_store.is_ok(),
+            node == "mesos-workers",
+            "{path} as the store's user: {as_store:?}"
+        );
+    }
+    // Both JVMs logged in: the TaskManager from the keytab it received.
+    let jm_log = std::fs::read_dir(dir.path().join("am").join("log"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("jobmanager"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect::<String>();
+    const GSSAPI: &str = "Client will use GSSAPI as SASL mechanism";
+    assert!(jm_log.contains(GSSAPI), "the JobManager did not log in");
+    let agent_files = crate::support::mesos_local::files_below(mesos.work_dir());
+    assert!(
+        agent_files.iter().any(|(path, content)| {
+            path.ends_with("taskmanager.log") && String::from_utf8_lossy(content).contains(GSSAPI)
+        }),
+        "the TaskManager did not log in"
+    );
+    // The keytab's bytes are in no agent file.
+    let key = std::fs::read(&keytab).unwrap();
+    for (path, content) in &agent_files {
+        assert!(
+            !content.windows(key.len()).any(|w| w == key.as_slice()),
+            "{}",
+            path.display()
+        );
+    }
+    terminate_and_wait_success(child, &stderr_path).await;
+}

@@ -8,6 +8,7 @@ pub mod conformance;
 pub mod fake_master;
 pub mod flink;
 pub mod ha;
+pub mod kdc;
 pub mod mesos_local;
 pub mod netns;
 pub mod zookeeper;

@@ -63,6 +63,13 @@ impl ZkCerts {
     }
 }
 
+/// How a server authenticates SASL clients.
+enum Login<'a> {
+    /// DIGEST-MD5, with one user and password.
+    Digest(&'a str, &'a str),
+    Kerberos(&'a super::kdc::Kdc),
+}
+
 pub struct ZooKeeper {
     pub port: u16,
     /// The TLS port (`secureClientPort`), with [`ZooKeeper::start_with`] TLS.
@@ -108,13 +115,17 @@ fn spawn_server_on(dir: &Path, cfg: &Path, host: Option<&super::netns::Host>) ->
         Some(h) => h.command("java"),
         None => Command::new("java"),
     };
-    // A server with SASL users (`ZooKeeper::start_with`).
+    // A server with SASL users (`ZooKeeper::start_with`), with Kerberos.
     let jaas = dir.join("jaas.conf");
     if jaas.is_file() {
         command.arg(format!(
             "-Djava.security.auth.login.config={}",
             jaas.display()
         ));
+    }
+    let krb5 = dir.join("krb5.conf");
+    if krb5.is_file() {
+        command.arg(format!("-Djava.security.krb5.conf={}", krb5.display()));
     }
     command
         .args(["-Xmx256m", "-cp", JARS])
@@ -146,7 +157,16 @@ impl ZooKeeper {
     /// authentication provider, and that user with that password in its
     /// JAAS `Server` section), as Flink's own ZooKeeper login needs it.
     pub fn start_with(certs: &ZkCerts, sasl: Option<(&str, &str)>) -> ZooKeeper {
-        Self::start_inner(None, sasl, Some(certs))
+        Self::start_inner(None, sasl.map(|(u, p)| Login::Digest(u, p)), Some(certs))
+    }
+
+    /// A standalone server that authenticates clients with SASL Kerberos
+    /// (GSSAPI) as `zookeeper/localhost` of `kdc`'s realm, the identity of
+    /// a client being its principal's first part (`flink@REALM` → `flink`).
+    /// Clients reach it as [`ZooKeeper::connect_string_by_name`]: the
+    /// host name is part of the server's principal.
+    pub fn start_with_kerberos(kdc: &super::kdc::Kdc) -> ZooKeeper {
+        Self::start_inner(None, Some(Login::Kerberos(kdc)), None)
     }
 
     /// A standalone server on `host` of a network topology, listening on
@@ -157,7 +177,7 @@ impl ZooKeeper {
 
     fn start_inner(
         host: Option<&super::netns::Host>,
-        sasl: Option<(&str, &str)>,
+        sasl: Option<Login>,
         tls: Option<&ZkCerts>,
     ) -> ZooKeeper {
         installed();
@@ -187,15 +207,31 @@ impl ZooKeeper {
             ));
             port
         });
-        if let Some((user, password)) = sasl {
+        if let Some(login) = sasl {
             text.push_str(
                 "authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider\n",
             );
+            let section = match login {
+                Login::Digest(user, password) => format!(
+                    "org.apache.zookeeper.server.auth.DigestLoginModule required\n  user_{user}=\"{password}\";"
+                ),
+                Login::Kerberos(kdc) => {
+                    text.push_str(
+                        "kerberos.removeHostFromPrincipal=true\nkerberos.removeRealmFromPrincipal=true\n",
+                    );
+                    std::fs::copy(&kdc.krb5_conf, dir.path().join("krb5.conf")).unwrap();
+                    format!(
+                        "com.sun.security.auth.module.Krb5LoginModule required\n  useKeyTab=true\n  \
+                         keyTab=\"{}\"\n  storeKey=true\n  useTicketCache=false\n  \
+                         principal=\"zookeeper/localhost@{}\";",
+                        kdc.keytab("zookeeper/localhost").display(),
+                        super::kdc::REALM
+                    )
+                }
+            };
             std::fs::write(
                 dir.path().join("jaas.conf"),
-                format!(
-                    "Server {{\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  user_{user}=\"{password}\";\n}};\n"
-                ),
+                format!("Server {{\n  {section}\n}};\n"),
             )
             .unwrap();
         }
@@ -231,6 +267,13 @@ impl ZooKeeper {
 
     pub fn connect_string(&self) -> String {
         format!("{}:{}", self.ip, self.port)
+    }
+
+    /// The plain port by host name (`localhost`), as a Kerberos client
+    /// needs it.
+    pub fn connect_string_by_name(&self) -> String {
+        assert_eq!(self.ip, "127.0.0.1");
+        format!("localhost:{}", self.port)
     }
 
     /// The TLS port's address (a server started with TLS).
