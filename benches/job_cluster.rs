@@ -50,6 +50,10 @@ mod netns;
 #[allow(dead_code)]
 #[path = "../tests/it/support/zookeeper.rs"]
 mod zookeeper;
+// The KDC a ZooKeeper with Kerberos needs (unused here).
+#[allow(dead_code)]
+#[path = "../tests/it/support/kdc.rs"]
+mod kdc;
 
 use flink::http_get;
 use mesos_local::MesosLocal;

@@ -29,6 +29,10 @@ mod fake_master;
 #[allow(dead_code)]
 #[path = "../tests/it/support/zookeeper.rs"]
 mod zookeeper;
+// The KDC a ZooKeeper with Kerberos needs (unused here).
+#[allow(dead_code)]
+#[path = "../tests/it/support/kdc.rs"]
+mod kdc;
 // The multi-host topology the harnesses can run on (unused here).
 #[allow(dead_code)]
 #[path = "../tests/it/support/netns.rs"]
