@@ -73,6 +73,7 @@ async fn seed(cs: &str, base: &str, n: u32, framework: &str) -> Zk {
         digest: None,
         acl_creator: false,
         tls: None,
+        kerberos: None,
     })
     .await
     .unwrap();

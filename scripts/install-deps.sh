@@ -4,6 +4,14 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 
+# --- Building flink-mesos (glibc) --------------------------------------------
+# Its ZooKeeper client logs in with Kerberos through the system's GSSAPI
+# (MIT krb5): the headers, and libclang for the binding generator.
+if ! dpkg -s libkrb5-dev >/dev/null 2>&1 || ! dpkg -s libclang-dev >/dev/null 2>&1; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y libkrb5-dev libclang-dev
+fi
+
 # --- Flink's own shipped configuration files (tests/it/validate.rs) --------
 # From PyPI's apache-flink wheels, into ~/.cache/flink-mesos/flink-conf.
 "$ROOT/scripts/fetch-flink-conf.sh"

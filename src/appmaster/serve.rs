@@ -472,7 +472,11 @@ pub async fn serve(
         bound.to_string()
     };
     tracing::info!(address = %bound, "status endpoint listening");
-    if let Some(ha) = settings.ha.as_ref().filter(|ha| ha.digest.is_none()) {
+    if let Some(ha) = settings
+        .ha
+        .as_ref()
+        .filter(|ha| ha.digest.is_none() && ha.kerberos.is_none())
+    {
         let config = ZkConfig::from_settings(ha);
         tracing::warn!(
             zookeeper = %config.servers_text(),

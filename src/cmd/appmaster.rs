@@ -41,6 +41,10 @@ pub fn run(global: &GlobalArgs, args: &AppmasterArgs) -> Result<()> {
             Key::MesosMaster
         )));
     };
+    // Before any thread: the Kerberos library reads its environment.
+    if let Some(kerberos) = settings.ha.as_ref().and_then(|ha| ha.kerberos.as_ref()) {
+        crate::store::zk::kerberos_environment(kerberos);
+    }
     // A job cluster's JAR is checked before anything starts.
     let job = match &args.job_jar {
         Some(jar) => {

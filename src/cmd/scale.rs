@@ -33,6 +33,15 @@ pub fn run(global: &GlobalArgs, args: WorkersScaleArgs) -> Result<()> {
     let timeout = values::parse_duration(&args.timeout)
         .map_err(|e| Error::Usage(format!("--timeout {}: {e}", args.timeout)))?;
     let (config, report) = super::load_checked(global, Purpose::Taskmanager)?;
+    // Before the runtime's threads: the Kerberos library reads its environment.
+    if let Some(kerberos) = report
+        .settings
+        .as_ref()
+        .and_then(|s| s.ha.as_ref())
+        .and_then(|ha| ha.kerberos.as_ref())
+    {
+        crate::store::zk::kerberos_environment(kerberos);
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

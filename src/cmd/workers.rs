@@ -271,6 +271,10 @@ fn zk_config(global: &GlobalArgs) -> Result<ZkConfig> {
     };
     let mut config = ZkConfig::from_settings(&ha);
     config.connect_timeout = Duration::from_secs(5).min(config.connect_timeout);
+    // Before the runtime's threads: the Kerberos library reads its environment.
+    if let Some(kerberos) = &config.kerberos {
+        crate::store::zk::kerberos_environment(kerberos);
+    }
     Ok(config)
 }
 

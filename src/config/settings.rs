@@ -98,6 +98,23 @@ pub struct ZooKeeperHa {
     /// `high-availability.zookeeper.client.ssl.*`: every ZooKeeper client of
     /// the cluster talks TLS (`super::zk_tls`).
     pub tls: Option<super::zk_tls::ZkTls>,
+    /// Flink's Kerberos login to ZooKeeper, which the worker store and the
+    /// leader election use too (SASL GSSAPI, `crate::store::zk`).
+    pub kerberos: Option<ZkKerberos>,
+}
+
+/// A Kerberos login to ZooKeeper: Flink's (`security.kerberos.login.*`
+/// with the ZooKeeper login context in `.contexts`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZkKerberos {
+    /// `security.kerberos.login.principal`.
+    pub principal: String,
+    /// `security.kerberos.login.keytab`, absolute.
+    pub keytab: PathBuf,
+    /// `security.kerberos.krb5-conf.path`, absolute (`None`: the system's).
+    pub krb5_conf: Option<PathBuf>,
+    /// The servers' principals' first part (`zookeeper.sasl.service-name`).
+    pub service: String,
 }
 
 impl ZooKeeperHa {
@@ -676,6 +693,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                     .unwrap_or_else(|| "Client".into())
             });
             if digest.is_none()
+                && !kerberos
                 && opts.purpose == Purpose::Appmaster
                 && c.entry(Key::HighAvailabilityZookeeperClientDigestUsername)
                     .is_none()
@@ -709,6 +727,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                 digest,
                 flink_digest_login,
                 tls,
+                kerberos: kerberos.then(|| zookeeper_kerberos(c.config)),
             })
         }
         "kubernetes" => {
@@ -844,6 +863,24 @@ fn zookeeper_tls(c: &mut Checker) -> Option<super::zk_tls::ZkTls> {
         truststore,
         keystore,
     })
+}
+
+/// Flink's Kerberos login to ZooKeeper, for flink-mesos' own client (only
+/// called when [`flink_has_zookeeper_login`]).
+fn zookeeper_kerberos(config: &Config) -> ZkKerberos {
+    let value = |key: &str| {
+        config
+            .get_key(key)
+            .map(|e| e.value.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let absolute = |p: String| std::path::absolute(&p).unwrap_or_else(|_| PathBuf::from(p));
+    ZkKerberos {
+        principal: value("security.kerberos.login.principal").unwrap_or_default(),
+        keytab: absolute(value("security.kerberos.login.keytab").unwrap_or_default()),
+        krb5_conf: value(Key::SecurityKerberosKrb5ConfPath.name()).map(absolute),
+        service: value("zookeeper.sasl.service-name").unwrap_or_else(|| "zookeeper".into()),
+    }
 }
 
 fn flink_has_zookeeper_login(config: &Config) -> bool {

@@ -37,7 +37,7 @@ use zookeeper_client as zkc;
 use super::record::{self, StoredWorker};
 use super::{FrameworkIdentity, FrameworkRecord, Snapshot, StoreError, WorkerStore, Write};
 use crate::config::secret::Secret;
-use crate::config::settings::ZooKeeperHa;
+use crate::config::settings::{ZkKerberos, ZooKeeperHa};
 use crate::config::zk_tls::{self, ZkTls};
 use crate::scheduler::{Worker, WorkerState};
 
@@ -76,6 +76,10 @@ pub struct ZkConfig {
     pub acl_creator: bool,
     /// TLS to the servers (`high-availability.zookeeper.client.ssl.*`).
     pub tls: Option<ZkTls>,
+    /// A Kerberos login (SASL GSSAPI): Flink's, when it has one for
+    /// ZooKeeper ([`kerberos_environment`] must have run). With the digest
+    /// credentials too, the store's nodes are both identities'.
+    pub kerberos: Option<ZkKerberos>,
 }
 
 impl ZkConfig {
@@ -88,6 +92,7 @@ impl ZkConfig {
             digest: ha.digest.clone(),
             acl_creator: ha.acl_creator,
             tls: ha.tls.clone(),
+            kerberos: ha.kerberos.clone(),
         }
     }
 
@@ -95,7 +100,7 @@ impl ZkConfig {
     /// reaches ZooKeeper (`world:anyone:cdrwa`): they could rewrite the
     /// framework id or the workers.
     pub fn world_writable(&self) -> bool {
-        self.digest.is_none()
+        self.digest.is_none() && self.kerberos.is_none()
     }
 
     pub fn servers_text(&self) -> String {
@@ -128,6 +133,46 @@ fn tls_options(tls: &ZkTls) -> Result<zkc::TlsOptions, StoreError> {
             .map_err(|e| bad("keystore", e.to_string()))?;
     }
     Ok(options)
+}
+
+/// Points this process's Kerberos library (MIT krb5, through GSSAPI) at the
+/// login's keytab and krb5.conf, with a private in-memory credential cache
+/// (the user's own tickets are neither used nor touched). The library reads
+/// these from the environment only, so this runs before any thread starts:
+/// right after the configuration is resolved, by the commands that open
+/// the store.
+pub fn kerberos_environment(kerberos: &ZkKerberos) {
+    std::env::set_var(
+        "KRB5_CLIENT_KTNAME",
+        format!("FILE:{}", kerberos.keytab.display()),
+    );
+    std::env::set_var("KRB5CCNAME", "MEMORY:flink-mesos");
+    if let Some(conf) = &kerberos.krb5_conf {
+        std::env::set_var("KRB5_CONFIG", conf);
+    }
+}
+
+/// The connector with a SASL GSSAPI login as the keytab's principal, to the
+/// servers' `<service>/<host of the quorum>` principals.
+#[cfg(target_env = "gnu")]
+fn with_gssapi(
+    connector: zkc::Connector,
+    kerberos: &ZkKerberos,
+) -> Result<zkc::Connector, StoreError> {
+    Ok(connector.with_sasl(zkc::SaslOptions::gssapi().with_username(kerberos.service.clone())))
+}
+
+/// This build has no GSSAPI library (the static musl binary).
+#[cfg(not(target_env = "gnu"))]
+fn with_gssapi(
+    _connector: zkc::Connector,
+    kerberos: &ZkKerberos,
+) -> Result<zkc::Connector, StoreError> {
+    Err(StoreError::Unavailable(format!(
+        "this flink-mesos is the static build, which cannot log in to ZooKeeper with \
+         Kerberos ({}): run the appmaster and `workers` with the glibc build",
+        kerberos.principal
+    )))
 }
 
 /// What to check when no session comes over TLS (a refused handshake looks
@@ -191,6 +236,9 @@ impl Zk {
             let digest = format!("{user}:{}", password.expose());
             connector = connector.with_auth("digest", digest.as_bytes());
         }
+        if let Some(kerberos) = &config.kerberos {
+            connector = with_gssapi(connector, kerberos)?;
+        }
         let connected = match &config.tls {
             Some(tls) => {
                 let connect = connector
@@ -202,6 +250,23 @@ impl Zk {
         };
         let client = match connected {
             Ok(Ok(client)) => client,
+            Ok(Err(zkc::Error::AuthFailed)) if config.kerberos.is_some() => {
+                return Err(StoreError::Unavailable(format!(
+                    "ZooKeeper {servers} refused the Kerberos login of {} (keytab {}), or the \
+                     digest credentials: check that the keytab holds that principal first, that \
+                     the quorum names the servers as their principals do ({}/<host>), and the \
+                     KDC in security.kerberos.krb5-conf.path",
+                    config
+                        .kerberos
+                        .as_ref()
+                        .map_or("", |k| k.principal.as_str()),
+                    config
+                        .kerberos
+                        .as_ref()
+                        .map_or(String::new(), |k| k.keytab.display().to_string()),
+                    config.kerberos.as_ref().map_or("", |k| k.service.as_str()),
+                )))
+            }
             Ok(Err(zkc::Error::AuthFailed)) => {
                 return Err(StoreError::Unavailable(format!(
                     "ZooKeeper {servers} rejected the credentials of \
@@ -395,15 +460,34 @@ impl Zk {
     /// (write it or change its ACL) or replace it (create and delete in
     /// the base): always without credentials.
     async fn others_can_write(&self, path: &str) -> Result<bool, StoreError> {
-        let Some((user, _)) = &self.config.digest else {
+        if self.config.world_writable() {
             return Ok(true);
-        };
+        }
+        let user = self.config.digest.as_ref().map(|(user, _)| user.as_str());
+        // The servers name a Kerberos client by its principal, or without
+        // its realm and host (`kerberos.removeRealmFromPrincipal`, …).
+        let kerberos_ids: Vec<String> = self
+            .config
+            .kerberos
+            .iter()
+            .flat_map(|k| {
+                let no_realm = k.principal.split('@').next().unwrap_or_default();
+                let primary = no_realm.split('/').next().unwrap_or_default();
+                [
+                    k.principal.clone(),
+                    no_realm.to_string(),
+                    primary.to_string(),
+                ]
+            })
+            .filter(|id| !id.is_empty())
+            .collect();
         let ours = |acl: &zkc::Acl| match acl.scheme() {
-            "digest" => acl
-                .id()
-                .strip_prefix(user.as_str())
-                .is_some_and(|rest| rest.starts_with(':')),
-            "sasl" => acl.id() == user,
+            "digest" => user.is_some_and(|user| {
+                acl.id()
+                    .strip_prefix(user)
+                    .is_some_and(|rest| rest.starts_with(':'))
+            }),
+            "sasl" => Some(acl.id()) == user || kerberos_ids.iter().any(|id| id == acl.id()),
             _ => false,
         };
         for (node, rights) in [

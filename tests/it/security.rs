@@ -618,12 +618,13 @@ async fn the_worker_store_talks_tls_to_zookeeper_and_refuses_a_server_it_does_no
 
 /// Flink's own Kerberos login to ZooKeeper (issue 26, item 4), through the
 /// Kerberos overlay: a genuine KDC, a ZooKeeper that authenticates clients
-/// with SASL GSSAPI, and `high-availability.zookeeper.client.acl: creator`.
-/// The JobManager and the TaskManager log in as `flink@FLINK.TEST` from the
-/// keytab (the TaskManager's arrives with its secrets), a job finishes,
-/// Flink's nodes are `sasl:flink`'s alone, the worker store is the digest
-/// user's (flink-mesos' own client has no Kerberos login), and the keytab's
-/// key is in no agent file.
+/// with SASL GSSAPI, and `high-availability.zookeeper.client.acl: creator`,
+/// with no digest credentials. The JobManager and the TaskManager log in as
+/// `flink@FLINK.TEST` from the keytab (the TaskManager's arrives with its
+/// secrets), and so do the worker store and the leader election; a job
+/// finishes, neither Flink's nodes nor the store's are open to anonymous
+/// clients, `workers list` reads the store with the same login, and the
+/// keytab's key is in no agent file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_whose_flink_logs_in_to_zookeeper_with_kerberos_runs_a_job() {
     use crate::flink_on_mesos::{
@@ -656,7 +657,6 @@ async fn a_cluster_whose_flink_logs_in_to_zookeeper_with_kerberos_runs_a_job() {
             dir.path().join("ha").display()
         ),
         "-Dhigh-availability.zookeeper.client.acl=creator".into(),
-        "-Dhigh-availability.zookeeper.client.digest.username=store".into(),
         format!("-Dsecurity.kerberos.login.keytab={}", keytab.display()),
         format!("-Dsecurity.kerberos.login.principal=flink@{REALM}"),
         "-Dsecurity.kerberos.login.contexts=Client".into(),
@@ -666,13 +666,7 @@ async fn a_cluster_whose_flink_logs_in_to_zookeeper_with_kerberos_runs_a_job() {
         ),
     ]);
     let stderr_path = dir.path().join("appmaster.stderr");
-    let mut guard = spawn_appmaster(
-        &bin,
-        &args,
-        dir.path(),
-        &stderr_path,
-        &[("FLINK_MESOS_ZK_PASSWORD", "store-pw-9d1c")],
-    );
+    let mut guard = spawn_appmaster(&bin, &args, dir.path(), &stderr_path, &[]);
     let child = &mut guard.0;
     let (_stdout, _) = crate::support::status_base(child, &stderr_path);
     wait_registered(
@@ -690,14 +684,9 @@ async fn a_cluster_whose_flink_logs_in_to_zookeeper_with_kerberos_runs_a_job() {
         std::fs::read_to_string(&stderr_path).unwrap_or_default()
     );
 
-    // Flink's nodes are the Kerberos user's, the store's the digest
-    // user's: closed to anonymous clients (ACLs are readable by anyone).
+    // Flink's nodes and the store's are the Kerberos user's: closed to
+    // anonymous clients.
     let anonymous = zookeeper_client::Client::connect(&zk.connect_string())
-        .await
-        .unwrap();
-    let store = zookeeper_client::Client::connector()
-        .with_auth("digest", b"store:store-pw-9d1c")
-        .connect(&zk.connect_string())
         .await
         .unwrap();
     let base = "/flink/kerberos";
@@ -712,14 +701,25 @@ async fn a_cluster_whose_flink_logs_in_to_zookeeper_with_kerberos_runs_a_job() {
             ),
             "{path} is readable without a Kerberos login"
         );
-        // The store's user reads the store only.
-        let as_store = store.list_children(&path).await;
-        assert_eq!(
-            as_store.is_ok(),
-            node == "mesos-workers",
-            "{path} as the store's user: {as_store:?}"
-        );
     }
+    assert!(top.iter().any(|n| n == "mesos-workers"), "{top:?}");
+    let stderr = std::fs::read_to_string(&stderr_path).unwrap();
+    assert!(!stderr.contains("world-writable"), "{stderr}");
+    // `workers list` logs in the same way.
+    let out = std::process::Command::new(&bin)
+        .args(["workers", "list"])
+        .args(&args[args.iter().position(|a| a.contains("cluster-id")).unwrap()..])
+        .env_remove("FLINK_CONF_DIR")
+        .env("NO_COLOR", "1")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && list.contains("taskmanager-00001"),
+        "{list}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Both JVMs logged in: the TaskManager from the keytab it received.
     let jm_log = std::fs::read_dir(dir.path().join("am").join("log"))
         .unwrap()

@@ -29,6 +29,7 @@ pub fn config(servers: &str, base: &str, session: Duration) -> ZkConfig {
         digest: None,
         acl_creator: false,
         tls: None,
+        kerberos: None,
     }
 }
 
