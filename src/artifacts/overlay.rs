@@ -227,9 +227,8 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
                     tracing::warn!(
                         image,
                         executable = %exe.display(),
-                        "the flink-mesos that workers fetch is dynamically linked (glibc, libgssapi_krb5): it \
-                         cannot start in an image without a compatible glibc and MIT Kerberos' GSSAPI library \
-                         (Alpine, busybox, slim or older distributions); run the \
+                        "the flink-mesos that workers fetch is dynamically linked (glibc): it cannot start in \
+                         an image without a compatible glibc (Alpine, busybox, older distributions); run the \
                          appmaster from the static build (scripts/build-static.sh), or set \
                          mesos.resourcemanager.tasks.taskmanager-cmd to a flink-mesos of the image"
                     );

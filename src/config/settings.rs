@@ -692,8 +692,11 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                     .filter(|v| !v.is_empty())
                     .unwrap_or_else(|| "Client".into())
             });
+            // The store logs in with Flink's Kerberos login when this build
+            // can (the `kerberos` feature).
+            let store_kerberos = kerberos && cfg!(feature = "kerberos");
             if digest.is_none()
-                && !kerberos
+                && !store_kerberos
                 && opts.purpose == Purpose::Appmaster
                 && c.entry(Key::HighAvailabilityZookeeperClientDigestUsername)
                     .is_none()
@@ -705,9 +708,16 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                     Key::HighAvailabilityZookeeperQuorum,
                     "the worker store in this ZooKeeper is world-writable without credentials: \
                      anyone who reaches it can rewrite the framework id and the workers",
-                    "set high-availability.zookeeper.client.digest.username and .password \
-                     (the password in $FLINK_MESOS_ZK_PASSWORD): the store's nodes become that \
-                     user's alone",
+                    if kerberos {
+                        "set high-availability.zookeeper.client.digest.username and .password \
+                         (the password in $FLINK_MESOS_ZK_PASSWORD), or run a flink-mesos built \
+                         with `--features kerberos`, whose store logs in with Flink's Kerberos \
+                         login: the store's nodes become that user's alone"
+                    } else {
+                        "set high-availability.zookeeper.client.digest.username and .password \
+                         (the password in $FLINK_MESOS_ZK_PASSWORD): the store's nodes become that \
+                         user's alone"
+                    },
                 );
             }
             let tls = zookeeper_tls(&mut c);
@@ -727,7 +737,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                 digest,
                 flink_digest_login,
                 tls,
-                kerberos: kerberos.then(|| zookeeper_kerberos(c.config)),
+                kerberos: store_kerberos.then(|| zookeeper_kerberos(c.config)),
             })
         }
         "kubernetes" => {

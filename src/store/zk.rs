@@ -154,7 +154,7 @@ pub fn kerberos_environment(kerberos: &ZkKerberos) {
 
 /// The connector with a SASL GSSAPI login as the keytab's principal, to the
 /// servers' `<service>/<host of the quorum>` principals.
-#[cfg(target_env = "gnu")]
+#[cfg(feature = "kerberos")]
 fn with_gssapi(
     connector: zkc::Connector,
     kerberos: &ZkKerberos,
@@ -162,15 +162,16 @@ fn with_gssapi(
     Ok(connector.with_sasl(zkc::SaslOptions::gssapi().with_username(kerberos.service.clone())))
 }
 
-/// This build has no GSSAPI library (the static musl binary).
-#[cfg(not(target_env = "gnu"))]
+/// This build has no GSSAPI (built without the `kerberos` feature): the
+/// settings never ask for a Kerberos login then; this is a backstop.
+#[cfg(not(feature = "kerberos"))]
 fn with_gssapi(
     _connector: zkc::Connector,
     kerberos: &ZkKerberos,
 ) -> Result<zkc::Connector, StoreError> {
     Err(StoreError::Unavailable(format!(
-        "this flink-mesos is the static build, which cannot log in to ZooKeeper with \
-         Kerberos ({}): run the appmaster and `workers` with the glibc build",
+        "this flink-mesos was built without the `kerberos` feature and cannot log in to \
+         ZooKeeper with Kerberos ({}): build it with `cargo build --release --features kerberos`",
         kerberos.principal
     )))
 }

@@ -641,8 +641,9 @@ async fn a_cluster_whose_flink_logs_in_to_zookeeper_with_kerberos_runs_a_job() {
     let dir = tempfile::tempdir().unwrap();
     let job = build_small_job(&home, dir.path());
     let (rpc_port, rest_port) = (crate::support::free_port(), crate::support::free_port());
+    // The build with the `kerberos` feature: the store logs in with it too.
     let bin = dir.path().join("flink-mesos");
-    std::fs::copy(assert_cmd::cargo::cargo_bin("flink-mesos"), &bin).unwrap();
+    std::fs::copy(crate::support::kerberos_binary(), &bin).unwrap();
     let mut args = appmaster_args(&mesos, &home, &dir.path().join("am"), rpc_port, rest_port);
     args.extend([
         "-Dmesos.initial-tasks=1".to_string(),

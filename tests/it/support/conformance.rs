@@ -24,7 +24,7 @@ use flink_mesos::mesos::{
     TaskInfo, TaskState, TaskStatus, Value,
 };
 
-use super::mesos_local::{agent_resources, find_sandbox, MesosLocal};
+use super::mesos_local::{agent_resources, find_sandbox, MesosLocal, PortRange};
 
 /// How long a scenario waits for any one expected event before it fails.
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -52,7 +52,7 @@ pub struct Genuine;
 
 impl Target for Genuine {
     fn start(&self) -> Box<dyn RunningTarget> {
-        // MesosLocal's agent has `agent_resources(port)` for the port it picks.
+        // MesosLocal's agent has `agent_resources` of a range it holds.
         Box::new(MesosLocal::start(&[]))
     }
 }
@@ -77,6 +77,7 @@ pub struct EmbeddedProcess {
     url: String,
     child: Child,
     work: tempfile::TempDir,
+    _ports: PortRange,
 }
 
 impl Embedded {
@@ -123,6 +124,7 @@ impl Target for Embedded {
         // A port can be taken between probing and binding; retry a few times.
         for attempt in 0..3 {
             let port = super::free_port();
+            let range = PortRange::claim(port);
             let log = work.path().join(format!("embedded-mesos-{attempt}.log"));
             let mut child = Command::new(&binary)
                 .args(["local", "embedded-mesos", "--port"])
@@ -130,7 +132,7 @@ impl Target for Embedded {
                 .arg("--work-dir")
                 .arg(work.path().join("work"))
                 .arg("--resources")
-                .arg(agent_resources(port))
+                .arg(agent_resources(&range))
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(std::fs::File::create(&log).expect("log file"))
@@ -150,6 +152,7 @@ impl Target for Embedded {
                         url: format!("http://127.0.0.1:{port}"),
                         child,
                         work,
+                        _ports: range,
                     });
                 }
                 if std::time::Instant::now() > deadline {
@@ -643,7 +646,7 @@ pub fn describe(o: &Offer) -> String {
         .map(|r| {
             let value = match &r.value {
                 Value::Scalar(v) => format!("{v}"),
-                // The range itself is per cluster (see `ports_for`); its size is not.
+                // The range itself is per cluster (`PortRange`); its size is not.
                 Value::Ranges(ranges) => format!(
                     "{} in {} range(s)",
                     ranges.iter().map(|r| r.end - r.begin + 1).sum::<u64>(),

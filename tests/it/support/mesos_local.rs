@@ -8,6 +8,8 @@ pub struct MesosLocal {
     pub url: String,
     dir: PathBuf,
     work: tempfile::TempDir,
+    /// The agents' ports, held while the cluster runs.
+    _ports: PortRange,
 }
 
 /// `../shared/mesos-local` next to the repository (as in CI), or
@@ -67,19 +69,53 @@ pub async fn get_json(url: &str, path: &str) -> serde_json::Value {
     serde_json::from_slice(&body).expect("JSON")
 }
 
-/// The agent resources of a cluster on `master_port` unless a test asks for
-/// others: 4 cpus, 4 GB, 10 GB disk and [`ports_for`] the port.
-pub fn agent_resources(master_port: u16) -> String {
-    format!("cpus:4;mem:4096;disk:10240;{}", ports_for(master_port))
+/// The agent resources of a cluster unless a test asks for others: 4 cpus,
+/// 4 GB, 10 GB disk and the cluster's `ports`.
+pub fn agent_resources(ports: &PortRange) -> String {
+    format!("cpus:4;mem:4096;disk:10240;{}", ports.resource())
 }
 
-/// A 200-port range for the cluster on `master_port`, below the ephemeral
-/// range (where outgoing connections take ports) and apart from other
-/// clusters' ranges (50 slots).
-pub fn ports_for(master_port: u16) -> String {
-    let slot = (u32::from(master_port) * 7919) % 50;
-    let begin = 20_000 + slot * 200;
-    format!("ports:[{begin}-{}]", begin + 199)
+/// One of 50 ranges of 200 ports below the ephemeral range (where outgoing
+/// connections take ports), the agents' of one cluster alone: held with an
+/// exclusive `flock` on a file per range for as long as this value lives,
+/// so that clusters of tests running at once (nextest: other processes)
+/// never offer the same ports to two TaskManagers. (A range picked from a
+/// hash of the master's port collided once in a while.)
+pub struct PortRange {
+    pub begin: u32,
+    _lock: std::fs::File,
+}
+
+impl PortRange {
+    /// A free range, trying the one `seed` points at first.
+    pub fn claim(seed: u16) -> PortRange {
+        use std::os::fd::AsRawFd;
+        let dir = std::env::temp_dir().join("flink-mesos-it-port-ranges");
+        std::fs::create_dir_all(&dir).expect("port range lock directory");
+        let first = (u32::from(seed) * 7919) % 50;
+        for i in 0..50 {
+            let slot = (first + i) % 50;
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(dir.join(format!("range-{slot}")))
+                .expect("port range lock file");
+            // SAFETY: flock(2) on a descriptor this function owns.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                return PortRange {
+                    begin: 20_000 + slot * 200,
+                    _lock: file,
+                };
+            }
+        }
+        panic!("all 50 agent port ranges are held by running clusters");
+    }
+
+    /// The Mesos `ports` resource.
+    pub fn resource(&self) -> String {
+        format!("ports:[{}-{}]", self.begin, self.begin + 199)
+    }
 }
 
 impl MesosLocal {
@@ -158,8 +194,9 @@ impl MesosLocal {
             // Every cluster of a test run offers ports of its own: agents of
             // two clusters on this one host offering the same range would
             // hand the same port to two TaskManagers running at once.
-            let ports = ports_for(port);
-            let mut resources = agent_resources(port);
+            let range = PortRange::claim(port);
+            let ports = range.resource();
+            let mut resources = agent_resources(&range);
             for (k, v) in env {
                 if *k == "MESOS_RESOURCES" {
                     resources = if v.contains("ports:") {
@@ -178,6 +215,7 @@ impl MesosLocal {
                     url: format!("http://{ip}:{port}"),
                     dir,
                     work,
+                    _ports: range,
                 };
             }
             last_error = format!(

@@ -29,6 +29,29 @@ pub fn trace_to_test_output() {
         .try_init();
 }
 
+/// flink-mesos built with the `kerberos` feature: `$FLINK_MESOS_KERBEROS_BIN`
+/// (scripts/test builds it before the tests), else built now into
+/// `target/kerberos` (its own target directory, so that the default binary
+/// the other tests run stays as it is).
+pub fn kerberos_binary() -> std::path::PathBuf {
+    if let Some(bin) = std::env::var_os("FLINK_MESOS_KERBEROS_BIN") {
+        return bin.into();
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), std::path::PathBuf::from)
+        .join("kerberos");
+    let status = std::process::Command::new(option_env!("CARGO").unwrap_or("cargo"))
+        .args(["build", "--features", "kerberos", "--bin", "flink-mesos"])
+        .arg("--target-dir")
+        .arg(&target)
+        .current_dir(root)
+        .status()
+        .expect("cannot run cargo");
+    assert!(status.success(), "cargo build --features kerberos failed");
+    target.join("debug/flink-mesos")
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
