@@ -686,10 +686,7 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                 );
             }
             let flink_digest_login = (acl_creator && !kerberos && digest.is_some()).then(|| {
-                c.config
-                    .get_key("zookeeper.sasl.login-context-name")
-                    .map(|e| e.value.trim().to_string())
-                    .filter(|v| !v.is_empty())
+                set_value(c.config, "zookeeper.sasl.login-context-name")
                     .unwrap_or_else(|| "Client".into())
             });
             // The store logs in with Flink's Kerberos login when this build
@@ -878,12 +875,7 @@ fn zookeeper_tls(c: &mut Checker) -> Option<super::zk_tls::ZkTls> {
 /// Flink's Kerberos login to ZooKeeper, for flink-mesos' own client (only
 /// called when [`flink_has_zookeeper_login`]).
 fn zookeeper_kerberos(config: &Config) -> ZkKerberos {
-    let value = |key: &str| {
-        config
-            .get_key(key)
-            .map(|e| e.value.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
+    let value = |key: &str| set_value(config, key);
     let absolute = |p: String| std::path::absolute(&p).unwrap_or_else(|_| PathBuf::from(p));
     ZkKerberos {
         principal: value("security.kerberos.login.principal").unwrap_or_default(),
@@ -893,13 +885,17 @@ fn zookeeper_kerberos(config: &Config) -> ZkKerberos {
     }
 }
 
+/// The trimmed value of `key` (any key, Flink's own included), unless it is
+/// unset or blank.
+fn set_value(config: &Config, key: &str) -> Option<String> {
+    config
+        .get_key(key)
+        .map(|e| e.value.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
 fn flink_has_zookeeper_login(config: &Config) -> bool {
-    let value = |key: &str| {
-        config
-            .get_key(key)
-            .map(|e| e.value.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
+    let value = |key: &str| set_value(config, key);
     let context = value("zookeeper.sasl.login-context-name").unwrap_or_else(|| "Client".into());
     let contexts = value("security.kerberos.login.contexts").unwrap_or_default();
     value("security.kerberos.login.keytab").is_some()

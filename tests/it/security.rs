@@ -330,12 +330,8 @@ async fn fetches_go_on_while_a_thousand_idle_connections_are_held() {
 /// secrets, not through the agent's sandbox.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_with_zookeeper_tls_digest_auth_and_creator_acls_runs_a_job() {
-    use crate::flink_on_mesos::{
-        appmaster_args, spawn_appmaster, terminate_and_wait_success, wait_registered,
-    };
-    use crate::support::flink::{
-        self, build_small_job, children, cmdline, submit_jar, wait_job_terminal,
-    };
+    use crate::flink_on_mesos::{appmaster_args, spawn_appmaster, terminate_and_wait_success};
+    use crate::support::flink::{self, build_small_job, children, cmdline};
 
     const PASSWORD: &str = "zk-sasl-pw-4e2b";
     let certs = crate::support::zookeeper::ZkCerts::generate();
@@ -385,40 +381,10 @@ async fn a_cluster_with_zookeeper_tls_digest_auth_and_creator_acls_runs_a_job() 
         &[("FLINK_MESOS_ZK_PASSWORD", PASSWORD)],
     );
     let child = &mut guard.0;
-    let (_stdout, _) = crate::support::status_base(child, &stderr_path);
-    wait_registered(
-        rest_port,
-        "a TaskManager",
-        |ids| ids.len() == 1,
-        &stderr_path,
-    )
-    .await;
-    let job_id = submit_jar(rest_port, &job, "SmallJob").await;
-    assert_eq!(
-        wait_job_terminal(rest_port, &job_id, Duration::from_secs(120)).await,
-        "FINISHED",
-        "{}",
-        std::fs::read_to_string(&stderr_path).unwrap_or_default()
-    );
+    one_taskmanager_runs_the_small_job(child, rest_port, &job, &stderr_path).await;
 
     // Anonymous: Flink's nodes and the store's are closed.
-    let anonymous = zookeeper_client::Client::connect(&zk.connect_string())
-        .await
-        .unwrap();
-    let base = "/flink/creator-acls";
-    let mut top = anonymous.list_children(base).await.unwrap();
-    top.sort();
-    assert!(top.iter().any(|n| n == "leader"), "Flink's nodes: {top:?}");
-    for node in &top {
-        let path = format!("{base}/{node}");
-        assert!(
-            matches!(
-                anonymous.list_children(&path).await,
-                Err(zookeeper_client::Error::NoAuth)
-            ),
-            "{path} is readable without credentials"
-        );
-    }
+    closed_to_anonymous(&zk, "/flink/creator-acls").await;
     // The JobManager and the TaskManager logged in as the digest user.
     let jobmanager = children(child.id())
         .into_iter()
@@ -627,10 +593,8 @@ async fn the_worker_store_talks_tls_to_zookeeper_and_refuses_a_server_it_does_no
 /// keytab's key is in no agent file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_whose_flink_logs_in_to_zookeeper_with_kerberos_runs_a_job() {
-    use crate::flink_on_mesos::{
-        appmaster_args, spawn_appmaster, terminate_and_wait_success, wait_registered,
-    };
-    use crate::support::flink::{self, build_small_job, submit_jar, wait_job_terminal};
+    use crate::flink_on_mesos::{appmaster_args, spawn_appmaster, terminate_and_wait_success};
+    use crate::support::flink::{self, build_small_job};
     use crate::support::kdc::{Kdc, REALM};
 
     let kdc = Kdc::start();
@@ -669,40 +633,11 @@ async fn a_cluster_whose_flink_logs_in_to_zookeeper_with_kerberos_runs_a_job() {
     let stderr_path = dir.path().join("appmaster.stderr");
     let mut guard = spawn_appmaster(&bin, &args, dir.path(), &stderr_path, &[]);
     let child = &mut guard.0;
-    let (_stdout, _) = crate::support::status_base(child, &stderr_path);
-    wait_registered(
-        rest_port,
-        "a TaskManager",
-        |ids| ids.len() == 1,
-        &stderr_path,
-    )
-    .await;
-    let job_id = submit_jar(rest_port, &job, "SmallJob").await;
-    assert_eq!(
-        wait_job_terminal(rest_port, &job_id, Duration::from_secs(120)).await,
-        "FINISHED",
-        "{}",
-        std::fs::read_to_string(&stderr_path).unwrap_or_default()
-    );
+    one_taskmanager_runs_the_small_job(child, rest_port, &job, &stderr_path).await;
 
     // Flink's nodes and the store's are the Kerberos user's: closed to
     // anonymous clients.
-    let anonymous = zookeeper_client::Client::connect(&zk.connect_string())
-        .await
-        .unwrap();
-    let base = "/flink/kerberos";
-    let top = anonymous.list_children(base).await.unwrap();
-    assert!(top.iter().any(|n| n == "leader"), "Flink's nodes: {top:?}");
-    for node in &top {
-        let path = format!("{base}/{node}");
-        assert!(
-            matches!(
-                anonymous.list_children(&path).await,
-                Err(zookeeper_client::Error::NoAuth)
-            ),
-            "{path} is readable without a Kerberos login"
-        );
-    }
+    let top = closed_to_anonymous(&zk, "/flink/kerberos").await;
     assert!(top.iter().any(|n| n == "mesos-workers"), "{top:?}");
     let stderr = std::fs::read_to_string(&stderr_path).unwrap();
     assert!(!stderr.contains("world-writable"), "{stderr}");
@@ -747,4 +682,55 @@ async fn a_cluster_whose_flink_logs_in_to_zookeeper_with_kerberos_runs_a_job() {
         );
     }
     terminate_and_wait_success(child, &stderr_path).await;
+}
+
+/// Waits for the one TaskManager of the cluster `child` runs to register,
+/// then runs `SmallJob` from `job` on it to FINISHED.
+async fn one_taskmanager_runs_the_small_job(
+    child: &mut std::process::Child,
+    rest_port: u16,
+    job: &std::path::Path,
+    stderr_path: &std::path::Path,
+) {
+    use crate::flink_on_mesos::wait_registered;
+    use crate::support::flink::{submit_jar, wait_job_terminal};
+
+    let (_stdout, _) = crate::support::status_base(child, stderr_path);
+    wait_registered(
+        rest_port,
+        "a TaskManager",
+        |ids| ids.len() == 1,
+        stderr_path,
+    )
+    .await;
+    let job_id = submit_jar(rest_port, job, "SmallJob").await;
+    assert_eq!(
+        wait_job_terminal(rest_port, &job_id, Duration::from_secs(120)).await,
+        "FINISHED",
+        "{}",
+        std::fs::read_to_string(stderr_path).unwrap_or_default()
+    );
+}
+
+/// The nodes below `base` (Flink's and the worker store's), each of which
+/// an anonymous client of `zk`'s plain port is refused: sorted, with
+/// Flink's `leader` among them.
+async fn closed_to_anonymous(zk: &ZooKeeper, base: &str) -> Vec<String> {
+    let anonymous = zookeeper_client::Client::connect(&zk.connect_string())
+        .await
+        .unwrap();
+    let mut top = anonymous.list_children(base).await.unwrap();
+    top.sort();
+    assert!(top.iter().any(|n| n == "leader"), "Flink's nodes: {top:?}");
+    for node in &top {
+        let path = format!("{base}/{node}");
+        assert!(
+            matches!(
+                anonymous.list_children(&path).await,
+                Err(zookeeper_client::Error::NoAuth)
+            ),
+            "{path} is readable without credentials"
+        );
+    }
+    top
 }
