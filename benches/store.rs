@@ -10,6 +10,10 @@
 //!    RECONCILE of all 1,000 workers arriving at the master (leader
 //!    election, store read, subscription and the reconcile call: everything
 //!    but the master's reply).
+//! 3. The same over TLS (`high-availability.zookeeper.client.ssl.*`, the
+//!    same server's `secureClientPort` with client certificates): `workers
+//!    list` (JSON) and the read alone, as ratios to the plain port measured
+//!    in the same run.
 //!
 //! Run: `cargo bench --bench store`
 
@@ -19,6 +23,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use flink_mesos::config::zk_tls::ZkTls;
 use flink_mesos::scheduler::{Worker, WorkerState};
 use flink_mesos::store::zk::{Zk, ZkConfig, ZkStore};
 use flink_mesos::store::{FrameworkIdentity, WorkerStore, Write};
@@ -61,8 +66,8 @@ fn worker(n: u32) -> Worker {
     }
 }
 
-async fn seed(cs: &str, base: &str, n: u32, framework: &str) -> Zk {
-    let zk = Zk::connect(ZkConfig {
+async fn connect(cs: &str, base: &str, tls: Option<ZkTls>) -> Zk {
+    Zk::connect(ZkConfig {
         servers: vec![(
             "127.0.0.1".into(),
             cs.rsplit(':').next().unwrap().parse().unwrap(),
@@ -72,11 +77,15 @@ async fn seed(cs: &str, base: &str, n: u32, framework: &str) -> Zk {
         connect_timeout: Duration::from_secs(5),
         digest: None,
         acl_creator: false,
-        tls: None,
+        tls,
         kerberos: None,
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+async fn seed(cs: &str, base: &str, n: u32, framework: &str) -> Zk {
+    let zk = connect(cs, base, None).await;
     zk.ensure_layout().await.unwrap();
     let mut store = ZkStore::new(zk.clone(), None);
     store.load().await.unwrap();
@@ -101,8 +110,46 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// 7 runs of `workers list` with `extra` and `args`: their times and the
+/// size of the last one's output.
+fn list_runs(extra: &[&str], args: &[String]) -> (Vec<Duration>, usize) {
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..7 {
+        let t = Instant::now();
+        let out = Command::new(BIN)
+            .args(["workers", "list"])
+            .args(extra)
+            .args(args)
+            .env_remove("FLINK_CONF_DIR")
+            .stderr(Stdio::inherit())
+            .output()
+            .unwrap();
+        times.push(t.elapsed());
+        assert!(out.status.success());
+        bytes = out.stdout.len();
+    }
+    (times, bytes)
+}
+
+/// The median of 7 reads of the whole store through `zk`.
+fn read_median(rt: &tokio::runtime::Runtime, zk: &Zk, workers: usize) -> Duration {
+    median(
+        (0..7)
+            .map(|_| {
+                let t = Instant::now();
+                let c = rt.block_on(zk.read()).unwrap().unwrap();
+                assert_eq!(c.workers.len(), workers);
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
 fn main() {
-    let zk = zookeeper::ZooKeeper::start();
+    // Plain and TLS ports on one server (section 3 compares them).
+    let certs = zookeeper::ZkCerts::generate();
+    let zk = zookeeper::ZooKeeper::start_with(&certs, None);
     let cs = zk.connect_string();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -123,22 +170,7 @@ fn main() {
         "-Dhigh-availability.cluster-id=bench-list".to_string(),
     ];
     for (label, extra) in [("table", &[][..]), ("json", &["--output", "json"][..])] {
-        let mut times = Vec::new();
-        let mut bytes = 0;
-        for _ in 0..7 {
-            let t = Instant::now();
-            let out = Command::new(BIN)
-                .args(["workers", "list"])
-                .args(extra)
-                .args(&args)
-                .env_remove("FLINK_CONF_DIR")
-                .stderr(Stdio::inherit())
-                .output()
-                .unwrap();
-            times.push(t.elapsed());
-            assert!(out.status.success());
-            bytes = out.stdout.len();
-        }
+        let (times, bytes) = list_runs(extra, &args);
         println!(
             "workers list ({label}), 10,000 workers: median {} (min {}, max {}), {bytes} bytes of output, 7 runs",
             ms(median(times.clone())),
@@ -146,16 +178,49 @@ fn main() {
             ms(*times.iter().max().unwrap()),
         );
     }
-    let mut reads = Vec::new();
-    for _ in 0..7 {
-        let t = Instant::now();
-        let c = rt.block_on(z.read()).unwrap().unwrap();
-        reads.push(t.elapsed());
-        assert_eq!(c.workers.len(), 10_000);
-    }
+    let plain_read = read_median(&rt, &z, 10_000);
     println!(
         "store read alone (in process), 10,000 workers: median {}",
-        ms(median(reads))
+        ms(plain_read)
+    );
+
+    // 3. The same over TLS, against the plain port in the same run.
+    let tls = ZkTls {
+        truststore: certs.ca.clone(),
+        keystore: Some(certs.client.clone()),
+    };
+    let tls_cs = zk.secure_connect_string();
+    let z_tls = rt.block_on(connect(
+        &tls_cs,
+        "/flink/bench-list/mesos-workers",
+        Some(tls),
+    ));
+    let tls_read = read_median(&rt, &z_tls, 10_000);
+    let plain_list = median(list_runs(&["--output", "json"], &args).0);
+    let tls_args = [
+        "-Dhigh-availability.type=zookeeper".to_string(),
+        format!("-Dhigh-availability.zookeeper.quorum={tls_cs}"),
+        "-Dhigh-availability.cluster-id=bench-list".to_string(),
+        "-Dhigh-availability.zookeeper.client.ssl.enabled=true".to_string(),
+        format!(
+            "-Dhigh-availability.zookeeper.client.ssl.truststore={}",
+            certs.ca.display()
+        ),
+        format!(
+            "-Dhigh-availability.zookeeper.client.ssl.keystore={}",
+            certs.client.display()
+        ),
+    ];
+    let tls_list = median(list_runs(&["--output", "json"], &tls_args).0);
+    println!(
+        "over TLS, 10,000 workers: store read median {} ({:.2}x the plain port's {}), \
+         workers list (json) median {} ({:.2}x the plain port's {})",
+        ms(tls_read),
+        tls_read.as_secs_f64() / plain_read.as_secs_f64(),
+        ms(plain_read),
+        ms(tls_list),
+        tls_list.as_secs_f64() / plain_list.as_secs_f64(),
+        ms(plain_list),
     );
 
     // 2. Recovery of 1,000 stored workers.

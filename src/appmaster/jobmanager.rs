@@ -64,21 +64,31 @@ pub fn prepare(
     let java_home = config.get(Key::EnvJavaHome.def()).map(|e| e.value.clone());
     let java = Java::locate(java_home.as_deref())?;
     let (mut conf, notes) = jobmanager::jobmanager_conf(config, settings, home.version, address);
+    // Paths in the configuration are the operator's, relative to where the
+    // appmaster was started (as the worker store and the overlays read
+    // them); the JobManager runs in its work directory.
+    for key in crate::artifacts::overlay::host_file_keys() {
+        if conf.contains_key(key) {
+            let value = conf[key].trim().to_string();
+            if !value.is_empty() && Path::new(&value).is_relative() {
+                let path = std::path::absolute(&value).unwrap_or_else(|_| value.clone().into());
+                conf.insert(key.to_string(), path.display().to_string());
+            }
+        }
+    }
     // `security.kerberos.krb5-conf.path` points the JobManager's JVM at that
     // krb5.conf too, as Flink's YARN and Kubernetes JobManagers (the workers
     // get their shipped copy, `artifacts::overlay`).
-    if let Some(krb5) = config
-        .get(Key::SecurityKerberosKrb5ConfPath.def())
-        .map(|e| e.value.trim().to_string())
+    if let Some(krb5) = conf
+        .get(Key::SecurityKerberosKrb5ConfPath)
+        .map(str::trim)
         .filter(|v| !v.is_empty())
     {
-        let path = std::path::absolute(&krb5).unwrap_or_else(|_| krb5.clone().into());
+        let property = crate::shell::quote(&format!("-Djava.security.krb5.conf={krb5}"));
         let opts = conf.get(Key::EnvJavaOptsJobmanager).unwrap_or_default();
         conf.set(
             Key::EnvJavaOptsJobmanager,
-            format!("{opts} -Djava.security.krb5.conf={}", path.display())
-                .trim()
-                .to_string(),
+            format!("{opts} {property}").trim().to_string(),
         );
     }
     if program.is_some() {

@@ -89,6 +89,20 @@ fn ssl_store_keys() -> impl Iterator<Item = &'static str> {
     })
 }
 
+/// The keys whose values are files (or, `fs.hdfs.hadoopconf`, a directory)
+/// on the appmaster's host that Flink's JVMs read: the overlays ship them
+/// to the workers; the JobManager gets them as absolute paths (it runs in
+/// its own work directory, not where the appmaster was started).
+pub fn host_file_keys() -> impl Iterator<Item = &'static str> {
+    [
+        Key::SecurityKerberosLoginKeytab.name(),
+        Key::SecurityKerberosKrb5ConfPath.name(),
+        Key::FsHdfsHadoopconf.name(),
+    ]
+    .into_iter()
+    .chain(ssl_store_keys())
+}
+
 /// Whether a configuration key goes into the TaskManager configuration:
 /// not flink-mesos' own ZooKeeper credentials (the worker store's; Flink's
 /// own ZooKeeper settings do reach the workers), not the scheduler's
@@ -231,6 +245,16 @@ pub fn build(inputs: &Inputs) -> Result<Overlays, ArtifactError> {
                          an image without a compatible glibc (Alpine, busybox, older distributions); run the \
                          appmaster from the static build (scripts/build-static.sh), or set \
                          mesos.resourcemanager.tasks.taskmanager-cmd to a flink-mesos of the image"
+                    );
+                }
+                if cfg!(feature = "kerberos") {
+                    tracing::warn!(
+                        executable = %exe.display(),
+                        "the flink-mesos that workers fetch is built with the `kerberos` feature and \
+                         links MIT Kerberos' libgssapi_krb5.so.2, which every agent (and image) then \
+                         needs to start a worker, though workers never use it; set \
+                         mesos.resourcemanager.tasks.taskmanager-cmd to run a default build of \
+                         flink-mesos that the agents have, or install libgssapi-krb5-2 there"
                     );
                 }
             }

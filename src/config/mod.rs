@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod docs;
 pub mod effective;
 mod flat;
+mod keytab;
 pub mod master;
 pub mod memory;
 pub mod options;

@@ -298,6 +298,8 @@ fn elastic(
     (elastic, floor)
 }
 
+/// Reads and checks the configuration: the typed values of declared options
+/// and the diagnostics of everything that is wrong.
 pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
     let mut c = Checker {
         config,
@@ -734,7 +736,11 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
                 digest,
                 flink_digest_login,
                 tls,
-                kerberos: store_kerberos.then(|| zookeeper_kerberos(c.config)),
+                kerberos: if kerberos {
+                    zookeeper_kerberos(&mut c, store_kerberos)
+                } else {
+                    None
+                },
             })
         }
         "kubernetes" => {
@@ -801,12 +807,6 @@ pub fn resolve(config: &Config, opts: ValidateOptions) -> Report {
     }
 }
 
-/// Reads and checks the configuration: the typed values of declared options
-/// and the diagnostics of everything that is wrong.
-/// Whether Flink's JVMs log in to ZooKeeper with SASL (Kerberos): a keytab
-/// and principal, the login context ZooKeeper uses
-/// (`zookeeper.sasl.login-context-name`, `Client`) among
-/// `security.kerberos.login.contexts`, and SASL not disabled.
 /// `high-availability.zookeeper.client.ssl.*` (`super::zk_tls`): both files
 /// read and parsed now, so that a bad one is an error naming its key.
 fn zookeeper_tls(c: &mut Checker) -> Option<super::zk_tls::ZkTls> {
@@ -872,17 +872,60 @@ fn zookeeper_tls(c: &mut Checker) -> Option<super::zk_tls::ZkTls> {
     })
 }
 
-/// Flink's Kerberos login to ZooKeeper, for flink-mesos' own client (only
-/// called when [`flink_has_zookeeper_login`]).
-fn zookeeper_kerberos(config: &Config) -> ZkKerberos {
-    let value = |key: &str| set_value(config, key);
+/// Flink's Kerberos login to ZooKeeper (only called when
+/// [`flink_has_zookeeper_login`]): its files are read now, so that a bad
+/// one is an error naming its key (Flink's JVMs and, with `store`, the
+/// worker store log in with them). The login for flink-mesos' own client
+/// when `store` (a build with the `kerberos` feature) and the files are
+/// usable.
+fn zookeeper_kerberos(c: &mut Checker, store: bool) -> Option<ZkKerberos> {
+    let value = |key: &str| set_value(c.config, key);
     let absolute = |p: String| std::path::absolute(&p).unwrap_or_else(|_| PathBuf::from(p));
-    ZkKerberos {
+    let login = ZkKerberos {
         principal: value("security.kerberos.login.principal").unwrap_or_default(),
-        keytab: absolute(value("security.kerberos.login.keytab").unwrap_or_default()),
+        keytab: absolute(value(Key::SecurityKerberosLoginKeytab.name()).unwrap_or_default()),
         krb5_conf: value(Key::SecurityKerberosKrb5ConfPath.name()).map(absolute),
         service: value("zookeeper.sasl.service-name").unwrap_or_else(|| "zookeeper".into()),
+    };
+    let mut ok = true;
+    match super::keytab::first_principal(&login.keytab) {
+        Err(e) => {
+            c.error_at(
+                Key::SecurityKerberosLoginKeytab,
+                &e,
+                "give the keytab (readable by this user) that Flink's JVMs log in to                  ZooKeeper with",
+            );
+            ok = false;
+        }
+        Ok(first) if store && first.as_deref() != Some(login.principal.as_str()) => {
+            c.error_at(
+                Key::SecurityKerberosLoginKeytab,
+                &format!(
+                    "begins with {}, but security.kerberos.login.principal is {}: flink-mesos' \
+                     own ZooKeeper client logs in as the keytab's first principal",
+                    first.as_deref().unwrap_or("no principal at all"),
+                    login.principal
+                ),
+                "put the principal first in the keytab (ktutil: read_kt the keytab, \
+                 delete_entry the entries before it, write_kt a new file), or give a keytab \
+                 of that principal alone",
+            );
+            ok = false;
+        }
+        Ok(_) => {}
     }
+    if let Some(krb5) = &login.krb5_conf {
+        if let Err(e) = std::fs::File::open(krb5) {
+            c.error_at(
+                Key::SecurityKerberosKrb5ConfPath,
+                &format!("cannot read {}: {e}", krb5.display()),
+                "give the krb5.conf of the Kerberos realm, or remove the key to use the \
+                 system's /etc/krb5.conf",
+            );
+            ok = false;
+        }
+    }
+    (store && ok).then_some(login)
 }
 
 /// The trimmed value of `key` (any key, Flink's own included), unless it is
@@ -894,6 +937,10 @@ fn set_value(config: &Config, key: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// Whether Flink's JVMs log in to ZooKeeper with SASL (Kerberos): a keytab
+/// and principal, the login context ZooKeeper uses
+/// (`zookeeper.sasl.login-context-name`, `Client`) among
+/// `security.kerberos.login.contexts`, and SASL not disabled.
 fn flink_has_zookeeper_login(config: &Config) -> bool {
     let value = |key: &str| set_value(config, key);
     let context = value("zookeeper.sasl.login-context-name").unwrap_or_else(|| "Client".into());
@@ -1327,6 +1374,93 @@ mod tests {
         let mut disabled = kerberos.to_vec();
         disabled.push("zookeeper.sasl.disable=true");
         assert!(refused(&check(&disabled)));
+    }
+
+    #[test]
+    fn the_kerberos_login_files_are_read_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let keytab = dir.path().join("flink.keytab");
+        std::fs::write(
+            &keytab,
+            super::super::keytab::tests::keytab(&["HTTP/h@R", "flink@R"]),
+        )
+        .unwrap();
+        let krb5 = dir.path().join("krb5.conf");
+        std::fs::write(&krb5, "[libdefaults]\n").unwrap();
+        let config = |keytab: &std::path::Path, krb5: &std::path::Path, principal: &str| {
+            Config::load(&super::super::LoadOptions {
+                conf_dir: None,
+                dynamic: vec![
+                    "mesos.master=m:5050".into(),
+                    "high-availability.type=zookeeper".into(),
+                    "high-availability.zookeeper.quorum=zk:2181".into(),
+                    "high-availability.storageDir=file:///tmp/ha".into(),
+                    format!("security.kerberos.login.keytab={}", keytab.display()),
+                    format!("security.kerberos.login.principal={principal}"),
+                    "security.kerberos.login.contexts=Client".into(),
+                    format!("security.kerberos.krb5-conf.path={}", krb5.display()),
+                ],
+                env: Vec::new(),
+            })
+            .unwrap()
+        };
+        let errors = |config: &Config, store: bool| {
+            let mut c = Checker {
+                config,
+                diags: Vec::new(),
+                bad: HashSet::new(),
+            };
+            let login = zookeeper_kerberos(&mut c, store);
+            let errors = c
+                .diags
+                .into_iter()
+                .filter(|d| d.severity == Severity::Error)
+                .map(|d| (d.key.unwrap_or_default(), d.message))
+                .collect::<Vec<_>>();
+            (login, errors)
+        };
+        // The principal first: the store's login.
+        let good = config(&keytab, &krb5, "HTTP/h@R");
+        let (login, e) = errors(&good, true);
+        assert!(e.is_empty(), "{e:?}");
+        assert_eq!(login.unwrap().keytab, keytab);
+        assert!(
+            errors(&good, false).0.is_none(),
+            "no store login without the feature"
+        );
+        // Another principal first: only the store's login cares.
+        let second = config(&keytab, &krb5, "flink@R");
+        assert!(errors(&second, false).1.is_empty());
+        let (login, e) = errors(&second, true);
+        assert!(login.is_none());
+        assert!(
+            e.iter().any(|(k, m)| k == "security.kerberos.login.keytab"
+                && m.contains("begins with HTTP/h@R")
+                && m.contains("flink@R")),
+            "{e:?}"
+        );
+        // Files that are missing or not a keytab.
+        let (_, e) = errors(&config(&dir.path().join("nope"), &krb5, "flink@R"), false);
+        assert!(
+            e.iter()
+                .any(|(k, m)| k == "security.kerberos.login.keytab" && m.contains("cannot read")),
+            "{e:?}"
+        );
+        let (_, e) = errors(&config(&krb5, &krb5, "flink@R"), false);
+        assert!(
+            e.iter().any(|(k, m)| k == "security.kerberos.login.keytab"
+                && m.contains("is not a Kerberos keytab")),
+            "{e:?}"
+        );
+        let (_, e) = errors(
+            &config(&keytab, &dir.path().join("nope.conf"), "flink@R"),
+            false,
+        );
+        assert!(
+            e.iter()
+                .any(|(k, m)| k == "security.kerberos.krb5-conf.path" && m.contains("cannot read")),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -176,16 +176,46 @@ fn with_gssapi(
     )))
 }
 
-/// What to check when no session comes over TLS (a refused handshake looks
-/// like a server that does not answer).
-fn tls_hint(config: &ZkConfig) -> &'static str {
-    if config.tls.is_none() {
-        return "";
+/// What to check when no session comes over TLS or with Kerberos (a refused
+/// handshake or login looks like a server that does not answer).
+fn connect_hint(config: &ZkConfig) -> String {
+    let mut hint = String::new();
+    if config.tls.is_some() {
+        hint.push_str(
+            " (over TLS: check that the quorum lists the servers' secureClientPort, that \
+             high-availability.zookeeper.client.ssl.truststore holds the CA of their \
+             certificates and that these name the hosts of the quorum, and that the servers \
+             accept the certificate of high-availability.zookeeper.client.ssl.keystore)",
+        );
     }
-    " (over TLS: check that the quorum lists the servers' secureClientPort, that \
-     high-availability.zookeeper.client.ssl.truststore holds the CA of their certificates and \
-     that these name the hosts of the quorum, and that the servers accept the certificate of \
-     high-availability.zookeeper.client.ssl.keystore)"
+    if let Some(k) = &config.kerberos {
+        // The GSSAPI library's own failures (no KDC, an unknown server
+        // principal) end in a session that never comes.
+        hint.push_str(&format!(
+            " (with Kerberos: check that the KDC of security.kerberos.krb5-conf.path answers, \
+             that it knows {}/<host> for each host of the quorum as named there, and that {} \
+             holds {})",
+            k.service,
+            k.keytab.display(),
+            k.principal
+        ));
+    }
+    hint
+}
+
+/// Who the store is in ZooKeeper, for an access that ZooKeeper denied.
+fn identity_hint(config: &ZkConfig) -> String {
+    match &config.kerberos {
+        Some(k) => format!(
+            "the store logs in as {} (Kerberos) and, with \
+             high-availability.zookeeper.client.digest.username, as that digest user: give \
+             the login that created it",
+            k.principal
+        ),
+        None => "set high-availability.zookeeper.client.digest.username and .password to the \
+                 credentials that created it"
+            .into(),
+    }
 }
 
 /// `root` + `cluster_id` + `workers` as one absolute path, whatever slashes
@@ -274,14 +304,19 @@ impl Zk {
                      high-availability.zookeeper.client.digest.username"
                 )))
             }
-            Ok(Err(e)) => return Err(unreachable(&servers, &format!("{e}{}", tls_hint(&config)))),
+            Ok(Err(e)) => {
+                return Err(unreachable(
+                    &servers,
+                    &format!("{e}{}", connect_hint(&config)),
+                ))
+            }
             Err(_) => {
                 return Err(unreachable(
                     &servers,
                     &format!(
                         "no session within {:?}{}",
                         config.connect_timeout,
-                        tls_hint(&config)
+                        connect_hint(&config)
                     ),
                 ))
             }
@@ -346,9 +381,8 @@ impl Zk {
                 StoreError::Conflict { key: path.into() }
             }
             zkc::Error::NoAuth => StoreError::Unavailable(format!(
-                "ZooKeeper {servers} denies access to {path}: set \
-                 high-availability.zookeeper.client.digest.username and .password to the \
-                 credentials that created it"
+                "ZooKeeper {servers} denies access to {path}: {}",
+                identity_hint(&self.config)
             )),
             zkc::Error::AuthFailed => StoreError::Unavailable(format!(
                 "ZooKeeper {servers} rejected the credentials of \

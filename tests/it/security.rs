@@ -608,6 +608,12 @@ async fn a_cluster_whose_flink_logs_in_to_zookeeper_with_kerberos_runs_a_job() {
     // The build with the `kerberos` feature: the store logs in with it too.
     let bin = dir.path().join("flink-mesos");
     std::fs::copy(crate::support::kerberos_binary(), &bin).unwrap();
+    // The keytab and krb5.conf by paths relative to where the appmaster
+    // starts (the JobManager runs elsewhere), in a directory whose name
+    // has a space.
+    std::fs::create_dir(dir.path().join("kerberos conf")).unwrap();
+    std::fs::copy(&keytab, dir.path().join("kerberos conf/flink.keytab")).unwrap();
+    std::fs::copy(&kdc.krb5_conf, dir.path().join("kerberos conf/krb5.conf")).unwrap();
     let mut args = appmaster_args(&mesos, &home, &dir.path().join("am"), rpc_port, rest_port);
     args.extend([
         "-Dmesos.initial-tasks=1".to_string(),
@@ -622,13 +628,10 @@ async fn a_cluster_whose_flink_logs_in_to_zookeeper_with_kerberos_runs_a_job() {
             dir.path().join("ha").display()
         ),
         "-Dhigh-availability.zookeeper.client.acl=creator".into(),
-        format!("-Dsecurity.kerberos.login.keytab={}", keytab.display()),
+        "-Dsecurity.kerberos.login.keytab=kerberos conf/flink.keytab".into(),
         format!("-Dsecurity.kerberos.login.principal=flink@{REALM}"),
         "-Dsecurity.kerberos.login.contexts=Client".into(),
-        format!(
-            "-Dsecurity.kerberos.krb5-conf.path={}",
-            kdc.krb5_conf.display()
-        ),
+        "-Dsecurity.kerberos.krb5-conf.path=kerberos conf/krb5.conf".into(),
     ]);
     let stderr_path = dir.path().join("appmaster.stderr");
     let mut guard = spawn_appmaster(&bin, &args, dir.path(), &stderr_path, &[]);
