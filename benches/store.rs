@@ -197,20 +197,8 @@ fn main() {
     ));
     let tls_read = read_median(&rt, &z_tls, 10_000);
     let plain_list = median(list_runs(&["--output", "json"], &args).0);
-    let tls_args = [
-        "-Dhigh-availability.type=zookeeper".to_string(),
-        format!("-Dhigh-availability.zookeeper.quorum={tls_cs}"),
-        "-Dhigh-availability.cluster-id=bench-list".to_string(),
-        "-Dhigh-availability.zookeeper.client.ssl.enabled=true".to_string(),
-        format!(
-            "-Dhigh-availability.zookeeper.client.ssl.truststore={}",
-            certs.ca.display()
-        ),
-        format!(
-            "-Dhigh-availability.zookeeper.client.ssl.keystore={}",
-            certs.client.display()
-        ),
-    ];
+    let mut tls_args = zk.tls_flags(&certs).to_vec();
+    tls_args.push("-Dhigh-availability.cluster-id=bench-list".to_string());
     let tls_list = median(list_runs(&["--output", "json"], &tls_args).0);
     println!(
         "over TLS, 10,000 workers: store read median {} ({:.2}x the plain port's {}), \

@@ -351,22 +351,7 @@ async fn a_cluster_with_zookeeper_tls_digest_auth_and_creator_acls_runs_a_job() 
         "-Dhigh-availability.zookeeper.client.digest.username=flink".into(),
     ]);
     // The README's form: the quorum names the TLS port.
-    let tls_flags = [
-        "-Dhigh-availability.type=zookeeper".to_string(),
-        format!(
-            "-Dhigh-availability.zookeeper.quorum={}",
-            zk.secure_connect_string()
-        ),
-        "-Dhigh-availability.zookeeper.client.ssl.enabled=true".into(),
-        format!(
-            "-Dhigh-availability.zookeeper.client.ssl.truststore={}",
-            certs.ca.display()
-        ),
-        format!(
-            "-Dhigh-availability.zookeeper.client.ssl.keystore={}",
-            certs.client.display()
-        ),
-    ];
+    let tls_flags = zk.tls_flags(&certs);
     args.extend(tls_flags.iter().cloned());
     args.push(format!(
         "-Dhigh-availability.storageDir=file://{}",
@@ -471,24 +456,16 @@ async fn a_cluster_with_zookeeper_tls_digest_auth_and_creator_acls_runs_a_job() 
         }
     }
     // `workers list` from the README, over TLS with the same flags.
-    let out = std::process::Command::new(&bin)
-        .args(["workers", "list"])
-        .args(&tls_flags)
-        .args([
-            cluster("creator-acls"),
-            "-Dhigh-availability.zookeeper.client.digest.username=flink".into(),
-        ])
-        .env("FLINK_MESOS_ZK_PASSWORD", PASSWORD)
-        .env_remove("FLINK_CONF_DIR")
-        .env("NO_COLOR", "1")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let list = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && list.contains("taskmanager-00001"),
-        "{list}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let mut flags = tls_flags.to_vec();
+    flags.extend([
+        cluster("creator-acls"),
+        "-Dhigh-availability.zookeeper.client.digest.username=flink".into(),
+    ]);
+    workers_list_shows_the_worker(
+        &bin,
+        &flags,
+        dir.path(),
+        &[("FLINK_MESOS_ZK_PASSWORD", PASSWORD)],
     );
     terminate_and_wait_success(child, &stderr_path).await;
     let log = std::fs::read_to_string(&stderr_path).unwrap();
@@ -645,20 +622,8 @@ async fn a_cluster_whose_flink_logs_in_to_zookeeper_with_kerberos_runs_a_job() {
     let stderr = std::fs::read_to_string(&stderr_path).unwrap();
     assert!(!stderr.contains("world-writable"), "{stderr}");
     // `workers list` logs in the same way.
-    let out = std::process::Command::new(&bin)
-        .args(["workers", "list"])
-        .args(&args[args.iter().position(|a| a.contains("cluster-id")).unwrap()..])
-        .env_remove("FLINK_CONF_DIR")
-        .env("NO_COLOR", "1")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let list = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && list.contains("taskmanager-00001"),
-        "{list}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let flags = &args[args.iter().position(|a| a.contains("cluster-id")).unwrap()..];
+    workers_list_shows_the_worker(&bin, flags, dir.path(), &[]);
     // Both JVMs logged in: the TaskManager from the keytab it received.
     let jm_log = std::fs::read_dir(dir.path().join("am").join("log"))
         .unwrap()
@@ -736,4 +701,29 @@ async fn closed_to_anonymous(zk: &ZooKeeper, base: &str) -> Vec<String> {
         );
     }
     top
+}
+
+/// `bin workers list` with `flags` (and `env`), run in `dir`, succeeds and
+/// lists the cluster's first worker.
+fn workers_list_shows_the_worker(
+    bin: &std::path::Path,
+    flags: &[String],
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+) {
+    let out = std::process::Command::new(bin)
+        .args(["workers", "list"])
+        .args(flags)
+        .envs(env.iter().copied())
+        .env_remove("FLINK_CONF_DIR")
+        .env("NO_COLOR", "1")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && list.contains("taskmanager-00001"),
+        "{list}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -282,6 +282,28 @@ impl ZooKeeper {
         format!("{}:{port}", self.ip)
     }
 
+    /// The `-D` flags of ZooKeeper high availability over TLS to this
+    /// server (started with `certs`): the quorum names the TLS port, with
+    /// `certs`' CA and client certificate.
+    pub fn tls_flags(&self, certs: &ZkCerts) -> [String; 5] {
+        [
+            "-Dhigh-availability.type=zookeeper".to_string(),
+            format!(
+                "-Dhigh-availability.zookeeper.quorum={}",
+                self.secure_connect_string()
+            ),
+            "-Dhigh-availability.zookeeper.client.ssl.enabled=true".into(),
+            format!(
+                "-Dhigh-availability.zookeeper.client.ssl.truststore={}",
+                certs.ca.display()
+            ),
+            format!(
+                "-Dhigh-availability.zookeeper.client.ssl.keystore={}",
+                certs.client.display()
+            ),
+        ]
+    }
+
     /// The `-D` flags of Flink's ZooKeeper high availability on this
     /// server, with Flink's HA storage in `storage`.
     pub fn ha_flags(&self, storage: &std::path::Path) -> [String; 3] {
