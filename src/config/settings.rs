@@ -864,6 +864,8 @@ fn zookeeper_tls(c: &mut Checker) -> Option<super::zk_tls::ZkTls> {
                  unencrypted private key",
             );
             ok = false;
+        } else {
+            warn_if_others_read(c, KEYSTORE, keystore, "this cluster's private key");
         }
     }
     ok.then_some(super::zk_tls::ZkTls {
@@ -888,7 +890,16 @@ fn zookeeper_kerberos(c: &mut Checker, store: bool) -> Option<ZkKerberos> {
         service: value("zookeeper.sasl.service-name").unwrap_or_else(|| "zookeeper".into()),
     };
     let mut ok = true;
-    match super::keytab::first_principal(&login.keytab) {
+    let first = super::keytab::first_principal(&login.keytab);
+    if first.is_ok() {
+        warn_if_others_read(
+            c,
+            Key::SecurityKerberosLoginKeytab,
+            &login.keytab,
+            "the Kerberos keys of the login",
+        );
+    }
+    match first {
         Err(e) => {
             c.error_at(
                 Key::SecurityKerberosLoginKeytab,
@@ -926,6 +937,34 @@ fn zookeeper_kerberos(c: &mut Checker, store: bool) -> Option<ZkKerberos> {
         }
     }
     (store && ok).then_some(login)
+}
+
+/// A warning at `key` when group or others may read `file`, which holds
+/// `what` (a key that unlocks the cluster's identity).
+fn warn_if_others_read(c: &mut Checker, key: Key, file: &std::path::Path, what: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(mode) = std::fs::metadata(file).map(|m| m.permissions().mode()) else {
+        return;
+    };
+    if mode & 0o044 != 0 {
+        c.warn_at(
+            key,
+            &format!(
+                "{} holds {what} and is readable by {} (mode {:04o})",
+                file.display(),
+                if mode & 0o004 != 0 {
+                    "everyone"
+                } else {
+                    "its group"
+                },
+                mode & 0o7777
+            ),
+            &format!(
+                "chmod 600 {}",
+                crate::shell::quote(&file.display().to_string())
+            ),
+        );
+    }
 }
 
 /// The trimmed value of `key` (any key, Flink's own included), unless it is

@@ -101,6 +101,7 @@ impl FlinkProcess {
         for var in crate::config::options::private_env_vars() {
             cmd.env_remove(var);
         }
+        crate::store::zk::restore_kerberos_environment(&mut cmd);
         if let Some(dir) = &opts.cwd {
             cmd.current_dir(dir);
         }

@@ -142,13 +142,41 @@ fn tls_options(tls: &ZkTls) -> Result<zkc::TlsOptions, StoreError> {
 /// right after the configuration is resolved, by the commands that open
 /// the store.
 pub fn kerberos_environment(kerberos: &ZkKerberos) {
-    std::env::set_var(
-        "KRB5_CLIENT_KTNAME",
-        format!("FILE:{}", kerberos.keytab.display()),
-    );
-    std::env::set_var("KRB5CCNAME", "MEMORY:flink-mesos");
+    let mut set = vec![
+        (
+            "KRB5_CLIENT_KTNAME",
+            std::ffi::OsString::from(format!("FILE:{}", kerberos.keytab.display())),
+        ),
+        ("KRB5CCNAME", "MEMORY:flink-mesos".into()),
+    ];
     if let Some(conf) = &kerberos.krb5_conf {
-        std::env::set_var("KRB5_CONFIG", conf);
+        set.push(("KRB5_CONFIG", conf.into()));
+    }
+    let before = set
+        .into_iter()
+        .map(|(name, value)| {
+            let before = std::env::var_os(name);
+            std::env::set_var(name, value);
+            (name, before)
+        })
+        .collect();
+    let _ = KERBEROS_ENV_BEFORE.set(before);
+}
+
+/// The variables [`kerberos_environment`] set, with the values they had
+/// before (`None`: unset).
+static KERBEROS_ENV_BEFORE: std::sync::OnceLock<Vec<(&'static str, Option<std::ffi::OsString>)>> =
+    std::sync::OnceLock::new();
+
+/// Gives `cmd` the Kerberos variables as they were before
+/// [`kerberos_environment`]: they are this process's login, not the child's
+/// (a JobManager with the operator's `KRB5CCNAME` keeps it).
+pub fn restore_kerberos_environment(cmd: &mut std::process::Command) {
+    for (name, before) in KERBEROS_ENV_BEFORE.get().into_iter().flatten() {
+        match before {
+            Some(value) => cmd.env(name, value),
+            None => cmd.env_remove(name),
+        };
     }
 }
 

@@ -633,6 +633,21 @@ async fn a_cluster_whose_flink_logs_in_to_zookeeper_with_kerberos_runs_a_job() {
         .collect::<String>();
     const GSSAPI: &str = "Client will use GSSAPI as SASL mechanism";
     assert!(jm_log.contains(GSSAPI), "the JobManager did not log in");
+    // The store's Kerberos variables are the appmaster's own: the
+    // JobManager logged in from Flink's configuration without them.
+    let jobmanager = flink::children(child.id())
+        .into_iter()
+        .find(|p| flink::cmdline(*p).contains("StandaloneSessionClusterEntrypoint"))
+        .expect("the JobManager JVM");
+    let environ = std::fs::read(format!("/proc/{jobmanager}/environ")).unwrap();
+    for var in ["KRB5CCNAME=", "KRB5_CLIENT_KTNAME=", "KRB5_CONFIG="] {
+        assert!(
+            !environ
+                .split(|b| *b == 0)
+                .any(|e| e.starts_with(var.as_bytes())),
+            "the JobManager's environment has {var}"
+        );
+    }
     let agent_files = crate::support::mesos_local::files_below(mesos.work_dir());
     assert!(
         agent_files.iter().any(|(path, content)| {

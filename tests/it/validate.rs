@@ -582,4 +582,31 @@ fn zookeeper_tls_rules() {
         not_pem.display()
     ));
     assert_has(&d, "-: warning: high-availability.zookeeper.client.ssl.enabled: is false, so the ZooKeeper trust store and key store are not used: every connection to ZooKeeper is plain TCP");
+    // A client key that others can read: a warning with the remedy; none
+    // once it is private.
+    let certs = crate::support::zookeeper::ZkCerts::generate();
+    let tls = format!(
+        "{ha}high-availability.zookeeper.client.ssl.enabled: true\n\
+         high-availability.zookeeper.client.ssl.truststore: {}\n\
+         high-availability.zookeeper.client.ssl.keystore: {}",
+        certs.ca.display(),
+        certs.client.display()
+    );
+    assert!(
+        !flat(&tls).iter().any(|l| l.contains("readable by")),
+        "{:?}",
+        flat(&tls)
+    );
+    std::fs::set_permissions(
+        &certs.client,
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    assert_has(
+        &flat(&tls),
+        &format!(
+            "7:50: warning: high-availability.zookeeper.client.ssl.keystore: {} holds this cluster's private key and is readable by everyone (mode 0644)",
+            certs.client.display()
+        ),
+    );
 }

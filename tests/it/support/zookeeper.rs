@@ -48,6 +48,9 @@ impl ZkCerts {
                 .unwrap();
             let path = dir.path().join(file);
             std::fs::write(&path, format!("{}{}", key.serialize_pem(), cert.pem())).unwrap();
+            // Private, as docs/security.md asks of a key.
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .unwrap();
             path
         };
         let server = leaf(vec!["127.0.0.1".into(), "localhost".into()], "server.pem");
