@@ -904,7 +904,7 @@ fn zookeeper_kerberos(c: &mut Checker, store: bool) -> Option<ZkKerberos> {
             c.error_at(
                 Key::SecurityKerberosLoginKeytab,
                 &e,
-                "give the keytab (readable by this user) that Flink's JVMs log in to                  ZooKeeper with",
+                "give the keytab (readable by this user) that Flink's JVMs log in to ZooKeeper with",
             );
             ok = false;
         }
