@@ -71,7 +71,7 @@ pub fn prepare(
         if conf.contains_key(key) {
             let value = conf[key].trim().to_string();
             if !value.is_empty() && Path::new(&value).is_relative() {
-                let path = std::path::absolute(&value).unwrap_or_else(|_| value.clone().into());
+                let path = crate::config::settings::absolute(value);
                 conf.insert(key.to_string(), path.display().to_string());
             }
         }

@@ -40,7 +40,7 @@ fn state_dir(args: &LocalStateArgs) -> PathBuf {
         .state_dir
         .clone()
         .unwrap_or_else(local::state::default_dir);
-    std::path::absolute(&dir).unwrap_or(dir)
+    crate::config::settings::absolute(dir)
 }
 
 /// `--state-dir DIR` for the hints we print, when it is not the default.

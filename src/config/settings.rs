@@ -821,7 +821,6 @@ fn zookeeper_tls(c: &mut Checker) -> Option<super::zk_tls::ZkTls> {
             .map(PathBuf::from)
     };
     // Absolute: the JobManager's JVM runs elsewhere than the appmaster.
-    let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
     let truststore = file(c, TRUSTSTORE).map(absolute);
     let keystore = file(c, KEYSTORE).map(absolute);
     if !enabled {
@@ -882,7 +881,6 @@ fn zookeeper_tls(c: &mut Checker) -> Option<super::zk_tls::ZkTls> {
 /// usable.
 fn zookeeper_kerberos(c: &mut Checker, store: bool) -> Option<ZkKerberos> {
     let value = |key: &str| set_value(c.config, key);
-    let absolute = |p: String| std::path::absolute(&p).unwrap_or_else(|_| PathBuf::from(p));
     let login = ZkKerberos {
         principal: value("security.kerberos.login.principal").unwrap_or_default(),
         keytab: absolute(value(Key::SecurityKerberosLoginKeytab.name()).unwrap_or_default()),
@@ -965,6 +963,14 @@ fn warn_if_others_read(c: &mut Checker, key: Key, file: &std::path::Path, what: 
             ),
         );
     }
+}
+
+/// `path` as an absolute path against the working directory (as it is
+/// when that cannot be read): what the operator meant, for processes that
+/// run elsewhere (the JobManager runs in its work directory).
+pub fn absolute(path: impl Into<PathBuf>) -> PathBuf {
+    let path = path.into();
+    std::path::absolute(&path).unwrap_or(path)
 }
 
 /// The trimmed value of `key` (any key, Flink's own included), unless it is

@@ -71,7 +71,7 @@ impl Classified for JobJarError {
 
 /// Checks `path` and works out the entry class.
 pub fn check(path: &Path, class: Option<&str>) -> Result<JobJar, JobJarError> {
-    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let path = crate::config::settings::absolute(path);
     let unreadable = |source| JobJarError::Unreadable {
         path: path.clone(),
         source,

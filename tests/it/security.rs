@@ -331,18 +331,20 @@ async fn fetches_go_on_while_a_thousand_idle_connections_are_held() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_with_zookeeper_tls_digest_auth_and_creator_acls_runs_a_job() {
     use crate::flink_on_mesos::{appmaster_args, spawn_appmaster, terminate_and_wait_success};
-    use crate::support::flink::{self, build_small_job, children, cmdline};
+    use crate::support::flink::{self, children, cmdline};
 
     const PASSWORD: &str = "zk-sasl-pw-4e2b";
     let certs = crate::support::zookeeper::ZkCerts::generate();
     let zk = ZooKeeper::start_with(&certs, Some(("flink", PASSWORD)));
-    let mesos = MesosLocal::start(&[]);
-    let home = flink::flink_home();
-    let dir = tempfile::tempdir().unwrap();
-    let job = build_small_job(&home, dir.path());
-    let (rpc_port, rest_port) = (crate::support::free_port(), crate::support::free_port());
-    let bin = dir.path().join("flink-mesos");
-    std::fs::copy(assert_cmd::cargo::cargo_bin("flink-mesos"), &bin).unwrap();
+    let JobCluster {
+        mesos,
+        home,
+        dir,
+        job,
+        rpc_port,
+        rest_port,
+        bin,
+    } = JobCluster::new(&assert_cmd::cargo::cargo_bin("flink-mesos"));
     let mut args = appmaster_args(&mesos, &home, &dir.path().join("am"), rpc_port, rest_port);
     args.extend([
         "-Dmesos.initial-tasks=1".to_string(),
@@ -571,20 +573,22 @@ async fn the_worker_store_talks_tls_to_zookeeper_and_refuses_a_server_it_does_no
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_whose_flink_logs_in_to_zookeeper_with_kerberos_runs_a_job() {
     use crate::flink_on_mesos::{appmaster_args, spawn_appmaster, terminate_and_wait_success};
-    use crate::support::flink::{self, build_small_job};
+    use crate::support::flink;
     use crate::support::kdc::{Kdc, REALM};
 
     let kdc = Kdc::start();
     let zk = ZooKeeper::start_with_kerberos(&kdc);
     let keytab = kdc.keytab("flink");
-    let mesos = MesosLocal::start(&[]);
-    let home = flink::flink_home();
-    let dir = tempfile::tempdir().unwrap();
-    let job = build_small_job(&home, dir.path());
-    let (rpc_port, rest_port) = (crate::support::free_port(), crate::support::free_port());
     // The build with the `kerberos` feature: the store logs in with it too.
-    let bin = dir.path().join("flink-mesos");
-    std::fs::copy(crate::support::kerberos_binary(), &bin).unwrap();
+    let JobCluster {
+        mesos,
+        home,
+        dir,
+        job,
+        rpc_port,
+        rest_port,
+        bin,
+    } = JobCluster::new(&crate::support::kerberos_binary());
     // The keytab and krb5.conf by paths relative to where the appmaster
     // starts (the JobManager runs elsewhere), in a directory whose name
     // has a space.
@@ -741,4 +745,38 @@ fn workers_list_shows_the_worker(
         "{list}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// What a whole-cluster test needs before its appmaster starts: genuine
+/// Mesos, Flink, a directory with `SmallJob`'s JAR, the JobManager's ports
+/// and a private copy of the flink-mesos at `source` (other builds may
+/// replace the original while the cluster runs).
+struct JobCluster {
+    mesos: MesosLocal,
+    home: flink_mesos::flink::FlinkHome,
+    dir: tempfile::TempDir,
+    job: std::path::PathBuf,
+    rpc_port: u16,
+    rest_port: u16,
+    bin: std::path::PathBuf,
+}
+
+impl JobCluster {
+    fn new(source: &std::path::Path) -> JobCluster {
+        let mesos = MesosLocal::start(&[]);
+        let home = crate::support::flink::flink_home();
+        let dir = tempfile::tempdir().unwrap();
+        let job = crate::support::flink::build_small_job(&home, dir.path());
+        let bin = dir.path().join("flink-mesos");
+        std::fs::copy(source, &bin).unwrap();
+        JobCluster {
+            mesos,
+            home,
+            dir,
+            job,
+            rpc_port: crate::support::free_port(),
+            rest_port: crate::support::free_port(),
+            bin,
+        }
+    }
 }
